@@ -1,0 +1,52 @@
+"""Who someone is in the campaign: their roles, checked on the server side for every action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.people import Person
+from storage.roles import RoleGrant
+
+
+@dataclass(frozen=True)
+class Actor:
+    person: Person
+    locale: str
+    grants: tuple[RoleGrant, ...]
+    configured_admin: bool  # listed in PACESETTER_ADMINS
+
+    @property
+    def user_id(self) -> int:
+        return self.person.user_id
+
+    @property
+    def is_admin(self) -> bool:
+        return self.configured_admin or self.has("admin")
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.has("reviewer")
+
+    def has(self, role: str) -> bool:
+        return any(grant.role == role for grant in self.grants)
+
+    def secretary_units(self) -> set[int]:
+        return {g.unit_id for g in self.grants if g.role == "secretary" and g.unit_id}
+
+    def projects(self, role: str) -> set[int]:
+        return {g.project_id for g in self.grants if g.role == role and g.project_id}
+
+    def is_secretary_of(self, unit_id: int) -> bool:
+        return unit_id in self.secretary_units()
+
+    def is_lead_of(self, project_id: int) -> bool:
+        return project_id in self.projects("lead")
+
+    @property
+    def role_names(self) -> list[str]:
+        names = {grant.role for grant in self.grants}
+        if self.configured_admin:
+            names.add("admin")
+        return [
+            role for role in ("admin", "secretary", "lead", "member", "reviewer") if role in names
+        ]

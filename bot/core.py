@@ -1,0 +1,64 @@
+"""What every handler reaches through its context: settings, database, campaign, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+if TYPE_CHECKING:
+    from bot.access import Actor
+    from bot.campaign import Campaign
+    from bot.settings import Settings
+    from messages.render import Messages
+    from storage.db import Database
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Core:
+    """Created empty by PTB as bot_data; filled when the application starts."""
+
+    settings: Settings
+    db: Database
+    campaign: Campaign
+    msgs: Messages
+    bot_username: str
+
+    def __init__(self) -> None:
+        self.clock: Callable[[], datetime] = system_clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+class Ctx(CallbackContext[ExtBot, dict, dict, Core]):
+    """The context every handler gets; `actor` is set by the gate before any flow runs."""
+
+    def __init__(self, application: Application, chat_id=None, user_id=None) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.actor: Actor | None = None
+
+    @property
+    def core(self) -> Core:
+        return self.bot_data
+
+    @property
+    def db(self) -> Database:
+        return self.bot_data.db
+
+    @property
+    def msgs(self) -> Messages:
+        return self.bot_data.msgs
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.bot_data.campaign
+
+    @property
+    def locale(self) -> str:
+        return self.actor.locale if self.actor else self.bot_data.campaign.default_locale

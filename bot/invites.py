@@ -1,0 +1,75 @@
+"""Invitation rules: who may invite whom, and what opening a link means."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from enum import Enum
+
+from bot.access import Actor
+from storage.invitations import Invitation
+
+INVITATION_TTL = timedelta(days=7)
+PAYLOAD_PREFIX = "inv_"
+_PAYLOAD = re.compile(r"^inv_([A-Za-z0-9_-]{16})$")
+# Role -> what it is scoped to.
+SCOPE = {
+    "admin": None,
+    "reviewer": None,
+    "secretary": "unit",
+    "lead": "project",
+    "member": "project",
+}
+
+
+class Redeem(Enum):
+    OK = "ok"
+    ALREADY_YOURS = "already_yours"
+    USED = "used"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters of A-Za-z0-9_-
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={PAYLOAD_PREFIX}{code}"
+
+
+def code_from_payload(payload: str) -> str | None:
+    match = _PAYLOAD.match(payload)
+    return match.group(1) if match else None
+
+
+def invitable_roles(actor: Actor) -> list[str]:
+    if actor.is_admin:
+        return ["secretary", "lead", "member", "reviewer", "admin"]
+    if actor.secretary_units():
+        return ["secretary", "lead", "member"]
+    if actor.projects("lead"):
+        return ["member"]
+    return []
+
+
+def may_invite(actor: Actor, role: str, unit_id: int | None, project_id: int | None) -> bool:
+    """unit_id is the unit of the target (for a project role: the project's unit)."""
+    if role not in invitable_roles(actor):
+        return False
+    if actor.is_admin:
+        return True
+    if role == "member" and project_id is not None and actor.is_lead_of(project_id):
+        return True
+    return unit_id is not None and actor.is_secretary_of(unit_id)
+
+
+def outcome(invitation: Invitation, user_id: int, now: datetime) -> Redeem:
+    if invitation.used_by is not None:
+        return Redeem.ALREADY_YOURS if invitation.used_by == user_id else Redeem.USED
+    if invitation.revoked_at is not None:
+        return Redeem.REVOKED
+    if now >= invitation.expires_at:
+        return Redeem.EXPIRED
+    return Redeem.OK

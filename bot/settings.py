@@ -1,0 +1,143 @@
+"""Settings, read once from the environment (and optionally a TOML file) into a typed object."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_API_URL = "https://api.telegram.org"
+_ENV = {
+    "token": "PACESETTER_TOKEN",
+    "api_url": "PACESETTER_API_URL",
+    "db": "PACESETTER_DB",
+    "campaign": "PACESETTER_CAMPAIGN",
+    "admins": "PACESETTER_ADMINS",
+    "log_level": "PACESETTER_LOG_LEVEL",
+}
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A missing or bad setting; the message is one line meant for the person starting the bot."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or a traceback's locals."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: Secret | None
+    api_url: str = DEFAULT_API_URL
+    db_path: Path = Path("pacesetter.db")
+    campaign_path: Path | None = None  # None: the built-in campaign
+    admins: frozenset[int] = field(default_factory=frozenset)
+    log_level: str = "INFO"
+
+    def require_token(self) -> Secret:
+        if self.token is None:
+            raise SettingsError(
+                f"{_ENV['token']} is not set: put the bot token from @BotFather in it"
+            )
+        return self.token
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config: Path | None = None):
+    """Environment variables override the config file; the config file overrides defaults."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, object] = _read_config(config) if config else {}
+    for key, name in _ENV.items():
+        if environ.get(name, "").strip():
+            raw[key] = environ[name].strip()
+    return Settings(
+        token=_token(raw.get("token")),
+        api_url=_api_url(raw.get("api_url", DEFAULT_API_URL)),
+        db_path=Path(str(raw.get("db", "pacesetter.db"))),
+        campaign_path=Path(str(raw["campaign"])) if raw.get("campaign") else None,
+        admins=_admins(raw.get("admins", "")),
+        log_level=_log_level(raw.get("log_level", "INFO")),
+    )
+
+
+def _read_config(path: Path) -> dict[str, object]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SettingsError(f"cannot read config file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - set(_ENV))
+    if unknown:
+        raise SettingsError(
+            f"config file {path}: unknown key {unknown[0]!r} (known: {', '.join(_ENV)})"
+        )
+    return data
+
+
+def _token(value: object) -> Secret | None:
+    if value is None:
+        return None
+    text = str(value)
+    head, _, tail = text.partition(":")
+    if not (head.isdigit() and tail and all(c.isalnum() or c in "_-" for c in tail)):
+        # Never echo the value: it may be a real token with a typo.
+        raise SettingsError(f"{_ENV['token']} does not look like a bot token (digits:letters)")
+    return Secret(text)
+
+
+def _api_url(value: object) -> str:
+    text = str(value).rstrip("/")
+    if not text.startswith(("http://", "https://")) or len(text) < 10:
+        raise SettingsError(f"{_ENV['api_url']} must be an http(s) URL, got {text!r}")
+    if "/bot" in text:
+        raise SettingsError(
+            f"{_ENV['api_url']} is the server root (like {DEFAULT_API_URL}), without /bot<token>"
+        )
+    return text
+
+
+def _admins(value: object) -> frozenset[int]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    admins = set()
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        if not text.lstrip("-").isdigit():
+            raise SettingsError(
+                f"{_ENV['admins']} must be comma-separated Telegram user ids, got {text!r}"
+            )
+        admins.add(int(text))
+    return frozenset(admins)
+
+
+def _log_level(value: object) -> str:
+    text = str(value).upper()
+    if text not in _LEVELS:
+        raise SettingsError(f"{_ENV['log_level']} must be one of {', '.join(_LEVELS)}")
+    return text
+
+
+def log_level_number(settings: Settings) -> int:
+    return logging.getLevelNamesMapping()[settings.log_level]

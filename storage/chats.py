@@ -1,0 +1,160 @@
+"""Group chats the bot is in, and which project or unit each (or each forum topic) belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage import audit
+from storage.db import Executor, Transaction, to_db_time, utcnow
+
+PRESENT = ("member", "administrator")
+
+
+@dataclass(frozen=True)
+class Chat:
+    chat_id: int
+    type: str
+    title: str
+    is_forum: bool
+    bot_status: str
+    migrated_to: int | None
+
+    @property
+    def bot_present(self) -> bool:
+        return self.bot_status in PRESENT
+
+
+@dataclass(frozen=True)
+class Binding:
+    chat_id: int
+    thread_id: int  # 0: the whole chat
+    unit_id: int | None
+    project_id: int | None
+    bot_present: bool  # False while the bot is not in that chat (removed, or not added yet)
+
+
+def _chat(row) -> Chat:
+    return Chat(
+        chat_id=row["chat_id"],
+        type=row["type"],
+        title=row["title"],
+        is_forum=bool(row["is_forum"]),
+        bot_status=row["bot_status"],
+        migrated_to=row["migrated_to"],
+    )
+
+
+_BINDING = (
+    "SELECT b.chat_id, b.thread_id, b.unit_id, b.project_id,"
+    " IFNULL(c.bot_status IN ('member', 'administrator'), 0) AS present"
+    " FROM chat_bindings b LEFT JOIN chats c ON c.chat_id = b.chat_id"
+)
+
+
+def _binding(row) -> Binding:
+    return Binding(
+        chat_id=row["chat_id"],
+        thread_id=row["thread_id"],
+        unit_id=row["unit_id"],
+        project_id=row["project_id"],
+        bot_present=bool(row["present"]),
+    )
+
+
+async def get(db: Executor, chat_id: int) -> Chat | None:
+    row = await db.fetch_one("SELECT * FROM chats WHERE chat_id = ?", (chat_id,))
+    return _chat(row) if row else None
+
+
+async def record_status(
+    tx: Transaction,
+    chat_id: int,
+    chat_type: str,
+    title: str,
+    is_forum: bool,
+    bot_status: str,
+    actor_id: int | None,
+) -> None:
+    known = await get(tx, chat_id)
+    await tx.execute(
+        "INSERT INTO chats (chat_id, type, title, is_forum, bot_status, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET type = excluded.type,"
+        " title = excluded.title, is_forum = excluded.is_forum,"
+        " bot_status = excluded.bot_status, updated_at = excluded.updated_at",
+        (chat_id, chat_type, title, int(is_forum), bot_status, to_db_time(utcnow())),
+    )
+    if known is None or known.bot_status != bot_status:
+        await audit.record(tx, actor_id, "chat.status", f"chat:{chat_id}", status=bot_status)
+
+
+async def migrate(tx: Transaction, old_id: int, new_id: int, title: str) -> bool:
+    """Move a group's record and bindings to its new supergroup id; False if already done."""
+    old = await get(tx, old_id)
+    if old is not None and old.migrated_to == new_id:
+        return False
+    now = to_db_time(utcnow())
+    await tx.execute(
+        "INSERT INTO chats (chat_id, type, title, is_forum, bot_status, updated_at)"
+        " VALUES (?, 'supergroup', ?, 0, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET"
+        " type = 'supergroup', bot_status = excluded.bot_status, updated_at = excluded.updated_at",
+        (new_id, title, old.bot_status if old else "member", now),
+    )
+    await tx.execute(
+        "INSERT INTO chats (chat_id, type, title, is_forum, bot_status, migrated_to, updated_at)"
+        " VALUES (?, 'group', ?, 0, 'left', ?, ?) ON CONFLICT (chat_id) DO UPDATE SET"
+        " bot_status = 'left', migrated_to = excluded.migrated_to,"
+        " updated_at = excluded.updated_at",
+        (old_id, title, new_id, now),
+    )
+    moved = await tx.execute(
+        "UPDATE OR IGNORE chat_bindings SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+    )
+    await audit.record(tx, None, "chat.migrate", f"chat:{old_id}", to=new_id, bindings=moved)
+    return True
+
+
+async def binding(db: Executor, chat_id: int, thread_id: int = 0) -> Binding | None:
+    row = await db.fetch_one(
+        _BINDING + " WHERE b.chat_id = ? AND b.thread_id = ?", (chat_id, thread_id)
+    )
+    return _binding(row) if row else None
+
+
+async def bindings_of(
+    db: Executor, *, project_id: int | None = None, unit_id: int | None = None
+) -> list[Binding]:
+    if project_id is not None:
+        rows = await db.fetch_all(_BINDING + " WHERE b.project_id = ?", (project_id,))
+    else:
+        rows = await db.fetch_all(_BINDING + " WHERE b.unit_id = ?", (unit_id,))
+    return [_binding(row) for row in rows]
+
+
+async def bind(
+    tx: Transaction,
+    chat_id: int,
+    thread_id: int,
+    *,
+    unit_id: int | None,
+    project_id: int | None,
+    by: int,
+) -> None:
+    await tx.execute(
+        "INSERT INTO chat_bindings (chat_id, thread_id, unit_id, project_id, bound_by, bound_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, thread_id) DO UPDATE SET"
+        " unit_id = excluded.unit_id, project_id = excluded.project_id,"
+        " bound_by = excluded.bound_by, bound_at = excluded.bound_at",
+        (chat_id, thread_id, unit_id, project_id, by, to_db_time(utcnow())),
+    )
+    await audit.record(
+        tx, by, "chat.bind", f"chat:{chat_id}:{thread_id}", unit_id=unit_id, project_id=project_id
+    )
+
+
+async def unbind(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool:
+    removed = await tx.execute(
+        "DELETE FROM chat_bindings WHERE chat_id = ? AND thread_id = ?", (chat_id, thread_id)
+    )
+    if removed:
+        await audit.record(tx, by, "chat.unbind", f"chat:{chat_id}:{thread_id}")
+    return bool(removed)

@@ -1,0 +1,43 @@
+"""Where each person is in a multi-step flow; one flow at a time per person."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.db import Database, Executor, to_db_time, utcnow
+
+
+@dataclass(frozen=True)
+class Flow:
+    user_id: int
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def current(db: Executor, user_id: int) -> Flow | None:
+    row = await db.fetch_one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
+    if row is None:
+        return None
+    return Flow(row["user_id"], row["flow"], row["step"], json.loads(row["data"]))
+
+
+async def begin(db: Database, user_id: int, flow: str, step: str = "", **data: Any) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO flows (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
+            " data = excluded.data, updated_at = excluded.updated_at",
+            (user_id, flow, step, json.dumps(data, ensure_ascii=False), to_db_time(utcnow())),
+        )
+
+
+async def end(db: Database, user_id: int) -> Flow | None:
+    """End whatever flow the person was in; returns it (None if there was none)."""
+    was = await current(db, user_id)
+    if was is not None:
+        async with db.transaction() as tx:
+            await tx.execute("DELETE FROM flows WHERE user_id = ?", (user_id,))
+    return was

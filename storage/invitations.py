@@ -1,0 +1,105 @@
+"""One-time invitation links that grant a role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage import audit, roles
+from storage.db import Executor, Transaction, from_db_time, to_db_time, utcnow
+
+
+@dataclass(frozen=True)
+class Invitation:
+    id: int
+    code: str
+    role: str
+    unit_id: int | None
+    project_id: int | None
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _invitation(row) -> Invitation:
+    return Invitation(
+        id=row["id"],
+        code=row["code"],
+        role=row["role"],
+        unit_id=row["unit_id"],
+        project_id=row["project_id"],
+        created_by=row["created_by"],
+        created_at=from_db_time(row["created_at"]),
+        expires_at=from_db_time(row["expires_at"]),
+        used_by=row["used_by"],
+        used_at=from_db_time(row["used_at"]),
+        revoked_at=from_db_time(row["revoked_at"]),
+    )
+
+
+async def create(
+    tx: Transaction,
+    code: str,
+    role: str,
+    *,
+    unit_id: int | None,
+    project_id: int | None,
+    created_by: int,
+    expires_at: datetime,
+) -> Invitation:
+    invitation_id = await tx.execute(
+        "INSERT INTO invitations (code, role, unit_id, project_id, created_by, created_at,"
+        " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (code, role, unit_id, project_id, created_by, to_db_time(utcnow()), to_db_time(expires_at)),
+    )
+    await audit.record(
+        tx,
+        created_by,
+        "invitation.create",
+        f"invitation:{invitation_id}",
+        role=role,
+        unit_id=unit_id,
+        project_id=project_id,
+    )
+    return await by_code(tx, code)
+
+
+async def by_code(db: Executor, code: str) -> Invitation | None:
+    row = await db.fetch_one("SELECT * FROM invitations WHERE code = ?", (code,))
+    return _invitation(row) if row else None
+
+
+async def by_id(db: Executor, invitation_id: int) -> Invitation | None:
+    row = await db.fetch_one("SELECT * FROM invitations WHERE id = ?", (invitation_id,))
+    return _invitation(row) if row else None
+
+
+async def redeem(tx: Transaction, invitation: Invitation, user_id: int) -> None:
+    """Mark used and grant the role, in the caller's transaction."""
+    await tx.execute(
+        "UPDATE invitations SET used_by = ?, used_at = ? WHERE id = ? AND used_by IS NULL",
+        (user_id, to_db_time(utcnow()), invitation.id),
+    )
+    await audit.record(tx, user_id, "invitation.redeem", f"invitation:{invitation.id}")
+    await roles.grant(
+        tx,
+        user_id,
+        invitation.role,
+        unit_id=invitation.unit_id if invitation.role == "secretary" else None,
+        project_id=invitation.project_id,
+        granted_by=invitation.created_by,
+    )
+
+
+async def revoke(tx: Transaction, invitation: Invitation, by: int) -> bool:
+    changed = await tx.execute(
+        "UPDATE invitations SET revoked_at = ? WHERE id = ? AND used_by IS NULL"
+        " AND revoked_at IS NULL",
+        (to_db_time(utcnow()), invitation.id),
+    )
+    if changed:
+        await audit.record(tx, by, "invitation.revoke", f"invitation:{invitation.id}")
+    return bool(changed)

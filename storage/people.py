@@ -1,0 +1,98 @@
+"""People the bot has met, and their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Database, Executor, to_db_time, utcnow
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    telegram_language: str | None
+    locale: str | None
+    private_chat: bool
+    blocked: bool
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+
+
+def _person(row) -> Person:
+    return Person(
+        user_id=row["user_id"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        username=row["username"],
+        telegram_language=row["telegram_language"],
+        locale=row["locale"],
+        private_chat=bool(row["private_chat"]),
+        blocked=bool(row["blocked"]),
+    )
+
+
+async def get(db: Executor, user_id: int) -> Person | None:
+    row = await db.fetch_one("SELECT * FROM people WHERE user_id = ?", (user_id,))
+    return _person(row) if row else None
+
+
+async def get_many(db: Executor, user_ids: list[int]) -> dict[int, Person]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" * len(user_ids))
+    rows = await db.fetch_all(f"SELECT * FROM people WHERE user_id IN ({marks})", user_ids)
+    return {row["user_id"]: _person(row) for row in rows}
+
+
+async def remember(
+    db: Database,
+    user_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    telegram_language: str | None,
+    *,
+    in_private: bool,
+) -> Person:
+    """Insert or refresh a person; only writes when something changed."""
+    known = await get(db, user_id)
+    fresh = (first_name, last_name, username, telegram_language)
+    if known is not None:
+        same = (known.first_name, known.last_name, known.username, known.telegram_language)
+        if same == fresh and (known.private_chat or not in_private) and not known.blocked:
+            return known
+    now = to_db_time(utcnow())
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO people (user_id, first_name, last_name, username, telegram_language,"
+            " private_chat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
+            " last_name = excluded.last_name, username = excluded.username,"
+            " telegram_language = excluded.telegram_language,"
+            " private_chat = MAX(private_chat, excluded.private_chat),"
+            " blocked = CASE WHEN excluded.private_chat THEN 0 ELSE blocked END,"
+            " updated_at = excluded.updated_at",
+            (user_id, *fresh, int(in_private), now, now),
+        )
+        return _person(await tx.fetch_one("SELECT * FROM people WHERE user_id = ?", (user_id,)))
+
+
+async def set_locale(db: Database, user_id: int, locale: str | None) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE people SET locale = ?, updated_at = ? WHERE user_id = ?",
+            (locale, to_db_time(utcnow()), user_id),
+        )
+
+
+async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE people SET blocked = ?, updated_at = ? WHERE user_id = ?",
+            (int(blocked), to_db_time(utcnow()), user_id),
+        )

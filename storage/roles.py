@@ -1,0 +1,115 @@
+"""Who holds which role, scoped to a unit or a project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage import audit
+from storage.db import Executor, Transaction, to_db_time, utcnow
+
+ROLES = ("admin", "secretary", "lead", "member", "reviewer")
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    user_id: int
+    role: str
+    unit_id: int | None  # the unit of a secretary, or the unit of a lead's/member's project
+    project_id: int | None
+    unit_name: str | None
+    project_name: str | None
+
+
+_SELECT = (
+    "SELECT r.user_id, r.role, r.project_id, COALESCE(r.unit_id, p.unit_id) AS unit_id,"
+    " u.name AS unit_name, p.name AS project_name FROM roles r"
+    " LEFT JOIN projects p ON p.id = r.project_id"
+    " LEFT JOIN units u ON u.id = COALESCE(r.unit_id, p.unit_id)"
+)
+
+
+def _grant(row) -> RoleGrant:
+    return RoleGrant(
+        user_id=row["user_id"],
+        role=row["role"],
+        unit_id=row["unit_id"],
+        project_id=row["project_id"],
+        unit_name=row["unit_name"],
+        project_name=row["project_name"],
+    )
+
+
+async def of_user(db: Executor, user_id: int) -> list[RoleGrant]:
+    rows = await db.fetch_all(
+        _SELECT + " WHERE r.user_id = ? ORDER BY r.role, u.code, p.code", (user_id,)
+    )
+    return [_grant(row) for row in rows]
+
+
+async def holders(
+    db: Executor, role: str, *, unit_id: int | None = None, project_id: int | None = None
+) -> list[RoleGrant]:
+    sql, params = _SELECT + " WHERE r.role = ?", [role]
+    if unit_id is not None:
+        sql += " AND COALESCE(r.unit_id, p.unit_id) = ?"
+        params.append(unit_id)
+    if project_id is not None:
+        sql += " AND r.project_id = ?"
+        params.append(project_id)
+    rows = await db.fetch_all(sql + " ORDER BY r.user_id", params)
+    return [_grant(row) for row in rows]
+
+
+async def grant(
+    tx: Transaction,
+    user_id: int,
+    role: str,
+    *,
+    unit_id: int | None = None,
+    project_id: int | None = None,
+    granted_by: int | None = None,
+) -> bool:
+    """Grant a role; False when the person already held it."""
+    added = await tx.execute(
+        "INSERT OR IGNORE INTO roles (user_id, role, unit_id, project_id, granted_by, granted_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (user_id, role, unit_id, project_id, granted_by, to_db_time(utcnow())),
+    )
+    if added:
+        await audit.record(
+            tx,
+            granted_by,
+            "role.grant",
+            f"person:{user_id}",
+            role=role,
+            unit_id=unit_id,
+            project_id=project_id,
+        )
+    return bool(added)
+
+
+async def revoke(
+    tx: Transaction,
+    user_id: int,
+    role: str,
+    *,
+    unit_id: int | None = None,
+    project_id: int | None = None,
+    revoked_by: int | None = None,
+) -> bool:
+    removed = await tx.execute(
+        "DELETE FROM roles WHERE user_id = ? AND role = ? AND IFNULL(unit_id, 0) = ?"
+        " AND IFNULL(project_id, 0) = ?",
+        (user_id, role, unit_id or 0, project_id or 0),
+    )
+    if removed:
+        await audit.record(
+            tx,
+            revoked_by,
+            "role.revoke",
+            f"person:{user_id}",
+            role=role,
+            unit_id=unit_id,
+            project_id=project_id,
+        )
+    return bool(removed)
