@@ -1,0 +1,131 @@
+"""Domain rules as plain functions: data in, data out (no Telegram, no SQL)."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from bot.campaign import QuietHours, Quota, Stage
+
+# --- quota -----------------------------------------------------------------------------------
+
+
+def _exact(ratio: Fraction | Decimal | float | int) -> Fraction:
+    # A float such as 0.1 goes through its shortest repr so that 0.1 × 10 is exactly 1.
+    return Fraction(repr(ratio)) if isinstance(ratio, float) else Fraction(ratio)
+
+
+def unit_quota(project_count: int, quota: Quota) -> int:
+    """How many of a unit's projects it may nominate."""
+    if project_count < 0:
+        raise ValueError("project_count must not be negative")
+    if project_count == 0:
+        return 0
+    share = _exact(quota.ratio) * project_count
+    if quota.rounding == "ceil":
+        allowed = math.ceil(share)
+    elif quota.rounding == "floor":
+        allowed = math.floor(share)
+    elif quota.rounding == "round":
+        allowed = math.floor(share + Fraction(1, 2))  # half up, not Python's half to even
+    else:
+        raise ValueError(f"unknown rounding {quota.rounding!r}")
+    # The minimum lifts small units, but a unit cannot nominate projects it does not have.
+    return min(max(allowed, quota.minimum), project_count)
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+def reminder_times(stage: Stage) -> list[datetime]:
+    """When to remind about a stage's deadline, in UTC, oldest first."""
+    deadline = stage.deadline.astimezone(UTC)
+    times = {deadline - offset for offset in stage.remind}
+    # A reminder before the stage opens would announce a deadline nobody can act on yet.
+    return sorted(t for t in times if t > stage.opens)
+
+
+def in_quiet_hours(moment: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
+    clock = _aware(moment).astimezone(tz).time().replace(tzinfo=None)
+    if quiet.start == quiet.end:
+        return False
+    if quiet.start < quiet.end:
+        return quiet.start <= clock < quiet.end
+    return clock >= quiet.start or clock < quiet.end  # wraps over midnight
+
+
+def shift_out_of_quiet_hours(moment: datetime, quiet: QuietHours, tz: ZoneInfo) -> datetime:
+    """Move a moment inside quiet hours to the end of the quiet period; always returns UTC."""
+    moment = _aware(moment)
+    if not in_quiet_hours(moment, quiet, tz):
+        return moment.astimezone(UTC)
+    local = moment.astimezone(tz)
+    day = local.date()
+    # Late evening of a period that wraps midnight: the quiet ends tomorrow morning.
+    if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
+        day += timedelta(days=1)
+    return datetime.combine(day, quiet.end, tzinfo=tz).astimezone(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("datetime must be timezone-aware")
+    return moment
+
+
+# --- money -----------------------------------------------------------------------------------
+
+_MULTIPLIERS = {
+    "": 1,
+    "百": 100,
+    "千": 1_000,
+    "k": 1_000,
+    "万": 10_000,
+    "萬": 10_000,
+    "w": 10_000,
+    "十万": 100_000,
+    "十萬": 100_000,
+    "百万": 1_000_000,
+    "百萬": 1_000_000,
+    "千万": 10_000_000,
+    "千萬": 10_000_000,
+    "亿": 100_000_000,
+    "億": 100_000_000,
+}
+_PREFIXES = ("¥", "rmb", "cny", "人民币", "人民幣")
+_SUFFIXES = ("元整", "元", "圆", "圓", "块", "塊", "yuan", "rmb", "cny")
+_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """Read a budget amount such as "12.5万", "125,000 元" or "¥125000"; None if it is not one."""
+    # NFKC turns full-width digits, commas and ￥ into their ASCII forms.
+    rest = unicodedata.normalize("NFKC", text).strip().lower()
+    if not rest or len(rest) > 24:  # keeps well inside Decimal's 28-digit precision
+        return None
+    rest = _strip_affix(rest, _PREFIXES, prefix=True)
+    match = _NUMBER.match(rest)
+    if match is None:
+        return None
+    number = Decimal(match.group(1).replace(",", "") + (match.group(2) or ""))
+    tail = _strip_affix(rest[match.end() :].strip(), _SUFFIXES, prefix=False)
+    multiplier = _MULTIPLIERS.get(tail)
+    if multiplier is None:
+        return None
+    amount = number * multiplier
+    # Whole amounts come back as plain integers (125000, not 125000.0).
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
+
+
+def _strip_affix(text: str, affixes: tuple[str, ...], *, prefix: bool) -> str:
+    for affix in affixes:
+        if prefix and text.startswith(affix):
+            return text[len(affix) :].strip()
+        if not prefix and text.endswith(affix):
+            return text[: -len(affix)].strip()
+    return text
