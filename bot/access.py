@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import locale
+from storage import roles
+from storage.db import Executor
 from storage.people import Person
 from storage.roles import RoleGrant
 
@@ -50,3 +53,14 @@ class Actor:
         return [
             role for role in ("admin", "secretary", "lead", "member", "reviewer") if role in names
         ]
+
+
+async def load_actor(
+    db: Executor, person: Person, *, admins: frozenset[int], default_locale: str
+) -> Actor:
+    return Actor(
+        person=person,
+        locale=locale.choose(person.locale, person.telegram_language, default_locale),
+        grants=tuple(await roles.of_user(db, person.user_id)),
+        configured_admin=person.user_id in admins,
+    )

@@ -37,8 +37,10 @@ class Messages:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
-        self.env.filters["when"] = jinja2.pass_context(self._when)
-        self.env.filters["loc"] = jinja2.pass_context(self._localized)
+        self.env.filters["when"] = jinja2.pass_context(
+            lambda ctx, moment: self.local(moment).strftime(_DATE_FORMATS[ctx["locale"]])
+        )
+        self.env.filters["loc"] = jinja2.pass_context(lambda ctx, value: value.get(ctx["locale"]))
         self.env.globals["label"] = jinja2.pass_context(
             lambda ctx, key, **kw: self.label(ctx["locale"], key, **kw)
         )
@@ -70,13 +72,6 @@ class Messages:
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone)
-
-    def _when(self, context: Any, moment: datetime) -> str:
-        return self.local(moment).strftime(_DATE_FORMATS[context["locale"]])
-
-    @staticmethod
-    def _localized(context: Any, value: Any) -> str:
-        return value.get(context["locale"])
 
 
 @cache

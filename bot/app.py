@@ -1,0 +1,150 @@
+"""Assembly: build the Application, register the flows in order, run it with our own polling.
+
+The one place the core reaches into handlers/: it is the composition root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot import menus
+from bot.access import load_actor
+from bot.campaign import Campaign, load_campaign
+from bot.core import Core, Ctx
+from bot.polling import poll
+from bot.settings import Settings
+from handlers import errors, fallback, gate, groups, invite, language, orgs_import, start
+from messages.render import Messages
+from storage import people, roles
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
+FLOWS = (
+    gate,  # group -10: who is this, which language; runs before everything
+    start,  # /start (invitation links), /help, /whoami, /cancel
+    language,
+    invite,
+    orgs_import,
+    groups,  # joins, leaves, upgrades, /bind
+    fallback,  # last: whatever nobody took gets a helpful answer
+    errors,
+)
+
+
+def build_application(settings: Settings, campaign: Campaign) -> Application:
+    token = settings.require_token().reveal()
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .updater(None)  # we poll ourselves, see bot/polling.py
+        .context_types(ContextTypes(context=Ctx, bot_data=Core))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=campaign.timezone,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    for flow in FLOWS:
+        flow.register(app)
+    return app
+
+
+class BotRunner:
+    """Start and stop the bot with its resources; used by `pacesetter run`, the demo, the tests."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        poll_timeout: float = 25.0,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        self.app: Application | None = None
+        self.db: Database | None = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    @property
+    def core(self) -> Core:
+        return self.app.bot_data
+
+    async def start(self) -> None:
+        campaign = load_campaign(self.settings.campaign_path)
+        self.db = await Database.open(self.settings.db_path)
+        try:
+            self.app = build_application(self.settings, campaign)
+            core: Core = self.app.bot_data
+            core.settings, core.db, core.campaign = self.settings, self.db, campaign
+            core.msgs = Messages(campaign.timezone)
+            if self.clock is not None:
+                core.clock = self.clock
+            await self.app.initialize()
+            core.bot_username = self.app.bot.username
+            await self._set_menus(core)
+            await self.app.start()
+        except BaseException:
+            await self.db.close()
+            raise
+        self._task = asyncio.create_task(
+            poll(
+                self.app,
+                self.db,
+                self._stop,
+                allowed_updates=ALLOWED_UPDATES,
+                timeout=self.poll_timeout,
+            ),
+            name="pacesetter-polling",
+        )
+
+    async def _set_menus(self, core: Core) -> None:
+        await menus.set_default_menus(self.app.bot, core.msgs, core.campaign.default_locale)
+        admin_ids = set(self.settings.admins)
+        admin_ids |= {grant.user_id for grant in await roles.holders(self.db, "admin")}
+        for person in (await people.get_many(self.db, sorted(admin_ids))).values():
+            if person.private_chat and not person.blocked:
+                actor = await load_actor(
+                    self.db,
+                    person,
+                    admins=self.settings.admins,
+                    default_locale=core.campaign.default_locale,
+                )
+                await menus.set_private_menu(self.app.bot, core.msgs, actor)
+
+    async def wait(self) -> None:
+        """Until polling ends: stopped, or failed (the error is raised here)."""
+        await self._task
+
+    async def stop(self) -> None:
+        self._stop.set()
+        try:
+            if self._task is not None:
+                await self._task
+        finally:
+            if self.app is not None:
+                if self.app.running:
+                    await self.app.stop()
+                await self.app.shutdown()
+            if self.db is not None:
+                await self.db.close()

@@ -1,0 +1,63 @@
+"""Command menus: per language for everyone, and per chat for people with more to do."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from telegram.error import BadRequest, Forbidden
+
+from bot.access import Actor
+from messages.render import Messages
+
+log = logging.getLogger(__name__)
+EVERYONE = ("start", "help", "whoami", "language", "cancel")
+IN_GROUPS = ("bind", "unbind", "help")
+ADMIN = ("import", "invite")
+INVITERS = ("invite",)
+# Telegram menus are chosen by a two-letter language code; our locales map onto them.
+MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
+
+
+def _commands(msgs: Messages, locale: str, names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(name, msgs.label(locale, f"cmd_{name}")) for name in names]
+
+
+def commands_for(actor: Actor) -> tuple[str, ...]:
+    if actor.is_admin:
+        return EVERYONE[:2] + ADMIN + EVERYONE[2:]
+    if actor.secretary_units() or actor.projects("lead"):
+        return EVERYONE[:2] + INVITERS + EVERYONE[2:]
+    return EVERYONE
+
+
+async def set_default_menus(bot: Bot, msgs: Messages, default_locale: str) -> None:
+    for code, locale in [("", default_locale), *MENU_LANGUAGES.items()]:
+        await bot.set_my_commands(
+            _commands(msgs, locale, EVERYONE),
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=code or None,
+        )
+        await bot.set_my_commands(
+            _commands(msgs, locale, IN_GROUPS),
+            scope=BotCommandScopeAllGroupChats(),
+            language_code=code or None,
+        )
+
+
+async def set_private_menu(bot: Bot, msgs: Messages, actor: Actor) -> None:
+    """A chat-scoped menu in the person's own language, with the commands their roles add."""
+    try:
+        await bot.set_my_commands(
+            _commands(msgs, actor.locale, commands_for(actor)),
+            scope=BotCommandScopeChat(actor.user_id),
+        )
+    except (BadRequest, Forbidden) as error:
+        # They never opened a private chat with the bot: the default menu will do.
+        log.info("no private menu for %s: %s", actor.user_id, error)

@@ -1,0 +1,36 @@
+"""One error handler: log once with the update id, apologise briefly, keep running."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application
+
+from bot.core import Ctx
+from handlers import ui
+
+log = logging.getLogger("pacesetter.errors")
+
+
+def register(app: Application) -> None:
+    app.add_error_handler(on_error)
+
+
+async def on_error(update: object, ctx: Ctx) -> None:
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(ctx.error, Forbidden):
+        log.info("update %s: %s", update_id, ctx.error)  # blocked or removed: not our bug
+        return
+    log.error("update %s failed", update_id, exc_info=ctx.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(ctx.msgs.text(ctx.locale, "errors/sorry"))
+        elif update.effective_chat.type == ChatType.PRIVATE:
+            await ui.reply(update, ctx, "errors/sorry")
+    except TelegramError as error:
+        log.warning("update %s: could not apologise: %s", update_id, error)

@@ -1,0 +1,44 @@
+"""Runs before every flow: records the person, works out their roles and language."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.access import load_actor
+from bot.core import Ctx
+from storage import people
+
+ANONYMOUS_ADMIN = 1087968824  # Telegram's stand-in user for anonymous group admins
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, identify), group=-10)
+
+
+async def identify(update: Update, ctx: Ctx) -> None:
+    user = update.effective_user
+    if user is None or user.is_bot:
+        if update.my_chat_member is None:
+            raise ApplicationHandlerStop  # channel posts, polls, …: nothing for us
+        return
+    if user.id == ANONYMOUS_ADMIN:
+        return  # never key anything on the shared anonymous id
+    chat = update.effective_chat
+    in_private = chat is not None and chat.type == ChatType.PRIVATE
+    person = await people.remember(
+        ctx.db,
+        user.id,
+        user.first_name,
+        user.last_name,
+        user.username,
+        user.language_code,
+        in_private=in_private and update.my_chat_member is None,
+    )
+    ctx.actor = await load_actor(
+        ctx.db,
+        person,
+        admins=ctx.core.settings.admins,
+        default_locale=ctx.campaign.default_locale,
+    )

@@ -1,0 +1,221 @@
+"""/invite: pick a role, then a unit or project, get a one-time deep link.
+
+    /invite ──▶ role ──(secretary)──▶ unit ─────────────▶ link
+                  │  (lead, member)──▶ unit ──▶ project ──▶ link
+                  └─(admin, reviewer)─────────────────────▶ link
+Also typed: `/invite lead P-001`, `/invite secretary U-01`, `/invite reviewer`.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import invites
+from bot.core import Ctx
+from handlers import ui
+from handlers.start import grant_of
+from storage import invitations, orgs
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("invite", invite))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^iv:"))
+
+
+async def invite(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await ui.reply(update, ctx, "invite/in_private", bot_username=ctx.core.bot_username)
+        return
+    roles = invites.invitable_roles(ctx.actor)
+    if not roles:
+        await ui.reply(update, ctx, "invite/not_allowed")
+        return
+    if ctx.args:
+        await _typed(update, ctx, ctx.args)
+        return
+    buttons = [[(ctx.msgs.label(ctx.locale, f"role_{role}"), f"iv:r:{role}")] for role in roles]
+    await ui.reply(update, ctx, "invite/choose_role", markup=ui.keyboard(buttons))
+
+
+async def _typed(update: Update, ctx: Ctx, args: list[str]) -> None:
+    role, code = args[0].lower(), (args[1] if len(args) > 1 else "")
+    scope = invites.SCOPE.get(role, "?")
+    unit = await orgs.unit_by_code(ctx.db, code) if scope == "unit" else None
+    project = await orgs.project_by_code(ctx.db, code) if scope == "project" else None
+    if scope == "?" or (scope == "unit" and unit is None) or (scope == "project" and not project):
+        await ui.reply(update, ctx, "invite/usage", roles=invites.invitable_roles(ctx.actor))
+        return
+    unit_id = unit.id if unit else (project.unit_id if project else None)
+    project_id = project.id if project else None
+    if not invites.may_invite(ctx.actor, role, unit_id, project_id):
+        await ui.reply(update, ctx, "invite/not_allowed")
+        return
+    text_args = await _create(ctx, role, unit_id, project_id)
+    await ui.reply(update, ctx, "invite/created", markup=text_args.pop("markup"), **text_args)
+
+
+async def tapped(update: Update, ctx: Ctx) -> None:
+    query = update.callback_query
+    parts = ui.callback_parts(query, "iv")
+    step, role = parts[0], parts[1] if len(parts) > 1 else ""
+    numbers = [ui.as_int(part) for part in parts[2:]]
+    if ctx.actor is None or None in numbers or (step != "x" and role not in invites.SCOPE):
+        await ui.stale(query, ctx)
+        return
+    if step == "x" and len(numbers) == 0 and ui.as_int(role) is not None:
+        await _revoke(update, ctx, int(role))
+        return
+    handler = _STEPS.get((step, len(numbers)))
+    if handler is None:
+        await ui.stale(query, ctx)
+        return
+    await handler(update, ctx, role, *numbers)
+
+
+async def _role_chosen(update: Update, ctx: Ctx, role: str) -> None:
+    if role not in invites.invitable_roles(ctx.actor):
+        await ui.not_allowed(update.callback_query, ctx)
+        return
+    if invites.SCOPE[role] is None:
+        await _finish(update, ctx, role, None, None)
+    else:
+        await _unit_page(update, ctx, role, 0)
+
+
+async def _unit_page(update: Update, ctx: Ctx, role: str, page: int) -> None:
+    query = update.callback_query
+    if ctx.actor.is_admin:
+        units = await orgs.units(ctx.db)
+    else:
+        allowed = ctx.actor.secretary_units() | await _units_of_led_projects(ctx)
+        units = [u for u in await orgs.units(ctx.db) if u.id in allowed]
+    if not units:
+        await query.answer()
+        await ui.edit(query, ctx, "invite/no_units")
+        return
+    if len(units) == 1 and not ctx.actor.is_admin:
+        await _unit_chosen(update, ctx, role, units[0].id)
+        return
+    items = [(f"{u.name} ({u.code})", f"iv:U:{role}:{u.id}") for u in units]
+    rows, shown, pages = ui.paged(ctx, items, page, f"iv:u:{role}:{{page}}")
+    await query.answer()
+    await ui.edit(
+        query, ctx, "invite/choose_unit", ui.keyboard(rows), role=role, page=shown, pages=pages
+    )
+
+
+async def _units_of_led_projects(ctx: Ctx) -> set[int]:
+    led = [await orgs.project(ctx.db, pid) for pid in ctx.actor.projects("lead")]
+    return {project.unit_id for project in led if project}
+
+
+async def _unit_chosen(update: Update, ctx: Ctx, role: str, unit_id: int) -> None:
+    if invites.SCOPE[role] == "unit":
+        await _finish(update, ctx, role, unit_id, None)
+    else:
+        await _project_page(update, ctx, role, unit_id, 0)
+
+
+async def _project_page(update: Update, ctx: Ctx, role: str, unit_id: int, page: int) -> None:
+    query = update.callback_query
+    unit = await orgs.unit(ctx.db, unit_id)
+    if unit is None:
+        await ui.stale(query, ctx)
+        return
+    projects = [
+        p
+        for p in await orgs.projects_of(ctx.db, unit_id)
+        if invites.may_invite(ctx.actor, role, unit_id, p.id)
+    ]
+    if not projects:
+        await ui.not_allowed(query, ctx)
+        return
+    items = [(f"{p.name} ({p.code})", f"iv:P:{role}:{p.id}") for p in projects]
+    rows, shown, pages = ui.paged(ctx, items, page, f"iv:p:{role}:{unit_id}:{{page}}")
+    await query.answer()
+    await ui.edit(
+        query,
+        ctx,
+        "invite/choose_project",
+        ui.keyboard(rows),
+        role=role,
+        unit_name=unit.name,
+        page=shown,
+        pages=pages,
+    )
+
+
+async def _project_chosen(update: Update, ctx: Ctx, role: str, project_id: int) -> None:
+    project = await orgs.project(ctx.db, project_id)
+    if project is None:
+        await ui.stale(update.callback_query, ctx)
+        return
+    await _finish(update, ctx, role, project.unit_id, project.id)
+
+
+async def _finish(
+    update: Update, ctx: Ctx, role: str, unit_id: int | None, project_id: int | None
+) -> None:
+    query = update.callback_query
+    if invites.SCOPE[role] == "unit" and await orgs.unit(ctx.db, unit_id) is None:
+        await ui.stale(query, ctx)
+        return
+    # Checked again here: the buttons may be forged or older than a change of roles.
+    if not invites.may_invite(ctx.actor, role, unit_id, project_id):
+        await ui.not_allowed(query, ctx)
+        return
+    text_args = await _create(ctx, role, unit_id, project_id)
+    await query.answer()
+    await ui.edit(query, ctx, "invite/created", text_args.pop("markup"), **text_args)
+
+
+async def _create(ctx: Ctx, role: str, unit_id: int | None, project_id: int | None) -> dict:
+    async with ctx.db.transaction() as tx:
+        invitation = await invitations.create(
+            tx,
+            invites.new_code(),
+            role,
+            unit_id=unit_id if invites.SCOPE[role] == "unit" else None,
+            project_id=project_id,
+            created_by=ctx.actor.user_id,
+            expires_at=ctx.core.now() + invites.INVITATION_TTL,
+        )
+    revoke = ui.keyboard([[(ctx.msgs.label(ctx.locale, "revoke"), f"iv:x:{invitation.id}")]])
+    return {
+        "markup": revoke,
+        "grant": await grant_of(ctx, invitation, 0),
+        "expires_at": invitation.expires_at,
+        "link": invites.deep_link(ctx.core.bot_username, invitation.code),
+    }
+
+
+async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
+    query = update.callback_query
+    invitation = await invitations.by_id(ctx.db, invitation_id)
+    if invitation is None:
+        await ui.stale(query, ctx)
+        return
+    if invitation.created_by != ctx.actor.user_id and not ctx.actor.is_admin:
+        await ui.not_allowed(query, ctx)
+        return
+    async with ctx.db.transaction() as tx:
+        done = await invitations.revoke(tx, invitation, ctx.actor.user_id)
+    await query.answer()
+    grant = await grant_of(ctx, invitation, 0)
+    await ui.edit(
+        query, ctx, "invite/revoked_done" if done else "invite/not_revocable", grant=grant
+    )
+
+
+# (step, number of numeric arguments) -> what to do
+_STEPS = {
+    ("r", 0): _role_chosen,
+    ("u", 1): _unit_page,
+    ("U", 1): _unit_chosen,
+    ("p", 2): _project_page,
+    ("P", 1): _project_chosen,
+}

@@ -1,0 +1,40 @@
+"""/language: pick one of the three locales with a button."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.core import Ctx
+from bot.locale import LOCALES
+from bot.menus import set_private_menu
+from handlers import ui
+from storage import people
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("language", choose))
+    app.add_handler(CallbackQueryHandler(chosen, pattern=r"^lang:"))
+
+
+async def choose(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    buttons = [(ctx.msgs.label(ctx.locale, f"locale_{code}"), f"lang:{code}") for code in LOCALES]
+    await ui.reply(update, ctx, "language/choose", markup=ui.keyboard([buttons]))
+
+
+async def chosen(update: Update, ctx: Ctx) -> None:
+    query = update.callback_query
+    code = ui.callback_parts(query, "lang")[0]
+    if ctx.actor is None or code not in LOCALES:
+        await ui.stale(query, ctx)
+        return
+    await people.set_locale(ctx.db, ctx.actor.user_id, code)
+    ctx.actor = replace(ctx.actor, locale=code)
+    await query.answer()
+    await ui.edit(query, ctx, "language/set")
+    if update.effective_chat.type == "private":
+        await set_private_menu(ctx.bot, ctx.msgs, ctx.actor)

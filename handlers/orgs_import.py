@@ -1,0 +1,82 @@
+"""/import: an admin sends the units-and-projects CSV as a document."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from telegram import Document, Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot import orgs as org_import
+from bot.core import Ctx
+from handlers import ui
+from storage import flows, orgs
+
+FLOW = "import"
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("import", ask, filters.ChatType.PRIVATE))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, document))
+
+
+def is_csv(doc: Document) -> bool:
+    suffix = PurePath(doc.file_name or "").suffix.lower()
+    return suffix == ".csv" or (doc.mime_type or "") in ("text/csv", "application/csv")
+
+
+async def ask(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None or not ctx.actor.is_admin:
+        await ui.reply(update, ctx, "import/not_admin")
+        return
+    await flows.begin(ctx.db, ctx.actor.user_id, FLOW)
+    await ui.reply(update, ctx, "import/ask")
+
+
+async def document(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    doc = update.effective_message.document
+    flow = await flows.current(ctx.db, ctx.actor.user_id)
+    waiting = flow is not None and flow.flow == FLOW
+    if not waiting and not is_csv(doc):
+        await ui.reply(update, ctx, "fallback/file", roles=ctx.actor.role_names)
+        return
+    if not ctx.actor.is_admin:
+        await ui.reply(update, ctx, "import/not_admin")
+        return
+    if not is_csv(doc):
+        await ui.reply(update, ctx, "import/not_csv")
+        return
+    if (doc.file_size or 0) > org_import.MAX_BYTES:
+        await ui.reply(
+            update,
+            ctx,
+            "import/too_big",
+            size_mb=round(doc.file_size / 2**20, 1),
+            limit_mb=org_import.MAX_BYTES // 2**20,
+        )
+        return
+    data = bytes(await (await doc.get_file()).download_as_bytearray())
+    try:
+        rows, counts = await org_import.import_csv(ctx.db, data, ctx.actor.user_id)
+    except org_import.ImportRefused as refused:
+        # The flow stays open: the admin fixes the file and sends it again.
+        await ui.reply(
+            update,
+            ctx,
+            "import/refused",
+            filename=doc.file_name or "CSV",
+            problems=refused.problems,
+        )
+        return
+    await flows.end(ctx.db, ctx.actor.user_id)
+    await ui.reply(
+        update,
+        ctx,
+        "import/done",
+        filename=doc.file_name or "CSV",
+        rows=rows,
+        counts=counts,
+        unit_total=await orgs.unit_count(ctx.db),
+    )

@@ -1,0 +1,130 @@
+"""/start (with invitation deep links), /help, /whoami, /cancel."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot import invites
+from bot.core import Ctx
+from bot.menus import set_private_menu
+from handlers import notify, ui
+from storage import flows, invitations, orgs, roles
+from storage.roles import RoleGrant
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("whoami", whoami))
+    app.add_handler(CommandHandler("cancel", cancel))
+
+
+def stage_context(ctx: Ctx) -> dict:
+    now = ctx.core.now()
+    upcoming = [stage for stage in ctx.campaign.stages if stage.opens > now]
+    return {
+        "stage": ctx.campaign.current_stage(now),
+        "next_stage": upcoming[0] if upcoming else None,
+    }
+
+
+def role_lines(ctx: Ctx) -> list[str]:
+    lines = [ui.role_line(ctx, grant) for grant in ctx.actor.grants]
+    if ctx.actor.configured_admin and not ctx.actor.has("admin"):
+        lines.insert(0, ui.role_line(ctx, _admin(ctx.actor.user_id)))
+    return lines
+
+
+def _admin(user_id: int) -> RoleGrant:
+    return RoleGrant(user_id, "admin", None, None, None, None)
+
+
+async def start(update: Update, ctx: Ctx) -> None:
+    if ctx.args and ctx.args[0].startswith(invites.PAYLOAD_PREFIX):
+        await _open_invitation(update, ctx, ctx.args[0])
+        return
+    await ui.reply(
+        update,
+        ctx,
+        "start/welcome",
+        name=ctx.actor.person.first_name,
+        roles=role_lines(ctx),
+        **stage_context(ctx),
+    )
+
+
+async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
+    code = invites.code_from_payload(payload)
+    invitation = await invitations.by_code(ctx.db, code) if code else None
+    if invitation is None:
+        await ui.reply(update, ctx, "invite/unknown")
+        return
+    user_id = ctx.actor.user_id
+    async with ctx.db.transaction() as tx:
+        # Re-read inside the write lock: two people opening one link at once get one winner.
+        invitation = await invitations.by_code(tx, code)
+        result = invites.outcome(invitation, user_id, ctx.core.now())
+        if result is invites.Redeem.OK:
+            await invitations.redeem(tx, invitation, user_id)
+    grant = await grant_of(ctx, invitation, ctx.actor.user_id)
+    if result is invites.Redeem.OK:
+        await ui.reply(
+            update, ctx, "invite/redeemed", name=ctx.actor.person.first_name, grant=grant
+        )
+        await notify.person(
+            ctx,
+            invitation.created_by,
+            "invite/accepted",
+            name=ctx.actor.person.display_name,
+            grant=grant,
+        )
+        grants = tuple(await roles.of_user(ctx.db, user_id))
+        await set_private_menu(ctx.bot, ctx.msgs, replace(ctx.actor, grants=grants))
+    else:
+        await ui.reply(
+            update, ctx, f"invite/{result.value}", grant=grant, expires_at=invitation.expires_at
+        )
+
+
+async def grant_of(ctx: Ctx, invitation: invitations.Invitation, user_id: int) -> RoleGrant:
+    """The role an invitation gives, with its unit and project names for display."""
+    project = await orgs.project(ctx.db, invitation.project_id) if invitation.project_id else None
+    unit_id = project.unit_id if project else invitation.unit_id
+    unit = await orgs.unit(ctx.db, unit_id) if unit_id else None
+    return RoleGrant(
+        user_id,
+        invitation.role,
+        unit_id,
+        invitation.project_id,
+        unit.name if unit else None,
+        project.name if project else None,
+    )
+
+
+async def help_command(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    await ui.reply(update, ctx, "help/help", roles=ctx.actor.role_names, **stage_context(ctx))
+
+
+async def whoami(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    await ui.reply(
+        update,
+        ctx,
+        "whoami/whoami",
+        name=ctx.actor.person.display_name,
+        user_id=ctx.actor.user_id,
+        roles=role_lines(ctx),
+    )
+
+
+async def cancel(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    ended = await flows.end(ctx.db, ctx.actor.user_id)
+    await ui.reply(update, ctx, "cancel/cancelled" if ended else "cancel/nothing")

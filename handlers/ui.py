@@ -1,0 +1,116 @@
+"""Small Telegram helpers shared by the flows: replying with templates, keyboards, callback data."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest
+
+from bot.core import Ctx
+from storage.roles import RoleGrant
+
+log = logging.getLogger(__name__)
+Button = tuple[str, str]  # (label, callback data)
+PAGE_SIZE = 8
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def paged(
+    ctx: Ctx, items: Sequence[Button], page: int, page_data: str
+) -> tuple[list[list[Button]], int, int]:
+    """One button per row for this page's items, then ◀ ▶; page_data has a {page} slot."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = [[item] for item in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
+    nav = []
+    if page > 0:
+        nav.append((ctx.msgs.label(ctx.locale, "prev_page"), page_data.format(page=page - 1)))
+    if page < pages - 1:
+        nav.append((ctx.msgs.label(ctx.locale, "next_page"), page_data.format(page=page + 1)))
+    if nav:
+        rows.append(nav)
+    return rows, page + 1, pages
+
+
+def render(ctx: Ctx, key: str, **context: Any) -> list[str]:
+    return ctx.msgs.texts(ctx.locale, key, campaign=ctx.campaign, **context)
+
+
+async def reply(
+    update: Update, ctx: Ctx, key: str, markup: InlineKeyboardMarkup | None = None, **context: Any
+) -> Message:
+    """Send a template to the chat (and forum topic) the update came from."""
+    chat = update.effective_chat
+    thread = _thread_of(update.effective_message)
+    sent = None
+    parts = render(ctx, key, **context)
+    for index, part in enumerate(parts):
+        sent = await ctx.bot.send_message(
+            chat.id,
+            part,
+            message_thread_id=thread,
+            reply_markup=markup if index == len(parts) - 1 else None,
+        )
+    return sent
+
+
+async def edit(
+    query: CallbackQuery,
+    ctx: Ctx,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **context: Any,
+) -> None:
+    """Replace the message a button sat on (the first part only: these texts are short)."""
+    text = render(ctx, key, **context)[0]
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        # A double tap re-renders the same screen; Telegram refuses identical edits.
+        if "not modified" not in str(error).lower():
+            raise
+
+
+def _thread_of(message: Message | None) -> int | None:
+    if message is not None and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+def thread_id(update: Update) -> int:
+    """The forum topic an update is in, 0 for the chat as a whole."""
+    return _thread_of(update.effective_message) or 0
+
+
+def callback_parts(query: CallbackQuery, prefix: str) -> list[str]:
+    return (query.data or "").removeprefix(prefix + ":").split(":")
+
+
+def role_line(ctx: Ctx, grant: RoleGrant) -> str:
+    return ctx.msgs.text(ctx.locale, "whoami/role_line", grant=grant)
+
+
+async def stale(query: CallbackQuery, ctx: Ctx) -> None:
+    await query.answer(ctx.msgs.text(ctx.locale, "common/stale"), show_alert=True)
+
+
+async def not_allowed(query: CallbackQuery, ctx: Ctx) -> None:
+    await query.answer(ctx.msgs.text(ctx.locale, "common/not_allowed"), show_alert=True)
+
+
+def as_int(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 19 else None

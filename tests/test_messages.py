@@ -1,0 +1,183 @@
+"""Every template in every locale: present, rendering, valid Telegram HTML, user text escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.campaign import load_campaign
+from bot.orgs import Problem
+from bot.sandbox.html import parse_html, utf16_len
+from messages.render import LOCALES, Messages
+from messages.split import split_html, visible_length
+from storage.orgs import ImportCounts
+from storage.roles import RoleGrant
+
+CAMPAIGN = load_campaign()
+HOSTILE = "<b>Tom & \"Jerry\"</b> <script>x</script> 🙂"
+WHEN = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
+GRANT = RoleGrant(1, "lead", 2, 3, HOSTILE, HOSTILE)
+ROLES = ["admin", "secretary", "lead", "member", "reviewer"]
+
+# The values each template is rendered with; a new template needs an entry here.
+SAMPLES: dict[str, dict] = {
+    "start/welcome": {"name": HOSTILE, "roles": [HOSTILE], "stage": CAMPAIGN.stages[0],
+                      "next_stage": None},
+    "help/stage_line": {"stage": None, "next_stage": CAMPAIGN.stages[1]},
+    "help/help": {"roles": ROLES, "stage": CAMPAIGN.stages[0], "next_stage": None},
+    "help/short": {"roles": ROLES},
+    "whoami/whoami": {"name": HOSTILE, "user_id": 42, "roles": [HOSTILE]},
+    "whoami/role_line": {"grant": GRANT},
+    "language/choose": {},
+    "language/set": {},
+    "cancel/cancelled": {},
+    "cancel/nothing": {},
+    "invite/redeemed": {"name": HOSTILE, "grant": GRANT},
+    "invite/already_yours": {"grant": GRANT},
+    "invite/used": {},
+    "invite/expired": {"expires_at": WHEN},
+    "invite/revoked": {},
+    "invite/unknown": {},
+    "invite/choose_role": {},
+    "invite/choose_unit": {"role": "lead", "page": 1, "pages": 3},
+    "invite/choose_project": {"role": "member", "unit_name": HOSTILE, "page": 2, "pages": 2},
+    "invite/no_units": {},
+    "invite/created": {"grant": GRANT, "expires_at": WHEN, "link": "https://t.me/x?start=inv_a"},
+    "invite/revoked_done": {"grant": GRANT},
+    "invite/not_revocable": {},
+    "invite/not_allowed": {},
+    "invite/in_private": {"bot_username": "pacesetter_bot"},
+    "invite/usage": {"roles": ROLES},
+    "invite/accepted": {"name": HOSTILE, "grant": GRANT},
+    "import/ask": {},
+    "import/done": {"filename": HOSTILE, "rows": 3, "counts": ImportCounts(1, 2, 3, 4, 5),
+                    "unit_total": 9},
+    "import/refused": {"filename": HOSTILE, "problems": [
+        Problem(None, "encoding"), Problem(None, "empty_file"),
+        Problem(1, "header", {"found": HOSTILE}),
+        Problem(2, "columns", {"expected": 4, "found": 3}),
+        Problem(3, "empty", {"column": "unit_code"}),
+        Problem(4, "bad_code", {"column": "project_code", "value": HOSTILE}),
+        Problem(5, "too_long", {"column": "unit_name", "limit": 200}),
+        Problem(6, "duplicate_project", {"code": "P1", "first_line": 2}),
+        Problem(7, "unit_name_conflict", {"code": "U1", "name": HOSTILE, "first_line": 2}),
+        Problem(8, "project_other_unit", {"code": "P1", "unit": "U2"}),
+        Problem(9, "bad_chat_id", {"value": HOSTILE}),
+        Problem(10, "chat_twice", {"value": -5, "code": "P1", "first_line": 2}),
+    ]},
+    "import/not_admin": {},
+    "import/not_csv": {},
+    "import/too_big": {"size_mb": 7.5, "limit_mb": 5},
+    "group/hello": {},
+    "group/bound": {"target": HOSTILE, "thread_id": 0},
+    "group/unbound": {"thread_id": 5},
+    "group/not_bound": {"thread_id": 0},
+    "group/bind_choose": {"unit_name": HOSTILE, "thread_id": 3},
+    "group/bind_usage": {"example": "P-001"},
+    "group/bind_unknown_code": {"code": HOSTILE},
+    "group/bind_not_group_admin": {},
+    "group/bind_not_allowed": {"unit_name": HOSTILE},
+    "group/bind_in_group": {},
+    "group/current": {"target": HOSTILE, "thread_id": 0},
+    "fallback/text": {"roles": ROLES},
+    "fallback/unknown_command": {"command": "/<x>"},
+    "fallback/file": {"roles": ["admin"]},
+    "fallback/sticker": {},
+    "fallback/edited": {},
+    "errors/sorry": {},
+    "common/stale": {},
+    "common/not_allowed": {},
+}
+MSGS = Messages(CAMPAIGN.timezone)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_has_the_same_templates_and_labels(locale):
+    assert MSGS.template_keys(locale) == MSGS.template_keys("en")
+    assert MSGS.label_keys(locale) == MSGS.label_keys("en")
+
+
+def test_every_template_has_a_sample():
+    assert MSGS.template_keys("en") == set(SAMPLES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("key", sorted(SAMPLES))
+def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key):
+    text = MSGS.text(locale, key, campaign=CAMPAIGN, **SAMPLES[key])
+    parsed = parse_html(text)  # strict: raises on anything Telegram would refuse
+    assert parsed.text.strip()
+    assert "<script>" not in text
+    values = SAMPLES[key].values()
+    if any(value == HOSTILE or value == [HOSTILE] or value is GRANT for value in values):
+        assert HOSTILE in parsed.text  # arrived intact, neither lost nor double-escaped
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_labels_render_and_fit_buttons(locale):
+    args = {"name": HOSTILE, "found": "x", "expected": 4, "column": "c", "value": "v",
+            "limit": 1, "code": "P", "first_line": 1, "unit": "U"}
+    for key in MSGS.label_keys(locale):
+        label = MSGS.label(locale, key, **args)
+        assert label.strip()
+        if key.startswith("cmd_"):
+            assert 1 <= len(label) <= 256
+
+
+def test_dates_are_shown_in_the_campaign_time_zone():
+    en = MSGS.text("en", "invite/expired", expires_at=WHEN, campaign=CAMPAIGN)
+    zh = MSGS.text("zh-Hans", "invite/expired", expires_at=WHEN, campaign=CAMPAIGN)
+    assert "15 Jan 2027 18:00" in en  # 10:00 UTC is 18:00 in Asia/Shanghai
+    assert "2027年1月15日 18:00" in zh
+
+
+def test_a_long_message_splits_into_valid_parts():
+    lines = [f"<b>{i}</b> {html.escape(HOSTILE)} " + "字" * 90 for i in range(200)]
+    text = "<i>" + "\n".join(lines) + "</i>"
+    parts = split_html(text)
+    assert len(parts) > 1
+    for part in parts:
+        parsed = parse_html(part)
+        assert 0 < utf16_len(parsed.text) <= 4096
+    joined = "".join(parse_html(p).text for p in parts)
+    assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", parse_html(text).text)
+
+
+_piece = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30).map(html.escape),
+    st.sampled_from(["\n", "<b>", "</b>", "<i>", "</i>", "&amp;", "🙂", "\n\n"]),
+)
+
+
+@given(st.lists(_piece, max_size=80), st.integers(min_value=20, max_value=200))
+def test_split_parts_are_valid_and_lose_no_text(pieces, limit):
+    text = _balanced("".join(pieces))
+    if not parse_html(text, strict=True).text.strip():
+        return
+    parts = split_html(text, limit)
+    for part in parts:
+        assert visible_length(part) <= limit
+        parse_html(part)
+    joined = "".join(parse_html(p).text for p in parts)
+    assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", parse_html(text).text)
+
+
+def _balanced(text: str) -> str:
+    """Drop tags that would not nest, so the input itself is valid."""
+    out, stack = [], []
+    for token in re.split(r"(</?[bi]>)", text):
+        if token in ("<b>", "<i>"):
+            stack.append(token[1])
+            out.append(token)
+        elif token in ("</b>", "</i>"):
+            if stack and stack[-1] == token[2]:
+                stack.pop()
+                out.append(token)
+        else:
+            out.append(token)
+    return "".join(out) + "".join(f"</{t}>" for t in reversed(stack))
