@@ -70,10 +70,14 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         if result is invites.Redeem.OK:
             await invitations.redeem(tx, invitation, user_id)
     grant = await grant_of(ctx, invitation, ctx.actor.user_id)
-    if result is invites.Redeem.OK:
+    if result not in (invites.Redeem.OK, invites.Redeem.ALREADY_YOURS):
         await ui.reply(
-            update, ctx, "invite/redeemed", name=ctx.actor.person.first_name, grant=grant
+            update, ctx, f"invite/{result.value}", grant=grant, expires_at=invitation.expires_at
         )
+        return
+    # Opening your own link again (or a redelivered /start) shows the same welcome.
+    await ui.reply(update, ctx, "invite/redeemed", name=ctx.actor.person.first_name, grant=grant)
+    if result is invites.Redeem.OK:
         await notify.person(
             ctx,
             invitation.created_by,
@@ -83,10 +87,6 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         )
         grants = tuple(await roles.of_user(ctx.db, user_id))
         await set_private_menu(ctx.bot, ctx.msgs, replace(ctx.actor, grants=grants))
-    else:
-        await ui.reply(
-            update, ctx, f"invite/{result.value}", grant=grant, expires_at=invitation.expires_at
-        )
 
 
 async def grant_of(ctx: Ctx, invitation: invitations.Invitation, user_id: int) -> RoleGrant:

@@ -1,0 +1,121 @@
+"""The end-to-end harness: the real bot against the sandbox Bot API server over loopback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotRunner
+from bot.sandbox import Sandbox, SandboxUser
+from bot.settings import Secret, Settings
+from storage.db import Database
+
+TOKEN = "123456:TEST-token-abcdefgh"
+# Inside the default campaign's application stage (opens 2026-12-01, deadline 2027-01-15).
+APPLY_OPEN = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def org_csv(units: Sequence[tuple[str, int]], *, header: bool = True) -> bytes:
+    """Units U-code with n projects each, e.g. [("U1", 3)] -> U1 with P-U1-01..03."""
+    lines = ["unit_code,unit_name,project_code,project_name"] if header else []
+    for code, count in units:
+        lines += [f"{code},Unit {code},P-{code}-{i:02d},Project {code}-{i:02d}"
+                  for i in range(1, count + 1)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@dataclass
+class World:
+    sb: Sandbox
+    tmp_path: Path
+    clock: FakeClock
+    admin: SandboxUser
+    runner: BotRunner | None = None
+    allow_rejections: bool = False
+    extra_admins: set[int] = field(default_factory=set)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            token=Secret(TOKEN),
+            api_url=self.sb.api_url,
+            db_path=self.tmp_path / "bot.db",
+            admins=frozenset({self.admin.id, *self.extra_admins}),
+        )
+
+    @property
+    def db(self) -> Database:
+        return self.runner.db
+
+    async def start(self) -> None:
+        self.runner = BotRunner(self.settings, clock=self.clock, poll_timeout=5)
+        await self.runner.start()
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.stop()
+            self.runner = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def import_orgs(self, units: Sequence[tuple[str, int]]) -> None:
+        await self.admin.send("/import")
+        await self.admin.send_document(org_csv(units), filename="orgs.csv", mime_type="text/csv")
+        assert "Imported" in self.admin.last_reply.text, self.admin.last_reply.text
+
+    async def invite_link(self, inviter: SandboxUser, role: str, code: str = "") -> str:
+        await inviter.send(f"/invite {role} {code}".strip())
+        match = re.search(r"start=(inv_[A-Za-z0-9_-]+)", inviter.last_reply.text)
+        assert match, inviter.last_reply.text
+        return match.group(1)
+
+    async def join(
+        self, name: str, role: str, code: str = "", *, by: SandboxUser | None = None,
+        language_code: str = "en",
+    ) -> SandboxUser:
+        """A new person who opens an invitation for `role` (scoped to unit/project `code`)."""
+        user = self.sb.user(name, language_code=language_code)
+        payload = await self.invite_link(by or self.admin, role, code)
+        await user.send(f"/start {payload}")
+        return user
+
+    async def answer_to(self, user: SandboxUser, message, data: str) -> str | None:
+        """Tap a button with this (possibly forged) data; the text the bot answered with."""
+        query = await user.tap_data(message, data)
+        return (self.sb.callback_answer(query["id"]) or {}).get("text")
+
+    def transcript(self) -> str:
+        return "\n".join(self.sb.transcript())
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with Sandbox(token=TOKEN) as sb:
+        admin = sb.user("Ada", language_code="en", username="ada")
+        world = World(sb=sb, tmp_path=tmp_path, clock=FakeClock(APPLY_OPEN), admin=admin)
+        await world.start()
+        try:
+            yield world
+        finally:
+            await world.stop()
+        assert sb.problems == [], sb.problems
+        if not world.allow_rejections:
+            assert sb.rejections == [], sb.rejections
