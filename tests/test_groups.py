@@ -1,0 +1,115 @@
+"""Group chats: joining, /bind (and forum topics), leaving, supergroup upgrades."""
+
+from __future__ import annotations
+
+from storage import chats, orgs
+from tests.conftest import World
+
+
+async def _setup(world: World):
+    await world.import_orgs([("U1", 3), ("U2", 1)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    group = world.sb.group("Branch U1-01", creator=sam, members=[lena])
+    await world.sb.add_bot(group, by=sam)
+    return sam, lena, group
+
+
+async def test_added_to_a_group_the_bot_says_hello_and_remembers_it(world: World):
+    _, _, group = await _setup(world)
+    hello = world.sb.messages(group)[-1].text
+    assert "link this group to its project with /bind" in hello
+    known = await chats.get(world.db, group.id)
+    assert known.bot_present and known.title == "Branch U1-01"
+
+
+async def test_a_secretary_who_administers_the_group_binds_it(world: World):
+    sam, _, group = await _setup(world)
+    await sam.send("/bind P-U1-01", chat=group)
+    assert "now linked to Project U1-01 (Unit U1)" in world.sb.messages(group)[-1].text
+    project = await orgs.project_by_code(world.db, "P-U1-01")
+    binding = await chats.binding(world.db, group.id)
+    assert (binding.project_id, binding.thread_id, binding.bot_present) == (project.id, 0, True)
+
+
+async def test_bind_with_buttons(world: World):
+    sam, _, group = await _setup(world)
+    await sam.send("/bind", chat=group)
+    menu = world.sb.messages(group)[-1]
+    assert "which project of Unit U1" in menu.text
+    await sam.tap("Project U1-03 (P-U1-03)", message=menu)
+    assert "now linked to Project U1-03 (Unit U1)" in world.sb.messages(group)[-1].text
+    await sam.send("/bind", chat=group)
+    await sam.tap("The whole unit: Unit U1", message=world.sb.messages(group)[-1])
+    binding = await chats.binding(world.db, group.id)
+    assert binding.unit_id == (await orgs.unit_by_code(world.db, "U1")).id
+
+
+async def test_who_may_not_bind(world: World):
+    sam, lena, group = await _setup(world)
+    await lena.send("/bind P-U1-01", chat=group)  # a member, not a group admin
+    assert "Only an administrator of this group" in world.sb.messages(group)[-1].text
+    world.sb.promote(group, lena)
+    await lena.send("/bind P-U1-01", chat=group)  # group admin, but not the unit's secretary
+    assert "Only the secretary of Unit U1" in world.sb.messages(group)[-1].text
+    await sam.send("/bind P-U2-01", chat=group)  # secretary of another unit
+    assert "Only the secretary of Unit U2" in world.sb.messages(group)[-1].text
+    await sam.send("/bind NOPE", chat=group)
+    assert "no project or unit with the code NOPE" in world.sb.messages(group)[-1].text
+    # A forged button for another unit's project, tapped by the group admin.
+    other = await orgs.project_by_code(world.db, "P-U2-01")
+    await sam.send("/bind", chat=group)
+    answer = await world.answer_to(sam, world.sb.messages(group)[-1], f"bd:P:{other.id}")
+    assert answer == "Only the secretary of Unit U2 or a campaign admin can link a group to it."
+    assert await chats.binding(world.db, group.id) is None
+    await sam.send("/bind P-U1-01")
+    assert "works in a group" in sam.last_reply.text
+
+
+async def test_a_forum_topic_is_bound_on_its_own(world: World):
+    await world.import_orgs([("U1", 2)])
+    sam = await world.join("Sam", "secretary", "U1")
+    forum = world.sb.supergroup("Unit U1", creator=sam, forum=True)
+    await world.sb.add_bot(forum, by=sam)
+    topic = await world.sb.create_topic(forum, "Project U1-02", by=sam)
+    await sam.send("/bind P-U1-02", chat=forum, thread_id=topic)
+    reply = world.sb.messages(forum, thread_id=topic)[-1]
+    assert "This topic is now linked to Project U1-02" in reply.text
+    await sam.send("/bind U1", chat=forum)
+    whole, in_topic = await chats.binding(world.db, forum.id), await chats.binding(
+        world.db, forum.id, topic
+    )
+    assert whole.unit_id is not None and in_topic.project_id is not None
+
+
+async def test_removed_and_readded_and_unbound(world: World):
+    sam, _, group = await _setup(world)
+    await sam.send("/bind P-U1-01", chat=group)
+    await world.sb.remove_bot(group, by=sam)
+    assert not (await chats.binding(world.db, group.id)).bot_present
+    await world.sb.add_bot(group, by=sam)
+    assert (await chats.binding(world.db, group.id)).bot_present
+    await sam.send("/unbind", chat=group)
+    assert "no longer linked" in world.sb.messages(group)[-1].text
+    await sam.send("/unbind", chat=group)
+    assert "not linked to anything" in world.sb.messages(group)[-1].text
+
+
+async def test_upgrade_to_a_supergroup_keeps_the_binding(world: World):
+    sam, _, group = await _setup(world)
+    await sam.send("/bind P-U1-01", chat=group)
+    supergroup = await world.sb.upgrade(group)
+    assert await chats.binding(world.db, group.id) is None
+    moved = await chats.binding(world.db, supergroup.id)
+    assert moved.project_id == (await orgs.project_by_code(world.db, "P-U1-01")).id
+    assert moved.bot_present
+    await sam.send("/bind", chat=supergroup)  # works in the new chat
+    assert "which project" in world.sb.messages(supergroup)[-1].text
+
+
+async def test_group_chatter_is_left_alone(world: World):
+    _, lena, group = await _setup(world)
+    before = len(world.sb.messages(group))
+    await lena.send("good morning everyone", chat=group)
+    await lena.send_sticker(chat=group)
+    assert len(world.sb.messages(group)) == before

@@ -1,0 +1,135 @@
+"""Importing units and projects: by CSV document in Telegram and by the CLI, checked whole."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from storage import audit, chats, orgs
+from tests.conftest import World, org_csv
+
+
+async def _send(world: World, data: bytes, name: str = "orgs.csv") -> str:
+    await world.admin.send_document(data, filename=name, mime_type="text/csv")
+    return world.admin.last_reply.text
+
+
+async def test_import_then_reimport_updates_names_and_deletes_nothing(world: World):
+    await world.admin.send("/import")
+    assert "unit_code,unit_name,project_code,project_name" in world.admin.last_reply.text
+    reply = await _send(world, org_csv([("U1", 3), ("U2", 1)]))
+    assert "Imported 4 rows" in reply
+    assert "Units: 2 new, 0 renamed." in reply and "Projects: 4 new, 0 renamed." in reply
+
+    renamed = b"unit_code,unit_name,project_code,project_name\nU1,Unit One,P-U1-01,Renamed\n"
+    reply = await _send(world, renamed)
+    assert "Units: 0 new, 1 renamed." in reply and "Projects: 0 new, 1 renamed." in reply
+    assert [u.name for u in await orgs.units(world.db)] == ["Unit One", "Unit U2"]
+    assert len(await orgs.projects_of(world.db, (await orgs.unit_by_code(world.db, "U1")).id)) == 3
+
+    reply = await _send(world, renamed)
+    assert "Nothing changed" in reply
+    assert len(await audit.entries(world.db, action="orgs.import")) == 2
+
+
+async def test_a_bad_file_is_refused_whole_with_line_numbers(world: World):
+    await _send(world, org_csv([("U1", 1)]))
+    bad = (
+        "unit_code,unit_name,project_code,project_name,chat_id\n"
+        "U1,Unit U1,P-NEW-1,Fine,\n"
+        "U2,,P-2,No unit name,\n"
+        "U3,Unit 3,P 3,Bad code,\n"
+        "U1,Other name,P-4,Conflict,\n"
+        "U4,Unit 4,P-NEW-1,Duplicate,\n"
+        "U5,Unit 5,P-6,Bad chat,12345\n"
+        "U6,Unit 6,P-7\n"
+    ).encode()
+    reply = await _send(world, bad)
+    assert "I did not import orgs.csv: nothing was changed" in reply
+    for expected in (
+        "line 3: unit_name is empty",
+        "line 4: project_code “P 3” may only use",
+        "line 5: unit U1 is called “Unit U1” on line 2",
+        "line 6: project P-NEW-1 is already on line 2",
+        "line 7: chat_id “12345” is not a group chat id",
+        "line 8: expected 5 values, found 3",
+    ):
+        assert expected in reply
+    assert await orgs.project_by_code(world.db, "P-NEW-1") is None
+    assert await orgs.unit_count(world.db) == 1
+
+
+async def test_moving_a_project_to_another_unit_is_refused(world: World):
+    await _send(world, org_csv([("U1", 1)]))
+    reply = await _send(world, b"unit_code,unit_name,project_code,project_name\nU2,Two,P-U1-01,x\n")
+    assert "line 2: project P-U1-01 belongs to unit U1" in reply
+    assert await orgs.unit_by_code(world.db, "U2") is None
+
+
+async def test_header_encoding_empty_and_non_csv_files(world: World):
+    assert "the header must be" in await _send(world, b"code,name\nU1,x\n")
+    assert "not UTF-8" in await _send(world, "單位".encode("big5"))
+    assert "the file is empty" in await _send(world, b"\n\n")
+    await world.admin.send("/import")
+    await world.admin.send_document(b"%PDF", filename="units.pdf", mime_type="application/pdf")
+    assert "not a CSV file" in world.admin.last_reply.text
+    await world.admin.send("please import")
+    # Still waiting for the file; Excel's BOM is fine.
+    reply = await _send(world, b"\xef\xbb\xbf" + org_csv([("U1", 1)]), "export.csv")
+    assert "Imported 1 rows" in reply
+
+
+async def test_chat_ids_in_the_file_link_project_groups(world: World):
+    data = b"unit_code,unit_name,project_code,project_name,chat_id\nU1,Unit,P1,Proj,-1001234567890\n"
+    assert "Group chats linked: 1." in await _send(world, data)
+    binding = await chats.binding(world.db, -1001234567890)
+    assert binding.project_id == (await orgs.project_by_code(world.db, "P1")).id
+    assert not binding.bot_present  # the bot has not been added there yet
+
+
+async def test_only_admins_import(world: World):
+    stranger = world.sb.user("Sly")
+    await stranger.send_document(org_csv([("U1", 1)]), filename="orgs.csv", mime_type="text/csv")
+    assert "Only campaign admins" in stranger.last_reply.text
+    assert await orgs.unit_count(world.db) == 0
+
+
+def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PACESETTER_DB": str(tmp_path / "cli.db")}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+def test_cli_import_is_idempotent_and_refuses_bad_files_whole(tmp_path):
+    good = tmp_path / "orgs.csv"
+    good.write_bytes(org_csv([("U1", 3), ("U2", 2)]))
+    first = _cli(tmp_path, "orgs", "import", str(good))
+    assert first.returncode == 0, first.stderr
+    assert "5 rows; units 2 new, 0 renamed; projects 5 new" in first.stdout
+    again = _cli(tmp_path, "orgs", "import", str(good))
+    assert "units 0 new, 0 renamed; projects 0 new, 0 renamed" in again.stdout
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(org_csv([("U3", 1)]) + b"U3,Unit U3,,empty\n")
+    refused = _cli(tmp_path, "orgs", "import", str(bad))
+    assert refused.returncode == 1
+    assert "line 3: project_code is empty" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM units WHERE code = 'U3'").fetchone() == (0,)
+
+    missing = _cli(tmp_path, "orgs", "import", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_cli_campaign_check(tmp_path):
+    broken = tmp_path / "c.toml"
+    broken.write_text('timezone = "Asia/Shanghai"\ndefault_locale = "fr"\n')
+    result = _cli(tmp_path, "campaign", "check", str(broken))
+    assert result.returncode == 1
+    assert "default_locale" in result.stderr
+    ok = _cli(tmp_path, "campaign", "check", "bot/campaigns/default.toml")
+    assert ok.returncode == 0 and "OK" in ok.stdout
