@@ -71,16 +71,13 @@ async def _is_group_admin(ctx: Ctx, chat_id: int, user_id: int) -> bool:
     return member.status in _ADMINS
 
 
-async def _target(ctx: Ctx, code: str):
-    """A project or unit by code: (unit_id, project_id, display name) or None."""
+async def _target(ctx: Ctx, code: str) -> tuple[orgs.Unit, orgs.Project | None] | None:
+    """The unit, and the project if the code names one; None if it names neither."""
     project = await orgs.project_by_code(ctx.db, code)
     if project is not None:
-        unit = await orgs.unit(ctx.db, project.unit_id)
-        return project.unit_id, project.id, f"{project.name} ({unit.name})"
+        return await orgs.unit(ctx.db, project.unit_id), project
     unit = await orgs.unit_by_code(ctx.db, code)
-    if unit is not None:
-        return unit.id, None, unit.name
-    return None
+    return (unit, None) if unit is not None else None
 
 
 async def _may_bind(update: Update, ctx: Ctx, unit_id: int) -> str | None:
@@ -105,14 +102,15 @@ async def bind(update: Update, ctx: Ctx) -> None:
     if target is None:
         await ui.reply(update, ctx, "group/bind_unknown_code", code=ctx.args[0][:64])
         return
-    unit_id, project_id, name = target
-    refusal = await _may_bind(update, ctx, unit_id)
+    unit, project = target
+    refusal = await _may_bind(update, ctx, unit.id)
     if refusal:
-        unit = await orgs.unit(ctx.db, unit_id)
         await ui.reply(update, ctx, refusal, unit_name=unit.name)
         return
-    await _bind(update, ctx, unit_id, project_id)
-    await ui.reply(update, ctx, "group/bound", target=name, thread_id=ui.thread_id(update))
+    await _bind(update, ctx, unit.id, project.id if project else None)
+    await ui.reply(
+        update, ctx, "group/bound", unit=unit, project=project, thread_id=ui.thread_id(update)
+    )
 
 
 async def _bind(update: Update, ctx: Ctx, unit_id: int, project_id: int | None) -> None:
@@ -198,8 +196,9 @@ async def bind_tapped(update: Update, ctx: Ctx) -> None:
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
     await query.answer()
-    name = f"{project.name} ({unit.name})" if project else unit.name
-    await ui.edit(query, ctx, "group/bound", target=name, thread_id=ui.thread_id(update))
+    await ui.edit(
+        query, ctx, "group/bound", unit=unit, project=project, thread_id=ui.thread_id(update)
+    )
 
 
 async def unbind(update: Update, ctx: Ctx) -> None:

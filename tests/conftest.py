@@ -35,8 +35,10 @@ def org_csv(units: Sequence[tuple[str, int]], *, header: bool = True) -> bytes:
     """Units U-code with n projects each, e.g. [("U1", 3)] -> U1 with P-U1-01..03."""
     lines = ["unit_code,unit_name,project_code,project_name"] if header else []
     for code, count in units:
-        lines += [f"{code},Unit {code},P-{code}-{i:02d},Project {code}-{i:02d}"
-                  for i in range(1, count + 1)]
+        lines += [
+            f"{code},Unit {code},P-{code}-{i:02d},Project {code}-{i:02d}"
+            for i in range(1, count + 1)
+        ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -88,7 +90,12 @@ class World:
         return match.group(1)
 
     async def join(
-        self, name: str, role: str, code: str = "", *, by: SandboxUser | None = None,
+        self,
+        name: str,
+        role: str,
+        code: str = "",
+        *,
+        by: SandboxUser | None = None,
         language_code: str = "en",
     ) -> SandboxUser:
         """A new person who opens an invitation for `role` (scoped to unit/project `code`)."""

@@ -76,8 +76,9 @@ async def test_a_forum_topic_is_bound_on_its_own(world: World):
     reply = world.sb.messages(forum, thread_id=topic)[-1]
     assert "This topic is now linked to Project U1-02" in reply.text
     await sam.send("/bind U1", chat=forum)
-    whole, in_topic = await chats.binding(world.db, forum.id), await chats.binding(
-        world.db, forum.id, topic
+    whole, in_topic = (
+        await chats.binding(world.db, forum.id),
+        await chats.binding(world.db, forum.id, topic),
     )
     assert whole.unit_id is not None and in_topic.project_id is not None
 

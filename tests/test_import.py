@@ -36,15 +36,15 @@ async def test_import_then_reimport_updates_names_and_deletes_nothing(world: Wor
 async def test_a_bad_file_is_refused_whole_with_line_numbers(world: World):
     await _send(world, org_csv([("U1", 1)]))
     bad = (
-        "unit_code,unit_name,project_code,project_name,chat_id\n"
-        "U1,Unit U1,P-NEW-1,Fine,\n"
-        "U2,,P-2,No unit name,\n"
-        "U3,Unit 3,P 3,Bad code,\n"
-        "U1,Other name,P-4,Conflict,\n"
-        "U4,Unit 4,P-NEW-1,Duplicate,\n"
-        "U5,Unit 5,P-6,Bad chat,12345\n"
-        "U6,Unit 6,P-7\n"
-    ).encode()
+        b"unit_code,unit_name,project_code,project_name,chat_id\n"
+        b"U1,Unit U1,P-NEW-1,Fine,\n"
+        b"U2,,P-2,No unit name,\n"
+        b"U3,Unit 3,P 3,Bad code,\n"
+        b"U1,Other name,P-4,Conflict,\n"
+        b"U4,Unit 4,P-NEW-1,Duplicate,\n"
+        b"U5,Unit 5,P-6,Bad chat,12345\n"
+        b"U6,Unit 6,P-7\n"
+    )
     reply = await _send(world, bad)
     assert "I did not import orgs.csv: nothing was changed" in reply
     for expected in (
@@ -81,7 +81,9 @@ async def test_header_encoding_empty_and_non_csv_files(world: World):
 
 
 async def test_chat_ids_in_the_file_link_project_groups(world: World):
-    data = b"unit_code,unit_name,project_code,project_name,chat_id\nU1,Unit,P1,Proj,-1001234567890\n"
+    data = (
+        b"unit_code,unit_name,project_code,project_name,chat_id\nU1,Unit,P1,Proj,-1001234567890\n"
+    )
     assert "Group chats linked: 1." in await _send(world, data)
     binding = await chats.binding(world.db, -1001234567890)
     assert binding.project_id == (await orgs.project_by_code(world.db, "P1")).id
@@ -97,8 +99,9 @@ async def test_only_admins_import(world: World):
 
 def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PACESETTER_DB": str(tmp_path / "cli.db")}
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_cli_import_is_idempotent_and_refuses_bad_files_whole(tmp_path):

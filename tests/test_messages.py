@@ -15,19 +15,25 @@ from bot.orgs import Problem
 from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, Messages
 from messages.split import split_html, visible_length
-from storage.orgs import ImportCounts
+from storage.orgs import ImportCounts, Project, Unit
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
-HOSTILE = "<b>Tom & \"Jerry\"</b> <script>x</script> 🙂"
+HOSTILE = '<b>Tom & "Jerry"</b> <script>x</script> 🙂'
 WHEN = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
 GRANT = RoleGrant(1, "lead", 2, 3, HOSTILE, HOSTILE)
+UNIT = Unit(1, "U1", HOSTILE)
+PROJECT = Project(2, 1, "P1", HOSTILE)
 ROLES = ["admin", "secretary", "lead", "member", "reviewer"]
 
 # The values each template is rendered with; a new template needs an entry here.
 SAMPLES: dict[str, dict] = {
-    "start/welcome": {"name": HOSTILE, "roles": [HOSTILE], "stage": CAMPAIGN.stages[0],
-                      "next_stage": None},
+    "start/welcome": {
+        "name": HOSTILE,
+        "roles": [HOSTILE],
+        "stage": CAMPAIGN.stages[0],
+        "next_stage": None,
+    },
     "help/stage_line": {"stage": None, "next_stage": CAMPAIGN.stages[1]},
     "help/help": {"roles": ROLES, "stage": CAMPAIGN.stages[0], "next_stage": None},
     "help/short": {"roles": ROLES},
@@ -38,7 +44,6 @@ SAMPLES: dict[str, dict] = {
     "cancel/cancelled": {},
     "cancel/nothing": {},
     "invite/redeemed": {"name": HOSTILE, "grant": GRANT},
-    "invite/already_yours": {"grant": GRANT},
     "invite/used": {},
     "invite/expired": {"expires_at": WHEN},
     "invite/revoked": {},
@@ -55,26 +60,35 @@ SAMPLES: dict[str, dict] = {
     "invite/usage": {"roles": ROLES},
     "invite/accepted": {"name": HOSTILE, "grant": GRANT},
     "import/ask": {},
-    "import/done": {"filename": HOSTILE, "rows": 3, "counts": ImportCounts(1, 2, 3, 4, 5),
-                    "unit_total": 9},
-    "import/refused": {"filename": HOSTILE, "problems": [
-        Problem(None, "encoding"), Problem(None, "empty_file"),
-        Problem(1, "header", {"found": HOSTILE}),
-        Problem(2, "columns", {"expected": 4, "found": 3}),
-        Problem(3, "empty", {"column": "unit_code"}),
-        Problem(4, "bad_code", {"column": "project_code", "value": HOSTILE}),
-        Problem(5, "too_long", {"column": "unit_name", "limit": 200}),
-        Problem(6, "duplicate_project", {"code": "P1", "first_line": 2}),
-        Problem(7, "unit_name_conflict", {"code": "U1", "name": HOSTILE, "first_line": 2}),
-        Problem(8, "project_other_unit", {"code": "P1", "unit": "U2"}),
-        Problem(9, "bad_chat_id", {"value": HOSTILE}),
-        Problem(10, "chat_twice", {"value": -5, "code": "P1", "first_line": 2}),
-    ]},
+    "import/done": {
+        "filename": HOSTILE,
+        "rows": 3,
+        "counts": ImportCounts(1, 2, 3, 4, 5),
+        "unit_total": 9,
+    },
+    "import/refused": {
+        "filename": HOSTILE,
+        "problems": [
+            Problem(None, "encoding"),
+            Problem(None, "empty_file"),
+            Problem(1, "header", {"found": HOSTILE}),
+            Problem(2, "columns", {"expected": 4, "found": 3}),
+            Problem(3, "empty", {"column": "unit_code"}),
+            Problem(4, "bad_code", {"column": "project_code", "value": HOSTILE}),
+            Problem(5, "too_long", {"column": "unit_name", "limit": 200}),
+            Problem(6, "duplicate_project", {"code": "P1", "first_line": 2}),
+            Problem(7, "unit_name_conflict", {"code": "U1", "name": HOSTILE, "first_line": 2}),
+            Problem(8, "project_other_unit", {"code": "P1", "unit": "U2"}),
+            Problem(9, "bad_chat_id", {"value": HOSTILE}),
+            Problem(10, "chat_twice", {"value": -5, "code": "P1", "first_line": 2}),
+        ],
+    },
     "import/not_admin": {},
     "import/not_csv": {},
     "import/too_big": {"size_mb": 7.5, "limit_mb": 5},
     "group/hello": {},
-    "group/bound": {"target": HOSTILE, "thread_id": 0},
+    "group/bound": {"unit": UNIT, "project": PROJECT, "thread_id": 0},
+    "group/target": {"unit": UNIT, "project": None},
     "group/unbound": {"thread_id": 5},
     "group/not_bound": {"thread_id": 0},
     "group/bind_choose": {"unit_name": HOSTILE, "thread_id": 3},
@@ -83,7 +97,6 @@ SAMPLES: dict[str, dict] = {
     "group/bind_not_group_admin": {},
     "group/bind_not_allowed": {"unit_name": HOSTILE},
     "group/bind_in_group": {},
-    "group/current": {"target": HOSTILE, "thread_id": 0},
     "fallback/text": {"roles": ROLES},
     "fallback/unknown_command": {"command": "/<x>"},
     "fallback/file": {"roles": ["admin"]},
@@ -114,14 +127,23 @@ def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key
     assert parsed.text.strip()
     assert "<script>" not in text
     values = SAMPLES[key].values()
-    if any(value == HOSTILE or value == [HOSTILE] or value is GRANT for value in values):
+    if any(value in (HOSTILE, [HOSTILE], GRANT, UNIT) for value in values):
         assert HOSTILE in parsed.text  # arrived intact, neither lost nor double-escaped
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_labels_render_and_fit_buttons(locale):
-    args = {"name": HOSTILE, "found": "x", "expected": 4, "column": "c", "value": "v",
-            "limit": 1, "code": "P", "first_line": 1, "unit": "U"}
+    args = {
+        "name": HOSTILE,
+        "found": "x",
+        "expected": 4,
+        "column": "c",
+        "value": "v",
+        "limit": 1,
+        "code": "P",
+        "first_line": 1,
+        "unit": "U",
+    }
     for key in MSGS.label_keys(locale):
         label = MSGS.label(locale, key, **args)
         assert label.strip()

@@ -73,7 +73,9 @@ async def test_secretary_invites_a_lead_and_a_member_of_their_own_unit(world: Wo
     sam = await world.join("Sam", "secretary", "U1")
     await sam.send("/invite")
     assert [row[0][0] for row in sam.last_reply.buttons] == [
-        "Unit secretary", "Project lead", "Branch member",
+        "Unit secretary",
+        "Project lead",
+        "Branch member",
     ]
     await sam.tap("Project lead")
     # One unit only: straight to its projects.
@@ -102,8 +104,12 @@ async def test_nobody_invites_outside_their_scope(world: World):
     other = await orgs.project_by_code(world.db, "P-U2-01")
     await sam.send("/invite")
     menu = sam.last_reply
-    forged = (f"iv:P:lead:{other.id}", f"iv:U:secretary:{other.unit_id}",
-              f"iv:p:member:{other.unit_id}:0", "iv:r:admin")
+    forged = (
+        f"iv:P:lead:{other.id}",
+        f"iv:U:secretary:{other.unit_id}",
+        f"iv:p:member:{other.unit_id}:0",
+        "iv:r:admin",
+    )
     answers = [await world.answer_to(sam, menu, data) for data in forged]
     assert answers == ["You are not allowed to do that."] * 4
     mo = await world.join("Mo", "member", "P-U1-01")
@@ -119,8 +125,18 @@ async def test_forged_and_garbled_button_data_changes_nothing(world: World):
     await world.import_orgs([("U1", 1)])
     await world.admin.send("/invite")
     menu = world.admin.last_reply
-    forged = ("iv:P:lead:999999", "iv:x:abc", "iv:zz", "iv:P:boss:1", "iv:U:lead:1:2:3",
-              "zz:1", "lang:xx", "iv:x:999999", "bd:P:1", "iv:P:lead:99999999999999999999")
+    forged = (
+        "iv:P:lead:999999",
+        "iv:x:abc",
+        "iv:zz",
+        "iv:P:boss:1",
+        "iv:U:lead:1:2:3",
+        "zz:1",
+        "lang:xx",
+        "iv:x:999999",
+        "bd:P:1",
+        "iv:P:lead:99999999999999999999",
+    )
     answers = {await world.answer_to(world.admin, menu, data) for data in forged}
     assert answers == {"This button is out of date. Send the command again."}
     assert await world.db.fetch_value("SELECT COUNT(*) FROM invitations") == 0

@@ -505,3 +505,17 @@ async def test_transcript(sb: Sandbox, bot: Bot) -> None:
     ]
     assert sb.problems == []
     assert [m for m, _ in sb.requests].count("sendMessage") == 2
+
+
+async def test_newer_long_poll_ends_an_abandoned_one(sb: Sandbox) -> None:
+    alice = sb.user("Alice")
+    url = f"{sb.api_url}/bot{TOKEN}/getUpdates"
+    async with httpx.AsyncClient(timeout=10) as old, httpx.AsyncClient(timeout=10) as new:
+        abandoned = asyncio.create_task(old.post(url, data={"timeout": "5"}))
+        await asyncio.sleep(0.1)
+        current = asyncio.create_task(new.post(url, data={"timeout": "5"}))
+        conflict = await asyncio.wait_for(abandoned, 1)
+        assert conflict.status_code == 409 and "terminated by other getUpdates" in conflict.text
+        await alice.send("hello", wait=False)
+        answer = (await asyncio.wait_for(current, 1)).json()
+        assert answer["ok"] and answer["result"][0]["message"]["text"] == "hello"

@@ -60,7 +60,10 @@ def test_unknown_config_key(tmp_path):
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", **(env or {})},
     )
 
@@ -76,8 +79,14 @@ def test_run_without_a_token_says_so_in_one_line():
 def test_run_with_a_bad_campaign_file_says_which_key(tmp_path):
     campaign = tmp_path / "c.toml"
     campaign.write_text('timezone = "Mars/Olympus"\n')
-    result = _cli("run", env={"PACESETTER_TOKEN": TOKEN, "PACESETTER_CAMPAIGN": str(campaign),
-                              "PACESETTER_DB": str(tmp_path / "t.db")})
+    result = _cli(
+        "run",
+        env={
+            "PACESETTER_TOKEN": TOKEN,
+            "PACESETTER_CAMPAIGN": str(campaign),
+            "PACESETTER_DB": str(tmp_path / "t.db"),
+        },
+    )
     assert result.returncode == 2
     assert "timezone" in result.stderr
     assert "Traceback" not in result.stderr
