@@ -519,3 +519,26 @@ async def test_newer_long_poll_ends_an_abandoned_one(sb: Sandbox) -> None:
         await alice.send("hello", wait=False)
         answer = (await asyncio.wait_for(current, 1)).json()
         assert answer["ok"] and answer["result"][0]["message"]["text"] == "hello"
+
+
+async def test_other_methods_and_user_edits(sb: Sandbox, bot: Bot) -> None:
+    alice = await started(sb)
+    group = sb.group("G", creator=alice)
+    await sb.add_bot(group, by=alice, wait=False)
+    said = await alice.send("note this", chat=group, wait=False)
+    await alice.edit(said, "note this!", wait=False)
+    edited = (await drain(bot))[-1].edited_message
+    assert edited.text == "note this!" and edited.edit_date
+    copied = await bot.copy_message(alice.id, group.id, said["message_id"])
+    forwarded = await bot.forward_message(alice.id, group.id, said["message_id"])
+    assert alice.replies()[0].message_id == copied.message_id
+    assert forwarded.forward_origin.sender_user.id == alice.id
+    assert await bot.send_chat_action(alice.id, "typing")
+    assert await bot.pin_chat_message(group.id, said["message_id"])
+    assert await bot.set_my_description("A bot") and await bot.set_chat_menu_button()
+    assert (await bot.get_my_description()).description == "A bot"
+    assert (await bot.get_chat(alice.id)).first_name == "Alice"
+    assert await bot.leave_chat(group.id)
+    assert (await drain(bot))[-1].my_chat_member.new_chat_member.status == "left"
+    with pytest.raises(Forbidden):
+        await bot.send_message(group.id, "gone")

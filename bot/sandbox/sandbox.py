@@ -166,7 +166,7 @@ class Sandbox:
             await asyncio.sleep(0.03)  # stay quiet a moment: the bot may still be mid-reply
             if self._quiet() and activity == self._activity:
                 break
-        self._check_callbacks(at_settle=True)
+        await self._check_answered()
 
     def _pending_description(self) -> str:
         if self._pending:
@@ -187,6 +187,20 @@ class Sandbox:
 
         what = f"the bot to confirm update {update_id} (is it polling getUpdates?)"
         await self._wait_until(done, timeout, what)
+        await self._check_answered()
+
+    async def _check_answered(self, grace: float = 0.5) -> None:
+        """Report confirmed but unanswered callback queries, after a short grace: a bot that
+        confirms before handling (PTB's own Updater) may still be about to answer."""
+
+        def all_answered() -> bool:
+            return all(
+                r.answered or r.reported or r.update_id in self._pending
+                for r in self._callbacks.values()
+            )
+
+        with contextlib.suppress(SandboxError):
+            await self._wait_until(all_answered, grace, "callback answers")
         self._check_callbacks(at_settle=True)
 
     # --- world building ----------------------------------------------------------------------

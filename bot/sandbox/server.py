@@ -167,6 +167,9 @@ class SandboxServer:
             if entry is None:
                 return web.json_response({"ok": True, "result": await self.get_updates(params)})
             return await self.call(canonical, entry[1], params)
+        except web.HTTPRequestEntityTooLarge:
+            self.sb.rejections.append((canonical, 413, "Request Entity Too Large"))
+            return envelope_error(413, "Request Entity Too Large")
         except ApiError as error:
             log.debug("%s refused: %s", canonical, error.description)
             self.sb.rejections.append((canonical, error.status, error.description))
