@@ -61,4 +61,8 @@ class Ctx(CallbackContext[ExtBot, dict, dict, Core]):
 
     @property
     def locale(self) -> str:
-        return self.actor.locale if self.actor else self.bot_data.campaign.default_locale
+        if self.actor is not None:
+            return self.actor.locale
+        # Error handlers get a fresh context: the gate left the locale in user_data.
+        remembered = self.user_data.get("locale") if self.user_data is not None else None
+        return remembered or self.bot_data.campaign.default_locale

@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
+from bot import locale
 from bot.core import Ctx
 from handlers import ui
 
@@ -27,6 +28,12 @@ async def on_error(update: object, ctx: Ctx) -> None:
     log.error("update %s failed", update_id, exc_info=ctx.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    user = update.effective_user
+    if user is not None and ctx.user_data is not None and "locale" not in ctx.user_data:
+        # Failed before the gate knew them: their Telegram language is the best guess.
+        ctx.user_data["locale"] = locale.from_telegram(
+            user.language_code, ctx.campaign.default_locale
+        )
     try:
         if update.callback_query:
             await update.callback_query.answer(ctx.msgs.text(ctx.locale, "errors/sorry"))

@@ -42,3 +42,4 @@ async def identify(update: Update, ctx: Ctx) -> None:
         admins=ctx.core.settings.admins,
         default_locale=ctx.campaign.default_locale,
     )
+    ctx.user_data["locale"] = ctx.actor.locale
