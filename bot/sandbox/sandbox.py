@@ -33,7 +33,12 @@ class CallbackRecord:
 
 
 class Sandbox:
-    """A Telegram Bot API server on loopback, with a scripted world behind it."""
+    """A Telegram Bot API server on loopback, with a scripted world behind it.
+
+    User actions queue an update and, unless wait=False, return once the bot has confirmed it
+    (a later getUpdates with a higher offset) and no request is in flight. Requests held with
+    `hold()` do not count as in flight. `requests` lists every call except getUpdates.
+    """
 
     def __init__(
         self,

@@ -36,7 +36,7 @@ _SERVICE = (
 def entry(prefix: str, body: str, buttons: list[list[tuple[str, str]]] | None = None) -> str:
     """`prefix body`, later lines of body indented, then one line per keyboard row."""
     first, *rest = body.split("\n") if body else [""]
-    lines = [f"{prefix}{first}"] + [_INDENT + line for line in rest]
+    lines = [f"{prefix}{first}"] + [_INDENT + line if line else "" for line in rest]
     for row in buttons or []:
         lines.append("  " + " ".join(f"[ {label} ]" for label, _ in row))
     return "\n".join(lines)
