@@ -11,11 +11,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import BotRunner
 from bot.sandbox import Sandbox, SandboxUser
 from bot.settings import Secret, Settings
+from messages.render import Messages
 
+_LABELS = Messages(ZoneInfo("UTC"))
 DEMO_TOKEN = "424242:DEMO-sandbox-token"
 UNITS = [
     ("FHB-1", "First Harbour Engineering Co.", 12),
@@ -31,6 +34,11 @@ def demo_csv() -> bytes:
             f"{code},{name},{code}-P{i:02d},{name} project {i:02d}" for i in range(1, count + 1)
         ]
     return ("\n".join(lines) + "\n").encode()
+
+
+def label(locale: str, key: str) -> str:
+    """What a button says to a person reading that locale (the demo taps like a person)."""
+    return _LABELS.label(locale, key)
 
 
 def _link(user: SandboxUser) -> str:
@@ -65,14 +73,14 @@ async def play(sb: Sandbox, admin: SandboxUser, chapter: Chapters) -> None:
 
     chapter("The organiser invites a unit secretary (buttons)")
     await admin.send("/invite")
-    await admin.tap("单位党组织书记")
+    await admin.tap(label("zh-Hans", "role_secretary"))
     await admin.tap(f"{UNITS[0][1]} ({UNITS[0][0]})")
     secretary = sb.user("Chen Li", language_code="zh-hant", username="chenli")
     await secretary.send(f"/start {_link(admin)}")
 
     chapter("The secretary invites a project lead and a member")
     await secretary.send("/invite")
-    await secretary.tap("項目負責人")
+    await secretary.tap(label("zh-Hant", "role_lead"))
     await secretary.tap(f"{UNITS[0][1]} project 01 ({UNITS[0][0]}-P01)")
     lead = sb.user("Sam Lee", language_code="en", username="samlee")
     await lead.send(f"/start {_link(secretary)}")
