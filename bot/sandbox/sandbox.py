@@ -396,6 +396,12 @@ class Sandbox:
     def is_held(self, method: str) -> bool:
         return method.lower() in self._held
 
+    async def wait_held(self, count: int = 1, timeout: float = 5) -> None:
+        """Until at least `count` bot requests hang on a hold (getUpdates included)."""
+        await self._wait_until(
+            lambda: self._held_waiting >= count, timeout, f"{count} held request(s)"
+        )
+
     async def wait_request(self, method: str, timeout: float = 5) -> dict:
         """Params of the first request to `method` since the last action or hold (or since the
         request this returned last time)."""

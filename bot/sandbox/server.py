@@ -165,6 +165,9 @@ class SandboxServer:
         try:
             params = await read_params(request)
             if entry is None:
+                if self.sb.is_held("getUpdates"):
+                    # Held before the offset is read: a poll that dies here confirms nothing.
+                    await self._hold("getUpdates")
                 return web.json_response({"ok": True, "result": await self.get_updates(params)})
             return await self.call(canonical, entry[1], params)
         except web.HTTPRequestEntityTooLarge:
@@ -199,6 +202,7 @@ class SandboxServer:
     async def _hold(self, name: str) -> None:
         sb = self.sb
         sb._held_waiting += 1
+        sb._notify()  # wake anyone in wait_held()
         try:
             while sb.is_held(name) and not sb.closing:
                 await sb._wait_change(1.0)

@@ -1,0 +1,129 @@
+"""`pacesetter run` as a real process: killed mid-handler, nothing is lost or done twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import Sandbox, SandboxUser
+from tests.conftest import TOKEN, org_csv
+
+
+class BotProcess:
+    """`python -m bot run` against the sandbox, its log in a file (a pipe could fill and block)."""
+
+    def __init__(self, sb: Sandbox, tmp_path: Path, admin: SandboxUser) -> None:
+        self.env = {
+            **os.environ,
+            "PACESETTER_TOKEN": TOKEN,
+            "PACESETTER_API_URL": sb.api_url,
+            "PACESETTER_DB": str(tmp_path / "bot.db"),
+            "PACESETTER_ADMINS": str(admin.id),
+            "PACESETTER_LOG_LEVEL": "DEBUG",
+        }
+        self.db_path = tmp_path / "bot.db"
+        self.logs: list[Path] = []
+        self.tmp_path = tmp_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        log = self.tmp_path / f"bot-{len(self.logs) + 1}.log"
+        self.logs.append(log)
+        with log.open("wb") as out:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", env=self.env, stdout=out, stderr=out
+            )
+
+    async def kill(self) -> None:
+        self.process.kill()
+        await self.process.wait()
+
+    async def terminate(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout=20)
+
+    def log_text(self) -> str:
+        return "\n".join(path.read_text(errors="replace") for path in self.logs)
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.db_path) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+async def running(tmp_path):
+    async with Sandbox(token=TOKEN) as sb:
+        sb.settle_timeout = 20  # a cold Python start is part of each step here
+        admin = sb.user("Ada", language_code="en")
+        bot = BotProcess(sb, tmp_path, admin)
+        await bot.start()
+        try:
+            await admin.send("/import")
+            await admin.send_document(org_csv([("U1", 2)]), filename="o.csv", mime_type="text/csv")
+            yield sb, bot, admin
+        finally:
+            if bot.process.returncode is None:
+                await bot.kill()
+        assert sb.problems == []
+
+
+def _link(admin: SandboxUser) -> str:
+    return admin.last_reply.text.split("start=")[1].split()[0]
+
+
+async def test_killed_mid_handler_the_update_is_handled_exactly_once_after_restart(running):
+    sb, bot, admin = running
+    await admin.send("/invite lead P-U1-01")
+    lena = sb.user("Lena")
+    sb.hold("sendMessage")  # the welcome will hang in the network...
+    await lena.send(f"/start {_link(admin)}", wait=False)
+    await sb.wait_request("sendMessage", timeout=20)
+    # ... by then the invitation is redeemed and committed; now the process dies.
+    await bot.kill()
+    sb.release("sendMessage")
+
+    await bot.start()
+    await sb.settle(timeout=30)
+    assert bot.query(
+        "SELECT role, COUNT(*) FROM roles WHERE user_id = ? GROUP BY role", lena.id
+    ) == [("lead", 1)]
+    assert bot.query("SELECT COUNT(*) FROM audit_log WHERE action = 'invitation.redeem'") == [(1,)]
+    welcomes = [r.text for r in lena.replies() if "You are now Project lead" in r.text]
+    assert len(welcomes) == 1
+    assert await bot.terminate() == 0
+
+
+async def test_an_update_handled_but_not_confirmed_is_not_handled_again(running):
+    sb, bot, _ = running
+    lena = sb.user("Lena")
+    await lena.send("/start")
+    sb.hold("getUpdates")  # the next poll, which would confirm, hangs in the network...
+    await lena.send("/whoami", wait=False)
+    await lena.next_reply(timeout=20)  # the /start reply
+    reply = await lena.next_reply(timeout=20)
+    assert "No role in the campaign yet" in reply.text
+    await sb.wait_held(timeout=20)
+    await bot.kill()  # ... and the process dies before it gets through.
+    sb.release("getUpdates")
+
+    await bot.start()
+    await sb.settle(timeout=30)
+    assert "was already handled; dropped" in bot.log_text()
+    assert [r.text for r in lena.replies()].count(reply.text) == 1
+    assert await bot.terminate() == 0
+
+
+async def test_graceful_stop_and_no_token_in_debug_logs(running):
+    _, bot, admin = running
+    await admin.send("/whoami")
+    assert await bot.terminate() == 0
+    text = bot.log_text()
+    assert "running as @pacesetter_bot" in text
+    assert "stopping" in text
+    assert TOKEN not in text and TOKEN.split(":")[1] not in text
