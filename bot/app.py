@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -22,7 +22,7 @@ from bot.polling import poll
 from bot.settings import Settings
 from handlers import errors, fallback, gate, groups, invite, language, orgs_import, start
 from messages.render import Messages
-from storage import people, roles
+from storage import people, roles, updates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,18 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     )
     for flow in FLOWS:
         flow.register(app)
+    app.job_queue.run_repeating(
+        forget_old_updates,
+        interval=timedelta(hours=6),
+        first=timedelta(minutes=1),
+        name="forget-old-updates",
+    )
     return app
+
+
+async def forget_old_updates(ctx: Ctx) -> None:
+    # Telegram redelivers for at most 24 h; two days of memory is plenty.
+    await updates.forget_older_than(ctx.bot_data.db, timedelta(days=2))
 
 
 class BotRunner:

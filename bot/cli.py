@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import Conflict, InvalidToken, NetworkError
 
 from bot.campaign import CampaignError, check_campaign, load_campaign
 from bot.settings import Settings, SettingsError, load_settings, log_level_number
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run(settings)
     except (SettingsError, CampaignError) as error:
         print(f"pacesetter: {error}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as error:
+        print(f"pacesetter: cannot use the database: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -110,6 +114,12 @@ def _run(settings: Settings) -> int:
         asyncio.run(_serve(settings))
     except InvalidToken:
         print("pacesetter: Telegram refused the token (PACESETTER_TOKEN)", file=sys.stderr)
+        return 2
+    except Conflict:
+        print(
+            "pacesetter: another copy of the bot is already polling with this token",
+            file=sys.stderr,
+        )
         return 2
     except NetworkError as error:
         print(

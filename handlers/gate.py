@@ -19,12 +19,20 @@ def register(app: Application) -> None:
 
 async def identify(update: Update, ctx: Ctx) -> None:
     user = update.effective_user
+    if user is not None and user.id == ANONYMOUS_ADMIN:
+        # Never key anything on the shared anonymous id; say why nothing happens.
+        message = update.effective_message
+        if message is not None and message.text and message.text.startswith("/"):
+            await ctx.bot.send_message(
+                message.chat.id,
+                ctx.msgs.text(ctx.locale, "group/anonymous", campaign=ctx.campaign),
+                message_thread_id=message.message_thread_id if message.is_topic_message else None,
+            )
+        raise ApplicationHandlerStop
     if user is None or user.is_bot:
         if update.my_chat_member is None:
             raise ApplicationHandlerStop  # channel posts, polls, …: nothing for us
         return
-    if user.id == ANONYMOUS_ADMIN:
-        return  # never key anything on the shared anonymous id
     chat = update.effective_chat
     in_private = chat is not None and chat.type == ChatType.PRIVATE
     person = await people.remember(

@@ -114,3 +114,13 @@ async def test_group_chatter_is_left_alone(world: World):
     await lena.send("good morning everyone", chat=group)
     await lena.send_sticker(chat=group)
     assert len(world.sb.messages(group)) == before
+
+
+async def test_an_anonymous_admin_is_asked_to_show_themselves(world: World):
+    sam, _, group = await _setup(world)
+    await sam.send("/bind P-U1-01", chat=group, anonymous=True)
+    # Nobody's language is known: the campaign's default.
+    expected = world.runner.core.msgs.text("zh-Hans", "group/anonymous")
+    assert world.sb.messages(group)[-1].text == expected
+    assert await chats.binding(world.db, group.id) is None
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM people WHERE user_id = 1087968824") == 0

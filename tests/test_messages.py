@@ -87,6 +87,7 @@ SAMPLES: dict[str, dict] = {
     "import/not_csv": {},
     "import/too_big": {"size_mb": 7.5, "limit_mb": 5},
     "group/hello": {},
+    "group/anonymous": {},
     "group/bound": {"unit": UNIT, "project": PROJECT, "thread_id": 0},
     "group/target": {"unit": UNIT, "project": None},
     "group/unbound": {"thread_id": 5},

@@ -64,6 +64,15 @@ async def test_the_token_never_reaches_a_log_line(world: World):
     assert "<token>" in logged
 
 
+async def test_old_handled_update_ids_are_forgotten_on_a_schedule(world: World):
+    jobs = world.runner.app.job_queue.get_jobs_by_name("forget-old-updates")
+    assert len(jobs) == 1
+    await world.admin.send("/whoami")
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM processed_updates") >= 1
+    await jobs[0].run(world.runner.app)  # what the scheduler does every six hours
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM processed_updates") >= 1  # recent
+
+
 async def test_command_menus_per_language_and_scope(world: World):
     sb, msgs = world.sb, world.runner.core.msgs
     for code, locale in (("", "zh-Hans"), ("en", "en"), ("zh", "zh-Hans")):

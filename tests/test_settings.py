@@ -90,3 +90,17 @@ def test_run_with_a_bad_campaign_file_says_which_key(tmp_path):
     assert result.returncode == 2
     assert "timezone" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unusable_database_path_says_so_in_one_line(tmp_path):
+    csv = tmp_path / "o.csv"
+    csv.write_text("unit_code,unit_name,project_code,project_name\nU,u,P,p\n")
+    result = _cli(
+        "orgs",
+        "import",
+        str(csv),
+        env={"PACESETTER_DB": str(tmp_path / "missing" / "dir" / "x.db")},
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("pacesetter: cannot use the database:")
+    assert "Traceback" not in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
@@ -125,5 +126,12 @@ async def test_handled_updates_are_remembered(tmp_path):
         await updates.mark_handled(db, 5)
         await updates.mark_handled(db, 5)
         assert await updates.was_handled(db, 5)
+        async with db.transaction() as tx:
+            await tx.execute(
+                "UPDATE processed_updates SET handled_at = '2020-01-01T00:00:00+00:00'"
+            )
+        await updates.mark_handled(db, 6)
+        assert await updates.forget_older_than(db, timedelta(days=2)) == 1
+        assert not await updates.was_handled(db, 5) and await updates.was_handled(db, 6)
     finally:
         await db.close()

@@ -32,6 +32,15 @@ class CallbackRecord:
     user_name: str = ""
 
 
+# Telegram's stand-in sender for group admins who remain anonymous.
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+
+
 class Sandbox:
     """A Telegram Bot API server on loopback, with a scripted world behind it.
 
@@ -507,6 +516,11 @@ class Sandbox:
             message.update(message_thread_id=thread_id, is_topic_message=True)
         if reply_to is not None:
             message["reply_to_message"] = self._reply_target(chat, reply_to)
+        if content.pop("_anonymous", False):
+            if chat.status_of(user.id) not in ("creator", "administrator"):
+                raise SandboxError(f"{user.first_name} is not an admin of {chat.name}")
+            message["from"] = dict(ANONYMOUS_ADMIN)
+            message["sender_chat"] = chat.to_dict()
         message.update(content)
         chat.messages[message["message_id"]] = message
         where = "bot" if chat.user is not None else self._chat_label(chat, thread_id)

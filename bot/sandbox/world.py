@@ -118,11 +118,15 @@ class SandboxUser:
         reply_to: BotMessage | dict | int | None = None,
         wait: bool = True,
         timeout: float | None = None,
+        anonymous: bool = False,
     ) -> dict:
+        """anonymous=True: a group admin writing as the group ("Remain anonymous")."""
         content = {"text": text}
         entities = command_entities(text)
         if entities:
             content["entities"] = entities
+        if anonymous:
+            content["_anonymous"] = True
         return await self._sb._user_message(
             self, chat, content, thread_id=thread_id, reply_to=reply_to, wait=wait, timeout=timeout
         )
