@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram import ChatMember, ChatMemberUpdated, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
     Application,
@@ -139,23 +139,25 @@ async def _offer_projects(update: Update, ctx: Ctx) -> None:
             update, ctx, "group/bind_usage", example=example.code if example else "P-001"
         )
         return
+    unit = await orgs.unit(ctx.db, units[0])
     await ui.reply(
         update,
         ctx,
         "group/bind_choose",
-        **await _project_page(ctx, units[0], 0),
+        await _project_page(ctx, unit, 0),
+        unit_name=unit.name,
         thread_id=ui.thread_id(update),
     )
 
 
-async def _project_page(ctx: Ctx, unit_id: int, page: int) -> dict:
-    unit = await orgs.unit(ctx.db, unit_id)
+async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardMarkup:
+    """One page of the unit's projects, and the whole unit, as buttons."""
     items = [
-        (f"{p.name} ({p.code})", f"bd:P:{p.id}") for p in await orgs.projects_of(ctx.db, unit_id)
+        (f"{p.name} ({p.code})", f"bd:P:{p.id}") for p in await orgs.projects_of(ctx.db, unit.id)
     ]
-    rows, _, _ = ui.paged(ctx, items, page, f"bd:p:{unit_id}:{{page}}")
-    rows.append([(ctx.msgs.label(ctx.locale, "whole_unit", name=unit.name), f"bd:U:{unit_id}")])
-    return {"markup": ui.keyboard(rows), "unit_name": unit.name}
+    rows, _, _ = ui.paged(ctx, items, page, f"bd:p:{unit.id}:{{page}}")
+    rows.append([(ctx.msgs.label(ctx.locale, "whole_unit", name=unit.name), f"bd:U:{unit.id}")])
+    return ui.keyboard(rows)
 
 
 async def bind_tapped(update: Update, ctx: Ctx) -> None:
@@ -171,14 +173,14 @@ async def bind_tapped(update: Update, ctx: Ctx) -> None:
         if unit is None or not (ctx.actor.is_admin or ctx.actor.is_secretary_of(unit.id)):
             await ui.not_allowed(query, ctx)
             return
-        page = await _project_page(ctx, unit.id, numbers[1])
+        markup = await _project_page(ctx, unit, numbers[1])
         await query.answer()
         await ui.edit(
             query,
             ctx,
             "group/bind_choose",
-            page.pop("markup"),
-            **page,
+            markup,
+            unit_name=unit.name,
             thread_id=ui.thread_id(update),
         )
         return

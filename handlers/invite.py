@@ -8,7 +8,7 @@ Also typed: `/invite lead P-001`, `/invite secretary U-01`, `/invite reviewer`.
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -43,19 +43,30 @@ async def invite(update: Update, ctx: Ctx) -> None:
 
 async def _typed(update: Update, ctx: Ctx, args: list[str]) -> None:
     role, code = args[0].lower(), (args[1] if len(args) > 1 else "")
-    scope = invites.SCOPE.get(role, "?")
-    unit = await orgs.unit_by_code(ctx.db, code) if scope == "unit" else None
-    project = await orgs.project_by_code(ctx.db, code) if scope == "project" else None
-    if scope == "?" or (scope == "unit" and unit is None) or (scope == "project" and not project):
+    target = await _resolve(ctx, role, code)
+    if target is None:
         await ui.reply(update, ctx, "invite/usage", roles=invites.invitable_roles(ctx.actor))
         return
-    unit_id = unit.id if unit else (project.unit_id if project else None)
-    project_id = project.id if project else None
+    unit_id, project_id = target
     if not invites.may_invite(ctx.actor, role, unit_id, project_id):
         await ui.reply(update, ctx, "invite/not_allowed")
         return
-    text_args = await _create(ctx, role, unit_id, project_id)
-    await ui.reply(update, ctx, "invite/created", markup=text_args.pop("markup"), **text_args)
+    markup, context = await _create(ctx, role, unit_id, project_id)
+    await ui.reply(update, ctx, "invite/created", markup, **context)
+
+
+async def _resolve(ctx: Ctx, role: str, code: str) -> tuple[int | None, int | None] | None:
+    """(unit_id, project_id) a typed invitation is for; None if the role or code is unknown."""
+    scope = invites.SCOPE.get(role, "unknown")
+    if scope is None:
+        return None, None
+    if scope == "unit":
+        unit = await orgs.unit_by_code(ctx.db, code)
+        return (unit.id, None) if unit else None
+    if scope == "project":
+        project = await orgs.project_by_code(ctx.db, code)
+        return (project.unit_id, project.id) if project else None
+    return None
 
 
 async def tapped(update: Update, ctx: Ctx) -> None:
@@ -168,12 +179,15 @@ async def _finish(
     if not invites.may_invite(ctx.actor, role, unit_id, project_id):
         await ui.not_allowed(query, ctx)
         return
-    text_args = await _create(ctx, role, unit_id, project_id)
+    markup, context = await _create(ctx, role, unit_id, project_id)
     await query.answer()
-    await ui.edit(query, ctx, "invite/created", text_args.pop("markup"), **text_args)
+    await ui.edit(query, ctx, "invite/created", markup, **context)
 
 
-async def _create(ctx: Ctx, role: str, unit_id: int | None, project_id: int | None) -> dict:
+async def _create(
+    ctx: Ctx, role: str, unit_id: int | None, project_id: int | None
+) -> tuple[InlineKeyboardMarkup, dict]:
+    """A new invitation: its Revoke button, and what the "created" message shows."""
     async with ctx.db.transaction() as tx:
         invitation = await invitations.create(
             tx,
@@ -185,8 +199,7 @@ async def _create(ctx: Ctx, role: str, unit_id: int | None, project_id: int | No
             expires_at=ctx.core.now() + invites.INVITATION_TTL,
         )
     revoke = ui.keyboard([[(ctx.msgs.label(ctx.locale, "revoke"), f"iv:x:{invitation.id}")]])
-    return {
-        "markup": revoke,
+    return revoke, {
         "grant": await grant_of(ctx, invitation, 0),
         "expires_at": invitation.expires_at,
         "link": invites.deep_link(ctx.core.bot_username, invitation.code),
