@@ -36,9 +36,9 @@ def demo_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def label(locale: str, key: str) -> str:
+def label(locale: str, key: str, **values: str) -> str:
     """What a button says to a person reading that locale (the demo taps like a person)."""
-    return _LABELS.label(locale, key)
+    return _LABELS.label(locale, key, **values)
 
 
 def _link(user: SandboxUser) -> str:
@@ -74,14 +74,15 @@ async def play(sb: Sandbox, admin: SandboxUser, chapter: Chapters) -> None:
     chapter("The organiser invites a unit secretary (buttons)")
     await admin.send("/invite")
     await admin.tap(label("zh-Hans", "role_secretary"))
-    await admin.tap(f"{UNITS[0][1]} ({UNITS[0][0]})")
+    await admin.tap(label("zh-Hans", "choice", name=UNITS[0][1], code=UNITS[0][0]))
     secretary = sb.user("Chen Li", language_code="zh-hant", username="chenli")
     await secretary.send(f"/start {_link(admin)}")
 
     chapter("The secretary invites a project lead and a member")
     await secretary.send("/invite")
     await secretary.tap(label("zh-Hant", "role_lead"))
-    await secretary.tap(f"{UNITS[0][1]} project 01 ({UNITS[0][0]}-P01)")
+    first_project = {"name": f"{UNITS[0][1]} project 01", "code": f"{UNITS[0][0]}-P01"}
+    await secretary.tap(label("zh-Hant", "choice", **first_project))
     lead = sb.user("Sam Lee", language_code="en", username="samlee")
     await lead.send(f"/start {_link(secretary)}")
     await lead.send(f"/invite member {UNITS[0][0]}-P01")
@@ -92,9 +93,7 @@ async def play(sb: Sandbox, admin: SandboxUser, chapter: Chapters) -> None:
     group = sb.group("FHB-1 P01 branch", creator=secretary, members=[lead, member])
     await sb.add_bot(group, by=secretary)
     await secretary.send("/bind", chat=group)
-    await secretary.tap(
-        f"{UNITS[0][1]} project 01 ({UNITS[0][0]}-P01)", message=sb.messages(group)[-1]
-    )
+    await secretary.tap(label("zh-Hant", "choice", **first_project), message=sb.messages(group)[-1])
 
     chapter("Everyone knows where they stand")
     await member.send("/help")

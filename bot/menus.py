@@ -29,6 +29,11 @@ def _commands(msgs: Messages, locale: str, names: tuple[str, ...]) -> list[BotCo
     return [BotCommand(name, msgs.label(locale, f"cmd_{name}")) for name in names]
 
 
+def menu_locale(language_code: str | None, default_locale: str) -> str:
+    """Which language the default menus show someone, from their Telegram language."""
+    return MENU_LANGUAGES.get((language_code or "")[:2].lower(), default_locale)
+
+
 def commands_for(actor: Actor) -> tuple[str, ...]:
     if actor.is_admin:
         return EVERYONE[:2] + ADMIN + EVERYONE[2:]

@@ -17,6 +17,8 @@ OPTIONAL = ("chat_id",)
 MAX_BYTES = 5 * 1024 * 1024
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _NAME_LIMIT = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SHOWN_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -40,45 +42,65 @@ def parse(data: bytes) -> list[OrgRow]:
         text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         raise ImportRefused([Problem(None, "encoding")]) from None
-    lines = [row for row in csv.reader(io.StringIO(text))]
-    numbered = [(n, row) for n, row in enumerate(lines, start=1) if any(c.strip() for c in row)]
+    numbered = _records(text)
     if not numbered:
         raise ImportRefused([Problem(None, "empty_file")])
     (header_line, header), body = numbered[0], numbered[1:]
     columns = [c.strip().lower() for c in header]
     if columns[: len(REQUIRED)] != list(REQUIRED) or not set(columns[4:]) <= set(OPTIONAL):
-        raise ImportRefused([Problem(header_line, "header", {"found": ",".join(header)})])
+        raise ImportRefused([Problem(header_line, "header", {"found": _shown(",".join(header))})])
     problems: list[Problem] = []
-    rows = [
-        _row(n, dict(zip(columns, row, strict=False)), len(columns), len(row), problems)
-        for n, row in body
-    ]
+    rows = [_row(n, columns, row, problems) for n, row in body]
     problems += _cross_check([row for row in rows if row is not None])
     if problems:
         raise ImportRefused(problems)
     return [row for row in rows if row is not None]
 
 
-def _row(line: int, values: dict[str, str], expected: int, found: int, problems: list[Problem]):
-    if found != expected:
-        problems.append(Problem(line, "columns", {"expected": expected, "found": found}))
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """Non-blank records with the line each starts on (a quoted value may span lines)."""
+    reader = csv.reader(io.StringIO(text))
+    records = []
+    start = 1
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise ImportRefused([Problem(start, "malformed", {"reason": _shown(str(error))})]) from None
+    return records
+
+
+def _shown(value: str) -> str:
+    """Values quoted back in a refusal: short, so a bad file can't flood the chat."""
+    return value if len(value) <= SHOWN_LIMIT else value[: SHOWN_LIMIT - 1] + "…"
+
+
+def _row(line: int, columns: list[str], cells: list[str], problems: list[Problem]):
+    # Trailing optional columns may be left off entirely.
+    if not len(REQUIRED) <= len(cells) <= len(columns):
+        problems.append(Problem(line, "columns", {"expected": len(columns), "found": len(cells)}))
         return None
     before = len(problems)
-    clean = {key: value.strip() for key, value in values.items()}
+    clean = {key: value.strip() for key, value in zip(columns, cells, strict=False)}
     for column in REQUIRED:
-        if not clean[column]:
+        value = clean[column]
+        if not value:
             problems.append(Problem(line, "empty", {"column": column}))
-        elif column.endswith("_code") and not _CODE.match(clean[column]):
-            problems.append(Problem(line, "bad_code", {"column": column, "value": clean[column]}))
-        elif len(clean[column]) > _NAME_LIMIT:
+        elif column.endswith("_code") and not _CODE.match(value):
+            problems.append(Problem(line, "bad_code", {"column": column, "value": _shown(value)}))
+        elif len(value) > _NAME_LIMIT:
             problems.append(Problem(line, "too_long", {"column": column, "limit": _NAME_LIMIT}))
+        elif _CONTROL.search(value):
+            problems.append(Problem(line, "control", {"column": column}))
     chat_id = None
     if clean.get("chat_id"):
         text = clean["chat_id"]
         if re.fullmatch(r"-\d{1,20}", text):
             chat_id = int(text)
         else:
-            problems.append(Problem(line, "bad_chat_id", {"value": text}))
+            problems.append(Problem(line, "bad_chat_id", {"value": _shown(text)}))
     if len(problems) > before:
         return None
     return OrgRow(

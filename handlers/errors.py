@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot import locale
 from bot.core import Ctx
@@ -24,7 +24,7 @@ async def on_error(update: object, ctx: Ctx) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(ctx.error, Forbidden):
         log.info("update %s: %s", update_id, ctx.error)  # blocked or removed: not our bug
-        return
+        raise ApplicationHandlerStop
     log.error("update %s failed", update_id, exc_info=ctx.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
@@ -36,8 +36,15 @@ async def on_error(update: object, ctx: Ctx) -> None:
         )
     try:
         if update.callback_query:
-            await update.callback_query.answer(ctx.msgs.text(ctx.locale, "errors/sorry"))
-        elif update.effective_chat.type == ChatType.PRIVATE:
+            await ui.alert(update.callback_query, ctx, "errors/sorry")
+        elif update.effective_chat.type == ChatType.PRIVATE or _is_command(update):
             await ui.reply(update, ctx, "errors/sorry")
     except TelegramError as error:
         log.warning("update %s: could not apologise: %s", update_id, error)
+    # Once is enough: no later handler group gets this update (nor a second apology).
+    raise ApplicationHandlerStop
+
+
+def _is_command(update: Update) -> bool:
+    message = update.effective_message
+    return bool(message and message.text and message.text.startswith("/"))

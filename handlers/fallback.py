@@ -7,22 +7,18 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.core import Ctx
 from handlers import ui
+from storage import flows
 
 _PRIVATE = filters.ChatType.PRIVATE
 
 
 def register(app: Application) -> None:
-    app.add_handler(MessageHandler(_PRIVATE & filters.UpdateType.EDITED_MESSAGE, edited))
     app.add_handler(MessageHandler(_PRIVATE & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(_PRIVATE & filters.Sticker.ALL, sticker))
     app.add_handler(MessageHandler(_PRIVATE & filters.TEXT, text))
     app.add_handler(MessageHandler(_PRIVATE & filters.ATTACHMENT, attachment))
     # Buttons nobody claims: forged data, or a flow that no longer exists.
     app.add_handler(CallbackQueryHandler(unknown_button))
-
-
-async def edited(update: Update, ctx: Ctx) -> None:
-    await ui.reply(update, ctx, "fallback/edited")
 
 
 async def unknown_command(update: Update, ctx: Ctx) -> None:
@@ -35,6 +31,11 @@ async def sticker(update: Update, ctx: Ctx) -> None:
 
 
 async def text(update: Update, ctx: Ctx) -> None:
+    flow = await flows.current(ctx.db, ctx.actor.user_id) if ctx.actor else None
+    if flow is not None:
+        # In the middle of something: remind them what the bot is waiting for.
+        await ui.reply(update, ctx, f"{flow.flow}/nudge")
+        return
     await ui.reply(update, ctx, "fallback/text", roles=_roles(ctx))
 
 

@@ -8,6 +8,8 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.access import load_actor
 from bot.core import Ctx
+from bot.menus import menu_locale, set_private_menu
+from handlers import ui
 from storage import people
 
 ANONYMOUS_ADMIN = 1087968824  # Telegram's stand-in user for anonymous group admins
@@ -35,7 +37,7 @@ async def identify(update: Update, ctx: Ctx) -> None:
         return
     chat = update.effective_chat
     in_private = chat is not None and chat.type == ChatType.PRIVATE
-    person = await people.remember(
+    person, opened_private = await people.remember(
         ctx.db,
         user.id,
         user.first_name,
@@ -51,3 +53,12 @@ async def identify(update: Update, ctx: Ctx) -> None:
         default_locale=ctx.campaign.default_locale,
     )
     ctx.user_data["locale"] = ctx.actor.locale
+    default_menu = menu_locale(user.language_code, ctx.campaign.default_locale)
+    if opened_private and ctx.actor.locale != default_menu:
+        # Menus by language can't tell zh-Hant readers (and others) apart: give them their own.
+        await set_private_menu(ctx.bot, ctx.msgs, ctx.actor)
+    if update.edited_message is not None:
+        # Edits are not commands or answers; flows that want them come before this in time.
+        if in_private:
+            await ui.reply(update, ctx, "fallback/edited")
+        raise ApplicationHandlerStop

@@ -80,12 +80,26 @@ async def _target(ctx: Ctx, code: str) -> tuple[orgs.Unit, orgs.Project | None] 
     return (unit, None) if unit is not None else None
 
 
-async def _may_bind(update: Update, ctx: Ctx, unit_id: int) -> str | None:
-    """None when allowed, else the template key explaining why not."""
+async def _bound_unit(ctx: Ctx, chat_id: int, thread: int) -> orgs.Unit | None:
+    """The unit this chat (or topic) is linked to now, directly or through a project."""
+    current = await chats.binding(ctx.db, chat_id, thread)
+    if current is None:
+        return None
+    if current.unit_id is not None:
+        return await orgs.unit(ctx.db, current.unit_id)
+    project = await orgs.project(ctx.db, current.project_id)
+    return await orgs.unit(ctx.db, project.unit_id)
+
+
+async def _refusal(update: Update, ctx: Ctx, unit: orgs.Unit) -> tuple[str, dict] | None:
+    """None when the sender may link this chat to `unit`; else (template, its values).
+    A chat already linked to another unit can only be taken over by someone in charge of it."""
     if not await _is_group_admin(ctx, update.effective_chat.id, ctx.actor.user_id):
-        return "group/bind_not_group_admin"
-    if not (ctx.actor.is_admin or ctx.actor.is_secretary_of(unit_id)):
-        return "group/bind_not_allowed"
+        return "group/bind_not_group_admin", {}
+    current = await _bound_unit(ctx, update.effective_chat.id, ui.thread_id(update))
+    for needed in (unit, current):
+        if needed is not None and not (ctx.actor.is_admin or ctx.actor.is_secretary_of(needed.id)):
+            return "group/bind_not_allowed", {"unit_name": needed.name}
     return None
 
 
@@ -96,16 +110,16 @@ async def bind(update: Update, ctx: Ctx) -> None:
         await ui.reply(update, ctx, "group/bind_in_group")
         return
     if not ctx.args:
-        await _offer_projects(update, ctx)
+        await _offer(update, ctx)
         return
     target = await _target(ctx, ctx.args[0])
     if target is None:
         await ui.reply(update, ctx, "group/bind_unknown_code", code=ctx.args[0][:64])
         return
     unit, project = target
-    refusal = await _may_bind(update, ctx, unit.id)
+    refusal = await _refusal(update, ctx, unit)
     if refusal:
-        await ui.reply(update, ctx, refusal, unit_name=unit.name)
+        await ui.reply(update, ctx, refusal[0], **refusal[1])
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
     await ui.reply(
@@ -131,31 +145,42 @@ async def _bind(update: Update, ctx: Ctx, unit_id: int, project_id: int | None) 
         )
 
 
-async def _offer_projects(update: Update, ctx: Ctx) -> None:
-    units = sorted(ctx.actor.secretary_units())
+async def _units_for(ctx: Ctx) -> list[orgs.Unit]:
+    """The units whose groups this person may link."""
+    units = await orgs.units(ctx.db)
+    if ctx.actor.is_admin:
+        return units
+    return [unit for unit in units if ctx.actor.is_secretary_of(unit.id)]
+
+
+async def _offer(update: Update, ctx: Ctx) -> None:
+    units = await _units_for(ctx)
     if not units:
-        example = (await orgs.units(ctx.db, limit=1) or [None])[0]
+        await ui.reply(update, ctx, "group/bind_usage", example="P-001")
+        return
+    thread = ui.thread_id(update)
+    if len(units) == 1:
+        markup = await _project_page(ctx, units[0], 0)
         await ui.reply(
-            update, ctx, "group/bind_usage", example=example.code if example else "P-001"
+            update, ctx, "group/bind_choose", markup, unit_name=units[0].name, thread_id=thread
         )
         return
-    unit = await orgs.unit(ctx.db, units[0])
     await ui.reply(
-        update,
-        ctx,
-        "group/bind_choose",
-        await _project_page(ctx, unit, 0),
-        unit_name=unit.name,
-        thread_id=ui.thread_id(update),
+        update, ctx, "group/bind_choose_unit", await _unit_page(ctx, units, 0), thread_id=thread
     )
+
+
+async def _unit_page(ctx: Ctx, units: list[orgs.Unit], page: int) -> InlineKeyboardMarkup:
+    rows, _, _ = ui.paged(ctx, ui.choices(ctx, units, "bd:p:{id}:0"), page, "bd:u:{page}")
+    return ui.keyboard(rows)
 
 
 async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardMarkup:
     """One page of the unit's projects, and the whole unit, as buttons."""
-    items = [
-        (f"{p.name} ({p.code})", f"bd:P:{p.id}") for p in await orgs.projects_of(ctx.db, unit.id)
-    ]
-    rows, _, _ = ui.paged(ctx, items, page, f"bd:p:{unit.id}:{{page}}")
+    projects = await orgs.projects_of(ctx.db, unit.id)
+    rows, _, _ = ui.paged(
+        ctx, ui.choices(ctx, projects, "bd:P:{id}"), page, f"bd:p:{unit.id}:{{page}}"
+    )
     rows.append([(ctx.msgs.label(ctx.locale, "whole_unit", name=unit.name), f"bd:U:{unit.id}")])
     return ui.keyboard(rows)
 
@@ -167,34 +192,68 @@ async def bind_tapped(update: Update, ctx: Ctx) -> None:
     if ctx.actor is None or None in numbers or update.effective_chat.type not in GROUPS:
         await ui.stale(query, ctx)
         return
-    kind = parts[0]
-    if kind == "p" and len(numbers) == 2:
-        unit = await orgs.unit(ctx.db, numbers[0])
-        if unit is None or not (ctx.actor.is_admin or ctx.actor.is_secretary_of(unit.id)):
-            await ui.not_allowed(query, ctx)
-            return
-        markup = await _project_page(ctx, unit, numbers[1])
-        await query.answer()
-        await ui.edit(
-            query,
-            ctx,
-            "group/bind_choose",
-            markup,
-            unit_name=unit.name,
-            thread_id=ui.thread_id(update),
-        )
-        return
-    if kind not in ("P", "U") or len(numbers) != 1:
+    step = _BIND_STEPS.get((parts[0], len(numbers)))
+    if step is None:
         await ui.stale(query, ctx)
         return
-    project = await orgs.project(ctx.db, numbers[0]) if kind == "P" else None
-    unit = await orgs.unit(ctx.db, project.unit_id if project else numbers[0])
-    if unit is None or (kind == "P" and project is None):
-        await ui.stale(query, ctx)
+    await step(update, ctx, *numbers)
+
+
+async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
+    query = update.callback_query
+    units = await _units_for(ctx)
+    if not units:
+        await ui.not_allowed(query, ctx)
         return
-    refusal = await _may_bind(update, ctx, unit.id)
+    await query.answer()
+    await ui.edit(
+        query,
+        ctx,
+        "group/bind_choose_unit",
+        await _unit_page(ctx, units, page),
+        thread_id=ui.thread_id(update),
+    )
+
+
+async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
+    query = update.callback_query
+    unit = await orgs.unit(ctx.db, unit_id)
+    if unit is None or not (ctx.actor.is_admin or ctx.actor.is_secretary_of(unit.id)):
+        await ui.not_allowed(query, ctx)
+        return
+    await query.answer()
+    await ui.edit(
+        query,
+        ctx,
+        "group/bind_choose",
+        await _project_page(ctx, unit, page),
+        unit_name=unit.name,
+        thread_id=ui.thread_id(update),
+    )
+
+
+async def _project_chosen(update: Update, ctx: Ctx, project_id: int) -> None:
+    project = await orgs.project(ctx.db, project_id)
+    if project is None:
+        await ui.stale(update.callback_query, ctx)
+        return
+    await _chosen(update, ctx, await orgs.unit(ctx.db, project.unit_id), project)
+
+
+async def _unit_chosen(update: Update, ctx: Ctx, unit_id: int) -> None:
+    unit = await orgs.unit(ctx.db, unit_id)
+    if unit is None:
+        await ui.stale(update.callback_query, ctx)
+        return
+    await _chosen(update, ctx, unit, None)
+
+
+async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Project | None) -> None:
+    query = update.callback_query
+    # Checked again at the tap: the buttons may be forged, or the tapper not the one who asked.
+    refusal = await _refusal(update, ctx, unit)
     if refusal:
-        await query.answer(ctx.msgs.text(ctx.locale, refusal, unit_name=unit.name), show_alert=True)
+        await ui.alert(query, ctx, refusal[0], **refusal[1])
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
     await query.answer()
@@ -203,22 +262,29 @@ async def bind_tapped(update: Update, ctx: Ctx) -> None:
     )
 
 
+# (step, number of numeric arguments) -> what to do
+_BIND_STEPS = {
+    ("u", 1): _units_shown,
+    ("p", 2): _projects_shown,
+    ("P", 1): _project_chosen,
+    ("U", 1): _unit_chosen,
+}
+
+
 async def unbind(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None or update.effective_chat.type not in GROUPS:
-        if ctx.actor is not None:
-            await ui.reply(update, ctx, "group/bind_in_group")
+    if ctx.actor is None:
+        return
+    if update.effective_chat.type not in GROUPS:
+        await ui.reply(update, ctx, "group/bind_in_group")
         return
     chat_id, thread = update.effective_chat.id, ui.thread_id(update)
-    current = await chats.binding(ctx.db, chat_id, thread)
-    if current is None:
+    unit = await _bound_unit(ctx, chat_id, thread)
+    if unit is None:
         await ui.reply(update, ctx, "group/not_bound", thread_id=thread)
         return
-    unit_id = current.unit_id
-    if unit_id is None:
-        unit_id = (await orgs.project(ctx.db, current.project_id)).unit_id
-    refusal = await _may_bind(update, ctx, unit_id)
+    refusal = await _refusal(update, ctx, unit)
     if refusal:
-        await ui.reply(update, ctx, refusal, unit_name=(await orgs.unit(ctx.db, unit_id)).name)
+        await ui.reply(update, ctx, refusal[0], **refusal[1])
         return
     async with ctx.db.transaction() as tx:
         await chats.unbind(tx, chat_id, thread, ctx.actor.user_id)

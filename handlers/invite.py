@@ -15,7 +15,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import invites
 from bot.core import Ctx
 from handlers import ui
-from handlers.start import grant_of
 from storage import invitations, orgs
 
 
@@ -51,7 +50,7 @@ async def _typed(update: Update, ctx: Ctx, args: list[str]) -> None:
     if not invites.may_invite(ctx.actor, role, unit_id, project_id):
         await ui.reply(update, ctx, "invite/not_allowed")
         return
-    markup, context = await _create(ctx, role, unit_id, project_id)
+    markup, context = await _create(ctx, update, role, unit_id, project_id)
     await ui.reply(update, ctx, "invite/created", markup, **context)
 
 
@@ -102,7 +101,8 @@ async def _unit_page(update: Update, ctx: Ctx, role: str, page: int) -> None:
     if ctx.actor.is_admin:
         units = await orgs.units(ctx.db)
     else:
-        allowed = ctx.actor.secretary_units() | await _units_of_led_projects(ctx)
+        led = {grant.unit_id for grant in ctx.actor.grants if grant.role == "lead"}
+        allowed = ctx.actor.secretary_units() | led
         units = [u for u in await orgs.units(ctx.db) if u.id in allowed]
     if not units:
         await query.answer()
@@ -111,17 +111,12 @@ async def _unit_page(update: Update, ctx: Ctx, role: str, page: int) -> None:
     if len(units) == 1 and not ctx.actor.is_admin:
         await _unit_chosen(update, ctx, role, units[0].id)
         return
-    items = [(f"{u.name} ({u.code})", f"iv:U:{role}:{u.id}") for u in units]
+    items = ui.choices(ctx, units, f"iv:U:{role}:{{id}}")
     rows, shown, pages = ui.paged(ctx, items, page, f"iv:u:{role}:{{page}}")
     await query.answer()
     await ui.edit(
         query, ctx, "invite/choose_unit", ui.keyboard(rows), role=role, page=shown, pages=pages
     )
-
-
-async def _units_of_led_projects(ctx: Ctx) -> set[int]:
-    led = [await orgs.project(ctx.db, pid) for pid in ctx.actor.projects("lead")]
-    return {project.unit_id for project in led if project}
 
 
 async def _unit_chosen(update: Update, ctx: Ctx, role: str, unit_id: int) -> None:
@@ -145,7 +140,7 @@ async def _project_page(update: Update, ctx: Ctx, role: str, unit_id: int, page:
     if not projects:
         await ui.not_allowed(query, ctx)
         return
-    items = [(f"{p.name} ({p.code})", f"iv:P:{role}:{p.id}") for p in projects]
+    items = ui.choices(ctx, projects, f"iv:P:{role}:{{id}}")
     rows, shown, pages = ui.paged(ctx, items, page, f"iv:p:{role}:{unit_id}:{{page}}")
     await query.answer()
     await ui.edit(
@@ -179,17 +174,19 @@ async def _finish(
     if not invites.may_invite(ctx.actor, role, unit_id, project_id):
         await ui.not_allowed(query, ctx)
         return
-    markup, context = await _create(ctx, role, unit_id, project_id)
+    markup, context = await _create(ctx, update, role, unit_id, project_id)
     await query.answer()
     await ui.edit(query, ctx, "invite/created", markup, **context)
 
 
 async def _create(
-    ctx: Ctx, role: str, unit_id: int | None, project_id: int | None
+    ctx: Ctx, update: Update, role: str, unit_id: int | None, project_id: int | None
 ) -> tuple[InlineKeyboardMarkup, dict]:
     """A new invitation: its Revoke button, and what the "created" message shows."""
+    # The message the request came from (the menu tapped, or the command typed).
+    origin = update.effective_message
     async with ctx.db.transaction() as tx:
-        invitation = await invitations.create(
+        invitation = await invitations.open_or_create(
             tx,
             invites.new_code(),
             role,
@@ -197,10 +194,12 @@ async def _create(
             project_id=project_id,
             created_by=ctx.actor.user_id,
             expires_at=ctx.core.now() + invites.INVITATION_TTL,
+            origin=f"{origin.chat_id}:{origin.message_id}",
+            now=ctx.core.now(),
         )
     revoke = ui.keyboard([[(ctx.msgs.label(ctx.locale, "revoke"), f"iv:x:{invitation.id}")]])
     return revoke, {
-        "grant": await grant_of(ctx, invitation, 0),
+        "grant": await invitations.described_grant(ctx.db, invitation, 0),
         "expires_at": invitation.expires_at,
         "link": invites.deep_link(ctx.core.bot_username, invitation.code),
     }
@@ -218,7 +217,7 @@ async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
     async with ctx.db.transaction() as tx:
         done = await invitations.revoke(tx, invitation, ctx.actor.user_id)
     await query.answer()
-    grant = await grant_of(ctx, invitation, 0)
+    grant = await invitations.described_grant(ctx.db, invitation, 0)
     await ui.edit(
         query, ctx, "invite/revoked_done" if done else "invite/not_revocable", grant=grant
     )

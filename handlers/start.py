@@ -11,14 +11,14 @@ from bot import invites
 from bot.core import Ctx
 from bot.menus import set_private_menu
 from handlers import notify, ui
-from storage import flows, invitations, orgs, roles
+from storage import flows, invitations, roles
 from storage.roles import RoleGrant
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("whoami", whoami))
+    app.add_handler(CommandHandler("whoami", whoami, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("cancel", cancel))
 
 
@@ -69,15 +69,17 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         result = invites.outcome(invitation, user_id, ctx.core.now())
         if result is invites.Redeem.OK:
             await invitations.redeem(tx, invitation, user_id)
-    grant = await grant_of(ctx, invitation, ctx.actor.user_id)
+    grant = await invitations.described_grant(ctx.db, invitation, user_id)
     if result not in (invites.Redeem.OK, invites.Redeem.ALREADY_YOURS):
         await ui.reply(
             update, ctx, f"invite/{result.value}", grant=grant, expires_at=invitation.expires_at
         )
         return
-    # Opening your own link again (or a redelivered /start) shows the same welcome.
+    # Opening your own link again shows the same welcome.
     await ui.reply(update, ctx, "invite/redeemed", name=ctx.actor.person.first_name, grant=grant)
-    if result is invites.Redeem.OK:
+    redelivered = invitation.used_in_update == update.update_id
+    if result is invites.Redeem.OK or redelivered:
+        # Also when this very update redeemed it before a crash: finish what it started.
         await notify.person(
             ctx,
             invitation.created_by,
@@ -87,21 +89,6 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         )
         grants = tuple(await roles.of_user(ctx.db, user_id))
         await set_private_menu(ctx.bot, ctx.msgs, replace(ctx.actor, grants=grants))
-
-
-async def grant_of(ctx: Ctx, invitation: invitations.Invitation, user_id: int) -> RoleGrant:
-    """The role an invitation gives, with its unit and project names for display."""
-    project = await orgs.project(ctx.db, invitation.project_id) if invitation.project_id else None
-    unit_id = project.unit_id if project else invitation.unit_id
-    unit = await orgs.unit(ctx.db, unit_id) if unit_id else None
-    return RoleGrant(
-        user_id,
-        invitation.role,
-        unit_id,
-        invitation.project_id,
-        unit.name if unit else None,
-        project.name if project else None,
-    )
 
 
 async def help_command(update: Update, ctx: Ctx) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -104,13 +105,27 @@ def role_line(ctx: Ctx, grant: RoleGrant) -> str:
     return ctx.msgs.text(ctx.locale, "whoami/role_line", grant=grant)
 
 
+async def alert(query: CallbackQuery, ctx: Ctx, key: str, **context: Any) -> None:
+    """Answer a button with a pop-up (plain text, as Telegram shows it)."""
+    await query.answer(ctx.msgs.alert(ctx.locale, key, **context), show_alert=True)
+
+
 async def stale(query: CallbackQuery, ctx: Ctx) -> None:
-    await query.answer(ctx.msgs.text(ctx.locale, "common/stale"), show_alert=True)
+    await alert(query, ctx, "common/stale")
 
 
 async def not_allowed(query: CallbackQuery, ctx: Ctx) -> None:
-    await query.answer(ctx.msgs.text(ctx.locale, "common/not_allowed"), show_alert=True)
+    await alert(query, ctx, "common/not_allowed")
 
 
 def as_int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    """An id from callback data; None for anything else (forged data included)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
+def choices(ctx: Ctx, things: Sequence[Any], data: str) -> list[Button]:
+    """One button per unit or project ("Name (CODE)"); data has an {id} slot."""
+    return [
+        (ctx.msgs.label(ctx.locale, "choice", name=t.name, code=t.code), data.format(id=t.id))
+        for t in things
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import tomllib
 from datetime import datetime
 from functools import cache
@@ -14,6 +16,7 @@ import jinja2
 from messages.split import TELEGRAM_LIMIT, split_html
 
 LOCALES = ("zh-Hant", "zh-Hans", "en")
+ALERT_LIMIT = 200  # answerCallbackQuery text
 ROOT = Path(__file__).parent
 _DATE_FORMATS = {
     "zh-Hant": "%Y年%-m月%-d日 %H:%M",
@@ -59,6 +62,11 @@ class Messages:
     def texts(self, locale: str, key: str, limit: int = TELEGRAM_LIMIT, **context: Any):
         """The same, split into as many messages as Telegram needs."""
         return split_html(self.text(locale, key, **context), limit)
+
+    def alert(self, locale: str, key: str, **context: Any) -> str:
+        """A template as plain text for a callback alert: no markup, at most 200 characters."""
+        plain = html.unescape(re.sub(r"<[^>]*>", "", self.text(locale, key, **context)))
+        return plain if len(plain) <= ALERT_LIMIT else plain[: ALERT_LIMIT - 1] + "…"
 
     def label(self, locale: str, key: str, **context: Any) -> str:
         return _compiled(self._label_env, self._labels[locale][key]).render(**context)

@@ -106,8 +106,14 @@ async def migrate(tx: Transaction, old_id: int, new_id: int, title: str) -> bool
         " updated_at = excluded.updated_at",
         (old_id, title, new_id, now),
     )
+    # The old group's bindings were made on purpose; they win over any for the new id.
+    await tx.execute(
+        "DELETE FROM chat_bindings WHERE chat_id = ? AND thread_id IN"
+        " (SELECT thread_id FROM chat_bindings WHERE chat_id = ?)",
+        (new_id, old_id),
+    )
     moved = await tx.execute(
-        "UPDATE OR IGNORE chat_bindings SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+        "UPDATE chat_bindings SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
     )
     await audit.record(tx, None, "chat.migrate", f"chat:{old_id}", to=new_id, bindings=moved)
     return True

@@ -19,8 +19,10 @@ class Flow:
 
 async def current(db: Executor, user_id: int) -> Flow | None:
     row = await db.fetch_one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
-    if row is None:
-        return None
+    return _flow(row) if row else None
+
+
+def _flow(row) -> Flow:
     return Flow(row["user_id"], row["flow"], row["step"], json.loads(row["data"]))
 
 
@@ -36,8 +38,6 @@ async def begin(db: Database, user_id: int, flow: str, step: str = "", **data: A
 
 async def end(db: Database, user_id: int) -> Flow | None:
     """End whatever flow the person was in; returns it (None if there was none)."""
-    was = await current(db, user_id)
-    if was is not None:
-        async with db.transaction() as tx:
-            await tx.execute("DELETE FROM flows WHERE user_id = ?", (user_id,))
-    return was
+    async with db.transaction() as tx:
+        row = await tx.fetch_one("DELETE FROM flows WHERE user_id = ? RETURNING *", (user_id,))
+    return _flow(row) if row else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import audit, roles
+from storage import audit, orgs, roles
 from storage.db import Executor, Transaction, from_db_time, to_db_time, utcnow
+from storage.roles import RoleGrant
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Invitation:
     expires_at: datetime
     used_by: int | None
     used_at: datetime | None
+    used_in_update: int | None
     revoked_at: datetime | None
 
 
@@ -36,11 +38,12 @@ def _invitation(row) -> Invitation:
         expires_at=from_db_time(row["expires_at"]),
         used_by=row["used_by"],
         used_at=from_db_time(row["used_at"]),
+        used_in_update=row["used_in_update"],
         revoked_at=from_db_time(row["revoked_at"]),
     )
 
 
-async def create(
+async def open_or_create(
     tx: Transaction,
     code: str,
     role: str,
@@ -49,11 +52,32 @@ async def create(
     project_id: int | None,
     created_by: int,
     expires_at: datetime,
+    origin: str,
+    now: datetime,
 ) -> Invitation:
+    """A new invitation, or the still-open one made from the same origin for the same role
+    (a double tap, or a redelivered update, must not leave a second live link behind)."""
+    row = await tx.fetch_one(
+        "SELECT * FROM invitations WHERE origin = ? AND origin != '' AND role = ?"
+        " AND IFNULL(unit_id, 0) = ? AND IFNULL(project_id, 0) = ? AND used_by IS NULL"
+        " AND revoked_at IS NULL AND expires_at > ?",
+        (origin, role, unit_id or 0, project_id or 0, to_db_time(now)),
+    )
+    if row is not None:
+        return _invitation(row)
     invitation_id = await tx.execute(
         "INSERT INTO invitations (code, role, unit_id, project_id, created_by, created_at,"
-        " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (code, role, unit_id, project_id, created_by, to_db_time(utcnow()), to_db_time(expires_at)),
+        " expires_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            code,
+            role,
+            unit_id,
+            project_id,
+            created_by,
+            to_db_time(utcnow()),
+            to_db_time(expires_at),
+            origin,
+        ),
     )
     await audit.record(
         tx,
@@ -80,8 +104,9 @@ async def by_id(db: Executor, invitation_id: int) -> Invitation | None:
 async def redeem(tx: Transaction, invitation: Invitation, user_id: int) -> None:
     """Mark used and grant the role, in the caller's transaction."""
     await tx.execute(
-        "UPDATE invitations SET used_by = ?, used_at = ? WHERE id = ? AND used_by IS NULL",
-        (user_id, to_db_time(utcnow()), invitation.id),
+        "UPDATE invitations SET used_by = ?, used_at = ?, used_in_update = ?"
+        " WHERE id = ? AND used_by IS NULL",
+        (user_id, to_db_time(utcnow()), audit.current_update_id.get(), invitation.id),
     )
     await audit.record(tx, user_id, "invitation.redeem", f"invitation:{invitation.id}")
     await roles.grant(
@@ -103,3 +128,18 @@ async def revoke(tx: Transaction, invitation: Invitation, by: int) -> bool:
     if changed:
         await audit.record(tx, by, "invitation.revoke", f"invitation:{invitation.id}")
     return bool(changed)
+
+
+async def described_grant(db: Executor, invitation: Invitation, user_id: int) -> RoleGrant:
+    """The role an invitation gives, with its unit and project names for display."""
+    project = await orgs.project(db, invitation.project_id) if invitation.project_id else None
+    unit_id = project.unit_id if project else invitation.unit_id
+    unit = await orgs.unit(db, unit_id) if unit_id else None
+    return RoleGrant(
+        user_id,
+        invitation.role,
+        unit_id,
+        invitation.project_id,
+        unit.name if unit else None,
+        project.name if project else None,
+    )

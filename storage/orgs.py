@@ -122,7 +122,9 @@ async def import_rows(tx: Transaction, rows: Sequence[OrgRow], actor_id: int | N
     for row in rows:
         if row.unit_code not in unit_ids:
             unit_ids[row.unit_code] = await _upsert_unit(tx, row, now, counts)
-        await _upsert_project(tx, row, unit_ids[row.unit_code], now, counts)
+        project_id = await _upsert_project(tx, row, unit_ids[row.unit_code], now, counts)
+        if row.chat_id is not None and await _bind_chat(tx, row.chat_id, project_id, actor_id, now):
+            counts["chats_bound"] += 1
     result = ImportCounts(**counts)
     if result.changed:
         await audit.record(tx, actor_id, "orgs.import", "orgs", rows=len(rows), **counts)
@@ -163,16 +165,25 @@ async def _upsert_project(tx: Transaction, row: OrgRow, unit_id: int, now: str, 
                 "UPDATE projects SET name = ?, updated_at = ? WHERE id = ?",
                 (row.project_name, now, project_id),
             )
-    if row.chat_id is not None:
-        bound = await tx.fetch_one(
-            "SELECT project_id FROM chat_bindings WHERE chat_id = ? AND thread_id = 0",
-            (row.chat_id,),
-        )
-        if bound is None or bound["project_id"] != project_id:
-            counts["chats_bound"] += 1
-            await tx.execute(
-                "INSERT INTO chat_bindings (chat_id, thread_id, project_id, bound_at)"
-                " VALUES (?, 0, ?, ?) ON CONFLICT (chat_id, thread_id) DO UPDATE SET"
-                " project_id = excluded.project_id, unit_id = NULL, bound_at = excluded.bound_at",
-                (row.chat_id, project_id, now),
-            )
+    return project_id
+
+
+async def _bind_chat(
+    tx: Transaction, chat_id: int, project_id: int, actor_id: int | None, now: str
+) -> bool:
+    bound = await tx.fetch_one(
+        "SELECT project_id FROM chat_bindings WHERE chat_id = ? AND thread_id = 0", (chat_id,)
+    )
+    if bound is not None and bound["project_id"] == project_id:
+        return False
+    await tx.execute(
+        "INSERT INTO chat_bindings (chat_id, thread_id, project_id, bound_by, bound_at)"
+        " VALUES (?, 0, ?, ?, ?) ON CONFLICT (chat_id, thread_id) DO UPDATE SET"
+        " project_id = excluded.project_id, unit_id = NULL, bound_by = excluded.bound_by,"
+        " bound_at = excluded.bound_at",
+        (chat_id, project_id, actor_id, now),
+    )
+    await audit.record(
+        tx, actor_id, "chat.bind", f"chat:{chat_id}:0", project_id=project_id, source="import"
+    )
+    return True

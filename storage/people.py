@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage import audit
 from storage.db import Database, Executor, to_db_time, utcnow
 
 
@@ -58,14 +59,16 @@ async def remember(
     telegram_language: str | None,
     *,
     in_private: bool,
-) -> Person:
-    """Insert or refresh a person; only writes when something changed."""
+) -> tuple[Person, bool]:
+    """Insert or refresh a person, writing only when something changed. The flag is True the
+    first time they write to the bot in private (or again after blocking it)."""
     known = await get(db, user_id)
     fresh = (first_name, last_name, username, telegram_language)
-    if known is not None:
+    opens_private = in_private and (known is None or not known.private_chat or known.blocked)
+    if known is not None and not opens_private:
         same = (known.first_name, known.last_name, known.username, known.telegram_language)
-        if same == fresh and (known.private_chat or not in_private) and not known.blocked:
-            return known
+        if same == fresh:
+            return known, False
     now = to_db_time(utcnow())
     async with db.transaction() as tx:
         await tx.execute(
@@ -79,7 +82,12 @@ async def remember(
             " updated_at = excluded.updated_at",
             (user_id, *fresh, int(in_private), now, now),
         )
-        return _person(await tx.fetch_one("SELECT * FROM people WHERE user_id = ?", (user_id,)))
+        if known is None:
+            await audit.record(tx, user_id, "person.join", f"person:{user_id}")
+        elif opens_private and known.blocked:
+            await audit.record(tx, user_id, "person.unblocked", f"person:{user_id}")
+        person = _person(await tx.fetch_one("SELECT * FROM people WHERE user_id = ?", (user_id,)))
+    return person, opens_private
 
 
 async def set_locale(db: Database, user_id: int, locale: str | None) -> None:
@@ -88,11 +96,15 @@ async def set_locale(db: Database, user_id: int, locale: str | None) -> None:
             "UPDATE people SET locale = ?, updated_at = ? WHERE user_id = ?",
             (locale, to_db_time(utcnow()), user_id),
         )
+        await audit.record(tx, user_id, "person.locale", f"person:{user_id}", locale=locale)
 
 
 async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:
     async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE people SET blocked = ?, updated_at = ? WHERE user_id = ?",
-            (int(blocked), to_db_time(utcnow()), user_id),
+        changed = await tx.execute(
+            "UPDATE people SET blocked = ?, updated_at = ? WHERE user_id = ? AND blocked != ?",
+            (int(blocked), to_db_time(utcnow()), user_id, int(blocked)),
         )
+        if changed:
+            action = "person.blocked" if blocked else "person.unblocked"
+            await audit.record(tx, user_id, action, f"person:{user_id}")

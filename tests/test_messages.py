@@ -81,12 +81,16 @@ SAMPLES: dict[str, dict] = {
             Problem(8, "project_other_unit", {"code": "P1", "unit": "U2"}),
             Problem(9, "bad_chat_id", {"value": HOSTILE}),
             Problem(10, "chat_twice", {"value": -5, "code": "P1", "first_line": 2}),
+            Problem(11, "malformed", {"reason": HOSTILE}),
+            Problem(12, "control", {"column": "unit_name"}),
         ],
     },
     "import/not_admin": {},
     "import/not_csv": {},
     "import/too_big": {"size_mb": 7.5, "limit_mb": 5},
     "group/hello": {},
+    "group/bind_choose_unit": {"thread_id": 0},
+    "import/nudge": {},
     "group/anonymous": {},
     "group/bound": {"unit": UNIT, "project": PROJECT, "thread_id": 0},
     "group/target": {"unit": UNIT, "project": None},
@@ -133,6 +137,15 @@ def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("key", sorted(SAMPLES))
+def test_alerts_are_plain_text_within_telegrams_limit(locale, key):
+    alert = MSGS.alert(locale, key, campaign=CAMPAIGN, **SAMPLES[key])
+    # What Telegram would show for the same template as a message, cut to 200 characters.
+    plain = parse_html(MSGS.text(locale, key, campaign=CAMPAIGN, **SAMPLES[key])).text
+    assert alert == (plain if len(plain) <= 200 else plain[:199] + "…")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_labels_render_and_fit_buttons(locale):
     args = {
         "name": HOSTILE,
@@ -144,6 +157,7 @@ def test_labels_render_and_fit_buttons(locale):
         "code": "P",
         "first_line": 1,
         "unit": "U",
+        "reason": "r",
     }
     for key in MSGS.label_keys(locale):
         label = MSGS.label(locale, key, **args)

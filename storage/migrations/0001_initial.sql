@@ -58,8 +58,11 @@ CREATE TABLE invitations (
     expires_at  TEXT NOT NULL,
     used_by     INTEGER REFERENCES people(user_id),
     used_at     TEXT,
-    revoked_at  TEXT
+    used_in_update INTEGER,  -- the update that redeemed it: a redelivery finishes the job
+    revoked_at  TEXT,
+    origin      TEXT NOT NULL DEFAULT ''  -- chat:message it was made from: a double tap reuses it
 );
+CREATE INDEX invitations_origin ON invitations(origin);
 
 -- Group chats the bot knows about, and what it may do there.
 CREATE TABLE chats (
