@@ -124,3 +124,56 @@ async def test_an_anonymous_admin_is_asked_to_show_themselves(world: World):
     assert world.sb.messages(group)[-1].text == expected
     assert await chats.binding(world.db, group.id) is None
     assert await world.db.fetch_value("SELECT COUNT(*) FROM people WHERE user_id = 1087968824") == 0
+
+
+async def test_a_group_linked_to_one_unit_cannot_be_taken_over_by_another(world: World):
+    sam, _, group = await _setup(world)
+    await sam.send("/bind P-U1-01", chat=group)
+    rival = await world.join("Rita", "secretary", "U2")
+    await world.sb.add_member(group, rival)
+    world.sb.promote(group, rival)
+    await rival.send("/bind P-U2-01", chat=group)
+    assert "Only the secretary of Unit U1" in world.sb.messages(group)[-1].text
+    await rival.send("/unbind", chat=group)
+    assert "Only the secretary of Unit U1" in world.sb.messages(group)[-1].text
+    binding = await chats.binding(world.db, group.id)
+    assert binding.project_id == (await orgs.project_by_code(world.db, "P-U1-01")).id
+
+
+async def test_refusal_pop_ups_are_plain_text(world: World):
+    await world.admin.send("/import")
+    await world.admin.send_document(
+        b"unit_code,unit_name,project_code,project_name\n"
+        b"U1,Unit U1,P1,One\nRB,Road & Bridge <Co>,P2,Two\n",
+        filename="o.csv",
+        mime_type="text/csv",
+    )
+    sam = await world.join("Sam", "secretary", "U1")
+    group = world.sb.group("G", creator=sam)
+    await world.sb.add_bot(group, by=sam)
+    await sam.send("/bind", chat=group)
+    other = await orgs.project_by_code(world.db, "P2")
+    answer = await world.answer_to(sam, world.sb.messages(group)[-1], f"bd:P:{other.id}")
+    assert answer == (
+        "Only the secretary of Road & Bridge <Co> or a campaign admin can link a group to it."
+    )
+
+
+async def test_admins_and_secretaries_of_several_units_pick_the_unit_first(world: World):
+    await world.import_orgs([("U1", 2), ("U2", 12)])
+    group = world.sb.group("G", creator=world.admin)
+    await world.sb.add_bot(group, by=world.admin)
+    await world.admin.send("/bind", chat=group)
+    menu = world.sb.messages(group)[-1]
+    assert "a project of which unit" in menu.text
+    await world.admin.tap("Unit U2 (U2)", message=menu)
+    await world.admin.tap("Next ▶", message=world.sb.messages(group)[-1])
+    await world.admin.tap("Project U2-12 (P-U2-12)", message=world.sb.messages(group)[-1])
+    assert "now linked to Project U2-12 (Unit U2)" in world.sb.messages(group)[-1].text
+
+
+async def test_whoami_stays_private(world: World):
+    _, lena, group = await _setup(world)
+    before = len(world.sb.messages(group))
+    await lena.send("/whoami", chat=group)
+    assert len(world.sb.messages(group)) == before

@@ -136,3 +136,37 @@ def test_cli_campaign_check(tmp_path):
     assert "default_locale" in result.stderr
     ok = _cli(tmp_path, "campaign", "check", "bot/campaigns/default.toml")
     assert ok.returncode == 0 and "OK" in ok.stdout
+
+
+async def test_malformed_and_hostile_files_are_refused_briefly(world: World):
+    huge = b'unit_code,unit_name,project_code,project_name\nU1,"' + b"x" * 200_000 + b'",P,p\n'
+    reply = await _send(world, huge)
+    assert "line 2: this is not a well-formed CSV file" in reply
+    tabs = b"unit_code,unit_name,project_code,project_name\nU1,Unit\tOne,P1,p\n"
+    assert "line 2: unit_name contains control characters" in await _send(world, tabs)
+    long_code = b"unit_code,unit_name,project_code,project_name\n" + b"U" * 5000 + b",u,P,p\n"
+    reply = await _send(world, long_code)
+    assert "may only use letters" in reply and len(reply) < 400  # quoted back, cut short
+    assert await orgs.unit_count(world.db) == 0
+
+
+async def test_optional_chat_id_may_be_left_off_a_row(world: World):
+    data = (
+        b"unit_code,unit_name,project_code,project_name,chat_id\n"
+        b"U1,Unit,P1,One,-100\nU1,Unit,P2,Two\n"
+    )
+    assert "Imported 2 rows" in await _send(world, data)
+
+
+async def test_text_while_waiting_for_the_file_gets_a_nudge(world: World):
+    await world.admin.send("/import")
+    await world.admin.send("here it comes")
+    assert "I'm waiting for the CSV file" in world.admin.last_reply.text
+
+
+def test_cli_refuses_a_malformed_file_without_a_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b'unit_code,unit_name,project_code,project_name\nU1,"' + b"x" * 200_000 + b"\n")
+    result = _cli(tmp_path, "orgs", "import", str(bad))
+    assert result.returncode == 1
+    assert "not a well-formed CSV file" in result.stderr and "Traceback" not in result.stderr

@@ -136,6 +136,8 @@ async def test_forged_and_garbled_button_data_changes_nothing(world: World):
         "iv:x:999999",
         "bd:P:1",
         "iv:P:lead:99999999999999999999",
+        "iv:P:lead:²",
+        "iv:U:lead:１",
     )
     answers = {await world.answer_to(world.admin, menu, data) for data in forged}
     assert answers == {"This button is out of date. Send the command again."}
@@ -164,9 +166,12 @@ async def test_used_expired_revoked_and_forged_links(world: World):
     await other.send(f"/start {withdrawn}")
     assert "was withdrawn" in other.last_reply.text
 
-    for forged in ("inv_AAAAAAAAAAAAAAAA", "inv_short", "inv_" + "x" * 60, "hello"):
+    unknown = "I don't recognise this link. Check that it was copied whole, or ask for a new one."
+    for forged in ("inv_AAAAAAAAAAAAAAAA", "inv_short", "inv_" + "x" * 60, "inv_<b>&"):
         await other.send(f"/start {forged}")
-        assert "Hello, Otto" in other.last_reply.text or "don't recognise" in other.last_reply.text
+        assert other.last_reply.text == unknown
+    await other.send("/start hello")  # not an invitation at all: the plain welcome
+    assert other.last_reply.text.startswith("Hello, Otto!")
     assert await roles.of_user(world.db, other.id) == []
     assert (await invitations.by_code(world.db, link.removeprefix("inv_"))).used_by == lena.id
     assert len(await audit.entries(world.db, action="invitation.redeem")) == 2
@@ -256,3 +261,32 @@ async def test_many_units_are_paged(world: World):
     assert "(page 3 of 3)" in world.admin.last_reply.text
     await world.admin.tap("Unit U19 (U19)")
     assert "Unit secretary — Unit U19" in world.admin.last_reply.text
+
+
+async def test_a_double_tap_or_an_edit_makes_no_second_invitation(world: World):
+    await world.import_orgs([("U1", 1)])
+    await world.admin.send("/invite")
+    menu = world.admin.last_reply
+    await world.admin.tap("Reviewer")
+    first = world.admin.last_reply.text
+    world.allow_rejections = True
+    await world.answer_to(world.admin, menu, "iv:r:reviewer")  # the second tap of a double tap
+    assert world.admin.last_reply.text == first
+    # The same screen again: Telegram refuses the identical edit, and the bot shrugs it off.
+    assert [status for _, status, d in world.sb.rejections if "not modified" in d] == [400]
+    assert len(world.sb.rejections) == 1
+    typed = await world.admin.send("/invite reviewer")
+    await world.admin.edit(typed, "/invite admin")
+    assert "only read new messages" in world.admin.last_reply.text
+    rows = await world.db.fetch_all("SELECT role FROM invitations ORDER BY id")
+    assert [row["role"] for row in rows] == ["reviewer", "reviewer"]
+
+
+async def test_zh_hant_readers_get_their_own_menu_on_first_contact(world: World):
+    mei = world.sb.user("Mei", language_code="zh-hant")
+    await mei.send("/start")
+    menu = dict(world.sb.commands("chat", chat_id=mei.id))
+    assert menu["help"] == world.runner.core.msgs.label("zh-Hant", "cmd_help")
+    hans = world.sb.user("Li", language_code="zh-hans")
+    await hans.send("/start")
+    assert world.sb.commands("chat", chat_id=hans.id) == []  # the zh menu already fits

@@ -44,8 +44,8 @@ class BotProcess:
         self.process.kill()
         await self.process.wait()
 
-    async def terminate(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
+    async def terminate(self, signum: int = signal.SIGTERM) -> int:
+        self.process.send_signal(signum)
         return await asyncio.wait_for(self.process.wait(), timeout=20)
 
     def log_text(self) -> str:
@@ -96,6 +96,10 @@ async def test_killed_mid_handler_the_update_is_handled_exactly_once_after_resta
     assert bot.query("SELECT COUNT(*) FROM audit_log WHERE action = 'invitation.redeem'") == [(1,)]
     welcomes = [r.text for r in lena.replies() if "You are now Project lead" in r.text]
     assert len(welcomes) == 1
+    # What the first run never got to do, the redelivered update finished.
+    notices = [r.text for r in admin.replies() if "Lena opened your invitation" in r.text]
+    assert len(notices) == 1
+    assert "invite" in dict(sb.commands("chat", chat_id=lena.id))
     assert await bot.terminate() == 0
 
 
@@ -119,10 +123,11 @@ async def test_an_update_handled_but_not_confirmed_is_not_handled_again(running)
     assert await bot.terminate() == 0
 
 
-async def test_graceful_stop_and_no_token_in_debug_logs(running):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_graceful_stop_and_no_token_in_debug_logs(running, signum):
     _, bot, admin = running
     await admin.send("/whoami")
-    assert await bot.terminate() == 0
+    assert await bot.terminate(signum) == 0
     text = bot.log_text()
     assert "running as @pacesetter_bot" in text
     assert "stopping" in text

@@ -29,13 +29,17 @@ async def test_a_failing_handler_is_logged_once_apologised_for_and_the_bot_goes_
 
 
 async def test_a_failure_before_the_person_is_known_is_apologised_for_in_their_language(
-    world: World,
+    world: World, caplog
 ):
     with sqlite3.connect(world.settings.db_path) as conn:
         conn.execute("DROP TABLE roles")
     wei = world.sb.user("Wei", language_code="zh-hant")
-    await wei.send("/start")
-    assert wei.last_reply.text == world.runner.core.msgs.text("zh-Hant", "errors/sorry")
+    with caplog.at_level(logging.ERROR, logger="pacesetter.errors"):
+        await wei.send("/start")
+    assert [r.text for r in wei.replies()] == [
+        world.runner.core.msgs.text("zh-Hant", "errors/sorry")
+    ]
+    assert len([r for r in caplog.records if r.name == "pacesetter.errors"]) == 1
 
 
 async def test_the_token_never_reaches_a_log_line(world: World):
@@ -68,9 +72,15 @@ async def test_old_handled_update_ids_are_forgotten_on_a_schedule(world: World):
     jobs = world.runner.app.job_queue.get_jobs_by_name("forget-old-updates")
     assert len(jobs) == 1
     await world.admin.send("/whoami")
-    assert await world.db.fetch_value("SELECT COUNT(*) FROM processed_updates") >= 1
+    async with world.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO processed_updates VALUES (1, '2020-01-01T00:00:00.000000+00:00')"
+        )
+    recent = await world.db.fetch_value("SELECT COUNT(*) FROM processed_updates") - 1
+    assert recent >= 1
     await jobs[0].run(world.runner.app)  # what the scheduler does every six hours
-    assert await world.db.fetch_value("SELECT COUNT(*) FROM processed_updates") >= 1  # recent
+    remaining = await world.db.fetch_all("SELECT update_id FROM processed_updates")
+    assert len(remaining) == recent and 1 not in [row[0] for row in remaining]
 
 
 async def test_command_menus_per_language_and_scope(world: World):
@@ -123,3 +133,25 @@ def test_demo_runs_on_a_fresh_machine_in_under_30_seconds():
     ):
         assert expected in out
     assert "!!" not in out  # the demo marks a refused request or a protocol problem with !!
+
+
+async def test_a_failing_command_in_a_group_is_apologised_for_there(world: World, caplog):
+    await world.import_orgs([("U1", 1)])
+    group = world.sb.group("G", creator=world.admin)
+    await world.sb.add_bot(group, by=world.admin)
+    with sqlite3.connect(world.settings.db_path) as conn:
+        conn.execute("DROP TABLE chat_bindings")
+    with caplog.at_level(logging.ERROR, logger="pacesetter.errors"):
+        await world.admin.send("/bind P-U1-01", chat=group)
+    assert "Sorry, something went wrong" in world.sb.messages(group)[-1].text
+
+
+async def test_flood_limits_are_waited_out_and_nothing_is_lost(world: World):
+    world.allow_rejections = True
+    world.sb.limits.chat_burst = 1  # Telegram: about one message a second in a chat
+    nina = world.sb.user("Nina")
+    for text in ("/start", "/help", "/whoami"):
+        await nina.send(text, wait=False)
+    await world.sb.settle(timeout=20)
+    assert len(nina.replies()) == 3
+    assert {status for _, status, _ in world.sb.rejections} == {429}

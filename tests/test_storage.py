@@ -135,3 +135,35 @@ async def test_handled_updates_are_remembered(tmp_path):
         assert not await updates.was_handled(db, 5) and await updates.was_handled(db, 6)
     finally:
         await db.close()
+
+
+async def test_an_upgrade_keeps_the_old_groups_binding_over_one_for_the_new_id(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        rows = [OrgRow(2, "U1", "Unit", "P1", "One", -42), OrgRow(3, "U1", "Unit", "P2", "Two")]
+        async with db.transaction() as tx:
+            await orgs.import_rows(tx, rows, None)
+            p2 = await orgs.project_by_code(tx, "P2")
+            await chats.bind(tx, -100777, 0, unit_id=None, project_id=p2.id, by=1)
+            await chats.migrate(tx, -42, -100777, "chat")
+        moved = await chats.binding(db, -100777)
+        assert moved.project_id == (await orgs.project_by_code(db, "P1")).id
+        assert await db.fetch_value("SELECT COUNT(*) FROM chat_bindings") == 1
+    finally:
+        await db.close()
+
+
+async def test_people_changes_are_audited(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        person, first = await people.remember(db, 9, "Ann", None, None, "en", in_private=True)
+        assert first and person.private_chat
+        assert (await people.remember(db, 9, "Ann", None, None, "en", in_private=True))[1] is False
+        await people.set_locale(db, 9, "zh-Hant")
+        await people.set_blocked(db, 9, True)
+        await people.set_blocked(db, 9, True)
+        assert (await people.remember(db, 9, "Ann", None, None, "en", in_private=True))[1] is True
+        actions = [e.action for e in await audit.entries(db, subject="person:9")]
+        assert actions == ["person.join", "person.locale", "person.blocked", "person.unblocked"]
+    finally:
+        await db.close()

@@ -39,3 +39,25 @@ def test_no_chinese_text_in_handlers_or_core():
         if "sandbox" not in path.parts and cjk.search(path.read_text(encoding="utf-8"))
     ]
     assert sorted(set(offenders) - INPUT_VOCABULARY) == []
+
+
+def test_every_message_file_is_packaged():
+    """A non-editable install must carry every template and labels file."""
+    import glob
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["messages"]
+    files = [
+        p.relative_to(ROOT / "messages").as_posix()
+        for p in (ROOT / "messages").rglob("*")
+        if p.is_file() and p.suffix in (".html", ".toml")
+    ]
+    assert files
+    # The same recursive glob setuptools applies to package-data patterns.
+    packaged = {
+        found
+        for pattern in patterns
+        for found in glob.glob(pattern, root_dir=ROOT / "messages", recursive=True)
+    }
+    assert sorted(set(files) - packaged) == []
