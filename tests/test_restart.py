@@ -132,3 +132,18 @@ async def test_graceful_stop_and_no_token_in_debug_logs(running, signum):
     assert "running as @pacesetter_bot" in text
     assert "stopping" in text
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
+
+
+async def test_killed_while_answering_an_invite_leaves_one_link(running):
+    sb, bot, admin = running
+    sb.hold("sendMessage")
+    await admin.send("/invite reviewer", wait=False)
+    await sb.wait_request("sendMessage", timeout=20)  # the invitation is already committed
+    await bot.kill()
+    sb.release("sendMessage")
+    await bot.start()
+    await sb.settle(timeout=30)
+    assert bot.query("SELECT COUNT(*) FROM invitations") == [(1,)]
+    (code,) = bot.query("SELECT code FROM invitations")[0]
+    assert code in admin.last_reply.text  # the link shown is the one that exists
+    assert await bot.terminate() == 0
