@@ -205,8 +205,7 @@ async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
     if not units:
         await ui.not_allowed(query, ctx)
         return
-    await query.answer()
-    await ui.edit(
+    await ui.show(
         query,
         ctx,
         "group/bind_choose_unit",
@@ -221,8 +220,7 @@ async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> 
     if unit is None or not (ctx.actor.is_admin or ctx.actor.is_secretary_of(unit.id)):
         await ui.not_allowed(query, ctx)
         return
-    await query.answer()
-    await ui.edit(
+    await ui.show(
         query,
         ctx,
         "group/bind_choose",
@@ -256,8 +254,7 @@ async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Proje
         await ui.alert(query, ctx, refusal[0], **refusal[1])
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
-    await query.answer()
-    await ui.edit(
+    await ui.show(
         query, ctx, "group/bound", unit=unit, project=project, thread_id=ui.thread_id(update)
     )
 

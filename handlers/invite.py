@@ -105,16 +105,14 @@ async def _unit_page(update: Update, ctx: Ctx, role: str, page: int) -> None:
         allowed = ctx.actor.secretary_units() | led
         units = [u for u in await orgs.units(ctx.db) if u.id in allowed]
     if not units:
-        await query.answer()
-        await ui.edit(query, ctx, "invite/no_units")
+        await ui.show(query, ctx, "invite/no_units")
         return
     if len(units) == 1 and not ctx.actor.is_admin:
         await _unit_chosen(update, ctx, role, units[0].id)
         return
     items = ui.choices(ctx, units, f"iv:U:{role}:{{id}}")
     rows, shown, pages = ui.paged(ctx, items, page, f"iv:u:{role}:{{page}}")
-    await query.answer()
-    await ui.edit(
+    await ui.show(
         query, ctx, "invite/choose_unit", ui.keyboard(rows), role=role, page=shown, pages=pages
     )
 
@@ -142,8 +140,7 @@ async def _project_page(update: Update, ctx: Ctx, role: str, unit_id: int, page:
         return
     items = ui.choices(ctx, projects, f"iv:P:{role}:{{id}}")
     rows, shown, pages = ui.paged(ctx, items, page, f"iv:p:{role}:{unit_id}:{{page}}")
-    await query.answer()
-    await ui.edit(
+    await ui.show(
         query,
         ctx,
         "invite/choose_project",
@@ -175,8 +172,7 @@ async def _finish(
         await ui.not_allowed(query, ctx)
         return
     markup, context = await _create(ctx, update, role, unit_id, project_id)
-    await query.answer()
-    await ui.edit(query, ctx, "invite/created", markup, **context)
+    await ui.show(query, ctx, "invite/created", markup, **context)
 
 
 async def _create(
@@ -216,9 +212,8 @@ async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
         return
     async with ctx.db.transaction() as tx:
         done = await invitations.revoke(tx, invitation, ctx.actor.user_id)
-    await query.answer()
     grant = await invitations.described_grant(ctx.db, invitation, 0)
-    await ui.edit(
+    await ui.show(
         query, ctx, "invite/revoked_done" if done else "invite/not_revocable", grant=grant
     )
 

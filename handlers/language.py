@@ -34,7 +34,6 @@ async def chosen(update: Update, ctx: Ctx) -> None:
         return
     await people.set_locale(ctx.db, ctx.actor.user_id, code)
     ctx.actor = replace(ctx.actor, locale=code)
-    await query.answer()
-    await ui.edit(query, ctx, "language/set")
+    await ui.show(query, ctx, "language/set")
     if update.effective_chat.type == "private":
         await set_private_menu(ctx.bot, ctx.msgs, ctx.actor)

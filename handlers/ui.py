@@ -69,6 +69,18 @@ async def reply(
     return sent
 
 
+async def show(
+    query: CallbackQuery,
+    ctx: Ctx,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **context: Any,
+) -> None:
+    """Answer the button, then turn its message into the next screen."""
+    await query.answer()
+    await edit(query, ctx, key, markup, **context)
+
+
 async def edit(
     query: CallbackQuery,
     ctx: Ctx,
