@@ -25,11 +25,7 @@ async def identify(update: Update, ctx: Ctx) -> None:
         # Never key anything on the shared anonymous id; say why nothing happens.
         message = update.effective_message
         if message is not None and message.text and message.text.startswith("/"):
-            await ctx.bot.send_message(
-                message.chat.id,
-                ctx.msgs.text(ctx.locale, "group/anonymous", campaign=ctx.campaign),
-                message_thread_id=message.message_thread_id if message.is_topic_message else None,
-            )
+            await ui.reply(update, ctx, "group/anonymous")
         raise ApplicationHandlerStop
     if user is None or user.is_bot:
         if update.my_chat_member is None:
@@ -58,7 +54,7 @@ async def identify(update: Update, ctx: Ctx) -> None:
         # Menus by language can't tell zh-Hant readers (and others) apart: give them their own.
         await set_private_menu(ctx.bot, ctx.msgs, ctx.actor)
     if update.edited_message is not None:
-        # Edits are not commands or answers; flows that want them come before this in time.
+        # An edit is not a new command or answer: acknowledged in private, never re-run.
         if in_private:
             await ui.reply(update, ctx, "fallback/edited")
         raise ApplicationHandlerStop

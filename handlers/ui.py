@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +18,6 @@ from telegram.error import BadRequest
 from bot.core import Ctx
 from storage.roles import RoleGrant
 
-log = logging.getLogger(__name__)
 Button = tuple[str, str]  # (label, callback data)
 PAGE_SIZE = 8
 
