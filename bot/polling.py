@@ -50,7 +50,12 @@ async def handle_batch(app: Application, db: Database, batch: Sequence[Update]) 
 
     async def run_lane(lane: list[Update]) -> None:
         for update in lane:
-            await handle_once(app, db, update)
+            try:
+                await handle_once(app, db, update)
+            except Exception:
+                # Handler errors never get here (the error handler has them); this is our own
+                # bookkeeping failing, e.g. a full disk. Keep serving the others.
+                log.exception("update %s could not be processed", update.update_id)
 
     await asyncio.gather(*(run_lane(lane) for lane in lanes.values()))
 
