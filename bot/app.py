@@ -16,13 +16,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot import menus
 from bot.access import load_actor
+from bot.applications import with_overrides
 from bot.campaign import Campaign, load_campaign
 from bot.core import Core, Ctx
 from bot.polling import poll
 from bot.settings import Settings
-from handlers import errors, fallback, gate, groups, invite, language, orgs_import, start
+from handlers import apply, errors, fallback, gate, groups, invite, language, orgs_import, start
 from messages.render import Messages
-from storage import people, roles, updates
+from storage import applications, people, roles, updates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ FLOWS = (
     language,
     invite,
     orgs_import,
+    apply,  # stage 1: the application, section by section
     groups,  # joins, leaves, upgrades, /bind
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
@@ -105,6 +107,7 @@ class BotRunner:
         campaign = load_campaign(self.settings.campaign_path)
         self.db = await Database.open(self.settings.db_path)
         try:
+            campaign = with_overrides(campaign, await applications.deadline_overrides(self.db))
             self.app = build_application(self.settings, campaign)
             core: Core = self.app.bot_data
             core.settings, core.db, core.campaign = self.settings, self.db, campaign

@@ -143,6 +143,11 @@ class Campaign:
                 return stage
         return None
 
+    def is_open(self, key: str, now: datetime) -> bool:
+        _require_aware(now)
+        stage = self.stage(key)
+        return stage.opens <= now < stage.deadline
+
     def local(self, moment: datetime) -> datetime:
         _require_aware(moment)
         return moment.astimezone(self.timezone)
@@ -196,10 +201,8 @@ def with_deadline(campaign: Campaign, stage_key: str, deadline: datetime) -> Cam
     stage = campaign.stages[index]
     if deadline <= stage.opens:
         raise CampaignError([(where, "must be after opens")])
-    # Moving a deadline into the next stage would make two stages open at once.
-    if index + 1 < len(campaign.stages) and deadline > campaign.stages[index + 1].opens:
-        following = campaign.stages[index + 1].key
-        raise CampaignError([(where, f"must not be after stage '{following}' opens")])
+    # An extension may run into the next stage: late applications and early cultivation can
+    # overlap for a few days. Ask `is_open(key, now)`; current_stage picks the earlier one.
     stages = list(campaign.stages)
     stages[index] = replace(stage, deadline=deadline)
     return replace(campaign, stages=tuple(stages))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from messages.render import Messages
     from storage.db import Database
+    from storage.flows import Flow
 
 
 def system_clock() -> datetime:
@@ -42,6 +43,7 @@ class Ctx(CallbackContext[ExtBot, dict, dict, Core]):
     def __init__(self, application: Application, chat_id=None, user_id=None) -> None:
         super().__init__(application, chat_id, user_id)
         self.actor: Actor | None = None
+        self.flow: Flow | None = None  # where the person is in a multi-step flow, if anywhere
 
     @property
     def core(self) -> Core:

@@ -6,6 +6,7 @@ import html
 import re
 import tomllib
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class Messages:
             lambda ctx, moment: self.local(moment).strftime(_DATE_FORMATS[ctx["locale"]])
         )
         self.env.filters["loc"] = jinja2.pass_context(lambda ctx, value: value.get(ctx["locale"]))
+        self.env.filters["amount"] = _amount
         self.env.globals["label"] = jinja2.pass_context(
             lambda ctx, key, **kw: self.label(ctx["locale"], key, **kw)
         )
@@ -80,6 +82,12 @@ class Messages:
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone)
+
+
+def _amount(value: Decimal) -> str:
+    """125000 -> 125,000; 12.50 -> 12.5"""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @cache

@@ -109,6 +109,11 @@ class World:
         query = await user.tap_data(message, data)
         return (self.sb.callback_answer(query["id"]) or {}).get("text")
 
+    async def tap_answer(self, user: SandboxUser, label: str, message=None) -> str | None:
+        """Tap a button by its label; the pop-up text the bot answered with, if any."""
+        query = await user.tap(label, message=message)
+        return (self.sb.callback_answer(query["id"]) or {}).get("text")
+
     def transcript(self) -> str:
         return "\n".join(self.sb.transcript())
 
@@ -116,6 +121,9 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with Sandbox(token=TOKEN) as sb:
+        # Scripted people answer in microseconds; Telegram's ~1 message/s per chat would only
+        # slow the suite down. tests/test_robustness.py puts the real limit back and checks it.
+        sb.limits.chat_per_second = 1000.0
         admin = sb.user("Ada", language_code="en", username="ada")
         world = World(sb=sb, tmp_path=tmp_path, clock=FakeClock(APPLY_OPEN), admin=admin)
         await world.start()

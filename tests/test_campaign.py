@@ -186,15 +186,18 @@ def test_with_deadline(default: Campaign) -> None:
     assert default.stage("apply").deadline == datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
     assert changed.stages[1:] == default.stages[1:]
     assert changed.sections == default.sections
-    # The last stage has nothing after it to collide with.
     late = datetime(2028, 3, 1, tzinfo=UTC)
     assert with_deadline(default, "consolidate", late).stage("consolidate").deadline == late
+    # An extension may overlap the next stage: both are open, the earlier one is "current".
+    overlap = with_deadline(default, "apply", datetime(2027, 1, 20, 18, 0, tzinfo=SHANGHAI))
+    moment = datetime(2027, 1, 18, 12, 0, tzinfo=SHANGHAI)
+    assert overlap.is_open("apply", moment) and overlap.is_open("cultivate", moment)
+    assert overlap.current_stage(moment).key == "apply"
 
 
 @pytest.mark.parametrize(
     "deadline",
     [
-        datetime(2027, 1, 16, 9, 0, 1, tzinfo=SHANGHAI),  # into the next stage
         datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI),  # not after opens
         datetime(2027, 1, 16, 8, 0),  # naive
     ],

@@ -149,6 +149,7 @@ async def test_a_failing_command_in_a_group_is_apologised_for_there(world: World
 async def test_flood_limits_are_waited_out_and_nothing_is_lost(world: World):
     world.allow_rejections = True
     world.sb.limits.chat_burst = 1  # Telegram: about one message a second in a chat
+    world.sb.limits.chat_per_second = 1.0
     nina = world.sb.user("Nina")
     for text in ("/start", "/help", "/whoami"):
         await nina.send(text, wait=False)

@@ -1,0 +1,65 @@
+"""Application rules: which sections are finished, what is missing, who may do what when."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from bot.campaign import Campaign, Section, with_deadline
+from storage.applications import Answer
+
+EDITABLE = ("draft", "returned")  # the lead may change the answers
+WITHDRAWABLE = ("submitted",)  # until the unit decides
+DECIDED_BY_UNIT = ("nominated", "returned")
+MAX_ANSWER_PARTS = 50  # messages in one section: a bound, not a target
+
+
+def is_finished(section: Section, answer: Answer | None) -> bool:
+    if answer is None:
+        return False
+    if answer.state == "skipped":
+        return not section.required
+    return answer.state == "done" and has_content(section, answer)
+
+
+def has_content(section: Section, answer: Answer | None) -> bool:
+    if answer is None:
+        return False
+    if section.kind == "number":
+        return answer.amount is not None
+    if section.kind == "files":
+        return bool(answer.files)
+    return bool(answer.text.strip())
+
+
+def first_unfinished(sections: Sequence[Section], answers: Mapping[str, Answer]):
+    return next((s for s in sections if not is_finished(s, answers.get(s.key))), None)
+
+
+def missing_required(sections: Sequence[Section], answers: Mapping[str, Answer]) -> list[Section]:
+    return [s for s in sections if s.required and not is_finished(s, answers.get(s.key))]
+
+
+def neighbour(sections: Sequence[Section], key: str, step: int) -> Section | None:
+    keys = [s.key for s in sections]
+    index = keys.index(key) + step
+    return sections[index] if 0 <= index < len(sections) else None
+
+
+def section_by_key(sections: Sequence[Section], key: str) -> Section | None:
+    return next((s for s in sections if s.key == key), None)
+
+
+def with_overrides(campaign: Campaign, overrides: Mapping[str, datetime]) -> Campaign:
+    """The campaign with the deadlines admins moved (stored in SQLite) applied."""
+    for stage_key, deadline in overrides.items():
+        campaign = with_deadline(campaign, stage_key, deadline)
+    return campaign
+
+
+def stage_phase(campaign: Campaign, key: str, now: datetime) -> str:
+    """'before', 'open' or 'closed'."""
+    stage = campaign.stage(key)
+    if now < stage.opens:
+        return "before"
+    return "open" if now < stage.deadline else "closed"

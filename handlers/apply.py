@@ -1,0 +1,492 @@
+"""/apply: a project lead writes the application, one section at a time, then submits it.
+
+    /apply ─▶ (project?) ─▶ section 1 ─▶ … ─▶ section n ─▶ preview ─▶ submit
+                              ▲  Back / Skip / Done  │       │ Edit section k
+                              └──────────────────────┴───────┘
+Every answer is written to SQLite as it arrives; where the lead is lives in `flows`, so a
+restart (or /apply days later) continues at the same section.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import applications as rules
+from bot.campaign import Section
+from bot.core import Ctx
+from bot.rules import parse_amount
+from handlers import notify, ui
+from storage import applications, flows, orgs, roles
+from storage.applications import Application as App
+from storage.applications import Part
+
+FLOW = "apply"
+PREVIEW = "preview"
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("apply", apply_command, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^ap:"))
+    # Group -1: answers while in the flow, before any command or fallback sees them.
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, answered), group=-1)
+
+
+# --- entering ---------------------------------------------------------------------------------
+
+
+async def apply_command(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    led = sorted(ctx.actor.projects("lead"))
+    if not led:
+        await ui.reply(update, ctx, "apply/not_lead")
+        return
+    if len(led) == 1:
+        await _open(update, ctx, led[0])
+        return
+    projects = [await orgs.project(ctx.db, project_id) for project_id in led]
+    buttons = [[button] for button in ui.choices(ctx, projects, "ap:o:{id}")]
+    await ui.reply(update, ctx, "apply/choose_project", ui.keyboard(buttons))
+
+
+async def _open(update: Update, ctx: Ctx, project_id: int) -> None:
+    phase = rules.stage_phase(ctx.campaign, "apply", ctx.core.now())
+    existing = await applications.of_project(ctx.db, project_id)
+    if phase == "before":
+        await ui.reply(update, ctx, "apply/not_yet", stage=ctx.campaign.stage("apply"))
+        return
+    if phase == "closed" and (existing is None or existing.status in rules.EDITABLE):
+        await ui.reply(update, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
+        return
+    async with ctx.db.transaction() as tx:
+        application = await applications.open_for(tx, project_id, ctx.actor.user_id)
+    if application.status not in rules.EDITABLE:
+        await _status(update, ctx, application)
+        return
+    answers = await applications.answers(ctx.db, application.id)
+    resume = ctx.flow.data.get("app") == application.id if _in_flow(ctx) else False
+    section = rules.section_by_key(ctx.campaign.sections, ctx.flow.step) if resume else None
+    if section is None:
+        section = rules.first_unfinished(ctx.campaign.sections, answers)
+    if section is None:
+        await _preview(update, ctx, application)
+        return
+    await _ask(update, ctx, application, section)
+
+
+def _in_flow(ctx: Ctx) -> bool:
+    return ctx.flow is not None and ctx.flow.flow == FLOW
+
+
+async def _status(update: Update, ctx: Ctx, application: App) -> None:
+    project = await orgs.project(ctx.db, application.project_id)
+    buttons = [[(ctx.msgs.label(ctx.locale, "preview"), f"ap:v:{application.id}")]]
+    if application.status in rules.WITHDRAWABLE:
+        buttons.append([(ctx.msgs.label(ctx.locale, "withdraw"), f"ap:w:{application.id}")])
+    await ui.reply(
+        update,
+        ctx,
+        "apply/status",
+        ui.keyboard(buttons),
+        application=application,
+        project=project,
+    )
+
+
+# --- one section ------------------------------------------------------------------------------
+
+
+def _section_keyboard(ctx: Ctx, application: App, section: Section) -> InlineKeyboardMarkup:
+    key = f"{application.id}:{section.key}"
+    label = ctx.msgs.label
+    rows = []
+    if section.kind != "number":
+        rows.append([(label(ctx.locale, "done"), f"ap:d:{key}")])
+    nav = [(label(ctx.locale, "back"), f"ap:b:{key}")]
+    if not section.required:
+        nav.append((label(ctx.locale, "skip"), f"ap:s:{key}"))
+    rows.append(nav)
+    rows.append(
+        [
+            (label(ctx.locale, "save_exit"), f"ap:x:{key}"),
+            (label(ctx.locale, "preview"), f"ap:v:{application.id}"),
+        ]
+    )
+    return ui.keyboard(rows)
+
+
+async def _ask(update: Update, ctx: Ctx, application: App, section: Section, **extra) -> None:
+    """Show a section and remember that the lead is at it."""
+    await flows.begin(
+        ctx.db,
+        ctx.actor.user_id,
+        FLOW,
+        section.key,
+        app=application.id,
+        back_to_preview=extra.pop("back_to_preview", False),
+    )
+    answers = await applications.answers(ctx.db, application.id)
+    sections = ctx.campaign.sections
+    await ui.reply(
+        update,
+        ctx,
+        "apply/section",
+        _section_keyboard(ctx, application, section),
+        section=section,
+        number=[s.key for s in sections].index(section.key) + 1,
+        total=len(sections),
+        answer=answers.get(section.key),
+        **extra,
+    )
+
+
+async def answered(update: Update, ctx: Ctx) -> None:
+    """A message while in the flow: it is the answer to the current section."""
+    if not _in_flow(ctx) or ctx.flow.step == PREVIEW:
+        return  # not ours: commands, fallbacks and other flows get it
+    application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
+    section = rules.section_by_key(ctx.campaign.sections, ctx.flow.step)
+    if (
+        application is None
+        or section is None
+        or application.status not in rules.EDITABLE
+        or not ctx.actor.is_lead_of(application.project_id)
+    ):
+        await flows.end(ctx.db, ctx.actor.user_id)
+        return
+    if update.edited_message is not None:
+        await _edited(update, ctx, application)
+    elif section.kind == "number":
+        await _number(update, ctx, application, section)
+    elif section.kind == "files":
+        await _file(update, ctx, application, section)
+    else:
+        await _text(update, ctx, application, section)
+    raise ApplicationHandlerStop
+
+
+async def _text(update: Update, ctx: Ctx, application: App, section: Section) -> None:
+    message = update.effective_message
+    if not message.text:
+        await ui.reply(update, ctx, "apply/wants_text", section=section)
+        return
+    await _store(ctx, application, section, Part(message.message_id, "text", message.text))
+    answer = (await applications.answers(ctx.db, application.id)).get(section.key)
+    await ui.reply(
+        update,
+        ctx,
+        "apply/saved_text",
+        _section_keyboard(ctx, application, section),
+        section=section,
+        answer=answer,
+    )
+
+
+async def _store(ctx: Ctx, application: App, section: Section, part: Part, unique=None) -> bool:
+    async with ctx.db.transaction() as tx:
+        return await applications.add_part(
+            tx, application.id, section.key, part, by=ctx.actor.user_id, file_unique_id=unique
+        )
+
+
+async def _number(update: Update, ctx: Ctx, application: App, section: Section) -> None:
+    message = update.effective_message
+    amount = parse_amount(message.text) if message.text else None
+    if amount is None:
+        await ui.reply(
+            update,
+            ctx,
+            "apply/wants_number",
+            _section_keyboard(ctx, application, section),
+            section=section,
+            sent=(message.text or "")[:100],
+        )
+        return
+    async with ctx.db.transaction() as tx:
+        await applications.clear_section(tx, application.id, section.key, by=ctx.actor.user_id)
+        await applications.add_part(
+            tx,
+            application.id,
+            section.key,
+            Part(message.message_id, "text", message.text),
+            by=ctx.actor.user_id,
+        )
+        await applications.set_state(
+            tx, application.id, section.key, "done", by=ctx.actor.user_id, amount=amount
+        )
+    await _next(update, ctx, application, section, saved_amount=amount)
+
+
+def _attachment(message: Message) -> tuple[Part, str] | None:
+    """The file a message carries, as a stored part, and its unique id."""
+    caption = message.caption or ""
+    if message.photo:
+        best = message.photo[-1]
+        return Part(message.message_id, "photo", caption, best.file_id), best.file_unique_id
+    for kind in ("document", "video"):
+        media = getattr(message, kind)
+        if media is not None:
+            name = getattr(media, "file_name", None)
+            return Part(message.message_id, kind, caption, media.file_id, name), (
+                media.file_unique_id
+            )
+    return None
+
+
+async def _file(update: Update, ctx: Ctx, application: App, section: Section) -> None:
+    message = update.effective_message
+    found = _attachment(message)
+    if found is None:
+        await ui.reply(
+            update,
+            ctx,
+            "apply/wants_files",
+            _section_keyboard(ctx, application, section),
+            section=section,
+        )
+        return
+    part, unique = found
+    answers = await applications.answers(ctx.db, application.id)
+    count = len(answers[section.key].files) if section.key in answers else 0
+    if count >= rules.MAX_ANSWER_PARTS:
+        await ui.reply(update, ctx, "apply/too_many_files", limit=rules.MAX_ANSWER_PARTS)
+        return
+    await _store(ctx, application, section, part, unique)
+    await ui.reply(
+        update,
+        ctx,
+        "apply/saved_file",
+        _section_keyboard(ctx, application, section),
+        section=section,
+        count=count + 1,
+    )
+
+
+async def _edited(update: Update, ctx: Ctx, application: App) -> None:
+    message = update.edited_message
+    text = message.text if message.text is not None else message.caption or ""
+    async with ctx.db.transaction() as tx:
+        section_key = await applications.replace_text(
+            tx, application.id, message.message_id, text, by=ctx.actor.user_id
+        )
+        section = rules.section_by_key(ctx.campaign.sections, section_key or "")
+        amount = parse_amount(text) if section and section.kind == "number" else None
+        if amount is not None:
+            await applications.set_state(
+                tx, application.id, section.key, "done", by=ctx.actor.user_id, amount=amount
+            )
+    if section is None:
+        await ui.reply(update, ctx, "fallback/edited")
+        return
+    await ui.reply(update, ctx, "apply/edit_saved", section=section)
+
+
+# --- buttons ----------------------------------------------------------------------------------
+
+
+async def tapped(update: Update, ctx: Ctx) -> None:
+    query = update.callback_query
+    parts = ui.callback_parts(query, "ap")
+    action, ids = parts[0], parts[1:]
+    number = ui.as_int(ids[0]) if ids else None
+    if ctx.actor is None or number is None:
+        await ui.stale(query, ctx)
+        return
+    if action == "o":
+        if not ctx.actor.is_lead_of(number):
+            await ui.not_allowed(query, ctx)
+            return
+        await query.answer()
+        await _open(update, ctx, number)
+        return
+    application = await applications.get(ctx.db, number)
+    if application is None:
+        await ui.stale(query, ctx)
+        return
+    if not ctx.actor.is_lead_of(application.project_id):
+        await ui.not_allowed(query, ctx)
+        return
+    handler = _BUTTONS.get((action, len(ids)))
+    if handler is None:
+        await ui.stale(query, ctx)
+        return
+    await handler(update, ctx, application, *ids[1:])
+
+
+async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> Section | None:
+    """The section a button is for, if the lead is still there and may still edit."""
+    query = update.callback_query
+    section = rules.section_by_key(ctx.campaign.sections, key)
+    current = _in_flow(ctx) and ctx.flow.data.get("app") == application.id
+    if section is None or not current or ctx.flow.step != key:
+        await ui.stale(query, ctx)
+        return None
+    if application.status not in rules.EDITABLE:
+        await ui.alert(query, ctx, "apply/not_editable")
+        return None
+    return section
+
+
+async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    section = await _at_section(update, ctx, application, key)
+    if section is None:
+        return
+    answer = (await applications.answers(ctx.db, application.id)).get(key)
+    if not rules.has_content(section, answer):
+        await ui.alert(update.callback_query, ctx, "apply/nothing_yet")
+        return
+    async with ctx.db.transaction() as tx:
+        await applications.set_state(tx, application.id, key, "done", by=ctx.actor.user_id)
+    await update.callback_query.answer()
+    await _next(update, ctx, application, section)
+
+
+async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    section = await _at_section(update, ctx, application, key)
+    if section is None:
+        return
+    if section.required:
+        await ui.alert(update.callback_query, ctx, "apply/required")
+        return
+    async with ctx.db.transaction() as tx:
+        await applications.set_state(tx, application.id, key, "skipped", by=ctx.actor.user_id)
+    await update.callback_query.answer()
+    await _next(update, ctx, application, section)
+
+
+async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    section = await _at_section(update, ctx, application, key)
+    if section is None:
+        return
+    await update.callback_query.answer()
+    previous = rules.neighbour(ctx.campaign.sections, key, -1) or section
+    await _ask(update, ctx, application, previous)
+
+
+async def _save_exit(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    await flows.end(ctx.db, ctx.actor.user_id)
+    await update.callback_query.answer()
+    await ui.reply(update, ctx, "apply/saved_exit")
+
+
+async def _next(update: Update, ctx: Ctx, application: App, section: Section, **extra) -> None:
+    """After a section: back to the preview if it was opened from there, else onwards."""
+    following = rules.neighbour(ctx.campaign.sections, section.key, +1)
+    if (ctx.flow and ctx.flow.data.get("back_to_preview")) or following is None:
+        await _preview(update, ctx, application, **extra)
+        return
+    await _ask(update, ctx, application, following, **extra)
+
+
+async def _preview(update: Update, ctx: Ctx, application: App, **extra: Any) -> None:
+    editable = application.status in rules.EDITABLE
+    if editable:
+        await flows.begin(ctx.db, ctx.actor.user_id, FLOW, PREVIEW, app=application.id)
+    answers = await applications.answers(ctx.db, application.id)
+    sections = ctx.campaign.sections
+    rows: list[list[ui.Button]] = []
+    if editable:
+        edits = [
+            (ctx.msgs.label(ctx.locale, "edit_section", number=i), f"ap:e:{application.id}:{s.key}")
+            for i, s in enumerate(sections, start=1)
+        ]
+        rows = [edits[i : i + 4] for i in range(0, len(edits), 4)]
+        rows.append([(ctx.msgs.label(ctx.locale, "submit"), f"ap:u:{application.id}")])
+    await ui.reply(
+        update,
+        ctx,
+        "apply/preview",
+        ui.keyboard(rows) if rows else None,
+        project=await orgs.project(ctx.db, application.project_id),
+        application=application,
+        sections=sections,
+        answers=answers,
+        missing=rules.missing_required(sections, answers),
+        editable=editable,
+        **extra,
+    )
+
+
+async def _preview_tapped(update: Update, ctx: Ctx, application: App) -> None:
+    await update.callback_query.answer()
+    await _preview(update, ctx, application)
+
+
+async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    section = rules.section_by_key(ctx.campaign.sections, key)
+    if section is None:
+        await ui.stale(update.callback_query, ctx)
+        return
+    if application.status not in rules.EDITABLE:
+        await ui.alert(update.callback_query, ctx, "apply/not_editable")
+        return
+    await update.callback_query.answer()
+    await _ask(update, ctx, application, section, back_to_preview=True)
+
+
+async def _submit(update: Update, ctx: Ctx, application: App) -> None:
+    query = update.callback_query
+    if not ctx.campaign.is_open("apply", ctx.core.now()):
+        await ui.alert(query, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
+        return
+    answers = await applications.answers(ctx.db, application.id)
+    missing = rules.missing_required(ctx.campaign.sections, answers)
+    if missing:
+        await ui.alert(query, ctx, "apply/missing", missing=missing)
+        return
+    async with ctx.db.transaction() as tx:
+        moved = await applications.move(
+            tx, application, "submitted", by=ctx.actor.user_id, allowed_from=rules.EDITABLE
+        )
+    if not moved:
+        await ui.alert(query, ctx, "apply/not_editable")
+        return
+    await flows.end(ctx.db, ctx.actor.user_id)
+    await query.answer()
+    project = await orgs.project(ctx.db, application.project_id)
+    await ui.reply(update, ctx, "apply/submitted", project=project)
+    await tell_secretaries(ctx, project, "nominate/new_submission", lead=ctx.actor.person)
+
+
+async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
+    query = update.callback_query
+    async with ctx.db.transaction() as tx:
+        moved = await applications.move(
+            tx, application, "draft", by=ctx.actor.user_id, allowed_from=rules.WITHDRAWABLE
+        )
+    if not moved:
+        await ui.alert(query, ctx, "apply/not_withdrawable")
+        return
+    await query.answer()
+    project = await orgs.project(ctx.db, application.project_id)
+    await ui.reply(update, ctx, "apply/withdrawn", project=project)
+    await tell_secretaries(ctx, project, "nominate/withdrawn", lead=ctx.actor.person)
+
+
+async def tell_secretaries(ctx: Ctx, project: orgs.Project, key: str, **context: Any) -> None:
+    unit = await orgs.unit(ctx.db, project.unit_id)
+    for grant in await roles.holders(ctx.db, "secretary", unit_id=unit.id):
+        await notify.person(ctx, grant.user_id, key, project=project, unit=unit, **context)
+
+
+# (action, number of ids after "ap:<action>:") -> what to do; ids[0] is the application
+_BUTTONS = {
+    ("d", 2): _done,
+    ("s", 2): _skip,
+    ("b", 2): _back,
+    ("x", 2): _save_exit,
+    ("v", 1): _preview_tapped,
+    ("e", 2): _edit_section,
+    ("u", 1): _submit,
+    ("w", 1): _withdraw,
+}

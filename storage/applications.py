@@ -1,0 +1,333 @@
+"""Applications, their answers section by section, and the unit's and organiser's decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from storage import audit
+from storage.db import Executor, Transaction, from_db_time, to_db_time, utcnow
+
+# The places a unit has used: what it nominated, and what the organiser then accepted.
+PLACE_TAKING = ("nominated", "accepted")
+
+
+@dataclass(frozen=True)
+class Application:
+    id: int
+    project_id: int
+    status: str
+    comment: str | None
+    submitted_by: int | None
+    submitted_at: datetime | None
+    decided_by: int | None
+    decided_at: datetime | None
+    created_by: int
+
+
+@dataclass(frozen=True)
+class Part:
+    message_id: int
+    kind: str  # text, photo, document, video
+    text: str  # the text, or a file's caption
+    file_id: str | None = None
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    section: str
+    state: str  # writing, done, skipped
+    amount: Decimal | None
+    parts: tuple[Part, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.parts if p.kind == "text" and p.text)
+
+    @property
+    def files(self) -> tuple[Part, ...]:
+        return tuple(p for p in self.parts if p.kind != "text")
+
+
+def _application(row) -> Application:
+    return Application(
+        id=row["id"],
+        project_id=row["project_id"],
+        status=row["status"],
+        comment=row["comment"],
+        submitted_by=row["submitted_by"],
+        submitted_at=from_db_time(row["submitted_at"]),
+        decided_by=row["decided_by"],
+        decided_at=from_db_time(row["decided_at"]),
+        created_by=row["created_by"],
+    )
+
+
+async def get(db: Executor, application_id: int) -> Application | None:
+    row = await db.fetch_one("SELECT * FROM applications WHERE id = ?", (application_id,))
+    return _application(row) if row else None
+
+
+async def of_project(db: Executor, project_id: int) -> Application | None:
+    row = await db.fetch_one("SELECT * FROM applications WHERE project_id = ?", (project_id,))
+    return _application(row) if row else None
+
+
+async def open_for(tx: Transaction, project_id: int, by: int) -> Application:
+    """The project's application, started as a draft if there is none yet (one per project)."""
+    now = to_db_time(utcnow())
+    created = await tx.execute(
+        "INSERT OR IGNORE INTO applications (project_id, created_by, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?)",
+        (project_id, by, now, now),
+    )
+    application = await of_project(tx, project_id)
+    if created:
+        await audit.record(tx, by, "application.start", f"application:{application.id}")
+    return application
+
+
+async def of_unit(
+    db: Executor, unit_id: int, statuses: Iterable[str] | None = None
+) -> list[Application]:
+    sql = (
+        "SELECT a.* FROM applications a JOIN projects p ON p.id = a.project_id WHERE p.unit_id = ?"
+    )
+    params: list = [unit_id]
+    if statuses is not None:
+        statuses = list(statuses)
+        sql += f" AND a.status IN ({','.join('?' * len(statuses))})"
+        params += statuses
+    rows = await db.fetch_all(sql + " ORDER BY a.submitted_at, a.id", params)
+    return [_application(row) for row in rows]
+
+
+async def with_status(db: Executor, status: str) -> list[Application]:
+    rows = await db.fetch_all(
+        "SELECT * FROM applications WHERE status = ? ORDER BY submitted_at, id", (status,)
+    )
+    return [_application(row) for row in rows]
+
+
+async def places_used(db: Executor, unit_id: int) -> int:
+    marks = ",".join("?" * len(PLACE_TAKING))
+    return await db.fetch_value(
+        "SELECT COUNT(*) FROM applications a JOIN projects p ON p.id = a.project_id"
+        f" WHERE p.unit_id = ? AND a.status IN ({marks})",
+        (unit_id, *PLACE_TAKING),
+    )
+
+
+@dataclass(frozen=True)
+class UnitTally:
+    unit_id: int
+    projects: int
+    submitted: int
+    nominated: int
+    accepted: int
+
+
+async def tallies(db: Executor) -> list[UnitTally]:
+    """Per unit with any application: how many projects, and applications by status."""
+    rows = await db.fetch_all(
+        "SELECT u.id AS unit_id,"
+        " (SELECT COUNT(*) FROM projects WHERE unit_id = u.id) AS projects,"
+        " SUM(a.status = 'submitted') AS submitted, SUM(a.status = 'nominated') AS nominated,"
+        " SUM(a.status = 'accepted') AS accepted"
+        " FROM units u JOIN projects p ON p.unit_id = u.id JOIN applications a"
+        " ON a.project_id = p.id AND a.status != 'draft' GROUP BY u.id ORDER BY u.code"
+    )
+    return [
+        UnitTally(r["unit_id"], r["projects"], r["submitted"], r["nominated"], r["accepted"])
+        for r in rows
+    ]
+
+
+async def move(
+    tx: Transaction,
+    application: Application,
+    to: str,
+    *,
+    by: int,
+    allowed_from: Iterable[str],
+    comment: str | None = None,
+) -> bool:
+    """Change the status if it is still one of allowed_from; False if someone got there first."""
+    allowed = list(allowed_from)
+    now = to_db_time(utcnow())
+    fields = "status = ?, updated_at = ?, comment = ?"
+    params: list = [to, now, comment]
+    if to == "submitted":
+        fields += ", submitted_by = ?, submitted_at = ?"
+        params += [by, now]
+    elif to in ("nominated", "returned", "accepted", "declined"):
+        fields += ", decided_by = ?, decided_at = ?"
+        params += [by, now]
+    changed = await tx.execute(
+        f"UPDATE applications SET {fields} WHERE id = ?"
+        f" AND status IN ({','.join('?' * len(allowed))})",
+        (*params, application.id, *allowed),
+    )
+    if changed:
+        await audit.record(
+            tx,
+            by,
+            f"application.{to}",
+            f"application:{application.id}",
+            was=application.status,
+            comment=comment,
+        )
+    return bool(changed)
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+async def answers(db: Executor, application_id: int) -> dict[str, Answer]:
+    states = await db.fetch_all(
+        "SELECT section, state, amount FROM answers WHERE application_id = ?", (application_id,)
+    )
+    parts = await db.fetch_all(
+        "SELECT * FROM answer_parts WHERE application_id = ? ORDER BY id", (application_id,)
+    )
+    by_section: dict[str, list[Part]] = {}
+    for row in parts:
+        by_section.setdefault(row["section"], []).append(
+            Part(row["message_id"], row["kind"], row["text"], row["file_id"], row["file_name"])
+        )
+    return {
+        row["section"]: Answer(
+            row["section"],
+            row["state"],
+            Decimal(row["amount"]) if row["amount"] is not None else None,
+            tuple(by_section.get(row["section"], ())),
+        )
+        for row in states
+    }
+
+
+async def set_state(
+    tx: Transaction,
+    application_id: int,
+    section: str,
+    state: str,
+    *,
+    by: int,
+    amount: Decimal | None = None,
+) -> None:
+    await tx.execute(
+        "INSERT INTO answers (application_id, section, state, amount, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (application_id, section) DO UPDATE SET"
+        " state = excluded.state, amount = COALESCE(excluded.amount, amount),"
+        " updated_at = excluded.updated_at",
+        (
+            application_id,
+            section,
+            state,
+            None if amount is None else str(amount),
+            to_db_time(utcnow()),
+        ),
+    )
+    await audit.record(
+        tx, by, "answer.state", f"application:{application_id}", section=section, state=state
+    )
+
+
+async def add_part(
+    tx: Transaction,
+    application_id: int,
+    section: str,
+    part: Part,
+    *,
+    by: int,
+    file_unique_id: str | None = None,
+) -> bool:
+    """Append one message to a section's answer; False if that message was already stored."""
+    added = await tx.execute(
+        "INSERT OR IGNORE INTO answer_parts (application_id, section, message_id, kind, text,"
+        " file_id, file_unique_id, file_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            application_id,
+            section,
+            part.message_id,
+            part.kind,
+            part.text,
+            part.file_id,
+            file_unique_id,
+            part.file_name,
+            to_db_time(utcnow()),
+        ),
+    )
+    if added:
+        await tx.execute(
+            "INSERT INTO answers (application_id, section, state, updated_at)"
+            " VALUES (?, ?, 'writing', ?) ON CONFLICT (application_id, section) DO UPDATE SET"
+            " state = CASE WHEN state = 'skipped' THEN 'writing' ELSE state END,"
+            " updated_at = excluded.updated_at",
+            (application_id, section, to_db_time(utcnow())),
+        )
+        await audit.record(
+            tx,
+            by,
+            "answer.part",
+            f"application:{application_id}",
+            section=section,
+            kind=part.kind,
+            message_id=part.message_id,
+        )
+    return bool(added)
+
+
+async def replace_text(
+    tx: Transaction, application_id: int, message_id: int, text: str, *, by: int
+) -> str | None:
+    """An edited message: its stored text (or caption) follows; the section it is in, or None."""
+    row = await tx.fetch_one(
+        "UPDATE answer_parts SET text = ? WHERE application_id = ? AND message_id = ?"
+        " RETURNING section",
+        (text, application_id, message_id),
+    )
+    if row is None:
+        return None
+    await audit.record(
+        tx,
+        by,
+        "answer.edit",
+        f"application:{application_id}",
+        section=row["section"],
+        message_id=message_id,
+    )
+    return row["section"]
+
+
+async def clear_section(tx: Transaction, application_id: int, section: str, *, by: int) -> None:
+    """Start a section over (a number answered again replaces the old one)."""
+    await tx.execute(
+        "DELETE FROM answer_parts WHERE application_id = ? AND section = ?",
+        (application_id, section),
+    )
+    await tx.execute(
+        "DELETE FROM answers WHERE application_id = ? AND section = ?", (application_id, section)
+    )
+    await audit.record(tx, by, "answer.clear", f"application:{application_id}", section=section)
+
+
+# --- deadlines moved by admins -----------------------------------------------------------------
+
+
+async def deadline_overrides(db: Executor) -> dict[str, datetime]:
+    rows = await db.fetch_all("SELECT stage, deadline FROM stage_deadlines")
+    return {row["stage"]: from_db_time(row["deadline"]) for row in rows}
+
+
+async def set_deadline(tx: Transaction, stage: str, deadline: datetime, *, by: int) -> None:
+    await tx.execute(
+        "INSERT INTO stage_deadlines (stage, deadline, set_by, set_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (stage) DO UPDATE SET deadline = excluded.deadline,"
+        " set_by = excluded.set_by, set_at = excluded.set_at",
+        (stage, to_db_time(deadline), by, to_db_time(utcnow())),
+    )
+    await audit.record(tx, by, "stage.deadline", f"stage:{stage}", deadline=deadline)
