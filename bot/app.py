@@ -21,7 +21,18 @@ from bot.campaign import Campaign, load_campaign
 from bot.core import Core, Ctx
 from bot.polling import poll
 from bot.settings import Settings
-from handlers import apply, errors, fallback, gate, groups, invite, language, orgs_import, start
+from handlers import (
+    apply,
+    errors,
+    fallback,
+    gate,
+    groups,
+    invite,
+    language,
+    nominations,
+    orgs_import,
+    start,
+)
 from messages.render import Messages
 from storage import applications, people, roles, updates
 from storage.db import Database
@@ -40,6 +51,7 @@ FLOWS = (
     invite,
     orgs_import,
     apply,  # stage 1: the application, section by section
+    nominations,  # stage 1: the unit picks within its quota
     groups,  # joins, leaves, upgrades, /bind
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,

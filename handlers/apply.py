@@ -14,10 +14,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -25,7 +23,7 @@ from bot import applications as rules
 from bot.campaign import Section
 from bot.core import Ctx
 from bot.rules import parse_amount
-from handlers import notify, ui
+from handlers import application_view, flow_input, notify, ui
 from storage import applications, flows, orgs, roles
 from storage.applications import Application as App
 from storage.applications import Part
@@ -37,8 +35,7 @@ PREVIEW = "preview"
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("apply", apply_command, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=r"^ap:"))
-    # Group -1: answers while in the flow, before any command or fallback sees them.
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, answered), group=-1)
+    flow_input.take(app, FLOW, answered)
 
 
 # --- entering ---------------------------------------------------------------------------------
@@ -152,8 +149,9 @@ async def _ask(update: Update, ctx: Ctx, application: App, section: Section, **e
 
 async def answered(update: Update, ctx: Ctx) -> None:
     """A message while in the flow: it is the answer to the current section."""
-    if not _in_flow(ctx) or ctx.flow.step == PREVIEW:
-        return  # not ours: commands, fallbacks and other flows get it
+    if ctx.flow.step == PREVIEW:
+        await ui.reply(update, ctx, "apply/at_preview")
+        return
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     section = rules.section_by_key(ctx.campaign.sections, ctx.flow.step)
     if (
@@ -163,6 +161,7 @@ async def answered(update: Update, ctx: Ctx) -> None:
         or not ctx.actor.is_lead_of(application.project_id)
     ):
         await flows.end(ctx.db, ctx.actor.user_id)
+        await ui.reply(update, ctx, "common/stale")
         return
     if update.edited_message is not None:
         await _edited(update, ctx, application)
@@ -172,7 +171,6 @@ async def answered(update: Update, ctx: Ctx) -> None:
         await _file(update, ctx, application, section)
     else:
         await _text(update, ctx, application, section)
-    raise ApplicationHandlerStop
 
 
 async def _text(update: Update, ctx: Ctx, application: App, section: Section) -> None:
@@ -392,29 +390,16 @@ async def _preview(update: Update, ctx: Ctx, application: App, **extra: Any) -> 
     editable = application.status in rules.EDITABLE
     if editable:
         await flows.begin(ctx.db, ctx.actor.user_id, FLOW, PREVIEW, app=application.id)
-    answers = await applications.answers(ctx.db, application.id)
-    sections = ctx.campaign.sections
     rows: list[list[ui.Button]] = []
     if editable:
         edits = [
             (ctx.msgs.label(ctx.locale, "edit_section", number=i), f"ap:e:{application.id}:{s.key}")
-            for i, s in enumerate(sections, start=1)
+            for i, s in enumerate(ctx.campaign.sections, start=1)
         ]
         rows = [edits[i : i + 4] for i in range(0, len(edits), 4)]
         rows.append([(ctx.msgs.label(ctx.locale, "submit"), f"ap:u:{application.id}")])
-    await ui.reply(
-        update,
-        ctx,
-        "apply/preview",
-        ui.keyboard(rows) if rows else None,
-        project=await orgs.project(ctx.db, application.project_id),
-        application=application,
-        sections=sections,
-        answers=answers,
-        missing=rules.missing_required(sections, answers),
-        editable=editable,
-        **extra,
-    )
+    markup = ui.keyboard(rows) if rows else None
+    await application_view.send(update, ctx, application, markup, editable=editable, **extra)
 
 
 async def _preview_tapped(update: Update, ctx: Ctx, application: App) -> None:

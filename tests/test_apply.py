@@ -123,3 +123,46 @@ async def test_long_html_like_and_edited_answers_are_kept_faithfully(world: Worl
     shown = "".join(reply.text for reply in lena.replies()[-8:])
     assert len([r for r in lena.replies() if "Application: Project U1-01" in r.text]) == 1
     assert "<script>&amp; “quotes” 🙂" in shown  # escaped on the way out, intact on screen
+
+
+async def submitted(world: World, code: str, name: str):
+    lead = await world.join(name, "lead", code)
+    await write_all(lead)
+    await lead.tap("Skip ▶")
+    await lead.tap("✅ Submit")
+    assert "Submitted" in lead.last_reply.text, lead.last_reply.text
+    return lead
+
+
+async def test_the_secretary_nominates_within_quota_and_returns_with_a_comment(world: World):
+    await world.import_orgs([("U1", 11)])  # 10% of 11, rounded up: 2 places
+    sam = await world.join("Sam", "secretary", "U1")
+    leads = [await submitted(world, f"P-U1-{i:02d}", f"Lead{i}") for i in (1, 2, 3)]
+    await sam.send("/nominations")
+    assert "Unit U1: 0 of 2 places used." in sam.last_reply.text
+    await sam.tap("Project U1-01 · submitted")
+    assert "Places used: 0 of 2" in sam.last_reply.text
+    await sam.tap("⭐ Nominate")
+    assert "⭐ Nominated." in sam.last_reply.text
+    assert "was nominated by Unit U1" in leads[0].last_reply.text
+    await sam.tap("◀ Back to the list")
+    await sam.tap("Project U1-02 · submitted")
+    await sam.tap("⭐ Nominate")
+    await sam.tap("◀ Back to the list")
+    await sam.tap("Project U1-03 · submitted")
+    assert await world.tap_answer(sam, "⭐ Nominate") == (
+        "All 2 places are used (2 of 2). Un-nominate another application first."
+    )
+    await sam.tap("↩ Return with a comment")
+    await sam.send("Please add the budget breakdown <per quarter> & goals.")
+    assert "Returned to the lead of Project U1-03" in sam.last_reply.text
+    told = leads[2].last_reply.text
+    assert "Please add the budget breakdown <per quarter> & goals." in told
+    # The lead revises and resubmits.
+    await leads[2].send("/apply")
+    assert "Tap ✎ and a section number" in leads[2].last_reply.text  # all answered: preview
+    await leads[2].tap("✎ 10")
+    await leads[2].send("130000")
+    assert "Application: Project U1-03" in leads[2].last_reply.text  # back to the preview
+    await leads[2].tap("✅ Submit")
+    assert "New application from Project U1-03" in sam.last_reply.text

@@ -1,0 +1,40 @@
+"""Showing a whole application: shared by the lead's preview, the unit's and the organiser's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot import applications as rules
+from bot.core import Ctx
+from handlers import ui
+from storage import applications, orgs
+from storage.applications import Application
+
+
+async def send(
+    update: Update,
+    ctx: Ctx,
+    application: Application,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    editable: bool = False,
+    **extra: Any,
+) -> None:
+    """The application over as many messages as it needs; the buttons go under the last."""
+    answers = await applications.answers(ctx.db, application.id)
+    sections = ctx.campaign.sections
+    await ui.reply(
+        update,
+        ctx,
+        "apply/preview",
+        markup,
+        project=await orgs.project(ctx.db, application.project_id),
+        application=application,
+        sections=sections,
+        answers=answers,
+        missing=rules.missing_required(sections, answers),
+        editable=editable,
+        **extra,
+    )

@@ -1,0 +1,266 @@
+"""/nominations: a unit secretary picks which submitted applications to nominate, within quota.
+
+/nominations ─▶ (unit?) ─▶ list ─▶ application ─▶ Nominate | Return with comment | Un-nominate
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    filters,
+)
+
+from bot.core import Ctx
+from bot.rules import unit_quota
+from handlers import application_view, flow_input, notify, ui
+from storage import applications, flows, orgs, roles
+from storage.applications import Application as App
+
+RETURN_FLOW = "return_comment"
+LISTED = ("submitted", "nominated", "returned", "accepted", "declined")
+COMMENT_LIMIT = 1000
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("nominations", nominations, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^nm:"))
+    flow_input.take(app, RETURN_FLOW, comment_written)
+
+
+async def nominations(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    units = sorted(ctx.actor.secretary_units())
+    if not units:
+        await ui.reply(update, ctx, "nominate/not_secretary")
+        return
+    if len(units) == 1:
+        await ui.reply(update, ctx, "nominate/list", **await _list(ctx, units[0], 0))
+        return
+    choices = [await orgs.unit(ctx.db, unit_id) for unit_id in units]
+    buttons = [[b] for b in ui.choices(ctx, choices, "nm:l:{id}:0")]
+    await ui.reply(update, ctx, "nominate/choose_unit", ui.keyboard(buttons))
+
+
+async def quota_of(ctx: Ctx, unit_id: int) -> tuple[int, int]:
+    """(places used, places in all) for a unit."""
+    total = unit_quota(await orgs.project_count(ctx.db, unit_id), ctx.campaign.quota)
+    return await applications.places_used(ctx.db, unit_id), total
+
+
+async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
+    unit = await orgs.unit(ctx.db, unit_id)
+    listed = await applications.of_unit(ctx.db, unit_id, LISTED)
+    projects = {a.id: await orgs.project(ctx.db, a.project_id) for a in listed}
+    items = [
+        (
+            ctx.msgs.label(
+                ctx.locale,
+                "application_item",
+                name=projects[a.id].name,
+                status=ctx.msgs.label(ctx.locale, f"status_{a.status}"),
+            ),
+            f"nm:a:{a.id}",
+        )
+        for a in listed
+    ]
+    rows, shown, pages = ui.paged(ctx, items, page, f"nm:l:{unit_id}:{{page}}")
+    used, total = await quota_of(ctx, unit_id)
+    return {
+        "markup": ui.keyboard(rows),
+        "unit": unit,
+        "used": used,
+        "total": total,
+        "count": len(listed),
+        "page": shown,
+        "pages": pages,
+        "stage": ctx.campaign.stage("apply"),
+        "open": ctx.campaign.is_open("apply", ctx.core.now()),
+    }
+
+
+async def tapped(update: Update, ctx: Ctx) -> None:
+    query = update.callback_query
+    parts = ui.callback_parts(query, "nm")
+    numbers = [ui.as_int(p) for p in parts[1:]]
+    step = _STEPS.get((parts[0], len(numbers)))
+    if ctx.actor is None or None in numbers or not numbers or step is None:
+        await ui.stale(query, ctx)
+        return
+    if parts[0] == "l":
+        unit_id = numbers[0]
+    else:
+        application = await applications.get(ctx.db, numbers[0])
+        project = await orgs.project(ctx.db, application.project_id) if application else None
+        if project is None:
+            await ui.stale(query, ctx)
+            return
+        unit_id = project.unit_id
+    # Server side, every time: the button may name another unit's application.
+    if not ctx.actor.is_secretary_of(unit_id):
+        await ui.not_allowed(query, ctx)
+        return
+    await step(update, ctx, *numbers)
+
+
+async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
+    listing = await _list(ctx, unit_id, page)
+    await ui.show(update.callback_query, ctx, "nominate/list", listing.pop("markup"), **listing)
+
+
+async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
+    await update.callback_query.answer()
+    application = await applications.get(ctx.db, application_id)
+    await application_view.send(update, ctx, application)
+    await _actions(update, ctx, application)
+
+
+async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -> None:
+    """What the secretary can do with this application now, under its text."""
+    project = await orgs.project(ctx.db, application.project_id)
+    label = ctx.msgs.label
+    rows = []
+    if application.status == "submitted":
+        rows.append([(label(ctx.locale, "nominate"), f"nm:n:{application.id}")])
+        rows.append([(label(ctx.locale, "return"), f"nm:r:{application.id}")])
+    elif application.status == "nominated":
+        rows.append([(label(ctx.locale, "unnominate"), f"nm:u:{application.id}")])
+    rows.append([(label(ctx.locale, "back_to_list"), f"nm:l:{project.unit_id}:0")])
+    used, total = await quota_of(ctx, project.unit_id)
+    await ui.reply(
+        update,
+        ctx,
+        "nominate/actions",
+        ui.keyboard(rows),
+        application=application,
+        project=project,
+        used=used,
+        total=total,
+        done=done,
+    )
+
+
+async def _refuse_when_closed(update: Update, ctx: Ctx) -> bool:
+    if ctx.campaign.is_open("apply", ctx.core.now()):
+        return False
+    await ui.alert(update.callback_query, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
+    return True
+
+
+async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
+    query = update.callback_query
+    if await _refuse_when_closed(update, ctx):
+        return
+    async with ctx.db.transaction() as tx:
+        # Counted and changed in one write transaction: two secretaries tapping at once are
+        # served one after the other, so the quota can't be overrun.
+        application = await applications.get(tx, application_id)
+        project = await orgs.project(tx, application.project_id)
+        total = unit_quota(await orgs.project_count(tx, project.unit_id), ctx.campaign.quota)
+        used = await applications.places_used(tx, project.unit_id)
+        full = used >= total
+        moved = not full and await applications.move(
+            tx, application, "nominated", by=ctx.actor.user_id, allowed_from=("submitted",)
+        )
+    if full:
+        await ui.alert(query, ctx, "nominate/full", used=used, total=total)
+        return
+    if not moved:
+        await ui.alert(query, ctx, "nominate/already", status=application.status)
+        return
+    await query.answer()
+    application = await applications.get(ctx.db, application_id)
+    await _actions(update, ctx, application, done="nominated")
+    await tell(ctx, application, "nominate/told_nominated")
+
+
+async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
+    query = update.callback_query
+    if await _refuse_when_closed(update, ctx):
+        return
+    application = await applications.get(ctx.db, application_id)
+    async with ctx.db.transaction() as tx:
+        moved = await applications.move(
+            tx, application, "submitted", by=ctx.actor.user_id, allowed_from=("nominated",)
+        )
+    if not moved:
+        await ui.alert(query, ctx, "nominate/already", status=application.status)
+        return
+    await query.answer()
+    application = await applications.get(ctx.db, application_id)
+    await _actions(update, ctx, application, done="unnominated")
+    await tell(ctx, application, "nominate/told_unnominated")
+
+
+async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
+    query = update.callback_query
+    application = await applications.get(ctx.db, application_id)
+    if application.status != "submitted":
+        await ui.alert(query, ctx, "nominate/already", status=application.status)
+        return
+    await flows.begin(ctx.db, ctx.actor.user_id, RETURN_FLOW, app=application_id)
+    await query.answer()
+    project = await orgs.project(ctx.db, application.project_id)
+    await ui.reply(update, ctx, "nominate/ask_comment", project=project)
+
+
+async def comment_written(update: Update, ctx: Ctx) -> None:
+    """The comment for a returned application (while in that flow)."""
+    message = update.effective_message
+    if update.edited_message is not None or not message.text:
+        await ui.reply(update, ctx, "nominate/comment_as_text")
+        return
+    application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
+    project = await orgs.project(ctx.db, application.project_id) if application else None
+    await flows.end(ctx.db, ctx.actor.user_id)
+    if project is None or not ctx.actor.is_secretary_of(project.unit_id):
+        await ui.reply(update, ctx, "common/stale")
+        return
+    comment = message.text[:COMMENT_LIMIT]
+    async with ctx.db.transaction() as tx:
+        moved = await applications.move(
+            tx,
+            application,
+            "returned",
+            by=ctx.actor.user_id,
+            allowed_from=("submitted",),
+            comment=comment,
+        )
+    if not moved:
+        await ui.reply(update, ctx, "nominate/already", status=application.status)
+        return
+    await ui.reply(update, ctx, "nominate/returned_done", project=project)
+    await tell(ctx, await applications.get(ctx.db, application.id), "nominate/told_returned")
+
+
+async def tell(ctx: Ctx, application: App, key: str) -> None:
+    """Tell the project's leads and the unit's secretaries (each in their language)."""
+    project = await orgs.project(ctx.db, application.project_id)
+    unit = await orgs.unit(ctx.db, project.unit_id)
+    people = {g.user_id for g in await roles.holders(ctx.db, "lead", project_id=project.id)}
+    people |= {g.user_id for g in await roles.holders(ctx.db, "secretary", unit_id=unit.id)}
+    for user_id in sorted(people - {ctx.actor.user_id}):
+        await notify.person(
+            ctx,
+            user_id,
+            key,
+            application=application,
+            project=project,
+            unit=unit,
+            by=ctx.actor.person,
+        )
+
+
+# (step, number of numeric arguments) -> what to do
+_STEPS = {
+    ("l", 2): _show_list,
+    ("a", 1): _show,
+    ("n", 1): _nominate,
+    ("u", 1): _unnominate,
+    ("r", 1): _ask_comment,
+}
