@@ -31,6 +31,7 @@ from handlers import (
     language,
     nominations,
     orgs_import,
+    selection,
     start,
 )
 from messages.render import Messages
@@ -52,6 +53,7 @@ FLOWS = (
     orgs_import,
     apply,  # stage 1: the application, section by section
     nominations,  # stage 1: the unit picks within its quota
+    selection,  # stage 1: the organiser accepts; deadlines move
     groups,  # joins, leaves, upgrades, /bind
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,

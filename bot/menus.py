@@ -19,8 +19,9 @@ from messages.render import Messages
 log = logging.getLogger(__name__)
 EVERYONE = ("start", "help", "whoami", "language", "cancel")
 IN_GROUPS = ("bind", "unbind", "help")
-ADMIN = ("import", "invite")
-INVITERS = ("invite",)
+ADMIN = ("import", "invite", "applications", "extend")
+SECRETARY = ("invite", "nominations")
+LEAD = ("apply", "invite")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
 
@@ -35,11 +36,15 @@ def menu_locale(language_code: str | None, default_locale: str) -> str:
 
 
 def commands_for(actor: Actor) -> tuple[str, ...]:
-    if actor.is_admin:
-        return EVERYONE[:2] + ADMIN + EVERYONE[2:]
-    if actor.secretary_units() or actor.projects("lead"):
-        return EVERYONE[:2] + INVITERS + EVERYONE[2:]
-    return EVERYONE
+    extra: list[str] = []
+    for has_role, commands in (
+        (actor.is_admin, ADMIN),
+        (bool(actor.secretary_units()), SECRETARY),
+        (bool(actor.projects("lead")), LEAD),
+    ):
+        if has_role:
+            extra += [c for c in commands if c not in extra]
+    return (*EVERYONE[:2], *extra, *EVERYONE[2:])
 
 
 async def set_default_menus(bot: Bot, msgs: Messages, default_locale: str) -> None:

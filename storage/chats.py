@@ -164,3 +164,12 @@ async def unbind(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool
     if removed:
         await audit.record(tx, by, "chat.unbind", f"chat:{chat_id}:{thread_id}")
     return bool(removed)
+
+
+async def present_chat_ids(db: Executor) -> list[int]:
+    """Chats with a binding where the bot still is: where announcements go."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT b.chat_id FROM chat_bindings b JOIN chats c ON c.chat_id = b.chat_id"
+        " WHERE c.bot_status IN ('member', 'administrator') ORDER BY b.chat_id"
+    )
+    return [row["chat_id"] for row in rows]

@@ -1,0 +1,229 @@
+"""/applications and /extend: the organiser sees every unit, accepts or declines nominations,
+and moves a stage's deadline.
+
+    /applications ─▶ overview ─▶ nominated application ─▶ Accept | Decline with a reason
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.applications import stage_phase
+from bot.campaign import STAGE_KEYS, CampaignError, with_deadline
+from bot.core import Ctx
+from bot.rules import unit_quota
+from handlers import application_view, flow_input, notify, ui
+from handlers.nominations import tell
+from storage import applications, chats, flows, orgs, roles
+from storage.applications import Application as App
+
+log = logging.getLogger(__name__)
+DECLINE_FLOW = "decline_reason"
+REASON_LIMIT = 1000
+_DEADLINE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M")
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("applications", overview, filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("extend", extend, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^sl:"))
+    flow_input.take(app, DECLINE_FLOW, reason_written)
+
+
+async def overview(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None or not ctx.actor.is_admin:
+        await ui.reply(update, ctx, "select/not_admin")
+        return
+    units = []
+    for tally in await applications.tallies(ctx.db):
+        unit = await orgs.unit(ctx.db, tally.unit_id)
+        units.append((unit, tally, unit_quota(tally.projects, ctx.campaign.quota)))
+    waiting = await applications.with_status(ctx.db, "nominated")
+    projects = [await orgs.project(ctx.db, a.project_id) for a in waiting]
+    items = [(p.name, f"sl:a:{a.id}") for a, p in zip(waiting, projects, strict=True)]
+    rows, _, _ = ui.paged(ctx, items, 0, "sl:p:{page}")
+    await ui.reply(
+        update,
+        ctx,
+        "select/overview",
+        ui.keyboard(rows),
+        units=units,
+        waiting=len(waiting),
+        stage=ctx.campaign.stage("apply"),
+    )
+
+
+async def tapped(update: Update, ctx: Ctx) -> None:
+    query = update.callback_query
+    parts = ui.callback_parts(query, "sl")
+    number = ui.as_int(parts[1]) if len(parts) == 2 else None
+    step = _STEPS.get(parts[0])
+    if ctx.actor is None or number is None or step is None:
+        await ui.stale(query, ctx)
+        return
+    if not ctx.actor.is_admin:
+        await ui.not_allowed(query, ctx)
+        return
+    await step(update, ctx, number)
+
+
+async def _page(update: Update, ctx: Ctx, page: int) -> None:
+    waiting = await applications.with_status(ctx.db, "nominated")
+    projects = [await orgs.project(ctx.db, a.project_id) for a in waiting]
+    items = [(p.name, f"sl:a:{a.id}") for a, p in zip(waiting, projects, strict=True)]
+    rows, _, _ = ui.paged(ctx, items, page, "sl:p:{page}")
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(ui.keyboard(rows))
+
+
+async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
+    application = await applications.get(ctx.db, application_id)
+    if application is None:
+        await ui.stale(update.callback_query, ctx)
+        return
+    await update.callback_query.answer()
+    await application_view.send(update, ctx, application)
+    await _actions(update, ctx, application)
+
+
+async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -> None:
+    project = await orgs.project(ctx.db, application.project_id)
+    unit = await orgs.unit(ctx.db, project.unit_id)
+    rows = []
+    if application.status == "nominated":
+        rows = [
+            [(ctx.msgs.label(ctx.locale, "accept"), f"sl:y:{application.id}")],
+            [(ctx.msgs.label(ctx.locale, "decline"), f"sl:n:{application.id}")],
+        ]
+    await ui.reply(
+        update,
+        ctx,
+        "select/actions",
+        ui.keyboard(rows) if rows else None,
+        application=application,
+        project=project,
+        unit=unit,
+        done=done,
+    )
+
+
+async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
+    query = update.callback_query
+    application = await applications.get(ctx.db, application_id)
+    async with ctx.db.transaction() as tx:
+        moved = application is not None and await applications.move(
+            tx, application, "accepted", by=ctx.actor.user_id, allowed_from=("nominated",)
+        )
+    if not moved:
+        await ui.alert(query, ctx, "select/already")
+        return
+    await query.answer()
+    application = await applications.get(ctx.db, application_id)
+    await _actions(update, ctx, application, done="accepted")
+    await tell(ctx, application, "select/told_accepted")
+
+
+async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
+    query = update.callback_query
+    application = await applications.get(ctx.db, application_id)
+    if application is None or application.status != "nominated":
+        await ui.alert(query, ctx, "select/already")
+        return
+    await flows.begin(ctx.db, ctx.actor.user_id, DECLINE_FLOW, app=application_id)
+    await query.answer()
+    project = await orgs.project(ctx.db, application.project_id)
+    await ui.reply(update, ctx, "select/ask_reason", project=project)
+
+
+async def reason_written(update: Update, ctx: Ctx) -> None:
+    message = update.effective_message
+    if update.edited_message is not None or not message.text:
+        await ui.reply(update, ctx, "nominate/comment_as_text")
+        return
+    await flows.end(ctx.db, ctx.actor.user_id)
+    application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
+    if application is None or not ctx.actor.is_admin:
+        await ui.reply(update, ctx, "common/stale")
+        return
+    async with ctx.db.transaction() as tx:
+        moved = await applications.move(
+            tx,
+            application,
+            "declined",
+            by=ctx.actor.user_id,
+            allowed_from=("nominated",),
+            comment=message.text[:REASON_LIMIT],
+        )
+    if not moved:
+        await ui.reply(update, ctx, "select/already")
+        return
+    application = await applications.get(ctx.db, application.id)
+    await _actions(update, ctx, application, done="declined")
+    await tell(ctx, application, "select/told_declined")
+
+
+_STEPS = {"p": _page, "a": _show, "y": _accept, "n": _ask_reason}
+
+
+# --- moving a deadline ------------------------------------------------------------------------
+
+
+def parse_deadline(text: str, ctx: Ctx) -> datetime | None:
+    """'2027-01-20 18:00' in the campaign's time zone."""
+    for layout in _DEADLINE_FORMATS:
+        try:
+            local = datetime.strptime(text.strip(), layout)
+        except ValueError:
+            continue
+        return local.replace(tzinfo=ctx.campaign.timezone)
+    return None
+
+
+async def extend(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None or not ctx.actor.is_admin:
+        await ui.reply(update, ctx, "select/not_admin")
+        return
+    args = ctx.args or []
+    stage_key = args[0] if args else ""
+    deadline = parse_deadline(" ".join(args[1:3]), ctx) if len(args) >= 3 else None
+    if stage_key not in STAGE_KEYS or deadline is None:
+        await ui.reply(update, ctx, "select/extend_usage", stages=STAGE_KEYS)
+        return
+    try:
+        campaign = with_deadline(ctx.campaign, stage_key, deadline)
+    except CampaignError:
+        await ui.reply(update, ctx, "select/extend_refused", stage=ctx.campaign.stage(stage_key))
+        return
+    async with ctx.db.transaction() as tx:
+        await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
+    ctx.core.campaign = campaign
+    stage = campaign.stage(stage_key)
+    await ui.reply(update, ctx, "select/extended", stage=stage)
+    # Announcing can take a while (Telegram's group limits): the admin doesn't wait for it.
+    ctx.application.create_task(_announce(ctx, stage), update=update)
+
+
+async def _announce(ctx: Ctx, stage: Any) -> None:
+    phase = stage_phase(ctx.campaign, stage.key, ctx.core.now())
+    people: set[int] = set()
+    for role in ("secretary", "lead", "admin"):
+        people |= {grant.user_id for grant in await roles.holders(ctx.db, role)}
+    for user_id in sorted(people - {ctx.actor.user_id}):
+        await notify.person(ctx, user_id, "select/deadline_moved", stage=stage, phase=phase)
+    for chat_id in await chats.present_chat_ids(ctx.db):
+        text = ctx.msgs.text(
+            ctx.campaign.default_locale,
+            "select/deadline_moved",
+            campaign=ctx.campaign,
+            stage=stage,
+            phase=phase,
+        )
+        try:
+            await ctx.bot.send_message(chat_id, text)
+        except Exception as error:  # one group failing must not stop the others
+            log.warning("could not announce in %s: %s", chat_id, error)

@@ -1,0 +1,135 @@
+"""Stage 1 decisions: quotas, the nomination race, the organiser's acceptance, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from storage import applications, orgs
+from tests.conftest import World
+from tests.test_apply import submitted
+
+
+async def _application(world: World, code: str):
+    project = await orgs.project_by_code(world.db, code)
+    return await applications.of_project(world.db, project.id)
+
+
+@pytest.mark.parametrize(("projects", "places"), [(1, 1), (5, 1), (10, 1), (11, 2), (25, 3)])
+async def test_quota_boundaries(world: World, projects: int, places: int):
+    await world.import_orgs([("U1", projects)])
+    sam = await world.join("Sam", "secretary", "U1")
+    count = min(projects, places + 1)
+    for i in range(1, count + 1):
+        await submitted(world, f"P-U1-{i:02d}", f"Lead{i}")
+    await sam.send("/nominations")
+    assert f"Unit U1: 0 of {places} place" in sam.last_reply.text
+    answers = []
+    for i in range(1, count + 1):
+        await sam.send("/nominations")
+        await sam.tap(f"Project U1-{i:02d} · submitted")
+        answers.append(await world.tap_answer(sam, "⭐ Nominate"))
+    nominated = [a for a in answers if a is None]
+    assert len(nominated) == places
+    if count > places:
+        assert answers[-1] == (
+            f"All {places} places are used ({places} of {places}). "
+            "Un-nominate another application first."
+        )
+    assert await applications.places_used(world.db, 1) == places
+
+
+async def test_two_secretaries_tapping_at_once_cannot_exceed_the_quota(world: World):
+    await world.import_orgs([("U1", 10)])  # one place
+    sam = await world.join("Sam", "secretary", "U1")
+    sue = await world.join("Sue", "secretary", "U1")
+    await submitted(world, "P-U1-01", "Lead1")
+    await submitted(world, "P-U1-02", "Lead2")
+    menus = []
+    for secretary, project in ((sam, "Project U1-01"), (sue, "Project U1-02")):
+        await secretary.send("/nominations")
+        await secretary.tap(f"{project} · submitted")
+        menus.append(secretary.last_reply)
+    first, second = (
+        await asyncio.gather(
+            sam.tap("⭐ Nominate", message=menus[0], wait=False),
+            sue.tap("⭐ Nominate", message=menus[1], wait=False),
+        )
+    )
+    await world.sb.settle()
+    answers = [world.sb.callback_answer(q["id"]).get("text") for q in (first, second)]
+    assert sorted(answers, key=str) == sorted(
+        [None, "All 1 places are used (1 of 1). Un-nominate another application first."], key=str
+    )
+    assert await applications.places_used(world.db, 1) == 1
+
+
+async def test_organiser_accepts_and_declines_and_everyone_is_told_in_their_language(
+    world: World,
+):
+    await world.import_orgs([("U1", 20)])
+    sam = await world.join("Sam", "secretary", "U1", language_code="zh-hans")
+    lead1 = await submitted(world, "P-U1-01", "Lead1")
+    lead2 = await submitted(world, "P-U1-02", "Lead2")
+    for project in ("Project U1-01", "Project U1-02"):
+        await sam.send("/nominations")
+        await sam.tap(f"{project} · 已提交")
+        await sam.tap("⭐ 推荐")
+    await world.admin.send("/applications")
+    overview = world.admin.last_reply.text
+    assert "Unit U1: 0 submitted · 2/2 places used · 0 accepted" in overview
+    assert "2 nominations waiting for your decision" in overview
+    await world.admin.tap("Project U1-01")
+    await world.admin.tap("✅ Accept as a candidate")
+    assert "Accepted: Project U1-01 is a candidate" in world.admin.last_reply.text
+    assert "was accepted by the organiser" in lead1.last_reply.text
+    assert "Project U1-01" in sam.last_reply.text and "主办方" in sam.last_reply.text
+    await world.admin.send("/applications")
+    await world.admin.tap("Project U1-02")
+    await world.admin.tap("✖ Decline with a reason")
+    await world.admin.send("Too close to <U1-01> & similar.")
+    assert "Declined" in world.admin.last_reply.text
+    assert "Too close to <U1-01> & similar." in lead2.last_reply.text
+    assert (await _application(world, "P-U1-01")).status == "accepted"
+    assert (await _application(world, "P-U1-02")).status == "declined"
+
+
+async def test_after_the_deadline_submissions_and_nominations_are_refused_until_extended(
+    world: World,
+):
+    await world.import_orgs([("U1", 10)])
+    sam = await world.join("Sam", "secretary", "U1")
+    await submitted(world, "P-U1-01", "Lead1")
+    late = await world.join("Late", "lead", "P-U1-02")
+    await late.send("/apply")
+    world.clock.now = datetime(2027, 1, 16, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, 14 h late
+    await late.send("/apply")
+    refused = "The application deadline passed on 15 Jan 2027 18:00"
+    assert refused in late.last_reply.text
+    await sam.send("/nominations")
+    assert "nominations are closed" in sam.last_reply.text
+    await sam.tap("Project U1-01 · submitted")
+    assert (await world.tap_answer(sam, "⭐ Nominate")).startswith(refused)
+
+    await late.send("/extend apply 2027-01-20 18:00")
+    assert "Only campaign admins" in late.last_reply.text
+    await world.admin.send("/extend apply 2027-01-14 18:00")
+    assert "open again" not in world.admin.last_reply.text
+    await world.admin.send("/extend apply 2026-11-01 18:00")
+    assert "must come after" in world.admin.last_reply.text
+    await world.admin.send("/extend apply tomorrow")
+    assert "/extend STAGE YYYY-MM-DD HH:MM" in world.admin.last_reply.text
+    await world.admin.send("/extend apply 2027-01-20 18:00")
+    assert "is now 20 Jan 2027 18:00" in world.admin.last_reply.text
+    await world.sb.settle()
+    assert "The deadline of Application and selection is now 20 Jan 2027 18:00. It is open again" in (
+        sam.last_reply.text
+    )
+    await late.send("/apply")
+    assert "Section 1 of 11" in late.last_reply.text
+    await world.restart()  # the extension is kept in SQLite
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    assert await world.tap_answer(sam, "⭐ Nominate") is None
