@@ -398,7 +398,7 @@ async def _preview(update: Update, ctx: Ctx, application: App, **extra: Any) -> 
         ]
         rows = [edits[i : i + 4] for i in range(0, len(edits), 4)]
         rows.append([(ctx.msgs.label(ctx.locale, "submit"), f"ap:u:{application.id}")])
-    markup = ui.keyboard(rows) if rows else None
+    markup = ui.keyboard(rows)
     await application_view.send(update, ctx, application, markup, editable=editable, **extra)
 
 

@@ -104,7 +104,7 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
         update,
         ctx,
         "select/actions",
-        ui.keyboard(rows) if rows else None,
+        ui.keyboard(rows),
         application=application,
         project=project,
         unit=unit,

@@ -22,7 +22,11 @@ Button = tuple[str, str]  # (label, callback data)
 PAGE_SIZE = 8
 
 
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """Buttons from (label, data) rows; None when there are none (Telegram refuses empty ones)."""
+    rows = [row for row in rows if row]
+    if not rows:
+        return None
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sqlite3
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.campaign import DEFAULT_CAMPAIGN_PATH
 from bot.sandbox import Sandbox, SandboxUser
 from tests.conftest import TOKEN, org_csv
+
+
+def campaign_open_now(tmp_path: Path) -> Path:
+    """The built-in campaign with its stages moved so that applications are open today."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    days = [(-1, 30), (31, 200), (201, 240), (241, 300)]  # opens, deadline per stage
+    moments = iter((now + timedelta(days=d)).isoformat() for pair in days for d in pair)
+    text = DEFAULT_CAMPAIGN_PATH.read_text(encoding="utf-8")
+    text = re.sub(
+        r"^(opens|deadline) = .*$",
+        lambda m: f"{m.group(1)} = {next(moments)}",
+        text,
+        flags=re.MULTILINE,
+    )
+    path = tmp_path / "campaign.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 class BotProcess:
@@ -26,6 +46,7 @@ class BotProcess:
             "PACESETTER_DB": str(tmp_path / "bot.db"),
             "PACESETTER_ADMINS": str(admin.id),
             "PACESETTER_LOG_LEVEL": "DEBUG",
+            "PACESETTER_CAMPAIGN": str(campaign_open_now(tmp_path)),
         }
         self.db_path = tmp_path / "bot.db"
         self.logs: list[Path] = []
@@ -146,4 +167,33 @@ async def test_killed_while_answering_an_invite_leaves_one_link(running):
     assert bot.query("SELECT COUNT(*) FROM invitations") == [(1,)]
     (code,) = bot.query("SELECT code FROM invitations")[0]
     assert code in admin.last_reply.text  # the link shown is the one that exists
+    assert await bot.terminate() == 0
+
+
+async def test_killed_in_the_middle_of_an_application_the_lead_continues_where_they_were(
+    running,
+):
+    sb, bot, admin = running
+    await admin.send("/invite lead P-U1-01")
+    lena = sb.user("Lena")
+    await lena.send(f"/start {_link(admin)}")
+    await lena.send("/apply")
+    await lena.send("Our foundation, in full.")
+    await lena.tap("✓ Done")
+    await lena.send("Experience: part one.")
+    sb.hold("sendMessage")
+    await lena.send("Experience: part two.", wait=False)
+    await sb.wait_request("sendMessage", timeout=20)  # stored; the "saved" reply hangs
+    await bot.kill()
+    sb.release("sendMessage")
+    await bot.start()
+    await sb.settle(timeout=30)
+    (parts,) = bot.query("SELECT COUNT(*) FROM answer_parts WHERE section = 'experience'")[0]
+    assert parts == 2  # the redelivered message was not stored twice
+    await lena.send("/apply")
+    resumed = lena.last_reply.text
+    assert "Section 2 of 11: Experience and practices" in resumed
+    assert "Experience: part one.\n\nExperience: part two." in resumed
+    await lena.tap("✓ Done")
+    assert "Section 3 of 11" in lena.last_reply.text
     assert await bot.terminate() == 0

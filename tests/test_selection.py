@@ -52,11 +52,9 @@ async def test_two_secretaries_tapping_at_once_cannot_exceed_the_quota(world: Wo
         await secretary.send("/nominations")
         await secretary.tap(f"{project} · submitted")
         menus.append(secretary.last_reply)
-    first, second = (
-        await asyncio.gather(
-            sam.tap("⭐ Nominate", message=menus[0], wait=False),
-            sue.tap("⭐ Nominate", message=menus[1], wait=False),
-        )
+    first, second = await asyncio.gather(
+        sam.tap("⭐ Nominate", message=menus[0], wait=False),
+        sue.tap("⭐ Nominate", message=menus[1], wait=False),
     )
     await world.sb.settle()
     answers = [world.sb.callback_answer(q["id"]).get("text") for q in (first, second)]
@@ -124,8 +122,9 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
     await world.admin.send("/extend apply 2027-01-20 18:00")
     assert "is now 20 Jan 2027 18:00" in world.admin.last_reply.text
     await world.sb.settle()
-    assert "The deadline of Application and selection is now 20 Jan 2027 18:00. It is open again" in (
-        sam.last_reply.text
+    assert (
+        "The deadline of Application and selection is now 20 Jan 2027 18:00. It is open again"
+        in (sam.last_reply.text)
     )
     await late.send("/apply")
     assert "Section 1 of 11" in late.last_reply.text
@@ -133,3 +132,101 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
     await sam.send("/nominations")
     await sam.tap("Project U1-01 · submitted")
     assert await world.tap_answer(sam, "⭐ Nominate") is None
+
+
+async def test_every_refusal_is_clear_and_changes_nothing(world: World):
+    await world.import_orgs([("U1", 10), ("U2", 10)])
+    sam = await world.join("Sam", "secretary", "U1")
+    rita = await world.join("Rita", "secretary", "U2")
+    lead1 = await submitted(world, "P-U1-01", "Lead1")
+    lead2 = await world.join("Lead2", "lead", "P-U1-02")
+    member = await world.join("Mo", "member", "P-U1-01")
+    app1 = await _application(world, "P-U1-01")
+
+    await member.send("/nominations")
+    assert "Nominations are made by unit secretaries" in member.last_reply.text
+    await member.send("/apply")
+    assert "Applications are written by project leads" in member.last_reply.text
+    await sam.send("/applications")
+    assert "Only campaign admins" in sam.last_reply.text
+    await lead1.send("/extend apply 2027-01-20 18:00")
+    assert "Only campaign admins" in lead1.last_reply.text
+
+    # Another unit's secretary, with forged buttons naming U1's application.
+    await rita.send("/nominations")
+    menu = rita.last_reply
+    for data in (f"nm:n:{app1.id}", f"nm:a:{app1.id}", f"nm:r:{app1.id}", "nm:l:1:0"):
+        assert await world.answer_to(rita, menu, data) == "You are not allowed to do that."
+    # The lead of another project, with forged application buttons.
+    await lead2.send("/apply")
+    menu = lead2.last_reply
+    for data in (
+        f"ap:v:{app1.id}",
+        f"ap:u:{app1.id}",
+        f"ap:w:{app1.id}",
+        f"ap:o:{app1.project_id}",
+    ):
+        assert await world.answer_to(lead2, menu, data) == "You are not allowed to do that."
+    # A member forging the organiser's buttons.
+    for data in (f"sl:y:{app1.id}", f"sl:n:{app1.id}"):
+        await member.send("/help")
+        answer = await world.answer_to(member, member.last_reply, data)
+        assert answer == "You are not allowed to do that."
+    # Garbage and stale data.
+    own = await _application(world, "P-U1-02")
+    for data in (
+        f"ap:d:{own.id}:nosuchsection",
+        f"ap:zz:{own.id}",
+        "nm:n:abc",
+        "sl:y",
+        "ap:d:999999:foundation",
+        f"ap:s:{own.id}:budget",
+    ):
+        assert await world.answer_to(lead2, menu, data) == (
+            "This button is out of date. Send the command again."
+        )
+    assert (await _application(world, "P-U1-01")).status == "submitted"
+    assert (
+        await world.db.fetch_value(
+            "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'application.%'"
+            " AND actor_id IN (?, ?, ?)",
+            (rita.id, lead2.id, member.id),
+        )
+        == 1
+    )  # only Lead2's own draft being started
+
+
+async def test_a_section_button_from_earlier_is_stale_once_the_lead_moved_on(world: World):
+    await world.import_orgs([("U1", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await lena.send("/apply")
+    first_prompt = lena.last_reply
+    await lena.send("answer one")
+    await lena.tap("✓ Done")
+    assert await world.tap_answer(lena, "✓ Done", first_prompt) == (
+        "This button is out of date. Send the command again."
+    )
+    assert "Section 2 of 11" in lena.last_reply.text
+
+
+async def test_withdraw_until_the_unit_decides(world: World):
+    await world.import_orgs([("U1", 10)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lead = await submitted(world, "P-U1-01", "Lead1")
+    await lead.send("/apply")
+    assert "submitted" in lead.last_reply.text
+    await lead.tap("↩ Withdraw")
+    assert "withdrawn and a draft again" in lead.last_reply.text
+    assert "was withdrawn by Lead1" in sam.last_reply.text
+    await lead.send("/apply")
+    await lead.tap("✅ Submit")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("⭐ Nominate")
+    await lead.send("/apply")
+    assert "nominated by the unit" in lead.last_reply.text
+    assert "↩ Withdraw" not in str(lead.last_reply.buttons)
+    app = await _application(world, "P-U1-01")
+    assert await world.answer_to(lead, lead.last_reply, f"ap:w:{app.id}") == (
+        "It can't be withdrawn now: the unit has already decided on it."
+    )
