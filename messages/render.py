@@ -18,6 +18,7 @@ from messages.split import TELEGRAM_LIMIT, split_html
 
 LOCALES = ("zh-Hant", "zh-Hans", "en")
 ALERT_LIMIT = 200  # answerCallbackQuery text
+_BLANK_LINES = re.compile(r"\n{3,}")
 ROOT = Path(__file__).parent
 _DATE_FORMATS = {
     "zh-Hant": "%Y年%-m月%-d日 %H:%M",
@@ -59,7 +60,8 @@ class Messages:
 
     def text(self, locale: str, key: str, **context: Any) -> str:
         template = self.env.get_template(f"{locale}/{key}.html")
-        return template.render(locale=locale, **context).strip()
+        # Optional blocks leave blank lines behind; a message never needs more than one.
+        return _BLANK_LINES.sub("\n\n", template.render(locale=locale, **context)).strip()
 
     def texts(self, locale: str, key: str, limit: int = TELEGRAM_LIMIT, **context: Any):
         """The same, split into as many messages as Telegram needs."""

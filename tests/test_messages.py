@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -15,7 +16,9 @@ from bot.orgs import Problem
 from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, Messages
 from messages.split import split_html, visible_length
+from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
+from storage.people import Person
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -26,8 +29,129 @@ UNIT = Unit(1, "U1", HOSTILE)
 PROJECT = Project(2, 1, "P1", HOSTILE)
 ROLES = ["admin", "secretary", "lead", "member", "reviewer"]
 
+SECTION = CAMPAIGN.sections[0]
+BUDGET = next(s for s in CAMPAIGN.sections if s.kind == "number")
+FILES = next(s for s in CAMPAIGN.sections if s.kind == "files")
+APPLICATION = Application(7, 2, "returned", HOSTILE, 1, WHEN, 2, WHEN, 1)
+TEXT_ANSWER = Answer("foundation", "writing", None, (Part(1, "text", HOSTILE),))
+ANSWERS = {
+    "foundation": TEXT_ANSWER,
+    BUDGET.key: Answer(BUDGET.key, "done", Decimal("125000"), (Part(2, "text", "12.5万"),)),
+    FILES.key: Answer(
+        FILES.key,
+        "done",
+        None,
+        (Part(3, "photo", HOSTILE, "f1"), Part(4, "document", "", "f2", HOSTILE)),
+    ),
+    "experience": Answer("experience", "skipped", None, ()),
+}
+PERSON = Person(1, HOSTILE, None, None, "en", None, True, False)
+TALLY = UnitTally(1, 11, 3, 1, 1)
+STAGE = CAMPAIGN.stages[0]
+
 # The values each template is rendered with; a new template needs an entry here.
 SAMPLES: dict[str, dict] = {
+    "apply/at_preview": {},
+    "apply/choose_project": {},
+    "apply/closed": {"stage": STAGE},
+    "apply/edit_saved": {"section": SECTION},
+    "apply/missing": {"missing": [SECTION, BUDGET]},
+    "apply/not_editable": {},
+    "apply/not_lead": {},
+    "apply/not_withdrawable": {},
+    "apply/not_yet": {"stage": STAGE},
+    "apply/nothing_yet": {},
+    "apply/preview": {
+        "project": PROJECT,
+        "application": APPLICATION,
+        "sections": CAMPAIGN.sections,
+        "answers": ANSWERS,
+        "missing": [BUDGET],
+        "editable": True,
+        "saved_amount": Decimal("12.5"),
+    },
+    "apply/required": {},
+    "apply/saved_exit": {},
+    "apply/saved_file": {"section": FILES, "count": 3},
+    "apply/saved_text": {"section": SECTION, "answer": TEXT_ANSWER},
+    "apply/section": {"section": SECTION, "number": 1, "total": 11, "answer": TEXT_ANSWER},
+    "apply/status": {"application": APPLICATION, "project": PROJECT},
+    "apply/submitted": {"project": PROJECT},
+    "apply/too_many_files": {"limit": 50},
+    "apply/wants_files": {"section": FILES},
+    "apply/wants_number": {"section": BUDGET, "sent": HOSTILE},
+    "apply/wants_text": {"section": SECTION},
+    "apply/withdrawn": {"project": PROJECT},
+    "nominate/actions": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "used": 1,
+        "total": 2,
+        "done": "nominated",
+    },
+    "nominate/already": {"status": "accepted"},
+    "nominate/ask_comment": {"project": PROJECT},
+    "nominate/choose_unit": {},
+    "nominate/comment_as_text": {},
+    "nominate/full": {"used": 2, "total": 2},
+    "nominate/list": {
+        "unit": UNIT,
+        "used": 1,
+        "total": 2,
+        "count": 3,
+        "page": 1,
+        "pages": 2,
+        "stage": STAGE,
+        "open": True,
+    },
+    "nominate/new_submission": {"project": PROJECT, "unit": UNIT, "lead": PERSON},
+    "nominate/not_secretary": {},
+    "nominate/returned_done": {"project": PROJECT},
+    "nominate/told_nominated": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "unit": UNIT,
+        "by": PERSON,
+    },
+    "nominate/told_returned": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "unit": UNIT,
+        "by": PERSON,
+    },
+    "nominate/told_unnominated": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "unit": UNIT,
+        "by": PERSON,
+    },
+    "nominate/withdrawn": {"project": PROJECT, "unit": UNIT, "lead": PERSON},
+    "select/actions": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "unit": UNIT,
+        "done": "declined",
+    },
+    "select/already": {},
+    "select/ask_reason": {"project": PROJECT},
+    "select/deadline_moved": {"stage": STAGE, "phase": "open"},
+    "select/extend_refused": {"stage": STAGE},
+    "select/extend_usage": {"stages": ["apply", "cultivate"]},
+    "select/extended": {"stage": STAGE},
+    "select/not_admin": {},
+    "select/overview": {"units": [(UNIT, TALLY, 2)], "waiting": 2, "stage": STAGE},
+    "select/told_accepted": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "unit": UNIT,
+        "by": PERSON,
+    },
+    "select/told_declined": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "unit": UNIT,
+        "by": PERSON,
+    },
     "start/welcome": {
         "name": HOSTILE,
         "roles": [HOSTILE],
@@ -132,7 +256,7 @@ def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key
     assert parsed.text.strip()
     assert "<script>" not in text
     values = SAMPLES[key].values()
-    if any(value in (HOSTILE, [HOSTILE], GRANT, UNIT) for value in values):
+    if any(value in (HOSTILE, [HOSTILE], GRANT, UNIT, PERSON) for value in values):
         assert HOSTILE in parsed.text  # arrived intact, neither lost nor double-escaped
 
 
@@ -158,6 +282,8 @@ def test_labels_render_and_fit_buttons(locale):
         "first_line": 1,
         "unit": "U",
         "reason": "r",
+        "number": 3,
+        "status": "submitted",
     }
     for key in MSGS.label_keys(locale):
         label = MSGS.label(locale, key, **args)
