@@ -28,6 +28,7 @@ def stage_context(ctx: Ctx) -> dict:
     return {
         "stage": ctx.campaign.current_stage(now),
         "next_stage": upcoming[0] if upcoming else None,
+        "apply_open": ctx.campaign.is_open("apply", now),
     }
 
 

@@ -230,3 +230,43 @@ async def test_withdraw_until_the_unit_decides(world: World):
     assert await world.answer_to(lead, lead.last_reply, f"ap:w:{app.id}") == (
         "It can't be withdrawn now: the unit has already decided on it."
     )
+
+
+async def test_unnominating_frees_the_place_while_the_stage_is_open(world: World):
+    await world.import_orgs([("U1", 10)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lead1 = await submitted(world, "P-U1-01", "Lead1")
+    await submitted(world, "P-U1-02", "Lead2")
+    await sam.send("/help")
+    assert "/nominations — nominate your unit's applications" in sam.last_reply.text
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("⭐ Nominate")
+    await sam.tap("✖ Un-nominate")
+    assert "Nomination withdrawn; the place is free again." in sam.last_reply.text
+    assert "nomination of Project U1-01 was withdrawn by Sam" in lead1.last_reply.text
+    await sam.send("/nominations")
+    await sam.tap("Project U1-02 · submitted")
+    await sam.tap("⭐ Nominate")
+    unnominate = sam.last_reply
+    world.clock.now = datetime(2027, 1, 16, tzinfo=UTC)
+    answer = await world.tap_answer(sam, "✖ Un-nominate", unnominate)
+    assert answer.startswith("The application deadline passed on 15 Jan 2027 18:00")
+    assert (await _application(world, "P-U1-02")).status == "nominated"
+
+
+async def test_buttons_from_before_a_restart_carry_on_the_application(world: World):
+    await world.import_orgs([("U1", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await lena.send("/help")
+    assert "/apply — write your project's application (deadline 15 Jan 2027 18:00)" in (
+        lena.last_reply.text
+    )
+    await lena.send("/apply")
+    await lena.send("written before the restart")
+    await world.restart()
+    await lena.tap("✓ Done")
+    assert "Section 2 of 11" in lena.last_reply.text
+    await lena.send("written after it")
+    await lena.tap("◀ Back")
+    assert "written before the restart" in lena.last_reply.text
