@@ -23,8 +23,10 @@ from bot.polling import poll
 from bot.settings import Settings
 from handlers import (
     apply,
+    edits,
     errors,
     fallback,
+    flow_input,
     gate,
     groups,
     invite,
@@ -47,6 +49,8 @@ ALLOWED_UPDATES = (
 )
 FLOWS = (
     gate,  # group -10: who is this, which language; runs before everything
+    edits,  # group -2: edited messages go to the flow that stored them, never re-run
+    flow_input,  # group -1: typed answers go to the flow the person is in
     start,  # /start (invitation links), /help, /whoami, /cancel
     language,
     invite,

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.campaign import Campaign, Section, with_deadline
+from bot.campaign import Campaign, Quota, Section, with_deadline
+from bot.rules import unit_quota
+from storage import applications, orgs
 from storage.applications import Answer
+from storage.db import Executor
 
 EDITABLE = ("draft", "returned")  # the lead may change the answers
 WITHDRAWABLE = ("submitted",)  # until the unit decides
@@ -15,11 +18,12 @@ MAX_ANSWER_PARTS = 50  # messages in one section: a bound, not a target
 
 
 def is_finished(section: Section, answer: Answer | None) -> bool:
+    """Answered (Done only moves on: what was sent counts), or an optional section skipped."""
     if answer is None:
         return False
-    if answer.state == "skipped":
+    if answer.state == "skipped" and not has_content(section, answer):
         return not section.required
-    return answer.state == "done" and has_content(section, answer)
+    return has_content(section, answer)
 
 
 def has_content(section: Section, answer: Answer | None) -> bool:
@@ -63,3 +67,9 @@ def stage_phase(campaign: Campaign, key: str, now: datetime) -> str:
     if now < stage.opens:
         return "before"
     return "open" if now < stage.deadline else "closed"
+
+
+async def places(db: Executor, unit_id: int, quota: Quota) -> tuple[int, int]:
+    """(places used, places in all) for a unit: its quota of nominations."""
+    total = unit_quota(await orgs.project_count(db, unit_id), quota)
+    return await applications.places_used(db, unit_id), total

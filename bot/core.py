@@ -32,6 +32,9 @@ class Core:
 
     def __init__(self) -> None:
         self.clock: Callable[[], datetime] = system_clock
+        # Filled as the flows register (see handlers/flow_input.py and handlers/edits.py).
+        self.flow_inputs: dict[str, Callable] = {}
+        self.edit_takers: list[Callable] = []
 
     def now(self) -> datetime:
         return self.clock()

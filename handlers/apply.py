@@ -23,8 +23,8 @@ from bot import applications as rules
 from bot.campaign import Section
 from bot.core import Ctx
 from bot.rules import parse_amount
-from handlers import application_view, flow_input, notify, ui
-from storage import applications, flows, orgs, roles
+from handlers import application_view, edits, flow_input, notify, ui
+from storage import applications, flows, orgs
 from storage.applications import Application as App
 from storage.applications import Part
 
@@ -36,6 +36,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("apply", apply_command, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=r"^ap:"))
     flow_input.take(app, FLOW, answered)
+    edits.take(app, edit_answer)
 
 
 # --- entering ---------------------------------------------------------------------------------
@@ -64,6 +65,8 @@ async def _open(update: Update, ctx: Ctx, project_id: int) -> None:
         return
     if phase == "closed" and (existing is None or existing.status in rules.EDITABLE):
         await ui.reply(update, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
+        if existing is not None:
+            await application_view.send(update, ctx, existing)  # still readable, comment too
         return
     async with ctx.db.transaction() as tx:
         application = await applications.open_for(tx, project_id, ctx.actor.user_id)
@@ -88,7 +91,7 @@ def _in_flow(ctx: Ctx) -> bool:
 async def _status(update: Update, ctx: Ctx, application: App) -> None:
     project = await orgs.project(ctx.db, application.project_id)
     buttons = [[(ctx.msgs.label(ctx.locale, "preview"), f"ap:v:{application.id}")]]
-    if application.status in rules.WITHDRAWABLE:
+    if application.status in rules.WITHDRAWABLE and _open_now(ctx):
         buttons.append([(ctx.msgs.label(ctx.locale, "withdraw"), f"ap:w:{application.id}")])
     await ui.reply(
         update,
@@ -149,6 +152,8 @@ async def _ask(update: Update, ctx: Ctx, application: App, section: Section, **e
 
 async def answered(update: Update, ctx: Ctx) -> None:
     """A message while in the flow: it is the answer to the current section."""
+    if await _closed(update, ctx):
+        return
     if ctx.flow.step == PREVIEW:
         await ui.reply(update, ctx, "apply/at_preview")
         return
@@ -163,9 +168,7 @@ async def answered(update: Update, ctx: Ctx) -> None:
         await flows.end(ctx.db, ctx.actor.user_id)
         await ui.reply(update, ctx, "common/stale")
         return
-    if update.edited_message is not None:
-        await _edited(update, ctx, application)
-    elif section.kind == "number":
+    if section.kind == "number":
         await _number(update, ctx, application, section)
     elif section.kind == "files":
         await _file(update, ctx, application, section)
@@ -173,12 +176,34 @@ async def answered(update: Update, ctx: Ctx) -> None:
         await _text(update, ctx, application, section)
 
 
+def _open_now(ctx: Ctx) -> bool:
+    return ctx.campaign.is_open("apply", ctx.core.now())
+
+
+async def _closed(update: Update, ctx: Ctx) -> bool:
+    """After the deadline nothing is written; say so, naming the deadline, and stop the flow."""
+    if _open_now(ctx):
+        return False
+    stage = ctx.campaign.stage("apply")
+    if update.callback_query:
+        await ui.alert(update.callback_query, ctx, "apply/closed", stage=stage)
+    else:
+        await ui.reply(update, ctx, "apply/closed", stage=stage)
+    if _in_flow(ctx):
+        await flows.end(ctx.db, ctx.actor.user_id)
+    return True
+
+
 async def _text(update: Update, ctx: Ctx, application: App, section: Section) -> None:
     message = update.effective_message
     if not message.text:
-        await ui.reply(update, ctx, "apply/wants_text", section=section)
+        files_section = next((s for s in ctx.campaign.sections if s.kind == "files"), None)
+        await ui.reply(
+            update, ctx, "apply/wants_text", section=section, files_section=files_section
+        )
         return
-    await _store(ctx, application, section, Part(message.message_id, "text", message.text))
+    part = Part(ctx.actor.user_id, message.message_id, "text", message.text)
+    await _store(ctx, application, section, part)
     answer = (await applications.answers(ctx.db, application.id)).get(section.key)
     await ui.reply(
         update,
@@ -193,7 +218,7 @@ async def _text(update: Update, ctx: Ctx, application: App, section: Section) ->
 async def _store(ctx: Ctx, application: App, section: Section, part: Part, unique=None) -> bool:
     async with ctx.db.transaction() as tx:
         return await applications.add_part(
-            tx, application.id, section.key, part, by=ctx.actor.user_id, file_unique_id=unique
+            tx, application.id, section.key, part, file_unique_id=unique
         )
 
 
@@ -216,8 +241,7 @@ async def _number(update: Update, ctx: Ctx, application: App, section: Section) 
             tx,
             application.id,
             section.key,
-            Part(message.message_id, "text", message.text),
-            by=ctx.actor.user_id,
+            Part(ctx.actor.user_id, message.message_id, "text", message.text),
         )
         await applications.set_state(
             tx, application.id, section.key, "done", by=ctx.actor.user_id, amount=amount
@@ -225,17 +249,18 @@ async def _number(update: Update, ctx: Ctx, application: App, section: Section) 
     await _next(update, ctx, application, section, saved_amount=amount)
 
 
-def _attachment(message: Message) -> tuple[Part, str] | None:
+def _attachment(message: Message, author_id: int) -> tuple[Part, str] | None:
     """The file a message carries, as a stored part, and its unique id."""
     caption = message.caption or ""
     if message.photo:
         best = message.photo[-1]
-        return Part(message.message_id, "photo", caption, best.file_id), best.file_unique_id
+        part = Part(author_id, message.message_id, "photo", caption, best.file_id)
+        return part, best.file_unique_id
     for kind in ("document", "video"):
         media = getattr(message, kind)
         if media is not None:
             name = getattr(media, "file_name", None)
-            return Part(message.message_id, kind, caption, media.file_id, name), (
+            return Part(author_id, message.message_id, kind, caption, media.file_id, name), (
                 media.file_unique_id
             )
     return None
@@ -243,7 +268,7 @@ def _attachment(message: Message) -> tuple[Part, str] | None:
 
 async def _file(update: Update, ctx: Ctx, application: App, section: Section) -> None:
     message = update.effective_message
-    found = _attachment(message)
+    found = _attachment(message, ctx.actor.user_id)
     if found is None:
         await ui.reply(
             update,
@@ -270,23 +295,36 @@ async def _file(update: Update, ctx: Ctx, application: App, section: Section) ->
     )
 
 
-async def _edited(update: Update, ctx: Ctx, application: App) -> None:
+async def edit_answer(update: Update, ctx: Ctx) -> bool:
+    """An edited message that is part of an answer: the stored answer follows the edit."""
     message = update.edited_message
+    found = await applications.part_of_message(
+        ctx.db, ctx.actor.user_id, message.message_id, rules.EDITABLE
+    )
+    if found is None:
+        return False
+    application = await applications.get(ctx.db, found[0])
+    section = rules.section_by_key(ctx.campaign.sections, found[1])
+    if section is None or not ctx.actor.is_lead_of(application.project_id):
+        return False
+    if await _closed(update, ctx):
+        return True
     text = message.text if message.text is not None else message.caption or ""
+    amount = parse_amount(text) if section.kind == "number" else None
+    if section.kind == "number" and amount is None:
+        # The old amount stays: an edit must not leave the text and the number disagreeing.
+        await ui.reply(update, ctx, "apply/wants_number", section=section, sent=text[:100])
+        return True
     async with ctx.db.transaction() as tx:
-        section_key = await applications.replace_text(
-            tx, application.id, message.message_id, text, by=ctx.actor.user_id
+        await applications.replace_text(
+            tx, application.id, ctx.actor.user_id, message.message_id, text
         )
-        section = rules.section_by_key(ctx.campaign.sections, section_key or "")
-        amount = parse_amount(text) if section and section.kind == "number" else None
         if amount is not None:
             await applications.set_state(
                 tx, application.id, section.key, "done", by=ctx.actor.user_id, amount=amount
             )
-    if section is None:
-        await ui.reply(update, ctx, "fallback/edited")
-        return
     await ui.reply(update, ctx, "apply/edit_saved", section=section)
+    return True
 
 
 # --- buttons ----------------------------------------------------------------------------------
@@ -336,6 +374,8 @@ async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> S
 
 
 async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    if await _closed(update, ctx):
+        return
     section = await _at_section(update, ctx, application, key)
     if section is None:
         return
@@ -350,6 +390,8 @@ async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
 
 
 async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    if await _closed(update, ctx):
+        return
     section = await _at_section(update, ctx, application, key)
     if section is None:
         return
@@ -363,6 +405,8 @@ async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
 
 
 async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    if await _closed(update, ctx):
+        return
     section = await _at_section(update, ctx, application, key)
     if section is None:
         return
@@ -408,6 +452,8 @@ async def _preview_tapped(update: Update, ctx: Ctx, application: App) -> None:
 
 
 async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) -> None:
+    if await _closed(update, ctx):
+        return
     section = rules.section_by_key(ctx.campaign.sections, key)
     if section is None:
         await ui.stale(update.callback_query, ctx)
@@ -421,8 +467,7 @@ async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) ->
 
 async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
-    if not ctx.campaign.is_open("apply", ctx.core.now()):
-        await ui.alert(query, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
+    if await _closed(update, ctx):
         return
     answers = await applications.answers(ctx.db, application.id)
     missing = rules.missing_required(ctx.campaign.sections, answers)
@@ -431,7 +476,12 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
         return
     async with ctx.db.transaction() as tx:
         moved = await applications.move(
-            tx, application, "submitted", by=ctx.actor.user_id, allowed_from=rules.EDITABLE
+            tx,
+            application,
+            "submitted",
+            by=ctx.actor.user_id,
+            allowed_from=rules.EDITABLE,
+            now=ctx.core.now(),
         )
     if not moved:
         await ui.alert(query, ctx, "apply/not_editable")
@@ -440,14 +490,23 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "apply/submitted", project=project)
-    await tell_secretaries(ctx, project, "nominate/new_submission", lead=ctx.actor.person)
+    await notify.project_people(
+        ctx, project, "nominate/new_submission", leads=False, lead=ctx.actor.person
+    )
 
 
 async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
+    if await _closed(update, ctx):  # a withdrawn application could not be submitted again
+        return
     async with ctx.db.transaction() as tx:
         moved = await applications.move(
-            tx, application, "draft", by=ctx.actor.user_id, allowed_from=rules.WITHDRAWABLE
+            tx,
+            application,
+            "draft",
+            by=ctx.actor.user_id,
+            allowed_from=rules.WITHDRAWABLE,
+            now=ctx.core.now(),
         )
     if not moved:
         await ui.alert(query, ctx, "apply/not_withdrawable")
@@ -455,13 +514,9 @@ async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "apply/withdrawn", project=project)
-    await tell_secretaries(ctx, project, "nominate/withdrawn", lead=ctx.actor.person)
-
-
-async def tell_secretaries(ctx: Ctx, project: orgs.Project, key: str, **context: Any) -> None:
-    unit = await orgs.unit(ctx.db, project.unit_id)
-    for grant in await roles.holders(ctx.db, "secretary", unit_id=unit.id):
-        await notify.person(ctx, grant.user_id, key, project=project, unit=unit, **context)
+    await notify.project_people(
+        ctx, project, "nominate/withdrawn", leads=False, lead=ctx.actor.person
+    )
 
 
 # (action, number of ids after "ap:<action>:") -> what to do; ids[0] is the application

@@ -1,7 +1,7 @@
 """Messages typed while in a multi-step flow go to that flow, before commands and fallbacks.
 
 PTB runs one handler per group, so the flows share a single dispatcher in group -1 and
-register their input callbacks here by flow name.
+register their input callbacks by flow name.
 """
 
 from __future__ import annotations
@@ -14,28 +14,25 @@ from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, fi
 from bot.core import Ctx
 
 InputCallback = Callable[[Update, Ctx], Awaitable[None]]
-_KEY = "flow_inputs"
+
+
+def register(app: Application) -> None:
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, _dispatch
+        ),
+        group=-1,
+    )
 
 
 def take(app: Application, flow: str, callback: InputCallback) -> None:
     """While someone is in `flow`, their non-command private messages go to `callback`."""
-    inputs: dict[str, InputCallback] | None = getattr(app, "_pacesetter_inputs", None)
-    if inputs is None:
-        inputs = {}
-        app._pacesetter_inputs = inputs  # type: ignore[attr-defined]
-        app.add_handler(
-            MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, _dispatch(inputs)),
-            group=-1,
-        )
-    inputs[flow] = callback
+    app.bot_data.flow_inputs[flow] = callback
 
 
-def _dispatch(inputs: dict[str, InputCallback]) -> InputCallback:
-    async def dispatch(update: Update, ctx: Ctx) -> None:
-        callback = inputs.get(ctx.flow.flow) if ctx.flow is not None else None
-        if callback is None:
-            return  # not in a flow that takes typed input: commands and fallbacks decide
-        await callback(update, ctx)
-        raise ApplicationHandlerStop
-
-    return dispatch
+async def _dispatch(update: Update, ctx: Ctx) -> None:
+    callback = ctx.core.flow_inputs.get(ctx.flow.flow) if ctx.flow is not None else None
+    if callback is None:
+        return  # not in a flow that takes typed input: commands and fallbacks decide
+    await callback(update, ctx)
+    raise ApplicationHandlerStop

@@ -13,8 +13,6 @@ from handlers import ui
 from storage import flows, people
 
 ANONYMOUS_ADMIN = 1087968824  # Telegram's stand-in user for anonymous group admins
-# Flows whose input handler (group -1) handles edited messages itself.
-FLOWS_TAKING_EDITS = {"apply"}
 
 
 def register(app: Application) -> None:
@@ -56,10 +54,3 @@ async def identify(update: Update, ctx: Ctx) -> None:
         # Menus by language can't tell zh-Hant readers (and others) apart: give them their own.
         await set_private_menu(ctx.bot, ctx.msgs, ctx.actor)
     ctx.flow = await flows.current(ctx.db, user.id) if in_private else None
-    if update.edited_message is not None:
-        if ctx.flow is not None and ctx.flow.flow in FLOWS_TAKING_EDITS:
-            return  # the flow's own input handler decides what an edit means
-        # An edit is not a new command or answer: acknowledged in private, never re-run.
-        if in_private:
-            await ui.reply(update, ctx, "fallback/edited")
-        raise ApplicationHandlerStop

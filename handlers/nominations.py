@@ -15,10 +15,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot import applications as rules
 from bot.core import Ctx
-from bot.rules import unit_quota
 from handlers import application_view, flow_input, notify, ui
-from storage import applications, flows, orgs, roles
+from storage import applications, flows, orgs
 from storage.applications import Application as App
 
 RETURN_FLOW = "return_comment"
@@ -47,12 +47,6 @@ async def nominations(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "nominate/choose_unit", ui.keyboard(buttons))
 
 
-async def quota_of(ctx: Ctx, unit_id: int) -> tuple[int, int]:
-    """(places used, places in all) for a unit."""
-    total = unit_quota(await orgs.project_count(ctx.db, unit_id), ctx.campaign.quota)
-    return await applications.places_used(ctx.db, unit_id), total
-
-
 async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
     unit = await orgs.unit(ctx.db, unit_id)
     listed = await applications.of_unit(ctx.db, unit_id, LISTED)
@@ -70,7 +64,7 @@ async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
         for a in listed
     ]
     rows, shown, pages = ui.paged(ctx, items, page, f"nm:l:{unit_id}:{{page}}")
-    used, total = await quota_of(ctx, unit_id)
+    used, total = await rules.places(ctx.db, unit_id, ctx.campaign.quota)
     return {
         "markup": ui.keyboard(rows),
         "unit": unit,
@@ -114,8 +108,11 @@ async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
 
 
 async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
-    await update.callback_query.answer()
     application = await applications.get(ctx.db, application_id)
+    if application.status not in LISTED:  # a lead's draft is theirs until submitted
+        await ui.not_allowed(update.callback_query, ctx)
+        return
+    await update.callback_query.answer()
     await application_view.send(update, ctx, application)
     await _actions(update, ctx, application)
 
@@ -131,7 +128,7 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
     elif application.status == "nominated":
         rows.append([(label(ctx.locale, "unnominate"), f"nm:u:{application.id}")])
     rows.append([(label(ctx.locale, "back_to_list"), f"nm:l:{project.unit_id}:0")])
-    used, total = await quota_of(ctx, project.unit_id)
+    used, total = await rules.places(ctx.db, project.unit_id, ctx.campaign.quota)
     await ui.reply(
         update,
         ctx,
@@ -161,11 +158,15 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
         # served one after the other, so the quota can't be overrun.
         application = await applications.get(tx, application_id)
         project = await orgs.project(tx, application.project_id)
-        total = unit_quota(await orgs.project_count(tx, project.unit_id), ctx.campaign.quota)
-        used = await applications.places_used(tx, project.unit_id)
+        used, total = await rules.places(tx, project.unit_id, ctx.campaign.quota)
         full = used >= total
         moved = not full and await applications.move(
-            tx, application, "nominated", by=ctx.actor.user_id, allowed_from=("submitted",)
+            tx,
+            application,
+            "nominated",
+            by=ctx.actor.user_id,
+            allowed_from=("submitted",),
+            now=ctx.core.now(),
         )
     if full:
         await ui.alert(query, ctx, "nominate/full", used=used, total=total)
@@ -186,7 +187,12 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
     application = await applications.get(ctx.db, application_id)
     async with ctx.db.transaction() as tx:
         moved = await applications.move(
-            tx, application, "submitted", by=ctx.actor.user_id, allowed_from=("nominated",)
+            tx,
+            application,
+            "submitted",
+            by=ctx.actor.user_id,
+            allowed_from=("nominated",),
+            now=ctx.core.now(),
         )
     if not moved:
         await ui.alert(query, ctx, "nominate/already", status=application.status)
@@ -199,6 +205,9 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
 
 async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
+    # Returned after the deadline, it could never come back: refused like a nomination.
+    if await _refuse_when_closed(update, ctx):
+        return
     application = await applications.get(ctx.db, application_id)
     if application.status != "submitted":
         await ui.alert(query, ctx, "nominate/already", status=application.status)
@@ -215,13 +224,21 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
     if update.edited_message is not None or not message.text:
         await ui.reply(update, ctx, "nominate/comment_as_text")
         return
+    if len(message.text) > COMMENT_LIMIT:
+        await ui.reply(
+            update, ctx, "nominate/comment_too_long", length=len(message.text), limit=COMMENT_LIMIT
+        )
+        return
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     project = await orgs.project(ctx.db, application.project_id) if application else None
     await flows.end(ctx.db, ctx.actor.user_id)
+    if not ctx.campaign.is_open("apply", ctx.core.now()):
+        await ui.reply(update, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
+        return
     if project is None or not ctx.actor.is_secretary_of(project.unit_id):
         await ui.reply(update, ctx, "common/stale")
         return
-    comment = message.text[:COMMENT_LIMIT]
+    comment = message.text
     async with ctx.db.transaction() as tx:
         moved = await applications.move(
             tx,
@@ -230,6 +247,7 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
             by=ctx.actor.user_id,
             allowed_from=("submitted",),
             comment=comment,
+            now=ctx.core.now(),
         )
     if not moved:
         await ui.reply(update, ctx, "nominate/already", status=application.status)
@@ -239,21 +257,9 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
 
 
 async def tell(ctx: Ctx, application: App, key: str) -> None:
-    """Tell the project's leads and the unit's secretaries (each in their language)."""
+    """A decision on an application: its leads and the unit's secretaries hear of it."""
     project = await orgs.project(ctx.db, application.project_id)
-    unit = await orgs.unit(ctx.db, project.unit_id)
-    people = {g.user_id for g in await roles.holders(ctx.db, "lead", project_id=project.id)}
-    people |= {g.user_id for g in await roles.holders(ctx.db, "secretary", unit_id=unit.id)}
-    for user_id in sorted(people - {ctx.actor.user_id}):
-        await notify.person(
-            ctx,
-            user_id,
-            key,
-            application=application,
-            project=project,
-            unit=unit,
-            by=ctx.actor.person,
-        )
+    await notify.project_people(ctx, project, key, application=application, by=ctx.actor.person)
 
 
 # (step, number of numeric arguments) -> what to do

@@ -9,7 +9,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot import locale
 from bot.core import Ctx
-from storage import people
+from storage import orgs, people, roles
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +31,27 @@ async def person(ctx: Ctx, user_id: int, key: str, **context: Any) -> bool:
         log.warning("could not notify %s: %s", user_id, error)
         return False
     return True
+
+
+async def project_people(
+    ctx: Ctx,
+    project: orgs.Project,
+    key: str,
+    *,
+    leads: bool = True,
+    secretaries: bool = True,
+    **context: Any,
+) -> None:
+    """Tell a project's leads and/or its unit's secretaries, each in their own language;
+    never the sender, who sees the outcome on screen."""
+    unit = await orgs.unit(ctx.db, project.unit_id)
+    recipients: set[int] = set()
+    if leads:
+        recipients |= {
+            g.user_id for g in await roles.holders(ctx.db, "lead", project_id=project.id)
+        }
+    if secretaries:
+        recipients |= {g.user_id for g in await roles.holders(ctx.db, "secretary", unit_id=unit.id)}
+    sender = ctx.actor.user_id if ctx.actor else None
+    for user_id in sorted(recipients - {sender}):
+        await person(ctx, user_id, key, project=project, unit=unit, **context)

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.applications import stage_phase
@@ -39,6 +39,12 @@ async def overview(update: Update, ctx: Ctx) -> None:
     if ctx.actor is None or not ctx.actor.is_admin:
         await ui.reply(update, ctx, "select/not_admin")
         return
+    markup, context = await _overview(ctx, 0)
+    await ui.reply(update, ctx, "select/overview", markup, **context)
+
+
+async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, dict[str, Any]]:
+    """Every unit's tally, and one page of the nominations waiting for a decision."""
     units = []
     for tally in await applications.tallies(ctx.db):
         unit = await orgs.unit(ctx.db, tally.unit_id)
@@ -46,16 +52,9 @@ async def overview(update: Update, ctx: Ctx) -> None:
     waiting = await applications.with_status(ctx.db, "nominated")
     projects = [await orgs.project(ctx.db, a.project_id) for a in waiting]
     items = [(p.name, f"sl:a:{a.id}") for a, p in zip(waiting, projects, strict=True)]
-    rows, _, _ = ui.paged(ctx, items, 0, "sl:p:{page}")
-    await ui.reply(
-        update,
-        ctx,
-        "select/overview",
-        ui.keyboard(rows),
-        units=units,
-        waiting=len(waiting),
-        stage=ctx.campaign.stage("apply"),
-    )
+    rows, _, _ = ui.paged(ctx, items, page, "sl:p:{page}")
+    context = {"units": units, "waiting": len(waiting), "stage": ctx.campaign.stage("apply")}
+    return ui.keyboard(rows), context
 
 
 async def tapped(update: Update, ctx: Ctx) -> None:
@@ -73,12 +72,10 @@ async def tapped(update: Update, ctx: Ctx) -> None:
 
 
 async def _page(update: Update, ctx: Ctx, page: int) -> None:
-    waiting = await applications.with_status(ctx.db, "nominated")
-    projects = [await orgs.project(ctx.db, a.project_id) for a in waiting]
-    items = [(p.name, f"sl:a:{a.id}") for a, p in zip(waiting, projects, strict=True)]
-    rows, _, _ = ui.paged(ctx, items, page, "sl:p:{page}")
+    # Only the buttons change: the overview above them may be several messages long.
+    markup, _ = await _overview(ctx, page)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(ui.keyboard(rows))
+    await ui.edit_buttons(update.callback_query, markup)
 
 
 async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -117,7 +114,12 @@ async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     application = await applications.get(ctx.db, application_id)
     async with ctx.db.transaction() as tx:
         moved = application is not None and await applications.move(
-            tx, application, "accepted", by=ctx.actor.user_id, allowed_from=("nominated",)
+            tx,
+            application,
+            "accepted",
+            by=ctx.actor.user_id,
+            allowed_from=("nominated",),
+            now=ctx.core.now(),
         )
     if not moved:
         await ui.alert(query, ctx, "select/already")
@@ -145,6 +147,11 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     if update.edited_message is not None or not message.text:
         await ui.reply(update, ctx, "nominate/comment_as_text")
         return
+    if len(message.text) > REASON_LIMIT:
+        await ui.reply(
+            update, ctx, "nominate/comment_too_long", length=len(message.text), limit=REASON_LIMIT
+        )
+        return
     await flows.end(ctx.db, ctx.actor.user_id)
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     if application is None or not ctx.actor.is_admin:
@@ -157,7 +164,8 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
             "declined",
             by=ctx.actor.user_id,
             allowed_from=("nominated",),
-            comment=message.text[:REASON_LIMIT],
+            comment=message.text,
+            now=ctx.core.now(),
         )
     if not moved:
         await ui.reply(update, ctx, "select/already")

@@ -100,6 +100,14 @@ async def edit(
             raise
 
 
+async def edit_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await query.edit_message_reply_markup(markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
 def _thread_of(message: Message | None) -> int | None:
     if message is not None and message.is_topic_message:
         return message.message_thread_id

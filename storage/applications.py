@@ -29,6 +29,7 @@ class Application:
 
 @dataclass(frozen=True)
 class Part:
+    author_id: int  # message ids are per chat: with the author they name one message
     message_id: int
     kind: str  # text, photo, document, video
     text: str  # the text, or a file's caption
@@ -153,19 +154,23 @@ async def move(
     *,
     by: int,
     allowed_from: Iterable[str],
+    now: datetime,
     comment: str | None = None,
 ) -> bool:
-    """Change the status if it is still one of allowed_from; False if someone got there first."""
+    """Change the status if it is still one of allowed_from; False if someone got there first.
+    Submitting stamps who and when; a unit's or organiser's decision stamps the decider; taking
+    a nomination back clears the decision (the submission stays as it was)."""
     allowed = list(allowed_from)
-    now = to_db_time(utcnow())
-    fields = "status = ?, updated_at = ?, comment = ?"
-    params: list = [to, now, comment]
-    if to == "submitted":
-        fields += ", submitted_by = ?, submitted_at = ?"
-        params += [by, now]
+    stamp = to_db_time(now)
+    fields, params = "status = ?, updated_at = ?, comment = ?", [to, stamp, comment]
+    if to == "submitted" and application.status in ("draft", "returned"):
+        fields += ", submitted_by = ?, submitted_at = ?, decided_by = NULL, decided_at = NULL"
+        params += [by, stamp]
+    elif to == "submitted":
+        fields += ", decided_by = NULL, decided_at = NULL"
     elif to in ("nominated", "returned", "accepted", "declined"):
         fields += ", decided_by = ?, decided_at = ?"
-        params += [by, now]
+        params += [by, stamp]
     changed = await tx.execute(
         f"UPDATE applications SET {fields} WHERE id = ?"
         f" AND status IN ({','.join('?' * len(allowed))})",
@@ -196,7 +201,14 @@ async def answers(db: Executor, application_id: int) -> dict[str, Answer]:
     by_section: dict[str, list[Part]] = {}
     for row in parts:
         by_section.setdefault(row["section"], []).append(
-            Part(row["message_id"], row["kind"], row["text"], row["file_id"], row["file_name"])
+            Part(
+                row["author_id"],
+                row["message_id"],
+                row["kind"],
+                row["text"],
+                row["file_id"],
+                row["file_name"],
+            )
         )
     return {
         row["section"]: Answer(
@@ -242,16 +254,17 @@ async def add_part(
     section: str,
     part: Part,
     *,
-    by: int,
     file_unique_id: str | None = None,
 ) -> bool:
     """Append one message to a section's answer; False if that message was already stored."""
     added = await tx.execute(
-        "INSERT OR IGNORE INTO answer_parts (application_id, section, message_id, kind, text,"
-        " file_id, file_unique_id, file_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO answer_parts (application_id, section, author_id, message_id,"
+        " kind, text, file_id, file_unique_id, file_name, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             application_id,
             section,
+            part.author_id,
             part.message_id,
             part.kind,
             part.text,
@@ -271,7 +284,7 @@ async def add_part(
         )
         await audit.record(
             tx,
-            by,
+            part.author_id,
             "answer.part",
             f"application:{application_id}",
             section=section,
@@ -281,20 +294,34 @@ async def add_part(
     return bool(added)
 
 
+async def part_of_message(
+    db: Executor, author_id: int, message_id: int, statuses: Iterable[str]
+) -> tuple[int, str] | None:
+    """(application id, section) a message was stored in, among applications in `statuses`."""
+    statuses = list(statuses)
+    row = await db.fetch_one(
+        "SELECT p.application_id, p.section FROM answer_parts p JOIN applications a"
+        " ON a.id = p.application_id WHERE p.author_id = ? AND p.message_id = ?"
+        f" AND a.status IN ({','.join('?' * len(statuses))})",
+        (author_id, message_id, *statuses),
+    )
+    return (row["application_id"], row["section"]) if row else None
+
+
 async def replace_text(
-    tx: Transaction, application_id: int, message_id: int, text: str, *, by: int
+    tx: Transaction, application_id: int, author_id: int, message_id: int, text: str
 ) -> str | None:
     """An edited message: its stored text (or caption) follows; the section it is in, or None."""
     row = await tx.fetch_one(
-        "UPDATE answer_parts SET text = ? WHERE application_id = ? AND message_id = ?"
-        " RETURNING section",
-        (text, application_id, message_id),
+        "UPDATE answer_parts SET text = ? WHERE application_id = ? AND author_id = ?"
+        " AND message_id = ? RETURNING section",
+        (text, application_id, author_id, message_id),
     )
     if row is None:
         return None
     await audit.record(
         tx,
-        by,
+        author_id,
         "answer.edit",
         f"application:{application_id}",
         section=row["section"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -48,15 +49,18 @@ def migrations() -> list[tuple[int, str]]:
 class Executor:
     """Runs statements on one connection; shared by the reader and a transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, lock: asyncio.Lock | None = None) -> None:
         self._conn = conn
+        # On the shared reader, a cursor left open by one coroutine would hold its snapshot
+        # for the next statement of another: one statement at a time, each seeing fresh data.
+        self._lock = lock or contextlib.nullcontext()
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
+        async with self._lock, self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
+        async with self._lock, self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
@@ -110,7 +114,7 @@ class Database(Executor):
     every write goes through `transaction()`, one at a time."""
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
-        super().__init__(reader)
+        super().__init__(reader, asyncio.Lock())
         self.path = path
         self._writer = writer
         self._write_lock = asyncio.Lock()

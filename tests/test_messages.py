@@ -33,15 +33,15 @@ SECTION = CAMPAIGN.sections[0]
 BUDGET = next(s for s in CAMPAIGN.sections if s.kind == "number")
 FILES = next(s for s in CAMPAIGN.sections if s.kind == "files")
 APPLICATION = Application(7, 2, "returned", HOSTILE, 1, WHEN, 2, WHEN, 1)
-TEXT_ANSWER = Answer("foundation", "writing", None, (Part(1, "text", HOSTILE),))
+TEXT_ANSWER = Answer("foundation", "writing", None, (Part(9, 1, "text", HOSTILE),))
 ANSWERS = {
     "foundation": TEXT_ANSWER,
-    BUDGET.key: Answer(BUDGET.key, "done", Decimal("125000"), (Part(2, "text", "12.5万"),)),
+    BUDGET.key: Answer(BUDGET.key, "done", Decimal("125000"), (Part(9, 2, "text", "12.5万"),)),
     FILES.key: Answer(
         FILES.key,
         "done",
         None,
-        (Part(3, "photo", HOSTILE, "f1"), Part(4, "document", "", "f2", HOSTILE)),
+        (Part(9, 3, "photo", HOSTILE, "f1"), Part(9, 4, "document", "", "f2", HOSTILE)),
     ),
     "experience": Answer("experience", "skipped", None, ()),
 }
@@ -80,7 +80,8 @@ SAMPLES: dict[str, dict] = {
     "apply/too_many_files": {"limit": 50},
     "apply/wants_files": {"section": FILES},
     "apply/wants_number": {"section": BUDGET, "sent": HOSTILE},
-    "apply/wants_text": {"section": SECTION},
+    "apply/wants_text": {"section": SECTION, "files_section": FILES},
+    "nominate/comment_too_long": {"length": 1200, "limit": 1000},
     "apply/withdrawn": {"project": PROJECT},
     "nominate/actions": {
         "application": APPLICATION,

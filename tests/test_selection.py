@@ -105,7 +105,9 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
     world.clock.now = datetime(2027, 1, 16, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, 14 h late
     await late.send("/apply")
     refused = "The application deadline passed on 15 Jan 2027 18:00"
-    assert refused in late.last_reply.text
+    assert refused in late.replies()[-2].text
+    assert "Application: Project U1-02 — draft" in late.last_reply.text  # still readable
+    assert late.last_reply.buttons == []
     await sam.send("/nominations")
     assert "nominations are closed" in sam.last_reply.text
     await sam.tap("Project U1-01 · submitted")

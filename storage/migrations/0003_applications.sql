@@ -30,14 +30,15 @@ CREATE TABLE answer_parts (
     id             INTEGER PRIMARY KEY,
     application_id INTEGER NOT NULL REFERENCES applications(id),
     section        TEXT NOT NULL,
-    message_id     INTEGER NOT NULL,   -- the lead's message: an edit replaces its text
+    author_id      INTEGER NOT NULL REFERENCES people(user_id),
+    message_id     INTEGER NOT NULL,   -- in the author's chat: an edit replaces its text
     kind           TEXT NOT NULL CHECK (kind IN ('text', 'photo', 'document', 'video')),
     text           TEXT NOT NULL DEFAULT '',   -- the text, or a file's caption
     file_id        TEXT,
     file_unique_id TEXT,
     file_name      TEXT,
     created_at     TEXT NOT NULL,
-    UNIQUE (application_id, section, message_id)
+    UNIQUE (application_id, author_id, message_id)
 );
 CREATE INDEX answer_parts_section ON answer_parts(application_id, section);
 
