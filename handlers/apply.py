@@ -431,7 +431,7 @@ async def _next(update: Update, ctx: Ctx, application: App, section: Section, **
 
 
 async def _preview(update: Update, ctx: Ctx, application: App, **extra: Any) -> None:
-    editable = application.status in rules.EDITABLE
+    editable = application.status in rules.EDITABLE and _open_now(ctx)
     if editable:
         await flows.begin(ctx.db, ctx.actor.user_id, FLOW, PREVIEW, app=application.id)
     rows: list[list[ui.Button]] = []
