@@ -360,8 +360,10 @@ async def tapped(update: Update, ctx: Ctx) -> None:
 
 
 async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> Section | None:
-    """The section a button is for, if the lead is still there and may still edit."""
+    """The section a button is for, if the stage is open, the lead still there and may edit."""
     query = update.callback_query
+    if await _closed(update, ctx):
+        return None
     section = rules.section_by_key(ctx.campaign.sections, key)
     current = _in_flow(ctx) and ctx.flow.data.get("app") == application.id
     if section is None or not current or ctx.flow.step != key:
@@ -374,8 +376,6 @@ async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> S
 
 
 async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
-    if await _closed(update, ctx):
-        return
     section = await _at_section(update, ctx, application, key)
     if section is None:
         return
@@ -390,8 +390,6 @@ async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
 
 
 async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
-    if await _closed(update, ctx):
-        return
     section = await _at_section(update, ctx, application, key)
     if section is None:
         return
@@ -405,8 +403,6 @@ async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
 
 
 async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
-    if await _closed(update, ctx):
-        return
     section = await _at_section(update, ctx, application, key)
     if section is None:
         return

@@ -220,14 +220,8 @@ async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
 
 async def comment_written(update: Update, ctx: Ctx) -> None:
     """The comment for a returned application (while in that flow)."""
-    message = update.effective_message
-    if update.edited_message is not None or not message.text:
-        await ui.reply(update, ctx, "nominate/comment_as_text")
-        return
-    if len(message.text) > COMMENT_LIMIT:
-        await ui.reply(
-            update, ctx, "nominate/comment_too_long", length=len(message.text), limit=COMMENT_LIMIT
-        )
+    comment = await ui.typed_text(update, ctx, COMMENT_LIMIT)
+    if comment is None:
         return
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     project = await orgs.project(ctx.db, application.project_id) if application else None
@@ -238,7 +232,6 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
     if project is None or not ctx.actor.is_secretary_of(project.unit_id):
         await ui.reply(update, ctx, "common/stale")
         return
-    comment = message.text
     async with ctx.db.transaction() as tx:
         moved = await applications.move(
             tx,

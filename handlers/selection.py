@@ -143,14 +143,8 @@ async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
 
 
 async def reason_written(update: Update, ctx: Ctx) -> None:
-    message = update.effective_message
-    if update.edited_message is not None or not message.text:
-        await ui.reply(update, ctx, "nominate/comment_as_text")
-        return
-    if len(message.text) > REASON_LIMIT:
-        await ui.reply(
-            update, ctx, "nominate/comment_too_long", length=len(message.text), limit=REASON_LIMIT
-        )
+    reason = await ui.typed_text(update, ctx, REASON_LIMIT)
+    if reason is None:
         return
     await flows.end(ctx.db, ctx.actor.user_id)
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
@@ -164,7 +158,7 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
             "declined",
             by=ctx.actor.user_id,
             allowed_from=("nominated",),
-            comment=message.text,
+            comment=reason,
             now=ctx.core.now(),
         )
     if not moved:

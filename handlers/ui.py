@@ -140,6 +140,18 @@ async def not_allowed(query: CallbackQuery, ctx: Ctx) -> None:
     await alert(query, ctx, "common/not_allowed")
 
 
+async def typed_text(update: Update, ctx: Ctx, limit: int) -> str | None:
+    """The text of a comment or reason being typed; None (after saying why) if it isn't one."""
+    text = update.effective_message.text
+    if not text:
+        await reply(update, ctx, "nominate/comment_as_text")
+        return None
+    if len(text) > limit:
+        await reply(update, ctx, "nominate/comment_too_long", length=len(text), limit=limit)
+        return None
+    return text
+
+
 def as_int(text: str) -> int | None:
     """An id from callback data; None for anything else (forged data included)."""
     return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
