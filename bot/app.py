@@ -136,6 +136,8 @@ class BotRunner:
             core.bot_username = self.app.bot.username
             await self._set_menus(core)
             await self.app.start()
+            # In the background: thousands of people take a while at Telegram's pace.
+            self.app.create_task(self._refresh_role_menus(core), name="refresh-menus")
         except BaseException:
             await self.db.close()
             raise
@@ -154,7 +156,19 @@ class BotRunner:
         await menus.set_default_menus(self.app.bot, core.msgs, core.campaign.default_locale)
         admin_ids = set(self.settings.admins)
         admin_ids |= {grant.user_id for grant in await roles.holders(self.db, "admin")}
-        for person in (await people.get_many(self.db, sorted(admin_ids))).values():
+        await self._set_private_menus(core, sorted(admin_ids))
+
+    async def _refresh_role_menus(self, core: Core) -> None:
+        """Everyone else with a role may have a menu from an older version or language."""
+        others = set()
+        for role in ("secretary", "lead", "member", "reviewer"):
+            others |= {grant.user_id for grant in await roles.holders(self.db, role)}
+        others -= set(self.settings.admins)
+        others -= {grant.user_id for grant in await roles.holders(self.db, "admin")}
+        await self._set_private_menus(core, sorted(others))
+
+    async def _set_private_menus(self, core: Core, user_ids: list[int]) -> None:
+        for person in (await people.get_many(self.db, user_ids)).values():
             if person.private_chat and not person.blocked:
                 actor = await load_actor(
                     self.db,

@@ -43,11 +43,13 @@ async def get(db: Executor, user_id: int) -> Person | None:
 
 
 async def get_many(db: Executor, user_ids: list[int]) -> dict[int, Person]:
-    if not user_ids:
-        return {}
-    marks = ",".join("?" * len(user_ids))
-    rows = await db.fetch_all(f"SELECT * FROM people WHERE user_id IN ({marks})", user_ids)
-    return {row["user_id"]: _person(row) for row in rows}
+    found: dict[int, Person] = {}
+    for start in range(0, len(user_ids), 500):  # well under SQLite's bound-parameter limit
+        chunk = user_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetch_all(f"SELECT * FROM people WHERE user_id IN ({marks})", chunk)
+        found.update({row["user_id"]: _person(row) for row in rows})
+    return found
 
 
 async def remember(

@@ -10,6 +10,7 @@ import sys
 import time
 
 from bot.logs import install_redaction
+from storage import people
 from tests.conftest import TOKEN, World
 
 
@@ -96,6 +97,17 @@ async def test_command_menus_per_language_and_scope(world: World):
     await world.restart()
     admin_menu = dict(sb.commands("chat", chat_id=world.admin.id))
     assert admin_menu["import"] == msgs.label("en", "cmd_import")
+
+
+async def test_role_holders_menus_are_refreshed_at_start(world: World):
+    await world.import_orgs([("U1", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    assert "apply" in dict(world.sb.commands("chat", chat_id=lena.id))
+    await people.set_locale(world.db, lena.id, "zh-Hant")  # changed while the bot was away
+    await world.restart()
+    await world.sb.settle()
+    menu = dict(world.sb.commands("chat", chat_id=lena.id))
+    assert menu["apply"] == world.runner.core.msgs.label("zh-Hant", "cmd_apply")
 
 
 async def test_a_user_who_blocked_the_bot_is_not_messaged(world: World):

@@ -273,3 +273,15 @@ async def test_buttons_from_before_a_restart_carry_on_the_application(world: Wor
     await lena.send("written after it")
     await lena.tap("◀ Back")
     assert "written before the restart" in lena.last_reply.text
+
+
+async def test_an_extension_is_announced_in_bound_groups_too(world: World):
+    await world.import_orgs([("U1", 2)])
+    sam = await world.join("Sam", "secretary", "U1")
+    group = world.sb.group("Branch", creator=sam)
+    await world.sb.add_bot(group, by=sam)
+    await sam.send("/bind P-U1-01", chat=group)
+    await world.admin.send("/extend apply 2027-01-20 18:00")
+    await world.sb.settle()
+    # The group reads the campaign's default language.
+    assert "2027年1月20日 18:00" in world.sb.messages(group)[-1].text
