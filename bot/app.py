@@ -116,6 +116,7 @@ class BotRunner:
         self.db: Database | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self.menus_refreshed: asyncio.Task | None = None  # done once every menu is current
 
     @property
     def core(self) -> Core:
@@ -137,7 +138,9 @@ class BotRunner:
             await self._set_menus(core)
             await self.app.start()
             # In the background: thousands of people take a while at Telegram's pace.
-            self.app.create_task(self._refresh_role_menus(core), name="refresh-menus")
+            self.menus_refreshed = self.app.create_task(
+                self._refresh_role_menus(core), name="refresh-menus"
+            )
         except BaseException:
             await self.db.close()
             raise

@@ -68,6 +68,7 @@ class World:
     async def start(self) -> None:
         self.runner = BotRunner(self.settings, clock=self.clock, poll_timeout=5)
         await self.runner.start()
+        await self.runner.menus_refreshed  # so no test races the start-up's background work
 
     async def stop(self) -> None:
         if self.runner is not None:
