@@ -470,15 +470,14 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     if missing:
         await ui.alert(query, ctx, "apply/missing", missing=missing)
         return
-    async with ctx.db.transaction() as tx:
-        moved = await applications.move(
-            tx,
-            application,
-            "submitted",
-            by=ctx.actor.user_id,
-            allowed_from=rules.EDITABLE,
-            now=ctx.core.now(),
-        )
+    moved = await applications.change_status(
+        ctx.db,
+        application,
+        "submitted",
+        by=ctx.actor.user_id,
+        allowed_from=rules.EDITABLE,
+        now=ctx.core.now(),
+    )
     if not moved:
         await ui.alert(query, ctx, "apply/not_editable")
         return
@@ -495,15 +494,14 @@ async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     if await _closed(update, ctx):  # a withdrawn application could not be submitted again
         return
-    async with ctx.db.transaction() as tx:
-        moved = await applications.move(
-            tx,
-            application,
-            "draft",
-            by=ctx.actor.user_id,
-            allowed_from=rules.WITHDRAWABLE,
-            now=ctx.core.now(),
-        )
+    moved = await applications.change_status(
+        ctx.db,
+        application,
+        "draft",
+        by=ctx.actor.user_id,
+        allowed_from=rules.WITHDRAWABLE,
+        now=ctx.core.now(),
+    )
     if not moved:
         await ui.alert(query, ctx, "apply/not_withdrawable")
         return

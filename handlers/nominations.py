@@ -185,15 +185,14 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
     if await _refuse_when_closed(update, ctx):
         return
     application = await applications.get(ctx.db, application_id)
-    async with ctx.db.transaction() as tx:
-        moved = await applications.move(
-            tx,
-            application,
-            "submitted",
-            by=ctx.actor.user_id,
-            allowed_from=("nominated",),
-            now=ctx.core.now(),
-        )
+    moved = await applications.change_status(
+        ctx.db,
+        application,
+        "submitted",
+        by=ctx.actor.user_id,
+        allowed_from=("nominated",),
+        now=ctx.core.now(),
+    )
     if not moved:
         await ui.alert(query, ctx, "nominate/already", status=application.status)
         return
@@ -232,16 +231,15 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
     if project is None or not ctx.actor.is_secretary_of(project.unit_id):
         await ui.reply(update, ctx, "common/stale")
         return
-    async with ctx.db.transaction() as tx:
-        moved = await applications.move(
-            tx,
-            application,
-            "returned",
-            by=ctx.actor.user_id,
-            allowed_from=("submitted",),
-            comment=comment,
-            now=ctx.core.now(),
-        )
+    moved = await applications.change_status(
+        ctx.db,
+        application,
+        "returned",
+        by=ctx.actor.user_id,
+        allowed_from=("submitted",),
+        comment=comment,
+        now=ctx.core.now(),
+    )
     if not moved:
         await ui.reply(update, ctx, "nominate/already", status=application.status)
         return

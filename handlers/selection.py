@@ -112,15 +112,14 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
 async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
     application = await applications.get(ctx.db, application_id)
-    async with ctx.db.transaction() as tx:
-        moved = application is not None and await applications.move(
-            tx,
-            application,
-            "accepted",
-            by=ctx.actor.user_id,
-            allowed_from=("nominated",),
-            now=ctx.core.now(),
-        )
+    moved = application is not None and await applications.change_status(
+        ctx.db,
+        application,
+        "accepted",
+        by=ctx.actor.user_id,
+        allowed_from=("nominated",),
+        now=ctx.core.now(),
+    )
     if not moved:
         await ui.alert(query, ctx, "select/already")
         return
@@ -151,16 +150,15 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     if application is None or not ctx.actor.is_admin:
         await ui.reply(update, ctx, "common/stale")
         return
-    async with ctx.db.transaction() as tx:
-        moved = await applications.move(
-            tx,
-            application,
-            "declined",
-            by=ctx.actor.user_id,
-            allowed_from=("nominated",),
-            comment=reason,
-            now=ctx.core.now(),
-        )
+    moved = await applications.change_status(
+        ctx.db,
+        application,
+        "declined",
+        by=ctx.actor.user_id,
+        allowed_from=("nominated",),
+        comment=reason,
+        now=ctx.core.now(),
+    )
     if not moved:
         await ui.reply(update, ctx, "select/already")
         return

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from storage import audit
-from storage.db import Executor, Transaction, from_db_time, to_db_time, utcnow
+from storage.db import Database, Executor, Transaction, from_db_time, to_db_time, utcnow
 
 # The places a unit has used: what it nominated, and what the organiser then accepted.
 PLACE_TAKING = ("nominated", "accepted")
@@ -186,6 +186,23 @@ async def move(
             comment=comment,
         )
     return bool(changed)
+
+
+async def change_status(
+    db: Database,
+    application: Application,
+    to: str,
+    *,
+    by: int,
+    allowed_from: Iterable[str],
+    now: datetime,
+    comment: str | None = None,
+) -> bool:
+    """move() in a write transaction of its own."""
+    async with db.transaction() as tx:
+        return await move(
+            tx, application, to, by=by, allowed_from=allowed_from, now=now, comment=comment
+        )
 
 
 # --- answers ---------------------------------------------------------------------------------
