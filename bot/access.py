@@ -26,10 +26,6 @@ class Actor:
     def is_admin(self) -> bool:
         return self.configured_admin or self.has("admin")
 
-    @property
-    def is_reviewer(self) -> bool:
-        return self.has("reviewer")
-
     def has(self, role: str) -> bool:
         return any(grant.role == role for grant in self.grants)
 

@@ -157,18 +157,19 @@ class BotRunner:
 
     async def _set_menus(self, core: Core) -> None:
         await menus.set_default_menus(self.app.bot, core.msgs, core.campaign.default_locale)
-        admin_ids = set(self.settings.admins)
-        admin_ids |= {grant.user_id for grant in await roles.holders(self.db, "admin")}
-        await self._set_private_menus(core, sorted(admin_ids))
+        await self._set_private_menus(core, sorted(await self._admin_ids()))
 
     async def _refresh_role_menus(self, core: Core) -> None:
         """Everyone else with a role may have a menu from an older version or language."""
         others = set()
         for role in ("secretary", "lead", "member", "reviewer"):
             others |= {grant.user_id for grant in await roles.holders(self.db, role)}
-        others -= set(self.settings.admins)
-        others -= {grant.user_id for grant in await roles.holders(self.db, "admin")}
-        await self._set_private_menus(core, sorted(others))
+        await self._set_private_menus(core, sorted(others - await self._admin_ids()))
+
+    async def _admin_ids(self) -> set[int]:
+        """Configured admins and those invited as admins."""
+        granted = {grant.user_id for grant in await roles.holders(self.db, "admin")}
+        return set(self.settings.admins) | granted
 
     async def _set_private_menus(self, core: Core, user_ids: list[int]) -> None:
         for person in (await people.get_many(self.db, user_ids)).values():

@@ -13,7 +13,6 @@ from storage.db import Executor
 
 EDITABLE = ("draft", "returned")  # the lead may change the answers
 WITHDRAWABLE = ("submitted",)  # until the unit decides
-DECIDED_BY_UNIT = ("nominated", "returned")
 MAX_ANSWER_PARTS = 50  # messages in one section: a bound, not a target
 
 

@@ -13,6 +13,19 @@ from storage import applications, orgs
 from storage.applications import Application
 
 
+async def refuse_if_closed(update: Update, ctx: Ctx) -> bool:
+    """After the application deadline: say so, naming it (a pop-up for a button, else a
+    message), and tell the caller to change nothing."""
+    if ctx.campaign.is_open("apply", ctx.core.now()):
+        return False
+    stage = ctx.campaign.stage("apply")
+    if update.callback_query:
+        await ui.alert(update.callback_query, ctx, "apply/closed", stage=stage)
+    else:
+        await ui.reply(update, ctx, "apply/closed", stage=stage)
+    return True
+
+
 async def send(
     update: Update,
     ctx: Ctx,

@@ -182,13 +182,8 @@ def _open_now(ctx: Ctx) -> bool:
 
 async def _closed(update: Update, ctx: Ctx) -> bool:
     """After the deadline nothing is written; say so, naming the deadline, and stop the flow."""
-    if _open_now(ctx):
+    if not await application_view.refuse_if_closed(update, ctx):
         return False
-    stage = ctx.campaign.stage("apply")
-    if update.callback_query:
-        await ui.alert(update.callback_query, ctx, "apply/closed", stage=stage)
-    else:
-        await ui.reply(update, ctx, "apply/closed", stage=stage)
     if _in_flow(ctx):
         await flows.end(ctx.db, ctx.actor.user_id)
     return True

@@ -142,16 +142,9 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
     )
 
 
-async def _refuse_when_closed(update: Update, ctx: Ctx) -> bool:
-    if ctx.campaign.is_open("apply", ctx.core.now()):
-        return False
-    await ui.alert(update.callback_query, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
-    return True
-
-
 async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
-    if await _refuse_when_closed(update, ctx):
+    if await application_view.refuse_if_closed(update, ctx):
         return
     async with ctx.db.transaction() as tx:
         # Counted and changed in one write transaction: two secretaries tapping at once are
@@ -182,7 +175,7 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
 
 async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
-    if await _refuse_when_closed(update, ctx):
+    if await application_view.refuse_if_closed(update, ctx):
         return
     application = await applications.get(ctx.db, application_id)
     moved = await applications.change_status(
@@ -205,7 +198,7 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
 async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
     # Returned after the deadline, it could never come back: refused like a nomination.
-    if await _refuse_when_closed(update, ctx):
+    if await application_view.refuse_if_closed(update, ctx):
         return
     application = await applications.get(ctx.db, application_id)
     if application.status != "submitted":
@@ -225,8 +218,7 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     project = await orgs.project(ctx.db, application.project_id) if application else None
     await flows.end(ctx.db, ctx.actor.user_id)
-    if not ctx.campaign.is_open("apply", ctx.core.now()):
-        await ui.reply(update, ctx, "apply/closed", stage=ctx.campaign.stage("apply"))
+    if await application_view.refuse_if_closed(update, ctx):
         return
     if project is None or not ctx.actor.is_secretary_of(project.unit_id):
         await ui.reply(update, ctx, "common/stale")

@@ -126,16 +126,6 @@ async def binding(db: Executor, chat_id: int, thread_id: int = 0) -> Binding | N
     return _binding(row) if row else None
 
 
-async def bindings_of(
-    db: Executor, *, project_id: int | None = None, unit_id: int | None = None
-) -> list[Binding]:
-    if project_id is not None:
-        rows = await db.fetch_all(_BINDING + " WHERE b.project_id = ?", (project_id,))
-    else:
-        rows = await db.fetch_all(_BINDING + " WHERE b.unit_id = ?", (unit_id,))
-    return [_binding(row) for row in rows]
-
-
 async def bind(
     tx: Transaction,
     chat_id: int,
