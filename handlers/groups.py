@@ -50,7 +50,7 @@ async def membership(update: Update, ctx: Ctx) -> None:
             change.from_user.id if change.from_user else None,
         )
     if status in chats.PRESENT and not was_present:
-        await ctx.bot.send_message(chat.id, ui.render(ctx, "group/hello")[0])
+        await ui.reply(update, ctx, "group/hello")
 
 
 async def migrated(update: Update, ctx: Ctx) -> None:
