@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import locale
@@ -51,12 +52,19 @@ class Actor:
         ]
 
 
-async def load_actor(
-    db: Executor, person: Person, *, admins: frozenset[int], default_locale: str
+def actor_of(
+    person: Person, grants: Sequence[RoleGrant], *, admins: frozenset[int], default_locale: str
 ) -> Actor:
     return Actor(
         person=person,
         locale=locale.choose(person.locale, person.telegram_language, default_locale),
-        grants=tuple(await roles.of_user(db, person.user_id)),
+        grants=tuple(grants),
         configured_admin=person.user_id in admins,
     )
+
+
+async def load_actor(
+    db: Executor, person: Person, *, admins: frozenset[int], default_locale: str
+) -> Actor:
+    grants = await roles.of_user(db, person.user_id)
+    return actor_of(person, grants, admins=admins, default_locale=default_locale)

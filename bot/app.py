@@ -12,14 +12,17 @@ from datetime import datetime, timedelta
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import menus
-from bot.access import load_actor
+from bot.access import actor_of
 from bot.applications import with_overrides
 from bot.campaign import Campaign, load_campaign
 from bot.core import Core, Ctx
-from bot.polling import poll
+from bot.notices import report_messages
+from bot.outbox import Sender
+from bot.pacing import Pace, Pacer
+from bot.polling import Poller, forget_old_updates
 from bot.settings import Settings
 from handlers import (
     apply,
@@ -37,7 +40,7 @@ from handlers import (
     start,
 )
 from messages.render import Messages
-from storage import applications, people, roles, updates
+from storage import applications, people, roles
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,7 @@ FLOWS = (
 )
 
 
-def build_application(settings: Settings, campaign: Campaign) -> Application:
+def build_application(settings: Settings, campaign: Campaign, pacer: Pacer) -> Application:
     token = settings.require_token().reveal()
     app = (
         ApplicationBuilder()
@@ -80,13 +83,13 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(pacer)
         .build()
     )
     for flow in FLOWS:
         flow.register(app)
     app.job_queue.run_repeating(
-        forget_old_updates,
+        _forget_old_updates,
         interval=timedelta(hours=6),
         first=timedelta(minutes=1),
         name="forget-old-updates",
@@ -94,9 +97,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     return app
 
 
-async def forget_old_updates(ctx: Ctx) -> None:
-    # Telegram redelivers for at most 24 h; two days of memory is plenty.
-    await updates.forget_older_than(ctx.bot_data.db, timedelta(days=2))
+async def _forget_old_updates(ctx: Ctx) -> None:
+    await forget_old_updates(ctx.bot_data.db, ctx.bot_data.now())
 
 
 class BotRunner:
@@ -108,26 +110,34 @@ class BotRunner:
         *,
         clock: Callable[[], datetime] | None = None,
         poll_timeout: float = 25.0,
+        pace: Pace | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.poll_timeout = poll_timeout
+        self.pacer = Pacer(pace)
         self.app: Application | None = None
         self.db: Database | None = None
+        self.poller: Poller | None = None
+        self.sender: Sender | None = None
         self._stop = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
         self.menus_refreshed: asyncio.Task | None = None  # done once every menu is current
 
     @property
     def core(self) -> Core:
         return self.app.bot_data
 
+    def busy(self) -> bool:
+        """Updates in hand, or messages due: what tests wait for before they look."""
+        return bool((self.poller and self.poller.busy()) or (self.sender and self.sender.busy()))
+
     async def start(self) -> None:
         campaign = load_campaign(self.settings.campaign_path)
         self.db = await Database.open(self.settings.db_path)
         try:
             campaign = with_overrides(campaign, await applications.deadline_overrides(self.db))
-            self.app = build_application(self.settings, campaign)
+            self.app = build_application(self.settings, campaign, self.pacer)
             core: Core = self.app.bot_data
             core.settings, core.db, core.campaign = self.settings, self.db, campaign
             core.msgs = Messages(campaign.timezone)
@@ -144,16 +154,25 @@ class BotRunner:
         except BaseException:
             await self.db.close()
             raise
-        self._task = asyncio.create_task(
-            poll(
-                self.app,
-                self.db,
-                self._stop,
-                allowed_updates=ALLOWED_UPDATES,
-                timeout=self.poll_timeout,
-            ),
-            name="pacesetter-polling",
+        self.poller = Poller(
+            self.app,
+            self.db,
+            core.now,
+            allowed_updates=ALLOWED_UPDATES,
+            timeout=self.poll_timeout,
+            storage_failures=core.storage_failures,
         )
+        self.sender = Sender(
+            self.app.bot,
+            self.db,
+            self.pacer,
+            core.now,
+            lambda report: report_messages(core.writer, report),
+        )
+        self._tasks = [
+            asyncio.create_task(self.poller.run(self._stop), name="pacesetter-polling"),
+            asyncio.create_task(self.sender.run(self._stop), name="pacesetter-outbox"),
+        ]
 
     async def _set_menus(self, core: Core) -> None:
         await menus.set_default_menus(self.app.bot, core.msgs, core.campaign.default_locale)
@@ -161,36 +180,38 @@ class BotRunner:
 
     async def _refresh_role_menus(self, core: Core) -> None:
         """Everyone else with a role may have a menu from an older version or language."""
-        others = set()
-        for role in ("secretary", "lead", "member", "reviewer"):
-            others |= {grant.user_id for grant in await roles.holders(self.db, role)}
+        others = await roles.holder_ids(self.db, ("secretary", "lead", "member", "reviewer"))
         await self._set_private_menus(core, sorted(others - await self._admin_ids()))
 
     async def _admin_ids(self) -> set[int]:
         """Configured admins and those invited as admins."""
-        granted = {grant.user_id for grant in await roles.holders(self.db, "admin")}
-        return set(self.settings.admins) | granted
+        return set(self.settings.admins) | await roles.holder_ids(self.db, ("admin",))
 
     async def _set_private_menus(self, core: Core, user_ids: list[int]) -> None:
-        for person in (await people.get_many(self.db, user_ids)).values():
-            if person.private_chat and not person.blocked:
-                actor = await load_actor(
-                    self.db,
-                    person,
-                    admins=self.settings.admins,
-                    default_locale=core.campaign.default_locale,
-                )
-                await menus.set_private_menu(self.app.bot, core.msgs, actor)
+        found = await people.get_many(self.db, user_ids)
+        reachable = [p for p in found.values() if p.private_chat and not p.blocked]
+        grants = await roles.of_users(self.db, [p.user_id for p in reachable])
+        for person in reachable:
+            actor = actor_of(
+                person,
+                grants[person.user_id],
+                admins=self.settings.admins,
+                default_locale=core.campaign.default_locale,
+            )
+            await menus.set_private_menu(self.app.bot, core.msgs, actor)
 
     async def wait(self) -> None:
         """Until polling ends: stopped, or failed (the error is raised here)."""
-        await self._task
+        await self._tasks[0]
 
     async def stop(self) -> None:
         self._stop.set()
         try:
-            if self._task is not None:
-                await self._task
+            if self._tasks:
+                results = await asyncio.gather(*self._tasks, return_exceptions=True)
+                for result in results:
+                    if isinstance(result, BaseException):
+                        raise result
         finally:
             if self.app is not None:
                 if self.app.running:

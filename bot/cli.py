@@ -8,6 +8,7 @@ import logging
 import signal
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from telegram.error import Conflict, InvalidToken, NetworkError
@@ -87,7 +88,7 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
     msgs = Messages(load_campaign(settings.campaign_path).timezone)
     db = await Database.open(settings.db_path)
     try:
-        rows, counts = await import_csv(db, data, actor_id=None)
+        rows, counts = await import_csv(db, data, None, datetime.now(UTC))
     except ImportRefused as refused:
         print(f"{path}: refused, nothing was written:", file=sys.stderr)
         for problem in refused.problems:

@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.notices import Writer
+
 if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
     from bot.access import Actor
     from bot.campaign import Campaign
     from bot.settings import Settings
     from messages.render import Messages
-    from storage.db import Database
+    from storage.db import Database, Transaction
     from storage.flows import Flow
 
 
@@ -35,9 +39,15 @@ class Core:
         # Filled as the flows register (see handlers/flow_input.py and handlers/edits.py).
         self.flow_inputs: dict[str, Callable] = {}
         self.edit_takers: list[Callable] = []
+        # Updates whose changes could not be written (a full disk): polling retries them.
+        self.storage_failures: set[int] = set()
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def writer(self) -> Writer:
+        return Writer(self.msgs, self.campaign)
 
 
 class Ctx(CallbackContext[ExtBot, dict, dict, Core]):
@@ -47,6 +57,17 @@ class Ctx(CallbackContext[ExtBot, dict, dict, Core]):
         super().__init__(application, chat_id, user_id)
         self.actor: Actor | None = None
         self.flow: Flow | None = None  # where the person is in a multi-step flow, if anywhere
+        self._now: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """The update's one clock reading: every rule and every row of it sees the same time."""
+        if self._now is None:
+            self._now = self.bot_data.now()
+        return self._now
+
+    def write(self) -> AbstractAsyncContextManager[Transaction]:
+        return self.bot_data.db.transaction(self.now)
 
     @property
     def core(self) -> Core:

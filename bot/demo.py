@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import BotRunner
 from bot.campaign import load_campaign
+from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxUser
 from bot.settings import Secret, Settings
 from messages.render import Messages
@@ -220,9 +221,13 @@ async def run_demo(db_path: Path | None = None, out=sys.stdout) -> int:
             # The campaign's own calendar: a week into the application stage.
             apply_stage = CAMPAIGN.stage("apply")
             runner = BotRunner(
-                settings, poll_timeout=5, clock=lambda: apply_stage.opens + timedelta(days=7)
+                settings,
+                poll_timeout=5,
+                clock=lambda: apply_stage.opens + timedelta(days=7),
+                pace=Pace(chat_per_second=1000.0, chat_burst=1000.0),
             )
             await runner.start()
+            sb.bot_busy = runner.busy  # each step waits for the bot's answers and notices
             try:
                 await play(sb, admin, chapter)
             finally:

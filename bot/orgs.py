@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from storage import orgs
-from storage.db import Database
+from storage.db import Database, Transaction
 from storage.orgs import ImportCounts, OrgRow
 
 REQUIRED = ("unit_code", "unit_name", "project_code", "project_name")
@@ -153,10 +155,18 @@ def _cross_check(rows: list[OrgRow]) -> list[Problem]:
     return problems
 
 
-async def import_csv(db: Database, data: bytes, actor_id: int | None) -> tuple[int, ImportCounts]:
-    """Check the file whole, then write it in one transaction; (rows, counts)."""
+async def import_csv(
+    db: Database,
+    data: bytes,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    finish: Callable[[Transaction], Awaitable[Any]] | None = None,
+) -> tuple[int, ImportCounts]:
+    """Check the file whole, then write it in one transaction, with `finish` (the flow that
+    asked for it ends with it); (rows, counts)."""
     rows = parse(data)
-    async with db.transaction() as tx:
+    async with db.transaction(now) as tx:
         # Checked inside the transaction so a concurrent import cannot slip in between.
         owners = await orgs.unit_codes_of_projects(tx, [row.project_code for row in rows])
         moved = [
@@ -171,4 +181,6 @@ async def import_csv(db: Database, data: bytes, actor_id: int | None) -> tuple[i
         if moved:
             raise ImportRefused(moved)
         counts = await orgs.import_rows(tx, rows, actor_id)
+        if finish is not None:
+            await finish(tx)
     return len(rows), counts

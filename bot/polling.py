@@ -1,8 +1,18 @@
-"""Our own long-polling loop: an update is confirmed to Telegram only after it was handled.
+"""Our own long-polling loop: updates are stored before they are confirmed, then handled in
+one lane per chat.
 
 PTB's run_polling confirms a batch as soon as it is queued, so a crash mid-handler would lose
-it. Here the offset moves past a batch only once every update in it has been handled, and
-each handled update_id is remembered in SQLite so a redelivered one changes nothing twice.
+it. Here a fetched batch is first written to the inbox table; only then does the next
+getUpdates confirm it to Telegram. From the inbox every update is handled once: after a crash
+the unhandled ones are handled on start, and a redelivered update that was handled is dropped.
+
+Updates of one chat are handled in order; different chats run side by side, so a slow update
+(or one person's burst) delays only its own chat. Confirming stored updates rather than handled
+ones is what allows that: getUpdates returns the oldest 100 unconfirmed updates, so holding
+the offset at an unfinished one would hide everyone else's behind one chat's backlog.
+
+An update whose handling failed because the database could not be written is not marked
+handled: its lane retries it with back-off until it is stored (and after a restart, too).
 """
 
 from __future__ import annotations
@@ -10,102 +20,225 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application
 
-from storage import updates
+from storage import inbox
 from storage.audit import current_update_id
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+REFUSALS_BEFORE_GIVING_UP = 3  # a 4xx that persists is a configuration problem, not the network
+MAX_BACKOFF = 60.0
 
 
-async def handle_once(app: Application, db: Database, update: Update) -> None:
-    if await updates.was_handled(db, update.update_id):
-        log.info("update %s was already handled; dropped", update.update_id)
-        return
-    token = current_update_id.set(update.update_id)
-    try:
-        await app.process_update(update)  # errors go to the error handler, not here
-    finally:
-        current_update_id.reset(token)
-    await updates.mark_handled(db, update.update_id)
+class PollingRefused(Exception):
+    """Telegram keeps refusing getUpdates: the bot stops with this one line."""
 
 
-def _key(update: Update) -> int:
+def lane_of(update: Update) -> int:
     """Updates from one chat (or one user) are handled in order; others run side by side."""
     if update.effective_chat is not None:
         return update.effective_chat.id
     return update.effective_user.id if update.effective_user else 0
 
 
-async def handle_batch(app: Application, db: Database, batch: Sequence[Update]) -> None:
-    lanes: dict[int, list[Update]] = defaultdict(list)
-    for update in batch:
-        lanes[_key(update)].append(update)
+class Poller:
+    def __init__(
+        self,
+        app: Application,
+        db: Database,
+        clock: Callable[[], datetime],
+        *,
+        allowed_updates: Sequence[str],
+        timeout: float = 25.0,
+        storage_failures: set[int],
+    ) -> None:
+        self.app, self.db, self.clock = app, db, clock
+        self.allowed_updates = allowed_updates
+        self.timeout = timeout
+        # Filled by the error handler: updates whose changes could not be written.
+        self.storage_failures = storage_failures
+        self._lanes: dict[int, asyncio.Queue[Update]] = {}
+        self._lane_tasks: set[asyncio.Task] = set()
+        self._seen: set[int] = set()  # dispatched in this process: never twice
+        self.idle = asyncio.Event()
+        self.idle.set()
 
-    async def run_lane(lane: list[Update]) -> None:
-        for update in lane:
-            try:
-                await handle_once(app, db, update)
-            except Exception:
-                # Handler errors never get here (the error handler has them); this is our own
-                # bookkeeping failing, e.g. a full disk. Keep serving the others.
-                log.exception("update %s could not be processed", update.update_id)
+    def busy(self) -> bool:
+        return bool(self._lanes)
 
-    await asyncio.gather(*(run_lane(lane) for lane in lanes.values()))
+    # --- fetching --------------------------------------------------------------------------
 
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch, store, confirm, handle, until `stop` is set; then finish the lanes."""
+        for item in await inbox.unhandled(self.db):  # what a crash interrupted
+            self._dispatch(Update.de_json(item.payload, self.app.bot))
+        offset, backoff, refusals = 0, 1.0, 0
+        try:
+            while not stop.is_set():
+                try:
+                    batch = await self._fetch(offset, stop)
+                except (InvalidToken, Conflict):
+                    raise
+                except RetryAfter as error:
+                    await _sleep(stop, error.retry_after.total_seconds())
+                    continue
+                except (BadRequest, Forbidden) as error:  # subclasses of NetworkError: first
+                    refusals += 1
+                    if refusals >= REFUSALS_BEFORE_GIVING_UP:
+                        raise PollingRefused(f"Telegram refuses getUpdates: {error}") from None
+                    await _sleep(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    continue
+                except (TimedOut, NetworkError) as error:
+                    log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
+                    await _sleep(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    continue
+                if batch is None:
+                    break  # stopping
+                refusals = 0
+                if not batch:
+                    backoff = 1.0
+                    continue
+                try:
+                    fresh = await self._store(batch)
+                except sqlite3.Error as error:
+                    # Not stored, so not confirmed: Telegram keeps them and gives them again.
+                    log.error("could not store updates (%s); retrying in %.0f s", error, backoff)
+                    await _sleep(stop, backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    continue
+                backoff = 1.0
+                offset = batch[-1].update_id + 1
+                for update in batch:
+                    if update.update_id in fresh:
+                        self._dispatch(update)
+                    else:
+                        log.info("update %s was already handled; dropped", update.update_id)
+        finally:
+            if offset:
+                await _confirm(self.app, offset)
+            await self._finish_lanes()
 
-async def poll(
-    app: Application,
-    db: Database,
-    stop: asyncio.Event,
-    *,
-    allowed_updates: Sequence[str],
-    timeout: float = 25.0,
-) -> None:
-    """Fetch, handle, confirm, until `stop` is set. Offset 0 on start: every unconfirmed
-    update comes back, including one that was mid-handler when the last process died."""
-    offset = 0
-    backoff = 1.0
-    while not stop.is_set():
+    async def _fetch(self, offset: int, stop: asyncio.Event) -> tuple[Update, ...] | None:
         fetch = asyncio.ensure_future(
-            app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=allowed_updates)
+            self.app.bot.get_updates(
+                offset=offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+            )
         )
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         if not fetch.done():
             fetch.cancel()
-            break
+            with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                await fetch
+            return None
+        return fetch.result()
+
+    async def _store(self, batch: Sequence[Update]) -> set[int]:
+        received = [
+            inbox.Received(update.update_id, lane_of(update), update.to_dict()) for update in batch
+        ]
+        async with self.db.transaction(self.clock()) as tx:
+            return set(await inbox.store(tx, received))
+
+    # --- handling ------------------------------------------------------------------------
+
+    def _dispatch(self, update: Update) -> None:
+        if update.update_id in self._seen:
+            return
+        self._seen.add(update.update_id)
+        if len(self._seen) > 20_000:  # Telegram's ids grow: the old ones can't come back
+            self._seen = {i for i in self._seen if i > update.update_id - 10_000}
+        key = lane_of(update)
+        queue = self._lanes.get(key)
+        if queue is None:
+            queue = self._lanes[key] = asyncio.Queue()
+            task = asyncio.create_task(self._run_lane(key, queue), name=f"lane-{key}")
+            self._lane_tasks.add(task)
+            task.add_done_callback(self._lane_tasks.discard)
+            self.idle.clear()
+        queue.put_nowait(update)
+
+    async def _run_lane(self, key: int, queue: asyncio.Queue[Update]) -> None:
         try:
-            batch = fetch.result()
-        except (InvalidToken, Conflict):
-            raise
-        except RetryAfter as error:
-            await _sleep(stop, error.retry_after.total_seconds())
-            continue
-        except (TimedOut, NetworkError) as error:
-            log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
-            await _sleep(stop, backoff)
-            backoff = min(backoff * 2, 30.0)
-            continue
+            while not queue.empty():
+                update = queue.get_nowait()
+                try:
+                    await self._handle(update)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Handler errors never get here (the error handler has them): this is our
+                    # own bookkeeping failing. The update stays in the inbox for the next start.
+                    log.exception("update %s could not be processed", update.update_id)
+        finally:
+            del self._lanes[key]
+            if not self._lanes:
+                self.idle.set()
+
+    async def _handle(self, update: Update) -> None:
         backoff = 1.0
-        if batch:
-            await handle_batch(app, db, batch)
-            offset = batch[-1].update_id + 1
-    if offset:
-        await _confirm(app, offset)
+        while True:
+            token = current_update_id.set(update.update_id)
+            try:
+                await self.app.process_update(update)  # errors go to the error handler
+            finally:
+                current_update_id.reset(token)
+            if update.update_id not in self.storage_failures:
+                break
+            # Its changes were not written: try again (the person was told it would be).
+            log.warning("update %s not stored; retrying in %.0f s", update.update_id, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+        self.storage_failures.discard(update.update_id)
+        while True:
+            try:
+                async with self.db.transaction(self.clock()) as tx:
+                    await inbox.mark_handled(tx, update.update_id)
+                return
+            except sqlite3.OperationalError as error:
+                log.warning("update %s: could not mark it handled (%s)", update.update_id, error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _finish_lanes(self) -> None:
+        """On stop: the updates in hand are finished (a retrying one stays in the inbox)."""
+        if not self._lane_tasks:
+            return
+        _, pending = await asyncio.wait(set(self._lane_tasks), timeout=20)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def forget_old_updates(db: Database, now: datetime) -> int:
+    # Telegram redelivers for at most 24 h; two days of memory is plenty.
+    async with db.transaction(now) as tx:
+        return await inbox.forget_handled_before(tx, now - timedelta(days=2))
 
 
 async def _confirm(app: Application, offset: int) -> None:
     try:
         await app.bot.get_updates(offset=offset, timeout=0, limit=1)
-    except NetworkError as error:
+    except TelegramError as error:
         log.warning("could not confirm the last updates (%s); they will be redelivered", error)
 
 

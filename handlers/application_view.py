@@ -16,7 +16,7 @@ from storage.applications import Application
 async def refuse_if_closed(update: Update, ctx: Ctx) -> bool:
     """After the application deadline: say so, naming it (a pop-up for a button, else a
     message), and tell the caller to change nothing."""
-    if ctx.campaign.is_open("apply", ctx.core.now()):
+    if ctx.campaign.is_open("apply", ctx.now):
         return False
     stage = ctx.campaign.stage("apply")
     if update.callback_query:

@@ -20,10 +20,11 @@ from telegram.ext import (
 )
 
 from bot import applications as rules
+from bot import notices
 from bot.campaign import Section
 from bot.core import Ctx
 from bot.rules import parse_amount
-from handlers import application_view, edits, flow_input, notify, ui
+from handlers import application_view, edits, flow_input, ui
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 from storage.applications import Part
@@ -58,7 +59,7 @@ async def apply_command(update: Update, ctx: Ctx) -> None:
 
 
 async def _open(update: Update, ctx: Ctx, project_id: int) -> None:
-    phase = rules.stage_phase(ctx.campaign, "apply", ctx.core.now())
+    phase = rules.stage_phase(ctx.campaign, "apply", ctx.now)
     existing = await applications.of_project(ctx.db, project_id)
     if phase == "before":
         await ui.reply(update, ctx, "apply/not_yet", stage=ctx.campaign.stage("apply"))
@@ -68,7 +69,7 @@ async def _open(update: Update, ctx: Ctx, project_id: int) -> None:
         if existing is not None:
             await application_view.send(update, ctx, existing)  # still readable, comment too
         return
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         application = await applications.open_for(tx, project_id, ctx.actor.user_id)
     if application.status not in rules.EDITABLE:
         await _status(update, ctx, application)
@@ -127,14 +128,15 @@ def _section_keyboard(ctx: Ctx, application: App, section: Section) -> InlineKey
 
 async def _ask(update: Update, ctx: Ctx, application: App, section: Section, **extra) -> None:
     """Show a section and remember that the lead is at it."""
-    await flows.begin(
-        ctx.db,
-        ctx.actor.user_id,
-        FLOW,
-        section.key,
-        app=application.id,
-        back_to_preview=extra.pop("back_to_preview", False),
-    )
+    async with ctx.write() as tx:
+        await flows.begin(
+            tx,
+            ctx.actor.user_id,
+            FLOW,
+            section.key,
+            app=application.id,
+            back_to_preview=extra.pop("back_to_preview", False),
+        )
     answers = await applications.answers(ctx.db, application.id)
     sections = ctx.campaign.sections
     await ui.reply(
@@ -165,7 +167,8 @@ async def answered(update: Update, ctx: Ctx) -> None:
         or application.status not in rules.EDITABLE
         or not ctx.actor.is_lead_of(application.project_id)
     ):
-        await flows.end(ctx.db, ctx.actor.user_id)
+        async with ctx.write() as tx:
+            await flows.end(tx, ctx.actor.user_id)
         await ui.reply(update, ctx, "common/stale")
         return
     if section.kind == "number":
@@ -177,7 +180,7 @@ async def answered(update: Update, ctx: Ctx) -> None:
 
 
 def _open_now(ctx: Ctx) -> bool:
-    return ctx.campaign.is_open("apply", ctx.core.now())
+    return ctx.campaign.is_open("apply", ctx.now)
 
 
 async def _closed(update: Update, ctx: Ctx) -> bool:
@@ -185,7 +188,8 @@ async def _closed(update: Update, ctx: Ctx) -> bool:
     if not await application_view.refuse_if_closed(update, ctx):
         return False
     if _in_flow(ctx):
-        await flows.end(ctx.db, ctx.actor.user_id)
+        async with ctx.write() as tx:
+            await flows.end(tx, ctx.actor.user_id)
     return True
 
 
@@ -211,7 +215,7 @@ async def _text(update: Update, ctx: Ctx, application: App, section: Section) ->
 
 
 async def _store(ctx: Ctx, application: App, section: Section, part: Part, unique=None) -> bool:
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         return await applications.add_part(
             tx, application.id, section.key, part, file_unique_id=unique
         )
@@ -230,7 +234,7 @@ async def _number(update: Update, ctx: Ctx, application: App, section: Section) 
             sent=(message.text or "")[:100],
         )
         return
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         await applications.clear_section(tx, application.id, section.key, by=ctx.actor.user_id)
         await applications.add_part(
             tx,
@@ -310,7 +314,7 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
         # The old amount stays: an edit must not leave the text and the number disagreeing.
         await ui.reply(update, ctx, "apply/wants_number", section=section, sent=text[:100])
         return True
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         await applications.replace_text(
             tx, application.id, ctx.actor.user_id, message.message_id, text
         )
@@ -378,7 +382,7 @@ async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
     if not rules.has_content(section, answer):
         await ui.alert(update.callback_query, ctx, "apply/nothing_yet")
         return
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         await applications.set_state(tx, application.id, key, "done", by=ctx.actor.user_id)
     await update.callback_query.answer()
     await _next(update, ctx, application, section)
@@ -391,7 +395,7 @@ async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
     if section.required:
         await ui.alert(update.callback_query, ctx, "apply/required")
         return
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         await applications.set_state(tx, application.id, key, "skipped", by=ctx.actor.user_id)
     await update.callback_query.answer()
     await _next(update, ctx, application, section)
@@ -407,7 +411,8 @@ async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
 
 
 async def _save_exit(update: Update, ctx: Ctx, application: App, key: str) -> None:
-    await flows.end(ctx.db, ctx.actor.user_id)
+    async with ctx.write() as tx:
+        await flows.end(tx, ctx.actor.user_id)
     await update.callback_query.answer()
     await ui.reply(update, ctx, "apply/saved_exit")
 
@@ -424,7 +429,8 @@ async def _next(update: Update, ctx: Ctx, application: App, section: Section, **
 async def _preview(update: Update, ctx: Ctx, application: App, **extra: Any) -> None:
     editable = application.status in rules.EDITABLE and _open_now(ctx)
     if editable:
-        await flows.begin(ctx.db, ctx.actor.user_id, FLOW, PREVIEW, app=application.id)
+        async with ctx.write() as tx:
+            await flows.begin(tx, ctx.actor.user_id, FLOW, PREVIEW, app=application.id)
     rows: list[list[ui.Button]] = []
     if editable:
         edits = [
@@ -465,47 +471,63 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     if missing:
         await ui.alert(query, ctx, "apply/missing", missing=missing)
         return
-    moved = await applications.change_status(
-        ctx.db,
-        application,
-        "submitted",
-        by=ctx.actor.user_id,
-        allowed_from=rules.EDITABLE,
-        now=ctx.core.now(),
-    )
+    project = await orgs.project(ctx.db, application.project_id)
+    async with ctx.write() as tx:
+        moved = await applications.move(
+            tx,
+            application,
+            "submitted",
+            by=ctx.actor.user_id,
+            allowed_from=rules.EDITABLE,
+        )
+        if moved:
+            await flows.end(tx, ctx.actor.user_id)
+            await notices.project_people(
+                tx,
+                ctx.core.writer,
+                project,
+                "nominate/new_submission",
+                notices.cause(tx, f"application:{application.id}:submitted"),
+                leads=False,
+                sender=ctx.actor.user_id,
+                lead=ctx.actor.person,
+            )
     if not moved:
         await ui.alert(query, ctx, "apply/not_editable")
         return
-    await flows.end(ctx.db, ctx.actor.user_id)
     await query.answer()
-    project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "apply/submitted", project=project)
-    await notify.project_people(
-        ctx, project, "nominate/new_submission", leads=False, lead=ctx.actor.person
-    )
 
 
 async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     if await _closed(update, ctx):  # a withdrawn application could not be submitted again
         return
-    moved = await applications.change_status(
-        ctx.db,
-        application,
-        "draft",
-        by=ctx.actor.user_id,
-        allowed_from=rules.WITHDRAWABLE,
-        now=ctx.core.now(),
-    )
+    project = await orgs.project(ctx.db, application.project_id)
+    async with ctx.write() as tx:
+        moved = await applications.move(
+            tx,
+            application,
+            "draft",
+            by=ctx.actor.user_id,
+            allowed_from=rules.WITHDRAWABLE,
+        )
+        if moved:
+            await notices.project_people(
+                tx,
+                ctx.core.writer,
+                project,
+                "nominate/withdrawn",
+                notices.cause(tx, f"application:{application.id}:withdrawn"),
+                leads=False,
+                sender=ctx.actor.user_id,
+                lead=ctx.actor.person,
+            )
     if not moved:
         await ui.alert(query, ctx, "apply/not_withdrawable")
         return
     await query.answer()
-    project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "apply/withdrawn", project=project)
-    await notify.project_people(
-        ctx, project, "nominate/withdrawn", leads=False, lead=ctx.actor.person
-    )
 
 
 # (action, number of ids after "ap:<action>:") -> what to do; ids[0] is the application

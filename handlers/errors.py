@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -14,6 +15,13 @@ from bot.core import Ctx
 from handlers import ui
 
 log = logging.getLogger("pacesetter.errors")
+# What SQLite says when a write can't be made now but may later: the update is retried.
+_NOT_WRITABLE = ("disk is full", "database is locked", "disk i/o error", "readonly database")
+
+
+def not_stored(error: BaseException | None) -> bool:
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and any(s in text for s in _NOT_WRITABLE)
 
 
 def register(app: Application) -> None:
@@ -25,7 +33,15 @@ async def on_error(update: object, ctx: Ctx) -> None:
     if isinstance(ctx.error, Forbidden):
         log.info("update %s: %s", update_id, ctx.error)  # blocked or removed: not our bug
         raise ApplicationHandlerStop
-    log.error("update %s failed", update_id, exc_info=ctx.error)
+    retrying = update_id is not None and not_stored(ctx.error)
+    if retrying:
+        first_time = update_id not in ctx.core.storage_failures
+        ctx.core.storage_failures.add(update_id)  # polling tries it again, later
+        log.warning("update %s could not be stored: %s", update_id, ctx.error)
+        if not first_time:
+            raise ApplicationHandlerStop  # they were told once already
+    else:
+        log.error("update %s failed", update_id, exc_info=ctx.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
@@ -34,11 +50,12 @@ async def on_error(update: object, ctx: Ctx) -> None:
         ctx.user_data["locale"] = locale.from_telegram(
             user.language_code, ctx.campaign.default_locale
         )
+    key = "errors/not_stored" if retrying else "errors/sorry"
     try:
         if update.callback_query:
-            await ui.alert(update.callback_query, ctx, "errors/sorry")
+            await ui.alert(update.callback_query, ctx, key)
         elif update.effective_chat.type == ChatType.PRIVATE or _is_command(update):
-            await ui.reply(update, ctx, "errors/sorry")
+            await ui.reply(update, ctx, key)
     except TelegramError as error:
         log.warning("update %s: could not apologise: %s", update_id, error)
     # Once is enough: no later handler group gets this update (nor a second apology).

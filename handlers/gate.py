@@ -33,8 +33,7 @@ async def identify(update: Update, ctx: Ctx) -> None:
         return
     chat = update.effective_chat
     in_private = chat is not None and chat.type == ChatType.PRIVATE
-    person, opened_private = await people.remember(
-        ctx.db,
+    seen = people.Seen(
         user.id,
         user.first_name,
         user.last_name,
@@ -42,6 +41,11 @@ async def identify(update: Update, ctx: Ctx) -> None:
         user.language_code,
         in_private=in_private and update.my_chat_member is None,
     )
+    person = await people.get(ctx.db, user.id)
+    opened_private = seen.opens_private(person)
+    if seen.changes(person):  # most updates change nothing: no write lock taken for them
+        async with ctx.write() as tx:
+            person = await people.remember(tx, seen, person)
     ctx.actor = await load_actor(
         ctx.db,
         person,

@@ -36,10 +36,11 @@ async def membership(update: Update, ctx: Ctx) -> None:
     change: ChatMemberUpdated = update.my_chat_member
     chat, status = change.chat, change.new_chat_member.status
     if chat.type == ChatType.PRIVATE:
-        await people.set_blocked(ctx.db, chat.id, status in ("kicked", "left"))
+        async with ctx.write() as tx:
+            await people.set_blocked(tx, chat.id, status in ("kicked", "left"))
         return
     was_present = change.old_chat_member.status in chats.PRESENT
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         await chats.record_status(
             tx,
             chat.id,
@@ -59,7 +60,7 @@ async def migrated(update: Update, ctx: Ctx) -> None:
         old, new = message.chat.id, message.migrate_to_chat_id
     else:
         old, new = message.migrate_from_chat_id, message.chat.id
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         moved = await chats.migrate(tx, old, new, message.chat.title or "")
     if moved:
         ctx.application.migrate_chat_data(old_chat_id=old, new_chat_id=new)
@@ -129,7 +130,7 @@ async def bind(update: Update, ctx: Ctx) -> None:
 
 async def _bind(update: Update, ctx: Ctx, unit_id: int, project_id: int | None) -> None:
     chat = update.effective_chat
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         # The bot is evidently here: make sure the chat is known even if the join was missed.
         if await chats.get(tx, chat.id) is None:
             await chats.record_status(
@@ -283,6 +284,6 @@ async def unbind(update: Update, ctx: Ctx) -> None:
     if refusal:
         await ui.reply(update, ctx, refusal[0], **refusal[1])
         return
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         await chats.unbind(tx, chat_id, thread, ctx.actor.user_id)
     await ui.reply(update, ctx, "group/unbound", thread_id=thread)

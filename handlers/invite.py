@@ -181,7 +181,7 @@ async def _create(
     """A new invitation: its Revoke button, and what the "created" message shows."""
     # The message the request came from (the menu tapped, or the command typed).
     origin = update.effective_message
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         invitation = await invitations.open_or_create(
             tx,
             invites.new_code(),
@@ -189,9 +189,8 @@ async def _create(
             unit_id=unit_id if invites.SCOPE[role] == "unit" else None,
             project_id=project_id,
             created_by=ctx.actor.user_id,
-            expires_at=ctx.core.now() + invites.INVITATION_TTL,
+            expires_at=ctx.now + invites.INVITATION_TTL,
             origin=f"{origin.chat_id}:{origin.message_id}",
-            now=ctx.core.now(),
         )
     revoke = ui.keyboard([[(ctx.msgs.label(ctx.locale, "revoke"), f"iv:x:{invitation.id}")]])
     return revoke, {
@@ -210,7 +209,7 @@ async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
     if invitation.created_by != ctx.actor.user_id and not ctx.actor.is_admin:
         await ui.not_allowed(query, ctx)
         return
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         done = await invitations.revoke(tx, invitation, ctx.actor.user_id)
     grant = await invitations.described_grant(ctx.db, invitation, 0)
     await ui.show(

@@ -32,7 +32,8 @@ async def chosen(update: Update, ctx: Ctx) -> None:
     if ctx.actor is None or code not in LOCALES:
         await ui.stale(query, ctx)
         return
-    await people.set_locale(ctx.db, ctx.actor.user_id, code)
+    async with ctx.write() as tx:
+        await people.set_locale(tx, ctx.actor.user_id, code)
     ctx.actor = replace(ctx.actor, locale=code)
     await ui.show(query, ctx, "language/set")
     if update.effective_chat.type == "private":

@@ -16,10 +16,12 @@ from telegram.ext import (
 )
 
 from bot import applications as rules
+from bot import notices
 from bot.core import Ctx
-from handlers import application_view, flow_input, notify, ui
+from handlers import application_view, flow_input, ui
 from storage import applications, flows, orgs
 from storage.applications import Application as App
+from storage.db import Transaction
 
 RETURN_FLOW = "return_comment"
 LISTED = ("submitted", "nominated", "returned", "accepted", "declined")
@@ -74,7 +76,7 @@ async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
         "page": shown,
         "pages": pages,
         "stage": ctx.campaign.stage("apply"),
-        "open": ctx.campaign.is_open("apply", ctx.core.now()),
+        "open": ctx.campaign.is_open("apply", ctx.now),
     }
 
 
@@ -146,20 +148,15 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
     if await application_view.refuse_if_closed(update, ctx):
         return
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         # Counted and changed in one write transaction: two secretaries tapping at once are
         # served one after the other, so the quota can't be overrun.
         application = await applications.get(tx, application_id)
         project = await orgs.project(tx, application.project_id)
         used, total = await rules.places(tx, project.unit_id, ctx.campaign.quota)
         full = used >= total
-        moved = not full and await applications.move(
-            tx,
-            application,
-            "nominated",
-            by=ctx.actor.user_id,
-            allowed_from=("submitted",),
-            now=ctx.core.now(),
+        moved = not full and await decide(
+            ctx, tx, application, "nominated", ("submitted",), "nominate/told_nominated"
         )
     if full:
         await ui.alert(query, ctx, "nominate/full", used=used, total=total)
@@ -168,9 +165,7 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
         await ui.alert(query, ctx, "nominate/already", status=application.status)
         return
     await query.answer()
-    application = await applications.get(ctx.db, application_id)
-    await _actions(update, ctx, application, done="nominated")
-    await tell(ctx, application, "nominate/told_nominated")
+    await _actions(update, ctx, moved, done="nominated")
 
 
 async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -178,21 +173,15 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
     if await application_view.refuse_if_closed(update, ctx):
         return
     application = await applications.get(ctx.db, application_id)
-    moved = await applications.change_status(
-        ctx.db,
-        application,
-        "submitted",
-        by=ctx.actor.user_id,
-        allowed_from=("nominated",),
-        now=ctx.core.now(),
-    )
+    async with ctx.write() as tx:
+        moved = await decide(
+            ctx, tx, application, "submitted", ("nominated",), "nominate/told_unnominated"
+        )
     if not moved:
         await ui.alert(query, ctx, "nominate/already", status=application.status)
         return
     await query.answer()
-    application = await applications.get(ctx.db, application_id)
-    await _actions(update, ctx, application, done="unnominated")
-    await tell(ctx, application, "nominate/told_unnominated")
+    await _actions(update, ctx, moved, done="unnominated")
 
 
 async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -204,7 +193,8 @@ async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
     if application.status != "submitted":
         await ui.alert(query, ctx, "nominate/already", status=application.status)
         return
-    await flows.begin(ctx.db, ctx.actor.user_id, RETURN_FLOW, app=application_id)
+    async with ctx.write() as tx:
+        await flows.begin(tx, ctx.actor.user_id, RETURN_FLOW, app=application_id)
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "nominate/ask_comment", project=project)
@@ -217,32 +207,66 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
         return
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     project = await orgs.project(ctx.db, application.project_id) if application else None
-    await flows.end(ctx.db, ctx.actor.user_id)
-    if await application_view.refuse_if_closed(update, ctx):
+    allowed = project is not None and ctx.actor.is_secretary_of(project.unit_id)
+    open_now = ctx.campaign.is_open("apply", ctx.now)
+    async with ctx.write() as tx:
+        await flows.end(tx, ctx.actor.user_id)
+        moved = (
+            allowed
+            and open_now
+            and await decide(
+                ctx,
+                tx,
+                application,
+                "returned",
+                ("submitted",),
+                "nominate/told_returned",
+                comment=comment,
+            )
+        )
+    if not open_now:
+        await application_view.refuse_if_closed(update, ctx)
         return
-    if project is None or not ctx.actor.is_secretary_of(project.unit_id):
+    if not allowed:
         await ui.reply(update, ctx, "common/stale")
         return
-    moved = await applications.change_status(
-        ctx.db,
-        application,
-        "returned",
-        by=ctx.actor.user_id,
-        allowed_from=("submitted",),
-        comment=comment,
-        now=ctx.core.now(),
-    )
     if not moved:
         await ui.reply(update, ctx, "nominate/already", status=application.status)
         return
     await ui.reply(update, ctx, "nominate/returned_done", project=project)
-    await tell(ctx, await applications.get(ctx.db, application.id), "nominate/told_returned")
 
 
-async def tell(ctx: Ctx, application: App, key: str) -> None:
-    """A decision on an application: its leads and the unit's secretaries hear of it."""
-    project = await orgs.project(ctx.db, application.project_id)
-    await notify.project_people(ctx, project, key, application=application, by=ctx.actor.person)
+async def decide(
+    ctx: Ctx,
+    tx: Transaction,
+    application: App,
+    to: str,
+    allowed_from: tuple[str, ...],
+    told: str,
+    *,
+    comment: str | None = None,
+) -> App | None:
+    """Move an application if it is still in `allowed_from`, and, in the same transaction,
+    tell its leads and the unit's secretaries with `told`; the application as it is now, or
+    None if someone got there first."""
+    moved = await applications.move(
+        tx, application, to, by=ctx.actor.user_id, allowed_from=allowed_from, comment=comment
+    )
+    if not moved:
+        return None
+    application = await applications.get(tx, application.id)
+    project = await orgs.project(tx, application.project_id)
+    await notices.project_people(
+        tx,
+        ctx.core.writer,
+        project,
+        told,
+        notices.cause(tx, f"application:{application.id}:{to}"),
+        sender=ctx.actor.user_id,
+        application=application,
+        by=ctx.actor.person,
+    )
+    return application
 
 
 # (step, number of numeric arguments) -> what to do

@@ -29,7 +29,8 @@ async def ask(update: Update, ctx: Ctx) -> None:
     if ctx.actor is None or not ctx.actor.is_admin:
         await ui.reply(update, ctx, "import/not_admin")
         return
-    await flows.begin(ctx.db, ctx.actor.user_id, FLOW)
+    async with ctx.write() as tx:
+        await flows.begin(tx, ctx.actor.user_id, FLOW)
     await ui.reply(update, ctx, "import/ask")
 
 
@@ -59,7 +60,13 @@ async def document(update: Update, ctx: Ctx) -> None:
         return
     data = bytes(await (await doc.get_file()).download_as_bytearray())
     try:
-        rows, counts = await org_import.import_csv(ctx.db, data, ctx.actor.user_id)
+        rows, counts = await org_import.import_csv(
+            ctx.db,
+            data,
+            ctx.actor.user_id,
+            ctx.now,
+            finish=lambda tx: flows.end(tx, ctx.actor.user_id),
+        )
     except org_import.ImportRefused as refused:
         # The flow stays open: the admin fixes the file and sends it again.
         await ui.reply(
@@ -70,7 +77,6 @@ async def document(update: Update, ctx: Ctx) -> None:
             problems=refused.problems,
         )
         return
-    await flows.end(ctx.db, ctx.actor.user_id)
     await ui.reply(
         update,
         ctx,

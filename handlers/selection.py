@@ -13,14 +13,16 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot import notices
 from bot.applications import stage_phase
 from bot.campaign import STAGE_KEYS, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.rules import unit_quota
-from handlers import application_view, flow_input, notify, ui
-from handlers.nominations import tell
-from storage import applications, chats, flows, orgs, roles
+from handlers import application_view, flow_input, ui
+from handlers.nominations import decide
+from storage import applications, chats, flows, orgs, outbox, roles
 from storage.applications import Application as App
+from storage.db import Transaction
 
 log = logging.getLogger(__name__)
 DECLINE_FLOW = "decline_reason"
@@ -112,21 +114,17 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
 async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
     application = await applications.get(ctx.db, application_id)
-    moved = application is not None and await applications.change_status(
-        ctx.db,
-        application,
-        "accepted",
-        by=ctx.actor.user_id,
-        allowed_from=("nominated",),
-        now=ctx.core.now(),
-    )
+    moved = None
+    if application is not None:
+        async with ctx.write() as tx:
+            moved = await decide(
+                ctx, tx, application, "accepted", ("nominated",), "select/told_accepted"
+            )
     if not moved:
         await ui.alert(query, ctx, "select/already")
         return
     await query.answer()
-    application = await applications.get(ctx.db, application_id)
-    await _actions(update, ctx, application, done="accepted")
-    await tell(ctx, application, "select/told_accepted")
+    await _actions(update, ctx, moved, done="accepted")
 
 
 async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -135,7 +133,8 @@ async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
     if application is None or application.status != "nominated":
         await ui.alert(query, ctx, "select/already")
         return
-    await flows.begin(ctx.db, ctx.actor.user_id, DECLINE_FLOW, app=application_id)
+    async with ctx.write() as tx:
+        await flows.begin(tx, ctx.actor.user_id, DECLINE_FLOW, app=application_id)
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "select/ask_reason", project=project)
@@ -145,26 +144,26 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     reason = await ui.typed_text(update, ctx, REASON_LIMIT)
     if reason is None:
         return
-    await flows.end(ctx.db, ctx.actor.user_id)
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
-    if application is None or not ctx.actor.is_admin:
+    allowed = application is not None and ctx.actor.is_admin
+    async with ctx.write() as tx:
+        await flows.end(tx, ctx.actor.user_id)
+        moved = allowed and await decide(
+            ctx,
+            tx,
+            application,
+            "declined",
+            ("nominated",),
+            "select/told_declined",
+            comment=reason,
+        )
+    if not allowed:
         await ui.reply(update, ctx, "common/stale")
         return
-    moved = await applications.change_status(
-        ctx.db,
-        application,
-        "declined",
-        by=ctx.actor.user_id,
-        allowed_from=("nominated",),
-        comment=reason,
-        now=ctx.core.now(),
-    )
     if not moved:
         await ui.reply(update, ctx, "select/already")
         return
-    application = await applications.get(ctx.db, application.id)
-    await _actions(update, ctx, application, done="declined")
-    await tell(ctx, application, "select/told_declined")
+    await _actions(update, ctx, moved, done="declined")
 
 
 _STEPS = {"p": _page, "a": _show, "y": _accept, "n": _ask_reason}
@@ -199,31 +198,38 @@ async def extend(update: Update, ctx: Ctx) -> None:
     except CampaignError:
         await ui.reply(update, ctx, "select/extend_refused", stage=ctx.campaign.stage(stage_key))
         return
-    async with ctx.db.transaction() as tx:
-        await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
-    ctx.core.campaign = campaign
     stage = campaign.stage(stage_key)
+    async with ctx.write() as tx:
+        await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
+        await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage)
+    ctx.core.campaign = campaign
     await ui.reply(update, ctx, "select/extended", stage=stage)
-    # Announcing can take a while (Telegram's group limits): the admin doesn't wait for it.
-    ctx.application.create_task(_announce(ctx, stage), update=update)
 
 
-async def _announce(ctx: Ctx, stage: Any) -> None:
-    phase = stage_phase(ctx.campaign, stage.key, ctx.core.now())
-    people: set[int] = set()
-    for role in ("secretary", "lead", "admin"):
-        people |= {grant.user_id for grant in await roles.holders(ctx.db, role)}
-    for user_id in sorted(people - {ctx.actor.user_id}):
-        await notify.person(ctx, user_id, "select/deadline_moved", stage=stage, phase=phase)
-    for chat_id in await chats.present_chat_ids(ctx.db):
-        text = ctx.msgs.text(
-            ctx.campaign.default_locale,
-            "select/deadline_moved",
-            campaign=ctx.campaign,
-            stage=stage,
-            phase=phase,
-        )
-        try:
-            await ctx.bot.send_message(chat_id, text)
-        except Exception as error:  # one group failing must not stop the others
-            log.warning("could not announce in %s: %s", chat_id, error)
+async def _announce(ctx: Ctx, tx: Transaction, writer: notices.Writer, stage: Any) -> None:
+    """Everyone concerned, and the bound groups, through the outbox (written with the new
+    deadline); the admin hears how it went once the last message is out."""
+    phase = stage_phase(writer.campaign, stage.key, ctx.now)
+    cause = notices.cause(tx, f"deadline:{stage.key}")
+    concerned = await roles.holder_ids(tx, ("secretary", "lead", "admin"))
+    concerned.discard(ctx.actor.user_id)
+    unreachable = await notices.to_people(
+        tx, writer, concerned, "select/deadline_moved", cause, stage=stage, phase=phase
+    )
+    await notices.to_chats(
+        tx,
+        writer,
+        await chats.present_bindings(tx),
+        "select/deadline_moved",
+        cause,
+        stage=stage,
+        phase=phase,
+    )
+    await outbox.want_report(
+        tx,
+        cause,
+        report_chat=ctx.actor.user_id,
+        kind="select/announced",
+        locale=ctx.locale,
+        unreachable=unreachable,
+    )

@@ -7,10 +7,10 @@ from dataclasses import replace
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot import invites
+from bot import invites, notices
 from bot.core import Ctx
 from bot.menus import set_private_menu
-from handlers import notify, ui
+from handlers import ui
 from storage import flows, invitations, roles
 from storage.roles import RoleGrant
 
@@ -23,7 +23,7 @@ def register(app: Application) -> None:
 
 
 def stage_context(ctx: Ctx) -> dict:
-    now = ctx.core.now()
+    now = ctx.now
     upcoming = [stage for stage in ctx.campaign.stages if stage.opens > now]
     return {
         "stage": ctx.campaign.current_stage(now),
@@ -64,13 +64,22 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         await ui.reply(update, ctx, "invite/unknown")
         return
     user_id = ctx.actor.user_id
-    async with ctx.db.transaction() as tx:
+    async with ctx.write() as tx:
         # Re-read inside the write lock: two people opening one link at once get one winner.
         invitation = await invitations.by_code(tx, code)
-        result = invites.outcome(invitation, user_id, ctx.core.now())
+        result = invites.outcome(invitation, user_id, ctx.now)
+        grant = await invitations.described_grant(tx, invitation, user_id)
         if result is invites.Redeem.OK:
             await invitations.redeem(tx, invitation, user_id)
-    grant = await invitations.described_grant(ctx.db, invitation, user_id)
+            await notices.to_people(
+                tx,
+                ctx.core.writer,
+                [invitation.created_by],
+                "invite/accepted",
+                notices.cause(tx, f"invitation:{invitation.id}"),
+                name=ctx.actor.person.display_name,
+                grant=grant,
+            )
     if result not in (invites.Redeem.OK, invites.Redeem.ALREADY_YOURS):
         await ui.reply(
             update, ctx, f"invite/{result.value}", grant=grant, expires_at=invitation.expires_at
@@ -81,13 +90,6 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
     redelivered = invitation.used_in_update == update.update_id
     if result is invites.Redeem.OK or redelivered:
         # Also when this very update redeemed it before a crash: finish what it started.
-        await notify.person(
-            ctx,
-            invitation.created_by,
-            "invite/accepted",
-            name=ctx.actor.person.display_name,
-            grant=grant,
-        )
         grants = tuple(await roles.of_user(ctx.db, user_id))
         await set_private_menu(ctx.bot, ctx.msgs, replace(ctx.actor, grants=grants))
 
@@ -114,5 +116,6 @@ async def whoami(update: Update, ctx: Ctx) -> None:
 async def cancel(update: Update, ctx: Ctx) -> None:
     if ctx.actor is None:
         return
-    ended = await flows.end(ctx.db, ctx.actor.user_id)
+    async with ctx.write() as tx:
+        ended = await flows.end(tx, ctx.actor.user_id)
     await ui.reply(update, ctx, "cancel/cancelled" if ended else "cancel/nothing")

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from storage import audit
-from storage.db import Database, Executor, Transaction, from_db_time, to_db_time, utcnow
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 # The places a unit has used: what it nominated, and what the organiser then accepted.
 PLACE_TAKING = ("nominated", "accepted")
@@ -79,11 +79,10 @@ async def of_project(db: Executor, project_id: int) -> Application | None:
 
 async def open_for(tx: Transaction, project_id: int, by: int) -> Application:
     """The project's application, started as a draft if there is none yet (one per project)."""
-    now = to_db_time(utcnow())
     created = await tx.execute(
         "INSERT OR IGNORE INTO applications (project_id, created_by, created_at, updated_at)"
         " VALUES (?, ?, ?, ?)",
-        (project_id, by, now, now),
+        (project_id, by, tx.stamp, tx.stamp),
     )
     application = await of_project(tx, project_id)
     if created:
@@ -154,14 +153,13 @@ async def move(
     *,
     by: int,
     allowed_from: Iterable[str],
-    now: datetime,
     comment: str | None = None,
 ) -> bool:
     """Change the status if it is still one of allowed_from; False if someone got there first.
     Submitting stamps who and when; a unit's or organiser's decision stamps the decider; taking
     a nomination back clears the decision (the submission stays as it was)."""
     allowed = list(allowed_from)
-    stamp = to_db_time(now)
+    stamp = tx.stamp
     fields, params = "status = ?, updated_at = ?, comment = ?", [to, stamp, comment]
     if to == "submitted" and application.status in ("draft", "returned"):
         fields += ", submitted_by = ?, submitted_at = ?, decided_by = NULL, decided_at = NULL"
@@ -186,23 +184,6 @@ async def move(
             comment=comment,
         )
     return bool(changed)
-
-
-async def change_status(
-    db: Database,
-    application: Application,
-    to: str,
-    *,
-    by: int,
-    allowed_from: Iterable[str],
-    now: datetime,
-    comment: str | None = None,
-) -> bool:
-    """move() in a write transaction of its own."""
-    async with db.transaction() as tx:
-        return await move(
-            tx, application, to, by=by, allowed_from=allowed_from, now=now, comment=comment
-        )
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -257,7 +238,7 @@ async def set_state(
             section,
             state,
             None if amount is None else str(amount),
-            to_db_time(utcnow()),
+            tx.stamp,
         ),
     )
     await audit.record(
@@ -288,7 +269,7 @@ async def add_part(
             part.file_id,
             file_unique_id,
             part.file_name,
-            to_db_time(utcnow()),
+            tx.stamp,
         ),
     )
     if added:
@@ -297,7 +278,7 @@ async def add_part(
             " VALUES (?, ?, 'writing', ?) ON CONFLICT (application_id, section) DO UPDATE SET"
             " state = CASE WHEN state = 'skipped' THEN 'writing' ELSE state END,"
             " updated_at = excluded.updated_at",
-            (application_id, section, to_db_time(utcnow())),
+            (application_id, section, tx.stamp),
         )
         await audit.record(
             tx,
@@ -372,6 +353,6 @@ async def set_deadline(tx: Transaction, stage: str, deadline: datetime, *, by: i
         "INSERT INTO stage_deadlines (stage, deadline, set_by, set_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (stage) DO UPDATE SET deadline = excluded.deadline,"
         " set_by = excluded.set_by, set_at = excluded.set_at",
-        (stage, to_db_time(deadline), by, to_db_time(utcnow())),
+        (stage, to_db_time(deadline), by, tx.stamp),
     )
     await audit.record(tx, by, "stage.deadline", f"stage:{stage}", deadline=deadline)

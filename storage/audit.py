@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.db import Executor, Transaction, from_db_time, to_db_time, utcnow
+from storage.db import Executor, Transaction, from_db_time
 
 # Set by the update processor, so every change made while handling an update records it.
 current_update_id: ContextVar[int | None] = ContextVar("current_update_id", default=None)
@@ -32,7 +32,7 @@ async def record(
         "INSERT INTO audit_log (at, actor_id, action, subject, detail, update_id)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (
-            to_db_time(utcnow()),
+            tx.stamp,
             actor_id,
             action,
             subject,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage import audit
-from storage.db import Executor, Transaction, to_db_time, utcnow
+from storage.db import Executor, Transaction
 
 PRESENT = ("member", "administrator")
 
@@ -81,10 +81,21 @@ async def record_status(
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET type = excluded.type,"
         " title = excluded.title, is_forum = excluded.is_forum,"
         " bot_status = excluded.bot_status, updated_at = excluded.updated_at",
-        (chat_id, chat_type, title, int(is_forum), bot_status, to_db_time(utcnow())),
+        (chat_id, chat_type, title, int(is_forum), bot_status, tx.stamp),
     )
     if known is None or known.bot_status != bot_status:
         await audit.record(tx, actor_id, "chat.status", f"chat:{chat_id}", status=bot_status)
+
+
+async def mark_gone(tx: Transaction, chat_id: int, reason: str) -> None:
+    """Telegram says the bot is no longer in the chat (it missed the update that said so)."""
+    changed = await tx.execute(
+        "UPDATE chats SET bot_status = 'kicked', updated_at = ? WHERE chat_id = ?"
+        " AND bot_status IN ('member', 'administrator')",
+        (tx.stamp, chat_id),
+    )
+    if changed:
+        await audit.record(tx, None, "chat.status", f"chat:{chat_id}", status="kicked", why=reason)
 
 
 async def migrate(tx: Transaction, old_id: int, new_id: int, title: str) -> bool:
@@ -92,7 +103,7 @@ async def migrate(tx: Transaction, old_id: int, new_id: int, title: str) -> bool
     old = await get(tx, old_id)
     if old is not None and old.migrated_to == new_id:
         return False
-    now = to_db_time(utcnow())
+    now = tx.stamp
     await tx.execute(
         "INSERT INTO chats (chat_id, type, title, is_forum, bot_status, updated_at)"
         " VALUES (?, 'supergroup', ?, 0, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET"
@@ -140,7 +151,7 @@ async def bind(
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, thread_id) DO UPDATE SET"
         " unit_id = excluded.unit_id, project_id = excluded.project_id,"
         " bound_by = excluded.bound_by, bound_at = excluded.bound_at",
-        (chat_id, thread_id, unit_id, project_id, by, to_db_time(utcnow())),
+        (chat_id, thread_id, unit_id, project_id, by, tx.stamp),
     )
     await audit.record(
         tx, by, "chat.bind", f"chat:{chat_id}:{thread_id}", unit_id=unit_id, project_id=project_id
@@ -163,3 +174,14 @@ async def present_chat_ids(db: Executor) -> list[int]:
         " WHERE c.bot_status IN ('member', 'administrator') ORDER BY b.chat_id"
     )
     return [row["chat_id"] for row in rows]
+
+
+async def present_bindings(db: Executor) -> list[tuple[int, int]]:
+    """Each bound chat the bot is still in, once, with its bound topic (0: the whole chat):
+    where announcements go."""
+    rows = await db.fetch_all(
+        "SELECT b.chat_id, MIN(b.thread_id) AS thread_id FROM chat_bindings b"
+        " JOIN chats c ON c.chat_id = b.chat_id"
+        " WHERE c.bot_status IN ('member', 'administrator') GROUP BY b.chat_id ORDER BY b.chat_id"
+    )
+    return [(row["chat_id"], row["thread_id"]) for row in rows]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from storage.db import Database, Executor, to_db_time, utcnow
+from storage.db import Executor, Transaction, from_db_time
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class Flow:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None  # when the step was entered
 
 
 async def current(db: Executor, user_id: int) -> Flow | None:
@@ -23,21 +25,25 @@ async def current(db: Executor, user_id: int) -> Flow | None:
 
 
 def _flow(row) -> Flow:
-    return Flow(row["user_id"], row["flow"], row["step"], json.loads(row["data"]))
+    return Flow(
+        row["user_id"],
+        row["flow"],
+        row["step"],
+        json.loads(row["data"]),
+        from_db_time(row["updated_at"]),
+    )
 
 
-async def begin(db: Database, user_id: int, flow: str, step: str = "", **data: Any) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO flows (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
-            " data = excluded.data, updated_at = excluded.updated_at",
-            (user_id, flow, step, json.dumps(data, ensure_ascii=False), to_db_time(utcnow())),
-        )
+async def begin(tx: Transaction, user_id: int, flow: str, step: str = "", **data: Any) -> None:
+    await tx.execute(
+        "INSERT INTO flows (user_id, flow, step, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
+        " data = excluded.data, updated_at = excluded.updated_at",
+        (user_id, flow, step, json.dumps(data, ensure_ascii=False), tx.stamp),
+    )
 
 
-async def end(db: Database, user_id: int) -> Flow | None:
+async def end(tx: Transaction, user_id: int) -> Flow | None:
     """End whatever flow the person was in; returns it (None if there was none)."""
-    async with db.transaction() as tx:
-        row = await tx.fetch_one("DELETE FROM flows WHERE user_id = ? RETURNING *", (user_id,))
+    row = await tx.fetch_one("DELETE FROM flows WHERE user_id = ? RETURNING *", (user_id,))
     return _flow(row) if row else None

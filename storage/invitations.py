@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage import audit, orgs, roles
-from storage.db import Executor, Transaction, from_db_time, to_db_time, utcnow
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 from storage.roles import RoleGrant
 
 
@@ -53,7 +53,6 @@ async def open_or_create(
     created_by: int,
     expires_at: datetime,
     origin: str,
-    now: datetime,
 ) -> Invitation:
     """A new invitation, or the still-open one made from the same origin for the same role
     (a double tap, or a redelivered update, must not leave a second live link behind)."""
@@ -61,11 +60,11 @@ async def open_or_create(
         "SELECT * FROM invitations WHERE origin = ? AND origin != '' AND role = ?"
         " AND IFNULL(unit_id, 0) = ? AND IFNULL(project_id, 0) = ? AND used_by IS NULL"
         " AND revoked_at IS NULL AND expires_at > ?",
-        (origin, role, unit_id or 0, project_id or 0, to_db_time(now)),
+        (origin, role, unit_id or 0, project_id or 0, tx.stamp),
     )
     if row is not None:
         return _invitation(row)
-    invitation_id = await tx.execute(
+    invitation_id = await tx.insert(
         "INSERT INTO invitations (code, role, unit_id, project_id, created_by, created_at,"
         " expires_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -74,7 +73,7 @@ async def open_or_create(
             unit_id,
             project_id,
             created_by,
-            to_db_time(utcnow()),
+            tx.stamp,
             to_db_time(expires_at),
             origin,
         ),
@@ -106,7 +105,7 @@ async def redeem(tx: Transaction, invitation: Invitation, user_id: int) -> None:
     await tx.execute(
         "UPDATE invitations SET used_by = ?, used_at = ?, used_in_update = ?"
         " WHERE id = ? AND used_by IS NULL",
-        (user_id, to_db_time(utcnow()), audit.current_update_id.get(), invitation.id),
+        (user_id, tx.stamp, audit.current_update_id.get(), invitation.id),
     )
     await audit.record(tx, user_id, "invitation.redeem", f"invitation:{invitation.id}")
     await roles.grant(
@@ -123,7 +122,7 @@ async def revoke(tx: Transaction, invitation: Invitation, by: int) -> bool:
     changed = await tx.execute(
         "UPDATE invitations SET revoked_at = ? WHERE id = ? AND used_by IS NULL"
         " AND revoked_at IS NULL",
-        (to_db_time(utcnow()), invitation.id),
+        (tx.stamp, invitation.id),
     )
     if changed:
         await audit.record(tx, by, "invitation.revoke", f"invitation:{invitation.id}")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage import audit
-from storage.db import Executor, Transaction, to_db_time, utcnow
+from storage.db import Executor, Transaction
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,7 @@ async def project_count(db: Executor, unit_id: int) -> int:
 async def unit_codes_of_projects(db: Executor, project_codes: Sequence[str]) -> dict[str, str]:
     """project code -> code of the unit it belongs to, for the codes already known."""
     found: dict[str, str] = {}
-    # Chunks keep well under SQLite's bound-parameter limit.
-    for start in range(0, len(project_codes), 500):
-        chunk = list(project_codes[start : start + 500])
+    for chunk in _chunks(project_codes):
         marks = ",".join("?" * len(chunk))
         rows = await db.fetch_all(
             "SELECT p.code AS project, u.code AS unit FROM projects p"
@@ -115,75 +113,105 @@ async def unit_codes_of_projects(db: Executor, project_codes: Sequence[str]) -> 
 
 
 async def import_rows(tx: Transaction, rows: Sequence[OrgRow], actor_id: int | None):
-    """Upsert units and projects (names updated, nothing deleted). Rows are pre-validated."""
-    now = to_db_time(utcnow())
+    """Upsert units and projects (names updated, nothing deleted). Rows are pre-validated.
+    Set-based: a few statements for the whole file, so the write lock is held briefly."""
     counts = dict.fromkeys(vars(ImportCounts()), 0)
-    unit_ids: dict[str, int] = {}
-    for row in rows:
-        if row.unit_code not in unit_ids:
-            unit_ids[row.unit_code] = await _upsert_unit(tx, row, now, counts)
-        project_id = await _upsert_project(tx, row, unit_ids[row.unit_code], now, counts)
-        if row.chat_id is not None and await _bind_chat(tx, row.chat_id, project_id, actor_id, now):
-            counts["chats_bound"] += 1
+    units = {row.unit_code: row.unit_name for row in rows}
+    known_units = await _names_by_code(tx, "units", list(units))
+    counts["units_added"] = await _upsert_named(
+        tx, "units", [(code, name) for code, name in units.items()], known_units
+    )
+    counts["units_renamed"] = sum(
+        1 for code, name in units.items() if code in known_units and known_units[code] != name
+    )
+    unit_ids = await _ids_by_code(tx, "units", list(units))
+    known_projects = await _names_by_code(tx, "projects", [r.project_code for r in rows])
+    await tx.execute_many(
+        "INSERT INTO projects (unit_id, code, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at"
+        " WHERE name != excluded.name",
+        [
+            (unit_ids[r.unit_code], r.project_code, r.project_name, tx.stamp, tx.stamp)
+            for r in rows
+            if known_projects.get(r.project_code) != r.project_name
+        ],
+    )
+    counts["projects_added"] = sum(1 for r in rows if r.project_code not in known_projects)
+    counts["projects_renamed"] = sum(
+        1
+        for r in rows
+        if r.project_code in known_projects and known_projects[r.project_code] != r.project_name
+    )
+    project_ids = await _ids_by_code(tx, "projects", [r.project_code for r in rows])
+    counts["chats_bound"] = await _bind_chats(
+        tx,
+        {r.chat_id: project_ids[r.project_code] for r in rows if r.chat_id is not None},
+        actor_id,
+    )
     result = ImportCounts(**counts)
     if result.changed:
         await audit.record(tx, actor_id, "orgs.import", "orgs", rows=len(rows), **counts)
     return result
 
 
-async def _upsert_unit(tx: Transaction, row: OrgRow, now: str, counts: dict) -> int:
-    known = await tx.fetch_one("SELECT id, name FROM units WHERE code = ?", (row.unit_code,))
-    if known is None:
-        counts["units_added"] += 1
-        return await tx.execute(
-            "INSERT INTO units (code, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (row.unit_code, row.unit_name, now, now),
-        )
-    if known["name"] != row.unit_name:
-        counts["units_renamed"] += 1
-        await tx.execute(
-            "UPDATE units SET name = ?, updated_at = ? WHERE id = ?",
-            (row.unit_name, now, known["id"]),
-        )
-    return known["id"]
+def _chunks(values: Sequence, size: int = 500):
+    # Well under SQLite's bound-parameter limit.
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
 
-async def _upsert_project(tx: Transaction, row: OrgRow, unit_id: int, now: str, counts: dict):
-    known = await tx.fetch_one("SELECT id, name FROM projects WHERE code = ?", (row.project_code,))
-    if known is None:
-        counts["projects_added"] += 1
-        project_id = await tx.execute(
-            "INSERT INTO projects (unit_id, code, name, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (unit_id, row.project_code, row.project_name, now, now),
-        )
-    else:
-        project_id = known["id"]
-        if known["name"] != row.project_name:
-            counts["projects_renamed"] += 1
-            await tx.execute(
-                "UPDATE projects SET name = ?, updated_at = ? WHERE id = ?",
-                (row.project_name, now, project_id),
-            )
-    return project_id
+async def _names_by_code(tx: Transaction, table: str, codes: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(codes):
+        marks = ",".join("?" * len(chunk))
+        rows = await tx.fetch_all(f"SELECT code, name FROM {table} WHERE code IN ({marks})", chunk)
+        found.update({row["code"]: row["name"] for row in rows})
+    return found
 
 
-async def _bind_chat(
-    tx: Transaction, chat_id: int, project_id: int, actor_id: int | None, now: str
-) -> bool:
-    bound = await tx.fetch_one(
-        "SELECT project_id FROM chat_bindings WHERE chat_id = ? AND thread_id = 0", (chat_id,)
+async def _ids_by_code(tx: Transaction, table: str, codes: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(codes):
+        marks = ",".join("?" * len(chunk))
+        rows = await tx.fetch_all(f"SELECT code, id FROM {table} WHERE code IN ({marks})", chunk)
+        found.update({row["code"]: row["id"] for row in rows})
+    return found
+
+
+async def _upsert_named(
+    tx: Transaction, table: str, named: list[tuple[str, str]], known: dict[str, str]
+) -> int:
+    """Insert new (code, name) rows and rename changed ones; returns how many were new."""
+    await tx.execute_many(
+        f"INSERT INTO {table} (code, name, created_at, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
+        [(code, name, tx.stamp, tx.stamp) for code, name in named if known.get(code) != name],
     )
-    if bound is not None and bound["project_id"] == project_id:
-        return False
-    await tx.execute(
+    return sum(1 for code, _ in named if code not in known)
+
+
+async def _bind_chats(tx: Transaction, chats: dict[int, int], actor_id: int | None) -> int:
+    """Link each group chat to its project (the whole chat, not a topic); returns how many
+    links changed."""
+    current: dict[int, int | None] = {}
+    for chunk in _chunks(list(chats)):
+        marks = ",".join("?" * len(chunk))
+        rows = await tx.fetch_all(
+            "SELECT chat_id, project_id FROM chat_bindings"
+            f" WHERE thread_id = 0 AND chat_id IN ({marks})",
+            chunk,
+        )
+        current.update({row["chat_id"]: row["project_id"] for row in rows})
+    changed = [(c, p) for c, p in chats.items() if c not in current or current[c] != p]
+    await tx.execute_many(
         "INSERT INTO chat_bindings (chat_id, thread_id, project_id, bound_by, bound_at)"
         " VALUES (?, 0, ?, ?, ?) ON CONFLICT (chat_id, thread_id) DO UPDATE SET"
         " project_id = excluded.project_id, unit_id = NULL, bound_by = excluded.bound_by,"
         " bound_at = excluded.bound_at",
-        (chat_id, project_id, actor_id, now),
+        [(chat_id, project_id, actor_id, tx.stamp) for chat_id, project_id in changed],
     )
-    await audit.record(
-        tx, actor_id, "chat.bind", f"chat:{chat_id}:0", project_id=project_id, source="import"
-    )
-    return True
+    for chat_id, project_id in changed:
+        await audit.record(
+            tx, actor_id, "chat.bind", f"chat:{chat_id}:0", project_id=project_id, source="import"
+        )
+    return len(changed)

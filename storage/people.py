@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage import audit
-from storage.db import Database, Executor, to_db_time, utcnow
+from storage.db import Executor, Transaction
 
 
 @dataclass(frozen=True)
@@ -52,61 +52,71 @@ async def get_many(db: Executor, user_ids: list[int]) -> dict[int, Person]:
     return found
 
 
-async def remember(
-    db: Database,
-    user_id: int,
-    first_name: str,
-    last_name: str | None,
-    username: str | None,
-    telegram_language: str | None,
-    *,
-    in_private: bool,
-) -> tuple[Person, bool]:
-    """Insert or refresh a person, writing only when something changed. The flag is True the
-    first time they write to the bot in private (or again after blocking it)."""
-    known = await get(db, user_id)
-    fresh = (first_name, last_name, username, telegram_language)
-    opens_private = in_private and (known is None or not known.private_chat or known.blocked)
-    if known is not None and not opens_private:
-        same = (known.first_name, known.last_name, known.username, known.telegram_language)
-        if same == fresh:
-            return known, False
-    now = to_db_time(utcnow())
-    async with db.transaction() as tx:
-        await tx.execute(
-            "INSERT INTO people (user_id, first_name, last_name, username, telegram_language,"
-            " private_chat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
-            " last_name = excluded.last_name, username = excluded.username,"
-            " telegram_language = excluded.telegram_language,"
-            " private_chat = MAX(private_chat, excluded.private_chat),"
-            " blocked = CASE WHEN excluded.private_chat THEN 0 ELSE blocked END,"
-            " updated_at = excluded.updated_at",
-            (user_id, *fresh, int(in_private), now, now),
-        )
-        if known is None:
-            await audit.record(tx, user_id, "person.join", f"person:{user_id}")
-        elif opens_private and known.blocked:
-            await audit.record(tx, user_id, "person.unblocked", f"person:{user_id}")
-        person = _person(await tx.fetch_one("SELECT * FROM people WHERE user_id = ?", (user_id,)))
-    return person, opens_private
+@dataclass(frozen=True)
+class Seen:
+    """Who wrote, as Telegram describes them on an update."""
+
+    user_id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    telegram_language: str | None
+    in_private: bool
+
+    def opens_private(self, known: Person | None) -> bool:
+        """True the first time they write to the bot in private (or again after blocking it)."""
+        return self.in_private and (known is None or not known.private_chat or known.blocked)
+
+    def changes(self, known: Person | None) -> bool:
+        if known is None or self.opens_private(known):
+            return True
+        fresh = (self.first_name, self.last_name, self.username, self.telegram_language)
+        return fresh != (known.first_name, known.last_name, known.username, known.telegram_language)
 
 
-async def set_locale(db: Database, user_id: int, locale: str | None) -> None:
-    async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE people SET locale = ?, updated_at = ? WHERE user_id = ?",
-            (locale, to_db_time(utcnow()), user_id),
-        )
-        await audit.record(tx, user_id, "person.locale", f"person:{user_id}", locale=locale)
+async def remember(tx: Transaction, seen: Seen, known: Person | None) -> Person:
+    """Insert or refresh a person (call when `seen.changes(known)`)."""
+    await tx.execute(
+        "INSERT INTO people (user_id, first_name, last_name, username, telegram_language,"
+        " private_chat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
+        " last_name = excluded.last_name, username = excluded.username,"
+        " telegram_language = excluded.telegram_language,"
+        " private_chat = MAX(private_chat, excluded.private_chat),"
+        " blocked = CASE WHEN excluded.private_chat THEN 0 ELSE blocked END,"
+        " updated_at = excluded.updated_at",
+        (
+            seen.user_id,
+            seen.first_name,
+            seen.last_name,
+            seen.username,
+            seen.telegram_language,
+            int(seen.in_private),
+            tx.stamp,
+            tx.stamp,
+        ),
+    )
+    subject = f"person:{seen.user_id}"
+    if known is None:
+        await audit.record(tx, seen.user_id, "person.join", subject)
+    elif seen.opens_private(known) and known.blocked:
+        await audit.record(tx, seen.user_id, "person.unblocked", subject)
+    return await get(tx, seen.user_id)
 
 
-async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:
-    async with db.transaction() as tx:
-        changed = await tx.execute(
-            "UPDATE people SET blocked = ?, updated_at = ? WHERE user_id = ? AND blocked != ?",
-            (int(blocked), to_db_time(utcnow()), user_id, int(blocked)),
-        )
-        if changed:
-            action = "person.blocked" if blocked else "person.unblocked"
-            await audit.record(tx, user_id, action, f"person:{user_id}")
+async def set_locale(tx: Transaction, user_id: int, locale: str | None) -> None:
+    await tx.execute(
+        "UPDATE people SET locale = ?, updated_at = ? WHERE user_id = ?",
+        (locale, tx.stamp, user_id),
+    )
+    await audit.record(tx, user_id, "person.locale", f"person:{user_id}", locale=locale)
+
+
+async def set_blocked(tx: Transaction, user_id: int, blocked: bool) -> None:
+    changed = await tx.execute(
+        "UPDATE people SET blocked = ?, updated_at = ? WHERE user_id = ? AND blocked != ?",
+        (int(blocked), tx.stamp, user_id, int(blocked)),
+    )
+    if changed:
+        action = "person.blocked" if blocked else "person.unblocked"
+        await audit.record(tx, user_id, action, f"person:{user_id}")

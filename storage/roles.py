@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage import audit
-from storage.db import Executor, Transaction, to_db_time, utcnow
+from storage.db import Executor, Transaction
 
 ROLES = ("admin", "secretary", "lead", "member", "reviewer")
 
@@ -46,6 +47,21 @@ async def of_user(db: Executor, user_id: int) -> list[RoleGrant]:
     return [_grant(row) for row in rows]
 
 
+async def of_users(db: Executor, user_ids: Sequence[int]) -> dict[int, list[RoleGrant]]:
+    """Everyone's grants in one query per 500 people."""
+    found: dict[int, list[RoleGrant]] = {user_id: [] for user_id in user_ids}
+    for start in range(0, len(user_ids), 500):
+        chunk = list(user_ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetch_all(
+            _SELECT + f" WHERE r.user_id IN ({marks}) ORDER BY r.user_id, r.role, u.code, p.code",
+            chunk,
+        )
+        for row in rows:
+            found[row["user_id"]].append(_grant(row))
+    return found
+
+
 async def holders(
     db: Executor, role: str, *, unit_id: int | None = None, project_id: int | None = None
 ) -> list[RoleGrant]:
@@ -73,7 +89,7 @@ async def grant(
     added = await tx.execute(
         "INSERT OR IGNORE INTO roles (user_id, role, unit_id, project_id, granted_by, granted_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (user_id, role, unit_id, project_id, granted_by, to_db_time(utcnow())),
+        (user_id, role, unit_id, project_id, granted_by, tx.stamp),
     )
     if added:
         await audit.record(
@@ -113,3 +129,10 @@ async def revoke(
             project_id=project_id,
         )
     return bool(removed)
+
+
+async def holder_ids(db: Executor, roles: Sequence[str]) -> set[int]:
+    """Everyone holding any of these roles, in one query."""
+    marks = ",".join("?" * len(roles))
+    rows = await db.fetch_all(f"SELECT DISTINCT user_id FROM roles WHERE role IN ({marks})", roles)
+    return {row[0] for row in rows}

@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotRunner
+from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxUser
 from bot.settings import Secret, Settings
 from storage.db import Database
 
 TOKEN = "123456:TEST-token-abcdefgh"
+# Scripted people answer in microseconds; the per-chat pace of real people would only slow the
+# suite down. The sandbox's limits are relaxed to match (see the `world` fixture).
+FAST = Pace(chat_per_second=1000.0, chat_burst=1000.0)
 # Inside the default campaign's application stage (opens 2026-12-01, deadline 2027-01-15).
 APPLY_OPEN = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
 
@@ -66,12 +70,14 @@ class World:
         return self.runner.db
 
     async def start(self) -> None:
-        self.runner = BotRunner(self.settings, clock=self.clock, poll_timeout=5)
+        self.runner = BotRunner(self.settings, clock=self.clock, poll_timeout=5, pace=FAST)
         await self.runner.start()
+        self.sb.bot_busy = self.runner.busy
         await self.runner.menus_refreshed  # so no test races the start-up's background work
 
     async def stop(self) -> None:
         if self.runner is not None:
+            self.sb.bot_busy = None
             await self.runner.stop()
             self.runner = None
 

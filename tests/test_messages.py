@@ -134,6 +134,7 @@ SAMPLES: dict[str, dict] = {
         "done": "declined",
     },
     "select/already": {},
+    "select/announced": {"people": 52, "groups": 3, "failed": 2},
     "select/ask_reason": {"project": PROJECT},
     "select/deadline_moved": {"stage": STAGE, "phase": "open"},
     "select/extend_refused": {"stage": STAGE},
@@ -239,6 +240,7 @@ SAMPLES: dict[str, dict] = {
     "fallback/sticker": {},
     "fallback/edited": {},
     "errors/sorry": {},
+    "errors/not_stored": {},
     "common/stale": {},
     "common/not_allowed": {},
 }

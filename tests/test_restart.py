@@ -77,6 +77,20 @@ class BotProcess:
             return conn.execute(sql, params).fetchall()
 
 
+async def until(predicate, timeout: float = 30, what: str = "the bot") -> None:
+    """The bot runs in another process: it confirms an update once stored, before answering
+    it, so the tests wait for what they expect to see."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+def replied(user: SandboxUser, text: str, count: int = 1):
+    return lambda: sum(text in r.text for r in user.replies()) >= count
+
+
 @pytest.fixture
 async def running(tmp_path):
     async with Sandbox(token=TOKEN) as sb:
@@ -87,6 +101,7 @@ async def running(tmp_path):
         try:
             await admin.send("/import")
             await admin.send_document(org_csv([("U1", 2)]), filename="o.csv", mime_type="text/csv")
+            await until(replied(admin, "Imported"))
             yield sb, bot, admin
         finally:
             if bot.process.returncode is None:
@@ -94,22 +109,27 @@ async def running(tmp_path):
         assert sb.problems == []
 
 
-def _link(admin: SandboxUser) -> str:
+async def _link(admin: SandboxUser) -> str:
+    await until(replied(admin, "start="))
     return admin.last_reply.text.split("start=")[1].split()[0]
 
 
 async def test_killed_mid_handler_the_update_is_handled_exactly_once_after_restart(running):
     sb, bot, admin = running
     await admin.send("/invite lead P-U1-01")
+    link = await _link(admin)
     lena = sb.user("Lena")
     sb.hold("sendMessage")  # the welcome will hang in the network...
-    await lena.send(f"/start {_link(admin)}", wait=False)
+    await lena.send(f"/start {link}", wait=False)
     await sb.wait_request("sendMessage", timeout=20)
     # ... by then the invitation is redeemed and committed; now the process dies.
     await bot.kill()
     sb.release("sendMessage")
 
     await bot.start()
+    await until(replied(lena, "You are now Project lead"))
+    await until(replied(admin, "Lena opened your invitation"))
+    await until(lambda: "invite" in dict(sb.commands("chat", chat_id=lena.id)))
     await sb.settle(timeout=30)
     assert bot.query(
         "SELECT role, COUNT(*) FROM roles WHERE user_id = ? GROUP BY role", lena.id
@@ -134,10 +154,15 @@ async def test_an_update_handled_but_not_confirmed_is_not_handled_again(running)
     reply = await lena.next_reply(timeout=20)
     assert "No role in the campaign yet" in reply.text
     await sb.wait_held(timeout=20)
+    update_id = max(sb._pending)  # still unconfirmed: Telegram will give it again
+    await until(
+        lambda: bot.query("SELECT handled_at FROM inbox WHERE update_id = ?", update_id)[0][0]
+    )
     await bot.kill()  # ... and the process dies before it gets through.
     sb.release("getUpdates")
 
     await bot.start()
+    await until(lambda: "was already handled; dropped" in bot.log_text())
     await sb.settle(timeout=30)
     assert "was already handled; dropped" in bot.log_text()
     assert [r.text for r in lena.replies()].count(reply.text) == 1
@@ -163,6 +188,7 @@ async def test_killed_while_answering_an_invite_leaves_one_link(running):
     await bot.kill()
     sb.release("sendMessage")
     await bot.start()
+    await until(replied(admin, "start="))
     await sb.settle(timeout=30)
     assert bot.query("SELECT COUNT(*) FROM invitations") == [(1,)]
     (code,) = bot.query("SELECT code FROM invitations")[0]
@@ -176,24 +202,31 @@ async def test_killed_in_the_middle_of_an_application_the_lead_continues_where_t
     sb, bot, admin = running
     await admin.send("/invite lead P-U1-01")
     lena = sb.user("Lena")
-    await lena.send(f"/start {_link(admin)}")
+    await lena.send(f"/start {await _link(admin)}")
+    await until(replied(lena, "You are now Project lead"))
     await lena.send("/apply")
+    await until(replied(lena, "Section 1 of 11"))
     await lena.send("Our foundation, in full.")
+    await until(replied(lena, "✓ Saved"))
     await lena.tap("✓ Done")
+    await until(replied(lena, "Section 2 of 11"))
     await lena.send("Experience: part one.")
+    await until(replied(lena, "✓ Saved", count=2))
     sb.hold("sendMessage")
     await lena.send("Experience: part two.", wait=False)
     await sb.wait_request("sendMessage", timeout=20)  # stored; the "saved" reply hangs
     await bot.kill()
     sb.release("sendMessage")
     await bot.start()
+    await until(replied(lena, "✓ Saved", count=3))
     await sb.settle(timeout=30)
     (parts,) = bot.query("SELECT COUNT(*) FROM answer_parts WHERE section = 'experience'")[0]
     assert parts == 2  # the redelivered message was not stored twice
     await lena.send("/apply")
+    await until(replied(lena, "Section 2 of 11", count=2))
     resumed = lena.last_reply.text
     assert "Section 2 of 11: Experience and practices" in resumed
     assert "Experience: part one.\n\nExperience: part two." in resumed
     await lena.tap("✓ Done")
-    assert "Section 3 of 11" in lena.last_reply.text
+    await until(replied(lena, "Section 3 of 11"))
     assert await bot.terminate() == 0

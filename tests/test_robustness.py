@@ -73,14 +73,15 @@ async def test_old_handled_update_ids_are_forgotten_on_a_schedule(world: World):
     jobs = world.runner.app.job_queue.get_jobs_by_name("forget-old-updates")
     assert len(jobs) == 1
     await world.admin.send("/whoami")
-    async with world.db.transaction() as tx:
+    async with world.db.transaction(world.clock.now) as tx:
         await tx.execute(
-            "INSERT INTO processed_updates VALUES (1, '2020-01-01T00:00:00.000000+00:00')"
+            "INSERT INTO inbox (update_id, payload, received_at, handled_at)"
+            " VALUES (1, '', '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00')"
         )
-    recent = await world.db.fetch_value("SELECT COUNT(*) FROM processed_updates") - 1
+    recent = await world.db.fetch_value("SELECT COUNT(*) FROM inbox") - 1
     assert recent >= 1
     await jobs[0].run(world.runner.app)  # what the scheduler does every six hours
-    remaining = await world.db.fetch_all("SELECT update_id FROM processed_updates")
+    remaining = await world.db.fetch_all("SELECT update_id FROM inbox")
     assert len(remaining) == recent and 1 not in [row[0] for row in remaining]
 
 
@@ -103,7 +104,8 @@ async def test_role_holders_menus_are_refreshed_at_start(world: World):
     await world.import_orgs([("U1", 1)])
     lena = await world.join("Lena", "lead", "P-U1-01")
     assert "apply" in dict(world.sb.commands("chat", chat_id=lena.id))
-    await people.set_locale(world.db, lena.id, "zh-Hant")  # changed while the bot was away
+    async with world.db.transaction(world.clock.now) as tx:  # changed while the bot was away
+        await people.set_locale(tx, lena.id, "zh-Hant")
     await world.restart()
     await world.sb.settle()
     menu = dict(world.sb.commands("chat", chat_id=lena.id))

@@ -116,13 +116,16 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
     await late.send("/extend apply 2027-01-20 18:00")
     assert "Only campaign admins" in late.last_reply.text
     await world.admin.send("/extend apply 2027-01-14 18:00")
-    assert "open again" not in world.admin.last_reply.text
+    extended, report = world.admin.replies()[-2:]
+    assert "is now 14 Jan 2027 18:00" in extended.text and "open again" not in extended.text
+    # The lead and the secretary were told; the admin hears how it went.
+    assert report.text == "📣 The announcement is out: 3 people and 0 groups told."
     await world.admin.send("/extend apply 2026-11-01 18:00")
     assert "must come after" in world.admin.last_reply.text
     await world.admin.send("/extend apply tomorrow")
     assert "/extend STAGE YYYY-MM-DD HH:MM" in world.admin.last_reply.text
     await world.admin.send("/extend apply 2027-01-20 18:00")
-    assert "is now 20 Jan 2027 18:00" in world.admin.last_reply.text
+    assert "is now 20 Jan 2027 18:00" in world.admin.replies()[-2].text
     await world.sb.settle()
     assert (
         "The deadline of Application and selection is now 20 Jan 2027 18:00. It is open again"

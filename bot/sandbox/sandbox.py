@@ -101,6 +101,10 @@ class Sandbox:
         self._poll_serial = 0
         self.closing = False
         self._server: Any = None
+        # Optional: the bot under test says whether it still has work in hand (updates it
+        # received but has not answered, messages queued to send). Actions then also wait for
+        # it, since a bot may confirm an update before it has answered it.
+        self.bot_busy: Callable[[], bool] | None = None
 
     def __repr__(self) -> str:  # the token stays out of reprs
         return f"Sandbox(bot=@{self.bot_username}, url={self.api_url if self._server else None})"
@@ -163,10 +167,15 @@ class Sandbox:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise SandboxError(f"timed out after {timeout:g} s waiting for {what}")
-            await self._wait_change(remaining)
+            # The bot's own state changes without a request: look again soon.
+            await self._wait_change(remaining if self.bot_busy is None else min(remaining, 0.01))
+
+    def _bot_idle(self) -> bool:
+        return self.bot_busy is None or not self.bot_busy()
 
     def _quiet(self) -> bool:
-        return not self._pending and self._inflight - self._held_waiting <= 0
+        idle = not self._pending and self._inflight - self._held_waiting <= 0
+        return idle and self._bot_idle()
 
     async def settle(self, timeout: float | None = None) -> None:
         """Wait until every update is confirmed and no request (except held ones) is in flight."""
@@ -189,7 +198,9 @@ class Sandbox:
                 f"the bot to confirm {len(self._pending)} update(s) from {first} on "
                 "(is it polling getUpdates?)"
             )
-        return f"{self._inflight - self._held_waiting} bot request(s) in flight to finish"
+        if self._inflight - self._held_waiting > 0:
+            return f"{self._inflight - self._held_waiting} bot request(s) in flight to finish"
+        return "the bot to finish the work in hand"
 
     async def _after_action(self, update_id: int | None, wait: bool, timeout: float | None) -> None:
         if update_id is None or not wait:
@@ -197,7 +208,8 @@ class Sandbox:
         timeout = self.settle_timeout if timeout is None else timeout
 
         def done() -> bool:
-            return update_id not in self._pending and self._inflight - self._held_waiting <= 0
+            confirmed = update_id not in self._pending
+            return confirmed and self._inflight - self._held_waiting <= 0 and self._bot_idle()
 
         what = f"the bot to confirm update {update_id} (is it polling getUpdates?)"
         await self._wait_until(done, timeout, what)

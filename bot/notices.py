@@ -1,0 +1,155 @@
+"""Who hears of a change, in their own language: outbox rows written in the change's own
+transaction, so a change and its notices are stored together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot import locale
+from bot.campaign import Campaign
+from messages.render import Messages
+from storage import chats, orgs, outbox, people, roles
+from storage.audit import current_update_id
+from storage.db import Executor, Transaction
+from storage.outbox import BULK, PRIVATE, Outgoing, Report
+
+
+def cause(tx: Transaction, subject: str) -> str:
+    """The key of a change's notices: the update that made it (a redelivery of that update
+    writes nothing twice), or, for scheduled work, the moment."""
+    update_id = current_update_id.get()
+    return f"{subject}@u{update_id}" if update_id is not None else f"{subject}@{tx.stamp}"
+
+
+@dataclass(frozen=True)
+class Writer:
+    """What writing a notice needs: the words and the campaign they speak of."""
+
+    msgs: Messages
+    campaign: Campaign
+
+    def render(self, locale_code: str, key: str, **context: Any) -> list[str]:
+        return self.msgs.texts(locale_code, key, campaign=self.campaign, **context)
+
+    def locale_of(self, person: people.Person) -> str:
+        return locale.choose(person.locale, person.telegram_language, self.campaign.default_locale)
+
+
+def _messages(
+    cause: str, key: str, chat_id: int, texts: Sequence[str], **row: Any
+) -> list[Outgoing]:
+    return [
+        Outgoing(cause, key, chat_id, {"text": text}, part=index, **row)
+        for index, text in enumerate(texts)
+    ]
+
+
+async def to_people(
+    tx: Transaction, writer: Writer, user_ids: Iterable[int], key: str, cause: str, **context: Any
+) -> int:
+    """A private notice to each person, in their language; returns how many can't be reached
+    (never opened a private chat with the bot, or blocked it)."""
+    wanted = sorted(set(user_ids))
+    found = await people.get_many(tx, wanted)
+    items: list[Outgoing] = []
+    rendered: dict[str, list[str]] = {}  # one render per language, not per person
+    unreachable = 0
+    for user_id in wanted:
+        person = found.get(user_id)
+        if person is None or not person.private_chat or person.blocked:
+            unreachable += 1
+            continue
+        their_locale = writer.locale_of(person)
+        if their_locale not in rendered:
+            rendered[their_locale] = writer.render(their_locale, key, **context)
+        items += _messages(cause, key, user_id, rendered[their_locale], user_id=user_id)
+    await outbox.enqueue(tx, items)
+    return unreachable
+
+
+async def to_chats(
+    tx: Transaction,
+    writer: Writer,
+    targets: Iterable[tuple[int, int]],
+    key: str,
+    cause: str,
+    **context: Any,
+) -> int:
+    """A notice in group chats (chat, forum topic or 0), in the campaign's language; returns
+    how many chats it goes to."""
+    texts = writer.render(writer.campaign.default_locale, key, **context)
+    items: list[Outgoing] = []
+    targets = sorted(set(targets))
+    for chat_id, thread_id in targets:
+        row: dict[str, Any] = {"thread_id": thread_id, "priority": BULK}
+        items += [
+            Outgoing(
+                cause,
+                key,
+                chat_id,
+                {"text": text, **({"message_thread_id": thread_id} if thread_id else {})},
+                part=index,
+                **row,
+            )
+            for index, text in enumerate(texts)
+        ]
+    await outbox.enqueue(tx, items)
+    return len(targets)
+
+
+async def project_people(
+    tx: Transaction,
+    writer: Writer,
+    project: orgs.Project,
+    key: str,
+    cause: str,
+    *,
+    leads: bool = True,
+    secretaries: bool = True,
+    sender: int | None = None,
+    **context: Any,
+) -> None:
+    """A project's leads and/or its unit's secretaries; never the sender, who sees the
+    outcome on screen."""
+    unit = await orgs.unit(tx, project.unit_id)
+    recipients = await project_recipients(tx, project, leads=leads, secretaries=secretaries)
+    recipients.discard(sender)
+    await to_people(tx, writer, recipients, key, cause, project=project, unit=unit, **context)
+
+
+async def project_recipients(
+    db: Executor, project: orgs.Project, *, leads: bool, secretaries: bool
+) -> set[int]:
+    found: set[int] = set()
+    if leads:
+        found |= {g.user_id for g in await roles.holders(db, "lead", project_id=project.id)}
+    if secretaries:
+        found |= {g.user_id for g in await roles.holders(db, "secretary", unit_id=project.unit_id)}
+    return found
+
+
+async def bound_chats(db: Executor) -> list[tuple[int, int]]:
+    """Every bound group chat (or forum topic) the bot is still in."""
+    return await chats.present_bindings(db)
+
+
+def report_messages(writer: Writer, report: Report) -> list[Outgoing]:
+    """How a wide announcement went, for the person who made it."""
+    texts = writer.render(
+        report.locale,
+        report.kind,
+        people=report.people,
+        groups=report.groups,
+        failed=report.failed,
+        **report.context,
+    )
+    return _messages(
+        f"report:{report.cause}",
+        report.kind,
+        report.report_chat,
+        texts,
+        user_id=report.report_chat,
+        priority=PRIVATE,
+    )

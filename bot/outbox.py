@@ -1,0 +1,188 @@
+"""The outbox sender: delivers what handlers and jobs wrote to the outbox table, at our pace.
+
+A row is marked in flight before its request and done after it, each in its own short
+transaction (the write lock is never held across the network). After a kill -9 the rows that
+were in flight are sent again: Telegram has no idempotency key, so each of those may arrive
+twice. The sender keeps one message per chat in flight, so that window is at most one message
+per chat. A TimedOut send may also have been delivered; it is retried all the same (a
+duplicate is better than a notice lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
+
+from bot.pacing import BULK, Pacer
+from storage import chats, outbox, people
+from storage.db import Database, Transaction
+from storage.outbox import Outgoing, Report, Row
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 12  # time-outs and 5xx: about an hour of back-off before a row is given up
+IDLE_CHECK = 1.0  # seconds: how often the sender looks for rows that became due by time
+_METHODS = {
+    "sendMessage": "send_message",
+    "sendPhoto": "send_photo",
+    "sendDocument": "send_document",
+    "sendVideo": "send_video",
+}
+
+# Renders a finished report as messages for its chat (the sender knows no words).
+ReportWriter = Callable[[Report], list[Outgoing]]
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 600))
+
+
+class Sender:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        pacer: Pacer,
+        clock: Callable[[], datetime],
+        write_report: ReportWriter,
+        *,
+        concurrency: int = 8,
+    ) -> None:
+        self.bot, self.db, self.pacer, self.clock = bot, db, pacer, clock
+        self.write_report = write_report
+        self.concurrency = concurrency
+        self._in_flight: dict[int, asyncio.Task] = {}  # chat id -> its one send
+        self._looking = True  # between a wake-up and the end of the look at what is due
+        self._due_seen = False
+        self._changed = asyncio.Event()
+
+    def busy(self) -> bool:
+        in_hand = self._looking or self._due_seen or bool(self._in_flight)
+        return in_hand or self.db.outbox_written.is_set()
+
+    def wake(self) -> None:
+        self._changed.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with self.db.transaction(self.clock()) as tx:
+            again = await outbox.release_in_flight(tx)
+        if again:
+            log.warning("%d message(s) were in flight at the last stop; sending them again", again)
+        try:
+            while not stop.is_set():
+                self._looking = True
+                self.db.outbox_written.clear()
+                self._changed.clear()
+                wait = await self._start_due()
+                self._looking = False
+                waiters = [
+                    asyncio.ensure_future(event.wait())
+                    for event in (stop, self.db.outbox_written, self._changed)
+                ]
+                await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            if self._in_flight:
+                await asyncio.wait(list(self._in_flight.values()), timeout=10)
+
+    async def _start_due(self) -> float:
+        """Start a send for each due row whose chat is ready; seconds until it's worth looking
+        again (a chat becomes ready, or a row due by time)."""
+        room = self.concurrency - len(self._in_flight)
+        if room <= 0:
+            self._due_seen = True
+            return IDLE_CHECK
+        rows = await outbox.due(
+            self.db, self.clock(), limit=room * 4 + 50, skip=list(self._in_flight)
+        )
+        self._due_seen = bool(rows)
+        soonest = IDLE_CHECK
+        for row in rows:
+            if room <= 0:
+                break
+            ready_in = self.pacer.ready_in(row.chat_id)
+            if ready_in > 0:
+                soonest = min(soonest, ready_in)
+                continue
+            task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
+            self._in_flight[row.chat_id] = task
+            task.add_done_callback(lambda _, chat=row.chat_id: self._done(chat))
+            room -= 1
+        return soonest
+
+    def _done(self, chat_id: int) -> None:
+        self._in_flight.pop(chat_id, None)
+        self._changed.set()
+
+    async def _deliver(self, row: Row) -> None:
+        async with self.db.transaction(self.clock()) as tx:
+            if not await outbox.claim(tx, row.id):
+                return
+        outcome = await self._send(row)
+        async with self.db.transaction(self.clock()) as tx:
+            await outcome(tx=tx)
+            for report in await outbox.finished_reports(tx):
+                await outbox.enqueue(tx, self.write_report(report))
+
+    async def _send(self, row: Row) -> Callable[[Transaction], Awaitable[Any]]:
+        """Make the request; returns how to record what came of it."""
+        try:
+            await self._request(row)
+        except RetryAfter as error:  # the pacer has cooled the chat down already
+            return partial(self._retry, row, error.retry_after, "429")
+        except ChatMigrated as error:
+            return partial(self._migrated, row, error.new_chat_id)
+        except Forbidden as error:
+            return partial(self._unreachable, row, str(error))
+        except BadRequest as error:  # the request itself is wrong: sending again won't help
+            log.warning("outbox %s to %s refused: %s", row.id, row.chat_id, error)
+            return partial(outbox.failed, row_id=row.id, error=f"refused: {error}")
+        except (TimedOut, NetworkError) as error:
+            return partial(self._later, row, str(error))
+        except Exception as error:
+            log.exception("outbox %s could not be sent", row.id)
+            return partial(outbox.failed, row_id=row.id, error=f"error: {error!r}")
+        return partial(outbox.sent, row_id=row.id)
+
+    async def _retry(self, row: Row, wait: timedelta, error: str, tx: Transaction) -> None:
+        await outbox.retry_at(tx, row.id, tx.now + wait, error)
+
+    async def _request(self, row: Row) -> None:
+        kwargs = dict(row.payload)
+        if kwargs.get("reply_markup") is not None:
+            kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(kwargs["reply_markup"], self.bot)
+        method = getattr(self.bot, _METHODS[row.method])
+        await method(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
+
+    async def _later(self, row: Row, error: str, tx: Transaction) -> None:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            await outbox.failed(tx, row.id, f"gave up: {error}")
+            return
+        await outbox.retry_at(tx, row.id, tx.now + backoff(row.attempts + 1), error)
+
+    async def _unreachable(self, row: Row, error: str, tx: Transaction) -> None:
+        # Blocked by the person, or removed from the group: nothing more goes there.
+        await outbox.failed(tx, row.id, "unreachable")
+        await outbox.fail_chat(tx, row.chat_id, "unreachable")
+        if row.chat_id > 0:
+            await people.set_blocked(tx, row.chat_id, True)
+        else:
+            await chats.mark_gone(tx, row.chat_id, error)
+
+    async def _migrated(self, row: Row, new_chat_id: int, tx: Transaction) -> None:
+        await chats.migrate(tx, row.chat_id, new_chat_id, "")
+        await outbox.move_chat(tx, row.chat_id, new_chat_id)

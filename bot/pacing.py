@@ -1,0 +1,175 @@
+"""Our own pace for everything the bot sends: below Telegram's limits, per chat and overall.
+
+PTB's AIORateLimiter halts every request of the bot on one 429 and knows no per-chat limit
+for private chats, so one person's burst stalled everyone. Here each chat has its own bucket,
+a 429 delays only the chat it was for, and answers to people acting go before bulk messages
+(the outbox passes `rate_limit_args=BULK`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+BULK = "bulk"
+# Methods that put a message in a chat: what Telegram's flood limits count.
+_SENDING = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendVideo",
+        "sendAudio",
+        "sendVoice",
+        "sendAnimation",
+        "sendSticker",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "sendLocation",
+        "sendContact",
+        "sendPoll",
+    }
+)
+_REPLY_RETRIES = 3  # an answer to someone acting waits out a 429 this often before giving up
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Telegram: ~30 messages/s overall, ~1/s per chat with short bursts, 20/min per group."""
+
+    overall_per_second: float = 28.0
+    overall_burst: float = 5.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 19.0
+
+
+class _Bucket:
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+    def __init__(self, capacity: float, rate: float, now: float) -> None:
+        self.capacity, self.rate = capacity, rate
+        self.tokens, self.stamp = capacity, now
+
+    def wait(self, now: float, cost: float) -> float:
+        """Seconds until `cost` tokens are there (0: now)."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        missing = min(cost, self.capacity) - self.tokens
+        return 0.0 if missing <= 0 else missing / self.rate
+
+
+class Pacer(BaseRateLimiter[str]):
+    def __init__(self, pace: Pace | None = None, clock: Callable[[], float] = time.monotonic):
+        self.pace = pace or Pace()
+        self._clock = clock
+        self._overall = _Bucket(self.pace.overall_burst, self.pace.overall_per_second, clock())
+        self._chats: dict[int, _Bucket] = {}
+        self._cooldown: dict[int | None, float] = {}  # chat (None: every chat) -> until
+        self._replies_waiting = 0
+        self.retry_afters = 0  # 429s received: the pacing should make these rare faults
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    # --- the buckets ---------------------------------------------------------------------
+
+    def _chat_bucket(self, chat_id: int, now: float) -> _Bucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) > 50_000:  # forget idle chats now and then: all are full again
+                self._chats = {k: b for k, b in self._chats.items() if b.tokens < b.capacity}
+            pace = self.pace
+            if chat_id < 0:
+                bucket = _Bucket(pace.group_per_minute, pace.group_per_minute / 60, now)
+            else:
+                bucket = _Bucket(pace.chat_burst, pace.chat_per_second, now)
+            self._chats[chat_id] = bucket
+        return bucket
+
+    def ready_in(self, chat_id: int, cost: int = 1) -> float:
+        """Seconds until a message to this chat may go; the sender picks chats that are ready."""
+        now = self._clock()
+        cooled = max(self._cooldown.get(chat_id, 0.0), self._cooldown.get(None, 0.0)) - now
+        return max(cooled, self._chat_bucket(chat_id, now).wait(now, cost), 0.0)
+
+    def _try_take(self, chat_id: int | None, cost: int, bulk: bool) -> float:
+        """Take the tokens and return 0, or return how long to wait first."""
+        now = self._clock()
+        waits = [self._cooldown.get(None, 0.0) - now, self._overall.wait(now, cost)]
+        if chat_id is not None:
+            waits += [self._cooldown.get(chat_id, 0.0) - now]
+            waits += [self._chat_bucket(chat_id, now).wait(now, cost)]
+        if bulk and self._replies_waiting:
+            waits.append(0.01)  # someone acting is waiting for the same overall budget
+        wait = max(waits)
+        if wait > 0:
+            return wait
+        self._overall.tokens -= cost
+        if chat_id is not None:
+            self._chats[chat_id].tokens -= cost
+        return 0.0
+
+    async def _acquire(self, chat_id: int | None, cost: int, bulk: bool) -> None:
+        if not bulk:
+            self._replies_waiting += 1
+        try:
+            while (wait := self._try_take(chat_id, cost, bulk)) > 0:
+                await asyncio.sleep(wait)
+        finally:
+            if not bulk:
+                self._replies_waiting -= 1
+
+    def cool_down(self, chat_id: int | None, seconds: float) -> None:
+        until = self._clock() + seconds
+        self._cooldown[chat_id] = max(self._cooldown.get(chat_id, 0.0), until)
+
+    # --- PTB's hook ----------------------------------------------------------------------
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict | list[dict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> bool | dict | list[dict]:
+        chat_id = _chat_of(data)
+        bulk = rate_limit_args == BULK
+        sending = endpoint in _SENDING
+        cost = len(data.get("media") or ()) or 1 if endpoint == "sendMediaGroup" else 1
+        for attempt in range(_REPLY_RETRIES + 1):
+            if sending:
+                await self._acquire(chat_id, cost, bulk)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                self.retry_afters += 1
+                seconds = error.retry_after.total_seconds()
+                # Said for a chat, it is that chat's limit; anything else holds every send.
+                self.cool_down(chat_id if chat_id is not None else None, seconds)
+                log.warning("429 for chat %s: waiting %.0f s", chat_id, seconds)
+                if bulk or attempt == _REPLY_RETRIES:
+                    raise  # the outbox reschedules its row; the others wait it out
+        raise AssertionError("unreachable")
+
+
+def _chat_of(data: dict[str, Any]) -> int | None:
+    value = data.get("chat_id")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None  # @channelname: no bucket of its own

@@ -1,0 +1,238 @@
+"""Messages waiting to be sent: written with the change that causes them, sent by one sender."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.db import Executor, Transaction, from_db_time, to_db_time
+
+PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    cause: str
+    kind: str
+    chat_id: int
+    payload: dict[str, Any]
+    method: str = "sendMessage"
+    thread_id: int = 0
+    part: int = 0
+    user_id: int | None = None
+    priority: int = PRIVATE
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    cause: str
+    kind: str
+    chat_id: int
+    thread_id: int
+    user_id: int | None
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+    state: str = "pending"
+
+
+@dataclass(frozen=True)
+class Report:
+    cause: str
+    report_chat: int
+    kind: str
+    locale: str
+    context: dict[str, Any]
+    people: int  # private messages delivered
+    groups: int  # group (or topic) messages delivered
+    failed: int  # could not be delivered, or never opened a private chat with the bot
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _row(row) -> Row:
+    return Row(
+        id=row["id"],
+        cause=row["cause"],
+        kind=row["kind"],
+        chat_id=row["chat_id"],
+        thread_id=row["thread_id"],
+        user_id=row["user_id"],
+        method=row["method"],
+        payload=json.loads(row["payload"]),
+        attempts=row["attempts"],
+        state=row["state"],
+    )
+
+
+async def enqueue(tx: Transaction, items: Sequence[Outgoing]) -> None:
+    """Write messages to send; one already written under the same key is left as it is."""
+    await tx.execute_many(
+        "INSERT OR IGNORE INTO outbox (cause, kind, chat_id, thread_id, part, user_id, method,"
+        " payload, priority, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                item.cause,
+                item.kind,
+                item.chat_id,
+                item.thread_id,
+                item.part,
+                item.user_id,
+                item.method,
+                json.dumps(item.payload, ensure_ascii=False),
+                item.priority,
+                to_db_time(item.not_before) if item.not_before else tx.stamp,
+                tx.stamp,
+            )
+            for item in items
+        ],
+    )
+    tx.wrote_outbox = True
+
+
+async def want_report(
+    tx: Transaction,
+    cause: str,
+    *,
+    report_chat: int,
+    kind: str,
+    locale: str,
+    unreachable: int = 0,
+    **context: Any,
+) -> None:
+    """Tell `report_chat` how the messages of `cause` went, once the last one is done."""
+    await tx.execute(
+        "INSERT OR IGNORE INTO outbox_reports (cause, report_chat, kind, locale, context,"
+        " unreachable) VALUES (?, ?, ?, ?, ?, ?)",
+        (cause, report_chat, kind, locale, json.dumps(context, default=str), unreachable),
+    )
+    tx.wrote_outbox = True
+
+
+async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = ()) -> list[Row]:
+    """The next message of each chat that has one due, most urgent first. A chat whose earlier
+    message is still waiting or in flight is not offered its later ones: order per chat holds."""
+    marks = ",".join("?" * len(skip))
+    skipping = f" AND o.chat_id NOT IN ({marks})" if skip else ""
+    rows = await db.fetch_all(
+        "SELECT o.* FROM (SELECT chat_id, MIN(id) AS id FROM outbox"
+        " WHERE state IN ('pending', 'sending') GROUP BY chat_id) AS head"
+        " JOIN outbox o ON o.id = head.id"
+        f" WHERE o.state = 'pending' AND o.not_before <= ?{skipping}"
+        " ORDER BY o.priority, o.id LIMIT ?",
+        (to_db_time(now), *skip, limit),
+    )
+    return [_row(row) for row in rows]
+
+
+async def next_due_at(db: Executor) -> datetime | None:
+    """When the earliest waiting message may go (None when nothing waits)."""
+    value = await db.fetch_value("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
+    return from_db_time(value)
+
+
+async def claim(tx: Transaction, row_id: int) -> bool:
+    """Mark a message as in flight (before the request: a crash then sends it again)."""
+    changed = await tx.execute(
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?"
+        " AND state = 'pending'",
+        (row_id,),
+    )
+    return bool(changed)
+
+
+async def sent(tx: Transaction, row_id: int) -> None:
+    await tx.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, error = NULL WHERE id = ?",
+        (tx.stamp, row_id),
+    )
+
+
+async def failed(tx: Transaction, row_id: int, error: str) -> None:
+    await tx.execute(
+        "UPDATE outbox SET state = 'failed', error = ? WHERE id = ?", (error[:200], row_id)
+    )
+
+
+async def retry_at(tx: Transaction, row_id: int, moment: datetime, error: str) -> None:
+    await tx.execute(
+        "UPDATE outbox SET state = 'pending', not_before = ?, error = ? WHERE id = ?",
+        (to_db_time(moment), error[:200], row_id),
+    )
+
+
+async def fail_chat(tx: Transaction, chat_id: int, error: str) -> int:
+    """The chat can't be reached (blocked, kicked): what still waits for it fails too."""
+    return await tx.execute(
+        "UPDATE outbox SET state = 'failed', error = ? WHERE chat_id = ? AND state = 'pending'",
+        (error[:200], chat_id),
+    )
+
+
+async def move_chat(tx: Transaction, old_id: int, new_id: int) -> int:
+    """A group became a supergroup: what waits for it goes to the new id."""
+    moved = await tx.execute(
+        "UPDATE OR IGNORE outbox SET chat_id = ?, state = 'pending' WHERE chat_id = ?"
+        " AND state IN ('pending', 'sending')",
+        (new_id, old_id),
+    )
+    # Left behind only if the new id already had the same message: it is not sent twice.
+    await tx.execute(
+        "UPDATE outbox SET state = 'failed', error = 'migrated' WHERE chat_id = ?"
+        " AND state IN ('pending', 'sending')",
+        (old_id,),
+    )
+    return moved
+
+
+async def release_in_flight(tx: Transaction) -> int:
+    """At start: messages in flight when the last process died go again (Telegram has no
+    idempotency key, so each may arrive twice: at most one per chat)."""
+    return await tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+
+
+async def finished_reports(tx: Transaction) -> list[Report]:
+    """Reports whose messages are all done, with their tallies; marked done here."""
+    rows = await tx.fetch_all(
+        "SELECT r.* FROM outbox_reports r WHERE r.done_at IS NULL AND NOT EXISTS"
+        " (SELECT 1 FROM outbox o WHERE o.cause = r.cause AND o.state IN ('pending', 'sending'))"
+    )
+    reports = []
+    for row in rows:
+        tallies = await tx.fetch_all(
+            "SELECT state, chat_id < 0 AS is_group, IFNULL(error, '') AS error, COUNT(*) AS n"
+            " FROM outbox WHERE cause = ? AND part = 0 GROUP BY 1, 2, 3",
+            (row["cause"],),
+        )
+        delivered = {(t["is_group"], t["state"]): 0 for t in tallies}
+        reasons: dict[str, int] = {}
+        for t in tallies:
+            delivered[(t["is_group"], t["state"])] += t["n"]
+            if t["state"] == "failed":
+                reasons[t["error"]] = reasons.get(t["error"], 0) + t["n"]
+        await tx.execute(
+            "UPDATE outbox_reports SET done_at = ? WHERE cause = ?", (tx.stamp, row["cause"])
+        )
+        reports.append(
+            Report(
+                cause=row["cause"],
+                report_chat=row["report_chat"],
+                kind=row["kind"],
+                locale=row["locale"],
+                context=json.loads(row["context"]),
+                people=delivered.get((0, "sent"), 0),
+                groups=delivered.get((1, "sent"), 0),
+                failed=sum(reasons.values()) + row["unreachable"],
+                reasons=reasons,
+            )
+        )
+    return reports
+
+
+async def rows_of(db: Executor, cause: str) -> list[Row]:
+    rows = await db.fetch_all("SELECT * FROM outbox WHERE cause = ? ORDER BY id", (cause,))
+    return [_row(row) for row in rows]
