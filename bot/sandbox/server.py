@@ -151,7 +151,7 @@ class SandboxServer:
             return envelope_error(404, "Not Found")
         return envelope_error(401, "Unauthorized")
 
-    async def api(self, request: web.Request) -> web.Response:
+    async def api(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["method"]
         refused = self._auth(request.match_info["token"])
         if refused is not None:
@@ -168,17 +168,22 @@ class SandboxServer:
                 if self.sb.is_held("getUpdates"):
                     # Held before the offset is read: a poll that dies here confirms nothing.
                     await self._hold("getUpdates")
-                return web.json_response({"ok": True, "result": await self.get_updates(params)})
-            return await self.call(canonical, entry[1], params)
+                return await self._poll(params)
+            return await self.call(request, canonical, entry[1], params)
         except web.HTTPRequestEntityTooLarge:
             self.sb.rejections.append((canonical, 413, "Request Entity Too Large"))
             return envelope_error(413, "Request Entity Too Large")
         except ApiError as error:
-            log.debug("%s refused: %s", canonical, error.description)
-            self.sb.rejections.append((canonical, error.status, error.description))
-            return envelope_error(error.status, error.description, error.parameters)
+            return self._refuse(canonical, error)
 
-    async def call(self, name: str, function: Any, params: dict) -> web.Response:
+    def _refuse(self, name: str, error: ApiError) -> web.Response:
+        log.debug("%s refused: %s", name, error.description)
+        self.sb.rejections.append((name, error.status, error.description))
+        return envelope_error(error.status, error.description, error.parameters)
+
+    async def call(
+        self, request: web.Request, name: str, function: Any, params: dict
+    ) -> web.StreamResponse:
         sb = self.sb
         sb._inflight += 1
         try:
@@ -186,18 +191,27 @@ class SandboxServer:
             sb.note_request(name, params)
             if sb.is_held(name):
                 await self._hold(name)
-            try:
-                result = function(sb, params)
-            except ApiError:
-                raise
-            except Exception as error:  # a sandbox bug must not look like a Telegram answer
-                log.exception("sandbox failed on %s", name)
-                sb.problem(f"sandbox error in {name}: {error!r}")
-                return envelope_error(500, "Internal Server Error")
-            return web.json_response({"ok": True, "result": result})
+            return self._apply(name, function, params)
         finally:
             sb._inflight -= 1
             sb._notify()
+
+    def _apply(self, name: str, function: Any, params: dict) -> web.Response:
+        try:
+            result = function(self.sb, params)
+        except ApiError as error:
+            return self._refuse(name, error)
+        except Exception as error:  # a sandbox bug must not look like a Telegram answer
+            log.exception("sandbox failed on %s", name)
+            self.sb.problem(f"sandbox error in {name}: {error!r}")
+            return envelope_error(500, "Internal Server Error")
+        return web.json_response({"ok": True, "result": result})
+
+    async def _poll(self, params: dict) -> web.Response:
+        try:
+            return web.json_response({"ok": True, "result": await self.get_updates(params)})
+        except ApiError as error:
+            return self._refuse("getUpdates", error)
 
     async def _hold(self, name: str) -> None:
         sb = self.sb
