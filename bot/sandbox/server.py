@@ -6,11 +6,13 @@ import asyncio
 import json
 import logging
 import socket
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from aiohttp import web
 
 from .errors import ApiError, bad_request
+from .faults import DropConnection, Refusal, SlowReply
 from .methods import METHODS, Upload
 
 if TYPE_CHECKING:
@@ -168,7 +170,7 @@ class SandboxServer:
                 if self.sb.is_held("getUpdates"):
                     # Held before the offset is read: a poll that dies here confirms nothing.
                     await self._hold("getUpdates")
-                return await self._poll(params)
+                return await self._serve(request, canonical, params, lambda: self._poll(params))
             return await self.call(request, canonical, entry[1], params)
         except web.HTTPRequestEntityTooLarge:
             self.sb.rejections.append((canonical, 413, "Request Entity Too Large"))
@@ -191,12 +193,14 @@ class SandboxServer:
             sb.note_request(name, params)
             if sb.is_held(name):
                 await self._hold(name)
-            return self._apply(name, function, params)
+            return await self._serve(
+                request, name, params, lambda: self._apply(name, function, params)
+            )
         finally:
             sb._inflight -= 1
             sb._notify()
 
-    def _apply(self, name: str, function: Any, params: dict) -> web.Response:
+    async def _apply(self, name: str, function: Any, params: dict) -> web.Response:
         try:
             result = function(self.sb, params)
         except ApiError as error:
@@ -213,6 +217,37 @@ class SandboxServer:
         except ApiError as error:
             return self._refuse("getUpdates", error)
 
+    async def _serve(
+        self,
+        request: web.Request,
+        name: str,
+        params: dict,
+        answer: Callable[[], Awaitable[web.Response]],
+    ) -> web.StreamResponse:
+        """The answer, unless a fault rule (see faults.py) makes this request fail."""
+        rule = self.sb.faults.take(name, params)
+        if rule is None:
+            return await answer()
+        log.debug("%s fails by %r", name, rule)
+        if isinstance(rule, Refusal):
+            error = rule.error(self.sb.faults.clock())
+            return envelope_error(error.status, error.description, error.parameters)
+        assert isinstance(rule, SlowReply | DropConnection)
+        if not rule.applied:
+            await self._stall_or_drop(request, name, rule)
+            return await answer()  # a client still waiting gets the answer after all
+        response = await answer()
+        await self._stall_or_drop(request, name, rule)
+        return response
+
+    async def _stall_or_drop(
+        self, request: web.Request, name: str, rule: SlowReply | DropConnection
+    ) -> None:
+        if isinstance(rule, DropConnection):
+            await _drop(request)
+        else:
+            await self._delay(name, rule.delay)
+
     async def _hold(self, name: str) -> None:
         sb = self.sb
         sb._held_waiting += 1
@@ -221,6 +256,26 @@ class SandboxServer:
             while sb.is_held(name) and not sb.closing:
                 await sb._wait_change(1.0)
         finally:
+            sb._held_waiting -= 1
+        if sb.closing:
+            raise ApiError(502, "Bad Gateway")
+
+    async def _delay(self, name: str, seconds: float) -> None:
+        """Wait like a held request: settle() does not wait for it, and stop() ends it."""
+        sb = self.sb
+        # settle() looks at in flight minus held. call() has counted a method in flight already;
+        # getUpdates, never counted (a long poll is idle), is counted in both while it stalls.
+        extra = 1 if name == "getUpdates" else 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        sb._inflight += extra
+        sb._held_waiting += 1
+        sb._notify()  # wake anyone in wait_held()
+        try:
+            while not sb.closing and loop.time() < deadline:
+                await sb._wait_change(deadline - loop.time())
+        finally:
+            sb._inflight -= extra
             sb._held_waiting -= 1
         if sb.closing:
             raise ApiError(502, "Bad Gateway")
@@ -256,6 +311,15 @@ class SandboxServer:
             return envelope_error(404, "Not Found")
         content_type = stored.mime_type or "application/octet-stream"
         return web.Response(body=stored.data, content_type=content_type)
+
+
+async def _drop(request: web.Request) -> NoReturn:
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+    # aiohttp cancels this handler as soon as it sees the connection gone (handler_cancellation).
+    await asyncio.sleep(5)
+    raise ConnectionResetError("connection dropped by a fault rule")
 
 
 def _summary(params: dict) -> str:
