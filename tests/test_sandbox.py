@@ -20,7 +20,16 @@ from telegram import (
     InputMediaPhoto,
     Update,
 )
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
 
 from bot.sandbox import Sandbox, SandboxError
 from bot.sandbox.html import HtmlError, parse_html
@@ -35,8 +44,14 @@ async def sb() -> AsyncIterator[Sandbox]:
         yield sandbox
 
 
-def make_bot(sb: Sandbox) -> Bot:
-    return Bot(TOKEN, base_url=f"{sb.api_url}/bot", base_file_url=f"{sb.api_url}/file/bot")
+def make_bot(sb: Sandbox, read_timeout: float | None = None) -> Bot:
+    request = HTTPXRequest(read_timeout=read_timeout) if read_timeout is not None else None
+    return Bot(
+        TOKEN,
+        base_url=f"{sb.api_url}/bot",
+        base_file_url=f"{sb.api_url}/file/bot",
+        request=request,
+    )
 
 
 @pytest.fixture
@@ -542,3 +557,246 @@ async def test_other_methods_and_user_edits(sb: Sandbox, bot: Bot) -> None:
     assert (await drain(bot))[-1].my_chat_member.new_chat_member.status == "left"
     with pytest.raises(Forbidden):
         await bot.send_message(group.id, "gone")
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+
+def served(sb: Sandbox) -> list[tuple]:
+    return [(f.method, f.chat_id, f.kind, f.status) for f in sb.faults.served]
+
+
+async def test_server_error_for_n_calls_then_normal(sb: Sandbox, bot: Bot) -> None:
+    alice = await started(sb)
+    sb.faults.error("sendMessage", 502, times=2)
+    for _ in range(2):
+        with pytest.raises(NetworkError, match="Bad Gateway") as failed:
+            await bot.send_message(alice.id, "x")
+        assert type(failed.value) is NetworkError  # not BadRequest or TimedOut
+    await bot.send_message(alice.id, "third time")
+    assert [m.text for m in alice.replies()] == ["third time"]
+    assert served(sb) == [("sendMessage", alice.id, "error", 502)] * 2
+    assert sb.rejections == [] and sb.faults.rules == []  # spent rules go
+    async with httpx.AsyncClient() as client:
+        sb.faults.error("getMe", times=1)
+        answer = await client.post(f"{sb.api_url}/bot{TOKEN}/getMe")
+    assert answer.status_code == 500
+    assert answer.json() == {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+
+
+async def test_server_error_for_one_chat_until_cleared(sb: Sandbox, bot: Bot) -> None:
+    alice, bob = await started(sb, "Alice"), await started(sb, "Bob")
+    sb.faults.error("sendMessage", 500, chat_id=alice.id)
+    for _ in range(3):
+        with pytest.raises(NetworkError, match="Internal Server Error"):
+            await bot.send_message(alice.id, "x")
+        await bot.send_message(bob.id, "fine")
+    sb.faults.clear()
+    await bot.send_message(alice.id, "at last")
+    assert [m.text for m in alice.replies()] == ["at last"]
+    assert [m.text for m in bob.replies()] == ["fine"] * 3
+    assert {f.chat_id for f in sb.faults.served} == {alice.id} and len(sb.faults.served) == 3
+
+
+async def test_flood_for_one_chat_during_a_window(sb: Sandbox, bot: Bot) -> None:
+    alice, bob = await started(sb, "Alice"), await started(sb, "Bob")
+    now = [1000.0]
+    sb.faults.clock = lambda: now[0]
+    sb.faults.flood(alice.id, seconds=3)
+    with pytest.raises(RetryAfter) as refused:
+        await bot.send_message(alice.id, "x")
+    assert refused.value.retry_after.total_seconds() == 3
+    now[0] += 1.5
+    with pytest.raises(RetryAfter) as refused:
+        await bot.send_photo(alice.id, b"\x89PNG")  # every method that names the chat
+    assert refused.value.retry_after.total_seconds() == 2  # what is left, in whole seconds
+    await bot.send_message(bob.id, "not flooded")
+    now[0] += 1.5
+    await bot.send_message(alice.id, "window over")
+    assert served(sb) == [
+        ("sendMessage", alice.id, "flood", 429),
+        ("sendPhoto", alice.id, "flood", 429),
+    ]
+    assert [m.text for m in alice.replies()] == ["window over"]
+    assert sb.rejections == []
+
+
+async def test_flood_answers_like_telegram_for_n_calls(sb: Sandbox, bot: Bot) -> None:
+    alice, bob = await started(sb, "Alice"), await started(sb, "Bob")
+    sb.faults.flood(alice.id, retry_after=7, times=1, method="sendMessage")
+    async with httpx.AsyncClient() as client:
+        url = f"{sb.api_url}/bot{TOKEN}/sendMessage"
+        answer = await client.post(url, data={"chat_id": alice.id, "text": "x"})
+        assert answer.status_code == 429
+        assert answer.json() == {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 7",
+            "parameters": {"retry_after": 7},
+        }
+    await bot.send_message(alice.id, "once only")
+    await bot.send_message(bob.id, "untouched")
+    assert served(sb) == [("sendMessage", alice.id, "flood", 429)]
+
+
+async def test_forbidden_for_one_chat(sb: Sandbox, bot: Bot) -> None:
+    alice, bob = await started(sb, "Alice"), await started(sb, "Bob")
+    group = sb.supergroup("Unit X", creator=alice)
+    await sb.add_bot(group, by=alice, wait=False)
+    sb.faults.forbidden(alice.id)
+    sb.faults.forbidden(group.id, "bot was kicked from the supergroup chat", times=1)
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
+        await bot.send_message(alice.id, "x")
+    with pytest.raises(Forbidden, match=r"(?i)bot was kicked from the supergroup chat"):
+        await bot.send_message(group.id, "x")
+    await bot.send_message(group.id, "back")
+    await bot.send_message(bob.id, "hi")
+    assert served(sb) == [
+        ("sendMessage", alice.id, "error", 403),
+        ("sendMessage", group.id, "error", 403),
+    ]
+    assert sb.rejections == []
+
+
+async def test_chat_migrated_by_a_fault(sb: Sandbox, bot: Bot) -> None:
+    alice = sb.user("Alice")
+    group = sb.group("Project A", creator=alice)
+    await sb.add_bot(group, by=alice, wait=False)
+    upgraded = {"migrate_to_chat_id": -1_009_999_000_001}
+    detail = "Bad Request: group chat was upgraded to a supergroup chat"
+    sb.faults.error("sendMessage", 400, detail, parameters=upgraded, chat_id=group.id, times=1)
+    with pytest.raises(ChatMigrated) as migrated:
+        await bot.send_message(group.id, "x")
+    assert migrated.value.new_chat_id == -1_009_999_000_001
+    await bot.send_message(group.id, "still a group, really")
+
+
+async def test_timeout_after_applying_leaves_the_message(sb: Sandbox) -> None:
+    alice = await started(sb)
+    sb.faults.timeout("sendMessage", 0.5, applied=True, times=1)
+    async with make_bot(sb, read_timeout=0.1) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(alice.id, "maybe sent")
+        assert [m.text for m in alice.replies()] == ["maybe sent"]  # delivered all the same
+        await bot.send_message(alice.id, "next")  # times=1: answered at once again
+    assert served(sb) == [("sendMessage", alice.id, "timeout", None)]
+
+
+async def test_timeout_without_applying_leaves_nothing(sb: Sandbox) -> None:
+    alice = await started(sb)
+    sb.faults.timeout("sendMessage", 0.3, applied=False, times=1)
+    async with make_bot(sb, read_timeout=0.1) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(alice.id, "lost")
+        await asyncio.sleep(0.4)  # past the delay: the abandoned request is never applied
+        assert alice.replies() == []
+        sb.faults.timeout("sendMessage", 0.1, applied=False, times=1)
+        began = time.monotonic()
+        await bot.send_message(alice.id, "slow", read_timeout=2)  # a patient client is answered
+        assert time.monotonic() - began >= 0.1
+    assert [m.text for m in alice.replies()] == ["slow"]
+    assert [f.kind for f in sb.faults.served] == ["timeout", "timeout"]
+
+
+async def test_dropped_connection(sb: Sandbox, bot: Bot) -> None:
+    alice = await started(sb)
+    sb.faults.drop("sendMessage", applied=False, times=1)
+    with pytest.raises(NetworkError, match="disconnected") as dropped:
+        await bot.send_message(alice.id, "lost")
+    assert not isinstance(dropped.value, TimedOut)
+    assert alice.replies() == []
+    sb.faults.drop("sendMessage", applied=True, times=1)
+    with pytest.raises(NetworkError, match="disconnected"):
+        await bot.send_message(alice.id, "delivered")
+    await bot.send_message(alice.id, "after")
+    assert [m.text for m in alice.replies()] == ["delivered", "after"]
+    assert [f.kind for f in sb.faults.served] == ["drop", "drop"]
+    await drain(bot)
+    await sb.settle(timeout=1)  # nothing left in flight
+
+
+async def test_get_updates_can_fail_persistently(sb: Sandbox, bot: Bot) -> None:
+    alice = sb.user("Alice")
+    await alice.send("hello", wait=False)
+    sb.faults.error("getUpdates", 401)
+    for _ in range(3):
+        with pytest.raises(InvalidToken, match="Unauthorized"):
+            await bot.get_updates(timeout=0)
+    sb.faults.clear()
+    sb.faults.error("getUpdates", 404, times=1)
+    with pytest.raises(InvalidToken, match="Not Found"):
+        await bot.get_updates(timeout=0)
+    sb.faults.error("getUpdates", 400, "Bad Request: wrong parameters", times=1)
+    with pytest.raises(BadRequest, match=r"(?i)wrong parameters"):
+        await bot.get_updates(timeout=0)
+    sb.faults.drop("getUpdates", applied=False, times=1)
+    with pytest.raises(NetworkError):
+        await bot.get_updates(timeout=0)
+    [update] = await bot.get_updates(timeout=0)  # nothing was lost
+    assert update.message.text == "hello"
+    assert [(f.method, f.status) for f in sb.faults.served] == [
+        *[("getUpdates", 401)] * 3,
+        ("getUpdates", 404),
+        ("getUpdates", 400),
+        ("getUpdates", None),
+    ]
+    assert sb.rejections == []
+
+
+async def test_per_chat_faults_skip_get_updates_and_chatless_methods(sb: Sandbox, bot: Bot) -> None:
+    alice = await started(sb)
+    sb.faults.forbidden(alice.id)
+    sb.faults.flood(alice.id, retry_after=5)
+    assert [u.message.text for u in await drain(bot)] == ["/start"]
+    assert (await bot.get_me()).id == sb.bot_id
+    assert sb.faults.served == []
+    with pytest.raises(Forbidden):  # the first rule added wins
+        await bot.send_message(alice.id, "x")
+
+
+async def test_clear_faults(sb: Sandbox, bot: Bot) -> None:
+    alice = await started(sb)
+    sb.faults.error("sendMessage", 503)
+    sb.faults.flood(alice.id, seconds=60)
+    sb.faults.timeout("getMe", 5, applied=False)
+    sb.faults.drop("getUpdates", applied=True)
+    sb.faults.clear()
+    assert sb.faults.rules == []
+    await bot.send_message(alice.id, "all clear")
+    assert (await bot.get_me()).id == sb.bot_id
+    assert len(await bot.get_updates(timeout=0)) == 1
+    assert sb.faults.served == [] and sb.rejections == []
+
+
+def test_fault_rules_are_checked() -> None:
+    sb = Sandbox(token=TOKEN)
+    with pytest.raises(SandboxError, match="no Bot API method 'sendMesage'"):
+        sb.faults.error("sendMesage")
+    with pytest.raises(SandboxError, match="seconds or retry_after"):
+        sb.faults.flood(1)
+    with pytest.raises(SandboxError, match="times must be at least 1"):
+        sb.faults.drop("getUpdates", applied=False, times=0)
+    with pytest.raises(SandboxError, match="not an error status"):
+        sb.faults.error("getMe", 200)
+    assert sb.faults.error("SENDMESSAGE").method == "sendmessage"
+
+
+async def test_late_answers_do_not_block_settle_or_stop(sb: Sandbox, bot: Bot) -> None:
+    alice = await started(sb)
+    await drain(bot)
+    sb.faults.timeout("sendMessage", 30, applied=True)
+    sb.faults.timeout("getUpdates", 30, applied=False)
+    async with httpx.AsyncClient(timeout=10) as client:
+        base = f"{sb.api_url}/bot{TOKEN}"
+        send = asyncio.create_task(
+            client.post(f"{base}/sendMessage", data={"chat_id": alice.id, "text": "x"})
+        )
+        poll = asyncio.create_task(client.post(f"{base}/getUpdates", data={"timeout": "0"}))
+        await sb.wait_held(2)
+        await sb.settle(timeout=1)  # a late answer is held, not in flight
+        began = time.monotonic()
+        await sb.stop()
+        assert time.monotonic() - began < 1
+        for answer in await asyncio.gather(send, poll):
+            assert answer.status_code == 502
+    assert [m.text for m in alice.replies()] == ["x"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import transcript
 from .errors import SandboxError
+from .faults import Faults
 from .files import FileStore, StoredFile, fake_video, make_png, png_size
 from .limits import Limits, RateLimiter
 from .world import BotMessage, SandboxChat, SandboxUser, buttons_of, command_entities
@@ -46,7 +47,11 @@ class Sandbox:
 
     User actions queue an update and, unless wait=False, return once the bot has confirmed it
     (a later getUpdates with a higher offset) and no request is in flight. Requests held with
-    `hold()` do not count as in flight. `requests` lists every call except getUpdates.
+    `hold()`, or answering late by a fault rule, do not count as in flight. `requests` lists
+    every call except getUpdates (failed ones too).
+
+    `faults` makes requests fail as Telegram's do (5xx, 403, 429, timeouts, dropped
+    connections); see faults.py. Faults served go to `faults.served`, not to `rejections`.
     """
 
     def __init__(
@@ -72,6 +77,7 @@ class Sandbox:
         self.requests: list[tuple[str, dict]] = []
         self.rejections: list[tuple[str, int, str]] = []
         self._problems: list[str] = []
+        self.faults = Faults()
         self._transcript: list[str] = []
         # The world.
         self.files = FileStore()
@@ -418,7 +424,8 @@ class Sandbox:
         return method.lower() in self._held
 
     async def wait_held(self, count: int = 1, timeout: float = 5) -> None:
-        """Until at least `count` bot requests hang on a hold (getUpdates included)."""
+        """Until at least `count` bot requests hang on a hold or a late answer (getUpdates
+        included)."""
         await self._wait_until(
             lambda: self._held_waiting >= count, timeout, f"{count} held request(s)"
         )

@@ -6,11 +6,13 @@ import asyncio
 import json
 import logging
 import socket
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from aiohttp import web
 
 from .errors import ApiError, bad_request
+from .faults import DropConnection, Refusal, SlowReply
 from .methods import METHODS, Upload
 
 if TYPE_CHECKING:
@@ -151,7 +153,7 @@ class SandboxServer:
             return envelope_error(404, "Not Found")
         return envelope_error(401, "Unauthorized")
 
-    async def api(self, request: web.Request) -> web.Response:
+    async def api(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["method"]
         refused = self._auth(request.match_info["token"])
         if refused is not None:
@@ -168,17 +170,22 @@ class SandboxServer:
                 if self.sb.is_held("getUpdates"):
                     # Held before the offset is read: a poll that dies here confirms nothing.
                     await self._hold("getUpdates")
-                return web.json_response({"ok": True, "result": await self.get_updates(params)})
-            return await self.call(canonical, entry[1], params)
+                return await self._serve(request, canonical, params, lambda: self._poll(params))
+            return await self.call(request, canonical, entry[1], params)
         except web.HTTPRequestEntityTooLarge:
             self.sb.rejections.append((canonical, 413, "Request Entity Too Large"))
             return envelope_error(413, "Request Entity Too Large")
         except ApiError as error:
-            log.debug("%s refused: %s", canonical, error.description)
-            self.sb.rejections.append((canonical, error.status, error.description))
-            return envelope_error(error.status, error.description, error.parameters)
+            return self._refuse(canonical, error)
 
-    async def call(self, name: str, function: Any, params: dict) -> web.Response:
+    def _refuse(self, name: str, error: ApiError) -> web.Response:
+        log.debug("%s refused: %s", name, error.description)
+        self.sb.rejections.append((name, error.status, error.description))
+        return envelope_error(error.status, error.description, error.parameters)
+
+    async def call(
+        self, request: web.Request, name: str, function: Any, params: dict
+    ) -> web.StreamResponse:
         sb = self.sb
         sb._inflight += 1
         try:
@@ -186,18 +193,60 @@ class SandboxServer:
             sb.note_request(name, params)
             if sb.is_held(name):
                 await self._hold(name)
-            try:
-                result = function(sb, params)
-            except ApiError:
-                raise
-            except Exception as error:  # a sandbox bug must not look like a Telegram answer
-                log.exception("sandbox failed on %s", name)
-                sb.problem(f"sandbox error in {name}: {error!r}")
-                return envelope_error(500, "Internal Server Error")
-            return web.json_response({"ok": True, "result": result})
+            return await self._serve(
+                request, name, params, lambda: self._apply(name, function, params)
+            )
         finally:
             sb._inflight -= 1
             sb._notify()
+
+    async def _apply(self, name: str, function: Any, params: dict) -> web.Response:
+        try:
+            result = function(self.sb, params)
+        except ApiError as error:
+            return self._refuse(name, error)
+        except Exception as error:  # a sandbox bug must not look like a Telegram answer
+            log.exception("sandbox failed on %s", name)
+            self.sb.problem(f"sandbox error in {name}: {error!r}")
+            return envelope_error(500, "Internal Server Error")
+        return web.json_response({"ok": True, "result": result})
+
+    async def _poll(self, params: dict) -> web.Response:
+        try:
+            return web.json_response({"ok": True, "result": await self.get_updates(params)})
+        except ApiError as error:
+            return self._refuse("getUpdates", error)
+
+    async def _serve(
+        self,
+        request: web.Request,
+        name: str,
+        params: dict,
+        answer: Callable[[], Awaitable[web.Response]],
+    ) -> web.StreamResponse:
+        """The answer, unless a fault rule (see faults.py) makes this request fail."""
+        rule = self.sb.faults.take(name, params)
+        if rule is None:
+            return await answer()
+        log.debug("%s fails by %r", name, rule)
+        if isinstance(rule, Refusal):
+            error = rule.error(self.sb.faults.clock())
+            return envelope_error(error.status, error.description, error.parameters)
+        assert isinstance(rule, SlowReply | DropConnection)
+        if not rule.applied:
+            await self._stall_or_drop(request, name, rule)
+            return await answer()  # a client still waiting gets the answer after all
+        response = await answer()
+        await self._stall_or_drop(request, name, rule)
+        return response
+
+    async def _stall_or_drop(
+        self, request: web.Request, name: str, rule: SlowReply | DropConnection
+    ) -> None:
+        if isinstance(rule, DropConnection):
+            await _drop(request)
+        else:
+            await self._delay(name, rule.delay)
 
     async def _hold(self, name: str) -> None:
         sb = self.sb
@@ -207,6 +256,26 @@ class SandboxServer:
             while sb.is_held(name) and not sb.closing:
                 await sb._wait_change(1.0)
         finally:
+            sb._held_waiting -= 1
+        if sb.closing:
+            raise ApiError(502, "Bad Gateway")
+
+    async def _delay(self, name: str, seconds: float) -> None:
+        """Wait like a held request: settle() does not wait for it, and stop() ends it."""
+        sb = self.sb
+        # settle() looks at in flight minus held. call() has counted a method in flight already;
+        # getUpdates, never counted (a long poll is idle), is counted in both while it stalls.
+        extra = 1 if name == "getUpdates" else 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        sb._inflight += extra
+        sb._held_waiting += 1
+        sb._notify()  # wake anyone in wait_held()
+        try:
+            while not sb.closing and loop.time() < deadline:
+                await sb._wait_change(deadline - loop.time())
+        finally:
+            sb._inflight -= extra
             sb._held_waiting -= 1
         if sb.closing:
             raise ApiError(502, "Bad Gateway")
@@ -242,6 +311,15 @@ class SandboxServer:
             return envelope_error(404, "Not Found")
         content_type = stored.mime_type or "application/octet-stream"
         return web.Response(body=stored.data, content_type=content_type)
+
+
+async def _drop(request: web.Request) -> NoReturn:
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+    # aiohttp cancels this handler as soon as it sees the connection gone (handler_cancellation).
+    await asyncio.sleep(5)
+    raise ConnectionResetError("connection dropped by a fault rule")
 
 
 def _summary(params: dict) -> str:
