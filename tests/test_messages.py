@@ -242,6 +242,104 @@ SAMPLES: dict[str, dict] = {
     "common/stale": {},
     "common/not_allowed": {},
 }
+
+# More values for templates with branches, so that every branch renders in every locale.
+SUBMITTED = Application(7, 2, "submitted", None, 1, WHEN, None, None, 1)
+DECLINED = Application(7, 2, "declined", HOSTILE, 1, WHEN, 2, WHEN, 1)
+DRAFT = Application(7, 2, "draft", None, None, None, None, None, 1)
+SKIPPED = Answer(SECTION.key, "skipped", None, ())
+ONE_FILE = Answer(FILES.key, "done", None, (Part(9, 5, "video", ""),))
+GRANTS = [
+    RoleGrant(1, "secretary", 1, None, HOSTILE, None),
+    RoleGrant(1, "admin", None, None, None, None),
+]
+VARIANTS: dict[str, list[dict]] = {
+    "apply/missing": [{"missing": [SECTION]}],
+    "apply/preview": [
+        {"application": SUBMITTED, "answers": {}, "missing": [], "editable": False},
+        {"application": DRAFT, "missing": [], "saved_amount": Decimal("125000")},
+        {"application": SUBMITTED, "editable": True, "missing": [SECTION]},
+    ],
+    "apply/section": [
+        {"section": SECTION, "answer": None, "saved_amount": Decimal("1")},
+        {"section": SECTION, "answer": SKIPPED},
+        {"section": BUDGET, "answer": ANSWERS[BUDGET.key]},
+        {"section": BUDGET, "answer": None},
+        {"section": FILES, "answer": ANSWERS[FILES.key]},
+        {"section": FILES, "answer": ONE_FILE},
+        {"section": FILES, "answer": None},
+    ],
+    "apply/status": [
+        {"application": SUBMITTED},
+        {"application": DECLINED},
+        {"application": DRAFT},
+    ],
+    "apply/wants_number": [{"sent": ""}],
+    "apply/wants_text": [{"files_section": None}],
+    "fallback/file": [{"roles": []}],
+    "fallback/text": [{"roles": ["secretary"]}, {"roles": ["lead"]}, {"roles": []}],
+    "group/bind_choose": [{"thread_id": None}],
+    "group/bind_choose_unit": [{"thread_id": 7}],
+    "group/bound": [{"thread_id": 4, "project": None}],
+    "group/not_bound": [{"thread_id": 2}],
+    "group/target": [{"project": PROJECT}],
+    "group/unbound": [{"thread_id": None}],
+    "help/help": [
+        {"roles": ROLES, "apply_open": False, "stage": None, "next_stage": None},
+        {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
+        {"roles": ["lead"], "apply_open": True},
+        {"roles": ["secretary"], "apply_open": True},
+    ],
+    "help/short": [{"roles": ["secretary"]}, {"roles": ["lead"]}, {"roles": []}],
+    "help/stage_line": [{"stage": STAGE}, {"next_stage": None}],
+    "import/done": [
+        {"counts": ImportCounts(), "rows": 1},
+        {"counts": ImportCounts(units_added=1)},
+    ],
+    "import/refused": [
+        {"problems": [Problem(3, "empty", {"column": "unit_code"})]},
+        {"problems": [Problem(i, "empty", {"column": "unit_code"}) for i in range(1, 34)]},
+    ],
+    "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "invite/created": [{"grant": GRANTS[0]}],
+    "invite/redeemed": [{"grant": GRANTS[1]}],
+    "invite/revoked_done": [{"grant": GRANTS[0]}],
+    "nominate/actions": [
+        {"done": "unnominated", "application": SUBMITTED},
+        {"done": None, "application": DECLINED},
+    ],
+    "nominate/list": [
+        {"total": 1, "used": 0, "count": 1, "pages": 1, "open": False},
+        {"count": 0},
+        {"count": 2, "pages": 1},
+    ],
+    "select/actions": [{"done": "accepted"}, {"done": None}],
+    "select/deadline_moved": [{"phase": "closed"}],
+    "select/overview": [
+        {"units": [], "waiting": 0},
+        {"waiting": 1},
+    ],
+    "start/welcome": [
+        {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
+        {"stage": None, "next_stage": None},
+    ],
+    "whoami/role_line": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "whoami/whoami": [{"roles": []}],
+}
+
+
+def _samples() -> list[tuple[str, str, dict]]:
+    """(id, key, values): every template with its sample, then with each variant laid over it."""
+    return [(key, key, SAMPLES[key]) for key in sorted(SAMPLES)] + [
+        (f"{key}~{n}", key, SAMPLES[key] | variant)
+        for key in sorted(VARIANTS)
+        for n, variant in enumerate(VARIANTS[key], 1)
+    ]
+
+
+SAMPLE_CASES = [pytest.param(key, values, id=case) for case, key, values in _samples()]
+
+
 MSGS = Messages(CAMPAIGN.timezone)
 
 
@@ -253,26 +351,27 @@ def test_every_locale_has_the_same_templates_and_labels(locale):
 
 def test_every_template_has_a_sample():
     assert MSGS.template_keys("en") == set(SAMPLES)
+    assert set(VARIANTS) <= set(SAMPLES)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("key", sorted(SAMPLES))
-def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key):
-    text = MSGS.text(locale, key, campaign=CAMPAIGN, **SAMPLES[key])
+@pytest.mark.parametrize(("key", "sample"), SAMPLE_CASES)
+def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key, sample):
+    text = MSGS.text(locale, key, campaign=CAMPAIGN, **sample)
     parsed = parse_html(text)  # strict: raises on anything Telegram would refuse
     assert parsed.text.strip()
     assert "<script>" not in text
-    values = SAMPLES[key].values()
+    values = sample.values()
     if any(value in (HOSTILE, [HOSTILE], GRANT, UNIT, PERSON) for value in values):
         assert HOSTILE in parsed.text  # arrived intact, neither lost nor double-escaped
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("key", sorted(SAMPLES))
-def test_alerts_are_plain_text_within_telegrams_limit(locale, key):
-    alert = MSGS.alert(locale, key, campaign=CAMPAIGN, **SAMPLES[key])
+@pytest.mark.parametrize(("key", "sample"), SAMPLE_CASES)
+def test_alerts_are_plain_text_within_telegrams_limit(locale, key, sample):
+    alert = MSGS.alert(locale, key, campaign=CAMPAIGN, **sample)
     # What Telegram would show for the same template as a message, cut to 200 characters.
-    plain = parse_html(MSGS.text(locale, key, campaign=CAMPAIGN, **SAMPLES[key])).text
+    plain = parse_html(MSGS.text(locale, key, campaign=CAMPAIGN, **sample)).text
     assert alert == (plain if len(plain) <= 200 else plain[:199] + "…")
 
 
