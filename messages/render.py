@@ -44,7 +44,10 @@ _DATE_FORMATS = {
 
 class Messages:
     """`text(locale, "start/welcome", name=...)` renders templates/start/welcome.html in that
-    locale; `label(locale, "cancel")` gives a short plain label named in labels.toml."""
+    locale; `label(locale, "cancel")` gives a short plain label named in labels.toml.
+
+    The locale and the key are positional-only and nothing else is a keyword, so every
+    keyword argument reaches the template: a screen may use `limit`, `locale` or `key`."""
 
     def __init__(self, timezone: ZoneInfo, root: Path = ROOT) -> None:
         self.timezone = timezone
@@ -72,25 +75,26 @@ class Messages:
         env.filters["when"] = lambda moment: self.local(moment).strftime(_DATE_FORMATS[locale])
         env.filters["loc"] = lambda value: value.get(locale)
         env.filters["amount"] = _amount
-        env.globals["label"] = lambda key, **context: self.label(locale, key, **context)
+        env.globals["label"] = lambda key, /, **context: self.label(locale, key, **context)
         env.globals["locale"] = locale  # the reader's; a variable of that name passed in wins
         return env
 
-    def text(self, locale: str, key: str, **context: Any) -> str:
+    def text(self, locale: str, key: str, /, **context: Any) -> str:
         template = self._envs[locale].get_template(f"{key}.html")
         # Optional blocks leave blank lines behind; a message never needs more than one.
-        return _BLANK_LINES.sub("\n\n", template.render(**context)).strip()
+        rendered = template.render(context)  # a dict: render(**context) would clash on `self`
+        return _BLANK_LINES.sub("\n\n", rendered).strip()
 
-    def texts(self, locale: str, key: str, limit: int = TELEGRAM_LIMIT, **context: Any):
+    def texts(self, locale: str, key: str, /, **context: Any) -> list[str]:
         """The same, split into as many messages as Telegram needs."""
-        return split_html(self.text(locale, key, **context), limit)
+        return split_html(self.text(locale, key, **context), TELEGRAM_LIMIT)
 
-    def alert(self, locale: str, key: str, **context: Any) -> str:
+    def alert(self, locale: str, key: str, /, **context: Any) -> str:
         """A template as plain text for a callback alert: no markup, at most 200 characters."""
         plain = html.unescape(re.sub(r"<[^>]*>", "", self.text(locale, key, **context)))
         return plain if len(plain) <= ALERT_LIMIT else plain[: ALERT_LIMIT - 1] + "…"
 
-    def label(self, locale: str, key: str, **context: Any) -> str:
+    def label(self, locale: str, key: str, /, **context: Any) -> str:
         words = self._translations[locale].pgettext(key, self._labels[key])
         return words % context  # plain text: filled, not escaped
 

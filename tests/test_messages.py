@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from bot.campaign import load_campaign
 from bot.orgs import Problem
 from bot.sandbox.html import parse_html, utf16_len
-from messages.render import LOCALES, Messages
+from messages.render import LOCALES, ROOT, Messages
 from messages.split import split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
@@ -396,6 +397,38 @@ def test_labels_render_and_fit_buttons(locale):
         assert label.strip()
         if key.startswith("cmd_"):
             assert 1 <= len(label) <= 256
+
+
+# Names the renderer uses itself; a template's variables may have them too.
+RENDERER_NAMES = {"limit": 3, "locale": "<xx>", "key": "k", "self": "s"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_template_variable_may_be_named_like_a_renderer_argument(locale, tmp_path):
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    shutil.copy(ROOT / "labels.toml", tmp_path)
+    (tmp_path / "templates" / "test").mkdir(parents=True)
+    (tmp_path / "templates" / "test" / "names.html").write_text(
+        '{{ limit }} {{ locale }} {{ key }} · {{ label("csv_too_long", column="c", **names) }}'
+    )
+    msgs = Messages(CAMPAIGN.timezone, root=tmp_path)
+    too_long = msgs.label(locale, "csv_too_long", column="c", **RENDERER_NAMES)
+    assert too_long == MSGS.label(locale, "csv_too_long", column="c", limit=3)
+    expected = f"3 &lt;xx&gt; k · {too_long}"
+    names = RENDERER_NAMES | {"names": RENDERER_NAMES}
+    assert msgs.text(locale, "test/names", **names) == expected
+    assert msgs.texts(locale, "test/names", **names) == [expected]
+    assert msgs.alert(locale, "test/names", **names) == html.unescape(expected)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_long_comment_is_refused_in_words_not_split_at_its_limit(locale):
+    """`limit` reaches the template: it used to be taken as the length to split at."""
+    for render in (MSGS.text, MSGS.texts, MSGS.alert):
+        shown = str(render(locale, "nominate/comment_too_long", length=1500, limit=1000))
+        assert "1500" in shown
+        assert "1000" in shown
+    assert "50" in MSGS.text(locale, "apply/too_many_files", limit=50)
 
 
 def test_dates_are_shown_in_the_campaign_time_zone():
