@@ -1,21 +1,28 @@
-"""Every template in every locale: present, rendering, valid Telegram HTML, user text escaped."""
+"""Every template in every locale: present, rendering, valid Telegram HTML, user text escaped;
+every locale's catalog holding exactly the words the templates and labels use, all translated."""
 
 from __future__ import annotations
 
+import glob
 import html
 import re
 import shutil
+import tomllib
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import markupsafe
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.campaign import load_campaign
 from bot.orgs import Problem
 from bot.sandbox.html import parse_html, utf16_len
-from messages.render import LOCALES, ROOT, Messages
+from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
@@ -376,27 +383,133 @@ def test_alerts_are_plain_text_within_telegrams_limit(locale, key, sample):
     assert alert == (plain if len(plain) <= 200 else plain[:199] + "…")
 
 
+# Every value some label takes.
+LABEL_ARGS = {
+    "name": HOSTILE,
+    "found": "x",
+    "expected": 4,
+    "column": "c",
+    "value": "v",
+    "limit": 1,
+    "code": "P",
+    "first_line": 1,
+    "unit": "U",
+    "reason": "r",
+    "number": 3,
+    "status": "submitted",
+}
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_labels_render_and_fit_buttons(locale):
-    args = {
-        "name": HOSTILE,
-        "found": "x",
-        "expected": 4,
-        "column": "c",
-        "value": "v",
-        "limit": 1,
-        "code": "P",
-        "first_line": 1,
-        "unit": "U",
-        "reason": "r",
-        "number": 3,
-        "status": "submitted",
-    }
     for key in MSGS.label_keys(locale):
-        label = MSGS.label(locale, key, **args)
+        label = MSGS.label(locale, key, **LABEL_ARGS)
         assert label.strip()
         if key.startswith("cmd_"):
             assert 1 <= len(label) <= 256
+
+
+TRANSLATED = [locale for locale in LOCALES if locale != SOURCE_LOCALE]
+
+
+def _catalog(locale: str) -> Catalog:
+    with catalog_path(ROOT, locale).open("rb") as handle:
+        return read_po(handle, locale=locale.replace("-", "_"))
+
+
+def _ids(catalog: Catalog) -> set[tuple[str | None, str | tuple[str, ...]]]:
+    """(msgctxt, msgid) of every entry but the header; a plural's msgid is a tuple."""
+    return {(message.context, message.id) for message in catalog if message.id}
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> set[tuple[str | None, str | tuple[str, ...]]]:
+    """What `pybabel extract` finds, run as messages/README.md tells a translator to."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    config = str(ROOT / "babel.cfg")
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", config, "-c", "Translators:", "-o", str(pot), str(ROOT)]
+    )
+    with pot.open("rb") as handle:
+        return _ids(read_po(handle))
+
+
+def test_extraction_finds_the_templates_and_the_labels(extracted):
+    assert ("submit", "✅ Submit") in extracted
+    assert (None, "This button is out of date. Send the command again.") in extracted
+    assert len({context for context, _ in extracted if context}) == len(MSGS.label_keys("en"))
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalog_holds_every_string_in_use_and_no_other(locale, extracted):
+    """Fails after a template or label changes until `pybabel update` (messages/README.md)."""
+    catalog = _catalog(locale)
+    assert sorted(extracted - _ids(catalog), key=str) == []  # missing from the catalog
+    assert sorted(_ids(catalog) - extracted, key=str) == []  # no longer used
+    assert list(catalog.obsolete) == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalog_entries_are_translated_with_the_same_placeholders(locale):
+    catalog = _catalog(locale)
+    unfinished = [
+        message.id
+        for message in catalog
+        if message.id
+        and (message.fuzzy or not all(message.string if message.pluralizable else [message.string]))
+    ]
+    assert unfinished == []  # a fuzzy or empty msgstr would show the English
+    assert not catalog.fuzzy
+    assert [(message.id, errors) for message, errors in catalog.check()] == []
+
+
+class _Untranslated:
+    """The fallback that gettext asks when the catalog has no translation: notes the msgid."""
+
+    def __init__(self) -> None:
+        self.msgids: set[str] = set()
+
+    def gettext(self, message: str) -> str:
+        self.msgids.add(message)
+        return message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        self.msgids.add(singular)
+        return singular if n == 1 else plural
+
+    def pgettext(self, context: str, message: str) -> str:
+        self.msgids.add(f"{context}: {message}")
+        return message
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_chinese_readers_see_no_untranslated_english(locale):
+    msgs = Messages(CAMPAIGN.timezone)
+    untranslated = _Untranslated()
+    msgs._translations[locale].add_fallback(untranslated)  # reached only on a miss
+    for _, key, values in _samples():
+        msgs.text(locale, key, campaign=CAMPAIGN, **values)
+    for key in msgs.label_keys(locale):
+        msgs.label(locale, key, **LABEL_ARGS)
+    assert sorted(untranslated.msgids) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_user_text_is_escaped_once_and_the_words_keep_their_markup(locale):
+    escaped = str(markupsafe.escape(HOSTILE))  # what Jinja's autoescape makes of it
+    people = {"application": APPLICATION, "project": PROJECT, "unit": UNIT, "by": PERSON}
+    told = MSGS.text(locale, "nominate/told_returned", **people)  # a {% trans %} block
+    assert f"<b>{escaped}</b>" in told
+    assert f"<blockquote>{escaped}</blockquote>" in told
+    status = MSGS.text(locale, "apply/status", application=DECLINED, project=PROJECT)  # _()
+    assert f"<b>{escaped}</b>" in status
+    assert status.endswith(escaped)
+    listed = MSGS.text(locale, "nominate/list", **SAMPLES["nominate/list"])  # ngettext()
+    assert listed.startswith(f"<b>{escaped}</b>")
+    number = MSGS.text(locale, "apply/wants_number", section=BUDGET, sent=HOSTILE)
+    assert escaped in number
+    assert "<code>125000</code>" in number
+    assert HOSTILE in MSGS.label(locale, "whole_unit", name=HOSTILE)  # labels are plain text
 
 
 # Names the renderer uses itself; a template's variables may have them too.
@@ -429,6 +542,23 @@ def test_a_long_comment_is_refused_in_words_not_split_at_its_limit(locale):
         assert "1500" in shown
         assert "1000" in shown
     assert "50" in MSGS.text(locale, "apply/too_many_files", limit=50)
+
+
+def test_catalogs_templates_and_labels_are_packaged():
+    """A plain `pip install .` must carry every file that Messages reads."""
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["messages"]
+    needed = {
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("*")
+        if path.suffix in (".html", ".toml", ".po", ".cfg")
+    }
+    # The same recursive glob setuptools applies to package-data patterns.
+    packaged = {
+        found for pattern in patterns for found in glob.glob(pattern, root_dir=ROOT, recursive=True)
+    }
+    assert {"labels.toml", "babel.cfg", "locales/zh_Hans/LC_MESSAGES/messages.po"} <= needed
+    assert sorted(needed - packaged) == []
 
 
 def test_dates_are_shown_in_the_campaign_time_zone():
