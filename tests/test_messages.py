@@ -1,20 +1,28 @@
-"""Every template in every locale: present, rendering, valid Telegram HTML, user text escaped."""
+"""Every template in every locale: present, rendering, valid Telegram HTML, user text escaped;
+every locale's catalog holding exactly the words the templates and labels use, all translated."""
 
 from __future__ import annotations
 
+import glob
 import html
 import re
+import shutil
+import tomllib
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import markupsafe
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.campaign import load_campaign
 from bot.orgs import Problem
 from bot.sandbox.html import parse_html, utf16_len
-from messages.render import LOCALES, Messages
+from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
@@ -244,6 +252,104 @@ SAMPLES: dict[str, dict] = {
     "common/stale": {},
     "common/not_allowed": {},
 }
+
+# More values for templates with branches, so that every branch renders in every locale.
+SUBMITTED = Application(7, 2, "submitted", None, 1, WHEN, None, None, 1)
+DECLINED = Application(7, 2, "declined", HOSTILE, 1, WHEN, 2, WHEN, 1)
+DRAFT = Application(7, 2, "draft", None, None, None, None, None, 1)
+SKIPPED = Answer(SECTION.key, "skipped", None, ())
+ONE_FILE = Answer(FILES.key, "done", None, (Part(9, 5, "video", ""),))
+GRANTS = [
+    RoleGrant(1, "secretary", 1, None, HOSTILE, None),
+    RoleGrant(1, "admin", None, None, None, None),
+]
+VARIANTS: dict[str, list[dict]] = {
+    "apply/missing": [{"missing": [SECTION]}],
+    "apply/preview": [
+        {"application": SUBMITTED, "answers": {}, "missing": [], "editable": False},
+        {"application": DRAFT, "missing": [], "saved_amount": Decimal("125000")},
+        {"application": SUBMITTED, "editable": True, "missing": [SECTION]},
+    ],
+    "apply/section": [
+        {"section": SECTION, "answer": None, "saved_amount": Decimal("1")},
+        {"section": SECTION, "answer": SKIPPED},
+        {"section": BUDGET, "answer": ANSWERS[BUDGET.key]},
+        {"section": BUDGET, "answer": None},
+        {"section": FILES, "answer": ANSWERS[FILES.key]},
+        {"section": FILES, "answer": ONE_FILE},
+        {"section": FILES, "answer": None},
+    ],
+    "apply/status": [
+        {"application": SUBMITTED},
+        {"application": DECLINED},
+        {"application": DRAFT},
+    ],
+    "apply/wants_number": [{"sent": ""}],
+    "apply/wants_text": [{"files_section": None}],
+    "fallback/file": [{"roles": []}],
+    "fallback/text": [{"roles": ["secretary"]}, {"roles": ["lead"]}, {"roles": []}],
+    "group/bind_choose": [{"thread_id": None}],
+    "group/bind_choose_unit": [{"thread_id": 7}],
+    "group/bound": [{"thread_id": 4, "project": None}],
+    "group/not_bound": [{"thread_id": 2}],
+    "group/target": [{"project": PROJECT}],
+    "group/unbound": [{"thread_id": None}],
+    "help/help": [
+        {"roles": ROLES, "apply_open": False, "stage": None, "next_stage": None},
+        {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
+        {"roles": ["lead"], "apply_open": True},
+        {"roles": ["secretary"], "apply_open": True},
+    ],
+    "help/short": [{"roles": ["secretary"]}, {"roles": ["lead"]}, {"roles": []}],
+    "help/stage_line": [{"stage": STAGE}, {"next_stage": None}],
+    "import/done": [
+        {"counts": ImportCounts(), "rows": 1},
+        {"counts": ImportCounts(units_added=1)},
+    ],
+    "import/refused": [
+        {"problems": [Problem(3, "empty", {"column": "unit_code"})]},
+        {"problems": [Problem(i, "empty", {"column": "unit_code"}) for i in range(1, 34)]},
+    ],
+    "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "invite/created": [{"grant": GRANTS[0]}],
+    "invite/redeemed": [{"grant": GRANTS[1]}],
+    "invite/revoked_done": [{"grant": GRANTS[0]}],
+    "nominate/actions": [
+        {"done": "unnominated", "application": SUBMITTED},
+        {"done": None, "application": DECLINED},
+    ],
+    "nominate/list": [
+        {"total": 1, "used": 0, "count": 1, "pages": 1, "open": False},
+        {"count": 0},
+        {"count": 2, "pages": 1},
+    ],
+    "select/actions": [{"done": "accepted"}, {"done": None}],
+    "select/deadline_moved": [{"phase": "closed"}],
+    "select/overview": [
+        {"units": [], "waiting": 0},
+        {"waiting": 1},
+    ],
+    "start/welcome": [
+        {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
+        {"stage": None, "next_stage": None},
+    ],
+    "whoami/role_line": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "whoami/whoami": [{"roles": []}],
+}
+
+
+def _samples() -> list[tuple[str, str, dict]]:
+    """(id, key, values): every template with its sample, then with each variant laid over it."""
+    return [(key, key, SAMPLES[key]) for key in sorted(SAMPLES)] + [
+        (f"{key}~{n}", key, SAMPLES[key] | variant)
+        for key in sorted(VARIANTS)
+        for n, variant in enumerate(VARIANTS[key], 1)
+    ]
+
+
+SAMPLE_CASES = [pytest.param(key, values, id=case) for case, key, values in _samples()]
+
+
 MSGS = Messages(CAMPAIGN.timezone)
 
 
@@ -255,50 +361,206 @@ def test_every_locale_has_the_same_templates_and_labels(locale):
 
 def test_every_template_has_a_sample():
     assert MSGS.template_keys("en") == set(SAMPLES)
+    assert set(VARIANTS) <= set(SAMPLES)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("key", sorted(SAMPLES))
-def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key):
-    text = MSGS.text(locale, key, campaign=CAMPAIGN, **SAMPLES[key])
+@pytest.mark.parametrize(("key", "sample"), SAMPLE_CASES)
+def test_template_renders_valid_telegram_html_with_user_text_escaped(locale, key, sample):
+    text = MSGS.text(locale, key, campaign=CAMPAIGN, **sample)
     parsed = parse_html(text)  # strict: raises on anything Telegram would refuse
     assert parsed.text.strip()
     assert "<script>" not in text
-    values = SAMPLES[key].values()
+    values = sample.values()
     if any(value in (HOSTILE, [HOSTILE], GRANT, UNIT, PERSON) for value in values):
         assert HOSTILE in parsed.text  # arrived intact, neither lost nor double-escaped
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("key", sorted(SAMPLES))
-def test_alerts_are_plain_text_within_telegrams_limit(locale, key):
-    alert = MSGS.alert(locale, key, campaign=CAMPAIGN, **SAMPLES[key])
+@pytest.mark.parametrize(("key", "sample"), SAMPLE_CASES)
+def test_alerts_are_plain_text_within_telegrams_limit(locale, key, sample):
+    alert = MSGS.alert(locale, key, campaign=CAMPAIGN, **sample)
     # What Telegram would show for the same template as a message, cut to 200 characters.
-    plain = parse_html(MSGS.text(locale, key, campaign=CAMPAIGN, **SAMPLES[key])).text
+    plain = parse_html(MSGS.text(locale, key, campaign=CAMPAIGN, **sample)).text
     assert alert == (plain if len(plain) <= 200 else plain[:199] + "…")
+
+
+# Every value some label takes.
+LABEL_ARGS = {
+    "name": HOSTILE,
+    "found": "x",
+    "expected": 4,
+    "column": "c",
+    "value": "v",
+    "limit": 1,
+    "code": "P",
+    "first_line": 1,
+    "unit": "U",
+    "reason": "r",
+    "number": 3,
+    "status": "submitted",
+}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_labels_render_and_fit_buttons(locale):
-    args = {
-        "name": HOSTILE,
-        "found": "x",
-        "expected": 4,
-        "column": "c",
-        "value": "v",
-        "limit": 1,
-        "code": "P",
-        "first_line": 1,
-        "unit": "U",
-        "reason": "r",
-        "number": 3,
-        "status": "submitted",
-    }
     for key in MSGS.label_keys(locale):
-        label = MSGS.label(locale, key, **args)
+        label = MSGS.label(locale, key, **LABEL_ARGS)
         assert label.strip()
         if key.startswith("cmd_"):
             assert 1 <= len(label) <= 256
+
+
+TRANSLATED = [locale for locale in LOCALES if locale != SOURCE_LOCALE]
+
+
+def _catalog(locale: str) -> Catalog:
+    with catalog_path(ROOT, locale).open("rb") as handle:
+        return read_po(handle, locale=locale.replace("-", "_"))
+
+
+def _ids(catalog: Catalog) -> set[tuple[str | None, str | tuple[str, ...]]]:
+    """(msgctxt, msgid) of every entry but the header; a plural's msgid is a tuple."""
+    return {(message.context, message.id) for message in catalog if message.id}
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> set[tuple[str | None, str | tuple[str, ...]]]:
+    """What `pybabel extract` finds, run as messages/README.md tells a translator to."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    config = str(ROOT / "babel.cfg")
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", config, "-c", "Translators:", "-o", str(pot), str(ROOT)]
+    )
+    with pot.open("rb") as handle:
+        return _ids(read_po(handle))
+
+
+def test_extraction_finds_the_templates_and_the_labels(extracted):
+    assert ("submit", "✅ Submit") in extracted
+    assert (None, "This button is out of date. Send the command again.") in extracted
+    assert len({context for context, _ in extracted if context}) == len(MSGS.label_keys("en"))
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalog_holds_every_string_in_use_and_no_other(locale, extracted):
+    """Fails after a template or label changes until `pybabel update` (messages/README.md)."""
+    catalog = _catalog(locale)
+    assert sorted(extracted - _ids(catalog), key=str) == []  # missing from the catalog
+    assert sorted(_ids(catalog) - extracted, key=str) == []  # no longer used
+    assert list(catalog.obsolete) == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalog_entries_are_translated_with_the_same_placeholders(locale):
+    catalog = _catalog(locale)
+    unfinished = [
+        message.id
+        for message in catalog
+        if message.id
+        and (message.fuzzy or not all(message.string if message.pluralizable else [message.string]))
+    ]
+    assert unfinished == []  # a fuzzy or empty msgstr would show the English
+    assert not catalog.fuzzy
+    assert [(message.id, errors) for message, errors in catalog.check()] == []
+
+
+class _Untranslated:
+    """The fallback that gettext asks when the catalog has no translation: notes the msgid."""
+
+    def __init__(self) -> None:
+        self.msgids: set[str] = set()
+
+    def gettext(self, message: str) -> str:
+        self.msgids.add(message)
+        return message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        self.msgids.add(singular)
+        return singular if n == 1 else plural
+
+    def pgettext(self, context: str, message: str) -> str:
+        self.msgids.add(f"{context}: {message}")
+        return message
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_chinese_readers_see_no_untranslated_english(locale):
+    msgs = Messages(CAMPAIGN.timezone)
+    untranslated = _Untranslated()
+    msgs._translations[locale].add_fallback(untranslated)  # reached only on a miss
+    for _, key, values in _samples():
+        msgs.text(locale, key, campaign=CAMPAIGN, **values)
+    for key in msgs.label_keys(locale):
+        msgs.label(locale, key, **LABEL_ARGS)
+    assert sorted(untranslated.msgids) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_user_text_is_escaped_once_and_the_words_keep_their_markup(locale):
+    escaped = str(markupsafe.escape(HOSTILE))  # what Jinja's autoescape makes of it
+    people = {"application": APPLICATION, "project": PROJECT, "unit": UNIT, "by": PERSON}
+    told = MSGS.text(locale, "nominate/told_returned", **people)  # a {% trans %} block
+    assert f"<b>{escaped}</b>" in told
+    assert f"<blockquote>{escaped}</blockquote>" in told
+    status = MSGS.text(locale, "apply/status", application=DECLINED, project=PROJECT)  # _()
+    assert f"<b>{escaped}</b>" in status
+    assert status.endswith(escaped)
+    listed = MSGS.text(locale, "nominate/list", **SAMPLES["nominate/list"])  # ngettext()
+    assert listed.startswith(f"<b>{escaped}</b>")
+    number = MSGS.text(locale, "apply/wants_number", section=BUDGET, sent=HOSTILE)
+    assert escaped in number
+    assert "<code>125000</code>" in number
+    assert HOSTILE in MSGS.label(locale, "whole_unit", name=HOSTILE)  # labels are plain text
+
+
+# Names the renderer uses itself; a template's variables may have them too.
+RENDERER_NAMES = {"limit": 3, "locale": "<xx>", "key": "k", "self": "s"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_template_variable_may_be_named_like_a_renderer_argument(locale, tmp_path):
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    shutil.copy(ROOT / "labels.toml", tmp_path)
+    (tmp_path / "templates" / "test").mkdir(parents=True)
+    (tmp_path / "templates" / "test" / "names.html").write_text(
+        '{{ limit }} {{ locale }} {{ key }} · {{ label("csv_too_long", column="c", **names) }}'
+    )
+    msgs = Messages(CAMPAIGN.timezone, root=tmp_path)
+    too_long = msgs.label(locale, "csv_too_long", column="c", **RENDERER_NAMES)
+    assert too_long == MSGS.label(locale, "csv_too_long", column="c", limit=3)
+    expected = f"3 &lt;xx&gt; k · {too_long}"
+    names = RENDERER_NAMES | {"names": RENDERER_NAMES}
+    assert msgs.text(locale, "test/names", **names) == expected
+    assert msgs.texts(locale, "test/names", **names) == [expected]
+    assert msgs.alert(locale, "test/names", **names) == html.unescape(expected)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_long_comment_is_refused_in_words_not_split_at_its_limit(locale):
+    """`limit` reaches the template: it used to be taken as the length to split at."""
+    for render in (MSGS.text, MSGS.texts, MSGS.alert):
+        shown = str(render(locale, "nominate/comment_too_long", length=1500, limit=1000))
+        assert "1500" in shown
+        assert "1000" in shown
+    assert "50" in MSGS.text(locale, "apply/too_many_files", limit=50)
+
+
+def test_catalogs_templates_and_labels_are_packaged():
+    """A plain `pip install .` must carry every file that Messages reads."""
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["messages"]
+    needed = {
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("*")
+        if path.suffix in (".html", ".toml", ".po", ".cfg")
+    }
+    # The same recursive glob setuptools applies to package-data patterns.
+    packaged = {
+        found for pattern in patterns for found in glob.glob(pattern, root_dir=ROOT, recursive=True)
+    }
+    assert {"labels.toml", "babel.cfg", "locales/zh_Hans/LC_MESSAGES/messages.po"} <= needed
+    assert sorted(needed - packaged) == []
 
 
 def test_dates_are_shown_in_the_campaign_time_zone():
