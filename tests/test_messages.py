@@ -264,6 +264,7 @@ GRANTS = [
     RoleGrant(1, "admin", None, None, None, None),
 ]
 VARIANTS: dict[str, list[dict]] = {
+    "select/announced": [{"failed": 0}],
     "apply/missing": [{"missing": [SECTION]}],
     "apply/preview": [
         {"application": SUBMITTED, "answers": {}, "missing": [], "editable": False},

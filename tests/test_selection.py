@@ -119,7 +119,7 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
     extended, report = world.admin.replies()[-2:]
     assert "is now 14 Jan 2027 18:00" in extended.text and "open again" not in extended.text
     # The lead and the secretary were told; the admin hears how it went.
-    assert report.text == "📣 The announcement is out: 3 people and 0 groups told."
+    assert report.text == "📣 The announcement is out. People told: 3. Group chats: 0."
     await world.admin.send("/extend apply 2026-11-01 18:00")
     assert "must come after" in world.admin.last_reply.text
     await world.admin.send("/extend apply tomorrow")
