@@ -59,6 +59,9 @@ class Localized:
         return next(iter(self.values.values()), "")
 
 
+DEFAULT_SECTION_CHARS = 30_000
+
+
 @dataclass(frozen=True)
 class Quota:
     ratio: Fraction
@@ -83,6 +86,9 @@ class Section:
     hint: Localized
     kind: str
     required: bool
+    # A text answer's length in characters, all its messages together: a bound that keeps a
+    # preview readable on a phone (some fifteen pages of Chinese text).
+    max_chars: int = DEFAULT_SECTION_CHARS
 
 
 @dataclass(frozen=True)
@@ -526,8 +532,15 @@ class _Parser:
             "hint": (self.localized, ...),
             "kind": (self.choice(SECTION_KINDS), ...),
             "required": (self.boolean, True),
+            "max_chars": (self.section_chars, DEFAULT_SECTION_CHARS),
         }
         return self.sequence(value, path, fields, Section, at_least_one=True)
+
+    def section_chars(self, value: Any, path: str) -> Any:
+        chars = self.integer(value, path)
+        if chars is not _INVALID and not 100 <= chars <= 100_000:
+            return self.problem(path, "must be a whole number from 100 to 100000")
+        return chars
 
     def criterion(self, value: Any, path: str) -> Any:
         fields = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -37,7 +37,7 @@ class Core:
     def __init__(self) -> None:
         self.clock: Callable[[], datetime] = system_clock
         # Filled as the flows register (see handlers/flow_input.py and handlers/edits.py).
-        self.flow_inputs: dict[str, Callable] = {}
+        self.flow_inputs: dict[str, tuple[Callable, timedelta | None]] = {}
         self.edit_takers: list[Callable] = []
         # Updates whose changes could not be written (a full disk): polling retries them.
         self.storage_failures: set[int] = set()

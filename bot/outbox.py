@@ -74,6 +74,8 @@ class Sender:
         return in_hand or self.db.outbox_written.is_set()
 
     def wake(self) -> None:
+        """Look at the outbox now (e.g. after a test moved the clock on)."""
+        self._looking = True
         self._changed.set()
 
     async def run(self, stop: asyncio.Event) -> None:

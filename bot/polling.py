@@ -76,6 +76,7 @@ class Poller:
         self._lanes: dict[int, asyncio.Queue[Update]] = {}
         self._lane_tasks: set[asyncio.Task] = set()
         self._seen: set[int] = set()  # dispatched in this process: never twice
+        self._stopping = False
         self.idle = asyncio.Event()
         self.idle.set()
 
@@ -179,7 +180,8 @@ class Poller:
 
     async def _run_lane(self, key: int, queue: asyncio.Queue[Update]) -> None:
         try:
-            while not queue.empty():
+            # Stopping, a lane finishes the update in hand; the rest wait in the inbox.
+            while not queue.empty() and not self._stopping:
                 update = queue.get_nowait()
                 try:
                     await self._handle(update)
@@ -204,6 +206,8 @@ class Poller:
                 current_update_id.reset(token)
             if update.update_id not in self.storage_failures:
                 break
+            if self._stopping:
+                return  # still unhandled in the inbox: the next start tries again
             # Its changes were not written: try again (the person was told it would be).
             log.warning("update %s not stored; retrying in %.0f s", update.update_id, backoff)
             await asyncio.sleep(backoff)
@@ -221,6 +225,7 @@ class Poller:
 
     async def _finish_lanes(self) -> None:
         """On stop: the updates in hand are finished (a retrying one stays in the inbox)."""
+        self._stopping = True
         if not self._lane_tasks:
             return
         _, pending = await asyncio.wait(set(self._lane_tasks), timeout=20)

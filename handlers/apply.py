@@ -28,6 +28,7 @@ from handlers import application_view, edits, flow_input, ui
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 from storage.applications import Part
+from storage.db import Transaction
 
 FLOW = "apply"
 PREVIEW = "preview"
@@ -202,7 +203,13 @@ async def _text(update: Update, ctx: Ctx, application: App, section: Section) ->
         )
         return
     part = Part(ctx.actor.user_id, message.message_id, "text", message.text)
-    await _store(ctx, application, section, part)
+    try:
+        async with ctx.write() as tx:
+            await applications.add_part(tx, application.id, section.key, part)
+            await _within_size(tx, application, section)
+    except _TooLong as too_long:
+        await ui.reply(update, ctx, "apply/too_long", section=section, length=too_long.length)
+        return
     answer = (await applications.answers(ctx.db, application.id)).get(section.key)
     await ui.reply(
         update,
@@ -212,6 +219,20 @@ async def _text(update: Update, ctx: Ctx, application: App, section: Section) ->
         section=section,
         answer=answer,
     )
+
+
+class _TooLong(Exception):
+    """Raised inside the write to undo it: the answer would outgrow the section's limit."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+
+async def _within_size(tx: Transaction, application: App, section: Section) -> None:
+    length = await applications.text_length(tx, application.id, section.key)
+    if length > section.max_chars:
+        raise _TooLong(length)
 
 
 async def _store(ctx: Ctx, application: App, section: Section, part: Part, unique=None) -> bool:
@@ -314,14 +335,20 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
         # The old amount stays: an edit must not leave the text and the number disagreeing.
         await ui.reply(update, ctx, "apply/wants_number", section=section, sent=text[:100])
         return True
-    async with ctx.write() as tx:
-        await applications.replace_text(
-            tx, application.id, ctx.actor.user_id, message.message_id, text
-        )
-        if amount is not None:
-            await applications.set_state(
-                tx, application.id, section.key, "done", by=ctx.actor.user_id, amount=amount
+    try:
+        async with ctx.write() as tx:
+            await applications.replace_text(
+                tx, application.id, ctx.actor.user_id, message.message_id, text
             )
+            await _within_size(tx, application, section)
+            if amount is not None:
+                await applications.set_state(
+                    tx, application.id, section.key, "done", by=ctx.actor.user_id, amount=amount
+                )
+    except _TooLong as too_long:
+        # The stored answer stays as it was before the edit.
+        await ui.reply(update, ctx, "apply/too_long", section=section, length=too_long.length)
+        return True
     await ui.reply(update, ctx, "apply/edit_saved", section=section)
     return True
 

@@ -31,7 +31,7 @@ COMMENT_LIMIT = 1000
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("nominations", nominations, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=r"^nm:"))
-    flow_input.take(app, RETURN_FLOW, comment_written)
+    flow_input.take(app, RETURN_FLOW, comment_written, expires=flow_input.PROMPT_EXPIRY)
 
 
 async def nominations(update: Update, ctx: Ctx) -> None:

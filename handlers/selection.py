@@ -34,7 +34,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("applications", overview, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("extend", extend, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=r"^sl:"))
-    flow_input.take(app, DECLINE_FLOW, reason_written)
+    flow_input.take(app, DECLINE_FLOW, reason_written, expires=flow_input.PROMPT_EXPIRY)
 
 
 async def overview(update: Update, ctx: Ctx) -> None:

@@ -292,6 +292,15 @@ async def add_part(
     return bool(added)
 
 
+async def text_length(db: Executor, application_id: int, section: str) -> int:
+    """Characters of a section's text answer as shown: its messages, a blank line between."""
+    return await db.fetch_value(
+        "SELECT IFNULL(SUM(LENGTH(text)) + 2 * (COUNT(*) - 1), 0) FROM answer_parts"
+        " WHERE application_id = ? AND section = ? AND kind = 'text' AND text != ''",
+        (application_id, section),
+    )
+
+
 async def part_of_message(
     db: Executor, author_id: int, message_id: int, statuses: Iterable[str]
 ) -> tuple[int, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,20 @@ TOKEN = "123456:TEST-token-abcdefgh"
 FAST = Pace(chat_per_second=1000.0, chat_burst=1000.0)
 # Inside the default campaign's application stage (opens 2026-12-01, deadline 2027-01-15).
 APPLY_OPEN = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
+
+
+async def until(predicate, timeout: float = 10, what: str = "the bot") -> None:
+    """Poll until `predicate()` holds: for what no sandbox action waits for by itself."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, f"timed out after {timeout} s waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+def told(chat, text: str, sb: Sandbox) -> int:
+    """How many of the bot's messages in a chat (a user or a group) contain `text`."""
+    return sum(text in m.text for m in sb.messages(chat if isinstance(chat, int) else chat.id))
 
 
 class FakeClock:
@@ -55,6 +70,7 @@ class World:
     runner: BotRunner | None = None
     allow_rejections: bool = False
     extra_admins: set[int] = field(default_factory=set)
+    pace: Pace = FAST
 
     @property
     def settings(self) -> Settings:
@@ -70,7 +86,7 @@ class World:
         return self.runner.db
 
     async def start(self) -> None:
-        self.runner = BotRunner(self.settings, clock=self.clock, poll_timeout=5, pace=FAST)
+        self.runner = BotRunner(self.settings, clock=self.clock, poll_timeout=5, pace=self.pace)
         await self.runner.start()
         self.sb.bot_busy = self.runner.busy
         await self.runner.menus_refreshed  # so no test races the start-up's background work
@@ -120,6 +136,11 @@ class World:
         """Tap a button by its label; the pop-up text the bot answered with, if any."""
         query = await user.tap(label, message=message)
         return (self.sb.callback_answer(query["id"]) or {}).get("text")
+
+    def advance(self, **delta: float) -> None:
+        """Move the campaign's clock on; the outbox looks again at what became due."""
+        self.clock.advance(**delta)
+        self.runner.sender.wake()
 
     def transcript(self) -> str:
         return "\n".join(self.sb.transcript())

@@ -357,6 +357,14 @@ def test_optional_tables_have_defaults(tmp_path: Path) -> None:
     assert campaign.stage("cultivate").description is None
 
 
+def test_a_section_may_set_its_size_limit(tmp_path: Path) -> None:
+    campaign = load_campaign(
+        write(tmp_path, sub('kind = "text"', 'kind = "text"\nmax_chars = 800')(VALID))
+    )
+    assert campaign.sections[0].max_chars == 800
+    assert campaign.sections[1].max_chars == 30_000  # the default
+
+
 def test_ratio_of_one_and_minimum_zero_are_allowed(tmp_path: Path) -> None:
     text = sub("ratio = 0.1", "ratio = 1")(VALID).replace("minimum = 1", "minimum = 0")
     quota = load_campaign(write(tmp_path, text)).quota
@@ -459,6 +467,16 @@ BROKEN: list[tuple[str, Callable[[str], str], str]] = [
     ("no criteria", lambda t: "criterion = []\n" + t.replace(CRITERIA, ""), "criterion"),
     ("sections not tables", lambda t: "section = [1, 2]\n" + t.replace(SECTIONS, ""), "section"),
     ("section kind unknown", sub('kind = "text"', 'kind = "video"'), "section[0].kind"),
+    (
+        "section size too small",
+        sub('kind = "text"', 'kind = "text"\nmax_chars = 50'),
+        "section[0].max_chars",
+    ),
+    (
+        "section size not whole",
+        sub('kind = "text"', 'kind = "text"\nmax_chars = "lots"'),
+        "section[0].max_chars",
+    ),
     ("deliverable kind unknown", sub('kind = "document"', 'kind = "audio"'), "deliverable[0].kind"),
     ("weight zero", sub("weight = 1.0", "weight = 0"), "criterion[0].weight"),
     ("weight negative", sub("weight = 1.0", "weight = -2.5"), "criterion[0].weight"),

@@ -142,6 +142,8 @@ SAMPLES: dict[str, dict] = {
         "done": "declined",
     },
     "select/already": {},
+    "apply/too_long": {"section": SECTION, "length": 10_240},
+    "common/prompt_expired": {"minutes": 30},
     "select/announced": {"people": 52, "groups": 3, "failed": 2},
     "select/ask_reason": {"project": PROJECT},
     "select/deadline_moved": {"stage": STAGE, "phase": "open"},

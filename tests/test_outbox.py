@@ -1,0 +1,210 @@
+"""The outbox: notices written with their change, sent at our pace, through Telegram's faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.pacing import Pace
+from bot.sandbox import Limits, SandboxChat, SandboxUser
+from storage import applications, orgs, outbox, people
+from tests.conftest import World, told, until
+from tests.test_apply import submitted
+
+MOVED = "is now 20 Jan 2027 18:00"
+MOVED_IN_GROUPS = "2027年1月20日 18:00"  # groups read the campaign's language
+
+
+def moved(chat, sb) -> int:
+    return told(chat, MOVED if isinstance(chat, SandboxUser) else MOVED_IN_GROUPS, sb)
+
+
+async def _retried_until(world: World, predicate, rounds: int = 15) -> None:
+    """Retries wait on the campaign's clock (back-off): move it on until they are through."""
+    for _ in range(rounds):
+        if predicate():
+            return
+        world.advance(seconds=3)
+        await asyncio.sleep(1.0)
+    assert predicate()
+
+
+EXTEND = "/extend apply 2027-01-20 18:00"
+
+
+async def _leads(world: World, count: int) -> list[SandboxUser]:
+    await world.import_orgs([("U1", max(count, 1))])
+    return [await world.join(f"Lead{i}", "lead", f"P-U1-{i:02d}") for i in range(1, count + 1)]
+
+
+async def _groups(world: World, count: int) -> list[SandboxChat]:
+    groups = []
+    for i in range(1, count + 1):
+        group = world.sb.group(f"Branch {i}", creator=world.admin)
+        await world.sb.add_bot(group, by=world.admin)
+        await world.admin.send(f"/bind P-U1-{i:02d}", chat=group)
+        groups.append(group)
+    return groups
+
+
+async def test_a_429_for_one_chat_does_not_delay_the_others(world: World):
+    leads = await _leads(world, 4)
+    groups = await _groups(world, 2)
+    flooded = leads[0]
+    world.sb.faults.flood(flooded.id, retry_after=2, seconds=2)
+    started = time.monotonic()
+    await world.admin.send(EXTEND, wait=False)
+    others = [*leads[1:], *groups]
+    await until(lambda: all(moved(chat, world.sb) for chat in others), 5, "the others")
+    assert time.monotonic() - started < 1.0
+    assert moved(flooded, world.sb) == 0
+    # Its retry is due two seconds later on the campaign's clock (and the pacer's).
+    world.advance(seconds=3)
+    await world.sb.settle()
+    assert [moved(chat, world.sb) for chat in leads + groups] == [1] * 6
+    served = world.sb.faults.served
+    assert {(f.kind, f.chat_id) for f in served} == {("flood", flooded.id)}
+    assert len(served) == 1
+
+
+async def test_a_time_out_and_5xx_during_a_decisions_notices_lose_nothing(world: World):
+    await world.import_orgs([("U1", 20)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await submitted(world, "P-U1-01", "Lena")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("⭐ Nominate")
+    # Telegram answers too late for Lena (PTB gives up after 5 s: TimedOut) and fails twice
+    # with 502 for Sam.
+    world.sb.faults.timeout("sendMessage", 6, applied=False, chat_id=lena.id, times=1)
+    world.sb.faults.error("sendMessage", 502, chat_id=sam.id, times=2)
+    await world.admin.send("/applications")
+    await world.admin.tap("Project U1-01")
+    await world.admin.tap("✅ Accept as a candidate", wait=False)
+    await until(lambda: told(world.admin, "Accepted: Project U1-01", world.sb), 5, "the answer")
+    project = await orgs.project_by_code(world.db, "P-U1-01")
+    assert (await applications.of_project(world.db, project.id)).status == "accepted"
+    accepted = "was accepted by the organiser"
+    await _retried_until(
+        world, lambda: told(lena, accepted, world.sb) and told(sam, accepted, world.sb)
+    )
+    await world.sb.settle()
+    assert told(lena, accepted, world.sb) == 1
+    assert told(sam, accepted, world.sb) == 1
+    assert sorted(f.kind for f in world.sb.faults.served) == ["error", "error", "timeout"]
+
+
+async def test_blocked_and_upgraded_chats_are_handled_and_the_sender_hears_how_it_went(
+    world: World,
+):
+    leads = await _leads(world, 3)
+    groups = await _groups(world, 2)
+    upgraded = world.sb.supergroup("Branch 1 (supergroup)", creator=world.admin)
+    await world.sb.add_bot(upgraded, by=world.admin)
+    world.sb.faults.forbidden(leads[0].id, "bot was blocked by the user")
+    world.sb.faults.error(
+        "sendMessage",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": upgraded.id},
+        chat_id=groups[0].id,
+    )
+    await world.admin.send(EXTEND)
+    assert moved(upgraded, world.sb) == 1  # resent at the new id
+    assert moved(groups[1], world.sb) == 1
+    assert [told(lead, MOVED, world.sb) for lead in leads] == [0, 1, 1]
+    assert (await people.get(world.db, leads[0].id)).blocked  # not written to again
+    report = world.admin.last_reply.text
+    assert report == (
+        "📣 The announcement is out. People told: 2. Group chats: 2.\n"
+        "Could not be reached: 1 (they never opened a chat with the bot, blocked it, "
+        "or removed it from their group)."
+    )
+
+
+async def test_people_who_never_opened_the_bot_are_counted_not_written_to(world: World):
+    await _leads(world, 2)
+    silent = world.sb.user("Silent")
+    link = await world.invite_link(world.admin, "lead", "P-U1-01")
+    # The invitation opened from a group's deep link never reached a private chat: simulate a
+    # role holder the bot can't write to.
+    await silent.send(f"/start {link}")
+    async with world.db.transaction(world.clock.now) as tx:
+        await tx.execute("UPDATE people SET private_chat = 0 WHERE user_id = ?", (silent.id,))
+    mark = len(world.sb.requests)
+    await world.admin.send(EXTEND)
+    sent_to = {p["chat_id"] for m, p in world.sb.requests[mark:] if m == "sendMessage"}
+    assert silent.id not in sent_to
+    assert "Could not be reached: 1" in world.admin.last_reply.text
+
+
+async def test_a_wave_to_many_groups_keeps_under_the_limits_and_people_acting_go_first(
+    world: World,
+):
+    world.allow_rejections = False  # a 429 would be a fault of our pacing
+    world.sb.limits = Limits()  # Telegram's own limits
+    world.pace = Pace()  # and the bot's own pace
+    await world.restart()
+    await world.import_orgs([("U1", 60)])
+    for i in range(1, 61):
+        group = world.sb.group(f"Branch {i}", creator=world.admin)
+        await world.sb.add_bot(group, by=world.admin, wait=False)
+        await world.admin.send(f"/bind P-U1-{i:02d}", chat=group, wait=False)
+    await world.sb.settle(timeout=30)
+    mark = len(world.sb.requests)
+    started = time.monotonic()
+    await world.admin.send(EXTEND, wait=False)
+    await asyncio.sleep(0.5)  # the wave is under way
+    asking = world.sb.user("Asking")
+    asked = time.monotonic()
+    await asking.send("/help", wait=False)
+    await until(lambda: asking.last_reply is not None, 5, "the answer to /help")
+    answered = time.monotonic() - asked
+    await world.sb.settle(timeout=30)
+    wave = time.monotonic() - started
+    group_sends = [
+        p for m, p in world.sb.requests[mark:] if m == "sendMessage" and p["chat_id"] < 0
+    ]
+    assert len(group_sends) == 60 and len({p["chat_id"] for p in group_sends}) == 60
+    assert answered < 1.0, answered
+    assert 60 / Pace().overall_per_second - 0.5 < wave < 10, wave
+    assert world.runner.pacer.retry_afters == 0
+    assert world.sb.rejections == []
+
+
+async def test_a_burst_from_one_person_leaves_others_answered_within_a_second(world: World):
+    world.sb.limits = Limits()
+    world.pace = Pace()
+    await world.restart()
+    burst = world.sb.user("Burst")
+    for i in range(100):
+        await burst.send(f"message {i}", wait=False)
+    others = [world.sb.user(f"Other{i}") for i in range(5)]
+    waits = []
+    for other in others:
+        await asyncio.sleep(0.2)
+        asked = time.monotonic()
+        await other.send("/help", wait=False)
+        await until(lambda other=other: other.last_reply is not None, 5, "an answer")
+        waits.append(time.monotonic() - asked)
+    assert max(waits) < 1.0, waits
+    assert len(burst.replies()) < 100  # still being answered at its own chat's pace
+    assert world.runner.pacer.retry_afters == 0
+    assert world.sb.rejections == []
+
+
+async def test_the_outbox_row_keys_make_a_second_write_of_the_same_change_a_no_op(world: World):
+    leads = await _leads(world, 2)
+    await world.admin.send(EXTEND)
+    cause = await world.db.fetch_value(
+        "SELECT cause FROM outbox WHERE cause LIKE 'deadline:%' GROUP BY cause"
+    )
+    rows = await outbox.rows_of(world.db, cause)
+    again = [
+        outbox.Outgoing(r.cause, r.kind, r.chat_id, r.payload, user_id=r.user_id) for r in rows
+    ]
+    async with world.db.transaction(world.clock.now) as tx:
+        await outbox.enqueue(tx, again)  # what a redelivered update would write
+    await world.sb.settle()
+    assert [told(lead, MOVED, world.sb) for lead in leads] == [1, 1]
+    assert len(await outbox.rows_of(world.db, cause)) == len(rows)
