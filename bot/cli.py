@@ -108,6 +108,7 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
 
 def _run(settings: Settings) -> int:
     from bot.logs import setup_logging
+    from bot.polling import PollingRefused
 
     token = settings.require_token()
     setup_logging(log_level_number(settings), token.reveal())
@@ -115,6 +116,9 @@ def _run(settings: Settings) -> int:
         asyncio.run(_serve(settings))
     except InvalidToken:
         print("pacesetter: Telegram refused the token (PACESETTER_TOKEN)", file=sys.stderr)
+        return 2
+    except PollingRefused as error:
+        print(f"pacesetter: {error} (check PACESETTER_API_URL and the token)", file=sys.stderr)
         return 2
     except Conflict:
         print(
@@ -145,4 +149,10 @@ async def _serve(settings: Settings) -> None:
     await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
     log.info("stopping: finishing the updates in hand")
-    await runner.stop()  # re-raises what ended polling, if it failed
+    try:
+        await runner.stop()  # re-raises what ended polling, if it failed
+    finally:
+        if polling.done() and not polling.cancelled():
+            polling.exception()  # raised by stop() already: not "never retrieved"
+        else:
+            polling.cancel()

@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -230,3 +231,86 @@ async def test_killed_in_the_middle_of_an_application_the_lead_continues_where_t
     await lena.tap("✓ Done")
     await until(replied(lena, "Section 3 of 11"))
     assert await bot.terminate() == 0
+
+
+def _seed_announcement_audience(sb: Sandbox, bot: BotProcess, people: int, groups: int):
+    """People with a role who opened the bot, and bound groups the bot is in, written straight
+    into the database (as earlier runs of the bot would have)."""
+    stamp = datetime.now(UTC).isoformat()
+    users = [sb.user(f"Person{i}") for i in range(people)]
+    chats = [sb.group(f"Group{i}", creator=users[0]) for i in range(groups)]
+    with sqlite3.connect(bot.db_path) as conn:
+        (project_id,) = conn.execute("SELECT id FROM projects ORDER BY id LIMIT 1").fetchone()
+        for user in users:
+            user.started = True
+            conn.execute(
+                "INSERT INTO people (user_id, first_name, telegram_language, private_chat,"
+                " created_at, updated_at) VALUES (?, ?, 'en', 1, ?, ?)",
+                (user.id, user.first_name, stamp, stamp),
+            )
+            conn.execute(
+                "INSERT INTO roles (user_id, role, project_id, granted_at)"
+                " VALUES (?, 'lead', ?, ?)",
+                (user.id, project_id, stamp),
+            )
+        for chat in chats:
+            chat.bot_status = "member"
+            conn.execute(
+                "INSERT INTO chats (chat_id, type, title, bot_status, updated_at)"
+                " VALUES (?, 'group', ?, 'member', ?)",
+                (chat.id, chat.title, stamp),
+            )
+            conn.execute(
+                "INSERT INTO chat_bindings (chat_id, thread_id, project_id, bound_at)"
+                " VALUES (?, 0, ?, ?)",
+                (chat.id, project_id, stamp),
+            )
+    return users, chats
+
+
+async def test_killed_in_the_middle_of_an_announcement_everyone_is_told_after_restart(running):
+    sb, bot, admin = running
+    users, groups = _seed_announcement_audience(sb, bot, people=50, groups=5)
+    local = datetime.now(UTC) + timedelta(days=20)
+    deadline = local.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+    def counts() -> list[int]:
+        return [
+            sum(("is now" in m.text or "截止时间已调整为" in m.text) for m in sb.messages(c.id))
+            for c in users + groups
+        ]
+
+    await admin.send(f"/extend apply {deadline}", wait=False)
+    await until(lambda: sum(map(bool, counts())) >= 20, what="a third of the announcement")
+    sb.hold("sendMessage")  # what is in flight now hangs in the network...
+    await sb.wait_held(timeout=20)
+    await bot.kill()  # ... when the process dies
+    in_flight = sb._held_waiting
+    sb.release("sendMessage")
+    await bot.start()
+    await until(lambda: all(counts()), what="everyone told after the restart")
+    await until(lambda: replied(admin, "The announcement is out")(), what="the report")
+    await sb.settle(timeout=30)
+    told = counts()
+    assert all(1 <= n <= 2 for n in told), told
+    assert sum(told) - len(told) <= in_flight  # only a message in flight may arrive twice
+    assert sb.rejections == []  # our own pace: no 429 from the real limits
+    assert "People told: 50. Group chats: 5." in admin.last_reply.text
+    assert await bot.terminate() == 0
+
+
+async def test_a_persistent_refusal_of_get_updates_stops_the_bot_with_one_line(tmp_path):
+    async with Sandbox(token=TOKEN) as sb:
+        bot = BotProcess(sb, tmp_path, sb.user("Ada"))
+        sb.faults.error("getUpdates", 400, "Bad Request: wrong parameter offset specified")
+        await bot.start()
+        code = await asyncio.wait_for(bot.process.wait(), timeout=30)
+        assert code == 2
+        lines = bot.log_text().splitlines()
+        assert (
+            "pacesetter: Telegram refuses getUpdates: Wrong parameter offset specified"
+            " (check PACESETTER_API_URL and the token)"
+        ) in lines
+        assert not any("Traceback" in line or "never retrieved" in line for line in lines)
+        # Refused three times over a few seconds, then it stopped: no retrying for ever.
+        assert len([f for f in sb.faults.served if f.method.lower() == "getupdates"]) == 3
