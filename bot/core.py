@@ -39,8 +39,9 @@ class Core:
         # Filled as the flows register (see handlers/flow_input.py and handlers/edits.py).
         self.flow_inputs: dict[str, tuple[Callable, timedelta | None]] = {}
         self.edit_takers: list[Callable] = []
-        # Updates whose changes could not be written (a full disk): polling retries them.
-        self.storage_failures: set[int] = set()
+        # Updates whose changes could not be written (a full disk), and how often: polling
+        # retries them, and the person is told the first time.
+        self.storage_failures: dict[int, int] = {}
 
     def now(self) -> datetime:
         return self.clock()

@@ -66,12 +66,12 @@ class Poller:
         *,
         allowed_updates: Sequence[str],
         timeout: float = 25.0,
-        storage_failures: set[int],
+        storage_failures: dict[int, int],
     ) -> None:
         self.app, self.db, self.clock = app, db, clock
         self.allowed_updates = allowed_updates
         self.timeout = timeout
-        # Filled by the error handler: updates whose changes could not be written.
+        # Counted by the error handler: how often an update's changes could not be written.
         self.storage_failures = storage_failures
         self._lanes: dict[int, asyncio.Queue[Update]] = {}
         self._lane_tasks: set[asyncio.Task] = set()
@@ -199,20 +199,21 @@ class Poller:
     async def _handle(self, update: Update) -> None:
         backoff = 1.0
         while True:
+            failures = self.storage_failures.get(update.update_id, 0)
             token = current_update_id.set(update.update_id)
             try:
                 await self.app.process_update(update)  # errors go to the error handler
             finally:
                 current_update_id.reset(token)
-            if update.update_id not in self.storage_failures:
-                break
+            if self.storage_failures.get(update.update_id, 0) == failures:
+                break  # this attempt was stored
             if self._stopping:
                 return  # still unhandled in the inbox: the next start tries again
             # Its changes were not written: try again (the person was told it would be).
             log.warning("update %s not stored; retrying in %.0f s", update.update_id, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
-        self.storage_failures.discard(update.update_id)
+        self.storage_failures.pop(update.update_id, None)
         while True:
             try:
                 async with self.db.transaction(self.clock()) as tx:

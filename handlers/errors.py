@@ -35,8 +35,9 @@ async def on_error(update: object, ctx: Ctx) -> None:
         raise ApplicationHandlerStop
     retrying = update_id is not None and not_stored(ctx.error)
     if retrying:
-        first_time = update_id not in ctx.core.storage_failures
-        ctx.core.storage_failures.add(update_id)  # polling tries it again, later
+        failures = ctx.core.storage_failures
+        failures[update_id] = failures.get(update_id, 0) + 1  # polling tries it again, later
+        first_time = failures[update_id] == 1
         log.warning("update %s could not be stored: %s", update_id, ctx.error)
         if not first_time:
             raise ApplicationHandlerStop  # they were told once already

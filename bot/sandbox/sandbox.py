@@ -345,6 +345,10 @@ class Sandbox:
         updates = [u for uid, u in self._pending.items() if uid >= start]
         return copy.deepcopy(updates[:limit])
 
+    def pending_count(self) -> int:
+        """Updates the bot has not confirmed yet (Telegram would give them again)."""
+        return len(self._pending)
+
     def drop_pending_updates(self) -> None:
         self._pending.clear()
         self._notify()
