@@ -54,7 +54,7 @@ async def apply_command(update: Update, ctx: Ctx) -> None:
     if len(led) == 1:
         await _open(update, ctx, led[0])
         return
-    projects = [await orgs.project(ctx.db, project_id) for project_id in led]
+    projects = await orgs.projects_by_ids(ctx.db, led)
     buttons = [[button] for button in ui.choices(ctx, projects, "ap:o:{id}")]
     await ui.reply(update, ctx, "apply/choose_project", ui.keyboard(buttons))
 

@@ -44,26 +44,25 @@ async def nominations(update: Update, ctx: Ctx) -> None:
     if len(units) == 1:
         await ui.reply(update, ctx, "nominate/list", **await _list(ctx, units[0], 0))
         return
-    choices = [await orgs.unit(ctx.db, unit_id) for unit_id in units]
+    choices = await orgs.units_by_ids(ctx.db, units)
     buttons = [[b] for b in ui.choices(ctx, choices, "nm:l:{id}:0")]
     await ui.reply(update, ctx, "nominate/choose_unit", ui.keyboard(buttons))
 
 
 async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
     unit = await orgs.unit(ctx.db, unit_id)
-    listed = await applications.of_unit(ctx.db, unit_id, LISTED)
-    projects = {a.id: await orgs.project(ctx.db, a.project_id) for a in listed}
+    listed = await applications.listed(ctx.db, LISTED, unit_id=unit_id)
     items = [
         (
             ctx.msgs.label(
                 ctx.locale,
                 "application_item",
-                name=projects[a.id].name,
-                status=ctx.msgs.label(ctx.locale, f"status_{a.status}"),
+                name=item.project_name,
+                status=ctx.msgs.label(ctx.locale, f"status_{item.application.status}"),
             ),
-            f"nm:a:{a.id}",
+            f"nm:a:{item.application.id}",
         )
-        for a in listed
+        for item in listed
     ]
     rows, shown, pages = ui.paged(ctx, items, page, f"nm:l:{unit_id}:{{page}}")
     used, total = await rules.places(ctx.db, unit_id, ctx.campaign.quota)

@@ -47,13 +47,16 @@ async def overview(update: Update, ctx: Ctx) -> None:
 
 async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, dict[str, Any]]:
     """Every unit's tally, and one page of the nominations waiting for a decision."""
-    units = []
-    for tally in await applications.tallies(ctx.db):
-        unit = await orgs.unit(ctx.db, tally.unit_id)
-        units.append((unit, tally, unit_quota(tally.projects, ctx.campaign.quota)))
-    waiting = await applications.with_status(ctx.db, "nominated")
-    projects = [await orgs.project(ctx.db, a.project_id) for a in waiting]
-    items = [(p.name, f"sl:a:{a.id}") for a, p in zip(waiting, projects, strict=True)]
+    units = [
+        (
+            orgs.Unit(tally.unit_id, tally.unit_code, tally.unit_name),
+            tally,
+            unit_quota(tally.projects, ctx.campaign.quota),
+        )
+        for tally in await applications.tallies(ctx.db)
+    ]
+    waiting = await applications.listed(ctx.db, ("nominated",))
+    items = [(item.project_name, f"sl:a:{item.application.id}") for item in waiting]
     rows, _, _ = ui.paged(ctx, items, page, "sl:p:{page}")
     context = {"units": units, "waiting": len(waiting), "stage": ctx.campaign.stage("apply")}
     return ui.keyboard(rows), context

@@ -90,28 +90,6 @@ async def open_for(tx: Transaction, project_id: int, by: int) -> Application:
     return application
 
 
-async def of_unit(
-    db: Executor, unit_id: int, statuses: Iterable[str] | None = None
-) -> list[Application]:
-    sql = (
-        "SELECT a.* FROM applications a JOIN projects p ON p.id = a.project_id WHERE p.unit_id = ?"
-    )
-    params: list = [unit_id]
-    if statuses is not None:
-        statuses = list(statuses)
-        sql += f" AND a.status IN ({','.join('?' * len(statuses))})"
-        params += statuses
-    rows = await db.fetch_all(sql + " ORDER BY a.submitted_at, a.id", params)
-    return [_application(row) for row in rows]
-
-
-async def with_status(db: Executor, status: str) -> list[Application]:
-    rows = await db.fetch_all(
-        "SELECT * FROM applications WHERE status = ? ORDER BY submitted_at, id", (status,)
-    )
-    return [_application(row) for row in rows]
-
-
 async def places_used(db: Executor, unit_id: int) -> int:
     marks = ",".join("?" * len(PLACE_TAKING))
     return await db.fetch_value(
@@ -128,12 +106,14 @@ class UnitTally:
     submitted: int
     nominated: int
     accepted: int
+    unit_code: str = ""
+    unit_name: str = ""
 
 
 async def tallies(db: Executor) -> list[UnitTally]:
-    """Per unit with any application: how many projects, and applications by status."""
+    """Per unit with any application: its name, how many projects, applications by status."""
     rows = await db.fetch_all(
-        "SELECT u.id AS unit_id,"
+        "SELECT u.id AS unit_id, u.code, u.name,"
         " (SELECT COUNT(*) FROM projects WHERE unit_id = u.id) AS projects,"
         " SUM(a.status = 'submitted') AS submitted, SUM(a.status = 'nominated') AS nominated,"
         " SUM(a.status = 'accepted') AS accepted"
@@ -141,9 +121,44 @@ async def tallies(db: Executor) -> list[UnitTally]:
         " ON a.project_id = p.id AND a.status != 'draft' GROUP BY u.id ORDER BY u.code"
     )
     return [
-        UnitTally(r["unit_id"], r["projects"], r["submitted"], r["nominated"], r["accepted"])
+        UnitTally(
+            r["unit_id"],
+            r["projects"],
+            r["submitted"],
+            r["nominated"],
+            r["accepted"],
+            r["code"],
+            r["name"],
+        )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An application with its project's name, for lists of buttons."""
+
+    application: Application
+    project_name: str
+
+
+async def listed(
+    db: Executor, statuses: Iterable[str], *, unit_id: int | None = None
+) -> list[Listed]:
+    """Applications in `statuses` (of one unit, or all) with their project names, in the order
+    they were submitted: one query."""
+    statuses = list(statuses)
+    sql = (
+        "SELECT a.*, p.name AS project_name FROM applications a"
+        " JOIN projects p ON p.id = a.project_id"
+        f" WHERE a.status IN ({','.join('?' * len(statuses))})"
+    )
+    params: list = list(statuses)
+    if unit_id is not None:
+        sql += " AND p.unit_id = ?"
+        params.append(unit_id)
+    rows = await db.fetch_all(sql + " ORDER BY a.submitted_at, a.id", params)
+    return [Listed(_application(row), row["project_name"]) for row in rows]
 
 
 async def move(
