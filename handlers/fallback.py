@@ -7,7 +7,6 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.core import Ctx
 from handlers import ui
-from storage import flows
 
 _PRIVATE = filters.ChatType.PRIVATE
 
@@ -31,7 +30,7 @@ async def sticker(update: Update, ctx: Ctx) -> None:
 
 
 async def text(update: Update, ctx: Ctx) -> None:
-    flow = await flows.current(ctx.db, ctx.actor.user_id) if ctx.actor else None
+    flow = ctx.flow  # read by the gate for this update
     if flow is not None:
         # In the middle of something: remind them what the bot is waiting for.
         await ui.reply(update, ctx, f"{flow.flow}/nudge")

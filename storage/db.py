@@ -54,12 +54,13 @@ class Executor:
         self._lock = lock or contextlib.nullcontext()
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to the connection's thread: run, read every row, done with the statement.
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
@@ -83,8 +84,8 @@ class Transaction(Executor):
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor.rowcount
+        cursor = await self._conn.execute(sql, params)  # a write is complete once run
+        return cursor.rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int | None:
         """An INSERT (or upsert) that returns the id of the row it wrote, None if it wrote

@@ -1,0 +1,58 @@
+"""What the benchmarks share: timing a person's action until the bot's answer is on screen.
+
+The bot confirms an update once it is stored, before it answers it, so a sandbox action
+returns early; these helpers wait for what the person would see: a new message in their
+chat, or the answer to the button they tapped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+from bot.sandbox import Sandbox, SandboxUser
+
+
+async def _until(predicate, timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("no answer from the bot")
+        await asyncio.sleep(0.002)
+
+
+async def sends(sb: Sandbox, user: SandboxUser, text: str, timeout: float = 60) -> float:
+    """Seconds from sending `text` until the bot's next message to this person."""
+    before = len(sb.messages(user.id))
+    started = time.perf_counter()
+    await user.send(text, wait=False)
+    await _until(lambda: len(sb.messages(user.id)) > before, timeout)
+    return time.perf_counter() - started
+
+
+async def taps(sb: Sandbox, user: SandboxUser, label: str, timeout: float = 60) -> float:
+    """Seconds from tapping a button until Telegram shows the bot's answer to it."""
+    started = time.perf_counter()
+    query = await user.tap(label, wait=False)
+    await _until(lambda: sb.callback_answer(query["id"]) is not None, timeout)
+    return time.perf_counter() - started
+
+
+async def sends_document(
+    sb: Sandbox, user: SandboxUser, data: bytes, filename: str, timeout: float = 120
+) -> float:
+    before = len(sb.messages(user.id))
+    started = time.perf_counter()
+    await user.send_document(data, filename=filename, mime_type="text/csv", wait=False)
+    await _until(lambda: len(sb.messages(user.id)) > before, timeout)
+    return time.perf_counter() - started
+
+
+def describe(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[max(int(len(ordered) * 0.95) - 1, 0)]
+    return (
+        f"n={len(ordered)} p50={statistics.median(ordered) * 1000:.1f} ms "
+        f"p95={p95 * 1000:.1f} ms max={ordered[-1] * 1000:.1f} ms"
+    )
