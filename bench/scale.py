@@ -5,7 +5,7 @@
 3. CPU milliseconds per handled update, `pacesetter run` against a bare python-telegram-bot
    echo bot (bench/echo_bot.py), each a process of its own on the same sandbox.
 
-Run: python bench/scale.py
+Run: python -m bench.scale
 """
 
 from __future__ import annotations

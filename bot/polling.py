@@ -133,8 +133,8 @@ class Poller:
                     else:
                         log.info("update %s was already handled; dropped", update.update_id)
         finally:
-            if offset:
-                await _confirm(self.app, offset)
+            # No last getUpdates to confirm the final batch: it could race the long poll just
+            # abandoned. Given again after a restart, the inbox knows those were handled.
             await self._finish_lanes()
 
     async def _fetch(self, offset: int, stop: asyncio.Event) -> tuple[Update, ...] | None:
@@ -239,13 +239,6 @@ async def forget_old_updates(db: Database, now: datetime) -> int:
     # Telegram redelivers for at most 24 h; two days of memory is plenty.
     async with db.transaction(now) as tx:
         return await inbox.forget_handled_before(tx, now - timedelta(days=2))
-
-
-async def _confirm(app: Application, offset: int) -> None:
-    try:
-        await app.bot.get_updates(offset=offset, timeout=0, limit=1)
-    except TelegramError as error:
-        log.warning("could not confirm the last updates (%s); they will be redelivered", error)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

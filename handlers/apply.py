@@ -25,6 +25,7 @@ from bot.campaign import Section
 from bot.core import Ctx
 from bot.rules import parse_amount
 from handlers import application_view, edits, flow_input, ui
+from handlers.callbacks import Buttons
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 from storage.applications import Part
@@ -32,11 +33,24 @@ from storage.db import Transaction
 
 FLOW = "apply"
 PREVIEW = "preview"
+# The application a button is for comes first; section buttons also name the section.
+BUTTONS = Buttons(
+    "ap",
+    open=("o", (int,)),  # a project (a lead of several chooses)
+    done=("d", (int, str)),
+    skip=("s", (int, str)),
+    back=("b", (int, str)),
+    save_exit=("x", (int, str)),
+    preview=("v", (int,)),
+    edit=("e", (int, str)),
+    submit=("u", (int,)),
+    withdraw=("w", (int,)),
+)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("apply", apply_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^ap:"))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
     flow_input.take(app, FLOW, answered)
     edits.take(app, edit_answer)
 
@@ -55,7 +69,9 @@ async def apply_command(update: Update, ctx: Ctx) -> None:
         await _open(update, ctx, led[0])
         return
     projects = await orgs.projects_by_ids(ctx.db, led)
-    buttons = [[button] for button in ui.choices(ctx, projects, "ap:o:{id}")]
+    buttons = [
+        [button] for button in ui.choices(ctx, projects, lambda id_: BUTTONS.data("open", id_))
+    ]
     await ui.reply(update, ctx, "apply/choose_project", ui.keyboard(buttons))
 
 
@@ -92,9 +108,11 @@ def _in_flow(ctx: Ctx) -> bool:
 
 async def _status(update: Update, ctx: Ctx, application: App) -> None:
     project = await orgs.project(ctx.db, application.project_id)
-    buttons = [[(ctx.msgs.label(ctx.locale, "preview"), f"ap:v:{application.id}")]]
+    buttons = [[(ctx.msgs.label(ctx.locale, "preview"), BUTTONS.data("preview", application.id))]]
     if application.status in rules.WITHDRAWABLE and _open_now(ctx):
-        buttons.append([(ctx.msgs.label(ctx.locale, "withdraw"), f"ap:w:{application.id}")])
+        buttons.append(
+            [(ctx.msgs.label(ctx.locale, "withdraw"), BUTTONS.data("withdraw", application.id))]
+        )
     await ui.reply(
         update,
         ctx,
@@ -109,19 +127,21 @@ async def _status(update: Update, ctx: Ctx, application: App) -> None:
 
 
 def _section_keyboard(ctx: Ctx, application: App, section: Section) -> InlineKeyboardMarkup:
-    key = f"{application.id}:{section.key}"
+    def data(action: str) -> str:
+        return BUTTONS.data(action, application.id, section.key)
+
     label = ctx.msgs.label
     rows = []
     if section.kind != "number":
-        rows.append([(label(ctx.locale, "done"), f"ap:d:{key}")])
-    nav = [(label(ctx.locale, "back"), f"ap:b:{key}")]
+        rows.append([(label(ctx.locale, "done"), data("done"))])
+    nav = [(label(ctx.locale, "back"), data("back"))]
     if not section.required:
-        nav.append((label(ctx.locale, "skip"), f"ap:s:{key}"))
+        nav.append((label(ctx.locale, "skip"), data("skip")))
     rows.append(nav)
     rows.append(
         [
-            (label(ctx.locale, "save_exit"), f"ap:x:{key}"),
-            (label(ctx.locale, "preview"), f"ap:v:{application.id}"),
+            (label(ctx.locale, "save_exit"), data("save_exit")),
+            (label(ctx.locale, "preview"), BUTTONS.data("preview", application.id)),
         ]
     )
     return ui.keyboard(rows)
@@ -358,13 +378,12 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
 
 async def tapped(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
-    parts = ui.callback_parts(query, "ap")
-    action, ids = parts[0], parts[1:]
-    number = ui.as_int(ids[0]) if ids else None
-    if ctx.actor is None or number is None:
+    tap = BUTTONS.parse(query.data)
+    if ctx.actor is None or tap is None:
         await ui.stale(query, ctx)
         return
-    if action == "o":
+    number = tap.args[0]
+    if tap.action == "open":
         if not ctx.actor.is_lead_of(number):
             await ui.not_allowed(query, ctx)
             return
@@ -378,11 +397,7 @@ async def tapped(update: Update, ctx: Ctx) -> None:
     if not ctx.actor.is_lead_of(application.project_id):
         await ui.not_allowed(query, ctx)
         return
-    handler = _BUTTONS.get((action, len(ids)))
-    if handler is None:
-        await ui.stale(query, ctx)
-        return
-    await handler(update, ctx, application, *ids[1:])
+    await _BUTTONS[tap.action](update, ctx, application, *tap.args[1:])
 
 
 async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> Section | None:
@@ -461,11 +476,16 @@ async def _preview(update: Update, ctx: Ctx, application: App, **extra: Any) -> 
     rows: list[list[ui.Button]] = []
     if editable:
         edits = [
-            (ctx.msgs.label(ctx.locale, "edit_section", number=i), f"ap:e:{application.id}:{s.key}")
+            (
+                ctx.msgs.label(ctx.locale, "edit_section", number=i),
+                BUTTONS.data("edit", application.id, s.key),
+            )
             for i, s in enumerate(ctx.campaign.sections, start=1)
         ]
         rows = [edits[i : i + 4] for i in range(0, len(edits), 4)]
-        rows.append([(ctx.msgs.label(ctx.locale, "submit"), f"ap:u:{application.id}")])
+        rows.append(
+            [(ctx.msgs.label(ctx.locale, "submit"), BUTTONS.data("submit", application.id))]
+        )
     markup = ui.keyboard(rows)
     await application_view.send(update, ctx, application, markup, editable=editable, **extra)
 
@@ -557,14 +577,14 @@ async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     await ui.reply(update, ctx, "apply/withdrawn", project=project)
 
 
-# (action, number of ids after "ap:<action>:") -> what to do; ids[0] is the application
+# What each button does, given its application (and section).
 _BUTTONS = {
-    ("d", 2): _done,
-    ("s", 2): _skip,
-    ("b", 2): _back,
-    ("x", 2): _save_exit,
-    ("v", 1): _preview_tapped,
-    ("e", 2): _edit_section,
-    ("u", 1): _submit,
-    ("w", 1): _withdraw,
+    "done": _done,
+    "skip": _skip,
+    "back": _back,
+    "save_exit": _save_exit,
+    "preview": _preview_tapped,
+    "edit": _edit_section,
+    "submit": _submit,
+    "withdraw": _withdraw,
 }

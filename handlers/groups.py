@@ -17,11 +17,19 @@ from telegram.ext import (
 
 from bot.core import Ctx
 from handlers import ui
+from handlers.callbacks import Buttons
 from storage import chats, orgs, people
 
 log = logging.getLogger(__name__)
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 _ADMINS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+BUTTONS = Buttons(
+    "bd",
+    units=("u", (int,)),  # a page of units
+    projects=("p", (int, int)),  # a unit's page of projects
+    project=("P", (int,)),
+    unit=("U", (int,)),  # the whole unit
+)
 
 
 def register(app: Application) -> None:
@@ -29,7 +37,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
     app.add_handler(CommandHandler("bind", bind))
     app.add_handler(CommandHandler("unbind", unbind))
-    app.add_handler(CallbackQueryHandler(bind_tapped, pattern=r"^bd:"))
+    app.add_handler(CallbackQueryHandler(bind_tapped, pattern=BUTTONS.pattern))
 
 
 async def membership(update: Update, ctx: Ctx) -> None:
@@ -172,7 +180,8 @@ async def _offer(update: Update, ctx: Ctx) -> None:
 
 
 async def _unit_page(ctx: Ctx, units: list[orgs.Unit], page: int) -> InlineKeyboardMarkup:
-    rows, _, _ = ui.paged(ctx, ui.choices(ctx, units, "bd:p:{id}:0"), page, "bd:u:{page}")
+    choices = ui.choices(ctx, units, lambda id_: BUTTONS.data("projects", id_, 0))
+    rows, _, _ = ui.paged(ctx, choices, page, lambda to: BUTTONS.data("units", to))
     return ui.keyboard(rows)
 
 
@@ -180,24 +189,24 @@ async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardM
     """One page of the unit's projects, and the whole unit, as buttons."""
     projects = await orgs.projects_of(ctx.db, unit.id)
     rows, _, _ = ui.paged(
-        ctx, ui.choices(ctx, projects, "bd:P:{id}"), page, f"bd:p:{unit.id}:{{page}}"
+        ctx,
+        ui.choices(ctx, projects, lambda id_: BUTTONS.data("project", id_)),
+        page,
+        lambda to: BUTTONS.data("projects", unit.id, to),
     )
-    rows.append([(ctx.msgs.label(ctx.locale, "whole_unit", name=unit.name), f"bd:U:{unit.id}")])
+    rows.append(
+        [(ctx.msgs.label(ctx.locale, "whole_unit", name=unit.name), BUTTONS.data("unit", unit.id))]
+    )
     return ui.keyboard(rows)
 
 
 async def bind_tapped(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
-    parts = ui.callback_parts(query, "bd")
-    numbers = [ui.as_int(p) for p in parts[1:]]
-    if ctx.actor is None or None in numbers or update.effective_chat.type not in GROUPS:
+    tap = BUTTONS.parse(query.data)
+    if ctx.actor is None or tap is None or update.effective_chat.type not in GROUPS:
         await ui.stale(query, ctx)
         return
-    step = _BIND_STEPS.get((parts[0], len(numbers)))
-    if step is None:
-        await ui.stale(query, ctx)
-        return
-    await step(update, ctx, *numbers)
+    await _BIND_STEPS[tap.action](update, ctx, *tap.args)
 
 
 async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
@@ -262,10 +271,10 @@ async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Proje
 
 # (step, number of numeric arguments) -> what to do
 _BIND_STEPS = {
-    ("u", 1): _units_shown,
-    ("p", 2): _projects_shown,
-    ("P", 1): _project_chosen,
-    ("U", 1): _unit_chosen,
+    "units": _units_shown,
+    "projects": _projects_shown,
+    "project": _project_chosen,
+    "unit": _unit_chosen,
 }
 
 

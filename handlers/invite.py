@@ -15,12 +15,24 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import invites
 from bot.core import Ctx
 from handlers import ui
+from handlers.callbacks import Buttons
 from storage import invitations, orgs
+
+# The role being invited comes first where there is one.
+BUTTONS = Buttons(
+    "iv",
+    role=("r", (str,)),
+    units=("u", (str, int)),  # a page of units
+    unit=("U", (str, int)),
+    projects=("p", (str, int, int)),  # a unit's page of projects
+    project=("P", (str, int)),
+    revoke=("x", (int,)),  # an invitation
+)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("invite", invite))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^iv:"))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
 
 
 async def invite(update: Update, ctx: Ctx) -> None:
@@ -36,7 +48,9 @@ async def invite(update: Update, ctx: Ctx) -> None:
     if ctx.args:
         await _typed(update, ctx, ctx.args)
         return
-    buttons = [[(ctx.msgs.label(ctx.locale, f"role_{role}"), f"iv:r:{role}")] for role in roles]
+    buttons = [
+        [(ctx.msgs.label(ctx.locale, f"role_{role}"), BUTTONS.data("role", role))] for role in roles
+    ]
     await ui.reply(update, ctx, "invite/choose_role", markup=ui.keyboard(buttons))
 
 
@@ -70,20 +84,17 @@ async def _resolve(ctx: Ctx, role: str, code: str) -> tuple[int | None, int | No
 
 async def tapped(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
-    parts = ui.callback_parts(query, "iv")
-    step, role = parts[0], parts[1] if len(parts) > 1 else ""
-    numbers = [ui.as_int(part) for part in parts[2:]]
-    if ctx.actor is None or None in numbers or (step != "x" and role not in invites.SCOPE):
+    tap = BUTTONS.parse(query.data)
+    if ctx.actor is None or tap is None:
         await ui.stale(query, ctx)
         return
-    if step == "x" and len(numbers) == 0 and ui.as_int(role) is not None:
-        await _revoke(update, ctx, int(role))
+    if tap.action == "revoke":
+        await _revoke(update, ctx, *tap.args)
         return
-    handler = _STEPS.get((step, len(numbers)))
-    if handler is None:
+    if tap.args[0] not in invites.SCOPE:
         await ui.stale(query, ctx)
         return
-    await handler(update, ctx, role, *numbers)
+    await _STEPS[tap.action](update, ctx, *tap.args)
 
 
 async def _role_chosen(update: Update, ctx: Ctx, role: str) -> None:
@@ -110,8 +121,8 @@ async def _unit_page(update: Update, ctx: Ctx, role: str, page: int) -> None:
     if len(units) == 1 and not ctx.actor.is_admin:
         await _unit_chosen(update, ctx, role, units[0].id)
         return
-    items = ui.choices(ctx, units, f"iv:U:{role}:{{id}}")
-    rows, shown, pages = ui.paged(ctx, items, page, f"iv:u:{role}:{{page}}")
+    items = ui.choices(ctx, units, lambda id_: BUTTONS.data("unit", role, id_))
+    rows, shown, pages = ui.paged(ctx, items, page, lambda to: BUTTONS.data("units", role, to))
     await ui.show(
         query, ctx, "invite/choose_unit", ui.keyboard(rows), role=role, page=shown, pages=pages
     )
@@ -138,8 +149,10 @@ async def _project_page(update: Update, ctx: Ctx, role: str, unit_id: int, page:
     if not projects:
         await ui.not_allowed(query, ctx)
         return
-    items = ui.choices(ctx, projects, f"iv:P:{role}:{{id}}")
-    rows, shown, pages = ui.paged(ctx, items, page, f"iv:p:{role}:{unit_id}:{{page}}")
+    items = ui.choices(ctx, projects, lambda id_: BUTTONS.data("project", role, id_))
+    rows, shown, pages = ui.paged(
+        ctx, items, page, lambda to: BUTTONS.data("projects", role, unit_id, to)
+    )
     await ui.show(
         query,
         ctx,
@@ -192,7 +205,9 @@ async def _create(
             expires_at=ctx.now + invites.INVITATION_TTL,
             origin=f"{origin.chat_id}:{origin.message_id}",
         )
-    revoke = ui.keyboard([[(ctx.msgs.label(ctx.locale, "revoke"), f"iv:x:{invitation.id}")]])
+    revoke = ui.keyboard(
+        [[(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]]
+    )
     return revoke, {
         "grant": await invitations.described_grant(ctx.db, invitation, 0),
         "expires_at": invitation.expires_at,
@@ -219,9 +234,9 @@ async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
 
 # (step, number of numeric arguments) -> what to do
 _STEPS = {
-    ("r", 0): _role_chosen,
-    ("u", 1): _unit_page,
-    ("U", 1): _unit_chosen,
-    ("p", 2): _project_page,
-    ("P", 1): _project_chosen,
+    "role": _role_chosen,
+    "units": _unit_page,
+    "unit": _unit_chosen,
+    "projects": _project_page,
+    "project": _project_chosen,
 }

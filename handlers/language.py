@@ -11,25 +11,33 @@ from bot.core import Ctx
 from bot.locale import LOCALES
 from bot.menus import set_private_menu
 from handlers import ui
+from handlers.callbacks import Buttons
 from storage import people
+
+BUTTONS = Buttons("lang", choose=("set", (str,)))
+_BY_LOWER = {code.lower(): code for code in LOCALES}  # keys on the wire are lower case
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("language", choose))
-    app.add_handler(CallbackQueryHandler(chosen, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(chosen, pattern=BUTTONS.pattern))
 
 
 async def choose(update: Update, ctx: Ctx) -> None:
     if ctx.actor is None:
         return
-    buttons = [(ctx.msgs.label(ctx.locale, f"locale_{code}"), f"lang:{code}") for code in LOCALES]
+    buttons = [
+        (ctx.msgs.label(ctx.locale, f"locale_{code}"), BUTTONS.data("choose", code.lower()))
+        for code in LOCALES
+    ]
     await ui.reply(update, ctx, "language/choose", markup=ui.keyboard([buttons]))
 
 
 async def chosen(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
-    code = ui.callback_parts(query, "lang")[0]
-    if ctx.actor is None or code not in LOCALES:
+    tap = BUTTONS.parse(query.data)
+    code = _BY_LOWER.get(tap.args[0]) if tap else None
+    if ctx.actor is None or code is None:
         await ui.stale(query, ctx)
         return
     async with ctx.write() as tx:

@@ -19,18 +19,27 @@ from bot import applications as rules
 from bot import notices
 from bot.core import Ctx
 from handlers import application_view, flow_input, ui
+from handlers.callbacks import Buttons
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 from storage.db import Transaction
 
 RETURN_FLOW = "return_comment"
+BUTTONS = Buttons(
+    "nm",
+    list=("l", (int, int)),  # a unit, a page
+    show=("a", (int,)),  # an application, from here on
+    nominate=("n", (int,)),
+    unnominate=("u", (int,)),
+    return_=("r", (int,)),
+)
 LISTED = ("submitted", "nominated", "returned", "accepted", "declined")
 COMMENT_LIMIT = 1000
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("nominations", nominations, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^nm:"))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
     flow_input.take(app, RETURN_FLOW, comment_written, expires=flow_input.PROMPT_EXPIRY)
 
 
@@ -45,7 +54,7 @@ async def nominations(update: Update, ctx: Ctx) -> None:
         await ui.reply(update, ctx, "nominate/list", **await _list(ctx, units[0], 0))
         return
     choices = await orgs.units_by_ids(ctx.db, units)
-    buttons = [[b] for b in ui.choices(ctx, choices, "nm:l:{id}:0")]
+    buttons = [[b] for b in ui.choices(ctx, choices, lambda id_: BUTTONS.data("list", id_, 0))]
     await ui.reply(update, ctx, "nominate/choose_unit", ui.keyboard(buttons))
 
 
@@ -60,11 +69,11 @@ async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
                 name=item.project_name,
                 status=ctx.msgs.label(ctx.locale, f"status_{item.application.status}"),
             ),
-            f"nm:a:{item.application.id}",
+            BUTTONS.data("show", item.application.id),
         )
         for item in listed
     ]
-    rows, shown, pages = ui.paged(ctx, items, page, f"nm:l:{unit_id}:{{page}}")
+    rows, shown, pages = ui.paged(ctx, items, page, lambda to: BUTTONS.data("list", unit_id, to))
     used, total = await rules.places(ctx.db, unit_id, ctx.campaign.quota)
     return {
         "markup": ui.keyboard(rows),
@@ -81,16 +90,14 @@ async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
 
 async def tapped(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
-    parts = ui.callback_parts(query, "nm")
-    numbers = [ui.as_int(p) for p in parts[1:]]
-    step = _STEPS.get((parts[0], len(numbers)))
-    if ctx.actor is None or None in numbers or not numbers or step is None:
+    tap = BUTTONS.parse(query.data)
+    if ctx.actor is None or tap is None:
         await ui.stale(query, ctx)
         return
-    if parts[0] == "l":
-        unit_id = numbers[0]
+    if tap.action == "list":
+        unit_id = tap.args[0]
     else:
-        application = await applications.get(ctx.db, numbers[0])
+        application = await applications.get(ctx.db, tap.args[0])
         project = await orgs.project(ctx.db, application.project_id) if application else None
         if project is None:
             await ui.stale(query, ctx)
@@ -100,7 +107,7 @@ async def tapped(update: Update, ctx: Ctx) -> None:
     if not ctx.actor.is_secretary_of(unit_id):
         await ui.not_allowed(query, ctx)
         return
-    await step(update, ctx, *numbers)
+    await _STEPS[tap.action](update, ctx, *tap.args)
 
 
 async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
@@ -124,11 +131,11 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
     label = ctx.msgs.label
     rows = []
     if application.status == "submitted":
-        rows.append([(label(ctx.locale, "nominate"), f"nm:n:{application.id}")])
-        rows.append([(label(ctx.locale, "return"), f"nm:r:{application.id}")])
+        rows.append([(label(ctx.locale, "nominate"), BUTTONS.data("nominate", application.id))])
+        rows.append([(label(ctx.locale, "return"), BUTTONS.data("return_", application.id))])
     elif application.status == "nominated":
-        rows.append([(label(ctx.locale, "unnominate"), f"nm:u:{application.id}")])
-    rows.append([(label(ctx.locale, "back_to_list"), f"nm:l:{project.unit_id}:0")])
+        rows.append([(label(ctx.locale, "unnominate"), BUTTONS.data("unnominate", application.id))])
+    rows.append([(label(ctx.locale, "back_to_list"), BUTTONS.data("list", project.unit_id, 0))])
     used, total = await rules.places(ctx.db, project.unit_id, ctx.campaign.quota)
     await ui.reply(
         update,
@@ -268,11 +275,10 @@ async def decide(
     return application
 
 
-# (step, number of numeric arguments) -> what to do
 _STEPS = {
-    ("l", 2): _show_list,
-    ("a", 1): _show,
-    ("n", 1): _nominate,
-    ("u", 1): _unnominate,
-    ("r", 1): _ask_comment,
+    "list": _show_list,
+    "show": _show,
+    "nominate": _nominate,
+    "unnominate": _unnominate,
+    "return_": _ask_comment,
 }

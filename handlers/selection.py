@@ -19,6 +19,7 @@ from bot.campaign import STAGE_KEYS, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.rules import unit_quota
 from handlers import application_view, flow_input, ui
+from handlers.callbacks import Buttons
 from handlers.nominations import decide
 from storage import applications, chats, flows, orgs, outbox, roles
 from storage.applications import Application as App
@@ -26,6 +27,13 @@ from storage.db import Transaction
 
 log = logging.getLogger(__name__)
 DECLINE_FLOW = "decline_reason"
+BUTTONS = Buttons(
+    "sl",
+    page=("p", (int,)),
+    show=("a", (int,)),  # an application, here and below
+    accept=("y", (int,)),
+    decline=("n", (int,)),
+)
 REASON_LIMIT = 1000
 _DEADLINE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M")
 
@@ -33,7 +41,7 @@ _DEADLINE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M")
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("applications", overview, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("extend", extend, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^sl:"))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
     flow_input.take(app, DECLINE_FLOW, reason_written, expires=flow_input.PROMPT_EXPIRY)
 
 
@@ -56,24 +64,22 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
         for tally in await applications.tallies(ctx.db)
     ]
     waiting = await applications.listed(ctx.db, ("nominated",))
-    items = [(item.project_name, f"sl:a:{item.application.id}") for item in waiting]
-    rows, _, _ = ui.paged(ctx, items, page, "sl:p:{page}")
+    items = [(item.project_name, BUTTONS.data("show", item.application.id)) for item in waiting]
+    rows, _, _ = ui.paged(ctx, items, page, lambda to: BUTTONS.data("page", to))
     context = {"units": units, "waiting": len(waiting), "stage": ctx.campaign.stage("apply")}
     return ui.keyboard(rows), context
 
 
 async def tapped(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
-    parts = ui.callback_parts(query, "sl")
-    number = ui.as_int(parts[1]) if len(parts) == 2 else None
-    step = _STEPS.get(parts[0])
-    if ctx.actor is None or number is None or step is None:
+    tap = BUTTONS.parse(query.data)
+    if ctx.actor is None or tap is None:
         await ui.stale(query, ctx)
         return
     if not ctx.actor.is_admin:
         await ui.not_allowed(query, ctx)
         return
-    await step(update, ctx, number)
+    await _STEPS[tap.action](update, ctx, *tap.args)
 
 
 async def _page(update: Update, ctx: Ctx, page: int) -> None:
@@ -99,8 +105,8 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
     rows = []
     if application.status == "nominated":
         rows = [
-            [(ctx.msgs.label(ctx.locale, "accept"), f"sl:y:{application.id}")],
-            [(ctx.msgs.label(ctx.locale, "decline"), f"sl:n:{application.id}")],
+            [(ctx.msgs.label(ctx.locale, "accept"), BUTTONS.data("accept", application.id))],
+            [(ctx.msgs.label(ctx.locale, "decline"), BUTTONS.data("decline", application.id))],
         ]
     await ui.reply(
         update,
@@ -169,7 +175,7 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     await _actions(update, ctx, moved, done="declined")
 
 
-_STEPS = {"p": _page, "a": _show, "y": _accept, "n": _ask_reason}
+_STEPS = {"page": _page, "show": _show, "accept": _accept, "decline": _ask_reason}
 
 
 # --- moving a deadline ------------------------------------------------------------------------

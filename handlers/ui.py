@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import (
@@ -33,17 +32,17 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
 
 
 def paged(
-    ctx: Ctx, items: Sequence[Button], page: int, page_data: str
+    ctx: Ctx, items: Sequence[Button], page: int, page_data: Callable[[int], str]
 ) -> tuple[list[list[Button]], int, int]:
-    """One button per row for this page's items, then ◀ ▶; page_data has a {page} slot."""
+    """One button per row for this page's items, then ◀ ▶ (page_data(page) for those)."""
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows = [[item] for item in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
     nav = []
     if page > 0:
-        nav.append((ctx.msgs.label(ctx.locale, "prev_page"), page_data.format(page=page - 1)))
+        nav.append((ctx.msgs.label(ctx.locale, "prev_page"), page_data(page - 1)))
     if page < pages - 1:
-        nav.append((ctx.msgs.label(ctx.locale, "next_page"), page_data.format(page=page + 1)))
+        nav.append((ctx.msgs.label(ctx.locale, "next_page"), page_data(page + 1)))
     if nav:
         rows.append(nav)
     return rows, page + 1, pages
@@ -119,10 +118,6 @@ def thread_id(update: Update) -> int:
     return _thread_of(update.effective_message) or 0
 
 
-def callback_parts(query: CallbackQuery, prefix: str) -> list[str]:
-    return (query.data or "").removeprefix(prefix + ":").split(":")
-
-
 def role_line(ctx: Ctx, grant: RoleGrant) -> str:
     return ctx.msgs.text(ctx.locale, "whoami/role_line", grant=grant)
 
@@ -152,14 +147,8 @@ async def typed_text(update: Update, ctx: Ctx, limit: int) -> str | None:
     return text
 
 
-def as_int(text: str) -> int | None:
-    """An id from callback data; None for anything else (forged data included)."""
-    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
-
-
-def choices(ctx: Ctx, things: Sequence[Any], data: str) -> list[Button]:
-    """One button per unit or project ("Name (CODE)"); data has an {id} slot."""
+def choices(ctx: Ctx, things: Sequence[Any], data: Callable[[int], str]) -> list[Button]:
+    """One button per unit or project ("Name (CODE)"), with data(id)."""
     return [
-        (ctx.msgs.label(ctx.locale, "choice", name=t.name, code=t.code), data.format(id=t.id))
-        for t in things
+        (ctx.msgs.label(ctx.locale, "choice", name=t.name, code=t.code), data(t.id)) for t in things
     ]

@@ -90,6 +90,9 @@ class World:
         await self.runner.start()
         self.sb.bot_busy = self.runner.busy
         await self.runner.menus_refreshed  # so no test races the start-up's background work
+        # The outbox sender's first look (a write) is over too: a test that writes to the
+        # file from this thread would otherwise wait on a lock the event loop can't release.
+        await self.sb.settle()
 
     async def stop(self) -> None:
         if self.runner is not None:

@@ -1,0 +1,70 @@
+"""Callback data: every button any flow makes fits Telegram's 64 bytes and parses back."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import handlers.apply
+import handlers.groups
+import handlers.invite
+import handlers.language
+import handlers.nominations
+import handlers.selection
+from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap
+
+DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
+
+
+def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
+    prefixes = [buttons.prefix for buttons in ALL]
+    assert len(prefixes) == len(set(prefixes)) == 6
+
+
+@pytest.mark.parametrize(
+    ("buttons", "action"), DECLARED, ids=[f"{b.prefix}:{a}" for b, a in DECLARED]
+)
+def test_the_longest_data_of_every_button_fits_and_parses_back(buttons: Buttons, action: str):
+    _, types = buttons.actions[action]
+    args = tuple(LONGEST[kind] for kind in types)
+    data = buttons.data(action, *args)
+    assert len(data.encode()) <= LIMIT
+    assert buttons.parse(data) == Tap(action, args)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        None,
+        "",
+        "ap",
+        "ap:",
+        "ap:zz:1",  # no such action
+        "ap:d:1",  # an argument missing
+        "ap:d:1:budget:extra",  # one too many
+        "ap:d:x:budget",  # not an id
+        "ap:d:1:Budget",  # not a key
+        "ap:d:-1:budget",
+        "ap:d:1234567890123:budget",  # longer than any id
+        "nm:a:7",  # another flow's data
+        "ap:u:7 ",
+    ],
+)
+def test_forged_or_malformed_data_parses_to_nothing(forged):
+    assert handlers.apply.BUTTONS.parse(forged) is None
+
+
+def test_data_of_the_wrong_shape_is_refused_when_made():
+    with pytest.raises(TypeError):
+        handlers.apply.BUTTONS.data("submit", "7")
+    with pytest.raises(ValueError, match="64 bytes"):
+        Buttons("zz", big=("b", (str, str, str))).data("big", "k" * 24, "k" * 24, "k" * 24)
+    ALL.pop()  # that one was only for this test
+
+
+@given(st.text(max_size=80))
+def test_any_text_parses_to_a_declared_action_or_to_nothing(text: str):
+    for buttons in ALL:
+        tap = buttons.parse(text)
+        assert tap is None or buttons.data(tap.action, *tap.args) == text
