@@ -129,8 +129,11 @@ class BotRunner:
         return self.app.bot_data
 
     def busy(self) -> bool:
-        """Updates in hand, or messages due: what tests wait for before they look."""
-        return bool((self.poller and self.poller.busy()) or (self.sender and self.sender.busy()))
+        """Updates in hand, messages due, or an album's answer to come: what tests wait for
+        before they look."""
+        in_hand = self.poller is not None and self.poller.busy()
+        sending = self.sender is not None and self.sender.busy()
+        return in_hand or sending or bool(self.app and self.app.bot_data.albums_open)
 
     async def start(self) -> None:
         campaign = load_campaign(self.settings.campaign_path)

@@ -42,6 +42,8 @@ class Core:
         # Updates whose changes could not be written (a full disk), and how often: polling
         # retries them, and the person is told the first time.
         self.storage_failures: dict[int, int] = {}
+        # Albums whose one acknowledgement is still to come (handlers/apply.py).
+        self.albums_open: set[str] = set()
 
     def now(self) -> datetime:
         return self.clock()

@@ -33,6 +33,7 @@ from storage.db import Transaction
 
 FLOW = "apply"
 PREVIEW = "preview"
+ALBUM_QUIET = 1.5  # seconds with no further photo of an album: it is complete
 # The application a button is for comes first; section buttons also name the section.
 BUTTONS = Buttons(
     "ap",
@@ -325,6 +326,9 @@ async def _file(update: Update, ctx: Ctx, application: App, section: Section) ->
         await ui.reply(update, ctx, "apply/too_many_files", limit=rules.MAX_ANSWER_PARTS)
         return
     await _store(ctx, application, section, part, unique)
+    if message.media_group_id:
+        _album_item(update, ctx, application, section, message.media_group_id)
+        return
     await ui.reply(
         update,
         ctx,
@@ -333,6 +337,46 @@ async def _file(update: Update, ctx: Ctx, application: App, section: Section) ->
         section=section,
         count=count + 1,
     )
+
+
+def _album_item(
+    update: Update, ctx: Ctx, application: App, section: Section, group_id: str
+) -> None:
+    """Each photo of an album comes as an update of its own, with no count and no end: each
+    is stored at once, and one answer goes out when no more came for a moment."""
+    name = f"album:{update.effective_chat.id}:{group_id}"
+    earlier = ctx.job_queue.get_jobs_by_name(name)
+    items = 1 + sum(job.data["items"] for job in earlier)
+    for job in earlier:
+        job.schedule_removal()
+    ctx.core.albums_open.add(name)
+    ctx.job_queue.run_once(
+        _album_done,
+        ALBUM_QUIET,
+        name=name,
+        chat_id=update.effective_chat.id,
+        user_id=ctx.actor.user_id,
+        data={"items": items, "app": application.id, "section": section.key},
+    )
+
+
+async def _album_done(ctx: Ctx) -> None:
+    job = ctx.job
+    try:
+        application = await applications.get(ctx.db, job.data["app"])
+        section = rules.section_by_key(ctx.campaign.sections, job.data["section"])
+        answer = (await applications.answers(ctx.db, application.id)).get(section.key)
+        text = ui.render(
+            ctx,
+            "apply/saved_album",
+            section=section,
+            items=job.data["items"],
+            count=len(answer.files) if answer else 0,
+        )[0]
+        markup = _section_keyboard(ctx, application, section)
+        await ctx.bot.send_message(job.chat_id, text, reply_markup=markup)
+    finally:
+        ctx.core.albums_open.discard(job.name)
 
 
 async def edit_answer(update: Update, ctx: Ctx) -> bool:

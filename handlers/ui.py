@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -91,20 +93,43 @@ async def edit(
 ) -> None:
     """Replace the message a button sat on (the first part only: these texts are short)."""
     text = render(ctx, key, **context)[0]
+    shown = query.message
+    # A double tap renders the same screen again: Telegram refuses an identical edit, so
+    # none is sent. (Compared as Telegram shows it: the text without its markup.)
+    same = isinstance(shown, Message) and shown.text == plain(text)
+    if same and _same_buttons(shown, markup):
+        return
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as error:
-        # A double tap re-renders the same screen; Telegram refuses identical edits.
+        # Two taps at once can still both get here: the second edit is then the same.
         if "not modified" not in str(error).lower():
             raise
 
 
 async def edit_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    if query.message is not None and _same_buttons(query.message, markup):
+        return
     try:
         await query.edit_message_reply_markup(markup)
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+def plain(html_text: str) -> str:
+    """Telegram HTML as the person sees it: tags gone, entities read, outer space trimmed."""
+    return html.unescape(re.sub(r"<[^>]*>", "", html_text)).strip()
+
+
+def _same_buttons(message: Message, markup: InlineKeyboardMarkup | None) -> bool:
+    def rows(keyboard: InlineKeyboardMarkup | None) -> list:
+        if keyboard is None:
+            return []
+        return [[(b.text, b.callback_data) for b in row] for row in keyboard.inline_keyboard]
+
+    current = message.reply_markup if isinstance(message, Message) else None
+    return rows(current) == rows(markup)
 
 
 def _thread_of(message: Message | None) -> int | None:

@@ -68,3 +68,18 @@ def test_any_text_parses_to_a_declared_action_or_to_nothing(text: str):
     for buttons in ALL:
         tap = buttons.parse(text)
         assert tap is None or buttons.data(tap.action, *tap.args) == text
+
+
+async def test_a_double_tap_is_answered_without_a_second_identical_edit(world):
+    await world.import_orgs([(f"U{i:02d}", 1) for i in range(12)])  # two pages of units
+    await world.admin.send("/invite")
+    await world.admin.tap("Unit secretary")
+    menu = world.admin.last_reply
+    data = menu.button_data("Next ▶")
+    first = await world.answer_to(world.admin, menu, data)
+    edits = [m for m, _ in world.sb.requests if m.startswith("editMessage")]
+    second = await world.answer_to(world.admin, menu, data)  # the same tap again
+    assert first is None and second is None  # both answered, quietly
+    assert [m for m, _ in world.sb.requests if m.startswith("editMessage")] == edits
+    assert "◀ Previous" in [label for row in menu.buttons for label, _ in row]
+    assert world.sb.rejections == []  # no "message is not modified"

@@ -126,3 +126,22 @@ async def test_a_section_holds_at_most_its_limit_and_says_so(world: World):
     assert await applications.text_length(world.db, application.id, "foundation") == 28_012
     await lena.send("d" * 1_986)
     assert "✓ Saved (30000 characters" in lena.last_reply.text
+
+
+async def test_an_album_is_stored_whole_and_answered_once(world: World):
+    await world.import_orgs([("U1", 1)])
+    lena = await lead_of(world)
+    await write_all(lena)
+    before = len(lena.replies())
+    await lena.send_media_group([("photo", None)] * 4, caption="Party day")
+    replies = lena.replies()[before:]
+    assert [r.text for r in replies] == [
+        "✓ 4 files of your album saved in “Supporting materials” (4 in all). "
+        "Send more, or tap Done."
+    ]
+    assert replies[0].button_data("✓ Done") is not None
+    project = await orgs.project_by_code(world.db, "P-U1-01")
+    application = await applications.of_project(world.db, project.id)
+    answers = await applications.answers(world.db, application.id)
+    assert [f.kind for f in answers["attachments"].files] == ["photo"] * 4
+    assert answers["attachments"].files[0].text == "Party day"
