@@ -191,9 +191,12 @@ class BotRunner:
         return set(self.settings.admins) | await roles.holder_ids(self.db, ("admin",))
 
     async def _set_private_menus(self, core: Core, user_ids: list[int]) -> None:
+        """Only menus that differ from the one last set: a restart costs no request for the
+        thousands whose roles and language stayed the same."""
         found = await people.get_many(self.db, user_ids)
         reachable = [p for p in found.values() if p.private_chat and not p.blocked]
         grants = await roles.of_users(self.db, [p.user_id for p in reachable])
+        changed: dict[int, str] = {}
         for person in reachable:
             actor = actor_of(
                 person,
@@ -201,7 +204,14 @@ class BotRunner:
                 admins=self.settings.admins,
                 default_locale=core.campaign.default_locale,
             )
-            await menus.set_private_menu(self.app.bot, core.msgs, actor)
+            if person.menu == menus.signature(core.msgs, actor):
+                continue
+            signature = await menus.set_private_menu(self.app.bot, core.msgs, actor)
+            if signature is not None:
+                changed[person.user_id] = signature
+        if changed:
+            async with self.db.transaction(core.now()) as tx:
+                await people.set_menus(tx, changed)
 
     async def wait(self) -> None:
         """Until polling ends: stopped, or failed (the error is raised here)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from telegram import (
@@ -61,8 +62,16 @@ async def set_default_menus(bot: Bot, msgs: Messages, default_locale: str) -> No
         )
 
 
-async def set_private_menu(bot: Bot, msgs: Messages, actor: Actor) -> None:
-    """A chat-scoped menu in the person's own language, with the commands their roles add."""
+def signature(msgs: Messages, actor: Actor) -> str:
+    """What a person's menu says, in short: equal signatures, equal menus."""
+    commands = _commands(msgs, actor.locale, commands_for(actor))
+    text = "\n".join(f"{c.command} {c.description}" for c in commands)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+async def set_private_menu(bot: Bot, msgs: Messages, actor: Actor) -> str | None:
+    """A chat-scoped menu in the person's own language, with the commands their roles add;
+    its signature, or None when Telegram would not take it."""
     try:
         await bot.set_my_commands(
             _commands(msgs, actor.locale, commands_for(actor)),
@@ -71,3 +80,5 @@ async def set_private_menu(bot: Bot, msgs: Messages, actor: Actor) -> None:
     except (BadRequest, Forbidden) as error:
         # They never opened a private chat with the bot: the default menu will do.
         log.info("no private menu for %s: %s", actor.user_id, error)
+        return None
+    return signature(msgs, actor)

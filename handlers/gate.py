@@ -8,7 +8,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.access import load_actor
 from bot.core import Ctx
-from bot.menus import menu_locale, set_private_menu
+from bot.menus import menu_locale
 from handlers import ui
 from storage import flows, people
 
@@ -56,5 +56,5 @@ async def identify(update: Update, ctx: Ctx) -> None:
     default_menu = menu_locale(user.language_code, ctx.campaign.default_locale)
     if opened_private and ctx.actor.locale != default_menu:
         # Menus by language can't tell zh-Hant readers (and others) apart: give them their own.
-        await set_private_menu(ctx.bot, ctx.msgs, ctx.actor)
+        await ui.refresh_menu(ctx, ctx.actor)
     ctx.flow = await flows.current(ctx.db, user.id) if in_private else None

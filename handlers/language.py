@@ -9,7 +9,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core import Ctx
 from bot.locale import LOCALES
-from bot.menus import set_private_menu
 from handlers import ui
 from handlers.callbacks import Buttons
 from storage import people
@@ -45,4 +44,4 @@ async def chosen(update: Update, ctx: Ctx) -> None:
     ctx.actor = replace(ctx.actor, locale=code)
     await ui.show(query, ctx, "language/set")
     if update.effective_chat.type == "private":
-        await set_private_menu(ctx.bot, ctx.msgs, ctx.actor)
+        await ui.refresh_menu(ctx, ctx.actor)

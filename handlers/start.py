@@ -9,7 +9,6 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
 from bot.core import Ctx
-from bot.menus import set_private_menu
 from handlers import ui
 from storage import flows, invitations, roles
 from storage.roles import RoleGrant
@@ -91,7 +90,7 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
     if result is invites.Redeem.OK or redelivered:
         # Also when this very update redeemed it before a crash: finish what it started.
         grants = tuple(await roles.of_user(ctx.db, user_id))
-        await set_private_menu(ctx.bot, ctx.msgs, replace(ctx.actor, grants=grants))
+        await ui.refresh_menu(ctx, replace(ctx.actor, grants=grants))
 
 
 async def help_command(update: Update, ctx: Ctx) -> None:

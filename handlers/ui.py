@@ -16,7 +16,10 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
+from bot.access import Actor
 from bot.core import Ctx
+from bot.menus import set_private_menu
+from storage import people
 from storage.roles import RoleGrant
 
 Button = tuple[str, str]  # (label, callback data)
@@ -177,3 +180,11 @@ def choices(ctx: Ctx, things: Sequence[Any], data: Callable[[int], str]) -> list
     return [
         (ctx.msgs.label(ctx.locale, "choice", name=t.name, code=t.code), data(t.id)) for t in things
     ]
+
+
+async def refresh_menu(ctx: Ctx, actor: Actor) -> None:
+    """Set the person's own command menu, and remember it (a restart then leaves it be)."""
+    signature = await set_private_menu(ctx.bot, ctx.msgs, actor)
+    if signature is not None:
+        async with ctx.write() as tx:
+            await people.set_menus(tx, {actor.user_id: signature})

@@ -18,6 +18,7 @@ class Person:
     locale: str | None
     private_chat: bool
     blocked: bool
+    menu: str | None = None  # the signature of the command menu last set in their chat
 
     @property
     def display_name(self) -> str:
@@ -34,6 +35,7 @@ def _person(row) -> Person:
         locale=row["locale"],
         private_chat=bool(row["private_chat"]),
         blocked=bool(row["blocked"]),
+        menu=row["menu"] if "menu" in row.keys() else None,  # before migration 5: none
     )
 
 
@@ -120,3 +122,11 @@ async def set_blocked(tx: Transaction, user_id: int, blocked: bool) -> None:
     if changed:
         action = "person.blocked" if blocked else "person.unblocked"
         await audit.record(tx, user_id, action, f"person:{user_id}")
+
+
+async def set_menus(tx: Transaction, signatures: dict[int, str]) -> None:
+    """Remember which menu each person's chat now shows."""
+    await tx.execute_many(
+        "UPDATE people SET menu = ? WHERE user_id = ?",
+        [(signature, user_id) for user_id, signature in signatures.items()],
+    )
