@@ -31,11 +31,20 @@ async def sends(sb: Sandbox, user: SandboxUser, text: str, timeout: float = 60) 
     return time.perf_counter() - started
 
 
-async def taps(sb: Sandbox, user: SandboxUser, label: str, timeout: float = 60) -> float:
-    """Seconds from tapping a button until Telegram shows the bot's answer to it."""
+async def taps(
+    sb: Sandbox, user: SandboxUser, label: str, *, message: bool = True, timeout: float = 60
+) -> float:
+    """Seconds from tapping a button until Telegram shows the bot's answer to it (and, with
+    `message`, the new message the tap brings)."""
+    before = len(sb.messages(user.id))
     started = time.perf_counter()
     query = await user.tap(label, wait=False)
-    await _until(lambda: sb.callback_answer(query["id"]) is not None, timeout)
+
+    def answered() -> bool:
+        done = sb.callback_answer(query["id"]) is not None
+        return done and (not message or len(sb.messages(user.id)) > before)
+
+    await _until(answered, timeout)
     return time.perf_counter() - started
 
 

@@ -2,7 +2,7 @@
 
 Prints: the time to import a 746-unit organisation, reply latency for single users (p50/p95/max),
 the time to answer a burst of users writing at once, and the process's peak memory.
-Run: python bench/onboarding.py
+Run: python -m bench.onboarding
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ async def main() -> None:
             )
             runner = BotRunner(settings, poll_timeout=5)
             await runner.start()
+            # Updates are confirmed once stored: each step also waits for the bot's answers.
+            sb.bot_busy = runner.busy
             try:
                 await admin.send("/import")
                 seconds = await timed(

@@ -4,7 +4,7 @@ Leads write and submit their applications at the same time, twice: a burst where
 as fast as the bot answers (bounded by Telegram's ~30 messages/s per bot, which the bot's rate
 limiter keeps to), and a realistic load where 60 leads pause 1.5-4.5 s between actions, as
 people do. Prints reply latency (p50/p95/max) for both, the database size per application, and
-peak memory. Run: python bench/stage1.py
+peak memory. Run: python -m bench.stage1
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import random
 import resource
-import statistics
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench.common import describe, sends, taps
 from bot.app import BotRunner
 from bot.campaign import load_campaign
 from bot.sandbox import Sandbox
@@ -40,39 +40,27 @@ def org_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def timed(action, samples: list[float]) -> None:
-    started = time.perf_counter()
-    await action
-    samples.append(time.perf_counter() - started)
-
-
-def describe(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[max(int(len(ordered) * 0.95) - 1, 0)]
-    return (
-        f"n={len(ordered)} p50={statistics.median(ordered) * 1000:.1f} ms "
-        f"p95={p95 * 1000:.1f} ms max={ordered[-1] * 1000:.1f} ms"
-    )
-
-
-async def write(lead, samples: list[float], pause: tuple[float, float] | None = None) -> None:
+async def write(
+    sb: Sandbox, lead, samples: list[float], pause: tuple[float, float] | None = None
+) -> None:
+    """One lead's application; each action timed until the lead sees the bot's answer."""
     rng = random.Random(lead.id)
 
-    async def act(action) -> None:
+    async def act(kind, what: str) -> None:
         if pause:
             await asyncio.sleep(rng.uniform(*pause))
-        await timed(action, samples)
+        samples.append(await kind(sb, lead, what))
 
-    await act(lead.send("/apply"))
+    await act(sends, "/apply")
     for section in CAMPAIGN.sections:
         if section.kind == "text":
-            await act(lead.send(ANSWER))
-            await act(lead.tap("✓ Done"))
+            await act(sends, ANSWER)
+            await act(taps, "✓ Done")
         elif section.kind == "number":
-            await act(lead.send("12.5万"))
+            await act(sends, "12.5万")
         else:
-            await act(lead.tap("Skip ▶"))
-    await act(lead.tap("✅ Submit"))
+            await act(taps, "Skip ▶")
+    await act(taps, "✅ Submit")
 
 
 async def main() -> None:
@@ -91,6 +79,7 @@ async def main() -> None:
             opens = CAMPAIGN.stage("apply").opens
             runner = BotRunner(settings, poll_timeout=5, clock=lambda: opens + timedelta(days=3))
             await runner.start()
+            sb.bot_busy = runner.busy  # the set-up steps wait for the bot's answers
             try:
                 await admin.send("/import")
                 await admin.send_document(org_csv(), filename="o.csv", mime_type="text/csv")
@@ -103,9 +92,10 @@ async def main() -> None:
                     await lead.send(f"/start {link}")
                     leads.append(lead)
                 burst, calm = leads[:BURST_LEADS], leads[BURST_LEADS:]
+                sb.bot_busy = None  # from here each action is timed for its own person
                 samples: list[float] = []
                 started = time.perf_counter()
-                await asyncio.gather(*(write(lead, samples) for lead in burst))
+                await asyncio.gather(*(write(sb, lead, samples) for lead in burst))
                 elapsed = time.perf_counter() - started
                 print(
                     f"burst: {len(burst)} leads as fast as possible, {len(samples)} actions in "
@@ -113,7 +103,7 @@ async def main() -> None:
                 )
                 samples = []
                 started = time.perf_counter()
-                await asyncio.gather(*(write(lead, samples, (1.5, 4.5)) for lead in calm))
+                await asyncio.gather(*(write(sb, lead, samples, (1.5, 4.5)) for lead in calm))
                 elapsed = time.perf_counter() - started
                 print(
                     f"realistic: {len(calm)} leads pausing 1.5-4.5 s, {len(samples)} actions in "
@@ -121,7 +111,7 @@ async def main() -> None:
                 )
                 preview: list[float] = []
                 for lead in leads[:20]:
-                    await timed(lead.send("/apply"), preview)
+                    preview.append(await sends(sb, lead, "/apply"))
                 print(f"status screen of a submitted application: {describe(preview)}")
                 assert not sb.rejections and not sb.problems, (sb.rejections[:3], sb.problems[:3])
             finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from telegram import Document, Update
+from telegram import Document, Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import orgs as org_import
@@ -58,6 +58,12 @@ async def document(update: Update, ctx: Ctx) -> None:
             limit_mb=org_import.MAX_BYTES // 2**20,
         )
         return
+    filename = doc.file_name or "CSV"
+    # Said at once, then turned into the outcome (not again when a failed write is retried).
+    retrying = update.update_id in ctx.core.storage_failures
+    progress = (
+        None if retrying else await ui.reply(update, ctx, "import/working", filename=filename)
+    )
     data = bytes(await (await doc.get_file()).download_as_bytearray())
     try:
         rows, counts = await org_import.import_csv(
@@ -69,20 +75,24 @@ async def document(update: Update, ctx: Ctx) -> None:
         )
     except org_import.ImportRefused as refused:
         # The flow stays open: the admin fixes the file and sends it again.
-        await ui.reply(
-            update,
-            ctx,
-            "import/refused",
-            filename=doc.file_name or "CSV",
-            problems=refused.problems,
+        await _outcome(
+            update, ctx, progress, "import/refused", filename=filename, problems=refused.problems
         )
         return
-    await ui.reply(
+    await _outcome(
         update,
         ctx,
+        progress,
         "import/done",
-        filename=doc.file_name or "CSV",
+        filename=filename,
         rows=rows,
         counts=counts,
         unit_total=await orgs.unit_count(ctx.db),
     )
+
+
+async def _outcome(update: Update, ctx: Ctx, progress: Message | None, key: str, **context):
+    if progress is None:
+        await ui.reply(update, ctx, key, **context)
+    else:
+        await ui.replace(progress, ctx, key, **context)

@@ -75,6 +75,23 @@ async def reply(
     return sent
 
 
+async def replace(
+    message: Message,
+    ctx: Ctx,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **context: Any,
+) -> None:
+    """Turn a message the bot sent (a progress note) into its outcome; a long outcome goes on
+    in new messages after it."""
+    parts = render(ctx, key, **context)
+    await message.edit_text(parts[0], reply_markup=markup if len(parts) == 1 else None)
+    for index, part in enumerate(parts[1:], start=2):
+        await ctx.bot.send_message(
+            message.chat_id, part, reply_markup=markup if index == len(parts) else None
+        )
+
+
 async def show(
     query: CallbackQuery,
     ctx: Ctx,

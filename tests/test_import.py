@@ -170,3 +170,15 @@ def test_cli_refuses_a_malformed_file_without_a_traceback(tmp_path):
     result = _cli(tmp_path, "orgs", "import", str(bad))
     assert result.returncode == 1
     assert "not a well-formed CSV file" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_an_import_says_it_is_working_then_edits_that_message_into_the_outcome(world):
+    await world.admin.send("/import")
+    before = len(world.admin.replies())
+    await world.admin.send_document(org_csv([("U1", 3)]), filename="orgs.csv", mime_type="text/csv")
+    (outcome,) = world.admin.replies()[before:]  # one message, edited in place
+    assert outcome.edited
+    assert outcome.text.startswith("Imported 3 rows from orgs.csv.")
+    edits = [p for m, p in world.sb.requests if m == "editMessageText"]
+    assert any("Reading orgs.csv" in p["text"] for m, p in world.sb.requests if m == "sendMessage")
+    assert edits and edits[-1]["message_id"] == outcome.message_id

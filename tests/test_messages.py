@@ -144,6 +144,7 @@ SAMPLES: dict[str, dict] = {
     "select/already": {},
     "apply/too_long": {"section": SECTION, "length": 10_240},
     "apply/saved_album": {"section": FILES, "items": 4, "count": 6},
+    "import/working": {"filename": HOSTILE},
     "common/prompt_expired": {"minutes": 30},
     "select/announced": {"people": 52, "groups": 3, "failed": 2},
     "select/ask_reason": {"project": PROJECT},
