@@ -7,7 +7,7 @@ and moves a stage's deadline.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -33,6 +33,8 @@ BUTTONS = Buttons(
     show=("a", (int,)),  # an application, here and below
     accept=("y", (int,)),
     decline=("n", (int,)),
+    extend=("e", (str, int)),  # a stage, and its new deadline as a Unix time
+    keep=("k", ()),  # the deadline stays as it is
 )
 REASON_LIMIT = 1000
 _DEADLINE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M")
@@ -175,9 +177,6 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     await _actions(update, ctx, moved, done="declined")
 
 
-_STEPS = {"page": _page, "show": _show, "accept": _accept, "decline": _ask_reason}
-
-
 # --- moving a deadline ------------------------------------------------------------------------
 
 
@@ -203,16 +202,57 @@ async def extend(update: Update, ctx: Ctx) -> None:
         await ui.reply(update, ctx, "select/extend_usage", stages=STAGE_KEYS)
         return
     try:
-        campaign = with_deadline(ctx.campaign, stage_key, deadline)
+        with_deadline(ctx.campaign, stage_key, deadline)  # checked now, and again when confirmed
     except CampaignError:
         await ui.reply(update, ctx, "select/extend_refused", stage=ctx.campaign.stage(stage_key))
+        return
+    # It reaches everyone concerned: asked once more, with who will be told.
+    concerned = await roles.holder_ids(ctx.db, ("secretary", "lead", "admin"))
+    concerned.discard(ctx.actor.user_id)
+    yes = BUTTONS.data("extend", stage_key, int(deadline.timestamp()))
+    markup = ui.keyboard(
+        [
+            [(ctx.msgs.label(ctx.locale, "extend_yes"), yes)],
+            [(ctx.msgs.label(ctx.locale, "cancel"), BUTTONS.data("keep"))],
+        ]
+    )
+    await ui.reply(
+        update,
+        ctx,
+        "select/extend_confirm",
+        markup,
+        stage=ctx.campaign.stage(stage_key),
+        deadline=deadline,
+        people=len(concerned),
+        groups=len(await chats.present_bindings(ctx.db)),
+    )
+
+
+async def _extend_confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> None:
+    query = update.callback_query
+    deadline = datetime.fromtimestamp(moment, UTC)
+    if stage_key not in STAGE_KEYS:
+        await ui.stale(query, ctx)
+        return
+    if ctx.campaign.stage(stage_key).deadline == deadline:
+        # Confirmed already (a double tap): told once is enough.
+        await ui.show(query, ctx, "select/extended", stage=ctx.campaign.stage(stage_key))
+        return
+    try:
+        campaign = with_deadline(ctx.campaign, stage_key, deadline)
+    except CampaignError:
+        await ui.alert(query, ctx, "select/extend_refused", stage=ctx.campaign.stage(stage_key))
         return
     stage = campaign.stage(stage_key)
     async with ctx.write() as tx:
         await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
         await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage)
     ctx.core.campaign = campaign
-    await ui.reply(update, ctx, "select/extended", stage=stage)
+    await ui.show(query, ctx, "select/extended", stage=stage)
+
+
+async def _extend_kept(update: Update, ctx: Ctx) -> None:
+    await ui.show(update.callback_query, ctx, "select/extend_kept")
 
 
 async def _announce(ctx: Ctx, tx: Transaction, writer: notices.Writer, stage: Any) -> None:
@@ -242,3 +282,13 @@ async def _announce(ctx: Ctx, tx: Transaction, writer: notices.Writer, stage: An
         locale=ctx.locale,
         unreachable=unreachable,
     )
+
+
+_STEPS = {
+    "page": _page,
+    "show": _show,
+    "accept": _accept,
+    "decline": _ask_reason,
+    "extend": _extend_confirmed,
+    "keep": _extend_kept,
+}

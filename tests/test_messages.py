@@ -145,6 +145,8 @@ SAMPLES: dict[str, dict] = {
     "apply/too_long": {"section": SECTION, "length": 10_240},
     "apply/saved_album": {"section": FILES, "items": 4, "count": 6},
     "import/working": {"filename": HOSTILE},
+    "select/extend_confirm": {"stage": STAGE, "deadline": WHEN, "people": 52, "groups": 3},
+    "select/extend_kept": {},
     "common/prompt_expired": {"minutes": 30},
     "select/announced": {"people": 52, "groups": 3, "failed": 2},
     "select/ask_reason": {"project": PROJECT},

@@ -30,6 +30,7 @@ async def _retried_until(world: World, predicate, rounds: int = 15) -> None:
 
 
 EXTEND = "/extend apply 2027-01-20 18:00"
+CONFIRM = "✅ Move the deadline"
 
 
 async def _leads(world: World, count: int) -> list[SandboxUser]:
@@ -53,8 +54,9 @@ async def test_a_429_for_one_chat_does_not_delay_the_others(world: World):
     flooded = leads[0]
     # The flood ends before the retry_after it announces: the retry is never flooded again.
     world.sb.faults.flood(flooded.id, retry_after=2, seconds=1.5)
+    await world.admin.send(EXTEND)
     started = time.monotonic()
-    await world.admin.send(EXTEND, wait=False)
+    await world.admin.tap(CONFIRM, wait=False)
     others = [*leads[1:], *groups]
     await until(lambda: all(moved(chat, world.sb) for chat in others), 5, "the others")
     assert time.monotonic() - started < 1.0
@@ -115,6 +117,7 @@ async def test_blocked_and_upgraded_chats_are_handled_and_the_sender_hears_how_i
         chat_id=groups[0].id,
     )
     await world.admin.send(EXTEND)
+    await world.admin.tap(CONFIRM)
     assert moved(upgraded, world.sb) == 1  # resent at the new id
     assert moved(groups[1], world.sb) == 1
     assert [told(lead, MOVED, world.sb) for lead in leads] == [0, 1, 1]
@@ -138,6 +141,7 @@ async def test_people_who_never_opened_the_bot_are_counted_not_written_to(world:
         await tx.execute("UPDATE people SET private_chat = 0 WHERE user_id = ?", (silent.id,))
     mark = len(world.sb.requests)
     await world.admin.send(EXTEND)
+    await world.admin.tap(CONFIRM)
     sent_to = {p["chat_id"] for m, p in world.sb.requests[mark:] if m == "sendMessage"}
     assert silent.id not in sent_to
     assert "Could not be reached: 1" in world.admin.last_reply.text
@@ -157,8 +161,9 @@ async def test_a_wave_to_many_groups_keeps_under_the_limits_and_people_acting_go
         await world.admin.send(f"/bind P-U1-{i:02d}", chat=group, wait=False)
     await world.sb.settle(timeout=30)
     mark = len(world.sb.requests)
+    await world.admin.send(EXTEND)
     started = time.monotonic()
-    await world.admin.send(EXTEND, wait=False)
+    await world.admin.tap(CONFIRM, wait=False)
     await asyncio.sleep(0.5)  # the wave is under way
     asking = world.sb.user("Asking")
     asked = time.monotonic()
@@ -201,6 +206,7 @@ async def test_a_burst_from_one_person_leaves_others_answered_within_a_second(wo
 async def test_the_outbox_row_keys_make_a_second_write_of_the_same_change_a_no_op(world: World):
     leads = await _leads(world, 2)
     await world.admin.send(EXTEND)
+    await world.admin.tap(CONFIRM)
     cause = await world.db.fetch_value(
         "SELECT cause FROM outbox WHERE cause LIKE 'deadline:%' GROUP BY cause"
     )

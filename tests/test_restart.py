@@ -280,7 +280,9 @@ async def test_killed_in_the_middle_of_an_announcement_everyone_is_told_after_re
             for c in users + groups
         ]
 
-    await admin.send(f"/extend apply {deadline}", wait=False)
+    await admin.send(f"/extend apply {deadline}")
+    await until(replied(admin, "will be told"), what="the question")
+    await admin.tap("✅ Move the deadline", wait=False)
     await until(lambda: sum(map(bool, counts())) >= 20, what="a third of the announcement")
     sb.hold("sendMessage")  # what is in flight now hangs in the network...
     await sb.wait_held(timeout=20)

@@ -116,6 +116,7 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
     await late.send("/extend apply 2027-01-20 18:00")
     assert "Only campaign admins" in late.last_reply.text
     await world.admin.send("/extend apply 2027-01-14 18:00")
+    await world.admin.tap("✅ Move the deadline")
     extended, report = world.admin.replies()[-2:]
     assert "is now 14 Jan 2027 18:00" in extended.text and "open again" not in extended.text
     # The lead and the secretary were told; the admin hears how it went.
@@ -125,6 +126,7 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
     await world.admin.send("/extend apply tomorrow")
     assert "/extend STAGE YYYY-MM-DD HH:MM" in world.admin.last_reply.text
     await world.admin.send("/extend apply 2027-01-20 18:00")
+    await world.admin.tap("✅ Move the deadline")
     assert "is now 20 Jan 2027 18:00" in world.admin.replies()[-2].text
     await world.sb.settle()
     assert (
@@ -285,6 +287,36 @@ async def test_an_extension_is_announced_in_bound_groups_too(world: World):
     await world.sb.add_bot(group, by=sam)
     await sam.send("/bind P-U1-01", chat=group)
     await world.admin.send("/extend apply 2027-01-20 18:00")
+    await world.admin.tap("✅ Move the deadline")
     await world.sb.settle()
     # The group reads the campaign's default language.
     assert "2027年1月20日 18:00" in world.sb.messages(group)[-1].text
+
+
+async def test_moving_a_deadline_asks_first_and_can_be_left_alone(world: World):
+    await world.import_orgs([("U1", 2)])
+    sam = await world.join("Sam", "secretary", "U1")
+    group = world.sb.group("Branch", creator=sam)
+    await world.sb.add_bot(group, by=sam)
+    await sam.send("/bind P-U1-01", chat=group)
+    told_before = len(sam.replies())
+    await world.admin.send("/extend apply 2027-01-20 18:00")
+    question = world.admin.last_reply
+    assert question.text == (
+        "Move the deadline of Application and selection from 15 Jan 2027 18:00 "
+        "to 20 Jan 2027 18:00?\n1 people and 1 group chats will be told."
+    )
+    await world.admin.tap("✖ Cancel")
+    assert question.text == "The deadline stays as it was; nobody was told anything."
+    assert question.buttons == []
+    assert len(sam.replies()) == told_before
+    assert world.runner.core.campaign.stage("apply").deadline.day == 15
+
+    await world.admin.send("/extend apply 2027-01-20 18:00")
+    confirm = world.admin.last_reply
+    yes = confirm.button_data("✅ Move the deadline")
+    await world.admin.tap("✅ Move the deadline", message=confirm)
+    # The same tap again (a double tap, or a stale copy of the question) tells nobody twice.
+    await world.answer_to(world.admin, confirm, yes)
+    assert len([r for r in sam.replies() if "20 Jan 2027 18:00" in r.text]) == 1
+    assert world.runner.core.campaign.stage("apply").deadline.day == 20
