@@ -32,16 +32,26 @@ async def sends(sb: Sandbox, user: SandboxUser, text: str, timeout: float = 60) 
 
 
 async def taps(
-    sb: Sandbox, user: SandboxUser, label: str, *, message: bool = True, timeout: float = 60
+    sb: Sandbox,
+    user: SandboxUser,
+    label: str,
+    *,
+    message: bool = True,
+    until_button: str | None = None,
+    timeout: float = 60,
 ) -> float:
     """Seconds from tapping a button until Telegram shows the bot's answer to it (and, with
-    `message`, the new message the tap brings)."""
+    `message`, the new message the tap brings; with `until_button`, until a message with that
+    button is there: the last of a screen sent in several parts)."""
     before = len(sb.messages(user.id))
     started = time.perf_counter()
     query = await user.tap(label, wait=False)
 
     def answered() -> bool:
         done = sb.callback_answer(query["id"]) is not None
+        if until_button is not None:
+            new = sb.messages(user.id)[before:]
+            return done and any(m.button_data(until_button) for m in new)
         return done and (not message or len(sb.messages(user.id)) > before)
 
     await _until(answered, timeout)

@@ -46,10 +46,10 @@ async def write(
     """One lead's application; each action timed until the lead sees the bot's answer."""
     rng = random.Random(lead.id)
 
-    async def act(kind, what: str) -> None:
+    async def act(kind, what: str, **wait) -> None:
         if pause:
             await asyncio.sleep(rng.uniform(*pause))
-        samples.append(await kind(sb, lead, what))
+        samples.append(await kind(sb, lead, what, **wait))
 
     await act(sends, "/apply")
     for section in CAMPAIGN.sections:
@@ -59,7 +59,7 @@ async def write(
         elif section.kind == "number":
             await act(sends, "12.5万")
         else:
-            await act(taps, "Skip ▶")
+            await act(taps, "Skip ▶", until_button="✅ Submit")  # the preview, in parts
     await act(taps, "✅ Submit")
 
 

@@ -563,26 +563,15 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
         await ui.alert(query, ctx, "apply/missing", missing=missing)
         return
     project = await orgs.project(ctx.db, application.project_id)
-    async with ctx.write() as tx:
-        moved = await applications.move(
-            tx,
-            application,
-            "submitted",
-            by=ctx.actor.user_id,
-            allowed_from=rules.EDITABLE,
-        )
-        if moved:
-            await flows.end(tx, ctx.actor.user_id)
-            await notices.project_people(
-                tx,
-                ctx.core.writer,
-                project,
-                "nominate/new_submission",
-                notices.cause(tx, f"application:{application.id}:submitted"),
-                leads=False,
-                sender=ctx.actor.user_id,
-                lead=ctx.actor.person,
-            )
+    moved = await _move_and_tell(
+        ctx,
+        application,
+        project,
+        "submitted",
+        rules.EDITABLE,
+        "nominate/new_submission",
+        end_flow=True,
+    )
     if not moved:
         await ui.alert(query, ctx, "apply/not_editable")
         return
@@ -590,30 +579,47 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     await ui.reply(update, ctx, "apply/submitted", project=project)
 
 
+async def _move_and_tell(
+    ctx: Ctx,
+    application: App,
+    project: orgs.Project,
+    to: str,
+    allowed_from: tuple[str, ...],
+    told: str,
+    *,
+    end_flow: bool = False,
+) -> bool:
+    """The lead submits or withdraws: the status, the end of the flow (on submitting) and the
+    notice to the unit's secretaries are one write. False if the application was no longer in
+    `allowed_from`."""
+    async with ctx.write() as tx:
+        moved = await applications.move(
+            tx, application, to, by=ctx.actor.user_id, allowed_from=allowed_from
+        )
+        if moved:
+            if end_flow:
+                await flows.end(tx, ctx.actor.user_id)
+            await notices.project_people(
+                tx,
+                ctx.core.writer,
+                project,
+                told,
+                notices.cause(tx, f"application:{application.id}:{to}"),
+                leads=False,
+                sender=ctx.actor.user_id,
+                lead=ctx.actor.person,
+            )
+    return moved
+
+
 async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     if await _closed(update, ctx):  # a withdrawn application could not be submitted again
         return
     project = await orgs.project(ctx.db, application.project_id)
-    async with ctx.write() as tx:
-        moved = await applications.move(
-            tx,
-            application,
-            "draft",
-            by=ctx.actor.user_id,
-            allowed_from=rules.WITHDRAWABLE,
-        )
-        if moved:
-            await notices.project_people(
-                tx,
-                ctx.core.writer,
-                project,
-                "nominate/withdrawn",
-                notices.cause(tx, f"application:{application.id}:withdrawn"),
-                leads=False,
-                sender=ctx.actor.user_id,
-                lead=ctx.actor.person,
-            )
+    moved = await _move_and_tell(
+        ctx, application, project, "draft", rules.WITHDRAWABLE, "nominate/withdrawn"
+    )
     if not moved:
         await ui.alert(query, ctx, "apply/not_withdrawable")
         return

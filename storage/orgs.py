@@ -63,23 +63,24 @@ async def unit(db: Executor, unit_id: int) -> Unit | None:
 
 
 async def units_by_ids(db: Executor, unit_ids: Sequence[int]) -> list[Unit]:
-    """Those units, in code order, in one query per 500."""
-    found: list[Unit] = []
-    for chunk in _chunks(list(unit_ids)):
-        marks = ",".join("?" * len(chunk))
-        rows = await db.fetch_all(f"SELECT * FROM units WHERE id IN ({marks})", chunk)
-        found += [_unit(row) for row in rows]
-    return sorted(found, key=lambda unit: unit.code)
+    """Those units, in code order."""
+    rows = await _where_in(db, "SELECT * FROM units WHERE id", unit_ids)
+    return sorted(map(_unit, rows), key=lambda unit: unit.code)
 
 
 async def projects_by_ids(db: Executor, project_ids: Sequence[int]) -> list[Project]:
-    """Those projects, in code order, in one query per 500."""
-    found: list[Project] = []
-    for chunk in _chunks(list(project_ids)):
-        marks = ",".join("?" * len(chunk))
-        rows = await db.fetch_all(f"SELECT * FROM projects WHERE id IN ({marks})", chunk)
-        found += [_project(row) for row in rows]
-    return sorted(found, key=lambda project: project.code)
+    """Those projects, in code order."""
+    rows = await _where_in(db, "SELECT * FROM projects WHERE id", project_ids)
+    return sorted(map(_project, rows), key=lambda project: project.code)
+
+
+async def _where_in(db: Executor, select: str, values: Sequence) -> list:
+    """`select` ending in a column, for every value: one query per 500 (well under SQLite's
+    bound-parameter limit)."""
+    rows: list = []
+    for chunk in _chunks(values):
+        rows += await db.fetch_all(f"{select} IN ({','.join('?' * len(chunk))})", chunk)
+    return rows
 
 
 async def unit_by_code(db: Executor, code: str) -> Unit | None:
@@ -120,16 +121,13 @@ async def project_count(db: Executor, unit_id: int) -> int:
 
 async def unit_codes_of_projects(db: Executor, project_codes: Sequence[str]) -> dict[str, str]:
     """project code -> code of the unit it belongs to, for the codes already known."""
-    found: dict[str, str] = {}
-    for chunk in _chunks(project_codes):
-        marks = ",".join("?" * len(chunk))
-        rows = await db.fetch_all(
-            "SELECT p.code AS project, u.code AS unit FROM projects p"
-            f" JOIN units u ON u.id = p.unit_id WHERE p.code IN ({marks})",
-            chunk,
-        )
-        found.update({row["project"]: row["unit"] for row in rows})
-    return found
+    rows = await _where_in(
+        db,
+        "SELECT p.code AS project, u.code AS unit FROM projects p"
+        " JOIN units u ON u.id = p.unit_id WHERE p.code",
+        project_codes,
+    )
+    return {row["project"]: row["unit"] for row in rows}
 
 
 async def import_rows(tx: Transaction, rows: Sequence[OrgRow], actor_id: int | None):
@@ -181,21 +179,13 @@ def _chunks(values: Sequence, size: int = 500):
 
 
 async def _names_by_code(tx: Transaction, table: str, codes: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for chunk in _chunks(codes):
-        marks = ",".join("?" * len(chunk))
-        rows = await tx.fetch_all(f"SELECT code, name FROM {table} WHERE code IN ({marks})", chunk)
-        found.update({row["code"]: row["name"] for row in rows})
-    return found
+    rows = await _where_in(tx, f"SELECT code, name FROM {table} WHERE code", codes)
+    return {row["code"]: row["name"] for row in rows}
 
 
 async def _ids_by_code(tx: Transaction, table: str, codes: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in _chunks(codes):
-        marks = ",".join("?" * len(chunk))
-        rows = await tx.fetch_all(f"SELECT code, id FROM {table} WHERE code IN ({marks})", chunk)
-        found.update({row["code"]: row["id"] for row in rows})
-    return found
+    rows = await _where_in(tx, f"SELECT code, id FROM {table} WHERE code", codes)
+    return {row["code"]: row["id"] for row in rows}
 
 
 async def _upsert_named(
@@ -213,15 +203,12 @@ async def _upsert_named(
 async def _bind_chats(tx: Transaction, chats: dict[int, int], actor_id: int | None) -> int:
     """Link each group chat to its project (the whole chat, not a topic); returns how many
     links changed."""
-    current: dict[int, int | None] = {}
-    for chunk in _chunks(list(chats)):
-        marks = ",".join("?" * len(chunk))
-        rows = await tx.fetch_all(
-            "SELECT chat_id, project_id FROM chat_bindings"
-            f" WHERE thread_id = 0 AND chat_id IN ({marks})",
-            chunk,
-        )
-        current.update({row["chat_id"]: row["project_id"] for row in rows})
+    rows = await _where_in(
+        tx,
+        "SELECT chat_id, project_id FROM chat_bindings WHERE thread_id = 0 AND chat_id",
+        list(chats),
+    )
+    current = {row["chat_id"]: row["project_id"] for row in rows}
     changed = [(c, p) for c, p in chats.items() if c not in current or current[c] != p]
     await tx.execute_many(
         "INSERT INTO chat_bindings (chat_id, thread_id, project_id, bound_by, bound_at)"

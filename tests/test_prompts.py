@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from storage import applications, orgs
 from tests.conftest import World
 from tests.test_apply import TEXT_SECTIONS, lead_of, submitted, write_all
@@ -41,30 +43,26 @@ async def test_a_decline_reason_typed_after_half_an_hour_is_not_used(world: Worl
     assert "expired" not in world.admin.last_reply.text
 
 
-async def test_a_return_comment_within_half_an_hour_is_used(world: World):
+@pytest.mark.parametrize(
+    ("later", "typed", "answer", "status"),
+    [
+        ({"minutes": 29}, "Please add the budget.", "Returned to the lead of", "returned"),
+        ({"hours": 72}, "ok", "expired after 30 minutes", "submitted"),
+    ],
+)
+async def test_a_return_comment_counts_only_within_half_an_hour(
+    world: World, later: dict, typed: str, answer: str, status: str
+):
     await world.import_orgs([("U1", 20)])
     sam = await world.join("Sam", "secretary", "U1")
     await submitted(world, "P-U1-01", "Lena")
     await sam.send("/nominations")
     await sam.tap("Project U1-01 · submitted")
     await sam.tap("↩ Return with a comment")
-    world.advance(minutes=29)
-    await sam.send("Please add the budget per quarter.")
-    assert "Returned to the lead of Project U1-01" in sam.last_reply.text
-    assert await _status(world) == "returned"
-
-
-async def test_a_return_comment_after_half_an_hour_is_not_used(world: World):
-    await world.import_orgs([("U1", 20)])
-    sam = await world.join("Sam", "secretary", "U1")
-    await submitted(world, "P-U1-01", "Lena")
-    await sam.send("/nominations")
-    await sam.tap("Project U1-01 · submitted")
-    await sam.tap("↩ Return with a comment")
-    world.advance(hours=72)
-    await sam.send("ok")
-    assert "expired after 30 minutes" in sam.last_reply.text
-    assert await _status(world) == "submitted"
+    world.advance(**later)
+    await sam.send(typed)
+    assert answer in sam.last_reply.text
+    assert await _status(world) == status
 
 
 async def test_a_long_comment_and_a_long_reason_get_their_answer_not_an_apology(world: World):
