@@ -148,17 +148,49 @@ def _section_keyboard(ctx: Ctx, application: App, section: Section) -> InlineKey
     return ui.keyboard(rows)
 
 
-async def _ask(update: Update, ctx: Ctx, application: App, section: Section, **extra) -> None:
-    """Show a section and remember that the lead is at it."""
+async def _enter(
+    tx: Transaction, ctx: Ctx, application: App, step: str, *, back_to_preview: bool = False
+) -> None:
+    """Where the lead now is (a section's key, or the preview): written in the same
+    transaction as the answer that moved them there."""
+    await flows.begin(
+        tx,
+        ctx.actor.user_id,
+        FLOW,
+        step,
+        app=application.id,
+        back_to_preview=back_to_preview,
+    )
+
+
+def _step_after(ctx: Ctx, section: Section) -> str:
+    """After a section: back to the preview if it was opened from there, else onwards."""
+    following = rules.neighbour(ctx.campaign.sections, section.key, +1)
+    if (ctx.flow and ctx.flow.data.get("back_to_preview")) or following is None:
+        return PREVIEW
+    return following.key
+
+
+async def _show_step(update: Update, ctx: Ctx, application: App, step: str, **extra) -> None:
+    if step == PREVIEW:
+        await _show_preview(update, ctx, application, editable=True, **extra)
+        return
+    section = rules.section_by_key(ctx.campaign.sections, step)
+    await _show_section(update, ctx, application, section, **extra)
+
+
+async def _ask(
+    update: Update, ctx: Ctx, application: App, section: Section, back_to_preview: bool = False
+) -> None:
+    """Remember that the lead is at a section, and show it."""
     async with ctx.write() as tx:
-        await flows.begin(
-            tx,
-            ctx.actor.user_id,
-            FLOW,
-            section.key,
-            app=application.id,
-            back_to_preview=extra.pop("back_to_preview", False),
-        )
+        await _enter(tx, ctx, application, section.key, back_to_preview=back_to_preview)
+    await _show_section(update, ctx, application, section)
+
+
+async def _show_section(
+    update: Update, ctx: Ctx, application: App, section: Section, **extra
+) -> None:
     answers = await applications.answers(ctx.db, application.id)
     sections = ctx.campaign.sections
     await ui.reply(
@@ -287,7 +319,9 @@ async def _number(update: Update, ctx: Ctx, application: App, section: Section) 
         await applications.set_state(
             tx, application.id, section.key, "done", by=ctx.actor.user_id, amount=amount
         )
-    await _next(update, ctx, application, section, saved_amount=amount)
+        step = _step_after(ctx, section)
+        await _enter(tx, ctx, application, step)
+    await _show_step(update, ctx, application, step, saved_amount=amount)
 
 
 def _attachment(message: Message, author_id: int) -> tuple[Part, str] | None:
@@ -468,10 +502,7 @@ async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
     if not rules.has_content(section, answer):
         await ui.alert(update.callback_query, ctx, "apply/nothing_yet")
         return
-    async with ctx.write() as tx:
-        await applications.set_state(tx, application.id, key, "done", by=ctx.actor.user_id)
-    await update.callback_query.answer()
-    await _next(update, ctx, application, section)
+    await _finish_section(update, ctx, application, section, "done")
 
 
 async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
@@ -481,10 +512,19 @@ async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
     if section.required:
         await ui.alert(update.callback_query, ctx, "apply/required")
         return
+    await _finish_section(update, ctx, application, section, "skipped")
+
+
+async def _finish_section(
+    update: Update, ctx: Ctx, application: App, section: Section, state: str
+) -> None:
+    """Done or skipped: the section's state and the lead's next step are one write."""
+    step = _step_after(ctx, section)
     async with ctx.write() as tx:
-        await applications.set_state(tx, application.id, key, "skipped", by=ctx.actor.user_id)
+        await applications.set_state(tx, application.id, section.key, state, by=ctx.actor.user_id)
+        await _enter(tx, ctx, application, step)
     await update.callback_query.answer()
-    await _next(update, ctx, application, section)
+    await _show_step(update, ctx, application, step)
 
 
 async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
@@ -503,20 +543,17 @@ async def _save_exit(update: Update, ctx: Ctx, application: App, key: str) -> No
     await ui.reply(update, ctx, "apply/saved_exit")
 
 
-async def _next(update: Update, ctx: Ctx, application: App, section: Section, **extra) -> None:
-    """After a section: back to the preview if it was opened from there, else onwards."""
-    following = rules.neighbour(ctx.campaign.sections, section.key, +1)
-    if (ctx.flow and ctx.flow.data.get("back_to_preview")) or following is None:
-        await _preview(update, ctx, application, **extra)
-        return
-    await _ask(update, ctx, application, following, **extra)
-
-
-async def _preview(update: Update, ctx: Ctx, application: App, **extra: Any) -> None:
+async def _preview(update: Update, ctx: Ctx, application: App) -> None:
     editable = application.status in rules.EDITABLE and _open_now(ctx)
     if editable:
         async with ctx.write() as tx:
-            await flows.begin(tx, ctx.actor.user_id, FLOW, PREVIEW, app=application.id)
+            await _enter(tx, ctx, application, PREVIEW)
+    await _show_preview(update, ctx, application, editable=editable)
+
+
+async def _show_preview(
+    update: Update, ctx: Ctx, application: App, *, editable: bool, **extra: Any
+) -> None:
     rows: list[list[ui.Button]] = []
     if editable:
         edits = [
