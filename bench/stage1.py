@@ -20,6 +20,7 @@ from pathlib import Path
 from bench.common import describe, sends, taps
 from bot.app import BotRunner
 from bot.campaign import load_campaign
+from bot.pacing import Pace
 from bot.sandbox import Sandbox
 from bot.settings import Secret, Settings
 
@@ -77,7 +78,12 @@ async def main() -> None:
                 admins=frozenset({admin.id}),
             )
             opens = CAMPAIGN.stage("apply").opens
-            runner = BotRunner(settings, poll_timeout=5, clock=lambda: opens + timedelta(days=3))
+            # Scripted people write faster than people: the per-chat pace is relaxed like the
+            # sandbox's (the overall 28/s still holds).
+            pace = Pace(chat_per_second=1000.0, chat_burst=1000.0)
+            runner = BotRunner(
+                settings, poll_timeout=5, clock=lambda: opens + timedelta(days=3), pace=pace
+            )
             await runner.start()
             sb.bot_busy = runner.busy  # the set-up steps wait for the bot's answers
             try:

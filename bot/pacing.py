@@ -76,6 +76,8 @@ class Pacer(BaseRateLimiter[str]):
         self._chats: dict[int, _Bucket] = {}
         self._cooldown: dict[int | None, float] = {}  # chat (None: every chat) -> until
         self._replies_waiting = 0
+        self._reply_line = asyncio.Lock()  # FIFO: asyncio's lock wakes waiters in order
+        self._bulk_line = asyncio.Lock()
         self.retry_afters = 0  # 429s received: the pacing should make these rare faults
 
     async def initialize(self) -> None:
@@ -105,29 +107,42 @@ class Pacer(BaseRateLimiter[str]):
         cooled = max(self._cooldown.get(chat_id, 0.0), self._cooldown.get(None, 0.0)) - now
         return max(cooled, self._chat_bucket(chat_id, now).wait(now, cost), 0.0)
 
-    def _try_take(self, chat_id: int | None, cost: int, bulk: bool) -> float:
-        """Take the tokens and return 0, or return how long to wait first."""
+    def _chat_wait(self, chat_id: int | None, cost: int) -> float:
+        """Seconds until this chat may have another message (its pace, or a 429 for it)."""
+        if chat_id is None:
+            return 0.0
         now = self._clock()
-        waits = [self._cooldown.get(None, 0.0) - now, self._overall.wait(now, cost)]
-        if chat_id is not None:
-            waits += [self._cooldown.get(chat_id, 0.0) - now]
-            waits += [self._chat_bucket(chat_id, now).wait(now, cost)]
+        cooled = self._cooldown.get(chat_id, 0.0) - now
+        return max(cooled, self._chat_bucket(chat_id, now).wait(now, cost))
+
+    def _overall_wait(self, cost: int, bulk: bool) -> float:
+        now = self._clock()
+        wait = max(self._cooldown.get(None, 0.0) - now, self._overall.wait(now, cost))
         if bulk and self._replies_waiting:
-            waits.append(0.01)  # someone acting is waiting for the same overall budget
-        wait = max(waits)
-        if wait > 0:
-            return wait
-        self._overall.tokens -= cost
-        if chat_id is not None:
-            self._chats[chat_id].tokens -= cost
-        return 0.0
+            wait = max(wait, 0.01)  # someone acting is waiting for the same budget
+        return wait
 
     async def _acquire(self, chat_id: int | None, cost: int, bulk: bool) -> None:
+        """Wait for this chat's turn out of line (it delays nobody else), then for the overall
+        budget in line: first come, first served, so no sender waits for ever behind luckier
+        ones. Answers and bulk messages queue apart; bulk gives way while answers wait."""
+        line = self._bulk_line if bulk else self._reply_line
         if not bulk:
             self._replies_waiting += 1
         try:
-            while (wait := self._try_take(chat_id, cost, bulk)) > 0:
-                await asyncio.sleep(wait)
+            while True:
+                if (wait := self._chat_wait(chat_id, cost)) > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                async with line:
+                    while (wait := self._overall_wait(cost, bulk)) > 0:
+                        await asyncio.sleep(wait)
+                    if self._chat_wait(chat_id, cost) > 0:
+                        continue  # the chat's turn went to someone else meanwhile
+                    self._overall.tokens -= cost
+                    if chat_id is not None:
+                        self._chats[chat_id].tokens -= cost
+                    return
         finally:
             if not bulk:
                 self._replies_waiting -= 1
