@@ -61,10 +61,12 @@ async def taps(
 async def sends_document(
     sb: Sandbox, user: SandboxUser, data: bytes, filename: str, timeout: float = 120
 ) -> float:
+    """Seconds from sending a file until the bot's answer says it was imported (the bot says
+    it is working first, then edits that message into the outcome)."""
     before = len(sb.messages(user.id))
     started = time.perf_counter()
     await user.send_document(data, filename=filename, mime_type="text/csv", wait=False)
-    await _until(lambda: len(sb.messages(user.id)) > before, timeout)
+    await _until(lambda: any("Imported" in m.text for m in sb.messages(user.id)[before:]), timeout)
     return time.perf_counter() - started
 
 
