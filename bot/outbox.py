@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -88,7 +89,11 @@ class Sender:
                 self._looking = True
                 self.db.outbox_written.clear()
                 self._changed.clear()
-                wait = await self._start_due()
+                try:
+                    wait = await self._start_due()
+                except Exception:  # the database unreadable for a moment: look again soon
+                    log.exception("could not look at the outbox")
+                    wait = 5.0
                 self._looking = False
                 waiters = [
                     asyncio.ensure_future(event.wait())
@@ -135,10 +140,20 @@ class Sender:
             if not await outbox.claim(tx, row.id):
                 return
         outcome = await self._send(row)
-        async with self.db.transaction(self.clock()) as tx:
-            await outcome(tx=tx)
-            for report in await outbox.finished_reports(tx):
-                await outbox.enqueue(tx, self.write_report(report))
+        # What came of it must be written (the chat's later messages wait on this row); a full
+        # disk delays the record, it does not lose it.
+        pause = 1.0
+        while True:
+            try:
+                async with self.db.transaction(self.clock()) as tx:
+                    await outcome(tx=tx)
+                    for report in await outbox.finished_reports(tx):
+                        await outbox.enqueue(tx, self.write_report(report))
+                return
+            except sqlite3.OperationalError as error:
+                log.warning("outbox %s: could not record the outcome (%s)", row.id, error)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 60.0)
 
     async def _send(self, row: Row) -> Callable[[Transaction], Awaitable[Any]]:
         """Make the request; returns how to record what came of it."""
