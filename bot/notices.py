@@ -10,7 +10,7 @@ from typing import Any
 from bot import locale
 from bot.campaign import Campaign
 from messages.render import Messages
-from storage import chats, orgs, outbox, people, roles
+from storage import orgs, outbox, people, roles
 from storage.audit import current_update_id
 from storage.db import Executor, Transaction
 from storage.outbox import BULK, PRIVATE, Outgoing, Report
@@ -128,11 +128,6 @@ async def project_recipients(
     if secretaries:
         found |= {g.user_id for g in await roles.holders(db, "secretary", unit_id=project.unit_id)}
     return found
-
-
-async def bound_chats(db: Executor) -> list[tuple[int, int]]:
-    """Every bound group chat (or forum topic) the bot is still in."""
-    return await chats.present_bindings(db)
 
 
 def report_messages(writer: Writer, report: Report) -> list[Outgoing]:

@@ -167,15 +167,6 @@ async def unbind(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool
     return bool(removed)
 
 
-async def present_chat_ids(db: Executor) -> list[int]:
-    """Chats with a binding where the bot still is: where announcements go."""
-    rows = await db.fetch_all(
-        "SELECT DISTINCT b.chat_id FROM chat_bindings b JOIN chats c ON c.chat_id = b.chat_id"
-        " WHERE c.bot_status IN ('member', 'administrator') ORDER BY b.chat_id"
-    )
-    return [row["chat_id"] for row in rows]
-
-
 async def present_bindings(db: Executor) -> list[tuple[int, int]]:
     """Each bound chat the bot is still in, once, with its bound topic (0: the whole chat):
     where announcements go."""

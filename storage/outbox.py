@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Executor, Transaction, from_db_time, to_db_time
+from storage.db import Executor, Transaction, to_db_time
 
 PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
 
@@ -127,12 +127,6 @@ async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = 
         (to_db_time(now), *skip, limit),
     )
     return [_row(row) for row in rows]
-
-
-async def next_due_at(db: Executor) -> datetime | None:
-    """When the earliest waiting message may go (None when nothing waits)."""
-    value = await db.fetch_value("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
-    return from_db_time(value)
 
 
 async def claim(tx: Transaction, row_id: int) -> bool:
