@@ -24,8 +24,8 @@ from bot import notices
 from bot.campaign import Section
 from bot.core import Ctx
 from bot.rules import parse_amount
-from handlers import application_view, edits, flow_input, ui
-from handlers.callbacks import Buttons
+from handlers import application_view, edits, flow_input, guards, ui
+from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 from storage.applications import Part
@@ -59,9 +59,8 @@ def register(app: Application) -> None:
 # --- entering ---------------------------------------------------------------------------------
 
 
+@guards.person()
 async def apply_command(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     led = sorted(ctx.actor.projects("lead"))
     if not led:
         await ui.reply(update, ctx, "apply/not_lead")
@@ -454,12 +453,9 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
 # --- buttons ----------------------------------------------------------------------------------
 
 
-async def tapped(update: Update, ctx: Ctx) -> None:
+@guards.buttons(BUTTONS)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
-    tap = BUTTONS.parse(query.data)
-    if ctx.actor is None or tap is None:
-        await ui.stale(query, ctx)
-        return
     number = tap.args[0]
     if tap.action == "open":
         if not ctx.actor.is_lead_of(number):

@@ -16,8 +16,8 @@ from telegram.ext import (
 )
 
 from bot.core import Ctx
-from handlers import ui
-from handlers.callbacks import Buttons
+from handlers import guards, ui
+from handlers.callbacks import Buttons, Tap
 from storage import chats, orgs, people
 
 log = logging.getLogger(__name__)
@@ -112,9 +112,8 @@ async def _refusal(update: Update, ctx: Ctx, unit: orgs.Unit) -> tuple[str, dict
     return None
 
 
+@guards.person()
 async def bind(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     if update.effective_chat.type not in GROUPS:
         await ui.reply(update, ctx, "group/bind_in_group")
         return
@@ -200,11 +199,10 @@ async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardM
     return ui.keyboard(rows)
 
 
-async def bind_tapped(update: Update, ctx: Ctx) -> None:
-    query = update.callback_query
-    tap = BUTTONS.parse(query.data)
-    if ctx.actor is None or tap is None or update.effective_chat.type not in GROUPS:
-        await ui.stale(query, ctx)
+@guards.buttons(BUTTONS)
+async def bind_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    if update.effective_chat.type not in GROUPS:
+        await ui.stale(update.callback_query, ctx)
         return
     await _BIND_STEPS[tap.action](update, ctx, *tap.args)
 
@@ -278,9 +276,8 @@ _BIND_STEPS = {
 }
 
 
+@guards.person()
 async def unbind(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     if update.effective_chat.type not in GROUPS:
         await ui.reply(update, ctx, "group/bind_in_group")
         return

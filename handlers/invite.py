@@ -14,8 +14,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import invites
 from bot.core import Ctx
-from handlers import ui
-from handlers.callbacks import Buttons
+from handlers import guards, ui
+from handlers.callbacks import Buttons, Tap
 from storage import invitations, orgs
 
 # The role being invited comes first where there is one.
@@ -35,9 +35,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
 
 
+@guards.person()
 async def invite(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     if update.effective_chat.type != ChatType.PRIVATE:
         await ui.reply(update, ctx, "invite/in_private", bot_username=ctx.core.bot_username)
         return
@@ -82,12 +81,9 @@ async def _resolve(ctx: Ctx, role: str, code: str) -> tuple[int | None, int | No
     return None
 
 
-async def tapped(update: Update, ctx: Ctx) -> None:
+@guards.buttons(BUTTONS)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
-    tap = BUTTONS.parse(query.data)
-    if ctx.actor is None or tap is None:
-        await ui.stale(query, ctx)
-        return
     if tap.action == "revoke":
         await _revoke(update, ctx, *tap.args)
         return

@@ -9,8 +9,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core import Ctx
 from bot.locale import LOCALES
-from handlers import ui
-from handlers.callbacks import Buttons
+from handlers import guards, ui
+from handlers.callbacks import Buttons, Tap
 from storage import people
 
 BUTTONS = Buttons("lang", choose=("set", (str,)))
@@ -22,9 +22,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(chosen, pattern=BUTTONS.pattern))
 
 
+@guards.person()
 async def choose(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     buttons = [
         (ctx.msgs.label(ctx.locale, f"locale_{code}"), BUTTONS.data("choose", code.lower()))
         for code in LOCALES
@@ -32,11 +31,11 @@ async def choose(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "language/choose", markup=ui.keyboard([buttons]))
 
 
-async def chosen(update: Update, ctx: Ctx) -> None:
+@guards.buttons(BUTTONS)
+async def chosen(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
-    tap = BUTTONS.parse(query.data)
-    code = _BY_LOWER.get(tap.args[0]) if tap else None
-    if ctx.actor is None or code is None:
+    code = _BY_LOWER.get(tap.args[0])
+    if code is None:
         await ui.stale(query, ctx)
         return
     async with ctx.write() as tx:

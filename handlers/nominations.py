@@ -18,8 +18,8 @@ from telegram.ext import (
 from bot import applications as rules
 from bot import notices
 from bot.core import Ctx
-from handlers import application_view, flow_input, ui
-from handlers.callbacks import Buttons
+from handlers import application_view, flow_input, guards, ui
+from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 from storage.db import Transaction
@@ -43,9 +43,8 @@ def register(app: Application) -> None:
     flow_input.take(app, RETURN_FLOW, comment_written, expires=flow_input.PROMPT_EXPIRY)
 
 
+@guards.person()
 async def nominations(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     units = sorted(ctx.actor.secretary_units())
     if not units:
         await ui.reply(update, ctx, "nominate/not_secretary")
@@ -88,12 +87,9 @@ async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
     }
 
 
-async def tapped(update: Update, ctx: Ctx) -> None:
+@guards.buttons(BUTTONS)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
-    tap = BUTTONS.parse(query.data)
-    if ctx.actor is None or tap is None:
-        await ui.stale(query, ctx)
-        return
     if tap.action == "list":
         unit_id = tap.args[0]
     else:

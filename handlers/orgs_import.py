@@ -9,7 +9,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import orgs as org_import
 from bot.core import Ctx
-from handlers import ui
+from handlers import guards, ui
 from storage import flows, orgs
 
 FLOW = "import"
@@ -25,18 +25,15 @@ def is_csv(doc: Document) -> bool:
     return suffix == ".csv" or (doc.mime_type or "") in ("text/csv", "application/csv")
 
 
+@guards.person(guards.admin, "import/not_admin")
 async def ask(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None or not ctx.actor.is_admin:
-        await ui.reply(update, ctx, "import/not_admin")
-        return
     async with ctx.write() as tx:
         await flows.begin(tx, ctx.actor.user_id, FLOW)
     await ui.reply(update, ctx, "import/ask")
 
 
+@guards.person()
 async def document(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     doc = update.effective_message.document
     flow = await flows.current(ctx.db, ctx.actor.user_id)
     waiting = flow is not None and flow.flow == FLOW

@@ -18,8 +18,8 @@ from bot.applications import stage_phase
 from bot.campaign import STAGE_KEYS, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.rules import unit_quota
-from handlers import application_view, flow_input, ui
-from handlers.callbacks import Buttons
+from handlers import application_view, flow_input, guards, ui
+from handlers.callbacks import Buttons, Tap
 from handlers.nominations import decide
 from storage import applications, chats, flows, orgs, outbox, roles
 from storage.applications import Application as App
@@ -47,10 +47,8 @@ def register(app: Application) -> None:
     flow_input.take(app, DECLINE_FLOW, reason_written, expires=flow_input.PROMPT_EXPIRY)
 
 
+@guards.person(guards.admin, "select/not_admin")
 async def overview(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None or not ctx.actor.is_admin:
-        await ui.reply(update, ctx, "select/not_admin")
-        return
     markup, context = await _overview(ctx, 0)
     await ui.reply(update, ctx, "select/overview", markup, **context)
 
@@ -72,15 +70,8 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
     return ui.keyboard(rows), context
 
 
-async def tapped(update: Update, ctx: Ctx) -> None:
-    query = update.callback_query
-    tap = BUTTONS.parse(query.data)
-    if ctx.actor is None or tap is None:
-        await ui.stale(query, ctx)
-        return
-    if not ctx.actor.is_admin:
-        await ui.not_allowed(query, ctx)
-        return
+@guards.buttons(BUTTONS, guards.admin)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     await _STEPS[tap.action](update, ctx, *tap.args)
 
 
@@ -191,10 +182,8 @@ def parse_deadline(text: str, ctx: Ctx) -> datetime | None:
     return None
 
 
+@guards.person(guards.admin, "select/not_admin")
 async def extend(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None or not ctx.actor.is_admin:
-        await ui.reply(update, ctx, "select/not_admin")
-        return
     args = ctx.args or []
     stage_key = args[0] if args else ""
     deadline = parse_deadline(" ".join(args[1:3]), ctx) if len(args) >= 3 else None

@@ -9,7 +9,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
 from bot.core import Ctx
-from handlers import ui
+from handlers import guards, ui
 from storage import flows, invitations, roles
 from storage.roles import RoleGrant
 
@@ -93,15 +93,13 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         await ui.refresh_menu(ctx, replace(ctx.actor, grants=grants))
 
 
+@guards.person()
 async def help_command(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     await ui.reply(update, ctx, "help/help", roles=ctx.actor.role_names, **stage_context(ctx))
 
 
+@guards.person()
 async def whoami(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     await ui.reply(
         update,
         ctx,
@@ -112,9 +110,8 @@ async def whoami(update: Update, ctx: Ctx) -> None:
     )
 
 
+@guards.person()
 async def cancel(update: Update, ctx: Ctx) -> None:
-    if ctx.actor is None:
-        return
     async with ctx.write() as tx:
         ended = await flows.end(tx, ctx.actor.user_id)
     await ui.reply(update, ctx, "cancel/cancelled" if ended else "cancel/nothing")
