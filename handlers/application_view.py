@@ -7,10 +7,12 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import applications as rules
+from bot import notices
 from bot.core import Ctx
 from handlers import ui
 from storage import applications, orgs
 from storage.applications import Application
+from storage.db import Transaction
 
 
 async def refuse_if_closed(update: Update, ctx: Ctx) -> bool:
@@ -51,3 +53,39 @@ async def send(
         editable=editable,
         **extra,
     )
+
+
+async def decide(
+    ctx: Ctx,
+    tx: Transaction,
+    application: Application,
+    to: str,
+    allowed_from: tuple[str, ...],
+    told: str,
+    *,
+    comment: str | None = None,
+    leads: bool = True,
+) -> Application | None:
+    """Move an application if it is still in `allowed_from`, and, in the same transaction,
+    tell its leads (unless `leads` is False) and the unit's secretaries with `told`; the
+    application as it is now, or None if someone got there first."""
+    moved = await applications.move(
+        tx, application, to, by=ctx.actor.user_id, allowed_from=allowed_from, comment=comment
+    )
+    if not moved:
+        return None
+    application = await applications.get(tx, application.id)
+    project = await orgs.project(tx, application.project_id)
+    await notices.project_people(
+        tx,
+        ctx.core.writer,
+        project,
+        told,
+        notices.cause(tx, f"application:{application.id}:{to}"),
+        leads=leads,
+        sender=ctx.actor.user_id,
+        application=application,
+        by=ctx.actor.person,
+        lead=ctx.actor.person,
+    )
+    return application

@@ -20,7 +20,6 @@ from telegram.ext import (
 )
 
 from bot import applications as rules
-from bot import notices
 from bot.campaign import Section
 from bot.core import Ctx
 from bot.rules import parse_amount
@@ -599,7 +598,6 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     moved = await _move_and_tell(
         ctx,
         application,
-        project,
         "submitted",
         rules.EDITABLE,
         "nominate/new_submission",
@@ -615,7 +613,6 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
 async def _move_and_tell(
     ctx: Ctx,
     application: App,
-    project: orgs.Project,
     to: str,
     allowed_from: tuple[str, ...],
     told: str,
@@ -626,23 +623,12 @@ async def _move_and_tell(
     notice to the unit's secretaries are one write. False if the application was no longer in
     `allowed_from`."""
     async with ctx.write() as tx:
-        moved = await applications.move(
-            tx, application, to, by=ctx.actor.user_id, allowed_from=allowed_from
+        moved = await application_view.decide(
+            ctx, tx, application, to, allowed_from, told, leads=False
         )
-        if moved:
-            if end_flow:
-                await flows.end(tx, ctx.actor.user_id)
-            await notices.project_people(
-                tx,
-                ctx.core.writer,
-                project,
-                told,
-                notices.cause(tx, f"application:{application.id}:{to}"),
-                leads=False,
-                sender=ctx.actor.user_id,
-                lead=ctx.actor.person,
-            )
-    return moved
+        if moved and end_flow:
+            await flows.end(tx, ctx.actor.user_id)
+    return moved is not None
 
 
 async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
@@ -651,7 +637,7 @@ async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
         return
     project = await orgs.project(ctx.db, application.project_id)
     moved = await _move_and_tell(
-        ctx, application, project, "draft", rules.WITHDRAWABLE, "nominate/withdrawn"
+        ctx, application, "draft", rules.WITHDRAWABLE, "nominate/withdrawn"
     )
     if not moved:
         await ui.alert(query, ctx, "apply/not_withdrawable")

@@ -16,13 +16,11 @@ from telegram.ext import (
 )
 
 from bot import applications as rules
-from bot import notices
 from bot.core import Ctx
 from handlers import application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
-from storage.db import Transaction
 
 RETURN_FLOW = "return_comment"
 BUTTONS = Buttons(
@@ -157,7 +155,7 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
         project = await orgs.project(tx, application.project_id)
         used, total = await rules.places(tx, project.unit_id, ctx.campaign.quota)
         full = used >= total
-        moved = not full and await decide(
+        moved = not full and await application_view.decide(
             ctx, tx, application, "nominated", ("submitted",), "nominate/told_nominated"
         )
     if full:
@@ -176,7 +174,7 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
         return
     application = await applications.get(ctx.db, application_id)
     async with ctx.write() as tx:
-        moved = await decide(
+        moved = await application_view.decide(
             ctx, tx, application, "submitted", ("nominated",), "nominate/told_unnominated"
         )
     if not moved:
@@ -216,7 +214,7 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
         moved = (
             allowed
             and open_now
-            and await decide(
+            and await application_view.decide(
                 ctx,
                 tx,
                 application,
@@ -236,39 +234,6 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
         await ui.reply(update, ctx, "nominate/already", status=application.status)
         return
     await ui.reply(update, ctx, "nominate/returned_done", project=project)
-
-
-async def decide(
-    ctx: Ctx,
-    tx: Transaction,
-    application: App,
-    to: str,
-    allowed_from: tuple[str, ...],
-    told: str,
-    *,
-    comment: str | None = None,
-) -> App | None:
-    """Move an application if it is still in `allowed_from`, and, in the same transaction,
-    tell its leads and the unit's secretaries with `told`; the application as it is now, or
-    None if someone got there first."""
-    moved = await applications.move(
-        tx, application, to, by=ctx.actor.user_id, allowed_from=allowed_from, comment=comment
-    )
-    if not moved:
-        return None
-    application = await applications.get(tx, application.id)
-    project = await orgs.project(tx, application.project_id)
-    await notices.project_people(
-        tx,
-        ctx.core.writer,
-        project,
-        told,
-        notices.cause(tx, f"application:{application.id}:{to}"),
-        sender=ctx.actor.user_id,
-        application=application,
-        by=ctx.actor.person,
-    )
-    return application
 
 
 _STEPS = {

@@ -20,7 +20,6 @@ from bot.core import Ctx
 from bot.rules import unit_quota
 from handlers import application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
-from handlers.nominations import decide
 from storage import applications, chats, flows, orgs, outbox, roles
 from storage.applications import Application as App
 from storage.db import Transaction
@@ -119,7 +118,7 @@ async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     moved = None
     if application is not None:
         async with ctx.write() as tx:
-            moved = await decide(
+            moved = await application_view.decide(
                 ctx, tx, application, "accepted", ("nominated",), "select/told_accepted"
             )
     if not moved:
@@ -150,7 +149,7 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     allowed = application is not None and ctx.actor.is_admin
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
-        moved = allowed and await decide(
+        moved = allowed and await application_view.decide(
             ctx,
             tx,
             application,

@@ -134,6 +134,17 @@ async def submitted(world: World, code: str, name: str):
     return lead
 
 
+async def nominated(world: World):
+    """Unit U1 (20 projects) with secretary Sam, who nominated Lena's Project U1-01."""
+    await world.import_orgs([("U1", 20)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await submitted(world, "P-U1-01", "Lena")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("⭐ Nominate")
+    return sam, lena
+
+
 async def test_the_secretary_nominates_within_quota_and_returns_with_a_comment(world: World):
     await world.import_orgs([("U1", 11)])  # 10% of 11, rounded up: 2 places
     sam = await world.join("Sam", "secretary", "U1")

@@ -9,7 +9,7 @@ from bot.pacing import Pace
 from bot.sandbox import Limits, SandboxChat, SandboxUser
 from storage import applications, orgs, outbox, people
 from tests.conftest import World, told, until
-from tests.test_apply import submitted
+from tests.test_apply import nominated
 
 MOVED = "is now 20 Jan 2027 18:00"
 MOVED_IN_GROUPS = "2027年1月20日 18:00"  # groups read the campaign's language
@@ -75,12 +75,7 @@ async def test_a_429_for_one_chat_does_not_delay_the_others(world: World):
 
 
 async def test_a_time_out_and_5xx_during_a_decisions_notices_lose_nothing(world: World):
-    await world.import_orgs([("U1", 20)])
-    sam = await world.join("Sam", "secretary", "U1")
-    lena = await submitted(world, "P-U1-01", "Lena")
-    await sam.send("/nominations")
-    await sam.tap("Project U1-01 · submitted")
-    await sam.tap("⭐ Nominate")
+    sam, lena = await nominated(world)
     # Telegram answers too late for Lena (PTB gives up after 5 s: TimedOut) and fails twice
     # with 502 for Sam.
     world.sb.faults.timeout("sendMessage", 6, applied=False, chat_id=lena.id, times=1)

@@ -6,17 +6,7 @@ import pytest
 
 from storage import applications, orgs
 from tests.conftest import World
-from tests.test_apply import TEXT_SECTIONS, lead_of, submitted, write_all
-
-
-async def _nominated(world: World):
-    await world.import_orgs([("U1", 20)])
-    sam = await world.join("Sam", "secretary", "U1")
-    lena = await submitted(world, "P-U1-01", "Lena")
-    await sam.send("/nominations")
-    await sam.tap("Project U1-01 · submitted")
-    await sam.tap("⭐ Nominate")
-    return sam, lena
+from tests.test_apply import TEXT_SECTIONS, lead_of, nominated, submitted, write_all
 
 
 async def _status(world: World, code: str = "P-U1-01") -> str:
@@ -25,7 +15,7 @@ async def _status(world: World, code: str = "P-U1-01") -> str:
 
 
 async def test_a_decline_reason_typed_after_half_an_hour_is_not_used(world: World):
-    _, lena = await _nominated(world)
+    _, lena = await nominated(world)
     await world.admin.send("/applications")
     await world.admin.tap("Project U1-01")
     await world.admin.tap("✖ Decline with a reason")
@@ -66,7 +56,7 @@ async def test_a_return_comment_counts_only_within_half_an_hour(
 
 
 async def test_a_long_comment_and_a_long_reason_get_their_answer_not_an_apology(world: World):
-    sam, _ = await _nominated(world)
+    sam, _ = await nominated(world)
     await submitted(world, "P-U1-02", "Luke")
     await sam.send("/nominations")
     await sam.tap("Project U1-02 · submitted")

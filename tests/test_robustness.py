@@ -179,25 +179,23 @@ async def test_flood_limits_are_waited_out_and_nothing_is_lost(world: World):
     assert {status for _, status, _ in world.sb.rejections} == {429}
 
 
+async def _chat_menus_set_by_a_restart(world: World) -> list[int]:
+    mark = len(world.sb.requests)
+    await world.restart()
+    return [
+        p["scope"]["chat_id"]
+        for m, p in world.sb.requests[mark:]
+        if m == "setMyCommands" and p["scope"]["type"] == "chat"
+    ]
+
+
 async def test_a_restart_sets_no_menu_that_is_already_right(world: World):
     await world.import_orgs([("U1", 3)])
     leads = [await world.join(f"Lead{i}", "lead", f"P-U1-0{i}") for i in (1, 2, 3)]
     await world.restart()
-    mark = len(world.sb.requests)
-    await world.restart()
-    chat_menus = [
-        p["scope"]["chat_id"]
-        for m, p in world.sb.requests[mark:]
-        if m == "setMyCommands" and p["scope"]["type"] == "chat"
-    ]
-    assert chat_menus == []  # every role holder's menu is still the one last set
+    assert (
+        await _chat_menus_set_by_a_restart(world) == []
+    )  # every role holder's menu is still the one last set
     async with world.db.transaction(world.clock.now) as tx:
         await people.set_locale(tx, leads[1].id, "zh-Hant")  # changed while the bot was away
-    mark = len(world.sb.requests)
-    await world.restart()
-    chat_menus = [
-        p["scope"]["chat_id"]
-        for m, p in world.sb.requests[mark:]
-        if m == "setMyCommands" and p["scope"]["type"] == "chat"
-    ]
-    assert chat_menus == [leads[1].id]
+    assert await _chat_menus_set_by_a_restart(world) == [leads[1].id]
