@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -15,10 +15,11 @@ if TYPE_CHECKING:
 
     from bot.access import Actor
     from bot.campaign import Campaign
+    from bot.flow import Flow
     from bot.settings import Settings
     from messages.render import Messages
     from storage.db import Database, Transaction
-    from storage.flows import Flow
+    from storage.flows import Flow as Position
 
 
 def system_clock() -> datetime:
@@ -37,7 +38,7 @@ class Core:
     def __init__(self) -> None:
         self.clock: Callable[[], datetime] = system_clock
         # Filled as the flows register (see handlers/flow_input.py and handlers/edits.py).
-        self.flow_inputs: dict[str, tuple[Callable, timedelta | None]] = {}
+        self.flows: dict[str, Flow] = {}
         self.edit_takers: list[Callable] = []
         # Updates whose changes could not be written (a full disk), and how often: polling
         # retries them, and the person is told the first time.
@@ -59,7 +60,7 @@ class Ctx(CallbackContext[ExtBot, dict, dict, Core]):
     def __init__(self, application: Application, chat_id=None, user_id=None) -> None:
         super().__init__(application, chat_id, user_id)
         self.actor: Actor | None = None
-        self.flow: Flow | None = None  # where the person is in a multi-step flow, if anywhere
+        self.flow: Position | None = None  # where the person is in a multi-step flow, if any
         self._now: datetime | None = None
 
     @property

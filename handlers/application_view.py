@@ -9,23 +9,14 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import applications as rules
 from bot import notices
 from bot.core import Ctx
+from bot.flow import StageGuard
 from handlers import ui
 from storage import applications, orgs
 from storage.applications import Application
 from storage.db import Transaction
 
-
-async def refuse_if_closed(update: Update, ctx: Ctx) -> bool:
-    """After the application deadline: say so, naming it (a pop-up for a button, else a
-    message), and tell the caller to change nothing."""
-    if ctx.campaign.is_open("apply", ctx.now):
-        return False
-    stage = ctx.campaign.stage("apply")
-    if update.callback_query:
-        await ui.alert(update.callback_query, ctx, "apply/closed", stage=stage)
-    else:
-        await ui.reply(update, ctx, "apply/closed", stage=stage)
-    return True
+# Applications are written, submitted, nominated and returned only while this stage is open.
+STAGE = StageGuard("apply", before="apply/not_yet", after="apply/closed")
 
 
 async def send(

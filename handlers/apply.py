@@ -20,8 +20,9 @@ from telegram.ext import (
 )
 
 from bot import applications as rules
-from bot.campaign import Section
+from bot.campaign import Campaign, Section
 from bot.core import Ctx
+from bot.flow import Accepts, Flow, Step
 from bot.rules import parse_amount
 from handlers import application_view, edits, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
@@ -48,10 +49,13 @@ BUTTONS = Buttons(
 )
 
 
+STAGE = application_view.STAGE
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("apply", apply_command, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
-    flow_input.take(app, FLOW, answered)
+    flow_input.declare(app, _FLOW)
     edits.take(app, edit_answer)
 
 
@@ -204,13 +208,9 @@ async def _show_section(
     )
 
 
-async def answered(update: Update, ctx: Ctx) -> None:
-    """A message while in the flow: it is the answer to the current section."""
-    if await _closed(update, ctx):
-        return
-    if ctx.flow.step == PREVIEW:
-        await ui.reply(update, ctx, "apply/at_preview")
-        return
+async def _answering(update: Update, ctx: Ctx) -> tuple[App, Section] | None:
+    """The application and section a message answers, if the lead may still write it;
+    otherwise the flow ends and the lead is told it is out of date."""
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     section = rules.section_by_key(ctx.campaign.sections, ctx.flow.step)
     if (
@@ -222,37 +222,27 @@ async def answered(update: Update, ctx: Ctx) -> None:
         async with ctx.write() as tx:
             await flows.end(tx, ctx.actor.user_id)
         await ui.reply(update, ctx, "common/stale")
-        return
-    if section.kind == "number":
-        await _number(update, ctx, application, section)
-    elif section.kind == "files":
-        await _file(update, ctx, application, section)
-    else:
-        await _text(update, ctx, application, section)
+        return None
+    return application, section
+
+
+def _taking(store):
+    """A step's taker: the message, with the application and section it answers."""
+
+    async def take(update: Update, ctx: Ctx) -> None:
+        answering = await _answering(update, ctx)
+        if answering is not None:
+            await store(update, ctx, *answering)
+
+    return take
 
 
 def _open_now(ctx: Ctx) -> bool:
     return ctx.campaign.is_open("apply", ctx.now)
 
 
-async def _closed(update: Update, ctx: Ctx) -> bool:
-    """After the deadline nothing is written; say so, naming the deadline, and stop the flow."""
-    if not await application_view.refuse_if_closed(update, ctx):
-        return False
-    if _in_flow(ctx):
-        async with ctx.write() as tx:
-            await flows.end(tx, ctx.actor.user_id)
-    return True
-
-
 async def _text(update: Update, ctx: Ctx, application: App, section: Section) -> None:
     message = update.effective_message
-    if not message.text:
-        files_section = next((s for s in ctx.campaign.sections if s.kind == "files"), None)
-        await ui.reply(
-            update, ctx, "apply/wants_text", section=section, files_section=files_section
-        )
-        return
     part = Part(ctx.actor.user_id, message.message_id, "text", message.text)
     try:
         async with ctx.write() as tx:
@@ -295,17 +285,7 @@ async def _store(ctx: Ctx, application: App, section: Section, part: Part, uniqu
 
 async def _number(update: Update, ctx: Ctx, application: App, section: Section) -> None:
     message = update.effective_message
-    amount = parse_amount(message.text) if message.text else None
-    if amount is None:
-        await ui.reply(
-            update,
-            ctx,
-            "apply/wants_number",
-            _section_keyboard(ctx, application, section),
-            section=section,
-            sent=(message.text or "")[:100],
-        )
-        return
+    amount = parse_amount(message.text)  # the step takes only messages that read as one
     async with ctx.write() as tx:
         await applications.clear_section(tx, application.id, section.key, by=ctx.actor.user_id)
         await applications.add_part(
@@ -341,17 +321,7 @@ def _attachment(message: Message, author_id: int) -> tuple[Part, str] | None:
 
 async def _file(update: Update, ctx: Ctx, application: App, section: Section) -> None:
     message = update.effective_message
-    found = _attachment(message, ctx.actor.user_id)
-    if found is None:
-        await ui.reply(
-            update,
-            ctx,
-            "apply/wants_files",
-            _section_keyboard(ctx, application, section),
-            section=section,
-        )
-        return
-    part, unique = found
+    part, unique = _attachment(message, ctx.actor.user_id)  # the step takes only files
     answers = await applications.answers(ctx.db, application.id)
     count = len(answers[section.key].files) if section.key in answers else 0
     if count >= rules.MAX_ANSWER_PARTS:
@@ -423,7 +393,7 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
     section = rules.section_by_key(ctx.campaign.sections, found[1])
     if section is None or not ctx.actor.is_lead_of(application.project_id):
         return False
-    if await _closed(update, ctx):
+    if await guards.refuse_if_shut(update, ctx, STAGE):
         return True
     text = message.text if message.text is not None else message.caption or ""
     amount = parse_amount(text) if section.kind == "number" else None
@@ -476,8 +446,6 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
 async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> Section | None:
     """The section a button is for, if the stage is open, the lead still there and may edit."""
     query = update.callback_query
-    if await _closed(update, ctx):
-        return None
     section = rules.section_by_key(ctx.campaign.sections, key)
     current = _in_flow(ctx) and ctx.flow.data.get("app") == application.id
     if section is None or not current or ctx.flow.step != key:
@@ -489,6 +457,7 @@ async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> S
     return section
 
 
+@guards.stage_open(STAGE)
 async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -500,6 +469,7 @@ async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
     await _finish_section(update, ctx, application, section, "done")
 
 
+@guards.stage_open(STAGE)
 async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -522,6 +492,7 @@ async def _finish_section(
     await _show_step(update, ctx, application, step)
 
 
+@guards.stage_open(STAGE)
 async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -571,9 +542,8 @@ async def _preview_tapped(update: Update, ctx: Ctx, application: App) -> None:
     await _preview(update, ctx, application)
 
 
+@guards.stage_open(STAGE)
 async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) -> None:
-    if await _closed(update, ctx):
-        return
     section = rules.section_by_key(ctx.campaign.sections, key)
     if section is None:
         await ui.stale(update.callback_query, ctx)
@@ -585,10 +555,9 @@ async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) ->
     await _ask(update, ctx, application, section, back_to_preview=True)
 
 
+@guards.stage_open(STAGE)
 async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
-    if await _closed(update, ctx):
-        return
     answers = await applications.answers(ctx.db, application.id)
     missing = rules.missing_required(ctx.campaign.sections, answers)
     if missing:
@@ -631,10 +600,9 @@ async def _move_and_tell(
     return moved is not None
 
 
+@guards.stage_open(STAGE)  # a withdrawn application could not be submitted again
 async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
-    if await _closed(update, ctx):  # a withdrawn application could not be submitted again
-        return
     project = await orgs.project(ctx.db, application.project_id)
     moved = await _move_and_tell(
         ctx, application, "draft", rules.WITHDRAWABLE, "nominate/withdrawn"
@@ -657,3 +625,46 @@ _BUTTONS = {
     "submit": _submit,
     "withdraw": _withdraw,
 }
+
+
+# --- the flow, declared -----------------------------------------------------------------------
+
+
+async def _input_context(update: Update, ctx: Ctx) -> dict[str, Any]:
+    """For the answers to a wrong input: the section and its buttons."""
+    application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
+    section = rules.section_by_key(ctx.campaign.sections, ctx.flow.step)
+    if application is None or section is None:
+        return {}
+    text = update.effective_message.text or ""
+    return {
+        "markup": _section_keyboard(ctx, application, section),
+        "section": section,
+        "files_section": next((s for s in ctx.campaign.sections if s.kind == "files"), None),
+        "sent": text[:100],
+    }
+
+
+# A section waits for ever (a lead may come back days later); each takes what its kind says.
+_SECTION_STEPS = {
+    "text": Step(Accepts.TEXT, "apply/wants_text", _taking(_text)),
+    "number": Step(Accepts.NUMBER, "apply/wants_number", _taking(_number)),
+    "files": Step(Accepts.FILE, "apply/wants_files", _taking(_file)),
+}
+_PREVIEW_STEP = Step(Accepts.BUTTONS_ONLY, "apply/at_preview")
+
+
+def _step(campaign: Campaign, name: str) -> Step | None:
+    if name == PREVIEW:
+        return _PREVIEW_STEP
+    section = rules.section_by_key(campaign.sections, name)
+    return _SECTION_STEPS[section.kind] if section is not None else None
+
+
+_FLOW = Flow(
+    FLOW,
+    _step,
+    allowed=lambda actor: bool(actor.projects("lead")),
+    stage=STAGE,
+    context=_input_context,
+)

@@ -30,11 +30,6 @@ async def sticker(update: Update, ctx: Ctx) -> None:
 
 
 async def text(update: Update, ctx: Ctx) -> None:
-    flow = ctx.flow  # read by the gate for this update
-    if flow is not None:
-        # In the middle of something: remind them what the bot is waiting for.
-        await ui.reply(update, ctx, f"{flow.flow}/nudge")
-        return
     await ui.reply(update, ctx, "fallback/text", roles=_roles(ctx))
 
 

@@ -1,24 +1,20 @@
-"""Messages typed while in a multi-step flow go to that flow, before commands and fallbacks.
+"""Messages typed while in a declared flow (`bot.flow`) go to that flow, before commands and
+fallbacks.
 
-PTB runs one handler per group, so the flows share a single dispatcher in group -1 and
-register their input callbacks by flow name.
+PTB runs one handler per group, so every flow shares this one dispatcher in group -1: it
+judges the message against the person's step and either hands it to the step or gives the
+declared answer (wrong input, too long, expired, stage shut, role gone).
 """
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
 
 from bot.core import Ctx
+from bot.flow import Flow, Verdict, carried, judge
 from handlers import ui
 from storage import flows
-
-InputCallback = Callable[[Update, Ctx], Awaitable[None]]
-# A typed comment or reason answers the prompt just shown, not one from yesterday.
-PROMPT_EXPIRY = timedelta(minutes=30)
 
 
 def register(app: Application) -> None:
@@ -30,30 +26,53 @@ def register(app: Application) -> None:
     )
 
 
-def take(
-    app: Application, flow: str, callback: InputCallback, *, expires: timedelta | None = None
-) -> None:
-    """While someone is in `flow`, their non-command private messages go to `callback`.
-    With `expires`, a message that comes later than that after the prompt is not taken as
-    the answer: "thanks, see you Monday" three days on must not become a decline reason."""
-    app.bot_data.flow_inputs[flow] = (callback, expires)
-
-
-def expired(ctx: Ctx) -> bool:
-    taker = ctx.core.flow_inputs.get(ctx.flow.flow) if ctx.flow is not None else None
-    expires = taker[1] if taker else None
-    return expires is not None and ctx.now - ctx.flow.updated_at > expires
+def declare(app: Application, flow: Flow) -> None:
+    """While someone is in `flow`, their non-command private messages are judged by it."""
+    if flow.name in app.bot_data.flows:
+        raise ValueError(f"flow {flow.name!r} declared twice")
+    app.bot_data.flows[flow.name] = flow
 
 
 async def _dispatch(update: Update, ctx: Ctx) -> None:
-    taker = ctx.core.flow_inputs.get(ctx.flow.flow) if ctx.flow is not None else None
-    if taker is None:
-        return  # not in a flow that takes typed input: commands and fallbacks decide
-    if expired(ctx):
+    position = ctx.flow
+    flow = ctx.core.flows.get(position.flow) if position is not None else None
+    if flow is None:
+        return  # not in a flow: commands and fallbacks decide
+    message = update.effective_message
+    step = flow.step(ctx.campaign, position.step)
+    verdict = judge(
+        flow,
+        step,
+        position,
+        carried(message),
+        len(message.text or ""),
+        ctx.actor,
+        ctx.campaign,
+        ctx.now,
+    )
+    if verdict.ends_flow:
         async with ctx.write() as tx:
             await flows.end(tx, ctx.actor.user_id)
-        minutes = int(taker[1].total_seconds() // 60)
+    if verdict is Verdict.TAKE:
+        await step.take(update, ctx)
+    elif verdict is Verdict.STALE:
+        await ui.reply(update, ctx, "common/stale")
+    elif verdict is Verdict.NOT_ALLOWED:
+        await ui.reply(update, ctx, "common/not_allowed")
+    elif verdict is Verdict.EXPIRED:
+        minutes = int(step.expires.total_seconds() // 60)
         await ui.reply(update, ctx, "common/prompt_expired", minutes=minutes)
-        raise ApplicationHandlerStop
-    await taker[0](update, ctx)
+    elif verdict is Verdict.STAGE_SHUT:
+        refusal = flow.stage.refusal(ctx.campaign, ctx.now)
+        await ui.reply(update, ctx, refusal, stage=ctx.campaign.stage(flow.stage.stage))
+    else:
+        context = await flow.context(update, ctx) if flow.context else {}
+        markup = context.pop("markup", None)
+        if verdict is Verdict.TOO_LONG:
+            length = len(message.text)
+            await ui.reply(
+                update, ctx, step.too_long, markup, length=length, limit=step.max_chars, **context
+            )
+        else:
+            await ui.reply(update, ctx, step.wrong_input, markup, **context)
     raise ApplicationHandlerStop

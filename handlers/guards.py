@@ -9,8 +9,10 @@ from telegram import Update
 
 from bot.access import Actor
 from bot.core import Ctx
+from bot.flow import StageGuard
 from handlers import ui
 from handlers.callbacks import Buttons, Tap
+from storage import flows
 
 Allowed = Callable[[Actor], bool]
 
@@ -59,3 +61,37 @@ def buttons(codec: Buttons, allowed: Allowed | None = None):
         return guarded
 
     return wrap
+
+
+def stage_open(stage: StageGuard):
+    """A command, button or edit that changes something only while `stage` is open. Before
+    or after, the person is told so, naming the date (a pop-up for a button), and leaves any
+    flow that belongs to the stage."""
+
+    def wrap(handler):
+        @functools.wraps(handler)
+        async def guarded(update: Update, ctx: Ctx, *args) -> bool:
+            if await refuse_if_shut(update, ctx, stage):
+                return True
+            return await handler(update, ctx, *args)
+
+        return guarded
+
+    return wrap
+
+
+async def refuse_if_shut(update: Update, ctx: Ctx, stage: StageGuard) -> bool:
+    refusal = stage.refusal(ctx.campaign, ctx.now)
+    if refusal is None:
+        return False
+    position = ctx.flow
+    flow = ctx.core.flows.get(position.flow) if position is not None else None
+    if flow is not None and flow.stage is not None and flow.stage.stage == stage.stage:
+        async with ctx.write() as tx:
+            await flows.end(tx, ctx.actor.user_id)
+    described = ctx.campaign.stage(stage.stage)
+    if update.callback_query:
+        await ui.alert(update.callback_query, ctx, refusal, stage=described)
+    else:
+        await ui.reply(update, ctx, refusal, stage=described)
+    return True

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot import applications as rules
 from bot.core import Ctx
+from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from handlers import application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
@@ -38,7 +39,7 @@ COMMENT_LIMIT = 1000
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("nominations", nominations, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
-    flow_input.take(app, RETURN_FLOW, comment_written, expires=flow_input.PROMPT_EXPIRY)
+    flow_input.declare(app, _RETURN)
 
 
 @guards.person()
@@ -144,10 +145,9 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
     )
 
 
+@guards.stage_open(application_view.STAGE)
 async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
-    if await application_view.refuse_if_closed(update, ctx):
-        return
     async with ctx.write() as tx:
         # Counted and changed in one write transaction: two secretaries tapping at once are
         # served one after the other, so the quota can't be overrun.
@@ -168,10 +168,9 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
     await _actions(update, ctx, moved, done="nominated")
 
 
+@guards.stage_open(application_view.STAGE)
 async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
-    if await application_view.refuse_if_closed(update, ctx):
-        return
     application = await applications.get(ctx.db, application_id)
     async with ctx.write() as tx:
         moved = await application_view.decide(
@@ -184,17 +183,16 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
     await _actions(update, ctx, moved, done="unnominated")
 
 
+# Returned after the deadline, it could never come back: refused like a nomination.
+@guards.stage_open(application_view.STAGE)
 async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
-    # Returned after the deadline, it could never come back: refused like a nomination.
-    if await application_view.refuse_if_closed(update, ctx):
-        return
     application = await applications.get(ctx.db, application_id)
     if application.status != "submitted":
         await ui.alert(query, ctx, "nominate/already", status=application.status)
         return
     async with ctx.write() as tx:
-        await flows.begin(tx, ctx.actor.user_id, RETURN_FLOW, app=application_id)
+        await flows.begin(tx, ctx.actor.user_id, RETURN_FLOW, "comment", app=application_id)
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "nominate/ask_comment", project=project)
@@ -202,31 +200,21 @@ async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
 
 async def comment_written(update: Update, ctx: Ctx) -> None:
     """The comment for a returned application (while in that flow)."""
-    comment = await ui.typed_text(update, ctx, COMMENT_LIMIT)
-    if comment is None:
-        return
+    comment = update.effective_message.text
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
     project = await orgs.project(ctx.db, application.project_id) if application else None
     allowed = project is not None and ctx.actor.is_secretary_of(project.unit_id)
-    open_now = ctx.campaign.is_open("apply", ctx.now)
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
-        moved = (
-            allowed
-            and open_now
-            and await application_view.decide(
-                ctx,
-                tx,
-                application,
-                "returned",
-                ("submitted",),
-                "nominate/told_returned",
-                comment=comment,
-            )
+        moved = allowed and await application_view.decide(
+            ctx,
+            tx,
+            application,
+            "returned",
+            ("submitted",),
+            "nominate/told_returned",
+            comment=comment,
         )
-    if not open_now:
-        await application_view.refuse_if_closed(update, ctx)
-        return
     if not allowed:
         await ui.reply(update, ctx, "common/stale")
         return
@@ -243,3 +231,18 @@ _STEPS = {
     "unnominate": _unnominate,
     "return_": _ask_comment,
 }
+
+_RETURN = Flow(
+    RETURN_FLOW,
+    {
+        "comment": Step(
+            Accepts.TEXT,
+            "nominate/comment_as_text",
+            comment_written,
+            expires=PROMPT_EXPIRY,
+            max_chars=COMMENT_LIMIT,
+        )
+    },
+    allowed=lambda actor: bool(actor.secretary_units()),
+    stage=application_view.STAGE,
+)

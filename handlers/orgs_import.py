@@ -9,7 +9,8 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import orgs as org_import
 from bot.core import Ctx
-from handlers import guards, ui
+from bot.flow import Accepts, Flow, Step
+from handlers import flow_input, guards, ui
 from storage import flows, orgs
 
 FLOW = "import"
@@ -18,6 +19,7 @@ FLOW = "import"
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("import", ask, filters.ChatType.PRIVATE))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, document))
+    flow_input.declare(app, _FLOW)
 
 
 def is_csv(doc: Document) -> bool:
@@ -28,15 +30,14 @@ def is_csv(doc: Document) -> bool:
 @guards.person(guards.admin, "import/not_admin")
 async def ask(update: Update, ctx: Ctx) -> None:
     async with ctx.write() as tx:
-        await flows.begin(tx, ctx.actor.user_id, FLOW)
+        await flows.begin(tx, ctx.actor.user_id, FLOW, "file")
     await ui.reply(update, ctx, "import/ask")
 
 
 @guards.person()
 async def document(update: Update, ctx: Ctx) -> None:
     doc = update.effective_message.document
-    flow = await flows.current(ctx.db, ctx.actor.user_id)
-    waiting = flow is not None and flow.flow == FLOW
+    waiting = ctx.flow is not None and ctx.flow.flow == FLOW
     if not waiting and not is_csv(doc):
         await ui.reply(update, ctx, "fallback/file", roles=ctx.actor.role_names)
         return
@@ -93,3 +94,11 @@ async def _outcome(update: Update, ctx: Ctx, progress: Message | None, key: str,
         await ui.reply(update, ctx, key, **context)
     else:
         await ui.replace(progress, ctx, key, **context)
+
+
+# Waits for the file as long as it takes; a CSV sent without /import is taken too (above).
+_FLOW = Flow(
+    FLOW,
+    {"file": Step(Accepts.DOCUMENT, "import/nudge", document)},
+    allowed=guards.admin,
+)

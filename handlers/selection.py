@@ -17,6 +17,7 @@ from bot import notices
 from bot.applications import stage_phase
 from bot.campaign import STAGE_KEYS, CampaignError, with_deadline
 from bot.core import Ctx
+from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.rules import unit_quota
 from handlers import application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
@@ -43,7 +44,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("applications", overview, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("extend", extend, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
-    flow_input.take(app, DECLINE_FLOW, reason_written, expires=flow_input.PROMPT_EXPIRY)
+    flow_input.declare(app, _DECLINE)
 
 
 @guards.person(guards.admin, "select/not_admin")
@@ -135,21 +136,19 @@ async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
         await ui.alert(query, ctx, "select/already")
         return
     async with ctx.write() as tx:
-        await flows.begin(tx, ctx.actor.user_id, DECLINE_FLOW, app=application_id)
+        await flows.begin(tx, ctx.actor.user_id, DECLINE_FLOW, "reason", app=application_id)
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
     await ui.reply(update, ctx, "select/ask_reason", project=project)
 
 
 async def reason_written(update: Update, ctx: Ctx) -> None:
-    reason = await ui.typed_text(update, ctx, REASON_LIMIT)
-    if reason is None:
-        return
+    """The reason for a decline (the flow lets only admins, and only text within bounds, in)."""
+    reason = update.effective_message.text
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
-    allowed = application is not None and ctx.actor.is_admin
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
-        moved = allowed and await application_view.decide(
+        moved = application is not None and await application_view.decide(
             ctx,
             tx,
             application,
@@ -158,7 +157,7 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
             "select/told_declined",
             comment=reason,
         )
-    if not allowed:
+    if application is None:
         await ui.reply(update, ctx, "common/stale")
         return
     if not moved:
@@ -271,6 +270,20 @@ async def _announce(ctx: Ctx, tx: Transaction, writer: notices.Writer, stage: An
         unreachable=unreachable,
     )
 
+
+_DECLINE = Flow(
+    DECLINE_FLOW,
+    {
+        "reason": Step(
+            Accepts.TEXT,
+            "nominate/comment_as_text",
+            reason_written,
+            expires=PROMPT_EXPIRY,
+            max_chars=REASON_LIMIT,
+        )
+    },
+    allowed=guards.admin,
+)
 
 _STEPS = {
     "page": _page,

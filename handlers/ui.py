@@ -180,18 +180,6 @@ async def not_allowed(query: CallbackQuery, ctx: Ctx) -> None:
     await alert(query, ctx, "common/not_allowed")
 
 
-async def typed_text(update: Update, ctx: Ctx, limit: int) -> str | None:
-    """The text of a comment or reason being typed; None (after saying why) if it isn't one."""
-    text = update.effective_message.text
-    if not text:
-        await reply(update, ctx, "nominate/comment_as_text")
-        return None
-    if len(text) > limit:
-        await reply(update, ctx, "nominate/comment_too_long", length=len(text), limit=limit)
-        return None
-    return text
-
-
 def choices(ctx: Ctx, things: Sequence[Any], data: Callable[[int], str]) -> list[Button]:
     """One button per unit or project ("Name (CODE)"), with data(id)."""
     return [
