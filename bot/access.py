@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import locale
-from storage import roles
-from storage.db import Executor
 from storage.people import Person
 from storage.roles import RoleGrant
 
@@ -61,10 +59,3 @@ def actor_of(
         grants=tuple(grants),
         configured_admin=person.user_id in admins,
     )
-
-
-async def load_actor(
-    db: Executor, person: Person, *, admins: frozenset[int], default_locale: str
-) -> Actor:
-    grants = await roles.of_user(db, person.user_id)
-    return actor_of(person, grants, admins=admins, default_locale=default_locale)

@@ -22,7 +22,7 @@ from bot.core import Core, Ctx
 from bot.notices import report_messages
 from bot.outbox import Sender
 from bot.pacing import Pace, Pacer
-from bot.polling import Poller, forget_old_updates
+from bot.polling import KeepsBody, Poller, forget_old_updates
 from bot.settings import Settings
 from handlers import (
     apply,
@@ -67,7 +67,12 @@ FLOWS = (
 )
 
 
-def build_application(settings: Settings, campaign: Campaign, pacer: Pacer) -> Application:
+def build_application(
+    settings: Settings,
+    campaign: Campaign,
+    pacer: Pacer,
+    updates_request: KeepsBody | None = None,
+) -> Application:
     token = settings.require_token().reveal()
     app = (
         ApplicationBuilder()
@@ -75,6 +80,7 @@ def build_application(settings: Settings, campaign: Campaign, pacer: Pacer) -> A
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .updater(None)  # we poll ourselves, see bot/polling.py
+        .get_updates_request(updates_request or KeepsBody())
         .context_types(ContextTypes(context=Ctx, bot_data=Core))
         .defaults(
             Defaults(
@@ -140,7 +146,8 @@ class BotRunner:
         self.db = await Database.open(self.settings.db_path)
         try:
             campaign = with_overrides(campaign, await applications.deadline_overrides(self.db))
-            self.app = build_application(self.settings, campaign, self.pacer)
+            updates_request = KeepsBody()
+            self.app = build_application(self.settings, campaign, self.pacer, updates_request)
             core: Core = self.app.bot_data
             core.settings, core.db, core.campaign = self.settings, self.db, campaign
             core.msgs = Messages(campaign.timezone)
@@ -164,6 +171,7 @@ class BotRunner:
             allowed_updates=ALLOWED_UPDATES,
             timeout=self.poll_timeout,
             storage_failures=core.storage_failures,
+            updates_request=updates_request,
         )
         self.sender = Sender(
             self.app.bot,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
 from storage import inbox
 from storage.audit import current_update_id
@@ -57,6 +59,31 @@ def lane_of(update: Update) -> int:
     return update.effective_user.id if update.effective_user else 0
 
 
+class KeepsBody(HTTPXRequest):
+    """PTB's request for getUpdates alone, keeping the last response's body: the inbox stores
+    what Telegram sent instead of re-serialising PTB's objects, which cost more CPU than
+    anything else in storing an update. Only the poller calls getUpdates, one call at a time."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(connection_pool_size=1, **kwargs)
+        self.last_body: bytes | None = None
+
+    async def do_request(self, *args, **kwargs) -> tuple[int, bytes]:
+        self.last_body = None
+        code, body = await super().do_request(*args, **kwargs)
+        self.last_body = body
+        return code, body
+
+
+def _as_sent(batch: Sequence[Update], body: bytes | None) -> list[dict]:
+    """Each update as Telegram sent it (from the response body), else re-serialised."""
+    sent = {}
+    if body:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            sent = {item["update_id"]: item for item in json.loads(body)["result"]}
+    return [sent.get(update.update_id) or update.to_dict() for update in batch]
+
+
 class Poller:
     def __init__(
         self,
@@ -67,12 +94,14 @@ class Poller:
         allowed_updates: Sequence[str],
         timeout: float = 25.0,
         storage_failures: dict[int, int],
+        updates_request: KeepsBody | None = None,
     ) -> None:
         self.app, self.db, self.clock = app, db, clock
         self.allowed_updates = allowed_updates
         self.timeout = timeout
         # Counted by the error handler: how often an update's changes could not be written.
         self.storage_failures = storage_failures
+        self.updates_request = updates_request
         self._lanes: dict[int, asyncio.Queue[Update]] = {}
         self._lane_tasks: set[asyncio.Task] = set()
         self._seen: set[int] = set()  # dispatched in this process: never twice
@@ -154,10 +183,12 @@ class Poller:
         return fetch.result()
 
     async def _store(self, batch: Sequence[Update]) -> set[int]:
+        body = self.updates_request.last_body if self.updates_request else None
         received = [
-            inbox.Received(update.update_id, lane_of(update), update.to_dict()) for update in batch
+            inbox.Received(update.update_id, lane_of(update), payload)
+            for update, payload in zip(batch, _as_sent(batch, body), strict=True)
         ]
-        async with self.db.transaction(self.clock()) as tx:
+        async with self.db.statement(self.clock()) as tx:
             return set(await inbox.store(tx, received))
 
     # --- handling ------------------------------------------------------------------------
@@ -216,7 +247,7 @@ class Poller:
         self.storage_failures.pop(update.update_id, None)
         while True:
             try:
-                async with self.db.transaction(self.clock()) as tx:
+                async with self.db.statement(self.clock()) as tx:
                     await inbox.mark_handled(tx, update.update_id)
                 return
             except sqlite3.OperationalError as error:

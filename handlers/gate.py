@@ -6,11 +6,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.access import load_actor
+from bot.access import actor_of
 from bot.core import Ctx
 from bot.menus import menu_locale
 from handlers import ui
-from storage import flows, people
+from storage import people, roles, visitors
 
 ANONYMOUS_ADMIN = 1087968824  # Telegram's stand-in user for anonymous group admins
 
@@ -41,20 +41,19 @@ async def identify(update: Update, ctx: Ctx) -> None:
         user.language_code,
         in_private=in_private and update.my_chat_member is None,
     )
-    person = await people.get(ctx.db, user.id)
+    visitor = await visitors.get(ctx.db, user.id)  # one read: person, roles, flow
+    person = visitor.person if visitor else None
     opened_private = seen.opens_private(person)
     if seen.changes(person):  # most updates change nothing: no write lock taken for them
         async with ctx.write() as tx:
             person = await people.remember(tx, seen, person)
-    ctx.actor = await load_actor(
-        ctx.db,
-        person,
-        admins=ctx.core.settings.admins,
-        default_locale=ctx.campaign.default_locale,
+    grants = visitor.grants if visitor else await roles.of_user(ctx.db, user.id)
+    ctx.actor = actor_of(
+        person, grants, admins=ctx.core.settings.admins, default_locale=ctx.campaign.default_locale
     )
     ctx.user_data["locale"] = ctx.actor.locale
     default_menu = menu_locale(user.language_code, ctx.campaign.default_locale)
     if opened_private and ctx.actor.locale != default_menu:
         # Menus by language can't tell zh-Hant readers (and others) apart: give them their own.
         await ui.refresh_menu(ctx, ctx.actor)
-    ctx.flow = await flows.current(ctx.db, user.id) if in_private else None
+    ctx.flow = visitor.flow if visitor and in_private else None

@@ -97,6 +97,31 @@ class Transaction(Executor):
         await self._conn.executemany(sql, rows)
 
 
+class OneStatement(Transaction):
+    """A write of exactly one statement, atomic on its own: one trip to the writer's thread
+    instead of three (BEGIN, the statement, COMMIT). Polling writes two per update."""
+
+    def __init__(self, conn: aiosqlite.Connection, now: datetime) -> None:
+        super().__init__(conn, now)
+        self._used = False
+
+    def _once(self) -> None:
+        if self._used:
+            raise RuntimeError("a second statement needs db.transaction(), not db.statement()")
+        self._used = True
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        self._once()
+        return await super().execute(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        self._once()
+        return await super().fetch_all(sql, params)
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        raise RuntimeError("executemany is several statements: use db.transaction()")
+
+
 def _create_private(path: Path) -> None:
     """The database holds live invitation codes: readable by its owner only. SQLite gives the
     -wal and -shm files the main file's mode. Opening it here also fails early, in this thread,
@@ -179,6 +204,19 @@ class Database(Executor):
 
     async def user_version(self) -> int:
         return await self.fetch_value("PRAGMA user_version")
+
+    @asynccontextmanager
+    async def statement(self, now: datetime) -> AsyncIterator[Transaction]:
+        """A write of one statement (see OneStatement), under the same lock as transactions."""
+        task = asyncio.current_task()
+        if task is not None and task is self._writing_task:
+            raise NestedTransaction("a transaction is already open: pass its `tx` down instead")
+        async with self._write_lock:
+            self._writing_task = task
+            try:
+                yield OneStatement(self._writer, now)
+            finally:
+                self._writing_task = None
 
     @asynccontextmanager
     async def transaction(self, now: datetime) -> AsyncIterator[Transaction]:

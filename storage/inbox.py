@@ -18,25 +18,27 @@ class Received:
 
 
 async def store(tx: Transaction, received: Sequence[Received]) -> list[int]:
-    """Keep a fetched batch; returns the ids that are new and not yet handled (a redelivered
-    update that was handled before is dropped here)."""
-    ids = [item.update_id for item in received]
-    if not ids:
+    """Keep a fetched batch; returns the ids that are new or not yet handled (a redelivered
+    update that was handled before is dropped here). One statement: it may run on its own
+    (`db.statement`)."""
+    if not received:
         return []
-    marks = ",".join("?" * len(ids))
-    handled = {
-        row[0]
-        for row in await tx.fetch_all(
-            f"SELECT update_id FROM inbox WHERE handled_at IS NOT NULL AND update_id IN ({marks})",
-            ids,
-        )
-    }
-    await tx.execute_many(
-        "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
-        " VALUES (?, ?, ?, ?)",
-        [(item.update_id, item.chat_id, json.dumps(item.payload), tx.stamp) for item in received],
+    marks = ",".join(["(?, ?, ?, ?)"] * len(received))
+    params = [
+        value
+        for item in received
+        for value in (item.update_id, item.chat_id, json.dumps(item.payload), tx.stamp)
+    ]
+    # A stored, unhandled update is "updated" to itself, so RETURNING names it; a handled
+    # one is left alone and not returned.
+    rows = await tx.fetch_all(
+        f"INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES {marks}"
+        " ON CONFLICT (update_id) DO UPDATE SET update_id = excluded.update_id"
+        " WHERE inbox.handled_at IS NULL RETURNING update_id",
+        params,
     )
-    return [update_id for update_id in ids if update_id not in handled]
+    fresh = {row[0] for row in rows}
+    return [item.update_id for item in received if item.update_id in fresh]
 
 
 async def unhandled(db: Executor) -> list[Received]:

@@ -25,7 +25,7 @@ class Person:
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
 
 
-def _person(row) -> Person:
+def person_of(row) -> Person:
     return Person(
         user_id=row["user_id"],
         first_name=row["first_name"],
@@ -42,7 +42,7 @@ def _person(row) -> Person:
 
 async def get(db: Executor, user_id: int) -> Person | None:
     row = await db.fetch_one("SELECT * FROM people WHERE user_id = ?", (user_id,))
-    return _person(row) if row else None
+    return person_of(row) if row else None
 
 
 async def get_many(db: Executor, user_ids: list[int]) -> dict[int, Person]:
@@ -51,7 +51,7 @@ async def get_many(db: Executor, user_ids: list[int]) -> dict[int, Person]:
         chunk = user_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         rows = await db.fetch_all(f"SELECT * FROM people WHERE user_id IN ({marks})", chunk)
-        found.update({row["user_id"]: _person(row) for row in rows})
+        found.update({row["user_id"]: person_of(row) for row in rows})
     return found
 
 

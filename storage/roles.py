@@ -21,15 +21,16 @@ class RoleGrant:
     project_name: str | None
 
 
-_SELECT = (
+GRANTS = (  # storage/visitors.py reads it as a subquery too
     "SELECT r.user_id, r.role, r.project_id, COALESCE(r.unit_id, p.unit_id) AS unit_id,"
-    " u.name AS unit_name, p.name AS project_name FROM roles r"
+    " u.name AS unit_name, p.name AS project_name, u.code AS unit_code, p.code AS project_code"
+    " FROM roles r"
     " LEFT JOIN projects p ON p.id = r.project_id"
     " LEFT JOIN units u ON u.id = COALESCE(r.unit_id, p.unit_id)"
 )
 
 
-def _grant(row) -> RoleGrant:
+def grant_of(row) -> RoleGrant:
     return RoleGrant(
         user_id=row["user_id"],
         role=row["role"],
@@ -42,9 +43,9 @@ def _grant(row) -> RoleGrant:
 
 async def of_user(db: Executor, user_id: int) -> list[RoleGrant]:
     rows = await db.fetch_all(
-        _SELECT + " WHERE r.user_id = ? ORDER BY r.role, u.code, p.code", (user_id,)
+        GRANTS + " WHERE r.user_id = ? ORDER BY r.role, u.code, p.code", (user_id,)
     )
-    return [_grant(row) for row in rows]
+    return [grant_of(row) for row in rows]
 
 
 async def of_users(db: Executor, user_ids: Sequence[int]) -> dict[int, list[RoleGrant]]:
@@ -54,18 +55,18 @@ async def of_users(db: Executor, user_ids: Sequence[int]) -> dict[int, list[Role
         chunk = list(user_ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
         rows = await db.fetch_all(
-            _SELECT + f" WHERE r.user_id IN ({marks}) ORDER BY r.user_id, r.role, u.code, p.code",
+            GRANTS + f" WHERE r.user_id IN ({marks}) ORDER BY r.user_id, r.role, u.code, p.code",
             chunk,
         )
         for row in rows:
-            found[row["user_id"]].append(_grant(row))
+            found[row["user_id"]].append(grant_of(row))
     return found
 
 
 async def holders(
     db: Executor, role: str, *, unit_id: int | None = None, project_id: int | None = None
 ) -> list[RoleGrant]:
-    sql, params = _SELECT + " WHERE r.role = ?", [role]
+    sql, params = GRANTS + " WHERE r.role = ?", [role]
     if unit_id is not None:
         sql += " AND COALESCE(r.unit_id, p.unit_id) = ?"
         params.append(unit_id)
@@ -73,7 +74,7 @@ async def holders(
         sql += " AND r.project_id = ?"
         params.append(project_id)
     rows = await db.fetch_all(sql + " ORDER BY r.user_id", params)
-    return [_grant(row) for row in rows]
+    return [grant_of(row) for row in rows]
 
 
 async def grant(

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sqlite3
 import subprocess
 import sys
 import time
 
+from telegram import Update
+
 from bot.logs import install_redaction
-from storage import people
+from bot.polling import _as_sent
+from storage import inbox, people
 from tests.conftest import TOKEN, World
 
 
@@ -199,3 +203,47 @@ async def test_a_restart_sets_no_menu_that_is_already_right(world: World):
     async with world.db.transaction(world.clock.now) as tx:
         await people.set_locale(tx, leads[1].id, "zh-Hant")  # changed while the bot was away
     assert await _chat_menus_set_by_a_restart(world) == [leads[1].id]
+
+
+async def test_the_inbox_keeps_each_update_as_telegram_sent_it(world: World, monkeypatch):
+    request = world.runner.poller.updates_request
+    bodies = []
+    keep_body = request.do_request
+
+    async def spy(*args, **kwargs):
+        code, body = await keep_body(*args, **kwargs)
+        bodies.append(body)
+        return code, body
+
+    monkeypatch.setattr(request, "do_request", spy)
+
+    async def keep_payload(tx, update_id) -> None:  # handling empties the stored payload
+        pass
+
+    monkeypatch.setattr(inbox, "mark_handled", keep_payload)
+    user = world.sb.user("Una")
+    await user.send("hello")  # comes in the long poll that was waiting before the spy
+    await user.send("hello there")
+    sent = {item["update_id"]: item for body in bodies for item in json.loads(body)["result"]}
+    async with world.db.transaction(world.clock()) as tx:
+        rows = await tx.fetch_all("SELECT update_id, payload FROM inbox WHERE payload != ''")
+    stored = {row["update_id"]: json.loads(row["payload"]) for row in rows}
+    assert stored[max(stored)]["message"]["text"] == "hello there"
+    assert stored[max(stored)] == sent[max(stored)]
+
+
+def test_an_update_not_in_the_body_is_stored_from_its_object():
+    update = Update.de_json({"update_id": 9, "message": MESSAGE}, None)
+    assert _as_sent([update], b'{"ok": true, "result": []}') == [update.to_dict()]
+    assert _as_sent([update], b"not json") == [update.to_dict()]
+    raw = {"update_id": 9, "message": {**MESSAGE, "new_field": 1}}
+    assert _as_sent([update], json.dumps({"ok": True, "result": [raw]}).encode()) == [raw]
+
+
+MESSAGE = {
+    "message_id": 1,
+    "date": 0,
+    "chat": {"id": 5, "type": "private"},
+    "from": {"id": 5, "is_bot": False, "first_name": "Una"},
+    "text": "hi",
+}

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import audit, chats, flows, inbox, orgs, outbox, people, roles
+from storage import audit, chats, flows, inbox, orgs, outbox, people, roles, visitors
 from storage.db import Database, NestedTransaction, migrations
 from storage.orgs import OrgRow
 from storage.outbox import BULK, Outgoing
@@ -294,5 +294,49 @@ async def test_people_changes_are_audited(tmp_path):
             await people.remember(tx, seen, blocked)
         actions = [e.action for e in await audit.entries(db, subject="person:9")]
         assert actions == ["person.join", "person.locale", "person.blocked", "person.unblocked"]
+    finally:
+        await db.close()
+
+
+async def test_a_single_statement_write_takes_one_statement_and_commits_it(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        batch = [inbox.Received(7, 1, {"update_id": 7})]
+        async with db.statement(NOW) as tx:
+            assert await inbox.store(tx, batch) == [7]
+        assert [r.payload for r in await inbox.unhandled(db)] == [{"update_id": 7}]
+        async with db.statement(NOW) as tx:
+            await inbox.mark_handled(tx, 7)
+            with pytest.raises(RuntimeError, match=r"db\.transaction"):
+                await inbox.mark_handled(tx, 7)
+        assert await inbox.was_handled(db, 7)
+        async with db.statement(NOW) as tx:
+            assert await inbox.store(tx, batch) == []  # handled: dropped when given again
+            with pytest.raises(NestedTransaction):
+                async with db.transaction(NOW):
+                    pass
+    finally:
+        await db.close()
+
+
+async def test_a_visitor_is_read_with_roles_and_flow_in_one_statement(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        assert await visitors.get(db, 1) is None
+        await _person(db)
+        alone = await visitors.get(db, 1)
+        assert alone.person.first_name == "Ann" and alone.grants == () and alone.flow is None
+        async with db.transaction(NOW) as tx:
+            await orgs.import_rows(tx, [OrgRow(2, "U1", "Unit one", "P1", "Project one")], None)
+            unit = (await orgs.units(tx))[0]
+            project = await orgs.project_by_code(tx, "P1")
+            await roles.grant(tx, 1, "secretary", unit_id=unit.id)
+            await roles.grant(tx, 1, "lead", project_id=project.id)
+            await flows.begin(tx, 1, "apply", "budget", app=3)
+        seen = await visitors.get(db, 1)
+        assert list(seen.grants) == await roles.of_user(db, 1)
+        assert [g.role for g in seen.grants] == ["lead", "secretary"]
+        assert (seen.flow.flow, seen.flow.step, seen.flow.data) == ("apply", "budget", {"app": 3})
+        assert seen.flow.updated_at == NOW
     finally:
         await db.close()
