@@ -8,6 +8,7 @@ chat, or the answer to the button they tapped.
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import time
 
@@ -72,7 +73,7 @@ async def sends_document(
 
 def describe(samples: list[float]) -> str:
     ordered = sorted(samples)
-    p95 = ordered[max(int(len(ordered) * 0.95) - 1, 0)]
+    p95 = ordered[math.ceil(len(ordered) * 0.95) - 1]  # nearest rank: never below the median
     return (
         f"n={len(ordered)} p50={statistics.median(ordered) * 1000:.1f} ms "
         f"p95={p95 * 1000:.1f} ms max={ordered[-1] * 1000:.1f} ms"

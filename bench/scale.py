@@ -238,12 +238,14 @@ async def main() -> None:
         # 3. CPU per update against a bare PTB bot, three rounds each (the figures move by
         # ±10% from run to run): the median ratio.
         ratios = []
-        for _ in range(3):
+        for round_ in range(3):
+            # A database per round: each sandbox numbers its updates from the same start.
+            database = str(scratch / f"cpu-{round_}.db")
             ours = await cpu_per_update(
                 scratch,
                 [sys.executable, "-m", "bot", "run"],
                 "pacesetter",
-                {"PACESETTER_DB": str(scratch / "cpu.db"), "PACESETTER_LOG_LEVEL": "WARNING"},
+                {"PACESETTER_DB": database, "PACESETTER_LOG_LEVEL": "WARNING"},
             )
             bare = await cpu_per_update(
                 scratch, [sys.executable, str(Path(__file__).with_name("echo_bot.py"))], "echo", {}
