@@ -199,9 +199,11 @@ async def play_stage_one(
     await admin.send("/applications")
     await admin.tap(f"{fhb[1]} project 01")
     await admin.tap(label("zh-Hans", "accept"))
+    await admin.tap(label("zh-Hans", "accept_yes"))
     await admin.send("/applications")
     await admin.tap(f"{rbr[1]} project 01")
     await admin.tap(label("zh-Hans", "accept"))
+    await admin.tap(label("zh-Hans", "accept_yes"))
     await admin.send("/applications")
 
 

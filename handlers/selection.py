@@ -31,7 +31,9 @@ BUTTONS = Buttons(
     "sl",
     page=("p", (int,)),
     show=("a", (int,)),  # an application, here and below
-    accept=("y", (int,)),
+    accept=("y", (int,)),  # asks once more: an acceptance can't be undone
+    accept_yes=("c", (int,)),
+    actions=("b", (int,)),  # back from that question to the application's actions
     decline=("n", (int,)),
     extend=("e", (str, int)),  # a stage, and its new deadline as a Unix time
     keep=("k", ()),  # the deadline stays as it is
@@ -92,7 +94,11 @@ async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
     await _actions(update, ctx, application)
 
 
-async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -> None:
+async def _actions(
+    update: Update, ctx: Ctx, application: App, done: str = "", *, in_place: bool = False
+) -> None:
+    """What the organiser can do with the application; `in_place` turns the message the
+    button sat on into it (the question before an acceptance)."""
     project = await orgs.project(ctx.db, application.project_id)
     unit = await orgs.unit(ctx.db, project.unit_id)
     rows = []
@@ -101,16 +107,42 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
             [(ctx.msgs.label(ctx.locale, "accept"), BUTTONS.data("accept", application.id))],
             [(ctx.msgs.label(ctx.locale, "decline"), BUTTONS.data("decline", application.id))],
         ]
-    await ui.reply(
-        update,
-        ctx,
-        "select/actions",
-        ui.keyboard(rows),
-        application=application,
-        project=project,
-        unit=unit,
-        done=done,
+    context = {"application": application, "project": project, "unit": unit, "done": done}
+    if in_place:
+        await ui.show(update.callback_query, ctx, "select/actions", ui.keyboard(rows), **context)
+    else:
+        await ui.reply(update, ctx, "select/actions", ui.keyboard(rows), **context)
+
+
+async def _ask_accept(update: Update, ctx: Ctx, application_id: int) -> None:
+    application = await applications.get(ctx.db, application_id)
+    if application is None or application.status != "nominated":
+        await ui.alert(update.callback_query, ctx, "select/already")
+        return
+    project = await orgs.project(ctx.db, application.project_id)
+    label = ctx.msgs.label
+    markup = ui.keyboard(
+        [
+            [(label(ctx.locale, "accept_yes"), BUTTONS.data("accept_yes", application.id))],
+            [(label(ctx.locale, "back"), BUTTONS.data("actions", application.id))],
+        ]
     )
+    await ui.show(
+        update.callback_query,
+        ctx,
+        "select/accept_confirm",
+        markup,
+        project=project,
+        unit=await orgs.unit(ctx.db, project.unit_id),
+    )
+
+
+async def _back_to_actions(update: Update, ctx: Ctx, application_id: int) -> None:
+    application = await applications.get(ctx.db, application_id)
+    if application is None:
+        await ui.stale(update.callback_query, ctx)
+        return
+    await _actions(update, ctx, application, in_place=True)
 
 
 async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -125,8 +157,7 @@ async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     if not moved:
         await ui.alert(query, ctx, "select/already")
         return
-    await query.answer()
-    await _actions(update, ctx, moved, done="accepted")
+    await _actions(update, ctx, moved, done="accepted", in_place=True)
 
 
 async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -288,7 +319,9 @@ _DECLINE = Flow(
 _STEPS = {
     "page": _page,
     "show": _show,
-    "accept": _accept,
+    "accept": _ask_accept,
+    "accept_yes": _accept,
+    "actions": _back_to_actions,
     "decline": _ask_reason,
     "extend": _extend_confirmed,
     "keep": _extend_kept,

@@ -142,6 +142,7 @@ SAMPLES: dict[str, dict] = {
         "done": "declined",
     },
     "select/already": {},
+    "select/accept_confirm": {"project": PROJECT, "unit": UNIT},
     "apply/too_long": {"section": SECTION, "length": 10_240},
     "apply/saved_album": {"section": FILES, "items": 4, "count": 6},
     "import/working": {"filename": HOSTILE},

@@ -82,7 +82,8 @@ async def test_a_time_out_and_5xx_during_a_decisions_notices_lose_nothing(world:
     world.sb.faults.error("sendMessage", 502, chat_id=sam.id, times=2)
     await world.admin.send("/applications")
     await world.admin.tap("Project U1-01")
-    await world.admin.tap("✅ Accept as a candidate", wait=False)
+    await world.admin.tap("✅ Accept as a candidate")
+    await world.admin.tap("✅ Yes, accept", wait=False)
     await until(lambda: told(world.admin, "Accepted: Project U1-01", world.sb), 5, "the answer")
     project = await orgs.project_by_code(world.db, "P-U1-01")
     assert (await applications.of_project(world.db, project.id)).status == "accepted"

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from handlers.selection import BUTTONS
 from storage import applications, orgs
 from tests.conftest import World
-from tests.test_apply import submitted
+from tests.test_apply import nominated, submitted
 
 
 async def _application(world: World, code: str):
@@ -81,6 +82,7 @@ async def test_organiser_accepts_and_declines_and_everyone_is_told_in_their_lang
     assert "2 nominations waiting for your decision" in overview
     await world.admin.tap("Project U1-01")
     await world.admin.tap("✅ Accept as a candidate")
+    await world.admin.tap("✅ Yes, accept")
     assert "Accepted: Project U1-01 is a candidate" in world.admin.last_reply.text
     assert "was accepted by the organiser" in lead1.last_reply.text
     assert "Project U1-01" in sam.last_reply.text and "主办方" in sam.last_reply.text
@@ -320,3 +322,29 @@ async def test_moving_a_deadline_asks_first_and_can_be_left_alone(world: World):
     await world.answer_to(world.admin, confirm, yes)
     assert len([r for r in sam.replies() if "20 Jan 2027 18:00" in r.text]) == 1
     assert world.runner.core.campaign.stage("apply").deadline.day == 20
+
+
+async def test_an_acceptance_is_asked_once_more_and_back_changes_nothing(world: World):
+    sam, lena = await nominated(world)
+    await world.admin.send("/applications")
+    await world.admin.tap("Project U1-01")
+    actions = world.admin.last_reply
+    await world.admin.tap("✅ Accept as a candidate")
+    question = world.admin.last_reply
+    assert question.message_id == actions.message_id  # the same message, turned into it
+    assert question.text.startswith("Accept Project U1-01 (Unit U1) as a candidate?")
+    assert "can't be undone" in question.text
+    told_before = (len(lena.replies()), len(sam.replies()))
+    await world.admin.tap("◀ Back")
+    assert world.admin.last_reply.text == "Project U1-01 (Unit U1): nominated by the unit."
+    assert (await _application(world, "P-U1-01")).status == "nominated"
+    assert (len(lena.replies()), len(sam.replies())) == told_before
+    await world.admin.tap("✅ Accept as a candidate")
+    await world.admin.tap("✅ Yes, accept")
+    assert "Accepted: Project U1-01" in world.admin.last_reply.text
+    yes = BUTTONS.data("accept_yes", (await _application(world, "P-U1-01")).id)
+    # A second tap on the same question (two phones, a slow network): told, changed once.
+    answer = await world.answer_to(world.admin, world.admin.last_reply, yes)
+    assert answer == "This nomination was already decided or withdrawn."
+    await world.sb.settle()
+    assert sum("was accepted by the organiser" in r.text for r in lena.replies()) == 1

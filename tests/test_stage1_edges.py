@@ -142,6 +142,7 @@ async def test_a_declined_nomination_frees_the_place_and_accepted_never_exceeds_
     await world.admin.send("/applications")
     await world.admin.tap("Project U1-02")
     await world.admin.tap("✅ Accept as a candidate")
+    await world.admin.tap("✅ Yes, accept")
     assert await applications.places_used(world.db, 1) == 1
 
 
