@@ -444,7 +444,7 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
 
 
 async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> Section | None:
-    """The section a button is for, if the stage is open, the lead still there and may edit."""
+    """The section a button is for, if the lead is still there and may edit it."""
     query = update.callback_query
     section = rules.section_by_key(ctx.campaign.sections, key)
     current = _in_flow(ctx) and ctx.flow.data.get("app") == application.id
