@@ -14,7 +14,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import menus
+from bot import invites, menus
 from bot.access import actor_of
 from bot.applications import with_overrides
 from bot.campaign import Campaign, load_campaign
@@ -25,6 +25,7 @@ from bot.pacing import Pace, Pacer
 from bot.polling import KeepsBody, Poller, forget_old_updates
 from bot.settings import Settings
 from handlers import (
+    application_files,
     apply,
     edits,
     errors,
@@ -40,10 +41,11 @@ from handlers import (
     start,
 )
 from messages.render import Messages
-from storage import applications, people, roles
+from storage import applications, invitations, people, roles
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+SETUP_LINK_LIFETIME = timedelta(days=7)
 ALLOWED_UPDATES = (
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
@@ -61,6 +63,7 @@ FLOWS = (
     apply,  # stage 1: the application, section by section
     nominations,  # stage 1: the unit picks within its quota
     selection,  # stage 1: the organiser accepts; deadlines move
+    application_files,  # 📎 an application's files, to whoever may read it
     groups,  # joins, leaves, upgrades, /bind
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
@@ -74,13 +77,15 @@ def build_application(
     updates_request: KeepsBody | None = None,
 ) -> Application:
     token = settings.require_token().reveal()
+    proxy = settings.proxy_url
+    builder = ApplicationBuilder().token(token)
+    if proxy:
+        builder = builder.proxy(proxy)  # getUpdates' request below takes it too
     app = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(f"{settings.api_url}/bot")
+        builder.base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .updater(None)  # we poll ourselves, see bot/polling.py
-        .get_updates_request(updates_request or KeepsBody())
+        .get_updates_request(updates_request or KeepsBody(proxy=proxy))
         .context_types(ContextTypes(context=Ctx, bot_data=Core))
         .defaults(
             Defaults(
@@ -129,6 +134,7 @@ class BotRunner:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.menus_refreshed: asyncio.Task | None = None  # done once every menu is current
+        self.setup_link: str | None = None  # set at start when nobody is an admin yet
 
     @property
     def core(self) -> Core:
@@ -146,7 +152,7 @@ class BotRunner:
         self.db = await Database.open(self.settings.db_path)
         try:
             campaign = with_overrides(campaign, await applications.deadline_overrides(self.db))
-            updates_request = KeepsBody()
+            updates_request = KeepsBody(proxy=self.settings.proxy_url)
             self.app = build_application(self.settings, campaign, self.pacer, updates_request)
             core: Core = self.app.bot_data
             core.settings, core.db, core.campaign = self.settings, self.db, campaign
@@ -156,6 +162,7 @@ class BotRunner:
             await self.app.initialize()
             core.bot_username = self.app.bot.username
             await self._set_menus(core)
+            self.setup_link = await self._setup_link(core)
             await self.app.start()
             # In the background: thousands of people take a while at Telegram's pace.
             self.menus_refreshed = self.app.create_task(
@@ -187,7 +194,27 @@ class BotRunner:
 
     async def _set_menus(self, core: Core) -> None:
         await menus.set_default_menus(self.app.bot, core.msgs, core.campaign.default_locale)
+        await menus.set_descriptions(self.app.bot, core.msgs, core.campaign.default_locale)
         await self._set_private_menus(core, sorted(await self._admin_ids()))
+
+    async def _setup_link(self, core: Core) -> str | None:
+        """With no campaign admin at all, a one-time link that makes its first opener one
+        (the same link on every start until someone uses it)."""
+        if await self._admin_ids():
+            return None
+        now = core.now()
+        async with self.db.transaction(now) as tx:
+            invitation = await invitations.open_or_create(
+                tx,
+                invites.new_code(),
+                "admin",
+                unit_id=None,
+                project_id=None,
+                created_by=0,
+                expires_at=now + SETUP_LINK_LIFETIME,
+                origin="setup",
+            )
+        return invites.deep_link(core.bot_username, invitation.code)
 
     async def _refresh_role_menus(self, core: Core) -> None:
         """Everyone else with a role may have a menu from an older version or language."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.access import Actor
 from bot.campaign import Campaign, Quota, Section, with_deadline
 from bot.rules import unit_quota
 from storage import applications, orgs
-from storage.applications import Answer
+from storage.applications import Answer, Part
 from storage.db import Executor
 
 EDITABLE = ("draft", "returned")  # the lead may change the answers
@@ -72,3 +73,36 @@ async def places(db: Executor, unit_id: int, quota: Quota) -> tuple[int, int]:
     """(places used, places in all) for a unit: its quota of nominations."""
     total = unit_quota(await orgs.project_count(db, unit_id), quota)
     return await applications.places_used(db, unit_id), total
+
+
+ALBUM_LIMIT = 10  # items Telegram takes in one sendMediaGroup
+_IN_ALBUMS = {"photo": "media", "video": "media", "document": "document"}
+
+
+def file_batches(
+    sections: Sequence[Section], answers: Mapping[str, Answer]
+) -> list[tuple[Section, tuple[Part, ...]]]:
+    """An application's files as they are sent on: section by section, in the order the lead
+    sent them; photos and videos in albums, documents in groups of their own (Telegram mixes
+    neither), at most ten to a message."""
+    batches: list[tuple[Section, tuple[Part, ...]]] = []
+    for section in sections:
+        answer = answers.get(section.key)
+        run: list[Part] = []
+        for part in answer.files if answer else ():
+            full = len(run) == ALBUM_LIMIT
+            if run and (full or _IN_ALBUMS.get(run[-1].kind) != _IN_ALBUMS.get(part.kind)):
+                batches.append((section, tuple(run)))
+                run = []
+            run.append(part)
+        if run:
+            batches.append((section, tuple(run)))
+    return batches
+
+
+def may_read(actor: Actor, status: str, unit_id: int, project_id: int) -> bool:
+    """Its leads always; the unit's secretaries and the organiser once it was submitted (a
+    draft is the lead's alone, on every path)."""
+    if actor.is_lead_of(project_id):
+        return True
+    return status != "draft" and (actor.is_admin or actor.is_secretary_of(unit_id))

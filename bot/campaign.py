@@ -166,8 +166,9 @@ def _require_aware(moment: datetime) -> None:
 
 
 class CampaignError(Exception):
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: list[tuple[str, str]], source: str | None = None) -> None:
         self.problems = list(problems)
+        self.source = source  # the campaign file, when the problems are in one
         super().__init__(self.problems)
 
     def __str__(self) -> str:
@@ -184,8 +185,13 @@ def load_campaign(path: str | Path | None = None) -> Campaign:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CampaignError([("file", f"cannot read {path}: {exc}")]) from exc
-    return _build(text, str(path))
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise CampaignError([("file", f"cannot read it: {reason}")], str(path)) from None
+    try:
+        return _build(text, str(path))
+    except CampaignError as exc:
+        exc.source = str(path)
+        raise
 
 
 def check_campaign(path: str | Path) -> list[tuple[str, str]]:

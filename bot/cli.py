@@ -1,4 +1,4 @@
-"""`pacesetter run | demo | orgs import FILE | campaign check FILE`."""
+"""`pacesetter run | demo | orgs import FILE | admins add ID… | admins list | campaign check`."""
 
 from __future__ import annotations
 
@@ -34,8 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     orgs = commands.add_parser("orgs", help="units and projects").add_subparsers(
         dest="action", required=True
     )
-    orgs_import = orgs.add_parser("import", help="import units and projects from a CSV file")
+    orgs_import = orgs.add_parser(
+        "import", help="import units and projects from an Excel (.xlsx) or CSV file"
+    )
     orgs_import.add_argument("file", type=Path)
+    admins = commands.add_parser("admins", help="campaign admins").add_subparsers(
+        dest="action", required=True
+    )
+    admins_add = admins.add_parser("add", help="make Telegram users campaign admins")
+    admins_add.add_argument("user_ids", nargs="+", type=int, metavar="USER_ID")
+    admins.add_parser("list", help="who the campaign admins are")
     campaign = commands.add_parser("campaign", help="campaign files").add_subparsers(
         dest="action", required=True
     )
@@ -56,9 +64,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(config=args.config)
         if args.command == "orgs":
             return asyncio.run(_orgs_import(settings, args.file))
+        if args.command == "admins":
+            return asyncio.run(_admins(settings, args.action, getattr(args, "user_ids", [])))
         return _run(settings)
-    except (SettingsError, CampaignError) as error:
+    except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
+        return 2
+    except CampaignError as error:
+        where = f"{error.source} (PACESETTER_CAMPAIGN)" if error.source else "the campaign"
+        for line in _problem_lines(error.problems):
+            print(f"pacesetter: {where}: {line}", file=sys.stderr)
         return 2
     except sqlite3.Error as error:
         print(f"pacesetter: cannot use the database: {error}", file=sys.stderr)
@@ -67,10 +82,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _problem_lines(problems: list[tuple[str, str]]) -> list[str]:
+    # "file" problems are about the file as a whole, which each line names already.
+    return [
+        f"{key}: {message}" if key not in ("", "file") else message for key, message in problems
+    ]
+
+
 def _campaign_check(path: Path) -> int:
     problems = check_campaign(path)
-    for key, message in problems:
-        print(f"{path}: {key}: {message}" if key else f"{path}: {message}", file=sys.stderr)
+    for line in _problem_lines(problems):
+        print(f"pacesetter: {path}: {line}", file=sys.stderr)
     if not problems:
         print(f"{path}: OK")
     return 1 if problems else 0
@@ -90,11 +112,11 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
     try:
         rows, counts = await import_csv(db, data, None, datetime.now(UTC))
     except ImportRefused as refused:
-        print(f"{path}: refused, nothing was written:", file=sys.stderr)
+        # One line per problem, each naming the file: nothing was written.
         for problem in refused.problems:
             where = f"line {problem.line}: " if problem.line else ""
             text = msgs.label("en", f"csv_{problem.code}", **problem.args)
-            print(f"  {where}{text}", file=sys.stderr)
+            print(f"pacesetter: {path}: {where}{text} (nothing imported)", file=sys.stderr)
         return 1
     finally:
         await db.close()
@@ -103,6 +125,35 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
         f" projects {counts.projects_added} new, {counts.projects_renamed} renamed;"
         f" group chats linked {counts.chats_bound}"
     )
+    return 0
+
+
+async def _admins(settings: Settings, action: str, user_ids: list[int]) -> int:
+    from storage import people, roles
+    from storage.db import Database
+
+    db = await Database.open(settings.db_path)
+    try:
+        if action == "add":
+            async with db.transaction(datetime.now(UTC)) as tx:
+                for user_id in user_ids:
+                    await people.expect(tx, user_id)
+                    await roles.grant(tx, user_id, "admin")
+            for user_id in user_ids:
+                print(f"{user_id} is a campaign admin (their menu follows at their next message)")
+            return 0
+        invited = {grant.user_id for grant in await roles.holders(db, "admin")}
+        everyone = sorted(invited | settings.admins)
+        known = await people.get_many(db, everyone)
+    finally:
+        await db.close()
+    for user_id in everyone:
+        person = known.get(user_id)
+        name = person.display_name if person and person.first_name else "(not seen yet)"
+        source = "PACESETTER_ADMINS" if user_id in settings.admins else "role"
+        print(f"{user_id}\t{name}\t{source}")
+    if not everyone:
+        print("no campaign admin yet: pacesetter admins add USER_ID", file=sys.stderr)
     return 0
 
 
@@ -144,6 +195,12 @@ async def _serve(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     log.info("running as @%s", runner.core.bot_username)
+    if runner.setup_link:
+        print(
+            "pacesetter: nobody is a campaign admin yet. Open this link in Telegram to become"
+            f" the first: {runner.setup_link} (or: pacesetter admins add YOUR_USER_ID)",
+            file=sys.stderr,
+        )
     polling = asyncio.ensure_future(runner.wait())
     stopping = asyncio.ensure_future(stop.wait())
     await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)

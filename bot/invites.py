@@ -48,7 +48,7 @@ def invitable_roles(actor: Actor) -> list[str]:
     if actor.is_admin:
         return ["secretary", "lead", "member", "reviewer", "admin"]
     if actor.secretary_units():
-        return ["secretary", "lead", "member"]
+        return ["lead", "member"]  # secretaries and admins are the organiser's to appoint
     if actor.projects("lead"):
         return ["member"]
     return []

@@ -82,3 +82,16 @@ async def set_private_menu(bot: Bot, msgs: Messages, actor: Actor) -> str | None
         log.info("no private menu for %s: %s", actor.user_id, error)
         return None
     return signature(msgs, actor)
+
+
+async def set_descriptions(bot: Bot, msgs: Messages, default_locale: str) -> None:
+    """What someone opening the bot for the first time reads ("What can this bot do?"), and
+    its profile line, per language; only where it differs from what Telegram has."""
+    for code, locale in [("", default_locale), *MENU_LANGUAGES.items()]:
+        language = code or None
+        description = msgs.label(locale, "bot_description")
+        if (await bot.get_my_description(language)).description != description:
+            await bot.set_my_description(description, language)
+        short = msgs.label(locale, "bot_short_description")
+        if (await bot.get_my_short_description(language)).short_description != short:
+            await bot.set_my_short_description(short, language)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import openpyxl
+
 from storage import orgs
 from storage.db import Database, Transaction
 from storage.orgs import ImportCounts, OrgRow
@@ -39,18 +41,18 @@ class ImportRefused(Exception):
 
 
 def parse(data: bytes) -> list[OrgRow]:
-    """Rows of a CSV file, or ImportRefused listing every problem found in it."""
-    try:
-        text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
-    except UnicodeDecodeError:
-        raise ImportRefused([Problem(None, "encoding")]) from None
-    numbered = _records(text)
+    """Rows of a CSV or .xlsx file, or ImportRefused listing every problem found in it."""
+    numbered = _xlsx_records(data) if data.startswith(_ZIP) else _records(_decoded(data))
     if not numbered:
         raise ImportRefused([Problem(None, "empty_file")])
     (header_line, header), body = numbered[0], numbered[1:]
-    columns = [c.strip().lower() for c in header]
-    if columns[: len(REQUIRED)] != list(REQUIRED) or not set(columns[4:]) <= set(OPTIONAL):
+    columns = [_column(cell) for cell in header]
+    named = [c for c in columns if c]
+    unknown = [cell for cell, c in zip(header, columns, strict=True) if cell.strip() and not c]
+    if unknown or not set(REQUIRED) <= set(named) or len(named) != len(set(named)):
         raise ImportRefused([Problem(header_line, "header", {"found": _shown(",".join(header))})])
+    if not body:
+        raise ImportRefused([Problem(None, "no_rows")])
     problems: list[Problem] = []
     rows = [_row(n, columns, row, problems) for n, row in body]
     problems += _cross_check([row for row in rows if row is not None])
@@ -59,9 +61,66 @@ def parse(data: bytes) -> list[OrgRow]:
     return [row for row in rows if row is not None]
 
 
+_ZIP = b"PK\x03\x04"  # an .xlsx, whatever its name says
+# Headers as people write them: English, Simplified or Traditional Chinese, close variants.
+_HEADERS = {
+    "unit_code": (
+        "unitcode",
+        "单位代码",
+        "单位编码",
+        "单位编号",
+        "單位代碼",
+        "單位編碼",
+        "單位編號",
+    ),
+    "unit_name": ("unitname", "单位名称", "单位", "單位名稱", "單位"),
+    "project_code": (
+        "projectcode",
+        "项目代码",
+        "项目编码",
+        "项目编号",
+        "項目代碼",
+        "項目編碼",
+        "項目編號",
+    ),
+    "project_name": ("projectname", "项目名称", "项目", "項目名稱", "項目"),
+    "chat_id": ("chatid", "groupid", "群id", "群组id", "群聊id", "群組id", "群聊天id"),
+}
+_BY_HEADER = {alias: column for column, aliases in _HEADERS.items() for alias in aliases}
+_HEADER_NOISE = re.compile(r"[\s_\-()（）:：*＊]+")
+
+
+def _column(cell: str) -> str | None:
+    """The column a header cell names, or None (an empty cell, or one we don't know)."""
+    return _BY_HEADER.get(_HEADER_NOISE.sub("", cell).lower())
+
+
+def _decoded(data: bytes) -> str:
+    """The text of a CSV as Excel and WPS save it: UTF-8 (with or without BOM), UTF-16
+    ("Unicode text"), or GBK/GB18030 (Excel's default "CSV" on Chinese Windows)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    elif b"\0" in data:
+        # UTF-16 without a BOM: the separators, digits and codes are ASCII, each with a zero
+        # byte after it (little-endian) or before it.
+        odd = data[1::2].count(0)
+        encodings = ("utf-16-le",) if odd > data[0::2].count(0) else ("utf-16-be",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportRefused([Problem(None, "encoding")])
+
+
 def _records(text: str) -> list[tuple[int, list[str]]]:
     """Non-blank records with the line each starts on (a quoted value may span lines)."""
-    reader = csv.reader(io.StringIO(text))
+    first_line = text.split("\n", 1)[0]
+    # Excel's "Unicode text" is the same table with tabs between the values.
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     records = []
     start = 1
     try:
@@ -74,20 +133,52 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
     return records
 
 
+def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
+    """The first sheet's non-blank rows, with their row numbers, as text."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # a damaged or foreign zip: openpyxl raises many kinds
+        reason = _shown(type(error).__name__)
+        raise ImportRefused([Problem(None, "malformed", {"reason": reason})]) from None
+    try:
+        sheet = book.worksheets[0]
+        records = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(value) for value in row]
+            if any(cell.strip() for cell in cells):
+                records.append((number, cells))
+        return records
+    finally:
+        book.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a chat id or a code typed as a number
+    return str(value)
+
+
 def _shown(value: str) -> str:
     """Values quoted back in a refusal: short, so a bad file can't flood the chat."""
     return value if len(value) <= SHOWN_LIMIT else value[: SHOWN_LIMIT - 1] + "…"
 
 
-def _row(line: int, columns: list[str], cells: list[str], problems: list[Problem]):
-    # Trailing optional columns may be left off entirely.
-    if not len(REQUIRED) <= len(cells) <= len(columns):
-        problems.append(Problem(line, "columns", {"expected": len(columns), "found": len(cells)}))
+def _row(line: int, columns: list[str | None], cells: list[str], problems: list[Problem]):
+    # Trailing optional columns may be left off; empty cells (",,,") under no header mean
+    # nothing, but a value there would be lost: refused.
+    while cells and not cells[-1].strip():
+        cells = cells[:-1]
+    unnamed = [value for key, value in zip(columns, cells, strict=False) if key is None]
+    if len(cells) > len(columns) or any(value.strip() for value in unnamed):
+        expected = sum(1 for key in columns if key)
+        problems.append(Problem(line, "columns", {"expected": expected, "found": len(cells)}))
         return None
     before = len(problems)
-    clean = {key: value.strip() for key, value in zip(columns, cells, strict=False)}
+    clean = {key: value.strip() for key, value in zip(columns, cells, strict=False) if key}
     for column in REQUIRED:
-        value = clean[column]
+        value = clean.get(column, "")
         if not value:
             problems.append(Problem(line, "empty", {"column": column}))
         elif column.endswith("_code") and not _CODE.match(value):
@@ -98,11 +189,7 @@ def _row(line: int, columns: list[str], cells: list[str], problems: list[Problem
             problems.append(Problem(line, "control", {"column": column}))
     chat_id = None
     if clean.get("chat_id"):
-        text = clean["chat_id"]
-        if re.fullmatch(r"-\d{1,20}", text):
-            chat_id = int(text)
-        else:
-            problems.append(Problem(line, "bad_chat_id", {"value": _shown(text)}))
+        chat_id = _chat_id(line, clean["chat_id"], problems)
     if len(problems) > before:
         return None
     return OrgRow(
@@ -113,6 +200,28 @@ def _row(line: int, columns: list[str], cells: list[str], problems: list[Problem
         clean["project_name"],
         chat_id,
     )
+
+
+_SCIENTIFIC = re.compile(r"(-?)(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})")
+
+
+def _chat_id(line: int, text: str, problems: list[Problem]) -> int | None:
+    """A group's id; Excel's "-1.001234567890E+12" is read only when no digit was lost: it
+    shows ids as "-1.00123E+12", and the digits it dropped can't be told."""
+    if re.fullmatch(r"-\d{1,20}", text):
+        return int(text)
+    scientific = _SCIENTIFIC.fullmatch(text)
+    if scientific and scientific.group(1):
+        _, first, decimals, exponent = scientific.groups()
+        decimals, shift = decimals or "", int(exponent)
+        if not decimals[shift:].strip("0"):  # a whole number
+            decimals = decimals[:shift]
+            if len(decimals) == shift:
+                return -int(first + decimals)
+            problems.append(Problem(line, "chat_id_rounded", {"value": _shown(text)}))
+            return None
+    problems.append(Problem(line, "bad_chat_id", {"value": _shown(text)}))
+    return None
 
 
 def _cross_check(rows: list[OrgRow]) -> list[Problem]:

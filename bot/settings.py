@@ -17,7 +17,9 @@ _ENV = {
     "campaign": "PACESETTER_CAMPAIGN",
     "admins": "PACESETTER_ADMINS",
     "log_level": "PACESETTER_LOG_LEVEL",
+    "proxy": "PACESETTER_PROXY",
 }
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -54,6 +56,13 @@ class Settings:
     campaign_path: Path | None = None  # None: the built-in campaign
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
+    # Where Telegram can't be reached directly: every request goes through it. It may carry a
+    # password, so it is kept out of logs like the token.
+    proxy: Secret | None = None
+
+    @property
+    def proxy_url(self) -> str | None:
+        return self.proxy.reveal() if self.proxy else None
 
     def require_token(self) -> Secret:
         if self.token is None:
@@ -77,6 +86,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config: Path | None 
         campaign_path=Path(str(raw["campaign"])) if raw.get("campaign") else None,
         admins=_admins(raw.get("admins", "")),
         log_level=_log_level(raw.get("log_level", "INFO")),
+        proxy=_proxy(raw.get("proxy")),
     )
 
 
@@ -115,6 +125,20 @@ def _api_url(value: object) -> str:
             f"{_ENV['api_url']} is the server root (like {DEFAULT_API_URL}), without /bot<token>"
         )
     return text
+
+
+def _proxy(value: object) -> Secret | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    scheme, _, rest = text.partition("://")
+    if scheme.lower() not in PROXY_SCHEMES or not rest.strip("/"):
+        # Not echoed: a proxy URL may hold a password.
+        raise SettingsError(
+            f"{_ENV['proxy']} must be a proxy URL like http://host:port or socks5://host:port"
+            f" (schemes: {', '.join(PROXY_SCHEMES)})"
+        )
+    return Secret(text)
 
 
 def _admins(value: object) -> frozenset[int]:

@@ -37,6 +37,7 @@ ALBUM_QUIET = 1.5  # seconds with no further photo of an album: it is complete
 # The application a button is for comes first; section buttons also name the section.
 BUTTONS = Buttons(
     "ap",
+    command="apply",
     open=("o", (int,)),  # a project (a lead of several chooses)
     done=("d", (int, str)),
     skip=("s", (int, str)),
@@ -137,7 +138,9 @@ def _section_keyboard(ctx: Ctx, application: App, section: Section) -> InlineKey
     rows = []
     if section.kind != "number":
         rows.append([(label(ctx.locale, "done"), data("done"))])
-    nav = [(label(ctx.locale, "back"), data("back"))]
+    # Nowhere to go back to from the first section.
+    first = section.key == ctx.campaign.sections[0].key
+    nav = [] if first else [(label(ctx.locale, "back"), data("back"))]
     if not section.required:
         nav.append((label(ctx.locale, "skip"), data("skip")))
     rows.append(nav)

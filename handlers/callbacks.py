@@ -30,8 +30,11 @@ class Tap:
 
 
 class Buttons:
-    def __init__(self, prefix: str, **actions: tuple[str, tuple[type, ...]]) -> None:
+    def __init__(
+        self, prefix: str, command: str | None = None, **actions: tuple[str, tuple[type, ...]]
+    ) -> None:
         self.prefix = prefix
+        self.command = command  # where the buttons come from: named when one is out of date
         self.actions = actions
         self._by_code = {code: name for name, (code, _) in actions.items()}
         if len(self._by_code) != len(actions):
@@ -65,3 +68,9 @@ class Buttons:
             else:
                 return None
         return Tap(action, tuple(args))
+
+
+def command_of(data: str | None) -> str | None:
+    """The command whose screen a button (stale or not) belongs to, if it has one."""
+    prefix = (data or "").split(":", 1)[0]
+    return next((b.command for b in ALL if b.prefix == prefix), None)

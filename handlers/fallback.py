@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core import Ctx
 from handlers import ui
 
 _PRIVATE = filters.ChatType.PRIVATE
+# Commands that work in the private chat only: in a group they get a button that opens it.
+PRIVATE_ONLY = (
+    "start",
+    "whoami",
+    "cancel",
+    "apply",
+    "nominations",
+    "applications",
+    "extend",
+    "import",
+)
 
 
 def register(app: Application) -> None:
+    app.add_handler(CommandHandler(PRIVATE_ONLY, private_only, ~_PRIVATE))
     app.add_handler(MessageHandler(_PRIVATE & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(_PRIVATE & filters.Sticker.ALL, sticker))
+    app.add_handler(
+        MessageHandler(_PRIVATE & (filters.VOICE | filters.VIDEO_NOTE | filters.AUDIO), voice)
+    )
+    app.add_handler(MessageHandler(_PRIVATE & (filters.LOCATION | filters.VENUE), location))
+    app.add_handler(MessageHandler(_PRIVATE & filters.CONTACT, contact))
     app.add_handler(MessageHandler(_PRIVATE & filters.TEXT, text))
     app.add_handler(MessageHandler(_PRIVATE & filters.ATTACHMENT, attachment))
     # Buttons nobody claims: forged data, or a flow that no longer exists.
@@ -23,6 +40,28 @@ def register(app: Application) -> None:
 async def unknown_command(update: Update, ctx: Ctx) -> None:
     command = (update.effective_message.text or "").split()[0][:40]
     await ui.reply(update, ctx, "fallback/unknown_command", command=command)
+
+
+async def private_only(update: Update, ctx: Ctx) -> None:
+    if ctx.actor is None:
+        return
+    command = (update.effective_message.text or "").split()[0].split("@")[0][:40]
+    label = ctx.msgs.label(ctx.locale, "open_private")
+    url = f"https://t.me/{ctx.core.bot_username}"
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
+    await ui.reply(update, ctx, "group/private_only", markup, command=command)
+
+
+async def voice(update: Update, ctx: Ctx) -> None:
+    await ui.reply(update, ctx, "fallback/voice")
+
+
+async def location(update: Update, ctx: Ctx) -> None:
+    await ui.reply(update, ctx, "fallback/location")
+
+
+async def contact(update: Update, ctx: Ctx) -> None:
+    await ui.reply(update, ctx, "fallback/contact")
 
 
 async def sticker(update: Update, ctx: Ctx) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Update, User
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.access import actor_of
 from bot.core import Ctx
-from bot.menus import menu_locale
+from bot.menus import menu_locale, signature
 from handlers import ui
 from storage import people, roles, visitors
+from storage.people import Person
 
 ANONYMOUS_ADMIN = 1087968824  # Telegram's stand-in user for anonymous group admins
 
@@ -43,7 +44,6 @@ async def identify(update: Update, ctx: Ctx) -> None:
     )
     visitor = await visitors.get(ctx.db, user.id)  # one read: person, roles, flow
     person = visitor.person if visitor else None
-    opened_private = seen.opens_private(person)
     if seen.changes(person):  # most updates change nothing: no write lock taken for them
         async with ctx.write() as tx:
             person = await people.remember(tx, seen, person)
@@ -52,8 +52,17 @@ async def identify(update: Update, ctx: Ctx) -> None:
         person, grants, admins=ctx.core.settings.admins, default_locale=ctx.campaign.default_locale
     )
     ctx.user_data["locale"] = ctx.actor.locale
-    default_menu = menu_locale(user.language_code, ctx.campaign.default_locale)
-    if opened_private and ctx.actor.locale != default_menu:
-        # Menus by language can't tell zh-Hant readers (and others) apart: give them their own.
+    if in_private and update.my_chat_member is None and _menu_behind(ctx, user, person):
         await ui.refresh_menu(ctx, ctx.actor)
     ctx.flow = visitor.flow if visitor and in_private else None
+
+
+def _menu_behind(ctx: Ctx, user: User, person: Person) -> bool:
+    """A role holder's menu lists their own commands, from their first message on; anyone
+    else's needs its own only when menus by language can't tell their locale (zh-Hant) from
+    the default. Compared by signature: a current menu costs no request."""
+    default = menu_locale(user.language_code, ctx.campaign.default_locale)
+    wants_own = bool(ctx.actor.role_names) or ctx.actor.locale != default
+    if not wants_own and person.menu is None:
+        return False
+    return person.menu != signature(ctx.msgs, ctx.actor)

@@ -25,6 +25,7 @@ GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 _ADMINS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 BUTTONS = Buttons(
     "bd",
+    command="bind",
     units=("u", (int,)),  # a page of units
     projects=("p", (int, int)),  # a unit's page of projects
     project=("P", (int,)),

@@ -21,6 +21,7 @@ from storage import invitations, orgs
 # The role being invited comes first where there is one.
 BUTTONS = Buttons(
     "iv",
+    command="invite",
     role=("r", (str,)),
     units=("u", (str, int)),  # a page of units
     unit=("U", (str, int)),

@@ -13,7 +13,7 @@ from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import people
 
-BUTTONS = Buttons("lang", choose=("set", (str,)))
+BUTTONS = Buttons("lang", command="language", choose=("set", (str,)))
 _BY_LOWER = {code.lower(): code for code in LOCALES}  # keys on the wire are lower case
 
 

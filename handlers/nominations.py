@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot import applications as rules
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
-from handlers import application_view, flow_input, guards, ui
+from handlers import application_files, application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
@@ -26,6 +26,7 @@ from storage.applications import Application as App
 RETURN_FLOW = "return_comment"
 BUTTONS = Buttons(
     "nm",
+    command="nominations",
     list=("l", (int, int)),  # a unit, a page
     show=("a", (int,)),  # an application, from here on
     nominate=("n", (int,)),
@@ -130,6 +131,8 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
         rows.append([(label(ctx.locale, "return"), BUTTONS.data("return_", application.id))])
     elif application.status == "nominated":
         rows.append([(label(ctx.locale, "unnominate"), BUTTONS.data("unnominate", application.id))])
+    answers = await applications.answers(ctx.db, application.id)
+    rows.append(application_files.button(ctx, application, answers))
     rows.append([(label(ctx.locale, "back_to_list"), BUTTONS.data("list", project.unit_id, 0))])
     used, total = await rules.places(ctx.db, project.unit_id, ctx.campaign.quota)
     await ui.reply(

@@ -22,9 +22,20 @@ def register(app: Application) -> None:
     flow_input.declare(app, _FLOW)
 
 
-def is_csv(doc: Document) -> bool:
+SHEETS = (".csv", ".xlsx", ".txt")
+SHEET_TYPES = (
+    "text/csv",
+    "application/csv",
+    "text/plain",
+    "application/vnd.ms-excel",  # how Windows labels a .csv Excel saved
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+def is_sheet(doc: Document) -> bool:
+    """A sheet we can read: CSV (and text) or .xlsx, by name or by type."""
     suffix = PurePath(doc.file_name or "").suffix.lower()
-    return suffix == ".csv" or (doc.mime_type or "") in ("text/csv", "application/csv")
+    return suffix in SHEETS or (doc.mime_type or "") in SHEET_TYPES
 
 
 @guards.person(guards.admin, "import/not_admin")
@@ -38,13 +49,13 @@ async def ask(update: Update, ctx: Ctx) -> None:
 async def document(update: Update, ctx: Ctx) -> None:
     doc = update.effective_message.document
     waiting = ctx.flow is not None and ctx.flow.flow == FLOW
-    if not waiting and not is_csv(doc):
+    if not waiting and not is_sheet(doc):
         await ui.reply(update, ctx, "fallback/file", roles=ctx.actor.role_names)
         return
     if not ctx.actor.is_admin:
         await ui.reply(update, ctx, "import/not_admin")
         return
-    if not is_csv(doc):
+    if not is_sheet(doc):
         await ui.reply(update, ctx, "import/not_csv")
         return
     if (doc.file_size or 0) > org_import.MAX_BYTES:

@@ -19,7 +19,7 @@ from bot.campaign import STAGE_KEYS, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.rules import unit_quota
-from handlers import application_view, flow_input, guards, ui
+from handlers import application_files, application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, chats, flows, orgs, outbox, roles
 from storage.applications import Application as App
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 DECLINE_FLOW = "decline_reason"
 BUTTONS = Buttons(
     "sl",
+    command="applications",
     page=("p", (int,)),
     show=("a", (int,)),  # an application, here and below
     accept=("y", (int,)),  # asks once more: an acceptance can't be undone
@@ -107,6 +108,8 @@ async def _actions(
             [(ctx.msgs.label(ctx.locale, "accept"), BUTTONS.data("accept", application.id))],
             [(ctx.msgs.label(ctx.locale, "decline"), BUTTONS.data("decline", application.id))],
         ]
+    answers = await applications.answers(ctx.db, application.id)
+    rows.append(application_files.button(ctx, application, answers))
     context = {"application": application, "project": project, "unit": unit, "done": done}
     if in_place:
         await ui.show(update.callback_query, ctx, "select/actions", ui.keyboard(rows), **context)

@@ -18,7 +18,8 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("whoami", whoami, filters.ChatType.PRIVATE))
-    app.add_handler(CommandHandler("cancel", cancel))
+    # In a group, /cancel must not end what the sender is doing in private (fallback answers).
+    app.add_handler(CommandHandler("cancel", cancel, filters.ChatType.PRIVATE))
 
 
 def stage_context(ctx: Ctx) -> dict:

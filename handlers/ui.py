@@ -19,6 +19,7 @@ from telegram.error import BadRequest
 from bot.access import Actor
 from bot.core import Ctx
 from bot.menus import set_private_menu
+from handlers import callbacks
 from storage import people
 from storage.roles import RoleGrant
 
@@ -173,7 +174,8 @@ async def alert(query: CallbackQuery, ctx: Ctx, key: str, **context: Any) -> Non
 
 
 async def stale(query: CallbackQuery, ctx: Ctx) -> None:
-    await alert(query, ctx, "common/stale")
+    """The button is out of date: say which command brings a current one."""
+    await alert(query, ctx, "common/stale", command=callbacks.command_of(query.data))
 
 
 async def not_allowed(query: CallbackQuery, ctx: Ctx) -> None:

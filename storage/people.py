@@ -77,6 +77,16 @@ class Seen:
         return fresh != (known.first_name, known.last_name, known.username, known.telegram_language)
 
 
+async def expect(tx: Transaction, user_id: int) -> None:
+    """Someone known by id only (an admin added from the shell): their name and language
+    arrive with their first message."""
+    await tx.execute(
+        "INSERT OR IGNORE INTO people (user_id, first_name, created_at, updated_at)"
+        " VALUES (?, '', ?, ?)",
+        (user_id, tx.stamp, tx.stamp),
+    )
+
+
 async def remember(tx: Transaction, seen: Seen, known: Person | None) -> Person:
     """Insert or refresh a person (call when `seen.changes(known)`)."""
     await tx.execute(

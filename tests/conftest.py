@@ -70,6 +70,7 @@ class World:
     runner: BotRunner | None = None
     allow_rejections: bool = False
     extra_admins: set[int] = field(default_factory=set)
+    no_admins: bool = False  # PACESETTER_ADMINS unset
     pace: Pace = FAST
 
     @property
@@ -78,7 +79,9 @@ class World:
             token=Secret(TOKEN),
             api_url=self.sb.api_url,
             db_path=self.tmp_path / "bot.db",
-            admins=frozenset({self.admin.id, *self.extra_admins}),
+            admins=frozenset()
+            if self.no_admins
+            else frozenset({self.admin.id, *self.extra_admins}),
         )
 
     @property

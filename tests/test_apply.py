@@ -68,6 +68,7 @@ async def test_back_skip_save_and_resume(world: World):
         "Section 1 of 11" in section_one and "first answer\n\nand a second message" in section_one
     )
     assert "Skip ▶" not in str(lena.last_reply.buttons)  # required: no Skip
+    assert "◀ Back" not in str(lena.last_reply.buttons)  # the first section: nowhere back to
     await lena.tap("💾 Save and exit")
     assert "Send /apply any time" in lena.last_reply.text
     await lena.send("/apply")

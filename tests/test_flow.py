@@ -157,7 +157,7 @@ async def test_someone_whose_role_is_gone_leaves_the_flow(world: World):
 async def test_a_photo_while_waiting_for_the_csv_is_answered_with_what_is_wanted(world: World):
     await world.admin.send("/import")
     await world.admin.send_photo()
-    assert "I'm waiting for the CSV file" in world.admin.last_reply.text
+    assert "I'm waiting for the sheet" in world.admin.last_reply.text
     await world.import_orgs([("U1", 1)])
 
 

@@ -174,6 +174,34 @@ async def test_admins_and_secretaries_of_several_units_pick_the_unit_first(world
 
 async def test_whoami_stays_private(world: World):
     _, lena, group = await _setup(world)
-    before = len(world.sb.messages(group))
     await lena.send("/whoami", chat=group)
-    assert len(world.sb.messages(group)) == before
+    # No roles shown to the group: a button to the private chat, where /whoami answers.
+    answer = world.sb.messages(group)[-1]
+    assert answer.text == "/whoami works in our private chat: tap below to open it."
+    assert "Project lead" not in answer.text
+
+
+async def test_a_private_command_in_a_group_opens_the_private_chat_and_changes_nothing(
+    world: World,
+):
+    _, lena, group = await _setup(world)
+    await lena.send("/apply")  # in private: she is writing section 1
+    await lena.send("/cancel", chat=group)
+    answer = world.sb.messages(group)[-1]
+    assert answer.text == "/cancel works in our private chat: tap below to open it."
+    assert answer.reply_markup["inline_keyboard"][0][0]["url"] == "https://t.me/pacesetter_bot"
+    await lena.send("/apply@pacesetter_bot", chat=group)
+    assert world.sb.messages(group)[-1].text.startswith("/apply works in our private chat")
+    await lena.send("Our foundation.")  # still in her application
+    assert lena.last_reply.text.startswith("✓ Saved (15 characters")
+
+
+async def test_voice_location_and_contact_get_a_fitting_answer(world: World):
+    pat = world.sb.user("Pat")
+    await pat.send_content({"voice": {"file_id": "v1", "file_unique_id": "u1", "duration": 3}})
+    assert pat.last_reply.text.startswith("I can't listen to voice or video messages.")
+    await pat.send_content({"location": {"latitude": 31.2, "longitude": 121.5}})
+    assert pat.last_reply.text.startswith("I don't need a location")
+    contact = {"phone_number": "+8613800000000", "first_name": "Lin"}
+    await pat.send_content({"contact": contact})
+    assert "send /invite" in pat.last_reply.text

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+
+import openpyxl
+import pytest
 
 from storage import audit, chats, orgs
 from tests.conftest import World, org_csv
@@ -17,7 +21,8 @@ async def _send(world: World, data: bytes, name: str = "orgs.csv") -> str:
 
 async def test_import_then_reimport_updates_names_and_deletes_nothing(world: World):
     await world.admin.send("/import")
-    assert "unit_code,unit_name,project_code,project_name" in world.admin.last_reply.text
+    assert "unit_code, unit_name, project_code, project_name" in world.admin.last_reply.text
+    assert "单位代码, 单位名称, 项目代码, 项目名称" in world.admin.last_reply.text
     reply = await _send(world, org_csv([("U1", 3), ("U2", 1)]))
     assert "Imported 4 rows" in reply
     assert "Units: 2 new, 0 renamed." in reply and "Projects: 4 new, 0 renamed." in reply
@@ -53,7 +58,7 @@ async def test_a_bad_file_is_refused_whole_with_line_numbers(world: World):
         "line 5: unit U1 is called “Unit U1” on line 2",
         "line 6: project P-NEW-1 is already on line 2",
         "line 7: chat_id “12345” is not a group chat id",
-        "line 8: expected 5 values, found 3",
+        "line 8: project_name is empty",
     ):
         assert expected in reply
     assert await orgs.project_by_code(world.db, "P-NEW-1") is None
@@ -68,12 +73,12 @@ async def test_moving_a_project_to_another_unit_is_refused(world: World):
 
 
 async def test_header_encoding_empty_and_non_csv_files(world: World):
-    assert "the header must be" in await _send(world, b"code,name\nU1,x\n")
-    assert "not UTF-8" in await _send(world, "單位".encode("big5"))
+    assert "the header must name" in await _send(world, b"code,name\nU1,x\n")
+    assert "neither UTF-8, UTF-16 nor GBK" in await _send(world, b"\x80\x80unit_code\n")
     assert "the file is empty" in await _send(world, b"\n\n")
     await world.admin.send("/import")
     await world.admin.send_document(b"%PDF", filename="units.pdf", mime_type="application/pdf")
-    assert "not a CSV file" in world.admin.last_reply.text
+    assert "neither an Excel sheet (.xlsx) nor a CSV file" in world.admin.last_reply.text
     await world.admin.send("please import")
     # Still waiting for the file; Excel's BOM is fine.
     reply = await _send(world, b"\xef\xbb\xbf" + org_csv([("U1", 1)]), "export.csv")
@@ -161,7 +166,7 @@ async def test_optional_chat_id_may_be_left_off_a_row(world: World):
 async def test_text_while_waiting_for_the_file_gets_a_nudge(world: World):
     await world.admin.send("/import")
     await world.admin.send("here it comes")
-    assert "I'm waiting for the CSV file" in world.admin.last_reply.text
+    assert "I'm waiting for the sheet" in world.admin.last_reply.text
 
 
 def test_cli_refuses_a_malformed_file_without_a_traceback(tmp_path):
@@ -182,3 +187,119 @@ async def test_an_import_says_it_is_working_then_edits_that_message_into_the_out
     edits = [p for m, p in world.sb.requests if m == "editMessageText"]
     assert any("Reading orgs.csv" in p["text"] for m, p in world.sb.requests if m == "sendMessage")
     assert edits and edits[-1]["message_id"] == outcome.message_id
+
+
+# --- files as Excel and WPS save them --------------------------------------------------------
+
+CHINESE = (
+    "单位代码,单位名称,项目代码,项目名称,群ID\r\n"
+    "FHB,第一分公司,FHB-01,党建引领项目,-1001234567890\r\n"
+)
+
+
+async def _imported_names(world: World) -> list[tuple[str, str]]:
+    unit = await orgs.unit_by_code(world.db, "FHB")
+    return [(unit.name, p.name) for p in await orgs.projects_of(world.db, unit.id)]
+
+
+@pytest.mark.parametrize(
+    ("encoded", "name"),
+    [
+        (CHINESE.encode("gbk"), "export.csv"),  # Excel's "CSV (逗号分隔)" on Chinese Windows
+        (CHINESE.encode("gb18030"), "export.csv"),
+        (CHINESE.encode("utf-16"), "export.csv"),  # with its BOM
+        (CHINESE.encode("utf-16-le"), "export.csv"),  # without
+        (CHINESE.replace(",", "\t").encode("utf-16"), "export.txt"),  # "Unicode text"
+        (("\ufeff" + CHINESE).encode("utf-8"), "export.csv"),
+        (CHINESE.replace("单位代码", "单位代码 ").replace("群ID", "群 ID").encode(), "a.csv"),
+    ],
+)
+async def test_chinese_headers_in_every_encoding_excel_and_wps_save(world: World, encoded, name):
+    reply = await _send(world, encoded, name)
+    assert "Imported 1 rows" in reply, reply
+    assert await _imported_names(world) == [("第一分公司", "党建引领项目")]
+    assert (await chats.binding(world.db, -1001234567890)).project_id is not None
+
+
+async def test_traditional_headers_and_trailing_empty_columns_and_rows(world: World):
+    data = "單位代碼,單位名稱,項目代碼,項目名稱,,,\nFHB,第一分公司,FHB-01,党建引领项目,,,\n,,,,,,\n"
+    reply = await _send(world, data.encode("utf-8"))
+    assert "Imported 1 rows" in reply, reply
+    # A value under no header is still refused: it would be lost.
+    data = "unit_code,unit_name,project_code,project_name,\nFHB,One,FHB-01,P,stray\n"
+    assert "expected 4 values, found 5" in await _send(world, data.encode())
+
+
+def _sheet(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["units.xlsx", "units.csv"])  # an .xlsx renamed to .csv too
+async def test_an_excel_sheet_is_read_as_it_is(world: World, name: str):
+    data = _sheet(
+        [
+            ["单位代码", "单位名称", "项目代码", "项目名称", "群ID", None],
+            ["FHB", "第一分公司", "FHB-01", "党建引领项目", -1001234567890, None],
+            [None, None, None, None, None, None],
+        ]
+    )
+    reply = await _send(world, data, name)
+    assert "Imported 1 rows" in reply, reply
+    assert await _imported_names(world) == [("第一分公司", "党建引领项目")]
+    assert (await chats.binding(world.db, -1001234567890)).project_id is not None
+    assert "malformed" not in await _send(world, data, name)
+
+
+async def test_excels_scientific_chat_ids_are_read_only_when_exact(world: World):
+    head = "unit_code,unit_name,project_code,project_name,chat_id\n"
+    exact = head + "U1,One,P1,x,-1.001234567890E+12\n"
+    assert "Imported 1 rows" in await _send(world, exact.encode())
+    assert (await chats.binding(world.db, -1001234567890)).project_id is not None
+    rounded = head + "U1,One,P2,y,-1.00123E+12\n"
+    reply = await _send(world, rounded.encode())
+    assert "line 2: chat_id “-1.00123E+12” lost its last digits in Excel" in reply
+    assert await orgs.project_by_code(world.db, "P2") is None
+    assert "is not a group chat id" in await _send(world, (head + "U1,One,P3,z,1.5E+3\n").encode())
+
+
+async def test_a_header_without_rows_says_so(world: World):
+    reply = await _send(world, b"unit_code,unit_name,project_code,project_name\n")
+    assert "the file has a header but no rows" in reply
+    assert await orgs.unit_count(world.db) == 0
+
+
+def test_cli_refuses_a_file_without_rows(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("单位代码,单位名称,项目代码,项目名称\n", encoding="gbk")
+    result = _cli(tmp_path, "orgs", "import", str(empty))
+    assert result.returncode == 1
+    assert "no rows" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_adds_and_lists_admins(tmp_path):
+    added = _cli(tmp_path, "admins", "add", "4242", "4343")
+    assert added.returncode == 0, added.stderr
+    assert "4242 is a campaign admin" in added.stdout
+    again = _cli(tmp_path, "admins", "add", "4242")  # twice is once
+    assert again.returncode == 0, again.stderr
+    env = {**os.environ, "PACESETTER_DB": str(tmp_path / "cli.db"), "PACESETTER_ADMINS": "77"}
+    listed = subprocess.run(
+        [sys.executable, "-m", "bot", "admins", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "77\t(not seen yet)\tPACESETTER_ADMINS",
+        "4242\t(not seen yet)\trole",
+        "4343\t(not seen yet)\trole",
+    ]
+    refused = _cli(tmp_path, "admins", "add", "not-a-number")
+    assert refused.returncode == 2 and "invalid int value" in refused.stderr

@@ -145,6 +145,12 @@ SAMPLES: dict[str, dict] = {
     "select/accept_confirm": {"project": PROJECT, "unit": UNIT},
     "apply/too_long": {"section": SECTION, "length": 10_240},
     "apply/saved_album": {"section": FILES, "items": 4, "count": 6},
+    "apply/files_caption": {"project": PROJECT, "section": FILES, "caption": HOSTILE},
+    "apply/no_files": {},
+    "group/private_only": {"command": "/apply"},
+    "fallback/voice": {},
+    "fallback/location": {},
+    "fallback/contact": {},
     "import/working": {"filename": HOSTILE},
     "select/extend_confirm": {"stage": STAGE, "deadline": WHEN, "people": 52, "groups": 3},
     "select/extend_kept": {},
@@ -218,6 +224,8 @@ SAMPLES: dict[str, dict] = {
         "problems": [
             Problem(None, "encoding"),
             Problem(None, "empty_file"),
+            Problem(None, "no_rows"),
+            Problem(3, "chat_id_rounded", {"value": "-1.00123E+12"}),
             Problem(1, "header", {"found": HOSTILE}),
             Problem(2, "columns", {"expected": 4, "found": 3}),
             Problem(3, "empty", {"column": "unit_code"}),
@@ -256,7 +264,7 @@ SAMPLES: dict[str, dict] = {
     "fallback/edited": {},
     "errors/sorry": {},
     "errors/not_stored": {},
-    "common/stale": {},
+    "common/stale": {"command": "apply"},
     "common/not_allowed": {},
 }
 
@@ -271,6 +279,7 @@ GRANTS = [
     RoleGrant(1, "admin", None, None, None, None),
 ]
 VARIANTS: dict[str, list[dict]] = {
+    "common/stale": [{"command": None}],
     "select/announced": [{"failed": 0}],
     "apply/missing": [{"missing": [SECTION]}],
     "apply/preview": [
@@ -406,6 +415,7 @@ LABEL_ARGS = {
     "unit": "U",
     "reason": "r",
     "number": 3,
+    "count": 12,
     "status": "submitted",
 }
 
@@ -446,7 +456,7 @@ def extracted(tmp_path_factory) -> set[tuple[str | None, str | tuple[str, ...]]]
 
 def test_extraction_finds_the_templates_and_the_labels(extracted):
     assert ("submit", "✅ Submit") in extracted
-    assert (None, "This button is out of date. Send the command again.") in extracted
+    assert (None, "This button is out of date. Send /%(command)s for a current one.") in extracted
     assert len({context for context, _ in extracted if context}) == len(MSGS.label_keys("en"))
 
 

@@ -72,11 +72,7 @@ async def test_secretary_invites_a_lead_and_a_member_of_their_own_unit(world: Wo
     await world.import_orgs([("U1", 3), ("U2", 2)])
     sam = await world.join("Sam", "secretary", "U1")
     await sam.send("/invite")
-    assert [row[0][0] for row in sam.last_reply.buttons] == [
-        "Unit secretary",
-        "Project lead",
-        "Branch member",
-    ]
+    assert [row[0][0] for row in sam.last_reply.buttons] == ["Project lead", "Branch member"]
     await sam.tap("Project lead")
     # One unit only: straight to its projects.
     assert "Project lead in Unit U1: which project?" in sam.last_reply.text
@@ -100,18 +96,22 @@ async def test_nobody_invites_outside_their_scope(world: World):
     assert "can't invite" in sam.last_reply.text
     await sam.send("/invite reviewer")
     assert "can't invite" in sam.last_reply.text
+    await sam.send("/invite secretary U1")  # not even for their own unit: the organiser's call
+    assert "can't invite" in sam.last_reply.text
     # Forged buttons naming another unit's project or another unit.
     other = await orgs.project_by_code(world.db, "P-U2-01")
+    own = await orgs.unit_by_code(world.db, "U1")
     await sam.send("/invite")
     menu = sam.last_reply
     forged = (
         f"iv:P:lead:{other.id}",
         f"iv:U:secretary:{other.unit_id}",
+        f"iv:U:secretary:{own.id}",  # their own unit
         f"iv:p:member:{other.unit_id}:0",
         "iv:r:admin",
     )
     answers = [await world.answer_to(sam, menu, data) for data in forged]
-    assert answers == ["You are not allowed to do that."] * 4
+    assert answers == ["You are not allowed to do that."] * 5
     mo = await world.join("Mo", "member", "P-U1-01")
     await mo.send("/invite")
     assert "can't invite" in mo.last_reply.text
@@ -140,7 +140,13 @@ async def test_forged_and_garbled_button_data_changes_nothing(world: World):
         "iv:U:lead:１",
     )
     answers = {await world.answer_to(world.admin, menu, data) for data in forged}
-    assert answers == {"This button is out of date. Send the command again."}
+    # Each names the command that brings a current button, where there is one.
+    assert answers == {
+        "This button is out of date. Send /help to see what you can do now.",
+        "This button is out of date. Send /language for a current one.",
+        "This button is out of date. Send /invite for a current one.",
+        "This button is out of date. Send /bind for a current one.",
+    }
     assert await world.db.fetch_value("SELECT COUNT(*) FROM invitations") == 0
 
 
@@ -290,3 +296,43 @@ async def test_zh_hant_readers_get_their_own_menu_on_first_contact(world: World)
     hans = world.sb.user("Li", language_code="zh-hans")
     await hans.send("/start")
     assert world.sb.commands("chat", chat_id=hans.id) == []  # the zh menu already fits
+
+
+async def test_a_configured_admin_has_their_menu_from_their_first_message(world: World):
+    assert world.sb.commands("chat", chat_id=world.admin.id) == []  # never opened the chat
+    await world.admin.send("hello")
+    menu = dict(world.sb.commands("chat", chat_id=world.admin.id))
+    assert {"import", "invite", "applications", "extend"} <= set(menu)
+    calls = len(world.sb.requests)
+    await world.admin.send("/whoami")  # current now: no further request for it
+    assert "setMyCommands" not in [method for method, _ in world.sb.requests[calls:]]
+
+
+async def test_the_profile_says_what_the_bot_does_in_each_language(world: World):
+    msgs = world.runner.core.msgs
+    settings = world.sb.settings
+    assert settings[("description", "")] == msgs.label("zh-Hans", "bot_description")
+    assert settings[("description", "zh")] == msgs.label("zh-Hans", "bot_description")
+    assert settings[("description", "en")] == msgs.label("en", "bot_description")
+    assert settings[("short_description", "en")] == msgs.label("en", "bot_short_description")
+    assert len(msgs.label("zh-Hant", "bot_short_description")) <= 120
+    calls = len(world.sb.requests)
+    await world.restart()  # unchanged: not set again
+    assert "setMyDescription" not in [method for method, _ in world.sb.requests[calls:]]
+
+
+async def test_with_no_admin_a_setup_link_makes_its_first_opener_one(world: World):
+    world.no_admins = True
+    await world.restart()
+    link = world.runner.setup_link
+    assert link and link.startswith("https://t.me/pacesetter_bot?start=inv_")
+    payload = link.split("start=")[1]
+    first = world.sb.user("Fang", language_code="zh-hans")
+    await first.send(f"/start {payload}")
+    assert [g.user_id for g in await roles.holders(world.db, "admin")] == [first.id]
+    assert "import" in dict(world.sb.commands("chat", chat_id=first.id))
+    late = world.sb.user("Late")
+    await late.send(f"/start {payload}")
+    assert "already been used" in late.last_reply.text
+    await world.restart()
+    assert world.runner.setup_link is None  # there is an admin now

@@ -191,8 +191,9 @@ async def test_every_refusal_is_clear_and_changes_nothing(world: World):
         "ap:d:999999:foundation",
         f"ap:s:{own.id}:budget",
     ):
+        command = {"ap": "apply", "nm": "nominations", "sl": "applications"}[data[:2]]
         assert await world.answer_to(lead2, menu, data) == (
-            "This button is out of date. Send the command again."
+            f"This button is out of date. Send /{command} for a current one."
         )
     assert (await _application(world, "P-U1-01")).status == "submitted"
     assert (
@@ -214,7 +215,7 @@ async def test_a_section_button_from_earlier_is_stale_once_the_lead_moved_on(wor
     await lena.tap("✓ Done")
     await world.restart()  # buttons outlive the process; out-of-date ones stay out of date
     assert await world.tap_answer(lena, "✓ Done", first_prompt) == (
-        "This button is out of date. Send the command again."
+        "This button is out of date. Send /apply for a current one."
     )
     assert "Section 2 of 11" in lena.last_reply.text
 

@@ -88,8 +88,21 @@ def test_run_with_a_bad_campaign_file_says_which_key(tmp_path):
         },
     )
     assert result.returncode == 2
-    assert "timezone" in result.stderr
-    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    # Every problem, each on a line that names the file and the setting; nothing logged first.
+    assert len(lines) > 1
+    assert all(line.startswith(f"pacesetter: {campaign} (PACESETTER_CAMPAIGN): ") for line in lines)
+    assert any("timezone" in line for line in lines)
+
+
+def test_an_unreadable_campaign_file_is_named_with_its_setting(tmp_path):
+    missing = tmp_path / "nope.toml"
+    env = {"PACESETTER_TOKEN": TOKEN, "PACESETTER_CAMPAIGN": str(missing)}
+    result = _cli("run", env={**env, "PACESETTER_DB": str(tmp_path / "t.db")})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"pacesetter: {missing} (PACESETTER_CAMPAIGN): cannot read it: No such file or directory"
+    ]
 
 
 def test_an_unusable_database_path_says_so_in_one_line(tmp_path):

@@ -26,8 +26,9 @@ def test_ruff_format_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# Not words the bot says: the amount parser knows 万 and 元, and the demo's people type them.
-INPUT_VOCABULARY = {"bot/rules.py", "bot/demo.py"}
+# Not words the bot says: the amount parser knows 万 and 元, the import reads Chinese headers,
+# and the demo's people type them.
+INPUT_VOCABULARY = {"bot/rules.py", "bot/orgs.py", "bot/demo.py"}
 
 
 def test_no_chinese_text_in_handlers_or_core():

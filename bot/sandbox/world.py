@@ -195,6 +195,17 @@ class SandboxUser:
             self, chat, content, thread_id=thread_id, wait=wait, timeout=timeout
         )
 
+    async def send_content(
+        self,
+        content: dict,
+        chat: SandboxChat | int | None = None,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> dict:
+        """Any other kind of message, as its Bot API fields: {"location": {...}}, {"voice": …}."""
+        return await self._sb._user_message(self, chat, content, wait=wait, timeout=timeout)
+
     async def send_media_group(
         self,
         items: list[tuple[str, bytes | None]],
