@@ -29,6 +29,7 @@ from handlers import (
     apply,
     edits,
     errors,
+    extend,
     fallback,
     flow_input,
     gate,
@@ -62,7 +63,8 @@ FLOWS = (
     orgs_import,
     apply,  # stage 1: the application, section by section
     nominations,  # stage 1: the unit picks within its quota
-    selection,  # stage 1: the organiser accepts; deadlines move
+    selection,  # stage 1: the organiser accepts
+    extend,  # /extend: a stage's deadline moves, with a confirmation
     application_files,  # 📎 an application's files, to whoever may read it
     groups,  # joins, leaves, upgrades, /bind
     fallback,  # last: whatever nobody took gets a helpful answer

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.access import Actor
 from bot.campaign import Campaign, Quota, Section, with_deadline
 from bot.rules import unit_quota
-from storage import applications, orgs
+from storage import applications, orgs, roles
 from storage.applications import Answer, Part
 from storage.db import Executor
 
@@ -106,3 +106,18 @@ def may_read(actor: Actor, status: str, unit_id: int, project_id: int) -> bool:
     if actor.is_lead_of(project_id):
         return True
     return status != "draft" and (actor.is_admin or actor.is_secretary_of(unit_id))
+
+
+async def concerned_by(db: Executor, stage_key: str) -> set[int]:
+    """Who a change to `stage_key` concerns: those with something left to do in it. Later
+    stages name their own; until they exist, their secretaries and leads."""
+    if stage_key == "apply":
+        return await applications.with_work_left(db)
+    return await roles.holder_ids(db, ("secretary", "lead"))
+
+
+def deadline_window(campaign: Campaign) -> tuple[int, int]:
+    """The years a deadline may fall in: the campaign's own, and the year after."""
+    first = campaign.local(campaign.stages[0].opens).year
+    last = campaign.local(campaign.stages[-1].deadline).year
+    return first, last + 1

@@ -1,29 +1,23 @@
-"""/applications and /extend: the organiser sees every unit, accepts or declines nominations,
-and moves a stage's deadline.
+"""/applications: the organiser sees every unit and accepts or declines nominations.
 
-    /applications ─▶ overview ─▶ nominated application ─▶ Accept | Decline with a reason
+/applications ─▶ overview ─▶ nominated application ─▶ Accept | Decline with a reason
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import notices
-from bot.applications import stage_phase
-from bot.campaign import STAGE_KEYS, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.rules import unit_quota
 from handlers import application_files, application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
-from storage import applications, chats, flows, orgs, outbox, roles
+from storage import applications, flows, orgs
 from storage.applications import Application as App
-from storage.db import Transaction
 
 log = logging.getLogger(__name__)
 DECLINE_FLOW = "decline_reason"
@@ -36,16 +30,12 @@ BUTTONS = Buttons(
     accept_yes=("c", (int,)),
     actions=("b", (int,)),  # back from that question to the application's actions
     decline=("n", (int,)),
-    extend=("e", (str, int)),  # a stage, and its new deadline as a Unix time
-    keep=("k", ()),  # the deadline stays as it is
 )
 REASON_LIMIT = 1000
-_DEADLINE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M")
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("applications", overview, filters.ChatType.PRIVATE))
-    app.add_handler(CommandHandler("extend", extend, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
     flow_input.declare(app, _DECLINE)
 
@@ -200,111 +190,6 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     await _actions(update, ctx, moved, done="declined")
 
 
-# --- moving a deadline ------------------------------------------------------------------------
-
-
-def parse_deadline(text: str, ctx: Ctx) -> datetime | None:
-    """'2027-01-20 18:00' in the campaign's time zone."""
-    for layout in _DEADLINE_FORMATS:
-        try:
-            local = datetime.strptime(text.strip(), layout)
-        except ValueError:
-            continue
-        return local.replace(tzinfo=ctx.campaign.timezone)
-    return None
-
-
-@guards.person(guards.admin, "select/not_admin")
-async def extend(update: Update, ctx: Ctx) -> None:
-    args = ctx.args or []
-    stage_key = args[0] if args else ""
-    deadline = parse_deadline(" ".join(args[1:3]), ctx) if len(args) >= 3 else None
-    if stage_key not in STAGE_KEYS or deadline is None:
-        await ui.reply(update, ctx, "select/extend_usage", stages=STAGE_KEYS)
-        return
-    try:
-        with_deadline(ctx.campaign, stage_key, deadline)  # checked now, and again when confirmed
-    except CampaignError:
-        await ui.reply(update, ctx, "select/extend_refused", stage=ctx.campaign.stage(stage_key))
-        return
-    # It reaches everyone concerned: asked once more, with who will be told.
-    concerned = await roles.holder_ids(ctx.db, ("secretary", "lead", "admin"))
-    concerned.discard(ctx.actor.user_id)
-    yes = BUTTONS.data("extend", stage_key, int(deadline.timestamp()))
-    markup = ui.keyboard(
-        [
-            [(ctx.msgs.label(ctx.locale, "extend_yes"), yes)],
-            [(ctx.msgs.label(ctx.locale, "cancel"), BUTTONS.data("keep"))],
-        ]
-    )
-    await ui.reply(
-        update,
-        ctx,
-        "select/extend_confirm",
-        markup,
-        stage=ctx.campaign.stage(stage_key),
-        deadline=deadline,
-        people=len(concerned),
-        groups=len(await chats.present_bindings(ctx.db)),
-    )
-
-
-async def _extend_confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> None:
-    query = update.callback_query
-    deadline = datetime.fromtimestamp(moment, UTC)
-    if stage_key not in STAGE_KEYS:
-        await ui.stale(query, ctx)
-        return
-    if ctx.campaign.stage(stage_key).deadline == deadline:
-        # Confirmed already (a double tap): told once is enough.
-        await ui.show(query, ctx, "select/extended", stage=ctx.campaign.stage(stage_key))
-        return
-    try:
-        campaign = with_deadline(ctx.campaign, stage_key, deadline)
-    except CampaignError:
-        await ui.alert(query, ctx, "select/extend_refused", stage=ctx.campaign.stage(stage_key))
-        return
-    stage = campaign.stage(stage_key)
-    async with ctx.write() as tx:
-        await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
-        await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage)
-    ctx.core.campaign = campaign
-    await ui.show(query, ctx, "select/extended", stage=stage)
-
-
-async def _extend_kept(update: Update, ctx: Ctx) -> None:
-    await ui.show(update.callback_query, ctx, "select/extend_kept")
-
-
-async def _announce(ctx: Ctx, tx: Transaction, writer: notices.Writer, stage: Any) -> None:
-    """Everyone concerned, and the bound groups, through the outbox (written with the new
-    deadline); the admin hears how it went once the last message is out."""
-    phase = stage_phase(writer.campaign, stage.key, ctx.now)
-    cause = notices.cause(tx, f"deadline:{stage.key}")
-    concerned = await roles.holder_ids(tx, ("secretary", "lead", "admin"))
-    concerned.discard(ctx.actor.user_id)
-    unreachable = await notices.to_people(
-        tx, writer, concerned, "select/deadline_moved", cause, stage=stage, phase=phase
-    )
-    await notices.to_chats(
-        tx,
-        writer,
-        await chats.present_bindings(tx),
-        "select/deadline_moved",
-        cause,
-        stage=stage,
-        phase=phase,
-    )
-    await outbox.want_report(
-        tx,
-        cause,
-        report_chat=ctx.actor.user_id,
-        kind="select/announced",
-        locale=ctx.locale,
-        unreachable=unreachable,
-    )
-
-
 _DECLINE = Flow(
     DECLINE_FLOW,
     {
@@ -326,6 +211,4 @@ _STEPS = {
     "accept_yes": _accept,
     "actions": _back_to_actions,
     "decline": _ask_reason,
-    "extend": _extend_confirmed,
-    "keep": _extend_kept,
 }

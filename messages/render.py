@@ -72,7 +72,7 @@ class Messages:
         env.policies["ext.i18n.trimmed"] = False  # a message's line breaks are its own
         # Newstyle: placeholders are filled and escaped by gettext itself, also in _("…", x=…).
         env.install_gettext_translations(self._translations[locale], newstyle=True)
-        env.filters["when"] = lambda moment: self.local(moment).strftime(_DATE_FORMATS[locale])
+        env.filters["when"] = lambda moment: self.when(locale, moment)
         env.filters["loc"] = lambda value: value.get(locale)
         env.filters["amount"] = _amount
         env.globals["label"] = lambda key, /, **context: self.label(locale, key, **context)
@@ -109,6 +109,10 @@ class Messages:
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone)
+
+    def when(self, locale: str, moment: datetime) -> str:
+        """A moment as the `when` filter shows it, for button labels."""
+        return self.local(moment).strftime(_DATE_FORMATS[locale])
 
 
 def catalog_path(root: Path, locale: str) -> Path:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import handlers.application_files
 import handlers.apply
+import handlers.extend
 import handlers.groups
 import handlers.invite
 import handlers.language
@@ -20,7 +21,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 7
+    assert len(prefixes) == len(set(prefixes)) == 8
 
 
 @pytest.mark.parametrize(

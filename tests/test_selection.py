@@ -117,16 +117,20 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
 
     await late.send("/extend apply 2027-01-20 18:00")
     assert "Only campaign admins" in late.last_reply.text
+    # Earlier than the deadline, and past: asked as what it is.
     await world.admin.send("/extend apply 2027-01-14 18:00")
-    await world.admin.tap("✅ Move the deadline")
+    assert world.admin.last_reply.text.startswith("⚠ 14 Jan 2027 18:00 has already passed")
+    await world.admin.tap("⚠ Yes, bring it forward")
     extended, report = world.admin.replies()[-2:]
     assert "is now 14 Jan 2027 18:00" in extended.text and "open again" not in extended.text
-    # The lead and the secretary were told; the admin hears how it went.
-    assert report.text == "📣 The announcement is out. People told: 3. Group chats: 0."
+    # The one with something left to do (Late's draft; Sam's waiting submission) were told,
+    # not Lead1, whose application is with the unit; the admin hears how it went.
+    assert report.text == "📣 The announcement is out. People told: 2. Group chats: 0."
+    assert "closed early" in late.last_reply.text
     await world.admin.send("/extend apply 2026-11-01 18:00")
     assert "must come after" in world.admin.last_reply.text
     await world.admin.send("/extend apply tomorrow")
-    assert "/extend STAGE YYYY-MM-DD HH:MM" in world.admin.last_reply.text
+    assert "I can't use “tomorrow” as a deadline" in world.admin.last_reply.text
     await world.admin.send("/extend apply 2027-01-20 18:00")
     await world.admin.tap("✅ Move the deadline")
     assert "is now 20 Jan 2027 18:00" in world.admin.replies()[-2].text
@@ -298,21 +302,23 @@ async def test_an_extension_is_announced_in_bound_groups_too(world: World):
 
 async def test_moving_a_deadline_asks_first_and_can_be_left_alone(world: World):
     await world.import_orgs([("U1", 2)])
-    sam = await world.join("Sam", "secretary", "U1")
+    sam = await world.join("Sam", "secretary", "U1")  # nothing waiting for him: not told
+    lena = await world.join("Lena", "lead", "P-U1-01")  # no application yet: told
     group = world.sb.group("Branch", creator=sam)
     await world.sb.add_bot(group, by=sam)
     await sam.send("/bind P-U1-01", chat=group)
-    told_before = len(sam.replies())
+    told_before = (len(sam.replies()), len(lena.replies()))
     await world.admin.send("/extend apply 2027-01-20 18:00")
     question = world.admin.last_reply
     assert question.text == (
         "Move the deadline of Application and selection from 15 Jan 2027 18:00 "
-        "to 20 Jan 2027 18:00?\n1 people and 1 group chats will be told."
+        "to 20 Jan 2027 18:00?\n1 person with something left to do in it and 1 group chats"
+        " will be told."
     )
     await world.admin.tap("✖ Cancel")
     assert question.text == "The deadline stays as it was; nobody was told anything."
     assert question.buttons == []
-    assert len(sam.replies()) == told_before
+    assert (len(sam.replies()), len(lena.replies())) == told_before
     assert world.runner.core.campaign.stage("apply").deadline.day == 15
 
     await world.admin.send("/extend apply 2027-01-20 18:00")
@@ -321,7 +327,9 @@ async def test_moving_a_deadline_asks_first_and_can_be_left_alone(world: World):
     await world.admin.tap("✅ Move the deadline", message=confirm)
     # The same tap again (a double tap, or a stale copy of the question) tells nobody twice.
     await world.answer_to(world.admin, confirm, yes)
-    assert len([r for r in sam.replies() if "20 Jan 2027 18:00" in r.text]) == 1
+    await world.sb.settle()
+    assert len([r for r in lena.replies() if "20 Jan 2027 18:00" in r.text]) == 1
+    assert len(sam.replies()) == told_before[0]
     assert world.runner.core.campaign.stage("apply").deadline.day == 20
 
 

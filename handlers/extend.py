@@ -1,0 +1,282 @@
+"""/extend: an admin moves a stage's deadline, with buttons, and says yes once more.
+
+    /extend ─▶ stage ─▶ date (+1 day … +2 weeks, or typed) ─▶ "Move it? N people told" ─▶ ✅
+    /extend apply 2027-01-20 18:00 ─────────────────────────▶ the same question
+
+A date earlier than the current deadline (or already past) is asked about as what it is, a
+shortening, with a button that says so; a date outside the campaign's years is refused. The
+announcement goes to those with something left to do in the stage and to the bound groups,
+through the outbox, and says whether the stage opened again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import notices
+from bot.applications import concerned_by, deadline_window, stage_phase
+from bot.campaign import STAGE_KEYS, Campaign, CampaignError, with_deadline
+from bot.core import Ctx
+from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
+from handlers import flow_input, guards, ui
+from handlers.callbacks import Buttons, Tap
+from storage import applications, chats, flows, outbox
+from storage.db import Transaction
+
+FLOW = "extend_date"
+BUTTONS = Buttons(
+    "dl",
+    command="extend",
+    stage=("s", (str,)),  # a stage: which date?
+    date=("d", (str, int)),  # a stage and a new deadline (Unix time): the question
+    type_=("t", (str,)),  # a stage: the date will be typed
+    yes=("e", (str, int)),  # move it
+    keep=("k", ()),  # the deadline stays as it is
+)
+PRESET_DAYS = (1, 3, 7, 14)
+_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d")
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("extend", extend, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    flow_input.declare(app, _TYPED)
+
+
+def parse_deadline(text: str, campaign: Campaign) -> datetime | None:
+    """'2027-01-20 18:00' (or a day alone: at 18:00) in the campaign's time zone; None when
+    it is no date, or one outside the campaign's years (year 1 would not even convert)."""
+    first, last = deadline_window(campaign)
+    for layout in _FORMATS:
+        try:
+            local = datetime.strptime(text.strip(), layout)
+        except ValueError:
+            continue
+        if layout == "%Y-%m-%d":
+            local = local.replace(hour=18)
+        if not first <= local.year <= last:
+            return None
+        return local.replace(tzinfo=campaign.timezone)
+    return None
+
+
+@guards.person(guards.admin, "select/not_admin")
+async def extend(update: Update, ctx: Ctx) -> None:
+    args = ctx.args or []
+    if len(args) >= 2 and args[0] in STAGE_KEYS:
+        deadline = parse_deadline(" ".join(args[1:3]), ctx.campaign)
+        if deadline is None:
+            await _refuse_date(update, ctx, " ".join(args[1:3]))
+            return
+        await _ask(update, ctx, args[0], deadline)
+        return
+    rows = [
+        [(stage.title.get(ctx.locale), BUTTONS.data("stage", stage.key))]
+        for stage in ctx.campaign.stages
+    ]
+    rows.append([(ctx.msgs.label(ctx.locale, "cancel"), BUTTONS.data("keep"))])
+    await ui.reply(
+        update, ctx, "select/extend_stage", ui.keyboard(rows), stages=ctx.campaign.stages
+    )
+
+
+@guards.buttons(BUTTONS, guards.admin)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    if tap.action != "keep" and tap.args[0] not in STAGE_KEYS:
+        await ui.stale(update.callback_query, ctx)
+        return
+    await _STEPS[tap.action](update, ctx, *tap.args)
+
+
+def presets(campaign: Campaign, stage_key: str, now: datetime) -> list[datetime]:
+    """A day, three days, a week and two weeks after the current deadline (or after today,
+    when it has passed), at the deadline's time of day."""
+    deadline = campaign.local(campaign.stage(stage_key).deadline)
+    base = deadline
+    if deadline <= now:
+        base = campaign.local(now).replace(
+            hour=deadline.hour, minute=deadline.minute, second=0, microsecond=0
+        )
+    # Days are added on the local clock: across a DST change the time of day stays.
+    return [(base + timedelta(days=days)).astimezone(UTC) for days in PRESET_DAYS]
+
+
+async def _choose_date(update: Update, ctx: Ctx, stage_key: str) -> None:
+    dates = presets(ctx.campaign, stage_key, ctx.now)
+    rows = [
+        [
+            (ctx.msgs.when(ctx.locale, moment), BUTTONS.data("date", stage_key, _unix(moment)))
+            for moment in dates[i : i + 2]
+        ]
+        for i in range(0, len(dates), 2)
+    ]
+    rows.append([(ctx.msgs.label(ctx.locale, "extend_type"), BUTTONS.data("type_", stage_key))])
+    rows.append([(ctx.msgs.label(ctx.locale, "cancel"), BUTTONS.data("keep"))])
+    await ui.show(
+        update.callback_query,
+        ctx,
+        "select/extend_date",
+        ui.keyboard(rows),
+        stage=ctx.campaign.stage(stage_key),
+    )
+
+
+async def _date_chosen(update: Update, ctx: Ctx, stage_key: str, moment: int) -> None:
+    await update.callback_query.answer()
+    await _ask(update, ctx, stage_key, datetime.fromtimestamp(moment, UTC), in_place=True)
+
+
+async def _type_date(update: Update, ctx: Ctx, stage_key: str) -> None:
+    async with ctx.write() as tx:
+        await flows.begin(tx, ctx.actor.user_id, FLOW, "date", stage=stage_key)
+    await ui.show(
+        update.callback_query, ctx, "select/extend_type", stage=ctx.campaign.stage(stage_key)
+    )
+
+
+async def _date_typed(update: Update, ctx: Ctx) -> None:
+    stage_key = ctx.flow.data.get("stage", "")
+    text = update.effective_message.text
+    deadline = parse_deadline(text, ctx.campaign)
+    if stage_key not in STAGE_KEYS:
+        async with ctx.write() as tx:
+            await flows.end(tx, ctx.actor.user_id)
+        await ui.reply(update, ctx, "common/stale")
+        return
+    if deadline is None:
+        await _refuse_date(update, ctx, text)  # the prompt stays: type it again, or /cancel
+        return
+    async with ctx.write() as tx:
+        await flows.end(tx, ctx.actor.user_id)
+    await _ask(update, ctx, stage_key, deadline)
+
+
+async def _refuse_date(update: Update, ctx: Ctx, text: str) -> None:
+    first, last = deadline_window(ctx.campaign)
+    await ui.reply(update, ctx, "select/extend_bad_date", sent=text[:40], first=first, last=last)
+
+
+async def _ask(
+    update: Update, ctx: Ctx, stage_key: str, deadline: datetime, *, in_place: bool = False
+) -> None:
+    """The question before anything is announced: old and new deadline, who will be told; a
+    shortening is named as one, with a button that says so."""
+    stage = ctx.campaign.stage(stage_key)
+    try:
+        with_deadline(ctx.campaign, stage_key, deadline)  # checked now, and again on yes
+    except CampaignError:
+        context: dict[str, Any] = {"stage": stage}
+        if in_place:
+            await ui.edit(update.callback_query, ctx, "select/extend_refused", **context)
+        else:
+            await ui.reply(update, ctx, "select/extend_refused", **context)
+        return
+    shorter = deadline < stage.deadline or deadline <= ctx.now
+    concerned = await concerned_by(ctx.db, stage_key)
+    concerned.discard(ctx.actor.user_id)
+    yes = ctx.msgs.label(ctx.locale, "extend_shorten" if shorter else "extend_yes")
+    markup = ui.keyboard(
+        [
+            [(yes, BUTTONS.data("yes", stage_key, _unix(deadline)))],
+            [(ctx.msgs.label(ctx.locale, "cancel"), BUTTONS.data("keep"))],
+        ]
+    )
+    context = {
+        "stage": stage,
+        "deadline": deadline,
+        "people": len(concerned),
+        "groups": len(await chats.present_bindings(ctx.db)),
+        "shorter": shorter,
+        "past": deadline <= ctx.now,
+    }
+    if in_place:
+        await ui.edit(update.callback_query, ctx, "select/extend_confirm", markup, **context)
+    else:
+        await ui.reply(update, ctx, "select/extend_confirm", markup, **context)
+
+
+async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> None:
+    query = update.callback_query
+    deadline = datetime.fromtimestamp(moment, UTC)
+    if ctx.campaign.stage(stage_key).deadline == deadline:
+        # Confirmed already (a double tap): told once is enough.
+        await ui.show(query, ctx, "select/extended", stage=ctx.campaign.stage(stage_key))
+        return
+    try:
+        campaign = with_deadline(ctx.campaign, stage_key, deadline)
+    except CampaignError:
+        await ui.alert(query, ctx, "select/extend_refused", stage=ctx.campaign.stage(stage_key))
+        return
+    before = stage_phase(ctx.campaign, stage_key, ctx.now)
+    async with ctx.write() as tx:
+        await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
+        await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage_key, before)
+    ctx.core.campaign = campaign
+    await ui.show(query, ctx, "select/extended", stage=campaign.stage(stage_key))
+
+
+async def _kept(update: Update, ctx: Ctx) -> None:
+    await ui.show(update.callback_query, ctx, "select/extend_kept")
+
+
+async def _announce(
+    ctx: Ctx, tx: Transaction, writer: notices.Writer, stage_key: str, before: str
+) -> None:
+    """Those with something left to do in the stage, and the bound groups, through the outbox
+    (written with the new deadline); the admin hears how it went once the last is out."""
+    stage = writer.campaign.stage(stage_key)
+    after = stage_phase(writer.campaign, stage_key, ctx.now)
+    old = ctx.campaign.stage(stage_key).deadline
+    wording = {
+        "stage": stage,
+        "reopened": before == "closed" and after == "open",
+        "earlier": stage.deadline < old,
+        "closed_now": after == "closed",
+    }
+    cause = notices.cause(tx, f"deadline:{stage_key}")
+    concerned = await concerned_by(tx, stage_key)
+    concerned.discard(ctx.actor.user_id)
+    unreachable = await notices.to_people(
+        tx, writer, concerned, "select/deadline_moved", cause, **wording
+    )
+    await notices.to_chats(
+        tx, writer, await chats.present_bindings(tx), "select/deadline_moved", cause, **wording
+    )
+    await outbox.want_report(
+        tx,
+        cause,
+        report_chat=ctx.actor.user_id,
+        kind="select/announced",
+        locale=ctx.locale,
+        unreachable=unreachable,
+    )
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+_STEPS = {
+    "stage": _choose_date,
+    "date": _date_chosen,
+    "type_": _type_date,
+    "yes": _confirmed,
+    "keep": _kept,
+}
+
+
+async def _typed_context(update: Update, ctx: Ctx) -> dict[str, Any]:
+    stage_key = ctx.flow.data.get("stage", "")
+    return {"stage": ctx.campaign.stage(stage_key)} if stage_key in STAGE_KEYS else {}
+
+
+_TYPED = Flow(
+    FLOW,
+    {"date": Step(Accepts.TEXT, "select/extend_type", _date_typed, expires=PROMPT_EXPIRY)},
+    allowed=guards.admin,
+    context=_typed_context,
+)

@@ -1,0 +1,114 @@
+"""/extend with buttons: stage, date (preset or typed), a question, and only then the notice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.campaign import load_campaign
+from handlers.extend import parse_deadline, presets
+from tests.conftest import World
+
+CAMPAIGN = load_campaign()
+
+
+async def test_a_deadline_moves_with_buttons_only(world: World):
+    await world.import_orgs([("U1", 2)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await world.admin.send("/extend")
+    menu = world.admin.last_reply
+    labels = [row[0][0] for row in menu.buttons]
+    assert labels == [stage.title.get("en") for stage in CAMPAIGN.stages] + ["✖ Cancel"]
+    assert "apply" not in menu.text and "cultivate" not in str(menu.buttons[0][0][0])
+    await world.admin.tap("Application and selection")
+    assert menu.text.startswith("Application and selection closes on 15 Jan 2027 18:00.")
+    dates = [label for row in menu.buttons for label, _ in row]
+    assert dates[:4] == [
+        "16 Jan 2027 18:00",
+        "18 Jan 2027 18:00",
+        "22 Jan 2027 18:00",
+        "29 Jan 2027 18:00",
+    ]
+    await world.admin.tap("22 Jan 2027 18:00")
+    assert menu.text.startswith("Move the deadline of Application and selection from")
+    await world.admin.tap("✅ Move the deadline")
+    assert "is now 22 Jan 2027 18:00" in menu.text
+    await world.sb.settle()
+    assert "The deadline of Application and selection is now 22 Jan 2027 18:00." in (
+        lena.last_reply.text
+    )
+    assert world.runner.core.campaign.stage("apply").deadline == datetime(
+        2027, 1, 22, 10, 0, tzinfo=UTC
+    )
+
+
+async def test_a_typed_date_is_asked_again_until_it_reads(world: World):
+    await world.admin.send("/extend")
+    await world.admin.tap("Application and selection")
+    await world.admin.tap("✎ Type a date")
+    assert "Type the new deadline of Application and selection" in world.admin.last_reply.text
+    await world.admin.send("next Friday")
+    assert "I can't use “next Friday” as a deadline" in world.admin.last_reply.text
+    await world.admin.send("2027-02-01")  # a day alone: 18:00
+    question = world.admin.last_reply
+    assert "to 1 Feb 2027 18:00?" in question.text
+    await world.admin.tap("✅ Move the deadline", message=question)
+    assert world.runner.core.campaign.stage("apply").deadline.day == 1
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01 00:00", "9999-12-31 23:59", "2031-01-01 00:00"])
+async def test_dates_outside_the_campaign_years_are_refused_not_announced(world: World, typed: str):
+    await world.admin.send(f"/extend apply {typed}")
+    assert world.admin.last_reply.text == (
+        f"I can't use “{typed}” as a deadline. Write it in local time like 2027-01-20 18:00,"
+        " in the years 2026 to 2028."
+    )
+    assert world.runner.core.campaign.stage("apply").deadline.day == 15
+
+
+async def test_shortening_is_named_and_needs_its_own_button(world: World):
+    await world.import_orgs([("U1", 2)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await world.admin.send("/extend apply 2027-01-10 18:00")
+    question = world.admin.last_reply
+    assert question.text.startswith(
+        "⚠ This brings the deadline of Application and selection forward, from"
+        " 15 Jan 2027 18:00 to 10 Jan 2027 18:00"
+    )
+    assert [row[0][0] for row in question.buttons] == ["⚠ Yes, bring it forward", "✖ Cancel"]
+    await world.admin.tap("⚠ Yes, bring it forward")
+    await world.sb.settle()
+    assert "was brought forward to 10 Jan 2027 18:00" in lena.last_reply.text
+
+
+async def test_chinese_admins_see_stage_names_not_keys(world: World):
+    fang = world.sb.user("Fang", language_code="zh-hans")
+    world.extra_admins.add(fang.id)
+    await world.restart()
+    await fang.send("/extend")
+    assert [row[0][0] for row in fang.last_reply.buttons][:2] == ["申报遴选", "培育创建"]
+    assert "apply" not in fang.last_reply.text
+
+
+def test_presets_follow_the_deadline_or_today_when_it_passed():
+    deadline = CAMPAIGN.stage("apply").deadline  # 15 Jan 2027 18:00 in Shanghai
+    before = presets(CAMPAIGN, "apply", datetime(2027, 1, 1, tzinfo=UTC))
+    assert [CAMPAIGN.local(d).day for d in before] == [16, 18, 22, 29]
+    after = presets(CAMPAIGN, "apply", datetime(2027, 2, 3, 2, 0, tzinfo=UTC))  # 3 Feb, 10:00
+    assert [CAMPAIGN.local(d).strftime("%d %H:%M") for d in after] == [
+        "04 18:00",
+        "06 18:00",
+        "10 18:00",
+        "17 18:00",
+    ]
+    assert all(d > deadline for d in after)
+
+
+def test_dates_parse_in_local_time_within_the_campaign_years():
+    assert parse_deadline("2027-01-20 18:00", CAMPAIGN) == datetime(
+        2027, 1, 20, 18, 0, tzinfo=CAMPAIGN.timezone
+    )
+    assert parse_deadline("2027/01/20 18:00", CAMPAIGN) is not None
+    for nonsense in ("0001-01-01 00:00", "9999-12-31 23:59", "tomorrow", "2027-02-30 10:00"):
+        assert parse_deadline(nonsense, CAMPAIGN) is None
