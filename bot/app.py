@@ -38,6 +38,7 @@ from handlers import (
     language,
     nominations,
     orgs_import,
+    roster,
     selection,
     start,
 )
@@ -60,6 +61,7 @@ FLOWS = (
     start,  # /start (invitation links), /help, /whoami, /cancel
     language,
     invite,
+    roster,  # /people: who holds which role; removing one
     orgs_import,
     apply,  # stage 1: the application, section by section
     nominations,  # stage 1: the unit picks within its quota

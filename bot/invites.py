@@ -9,6 +9,7 @@ from enum import Enum
 
 from bot.access import Actor
 from storage.invitations import Invitation
+from storage.roles import RoleGrant
 
 INVITATION_TTL = timedelta(days=7)
 PAYLOAD_PREFIX = "inv_"
@@ -73,3 +74,13 @@ def outcome(invitation: Invitation, user_id: int, now: datetime) -> Redeem:
     if now >= invitation.expires_at:
         return Redeem.EXPIRED
     return Redeem.OK
+
+
+def may_remove(actor: Actor, grant: RoleGrant) -> bool:
+    """Admins remove any role but their own; a secretary, the leads and members of their
+    unit's projects. Nobody else removes anyone."""
+    if grant.user_id == actor.user_id:
+        return False
+    if actor.is_admin:
+        return True
+    return grant.role in ("lead", "member") and actor.is_secretary_of(grant.unit_id or 0)

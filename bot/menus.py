@@ -20,8 +20,8 @@ from messages.render import Messages
 log = logging.getLogger(__name__)
 EVERYONE = ("start", "help", "whoami", "language", "cancel")
 IN_GROUPS = ("bind", "unbind", "help")
-ADMIN = ("import", "invite", "applications", "extend")
-SECRETARY = ("invite", "nominations")
+ADMIN = ("import", "invite", "people", "applications", "extend")
+SECRETARY = ("invite", "people", "nominations")
 LEAD = ("apply", "invite")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}

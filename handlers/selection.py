@@ -80,6 +80,9 @@ async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
     if application is None:
         await ui.stale(update.callback_query, ctx)
         return
+    if application.status == "draft":  # the lead's alone until submitted, forged data or not
+        await ui.not_allowed(update.callback_query, ctx)
+        return
     await update.callback_query.answer()
     await application_view.send(update, ctx, application)
     await _actions(update, ctx, application)

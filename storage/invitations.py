@@ -142,3 +142,13 @@ async def described_grant(db: Executor, invitation: Invitation, user_id: int) ->
         unit.name if unit else None,
         project.name if project else None,
     )
+
+
+async def open_ones_by(db: Executor, user_id: int, now: datetime) -> list[Invitation]:
+    """Links this person made that still work: unused, not withdrawn, not expired."""
+    rows = await db.fetch_all(
+        "SELECT * FROM invitations WHERE created_by = ? AND used_by IS NULL"
+        " AND revoked_at IS NULL AND expires_at > ? ORDER BY id",
+        (user_id, to_db_time(now)),
+    )
+    return [_invitation(row) for row in rows]

@@ -19,10 +19,12 @@ class RoleGrant:
     project_id: int | None
     unit_name: str | None
     project_name: str | None
+    grant_id: int | None = None  # the row, for a button that removes it
 
 
 GRANTS = (  # storage/visitors.py reads it as a subquery too
-    "SELECT r.user_id, r.role, r.project_id, COALESCE(r.unit_id, p.unit_id) AS unit_id,"
+    "SELECT r.id AS grant_id, r.user_id, r.role, r.project_id,"
+    " COALESCE(r.unit_id, p.unit_id) AS unit_id,"
     " u.name AS unit_name, p.name AS project_name, u.code AS unit_code, p.code AS project_code"
     " FROM roles r"
     " LEFT JOIN projects p ON p.id = r.project_id"
@@ -38,6 +40,7 @@ def grant_of(row) -> RoleGrant:
         project_id=row["project_id"],
         unit_name=row["unit_name"],
         project_name=row["project_name"],
+        grant_id=row["grant_id"],
     )
 
 
@@ -137,3 +140,26 @@ async def holder_ids(db: Executor, roles: Sequence[str]) -> set[int]:
     marks = ",".join("?" * len(roles))
     rows = await db.fetch_all(f"SELECT DISTINCT user_id FROM roles WHERE role IN ({marks})", roles)
     return {row[0] for row in rows}
+
+
+async def by_id(db: Executor, grant_id: int) -> RoleGrant | None:
+    rows = await db.fetch_all(GRANTS + " WHERE r.id = ?", (grant_id,))
+    return grant_of(rows[0]) if rows else None
+
+
+async def in_unit(db: Executor, unit_id: int) -> list[RoleGrant]:
+    """The unit's secretaries and its projects' leads and members, in one query."""
+    rows = await db.fetch_all(
+        GRANTS + " WHERE COALESCE(r.unit_id, p.unit_id) = ?"
+        " ORDER BY r.role = 'member', r.role = 'lead', p.code, r.user_id",
+        (unit_id,),
+    )
+    return [grant_of(row) for row in rows]
+
+
+async def campaign_wide(db: Executor) -> list[RoleGrant]:
+    """Admins and reviewers: roles that belong to no unit."""
+    rows = await db.fetch_all(
+        GRANTS + " WHERE r.role IN ('admin', 'reviewer') ORDER BY r.role, r.user_id"
+    )
+    return [grant_of(row) for row in rows]

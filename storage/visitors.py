@@ -24,7 +24,7 @@ async def get(db: Executor, user_id: int) -> Visitor | None:
     """None for someone never seen before."""
     rows = await db.fetch_all(
         "SELECT p.*, f.flow AS f_flow, f.step AS f_step, f.data AS f_data,"
-        " f.updated_at AS f_updated_at, g.role, g.unit_id, g.project_id, g.unit_name,"
+        " f.updated_at AS f_updated_at, g.grant_id, g.role, g.unit_id, g.project_id, g.unit_name,"
         " g.project_name FROM people p"
         " LEFT JOIN flows f ON f.user_id = p.user_id"
         f" LEFT JOIN ({roles.GRANTS}) g ON g.user_id = p.user_id"

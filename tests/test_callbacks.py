@@ -13,6 +13,7 @@ import handlers.groups
 import handlers.invite
 import handlers.language
 import handlers.nominations
+import handlers.roster
 import handlers.selection
 from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap
 
@@ -21,7 +22,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 8
+    assert len(prefixes) == len(set(prefixes)) == 9
 
 
 @pytest.mark.parametrize(

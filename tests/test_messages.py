@@ -275,6 +275,13 @@ SAMPLES: dict[str, dict] = {
     "errors/sorry": {},
     "errors/not_stored": {},
     "common/stale": {"command": "apply"},
+    "people/not_allowed": {},
+    "people/choose_unit": {},
+    "people/unit": {"unit": UNIT, "count": 12, "removable": 3, "page": 1, "pages": 2},
+    "people/confirm_remove": {"name": HOSTILE, "role": HOSTILE},
+    "people/removed": {"name": HOSTILE, "role": HOSTILE, "withdrawn": 2},
+    "people/removed_told": {"grant": GRANT, "by": PERSON},
+    "people/gone": {},
     "common/not_allowed": {},
 }
 
@@ -289,6 +296,11 @@ GRANTS = [
     RoleGrant(1, "admin", None, None, None, None),
 ]
 VARIANTS: dict[str, list[dict]] = {
+    "people/unit": [
+        {"unit": None, "removable": 0, "pages": 1},
+        {"count": 0, "removable": 0, "pages": 1},
+    ],
+    "people/removed": [{"withdrawn": 0}],
     "common/stale": [{"command": None}],
     "select/announced": [{"failed": 0}],
     "apply/missing": [{"missing": [SECTION]}],
@@ -431,6 +443,7 @@ LABEL_ARGS = {
     "reason": "r",
     "number": 3,
     "count": 12,
+    "role": "Project lead",
     "status": "submitted",
 }
 

@@ -1,0 +1,200 @@
+"""/people: an admin (any unit) or a secretary (their own) sees who holds which role and
+removes one, after a confirmation.
+
+    /people ─▶ (unit? · admins and reviewers) ─▶ people ─▶ "Remove X's role?" ─▶ removed
+The person is told through the outbox, their command menu follows at once, and the links they
+made that their remaining roles no longer allow stop working.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import invites, notices
+from bot.access import Actor, actor_of
+from bot.core import Ctx
+from handlers import guards, ui
+from handlers.callbacks import Buttons, Tap
+from storage import invitations, orgs, people, roles
+from storage.roles import RoleGrant
+
+WIDE = 0  # the "unit" of admins and reviewers, on the wire
+BUTTONS = Buttons(
+    "pp",
+    command="people",
+    units=("s", (int,)),  # a page of units (admins)
+    unit=("u", (int, int)),  # a unit (or WIDE) and a page of its people
+    ask=("a", (int,)),  # a role grant: remove it?
+    remove=("r", (int,)),  # yes
+)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("people", people_command, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+
+
+def _manages(actor: Actor) -> bool:
+    return actor.is_admin or bool(actor.secretary_units())
+
+
+@guards.person(_manages, "people/not_allowed")
+async def people_command(update: Update, ctx: Ctx) -> None:
+    units = sorted(ctx.actor.secretary_units())
+    if not ctx.actor.is_admin and len(units) == 1:
+        text, markup = await _unit_screen(ctx, units[0], 0)
+        await ui.reply(update, ctx, "people/unit", markup, **text)
+        return
+    markup = await _units_markup(ctx, 0)
+    await ui.reply(update, ctx, "people/choose_unit", markup)
+
+
+async def _units_markup(ctx: Ctx, page: int):
+    if ctx.actor.is_admin:
+        found = await orgs.units(ctx.db)
+        rows = [[(ctx.msgs.label(ctx.locale, "campaign_wide"), BUTTONS.data("unit", WIDE, 0))]]
+    else:
+        found = await orgs.units_by_ids(ctx.db, sorted(ctx.actor.secretary_units()))
+        rows = []
+    items = ui.choices(ctx, found, lambda id_: BUTTONS.data("unit", id_, 0))
+    paged, _, _ = ui.paged(ctx, items, page, lambda to: BUTTONS.data("units", to))
+    return ui.keyboard(rows + paged)
+
+
+def _may_see(actor: Actor, unit_id: int) -> bool:
+    return actor.is_admin or (unit_id != WIDE and actor.is_secretary_of(unit_id))
+
+
+async def _unit_screen(ctx: Ctx, unit_id: int, page: int):
+    """Everyone with a role there, a button each (removable ones lead to the question)."""
+    if unit_id == WIDE:
+        unit, grants = None, await roles.campaign_wide(ctx.db)
+    else:
+        unit, grants = await orgs.unit(ctx.db, unit_id), await roles.in_unit(ctx.db, unit_id)
+    known = await people.get_many(ctx.db, sorted({g.user_id for g in grants}))
+    items = [
+        (
+            ctx.msgs.label(
+                ctx.locale,
+                "person_role",
+                name=_name(known.get(grant.user_id), grant.user_id),
+                role=_role_text(ctx, grant),
+            ),
+            BUTTONS.data("ask", grant.grant_id),
+        )
+        for grant in grants
+        if invites.may_remove(ctx.actor, grant)
+    ]
+    rows, shown, pages = ui.paged(ctx, items, page, lambda to: BUTTONS.data("unit", unit_id, to))
+    if ctx.actor.is_admin or len(ctx.actor.secretary_units()) > 1:
+        rows.append([(ctx.msgs.label(ctx.locale, "back"), BUTTONS.data("units", 0))])
+    context = {"unit": unit, "count": len(grants), "removable": len(items), "page": shown}
+    return {**context, "pages": pages}, ui.keyboard(rows)
+
+
+def _name(person, user_id: int) -> str:
+    return person.display_name if person is not None and person.first_name else str(user_id)
+
+
+def _role_text(ctx: Ctx, grant: RoleGrant) -> str:
+    return ui.plain(ui.role_line(ctx, grant))
+
+
+@guards.buttons(BUTTONS, _manages)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    query = update.callback_query
+    if tap.action == "units":
+        await query.answer()
+        await ui.edit(query, ctx, "people/choose_unit", await _units_markup(ctx, tap.args[0]))
+        return
+    if tap.action == "unit":
+        unit_id, page = tap.args
+        if not _may_see(ctx.actor, unit_id):
+            await ui.not_allowed(query, ctx)
+            return
+        context, markup = await _unit_screen(ctx, unit_id, page)
+        await ui.show(query, ctx, "people/unit", markup, **context)
+        return
+    grant = await roles.by_id(ctx.db, tap.args[0])
+    if grant is None:
+        await ui.alert(query, ctx, "people/gone")
+        return
+    if not invites.may_remove(ctx.actor, grant):
+        await ui.not_allowed(query, ctx)
+        return
+    if tap.action == "ask":
+        await _ask(update, ctx, grant)
+    else:
+        await _remove(update, ctx, grant)
+
+
+async def _ask(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
+    person = await people.get(ctx.db, grant.user_id)
+    back = BUTTONS.data("unit", grant.unit_id or WIDE, 0)
+    markup = ui.keyboard(
+        [
+            [(ctx.msgs.label(ctx.locale, "remove_role"), BUTTONS.data("remove", grant.grant_id))],
+            [(ctx.msgs.label(ctx.locale, "back"), back)],
+        ]
+    )
+    await ui.show(
+        update.callback_query,
+        ctx,
+        "people/confirm_remove",
+        markup,
+        name=_name(person, grant.user_id),
+        role=_role_text(ctx, grant),
+    )
+
+
+async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
+    """The role, the links it alone allowed, and the notice to the person: one write."""
+    async with ctx.write() as tx:
+        removed = await roles.revoke(
+            tx,
+            grant.user_id,
+            grant.role,
+            unit_id=grant.unit_id if grant.role == "secretary" else None,
+            project_id=grant.project_id,
+            revoked_by=ctx.actor.user_id,
+        )
+        person = await people.get(tx, grant.user_id)
+        left = tuple(await roles.of_user(tx, grant.user_id))
+        withdrawn = 0
+        remaining = person and actor_of(
+            person,
+            left,
+            admins=ctx.core.settings.admins,
+            default_locale=ctx.campaign.default_locale,
+        )
+        if removed and remaining is not None:
+            for link in await invitations.open_ones_by(tx, grant.user_id, tx.now):
+                if not invites.may_invite(remaining, link.role, link.unit_id, link.project_id):
+                    withdrawn += await invitations.revoke(tx, link, ctx.actor.user_id)
+            await notices.to_people(
+                tx,
+                ctx.core.writer,
+                [grant.user_id],
+                "people/removed_told",
+                notices.cause(tx, f"role:{grant.grant_id}:removed"),
+                grant=grant,
+                by=ctx.actor.person,
+            )
+    if not removed:
+        await ui.alert(update.callback_query, ctx, "people/gone")
+        return
+    back = BUTTONS.data("unit", grant.unit_id or WIDE, 0)
+    markup = ui.keyboard([[(ctx.msgs.label(ctx.locale, "back"), back)]])
+    await ui.show(
+        update.callback_query,
+        ctx,
+        "people/removed",
+        markup,
+        name=_name(person, grant.user_id),
+        role=_role_text(ctx, grant),
+        withdrawn=withdrawn,
+    )
+    if remaining is not None and person.private_chat and not person.blocked:
+        # Their menu loses what the role gave, now rather than at their next message.
+        await ui.refresh_menu(ctx, remaining)
