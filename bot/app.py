@@ -35,6 +35,7 @@ from handlers import (
     gate,
     groups,
     invite,
+    join,
     language,
     nominations,
     orgs_import,
@@ -69,6 +70,7 @@ FLOWS = (
     extend,  # /extend: a stage's deadline moves, with a confirmation
     application_files,  # 📎 an application's files, to whoever may read it
     groups,  # joins, leaves, upgrades, /bind
+    join,  # 🙋 members join from their project's group
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -84,3 +84,16 @@ def may_remove(actor: Actor, grant: RoleGrant) -> bool:
     if actor.is_admin:
         return True
     return grant.role in ("lead", "member") and actor.is_secretary_of(grant.unit_id or 0)
+
+
+def join_origin(chat_id: int, user_id: int) -> str:
+    """Where a join link was made (a tap in a group) and for whom: only they may use it."""
+    return f"join:{chat_id}:{user_id}"
+
+
+def made_for(invitation: Invitation) -> int | None:
+    """The one person a join link is for; None for an ordinary invitation (anyone it was
+    forwarded to may open it)."""
+    if not invitation.origin.startswith("join:"):
+        return None
+    return int(invitation.origin.rsplit(":", 1)[1])

@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot.core import Ctx
-from handlers import guards, ui
+from handlers import guards, join, ui
 from handlers.callbacks import Buttons, Tap
 from storage import chats, orgs, people
 
@@ -132,7 +132,13 @@ async def bind(update: Update, ctx: Ctx) -> None:
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
     await ui.reply(
-        update, ctx, "group/bound", unit=unit, project=project, thread_id=ui.thread_id(update)
+        update,
+        ctx,
+        "group/bound",
+        join.markup(ctx, project) if project else None,
+        unit=unit,
+        project=project,
+        thread_id=ui.thread_id(update),
     )
 
 
@@ -264,7 +270,13 @@ async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Proje
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
     await ui.show(
-        query, ctx, "group/bound", unit=unit, project=project, thread_id=ui.thread_id(update)
+        query,
+        ctx,
+        "group/bound",
+        join.markup(ctx, project) if project else None,
+        unit=unit,
+        project=project,
+        thread_id=ui.thread_id(update),
     )
 
 

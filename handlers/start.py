@@ -64,6 +64,9 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         await ui.reply(update, ctx, "invite/unknown")
         return
     user_id = ctx.actor.user_id
+    if invites.made_for(invitation) not in (None, user_id):
+        await ui.reply(update, ctx, "invite/not_yours")
+        return
     async with ctx.write() as tx:
         # Re-read inside the write lock: two people opening one link at once get one winner.
         invitation = await invitations.by_code(tx, code)

@@ -24,6 +24,7 @@ class Invitation:
     used_at: datetime | None
     used_in_update: int | None
     revoked_at: datetime | None
+    origin: str = ""  # where it was made: a message (a double tap reuses it), or a join tap
 
 
 def _invitation(row) -> Invitation:
@@ -40,6 +41,7 @@ def _invitation(row) -> Invitation:
         used_at=from_db_time(row["used_at"]),
         used_in_update=row["used_in_update"],
         revoked_at=from_db_time(row["revoked_at"]),
+        origin=row["origin"],
     )
 
 

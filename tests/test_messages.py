@@ -282,6 +282,13 @@ SAMPLES: dict[str, dict] = {
     "people/removed": {"name": HOSTILE, "role": HOSTILE, "withdrawn": 2},
     "people/removed_told": {"grant": GRANT, "by": PERSON},
     "people/gone": {},
+    "join/not_bound": {},
+    "join/not_allowed": {},
+    "join/invite": {"project": PROJECT},
+    "join/already": {"project": PROJECT},
+    "join/joined": {"project": PROJECT},
+    "join/welcome": {"project": PROJECT},
+    "invite/not_yours": {},
     "common/not_allowed": {},
 }
 
