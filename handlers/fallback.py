@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import menus
 from bot.core import Ctx
 from handlers import ui
 
@@ -69,7 +70,7 @@ async def sticker(update: Update, ctx: Ctx) -> None:
 
 
 async def text(update: Update, ctx: Ctx) -> None:
-    await ui.reply(update, ctx, "fallback/text", roles=_roles(ctx))
+    await ui.reply(update, ctx, "fallback/text", commands=_commands(ctx))
 
 
 async def attachment(update: Update, ctx: Ctx) -> None:
@@ -78,6 +79,14 @@ async def attachment(update: Update, ctx: Ctx) -> None:
 
 async def unknown_button(update: Update, ctx: Ctx) -> None:
     await ui.stale(update.callback_query, ctx)
+
+
+def _commands(ctx: Ctx) -> list[str]:
+    """The person's own commands, as their menu has them (not /start and /cancel)."""
+    everyone = [c for c in menus.EVERYONE if c not in ("start", "cancel")]
+    if ctx.actor is None:
+        return everyone
+    return [c for c in menus.commands_for(ctx.actor) if c not in ("start", "cancel")]
 
 
 def _roles(ctx: Ctx) -> list[str]:

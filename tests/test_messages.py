@@ -199,7 +199,7 @@ SAMPLES: dict[str, dict] = {
         "next_stage": None,
         "apply_open": True,
     },
-    "help/short": {"roles": ROLES},
+    "help/short": {"commands": ["help", "apply", "invite", "whoami"]},
     "whoami/whoami": {"name": HOSTILE, "user_id": 42, "roles": [HOSTILE]},
     "whoami/role_line": {"grant": GRANT},
     "language/choose": {},
@@ -267,7 +267,7 @@ SAMPLES: dict[str, dict] = {
     "group/bind_not_group_admin": {},
     "group/bind_not_allowed": {"unit_name": HOSTILE},
     "group/bind_in_group": {},
-    "fallback/text": {"roles": ROLES},
+    "fallback/text": {"commands": ["help", "nominations", "people"]},
     "fallback/unknown_command": {"command": "/<x>"},
     "fallback/file": {"roles": ["admin"]},
     "fallback/sticker": {},
@@ -333,7 +333,6 @@ VARIANTS: dict[str, list[dict]] = {
     "apply/wants_number": [{"sent": ""}],
     "apply/wants_text": [{"files_section": None}],
     "fallback/file": [{"roles": []}],
-    "fallback/text": [{"roles": ["secretary"]}, {"roles": ["lead"]}, {"roles": []}],
     "group/bind_choose": [{"thread_id": None}],
     "group/bind_choose_unit": [{"thread_id": 7}],
     "group/bound": [{"thread_id": 4, "project": None}],
@@ -346,7 +345,6 @@ VARIANTS: dict[str, list[dict]] = {
         {"roles": ["lead"], "apply_open": True},
         {"roles": ["secretary"], "apply_open": True},
     ],
-    "help/short": [{"roles": ["secretary"]}, {"roles": ["lead"]}, {"roles": []}],
     "help/stage_line": [{"stage": STAGE}, {"next_stage": None}],
     "import/done": [
         {"counts": ImportCounts(), "rows": 1},
@@ -668,3 +666,29 @@ def _balanced(text: str) -> str:
         else:
             out.append(token)
     return "".join(out) + "".join(f"</{t}>" for t in reversed(stack))
+
+
+# Names and terms that fill a Chinese sentence: no space may stand between them and the
+# Chinese around them ("陈丽已接受", not "陈丽 已接受"). Numbers, dates and codes may keep theirs.
+_NAMED = "name|person|project|unit|stage|role|lead|by|target|section|file|title"
+_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+_PLACEHOLDER = rf"(?:<b>)?%\((?:{_NAMED})\)s(?:</b>)?"
+_SPACED_NAME = re.compile(rf"{_CJK} +{_PLACEHOLDER}|{_PLACEHOLDER} +{_CJK}")
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_chinese_sentences_hold_names_without_spaces(locale):
+    spaced = [
+        text
+        for message in _catalog(locale)
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if _SPACED_NAME.search(text)
+    ]
+    assert spaced == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_amounts_carry_their_currency(locale):
+    saved = MSGS.text(locale, "apply/section", **SAMPLES["apply/section"], saved_amount=125000)
+    assert ("125,000 元" if locale != "en" else "125,000 yuan") in saved, saved

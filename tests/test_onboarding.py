@@ -223,7 +223,9 @@ async def test_cancel_stops_a_flow_and_says_when_there_is_none(world: World):
 async def test_anything_else_in_private_gets_a_helpful_answer(world: World):
     nina = world.sb.user("Nina")
     sent = await nina.send("hello there")
-    assert "Here is what you can do" in nina.last_reply.text
+    assert nina.last_reply.text == (
+        "I can't read free text here. Here is what you can do:\n/help · /whoami · /language"
+    )
     await nina.edit(sent, "hello again")
     assert "only read new messages" in nina.last_reply.text
     await nina.send("/frobnicate now")
@@ -336,3 +338,17 @@ async def test_with_no_admin_a_setup_link_makes_its_first_opener_one(world: Worl
     assert "already been used" in late.last_reply.text
     await world.restart()
     assert world.runner.setup_link is None  # there is an admin now
+
+
+async def test_free_text_lists_the_persons_own_commands(world: World):
+    await world.import_orgs([("U1", 2)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await sam.send("what now?")
+    assert sam.last_reply.text.endswith(
+        "/help · /invite · /people · /nominations · /whoami · /language"
+    )
+    await lena.send("what now?")
+    assert lena.last_reply.text.endswith("/help · /apply · /invite · /whoami · /language")
+    await world.admin.send("what now?")
+    assert "/import · /invite · /people · /applications · /extend" in (world.admin.last_reply.text)
