@@ -692,3 +692,13 @@ def test_chinese_sentences_hold_names_without_spaces(locale):
 def test_amounts_carry_their_currency(locale):
     saved = MSGS.text(locale, "apply/section", **SAMPLES["apply/section"], saved_amount=125000)
     assert ("125,000 元" if locale != "en" else "125,000 yuan") in saved, saved
+
+
+@pytest.mark.parametrize(
+    ("locale", "other_name"), [("zh-Hans", "主办方"), ("zh-Hant", "主辦方"), ("en", "organiser")]
+)
+def test_one_name_per_role(locale, other_name):
+    """The admin role is called what its label says everywhere, not also "the organiser"."""
+    texts = [MSGS.text(locale, key, campaign=CAMPAIGN, **sample) for key, sample in SAMPLES.items()]
+    texts += [MSGS.label(locale, key, **LABEL_ARGS) for key in MSGS.label_keys(locale)]
+    assert [text for text in texts if other_name in text] == []

@@ -87,7 +87,7 @@ async def test_a_time_out_and_5xx_during_a_decisions_notices_lose_nothing(world:
     await until(lambda: told(world.admin, "Accepted: Project U1-01", world.sb), 5, "the answer")
     project = await orgs.project_by_code(world.db, "P-U1-01")
     assert (await applications.of_project(world.db, project.id)).status == "accepted"
-    accepted = "was accepted by the organiser"
+    accepted = "was accepted by the campaign admins"
     await _retried_until(
         world, lambda: told(lena, accepted, world.sb) and told(sam, accepted, world.sb)
     )

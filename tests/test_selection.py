@@ -84,8 +84,8 @@ async def test_organiser_accepts_and_declines_and_everyone_is_told_in_their_lang
     await world.admin.tap("✅ Accept as a candidate")
     await world.admin.tap("✅ Yes, accept")
     assert "Accepted: Project U1-01 is a candidate" in world.admin.last_reply.text
-    assert "was accepted by the organiser" in lead1.last_reply.text
-    assert "Project U1-01" in sam.last_reply.text and "主办方" in sam.last_reply.text
+    assert "was accepted by the campaign admins" in lead1.last_reply.text
+    assert "Project U1-01" in sam.last_reply.text and "活动管理员" in sam.last_reply.text
     await world.admin.send("/applications")
     await world.admin.tap("Project U1-02")
     await world.admin.tap("✖ Decline with a reason")
@@ -356,4 +356,4 @@ async def test_an_acceptance_is_asked_once_more_and_back_changes_nothing(world: 
     answer = await world.answer_to(world.admin, world.admin.last_reply, yes)
     assert answer == "This nomination was already decided or withdrawn."
     await world.sb.settle()
-    assert sum("was accepted by the organiser" in r.text for r in lena.replies()) == 1
+    assert sum("was accepted by the campaign admins" in r.text for r in lena.replies()) == 1
