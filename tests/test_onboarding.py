@@ -59,7 +59,7 @@ async def test_admin_invites_a_secretary_with_buttons(world: World):
 
     sam = world.sb.user("Sam", language_code="en")
     await sam.send(f"/start {payload}")
-    assert "You are now Unit secretary — Unit U1" in sam.last_reply.text
+    assert "Your role: Unit secretary — Unit U1" in sam.last_reply.text
     assert "Sam opened your invitation" in world.admin.last_reply.text
     grants = await roles.of_user(world.db, sam.id)
     assert [(g.role, g.unit_name) for g in grants] == [("secretary", "Unit U1")]
@@ -156,7 +156,7 @@ async def test_used_expired_revoked_and_forged_links(world: World):
     link = await world.invite_link(world.admin, "lead", "P-U1-02")
     await lena.send(f"/start {link}")
     await lena.send(f"/start {link}")  # opening your own link again: the same welcome
-    assert "You are now Project lead — Project U1-02" in lena.last_reply.text
+    assert "Your role: Project lead — Project U1-02" in lena.last_reply.text
     other = world.sb.user("Otto")
     await other.send(f"/start {link}")
     assert "already been used" in other.last_reply.text

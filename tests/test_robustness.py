@@ -123,7 +123,7 @@ async def test_a_user_who_blocked_the_bot_is_not_messaged(world: World):
     lena = world.sb.user("Lena")
     mark = len(world.sb.requests)
     await lena.send(f"/start {link}")
-    assert "You are now Project lead" in lena.last_reply.text
+    assert "Your role: Project lead" in lena.last_reply.text
     # The inviter blocked the bot: no "accepted" notice was attempted, nothing was refused.
     sent_to = [p.get("chat_id") for m, p in world.sb.requests[mark:] if m == "sendMessage"]
     assert sent_to == [lena.id]
@@ -146,7 +146,7 @@ def test_demo_runs_on_a_fresh_machine_in_under_30_seconds():
         "== The organiser imports the units and projects ==",
         "Zhao Min → bot: /import",
         "Chen Li adds bot to FHB-1 P01 branch",
-        "You are now Project lead",
+        "Your role: Project lead",
         "-- demo finished in",
         "== Stage 1: a project lead writes the application, section by section ==",
         "✓ Saved: 60,000",

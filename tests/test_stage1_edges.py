@@ -134,7 +134,7 @@ async def test_a_declined_nomination_frees_the_place_and_accepted_never_exceeds_
     await world.admin.tap("✖ Decline with a reason")
     await world.admin.send("Not this year.")
     told = sam.last_reply.text
-    assert "Not this year." in told and "主办方" in told  # in the secretary's language
+    assert "Not this year." in told and "活动管理员" in told  # in the secretary's language
     await sam.send("/nominations")
     assert "0/1" in sam.last_reply.text
     await sam.tap("Project U1-02 · 已提交")
