@@ -37,20 +37,41 @@ class Writer:
         return locale.choose(person.locale, person.telegram_language, self.campaign.default_locale)
 
 
+Button = tuple[str, str]  # (label key, callback data): the item a notice is about
+
+
 def _messages(
-    cause: str, key: str, chat_id: int, texts: Sequence[str], **row: Any
+    cause: str,
+    key: str,
+    chat_id: int,
+    texts: Sequence[str],
+    button: tuple[str, str] | None = None,
+    **row: Any,
 ) -> list[Outgoing]:
-    return [
-        Outgoing(cause, key, chat_id, {"text": text}, part=index, **row)
-        for index, text in enumerate(texts)
-    ]
+    """One row per part; a button (label, data), if any, under the last."""
+    items = []
+    for index, text in enumerate(texts):
+        payload: dict[str, Any] = {"text": text}
+        if button is not None and index == len(texts) - 1:
+            keyboard = [[{"text": button[0], "callback_data": button[1]}]]
+            payload["reply_markup"] = {"inline_keyboard": keyboard}
+        items.append(Outgoing(cause, key, chat_id, payload, part=index, **row))
+    return items
 
 
 async def to_people(
-    tx: Transaction, writer: Writer, user_ids: Iterable[int], key: str, cause: str, **context: Any
+    tx: Transaction,
+    writer: Writer,
+    user_ids: Iterable[int],
+    key: str,
+    cause: str,
+    *,
+    button: Button | None = None,
+    **context: Any,
 ) -> int:
-    """A private notice to each person, in their language; returns how many can't be reached
-    (never opened a private chat with the bot, or blocked it)."""
+    """A private notice to each person, in their language, with a button to its item if
+    given; returns how many can't be reached (never opened a private chat with the bot, or
+    blocked it)."""
     wanted = sorted(set(user_ids))
     found = await people.get_many(tx, wanted)
     items: list[Outgoing] = []
@@ -64,7 +85,8 @@ async def to_people(
         their_locale = writer.locale_of(person)
         if their_locale not in rendered:
             rendered[their_locale] = writer.render(their_locale, key, **context)
-        items += _messages(cause, key, user_id, rendered[their_locale], user_id=user_id)
+        shown = (writer.msgs.label(their_locale, button[0]), button[1]) if button else None
+        items += _messages(cause, key, user_id, rendered[their_locale], shown, user_id=user_id)
     await outbox.enqueue(tx, items)
     return unreachable
 
@@ -109,14 +131,27 @@ async def project_people(
     leads: bool = True,
     secretaries: bool = True,
     sender: int | None = None,
+    lead_button: Button | None = None,
+    secretary_button: Button | None = None,
     **context: Any,
 ) -> None:
-    """A project's leads and/or its unit's secretaries; never the sender, who sees the
-    outcome on screen."""
+    """A project's leads and/or its unit's secretaries, each with the button that opens the
+    item from where they stand; never the sender, who sees the outcome on screen."""
     unit = await orgs.unit(tx, project.unit_id)
-    recipients = await project_recipients(tx, project, leads=leads, secretaries=secretaries)
-    recipients.discard(sender)
-    await to_people(tx, writer, recipients, key, cause, project=project, unit=unit, **context)
+    audiences = []
+    if leads:
+        found = await project_recipients(tx, project, leads=True, secretaries=False)
+        audiences.append((found, lead_button))
+    if secretaries:
+        found = await project_recipients(tx, project, leads=False, secretaries=True)
+        audiences.append((found, secretary_button))
+    told: set[int | None] = {sender}
+    for recipients, button in audiences:
+        recipients -= told  # a lead who is also a secretary hears it once
+        told |= recipients
+        await to_people(
+            tx, writer, recipients, key, cause, button=button, project=project, unit=unit, **context
+        )
 
 
 async def project_recipients(

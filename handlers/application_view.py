@@ -67,6 +67,10 @@ async def decide(
         return None
     application = await applications.get(tx, application.id)
     project = await orgs.project(tx, application.project_id)
+    # Declared where their flows are; imported here, where both are loaded already.
+    from handlers.apply import BUTTONS as LEAD_BUTTONS
+    from handlers.nominations import BUTTONS as UNIT_BUTTONS
+
     await notices.project_people(
         tx,
         ctx.core.writer,
@@ -75,6 +79,8 @@ async def decide(
         notices.cause(tx, f"application:{application.id}:{to}"),
         leads=leads,
         sender=ctx.actor.user_id,
+        lead_button=("open_application", LEAD_BUTTONS.data("preview", application.id)),
+        secretary_button=("review_application", UNIT_BUTTONS.data("show", application.id)),
         application=application,
         by=ctx.actor.person,
         lead=ctx.actor.person,

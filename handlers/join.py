@@ -66,6 +66,12 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     if message is None or project is None or message.chat.type == "private":
         await ui.stale(query, ctx)
         return
+    # The button joins the project of the group (or topic) it is in, whatever its data says.
+    thread = message.message_thread_id if message.is_topic_message else 0
+    binding = await chats.binding(ctx.db, message.chat.id, thread or 0)
+    if binding is None or binding.project_id != project.id:
+        await ui.stale(query, ctx)
+        return
     user_id = ctx.actor.user_id
     if ctx.actor.is_lead_of(project.id) or project.id in ctx.actor.projects("member"):
         await ui.alert(query, ctx, "join/already", project=project)

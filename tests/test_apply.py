@@ -178,3 +178,15 @@ async def test_the_secretary_nominates_within_quota_and_returns_with_a_comment(w
     assert "Application: Project U1-03" in leads[2].last_reply.text  # back to the preview
     await leads[2].tap("✅ Submit")
     assert "New application from Project U1-03" in sam.last_reply.text
+
+
+async def test_every_decision_notice_has_a_button_to_its_application(world: World):
+    sam, lena = await nominated(world)  # Sam was told of the submission, Lena of the nomination
+    submitted_notice = next(r for r in sam.replies() if "New application from" in r.text)
+    await sam.tap("📋 Open it", message=submitted_notice)
+    assert "Application: Project U1-01" in sam.replies()[-2].text
+    assert sam.last_reply.button_data("↩ Return with a comment") is None  # nominated now
+    nominated_notice = lena.last_reply
+    assert "was nominated" in nominated_notice.text
+    await lena.tap("👁 Open the application", message=nominated_notice)
+    assert "Application: Project U1-01" in lena.last_reply.text

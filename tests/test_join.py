@@ -79,3 +79,13 @@ async def test_the_lead_posts_the_join_button_again_others_may_not(world: World)
     posted = world.sb.messages(group)[-1]
     assert posted.text.startswith("Members of Project U1-01: tap the button below")
     assert [label for row in posted.buttons for label, _ in row] == [JOIN]
+
+
+async def test_a_forged_button_joins_only_the_groups_own_project(world: World):
+    mei = world.sb.user("Mei")
+    await mei.send("/start")
+    _, _, bound = await _bound_group(world, mei)
+    other = await orgs.project_by_code(world.db, "P-U1-02")
+    answer = await world.answer_to(mei, bound, f"jn:j:{other.id}")
+    assert answer.startswith("This button is out of date.")
+    assert [g.role for g in await roles.of_user(world.db, mei.id)] == []
