@@ -26,16 +26,15 @@ async def send(
     markup: InlineKeyboardMarkup | None = None,
     *,
     editable: bool = False,
+    live_for: str | None = None,
+    fresh: bool = False,
     **extra: Any,
 ) -> None:
-    """The application over as many messages as it needs; the buttons go under the last."""
+    """The application over as many messages as it needs; the buttons go under the last.
+    With `live_for`, it is the flow's live message (see ui.live)."""
     answers = await applications.answers(ctx.db, application.id)
     sections = ctx.campaign.sections
-    await ui.reply(
-        update,
-        ctx,
-        "apply/preview",
-        markup,
+    context = dict(
         project=await orgs.project(ctx.db, application.project_id),
         application=application,
         sections=sections,
@@ -44,6 +43,13 @@ async def send(
         editable=editable,
         **extra,
     )
+    if live_for is not None:
+        chat_id = update.effective_chat.id
+        await ui.live(
+            ctx, chat_id, "apply/preview", markup, live_for=live_for, fresh=fresh, **context
+        )
+    else:
+        await ui.reply(update, ctx, "apply/preview", markup, **context)
 
 
 async def decide(

@@ -157,7 +157,8 @@ async def _enter(
     tx: Transaction, ctx: Ctx, application: App, step: str, *, back_to_preview: bool = False
 ) -> None:
     """Where the lead now is (a section's key, or the preview): written in the same
-    transaction as the answer that moved them there."""
+    transaction as the answer that moved them there. The live message goes along."""
+    live = ctx.flow.data if _in_flow(ctx) else {}
     await flows.begin(
         tx,
         ctx.actor.user_id,
@@ -165,6 +166,7 @@ async def _enter(
         step,
         app=application.id,
         back_to_preview=back_to_preview,
+        **{key: live[key] for key in ("live", "live_for", "live_shows") if key in live},
     )
 
 
@@ -198,11 +200,13 @@ async def _show_section(
 ) -> None:
     answers = await applications.answers(ctx.db, application.id)
     sections = ctx.campaign.sections
-    await ui.reply(
-        update,
+    await ui.live(
         ctx,
+        update.effective_chat.id,
         "apply/section",
         _section_keyboard(ctx, application, section),
+        live_for=f"prompt:{section.key}",
+        fresh=_asked_for(update),
         section=section,
         number=[s.key for s in sections].index(section.key) + 1,
         total=len(sections),
@@ -240,6 +244,12 @@ def _taking(store):
     return take
 
 
+def _asked_for(update: Update) -> bool:
+    """A command (/apply): its answer comes as a new message, not as an edit further up."""
+    message = update.message
+    return message is not None and (message.text or "").startswith("/")
+
+
 def _open_now(ctx: Ctx) -> bool:
     return ctx.campaign.is_open("apply", ctx.now)
 
@@ -255,11 +265,12 @@ async def _text(update: Update, ctx: Ctx, application: App, section: Section) ->
         await ui.reply(update, ctx, "apply/too_long", section=section, length=too_long.length)
         return
     answer = (await applications.answers(ctx.db, application.id)).get(section.key)
-    await ui.reply(
-        update,
+    await ui.live(
         ctx,
+        update.effective_chat.id,
         "apply/saved_text",
         _section_keyboard(ctx, application, section),
+        live_for=f"answers:{section.key}",
         section=section,
         answer=answer,
     )
@@ -334,11 +345,12 @@ async def _file(update: Update, ctx: Ctx, application: App, section: Section) ->
     if message.media_group_id:
         _album_item(update, ctx, application, section, message.media_group_id)
         return
-    await ui.reply(
-        update,
+    await ui.live(
         ctx,
+        update.effective_chat.id,
         "apply/saved_file",
         _section_keyboard(ctx, application, section),
+        live_for=f"answers:{section.key}",
         section=section,
         count=count + 1,
     )
@@ -371,15 +383,16 @@ async def _album_done(ctx: Ctx) -> None:
         application = await applications.get(ctx.db, job.data["app"])
         section = rules.section_by_key(ctx.campaign.sections, job.data["section"])
         answer = (await applications.answers(ctx.db, application.id)).get(section.key)
-        text = ui.render(
+        await ui.live(
             ctx,
+            job.chat_id,
             "apply/saved_album",
+            _section_keyboard(ctx, application, section),
+            live_for=f"answers:{section.key}",
             section=section,
             items=job.data["items"],
             count=len(answer.files) if answer else 0,
-        )[0]
-        markup = _section_keyboard(ctx, application, section)
-        await ctx.bot.send_message(job.chat_id, text, reply_markup=markup)
+        )
     finally:
         ctx.core.albums_open.discard(job.name)
 
@@ -509,6 +522,7 @@ async def _save_exit(update: Update, ctx: Ctx, application: App, key: str) -> No
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
     await update.callback_query.answer()
+    await ui.edit_buttons(update.callback_query, None)  # /apply brings them back
     await ui.reply(update, ctx, "apply/saved_exit")
 
 
@@ -537,7 +551,16 @@ async def _show_preview(
             [(ctx.msgs.label(ctx.locale, "submit"), BUTTONS.data("submit", application.id))]
         )
     markup = ui.keyboard(rows)
-    await application_view.send(update, ctx, application, markup, editable=editable, **extra)
+    await application_view.send(
+        update,
+        ctx,
+        application,
+        markup,
+        editable=editable,
+        live_for="preview",
+        fresh=_asked_for(update),
+        **extra,
+    )
 
 
 async def _preview_tapped(update: Update, ctx: Ctx, application: App) -> None:
@@ -579,6 +602,7 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
         await ui.alert(query, ctx, "apply/not_editable")
         return
     await query.answer()
+    await ui.edit_buttons(query, None)  # the preview's buttons no longer act
     await ui.reply(update, ctx, "apply/submitted", project=project)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import re
 from collections.abc import Callable, Sequence
@@ -20,7 +22,7 @@ from bot.access import Actor
 from bot.core import Ctx
 from bot.menus import set_private_menu
 from handlers import callbacks
-from storage import people
+from storage import flows, people
 from storage.roles import RoleGrant
 
 Button = tuple[str, str]  # (label, callback data)
@@ -74,6 +76,52 @@ async def reply(
             reply_markup=markup if index == len(parts) - 1 else None,
         )
     return sent
+
+
+async def live(
+    ctx: Ctx,
+    chat_id: int,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    live_for: str,
+    fresh: bool = False,
+    **context: Any,
+) -> None:
+    """A flow's one live message: shown again for the same purpose (`live_for`: the answers
+    to one section, say), it is edited in place; anything else (or anything `fresh`, such as
+    the answer to a command) is a new message, and the old one loses its buttons, which no
+    longer act. Kept in the flow's data, so a restart knows."""
+    position = await flows.current(ctx.db, chat_id)
+    data = position.data if position is not None else {}
+    old, old_for = data.get("live"), data.get("live_for")
+    parts = render(ctx, key, **context)
+    # What it shows, in short: an identical edit is one Telegram refuses (a double tap).
+    shown = hashlib.sha256(repr((parts, markup and markup.to_dict())).encode()).hexdigest()[:16]
+    if old and old_for == live_for and len(parts) == 1 and not fresh:
+        if data.get("live_shows") == shown:
+            return
+        try:
+            await ctx.bot.edit_message_text(
+                parts[0], chat_id=chat_id, message_id=old, reply_markup=markup
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                old = None  # gone or too old to edit: a new one follows
+        if old:
+            async with ctx.write() as tx:
+                await flows.note(tx, chat_id, live_shows=shown)
+            return
+    if old:
+        with contextlib.suppress(BadRequest):
+            await ctx.bot.edit_message_reply_markup(chat_id=chat_id, message_id=old)
+    sent = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await ctx.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+    if position is not None:
+        async with ctx.write() as tx:
+            await flows.note(tx, chat_id, live=sent.message_id, live_for=live_for, live_shows=shown)
 
 
 async def replace(

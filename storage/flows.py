@@ -47,3 +47,11 @@ async def end(tx: Transaction, user_id: int) -> Flow | None:
     """End whatever flow the person was in; returns it (None if there was none)."""
     row = await tx.fetch_one("DELETE FROM flows WHERE user_id = ? RETURNING *", (user_id,))
     return _flow(row) if row else None
+
+
+async def note(tx: Transaction, user_id: int, **changes: Any) -> None:
+    """Add to the data of the person's flow, whatever step it is at (nothing if none)."""
+    await tx.execute(
+        "UPDATE flows SET data = json_patch(data, ?) WHERE user_id = ?",
+        (json.dumps(changes, ensure_ascii=False), user_id),
+    )

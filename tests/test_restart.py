@@ -213,13 +213,13 @@ async def test_killed_in_the_middle_of_an_application_the_lead_continues_where_t
     await until(replied(lena, "Section 2 of 11"))
     await lena.send("Experience: part one.")
     await until(replied(lena, "✓ Saved", count=2))
-    sb.hold("sendMessage")
+    sb.hold("editMessageText")  # the section's answer message is edited as it grows
     await lena.send("Experience: part two.", wait=False)
-    await sb.wait_request("sendMessage", timeout=20)  # stored; the "saved" reply hangs
+    await sb.wait_request("editMessageText", timeout=20)  # stored; the "saved" edit hangs
     await bot.kill()
-    sb.release("sendMessage")
+    sb.release("editMessageText")
     await bot.start()
-    await until(replied(lena, "✓ Saved", count=3))
+    await until(replied(lena, "✓ Saved (44 characters"))
     await sb.settle(timeout=30)
     (parts,) = bot.query("SELECT COUNT(*) FROM answer_parts WHERE section = 'experience'")[0]
     assert parts == 2  # the redelivered message was not stored twice

@@ -1,0 +1,88 @@
+"""Benchmark: what filing one realistic application costs a lead, from /apply to submitted.
+
+Counts the lead's actions (messages sent, albums counted once, and taps) and the bot's
+messages in the chat, and how many of those still carry buttons at the end (old keyboards
+left behind). The application: ten text sections, each written in two messages; the budget;
+an album of four photos and a PDF as supporting materials; the preview; submit.
+
+Run: python -m bench.taps
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from bot.app import BotRunner
+from bot.campaign import load_campaign
+from bot.sandbox import Sandbox
+from bot.settings import Secret, Settings
+from tests.conftest import APPLY_OPEN, FakeClock, org_csv
+
+TOKEN = "777777:BENCH-taps"
+CAMPAIGN = load_campaign()
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        async with Sandbox(token=TOKEN) as sb:
+            sb.limits.chat_per_second = 1000.0
+            admin = sb.user("Admin")
+            settings = Settings(
+                token=Secret(TOKEN),
+                api_url=sb.api_url,
+                db_path=Path(scratch) / "taps.db",
+                admins=frozenset({admin.id}),
+            )
+            runner = BotRunner(settings, poll_timeout=1, clock=FakeClock(APPLY_OPEN))
+            await runner.start()
+            sb.bot_busy = runner.busy
+            try:
+                await admin.send("/import")
+                await admin.send_document(org_csv([("U1", 1)]), "orgs.csv", "text/csv")
+                await admin.send("/invite lead P-U1-01")
+                payload = admin.last_reply.text.split("start=")[1].split()[0]
+                lead = sb.user("Lena")
+                await lead.send(f"/start {payload}")
+                before = len(lead.replies())
+                actions = 0
+
+                async def send(text: str) -> None:
+                    nonlocal actions
+                    actions += 1
+                    await lead.send(text)
+
+                async def tap(label: str) -> None:
+                    nonlocal actions
+                    actions += 1
+                    await lead.tap(label)
+
+                await send("/apply")
+                for section in CAMPAIGN.sections:
+                    if section.kind == "text":
+                        await send(f"Our {section.key}: the first paragraph.")
+                        await send("And a second paragraph.")
+                        await tap("✓ Done")
+                    elif section.kind == "number":
+                        await send("12.5万")
+                    else:
+                        actions += 1  # an album is chosen and sent as one
+                        await lead.send_media_group([("photo", None)] * 4)
+                        actions += 1
+                        await lead.send_document(b"%PDF-1.4", "plan.pdf", "application/pdf")
+                        await tap("✓ Done")
+                await tap("✅ Submit")
+                assert "Submitted" in lead.last_reply.text, lead.last_reply.text
+                sent = lead.replies()[before:]
+                keyboards = sum(bool(m.buttons) for m in sent)
+                print("one realistic application, /apply to submitted:")
+                print(f"  lead's actions: {actions}")
+                print(f"  bot messages: {len(sent)} (still with buttons at the end: {keyboards})")
+            finally:
+                sb.bot_busy = None
+                await runner.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
