@@ -171,7 +171,9 @@ async def _units_for(ctx: Ctx) -> list[orgs.Unit]:
 async def _offer(update: Update, ctx: Ctx) -> None:
     units = await _units_for(ctx)
     if not units:
-        await ui.reply(update, ctx, "group/bind_usage", example="P-001")
+        # Nothing this person may link: say who can, rather than ask for a code.
+        key = "group/bind_nothing_imported" if ctx.actor.is_admin else "group/bind_who"
+        await ui.reply(update, ctx, key)
         return
     thread = ui.thread_id(update)
     if len(units) == 1:

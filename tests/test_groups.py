@@ -205,3 +205,19 @@ async def test_voice_location_and_contact_get_a_fitting_answer(world: World):
     contact = {"phone_number": "+8613800000000", "first_name": "Lin"}
     await pat.send_content({"contact": contact})
     assert "send /invite" in pat.last_reply.text
+
+
+async def test_bind_help_fits_who_asks(world: World):
+    _, lena, group = await _setup(world)
+    await lena.send("/bind", chat=group)  # a lead: not hers to do, and no code to invent
+    assert world.sb.messages(group)[-1].text.startswith(
+        "Linking this group to its project is done by the unit's Party secretary"
+    )
+    assert "P-001" not in world.sb.messages(group)[-1].text
+
+
+async def test_an_admin_binding_before_any_import_is_told_to_import(world: World):
+    group = world.sb.group("Early", creator=world.admin)
+    await world.sb.add_bot(group, by=world.admin)
+    await world.admin.send("/bind", chat=group)
+    assert world.sb.messages(group)[-1].text.startswith("There are no units or projects to link")
