@@ -134,6 +134,8 @@ class Campaign:
     activities: tuple[Activity, ...]
     deliverables: tuple[Deliverable, ...]
     quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
+    # Where people read the one-page guide (docs/guide.zh-Hans.md, published): /help links it.
+    guide_url: str | None = None
     source: str = field(default=BUILT_IN, compare=False)
 
     def stage(self, key: str) -> Stage:
@@ -307,6 +309,12 @@ class _Parser:
         if not value.strip():
             return self.problem(path, "must not be empty")
         return value.strip()
+
+    def url(self, value: Any, path: str) -> Any:
+        value = self.string(value, path)
+        if value is not _INVALID and not re.fullmatch(r"https?://\S+", value):
+            return self.problem(path, f"'{value}' is not an http(s) address")
+        return value
 
     def key(self, value: Any, path: str) -> Any:
         value = self.string(value, path)
@@ -582,6 +590,7 @@ class _Parser:
             "criterion": (self.criterion, ...),
             "activity": (self.activity, ()),
             "deliverable": (self.deliverable, ()),
+            "guide_url": (self.url, None),
         }
         got = self.table(data, "", fields)
         if got is None or _any_invalid(got.values()):
@@ -597,6 +606,7 @@ class _Parser:
             activities=got["activity"],
             deliverables=got["deliverable"],
             quiet_hours=got["quiet_hours"],
+            guide_url=got["guide_url"],
             source=source,
         )
 

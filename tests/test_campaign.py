@@ -557,3 +557,12 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     lines = str(caught.value).splitlines()
     assert len(lines) == len(caught.value.problems)
     assert "stage[1].deadlin: unknown key (did you mean 'deadline'?)" in lines
+
+
+def test_a_campaign_may_name_where_its_guide_is(tmp_path: Path) -> None:
+    assert load_campaign(write(tmp_path, VALID)).guide_url is None
+    url = "https://intranet.example.cn/pacesetter/guide.html"
+    campaign = load_campaign(write(tmp_path, f'guide_url = "{url}"\n' + VALID))
+    assert campaign.guide_url == url
+    problems = check_campaign(write(tmp_path, 'guide_url = "see the wiki"\n' + VALID))
+    assert [key for key, _ in problems] == ["guide_url"]

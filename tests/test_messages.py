@@ -3,6 +3,7 @@ every locale's catalog holding exactly the words the templates and labels use, a
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import html
 import re
@@ -703,3 +704,12 @@ def test_one_name_per_role(locale, other_name):
     texts = [MSGS.text(locale, key, campaign=CAMPAIGN, **sample) for key, sample in SAMPLES.items()]
     texts += [MSGS.label(locale, key, **LABEL_ARGS) for key in MSGS.label_keys(locale)]
     assert [text for text in texts if other_name in text] == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_help_links_the_guide_when_the_campaign_names_one(locale):
+    url = "https://intranet.example.cn/guide"
+    with_guide = dataclasses.replace(CAMPAIGN, guide_url=url)
+    sample = SAMPLES["help/help"]
+    assert url in MSGS.text(locale, "help/help", **{**sample, "campaign": with_guide})
+    assert url not in MSGS.text(locale, "help/help", campaign=CAMPAIGN, **sample)
