@@ -66,7 +66,16 @@ def may_invite(actor: Actor, role: str, unit_id: int | None, project_id: int | N
     return unit_id is not None and actor.is_secretary_of(unit_id)
 
 
+BRANCH_LINK_USES = 50  # a branch link lets this many members in, then stops
+
+
 def outcome(invitation: Invitation, user_id: int, now: datetime) -> Redeem:
+    if invitation.max_uses > 1:  # a branch link: open to many, until full, withdrawn or old
+        if invitation.revoked_at is not None:
+            return Redeem.REVOKED
+        if now >= invitation.expires_at:
+            return Redeem.EXPIRED
+        return Redeem.USED if invitation.uses >= invitation.max_uses else Redeem.OK
     if invitation.used_by is not None:
         return Redeem.ALREADY_YOURS if invitation.used_by == user_id else Redeem.USED
     if invitation.revoked_at is not None:

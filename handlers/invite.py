@@ -28,6 +28,7 @@ BUTTONS = Buttons(
     projects=("p", (str, int, int)),  # a unit's page of projects
     project=("P", (str, int)),
     revoke=("x", (int,)),  # an invitation
+    branch=("b", (int,)),  # a member invitation: make it a link for the whole branch
 )
 
 
@@ -85,6 +86,9 @@ async def _resolve(ctx: Ctx, role: str, code: str) -> tuple[int | None, int | No
 @guards.buttons(BUTTONS)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
+    if tap.action == "branch":
+        await _branch(update, ctx, *tap.args)
+        return
     if tap.action == "revoke":
         await _revoke(update, ctx, *tap.args)
         return
@@ -202,14 +206,47 @@ async def _create(
             expires_at=ctx.now + invites.INVITATION_TTL,
             origin=f"{origin.chat_id}:{origin.message_id}",
         )
-    revoke = ui.keyboard(
-        [[(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]]
-    )
+    rows = [[(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]]
+    if role == "member":  # one link for a whole branch, instead of one per person
+        label = ctx.msgs.label(ctx.locale, "branch_link", count=invites.BRANCH_LINK_USES)
+        rows.insert(0, [(label, BUTTONS.data("branch", invitation.id))])
+    revoke = ui.keyboard(rows)
     return revoke, {
         "grant": await invitations.described_grant(ctx.db, invitation, 0),
         "expires_at": invitation.expires_at,
         "link": invites.deep_link(ctx.core.bot_username, invitation.code),
     }
+
+
+async def _branch(update: Update, ctx: Ctx, invitation_id: int) -> None:
+    """The member link becomes one for the whole branch: up to BRANCH_LINK_USES members,
+    until it expires or is withdrawn."""
+    query = update.callback_query
+    invitation = await invitations.by_id(ctx.db, invitation_id)
+    if invitation is None:
+        await ui.stale(query, ctx)
+        return
+    if invitation.created_by != ctx.actor.user_id and not ctx.actor.is_admin:
+        await ui.not_allowed(query, ctx)
+        return
+    async with ctx.write() as tx:
+        made = await invitations.make_branch_link(tx, invitation, invites.BRANCH_LINK_USES)
+    if not made:
+        await ui.alert(query, ctx, "invite/not_revocable")
+        return
+    revoke = ui.keyboard(
+        [[(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]]
+    )
+    await ui.show(
+        query,
+        ctx,
+        "invite/branch_link",
+        revoke,
+        grant=await invitations.described_grant(ctx.db, invitation, 0),
+        expires_at=invitation.expires_at,
+        count=invites.BRANCH_LINK_USES,
+        link=invites.deep_link(ctx.core.bot_username, invitation.code),
+    )
 
 
 async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:

@@ -84,9 +84,9 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
                 grant=grant,
             )
     if result not in (invites.Redeem.OK, invites.Redeem.ALREADY_YOURS):
-        await ui.reply(
-            update, ctx, f"invite/{result.value}", grant=grant, expires_at=invitation.expires_at
-        )
+        full = result is invites.Redeem.USED and invitation.max_uses > 1
+        key = "invite/full" if full else f"invite/{result.value}"
+        await ui.reply(update, ctx, key, grant=grant, expires_at=invitation.expires_at)
         return
     # Opening your own link again shows the same welcome.
     await ui.reply(update, ctx, "invite/redeemed", name=ctx.actor.person.first_name, grant=grant)

@@ -25,6 +25,8 @@ class Invitation:
     used_in_update: int | None
     revoked_at: datetime | None
     origin: str = ""  # where it was made: a message (a double tap reuses it), or a join tap
+    max_uses: int = 1  # more than one: a branch link that many members may open
+    uses: int = 0
 
 
 def _invitation(row) -> Invitation:
@@ -42,6 +44,8 @@ def _invitation(row) -> Invitation:
         used_in_update=row["used_in_update"],
         revoked_at=from_db_time(row["revoked_at"]),
         origin=row["origin"],
+        max_uses=row["max_uses"],
+        uses=row["uses"],
     )
 
 
@@ -103,7 +107,23 @@ async def by_id(db: Executor, invitation_id: int) -> Invitation | None:
 
 
 async def redeem(tx: Transaction, invitation: Invitation, user_id: int) -> None:
-    """Mark used and grant the role, in the caller's transaction."""
+    """Mark used and grant the role, in the caller's transaction. A branch link counts one
+    more use for each new member (a redelivered update adds no second)."""
+    if invitation.max_uses > 1:
+        granted = await roles.grant(
+            tx,
+            user_id,
+            invitation.role,
+            project_id=invitation.project_id,
+            granted_by=invitation.created_by,
+        )
+        if granted:
+            await tx.execute(
+                "UPDATE invitations SET uses = uses + 1 WHERE id = ? AND uses < max_uses",
+                (invitation.id,),
+            )
+            await audit.record(tx, user_id, "invitation.redeem", f"invitation:{invitation.id}")
+        return
     await tx.execute(
         "UPDATE invitations SET used_by = ?, used_at = ?, used_in_update = ?"
         " WHERE id = ? AND used_by IS NULL",
@@ -154,3 +174,13 @@ async def open_ones_by(db: Executor, user_id: int, now: datetime) -> list[Invita
         (user_id, to_db_time(now)),
     )
     return [_invitation(row) for row in rows]
+
+
+async def make_branch_link(tx: Transaction, invitation: Invitation, max_uses: int) -> bool:
+    """An unused member invitation becomes a link for up to `max_uses` members."""
+    changed = await tx.execute(
+        "UPDATE invitations SET max_uses = ? WHERE id = ? AND role = 'member'"
+        " AND used_by IS NULL AND revoked_at IS NULL",
+        (max_uses, invitation.id),
+    )
+    return bool(changed)

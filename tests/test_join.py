@@ -89,3 +89,32 @@ async def test_a_forged_button_joins_only_the_groups_own_project(world: World):
     answer = await world.answer_to(mei, bound, f"jn:j:{other.id}")
     assert answer.startswith("This button is out of date.")
     assert [g.role for g in await roles.of_user(world.db, mei.id)] == []
+
+
+async def test_a_branch_link_lets_in_many_until_full_or_withdrawn(world: World):
+    await world.import_orgs([("U1", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await lena.send("/invite member P-U1-01")
+    created = lena.last_reply
+    await lena.tap("🔁 One link for the whole branch (up to 50)", message=created)
+    assert created.text.startswith("A link for the whole branch: Branch member — Project U1-01")
+    payload = created.text.split("start=")[1].split()[0]
+    members = [world.sb.user(f"M{i}") for i in range(3)]
+    for member in members:
+        await member.send(f"/start {payload}")
+        assert "Your role: Branch member — Project U1-01" in member.last_reply.text
+    await members[0].send(f"/start {payload}")  # again: still one member, one use
+    branch = "SELECT uses FROM invitations WHERE max_uses > 1"
+    assert await world.db.fetch_value(branch) == 3
+    async with world.db.transaction(world.clock()) as tx:
+        await tx.execute("UPDATE invitations SET max_uses = 3 WHERE max_uses > 1")  # 50 came
+    late = world.sb.user("Late")
+    await late.send(f"/start {payload}")
+    assert late.last_reply.text.startswith("This branch link has let in as many people")
+    await lena.tap("Revoke this link", message=created)
+    async with world.db.transaction(world.clock()) as tx:
+        await tx.execute("UPDATE invitations SET max_uses = 50 WHERE max_uses > 1")
+    await late.send(f"/start {payload}")
+    assert "withdrawn" in late.last_reply.text
+    assert [await _is_member(world, m) for m in members] == [True, True, True]
+    assert not await _is_member(world, late)

@@ -291,6 +291,8 @@ SAMPLES: dict[str, dict] = {
     "join/joined": {"project": PROJECT},
     "join/welcome": {"project": PROJECT},
     "invite/not_yours": {},
+    "invite/branch_link": {"grant": GRANT, "expires_at": WHEN, "count": 50, "link": HOSTILE},
+    "invite/full": {},
     "common/not_allowed": {},
 }
 
