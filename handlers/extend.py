@@ -169,11 +169,7 @@ async def _ask(
     try:
         with_deadline(ctx.campaign, stage_key, deadline)  # checked now, and again on yes
     except CampaignError:
-        context: dict[str, Any] = {"stage": stage}
-        if in_place:
-            await ui.edit(update.callback_query, ctx, "select/extend_refused", **context)
-        else:
-            await ui.reply(update, ctx, "select/extend_refused", **context)
+        await _say(update, ctx, in_place, "select/extend_refused", stage=stage)
         return
     shorter = deadline < stage.deadline or deadline <= ctx.now
     concerned = await concerned_by(ctx.db, stage_key)
@@ -193,10 +189,15 @@ async def _ask(
         "shorter": shorter,
         "past": deadline <= ctx.now,
     }
+    await _say(update, ctx, in_place, "select/extend_confirm", markup, **context)
+
+
+async def _say(update: Update, ctx: Ctx, in_place: bool, key: str, markup=None, **context) -> None:
+    """In place of the message a button sat on, or as the answer to a typed command."""
     if in_place:
-        await ui.edit(update.callback_query, ctx, "select/extend_confirm", markup, **context)
+        await ui.edit(update.callback_query, ctx, key, markup, **context)
     else:
-        await ui.reply(update, ctx, "select/extend_confirm", markup, **context)
+        await ui.reply(update, ctx, key, markup, **context)
 
 
 async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> None:

@@ -131,15 +131,16 @@ async def bind(update: Update, ctx: Ctx) -> None:
         await ui.reply(update, ctx, refusal[0], **refusal[1])
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
-    await ui.reply(
-        update,
-        ctx,
-        "group/bound",
-        join.markup(ctx, project) if project else None,
-        unit=unit,
-        project=project,
-        thread_id=ui.thread_id(update),
-    )
+    markup, context = _bound(update, ctx, unit, project)
+    await ui.reply(update, ctx, "group/bound", markup, **context)
+
+
+def _bound(
+    update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Project | None
+) -> tuple[InlineKeyboardMarkup | None, dict]:
+    """What the "now linked" message shows; under a project's, the join button."""
+    markup = join.markup(ctx, project) if project else None
+    return markup, {"unit": unit, "project": project, "thread_id": ui.thread_id(update)}
 
 
 async def _bind(update: Update, ctx: Ctx, unit_id: int, project_id: int | None) -> None:
@@ -271,15 +272,8 @@ async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Proje
         await ui.alert(query, ctx, refusal[0], **refusal[1])
         return
     await _bind(update, ctx, unit.id, project.id if project else None)
-    await ui.show(
-        query,
-        ctx,
-        "group/bound",
-        join.markup(ctx, project) if project else None,
-        unit=unit,
-        project=project,
-        thread_id=ui.thread_id(update),
-    )
+    markup, context = _bound(update, ctx, unit, project)
+    await ui.show(query, ctx, "group/bound", markup, **context)
 
 
 # (step, number of numeric arguments) -> what to do

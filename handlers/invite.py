@@ -17,6 +17,7 @@ from bot.core import Ctx
 from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import invitations, orgs
+from storage.invitations import Invitation
 
 # The role being invited comes first where there is one.
 BUTTONS = Buttons(
@@ -206,7 +207,7 @@ async def _create(
             expires_at=ctx.now + invites.INVITATION_TTL,
             origin=f"{origin.chat_id}:{origin.message_id}",
         )
-    rows = [[(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]]
+    rows = [_revoke_row(ctx, invitation)]
     if role == "member":  # one link for a whole branch, instead of one per person
         label = ctx.msgs.label(ctx.locale, "branch_link", count=invites.BRANCH_LINK_USES)
         rows.insert(0, [(label, BUTTONS.data("branch", invitation.id))])
@@ -222,26 +223,19 @@ async def _branch(update: Update, ctx: Ctx, invitation_id: int) -> None:
     """The member link becomes one for the whole branch: up to BRANCH_LINK_USES members,
     until it expires or is withdrawn."""
     query = update.callback_query
-    invitation = await invitations.by_id(ctx.db, invitation_id)
+    invitation = await _own_invitation(update, ctx, invitation_id)
     if invitation is None:
-        await ui.stale(query, ctx)
-        return
-    if invitation.created_by != ctx.actor.user_id and not ctx.actor.is_admin:
-        await ui.not_allowed(query, ctx)
         return
     async with ctx.write() as tx:
         made = await invitations.make_branch_link(tx, invitation, invites.BRANCH_LINK_USES)
     if not made:
         await ui.alert(query, ctx, "invite/not_revocable")
         return
-    revoke = ui.keyboard(
-        [[(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]]
-    )
     await ui.show(
         query,
         ctx,
         "invite/branch_link",
-        revoke,
+        ui.keyboard([_revoke_row(ctx, invitation)]),
         grant=await invitations.described_grant(ctx.db, invitation, 0),
         expires_at=invitation.expires_at,
         count=invites.BRANCH_LINK_USES,
@@ -249,14 +243,28 @@ async def _branch(update: Update, ctx: Ctx, invitation_id: int) -> None:
     )
 
 
-async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
+async def _own_invitation(update: Update, ctx: Ctx, invitation_id: int) -> Invitation | None:
+    """The invitation a button names, if the tapper made it (or is an admin); else None,
+    after saying why."""
     query = update.callback_query
     invitation = await invitations.by_id(ctx.db, invitation_id)
     if invitation is None:
         await ui.stale(query, ctx)
-        return
+        return None
     if invitation.created_by != ctx.actor.user_id and not ctx.actor.is_admin:
         await ui.not_allowed(query, ctx)
+        return None
+    return invitation
+
+
+def _revoke_row(ctx: Ctx, invitation: Invitation) -> list[ui.Button]:
+    return [(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]
+
+
+async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
+    query = update.callback_query
+    invitation = await _own_invitation(update, ctx, invitation_id)
+    if invitation is None:
         return
     async with ctx.write() as tx:
         done = await invitations.revoke(tx, invitation, ctx.actor.user_id)

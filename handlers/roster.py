@@ -93,6 +93,11 @@ async def _unit_screen(ctx: Ctx, unit_id: int, page: int):
     return {**context, "pages": pages}, ui.keyboard(rows)
 
 
+def _back_row(ctx: Ctx, grant: RoleGrant) -> list[ui.Button]:
+    """Back to the list the grant is on: its unit's, or the campaign-wide one."""
+    return [(ctx.msgs.label(ctx.locale, "back"), BUTTONS.data("unit", grant.unit_id or WIDE, 0))]
+
+
 def _name(person, user_id: int) -> str:
     return person.display_name if person is not None and person.first_name else str(user_id)
 
@@ -131,11 +136,10 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
 
 async def _ask(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
     person = await people.get(ctx.db, grant.user_id)
-    back = BUTTONS.data("unit", grant.unit_id or WIDE, 0)
     markup = ui.keyboard(
         [
             [(ctx.msgs.label(ctx.locale, "remove_role"), BUTTONS.data("remove", grant.grant_id))],
-            [(ctx.msgs.label(ctx.locale, "back"), back)],
+            _back_row(ctx, grant),
         ]
     )
     await ui.show(
@@ -184,8 +188,7 @@ async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
     if not removed:
         await ui.alert(update.callback_query, ctx, "people/gone")
         return
-    back = BUTTONS.data("unit", grant.unit_id or WIDE, 0)
-    markup = ui.keyboard([[(ctx.msgs.label(ctx.locale, "back"), back)]])
+    markup = ui.keyboard([_back_row(ctx, grant)])
     await ui.show(
         update.callback_query,
         ctx,

@@ -206,17 +206,24 @@ class Database(Executor):
         return await self.fetch_value("PRAGMA user_version")
 
     @asynccontextmanager
-    async def statement(self, now: datetime) -> AsyncIterator[Transaction]:
-        """A write of one statement (see OneStatement), under the same lock as transactions."""
+    async def _writing(self) -> AsyncIterator[None]:
+        """The one writer, for this task: a second write opened inside the first would wait
+        for ever, so it raises at once instead."""
         task = asyncio.current_task()
         if task is not None and task is self._writing_task:
             raise NestedTransaction("a transaction is already open: pass its `tx` down instead")
         async with self._write_lock:
             self._writing_task = task
             try:
-                yield OneStatement(self._writer, now)
+                yield
             finally:
                 self._writing_task = None
+
+    @asynccontextmanager
+    async def statement(self, now: datetime) -> AsyncIterator[Transaction]:
+        """A write of one statement (see OneStatement), under the same lock as transactions."""
+        async with self._writing():
+            yield OneStatement(self._writer, now)
 
     @asynccontextmanager
     async def transaction(self, now: datetime) -> AsyncIterator[Transaction]:
@@ -224,23 +231,16 @@ class Database(Executor):
         clock, so time rules can be tested."""
         # BEGIN IMMEDIATE takes the write lock up front, so read-then-write checks
         # (a quota, a one-time invitation) cannot interleave.
-        task = asyncio.current_task()
-        if task is not None and task is self._writing_task:
-            raise NestedTransaction("a transaction is already open: pass its `tx` down instead")
-        async with self._write_lock:
-            self._writing_task = task
+        async with self._writing():
+            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
-                try:
-                    tx = Transaction(self._writer, now)
-                    yield tx
-                    await self._writer.commit()
-                    if tx.wrote_outbox:
-                        self.outbox_written.set()
-                except BaseException:
-                    # Also when the commit itself failed (a full disk): leave no transaction open.
-                    if self._writer.in_transaction:
-                        await self._writer.rollback()
-                    raise
-            finally:
-                self._writing_task = None
+                tx = Transaction(self._writer, now)
+                yield tx
+                await self._writer.commit()
+                if tx.wrote_outbox:
+                    self.outbox_written.set()
+            except BaseException:
+                # Also when the commit itself failed (a full disk): leave no transaction open.
+                if self._writer.in_transaction:
+                    await self._writer.rollback()
+                raise
