@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot (long polling) until SIGINT/SIGTERM")
     demo = commands.add_parser("demo", help="play a scripted campaign against the sandbox")
     demo.add_argument("--db", type=Path, help="keep the demo's SQLite file here")
+    demo.add_argument(
+        "--lang",
+        choices=("zh-Hans", "en"),
+        default="zh-Hans",
+        help="the language everyone in the demo reads, and its organisation's names",
+    )
     orgs = commands.add_parser("orgs", help="units and projects").add_subparsers(
         dest="action", required=True
     )
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo
 
-            return asyncio.run(run_demo(db_path=args.db))
+            return asyncio.run(run_demo(db_path=args.db, language=args.lang))
         settings = load_settings(config=args.config)
         if args.command == "orgs":
             return asyncio.run(_orgs_import(settings, args.file))

@@ -12,12 +12,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import BotRunner
-from bot.campaign import load_campaign
+from bot.campaign import Section, load_campaign
 from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxUser
 from bot.settings import Secret, Settings
@@ -26,18 +27,155 @@ from messages.render import Messages
 _LABELS = Messages(ZoneInfo("UTC"))
 CAMPAIGN = load_campaign()
 DEMO_TOKEN = "424242:DEMO-sandbox-token"
-UNITS = [
-    ("FHB-1", "First Harbour Engineering Co.", 12),
-    ("RBR-2", "Road & Bridge Co.", 5),
-    ("DSN-3", "Design Institute", 1),
-]
 
 
-def demo_csv() -> bytes:
-    lines = ["unit_code,unit_name,project_code,project_name"]
-    for code, name, count in UNITS:
+@dataclass(frozen=True)
+class Cast:
+    """Everything in one run that a person reads or types, in that run's language."""
+
+    locale: str  # the bot's locale for everyone; their Telegram language_code is its lower case
+    csv_header: str
+    units: tuple[tuple[str, str, tuple[str, ...]], ...]  # code, name, its projects' names
+    people: dict[str, str]  # part in the script → the person's name
+    group: str
+    says: dict[str, str]
+    chapters: dict[str, str]
+
+    def project(self, unit: int, number: int) -> dict[str, str]:
+        code, _, projects = self.units[unit]
+        return {"name": projects[number - 1], "code": f"{code}-P{number:02d}"}
+
+    def answer(self, section: Section) -> str:
+        return self.says["answer"].format(title=section.title.get(self.locale))
+
+
+def _english_projects(name: str, count: int) -> tuple[str, ...]:
+    return tuple(f"{name} project {i:02d}" for i in range(1, count + 1))
+
+
+# 12, 5 and 1 projects: with the campaign's 10 % rounded up, 2, 1 and 1 places.
+ZH = Cast(
+    locale="zh-Hans",
+    csv_header="单位代码,单位名称,项目代码,项目名称",  # the import reads Chinese headers too
+    units=(
+        (
+            "FHB-1",
+            "第一航务工程有限公司",
+            (
+                "深中通道S08标项目党支部",
+                "黄茅海跨海通道T2标项目党支部",
+                "南沙港区四期工程项目党支部",
+                "湛江港30万吨级航道项目党支部",
+                "高栏港集装箱码头二期项目党支部",
+                "广澳港区防波堤工程项目党支部",
+                "徐圩港区航道工程项目党支部",
+                "古雷港区5号泊位项目党支部",
+                "机场三跑道填海工程项目党支部",
+                "大连湾海底隧道项目党支部",
+                "钦州港东航道扩建项目党支部",
+                "小洋山北作业区码头项目党支部",
+            ),
+        ),
+        (
+            "RBR-2",
+            "路桥建设有限公司",
+            (
+                "广湛高铁湛江湾跨海大桥项目党支部",
+                "成渝高速扩容TJ5标项目党支部",
+                "南玉高速公路项目党支部",
+                "郑州四环线快速化工程项目党支部",
+                "贵阳环城高速北段项目党支部",
+            ),
+        ),
+        ("DSN-3", "设计研究院", ("南沙港铁路勘察设计项目党支部",)),
+    ),
+    people={
+        "admin": "赵敏",
+        "secretary": "陈丽",
+        "lead": "李森",
+        "member": "王芳",
+        "lead2": "刘洋",
+        "lead3": "周敏",
+        "secretary2": "黄磊",
+        "lead4": "马骏",
+    },
+    group="S08标项目党支部工作群",
+    says={
+        "question": "照片在哪里上传？",
+        "first": "支部现有党员32名，扎根深中通道施工一线；每周开展理论学习，隐患整改用时<24小时。",
+        "more": "……并在每个施工班组设立党员先锋岗。🙂",
+        "answer": "{title}：本支部情况简述。",
+        "photo": "六月主题党日活动",
+        "comment": "请按季度拆分经费预算。",
+        "bad_amount": "每季度15000，共60000",
+        "others": "{name}用同样的方式回答其余各部分",
+        "three": "邀请，以及三份申报的填写和提交",
+    },
+    chapters={
+        "import": "活动管理员导入单位和项目",
+        "secretary": "活动管理员邀请单位党组织书记（点按钮）",
+        "lead": "书记邀请项目负责人，负责人邀请支部党员",
+        "bind": "关联项目的工作群",
+        "help": "每个人都知道自己能做什么",
+        "apply": "第一阶段：项目负责人逐部分填写申报材料",
+        "more": "{fhb}另有两个项目申报；{rbr}有了书记和项目负责人",
+        "quota": "{fhb}在名额内推荐：12 个项目，10% 向上取整 = 2 个名额",
+        "return": "{rbr}附意见退回申报，负责人修改后重新提交",
+        "decide": "活动管理员在总览中作出决定",
+    },
+)
+
+EN = Cast(
+    locale="en",
+    csv_header="unit_code,unit_name,project_code,project_name",
+    units=(
+        ("FHB-1", "First Harbour Engineering Co.", _english_projects("First Harbour", 12)),
+        ("RBR-2", "Road & Bridge Co.", _english_projects("Road & Bridge", 5)),
+        ("DSN-3", "Design Institute", _english_projects("Design Institute", 1)),
+    ),
+    people={
+        "admin": "Zhao Min",
+        "secretary": "Chen Li",
+        "lead": "Sam Lee",
+        "member": "Wang Fang",
+        "lead2": "Liu Yang",
+        "lead3": "Zhou Min",
+        "secretary2": "Huang Lei",
+        "lead4": "Ma Jun",
+    },
+    group="FHB-1 P01 branch",
+    says={
+        "question": "where do I upload photos?",
+        "first": "Foundation: a 32-member branch on the harbour site; <weekly> study & talks.",
+        "more": "…and a Party members' vanguard post on every shift. 🙂",
+        "answer": "{title}: what our branch did, in brief.",
+        "photo": "Themed Party day, June",
+        "comment": "Please split the budget by quarter.",
+        "bad_amount": "15000 per quarter: 60000",
+        "others": "{name} answers the other sections the same way",
+        "three": "invitations, and three applications written and submitted",
+    },
+    chapters={
+        "import": "The campaign admin imports the units and projects",
+        "secretary": "The campaign admin invites a unit secretary (buttons)",
+        "lead": "The secretary invites a project lead, who invites a branch member",
+        "bind": "The project's group chat is bound",
+        "help": "Everyone knows where they stand",
+        "apply": "Stage 1: a project lead writes the application, section by section",
+        "more": "Two more {fhb} projects apply; {rbr} gets a secretary and a lead",
+        "quota": "{fhb} nominates within its quota: 12 projects, 10% rounded up = 2 places",
+        "return": "{rbr} returns its application with a comment; the lead revises it",
+        "decide": "The campaign admin decides from the overview",
+    },
+)
+CASTS = {cast.locale: cast for cast in (ZH, EN)}
+
+
+def demo_csv(cast: Cast) -> bytes:
+    lines = [cast.csv_header]
+    for code, name, projects in cast.units:
         lines += [
-            f"{code},{name},{code}-P{i:02d},{name} project {i:02d}" for i in range(1, count + 1)
+            f"{code},{name},{code}-P{i:02d},{project}" for i, project in enumerate(projects, 1)
         ]
     return ("\n".join(lines) + "\n").encode()
 
@@ -57,13 +195,15 @@ def _link(user: SandboxUser) -> str:
 class Chapters:
     """Headings between transcript lines, and long repetitive stretches told in one line."""
 
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Sandbox, cast: Cast) -> None:
         self.sb = sb
+        self.cast = cast
         self.marks: list[tuple[int, str]] = []
         self.summaries: list[tuple[int, int, str]] = []  # (start, end, summary)
 
-    def __call__(self, title: str) -> None:
-        self.marks.append((len(self.sb.transcript()), title))
+    def __call__(self, key: str) -> None:
+        units = {"fhb": self.cast.units[0][1], "rbr": self.cast.units[1][1]}
+        self.marks.append((len(self.sb.transcript()), self.cast.chapters[key].format(**units)))
 
     @contextmanager
     def summarised(self, summary: str) -> Iterator[None]:
@@ -80,60 +220,62 @@ class Chapters:
         return lines
 
 
-async def play(sb: Sandbox, admin: SandboxUser, chapter: Chapters) -> None:
-    chapter("The organiser imports the units and projects")
+async def play(sb: Sandbox, cast: Cast, admin: SandboxUser, chapter: Chapters) -> None:
+    locale, names = cast.locale, cast.people
+    chapter("import")
     await admin.send("/start")
     await admin.send("/import")
-    await admin.send_document(demo_csv(), filename="units.csv", mime_type="text/csv")
+    await admin.send_document(demo_csv(cast), filename="units.csv", mime_type="text/csv")
 
-    chapter("The organiser invites a unit secretary (buttons)")
+    chapter("secretary")
     await admin.send("/invite")
-    await admin.tap(label("zh-Hans", "role_secretary"))
-    await admin.tap(label("zh-Hans", "choice", name=UNITS[0][1], code=UNITS[0][0]))
-    secretary = sb.user("Chen Li", language_code="zh-hant", username="chenli")
+    await admin.tap(label(locale, "role_secretary"))
+    code, unit_name, _ = cast.units[0]
+    await admin.tap(label(locale, "choice", name=unit_name, code=code))
+    secretary = sb.user(names["secretary"], language_code=locale.lower(), username="chenli")
     await secretary.send(f"/start {_link(admin)}")
 
-    chapter("The secretary invites a project lead and a member")
+    chapter("lead")
     await secretary.send("/invite")
-    await secretary.tap(label("zh-Hant", "role_lead"))
-    first_project = {"name": f"{UNITS[0][1]} project 01", "code": f"{UNITS[0][0]}-P01"}
-    await secretary.tap(label("zh-Hant", "choice", **first_project))
-    lead = sb.user("Sam Lee", language_code="en", username="samlee")
+    await secretary.tap(label(locale, "role_lead"))
+    first_project = cast.project(0, 1)
+    await secretary.tap(label(locale, "choice", **first_project))
+    lead = sb.user(names["lead"], language_code=locale.lower(), username="samlee")
     await lead.send(f"/start {_link(secretary)}")
-    await lead.send(f"/invite member {UNITS[0][0]}-P01")
-    member = sb.user("Wang Fang", language_code="zh-hans")
+    await lead.send(f"/invite member {first_project['code']}")
+    member = sb.user(names["member"], language_code=locale.lower())
     await member.send(f"/start {_link(lead)}")
 
-    chapter("The project's group chat is bound")
-    group = sb.group("FHB-1 P01 branch", creator=secretary, members=[lead, member])
+    chapter("bind")
+    group = sb.group(cast.group, creator=secretary, members=[lead, member])
     await sb.add_bot(group, by=secretary)
     await secretary.send("/bind", chat=group)
-    await secretary.tap(label("zh-Hant", "choice", **first_project), message=sb.messages(group)[-1])
+    await secretary.tap(label(locale, "choice", **first_project), message=sb.messages(group)[-1])
 
-    chapter("Everyone knows where they stand")
+    chapter("help")
     await member.send("/help")
     await lead.send("/whoami")
-    await member.send("where do I upload photos?")
-    await play_stage_one(sb, admin, secretary, lead, chapter)
+    await member.send(cast.says["question"])
+    await play_stage_one(sb, cast, admin, secretary, lead, chapter)
 
 
-async def write_application(lead: SandboxUser, locale: str, budget: str) -> None:
+async def write_application(cast: Cast, lead: SandboxUser, budget: str) -> None:
     """Every section answered the quick way: a message and Done; the budget; no attachments."""
     await lead.send("/apply")
     for section in CAMPAIGN.sections:
         if section.kind == "text":
-            await lead.send(f"{section.title.get('en')}: what our branch did, in brief.")
-            await lead.tap(label(locale, "done"))
+            await lead.send(cast.answer(section))
+            await lead.tap(label(cast.locale, "done"))
         elif section.kind == "number":
             await lead.send(budget)
         else:
-            await lead.tap(label(locale, "skip"))
-    await lead.tap(label(locale, "submit"))
+            await lead.tap(label(cast.locale, "skip"))
+    await lead.tap(label(cast.locale, "submit"))
 
 
-async def join(sb: Sandbox, inviter: SandboxUser, name: str, locale: str, args: str):
+async def join(sb: Sandbox, cast: Cast, inviter: SandboxUser, part: str, args: str):
     await inviter.send(f"/invite {args}")
-    person = sb.user(name, language_code=locale.lower())
+    person = sb.user(cast.people[part], language_code=cast.locale.lower())
     await person.send(f"/start {_link(inviter)}")
     return person
 
@@ -143,83 +285,101 @@ def item(locale: str, project: str, status: str) -> str:
     return label(locale, "application_item", name=project, status=label(locale, f"status_{status}"))
 
 
+async def tap_project(user: SandboxUser, project: str) -> None:
+    """Taps the button that names a project in the bot's latest list to this person."""
+    for message in reversed(user.replies()):
+        texts = [text for row in message.buttons for text, _ in row]
+        named = [text for text in texts if text == project] or [t for t in texts if project in t]
+        if named:
+            await user.tap(named[0], message=message)
+            return
+    raise RuntimeError(f"no button names {project!r} for {user.first_name}")
+
+
 async def play_stage_one(
-    sb: Sandbox, admin: SandboxUser, secretary: SandboxUser, lead: SandboxUser, chapter: Chapters
+    sb: Sandbox,
+    cast: Cast,
+    admin: SandboxUser,
+    secretary: SandboxUser,
+    lead: SandboxUser,
+    chapter: Chapters,
 ) -> None:
-    fhb, rbr = UNITS[0], UNITS[1]
-    chapter("Stage 1: a project lead writes the application, section by section")
+    locale, says = cast.locale, cast.says
+    fhb, rbr = cast.units[0][0], cast.units[1][0]
+    chapter("apply")
     await lead.send("/apply")
-    await lead.send("Foundation: a 32-member branch on the harbour site; <weekly> study & talks.")
-    await lead.send("…and a Party members' vanguard post on every shift. 🙂")
-    await lead.tap(label("en", "done"))
-    await lead.tap(label("en", "save_exit"))
+    await lead.send(says["first"])
+    await lead.send(says["more"])
+    await lead.tap(label(locale, "done"))
+    await lead.tap(label(locale, "save_exit"))
     await lead.send("/apply")  # days later: back where they were
-    with chapter.summarised("Sam Lee answers the other sections the same way"):
+    with chapter.summarised(says["others"].format(name=lead.first_name)):
         for section in CAMPAIGN.sections[1:]:
             if section.kind == "text":
-                await lead.send(f"{section.title.get('en')}: what our branch did, in brief.")
-                await lead.tap(label("en", "done"))
+                await lead.send(cast.answer(section))
+                await lead.tap(label(locale, "done"))
             elif section.kind == "number":
                 await lead.send("12.5万")
-    await lead.send_photo(caption="Themed Party day, June")
-    await lead.tap(label("en", "done"))
-    await lead.tap(label("en", "submit"))
+    await lead.send_photo(caption=says["photo"])
+    await lead.tap(label(locale, "done"))
+    await lead.tap(label(locale, "submit"))
 
-    chapter("Two more First Harbour projects apply; Road & Bridge gets a secretary and a lead")
-    with chapter.summarised("invitations, and three applications written and submitted"):
-        liu = await join(sb, secretary, "Liu Yang", "zh-Hans", f"lead {fhb[0]}-P02")
-        zhou = await join(sb, secretary, "Zhou Min", "zh-Hans", f"lead {fhb[0]}-P03")
-        await write_application(liu, "zh-Hans", "80000")
-        await write_application(zhou, "zh-Hans", "9.8万元")
-        rbr_secretary = await join(sb, admin, "Huang Lei", "en", f"secretary {rbr[0]}")
-        rbr_lead = await join(sb, rbr_secretary, "Ma Jun", "en", f"lead {rbr[0]}-P01")
-        await write_application(rbr_lead, "en", "60,000 元")
+    chapter("more")
+    with chapter.summarised(says["three"]):
+        liu = await join(sb, cast, secretary, "lead2", f"lead {fhb}-P02")
+        zhou = await join(sb, cast, secretary, "lead3", f"lead {fhb}-P03")
+        await write_application(cast, liu, "80000")
+        await write_application(cast, zhou, "9.8万元")
+        rbr_secretary = await join(sb, cast, admin, "secretary2", f"secretary {rbr}")
+        rbr_lead = await join(sb, cast, rbr_secretary, "lead4", f"lead {rbr}-P01")
+        await write_application(cast, rbr_lead, "60,000 元")
 
-    chapter(f"{fhb[1]} nominates within its quota: 12 projects, 10% rounded up = 2 places")
-    for number in ("01", "02", "03"):
+    chapter("quota")
+    for number in (1, 2, 3):
         await secretary.send("/nominations")
-        await secretary.tap(item("zh-Hant", f"{fhb[1]} project {number}", "submitted"))
-        await secretary.tap(label("zh-Hant", "nominate"))
+        await secretary.tap(item(locale, cast.project(0, number)["name"], "submitted"))
+        await secretary.tap(label(locale, "nominate"))
 
-    chapter("Road & Bridge returns its application with a comment; the lead revises it")
+    chapter("return")
+    returned = cast.project(1, 1)["name"]
     await rbr_secretary.send("/nominations")
-    await rbr_secretary.tap(item("en", f"{rbr[1]} project 01", "submitted"))
-    await rbr_secretary.tap(label("en", "return"))
-    await rbr_secretary.send("Please split the budget by quarter.")
+    await rbr_secretary.tap(item(locale, returned, "submitted"))
+    await rbr_secretary.tap(label(locale, "return"))
+    await rbr_secretary.send(says["comment"])
     await rbr_lead.send("/apply")
-    await rbr_lead.tap(label("en", "edit_section", number="10"))
-    await rbr_lead.send("15000 per quarter: 60000")
+    await rbr_lead.tap(label(locale, "edit_section", number="10"))
+    await rbr_lead.send(says["bad_amount"])
     await rbr_lead.send("60000")
-    await rbr_lead.tap(label("en", "submit"))
+    await rbr_lead.tap(label(locale, "submit"))
     await rbr_secretary.send("/nominations")
-    await rbr_secretary.tap(item("en", f"{rbr[1]} project 01", "submitted"))
-    await rbr_secretary.tap(label("en", "nominate"))
+    await rbr_secretary.tap(item(locale, returned, "submitted"))
+    await rbr_secretary.tap(label(locale, "nominate"))
 
-    chapter("The organiser decides from the overview")
-    await admin.send("/applications")
-    await admin.tap(f"{fhb[1]} project 01")
-    await admin.tap(label("zh-Hans", "accept"))
-    await admin.tap(label("zh-Hans", "accept_yes"))
-    await admin.send("/applications")
-    await admin.tap(f"{rbr[1]} project 01")
-    await admin.tap(label("zh-Hans", "accept"))
-    await admin.tap(label("zh-Hans", "accept_yes"))
+    chapter("decide")
+    for project in (cast.project(0, 1)["name"], returned):
+        await admin.send("/applications")
+        await tap_project(admin, project)
+        await admin.tap(label(locale, "accept"))
+        await admin.tap(label(locale, "accept_yes"))
     await admin.send("/applications")
 
 
-async def run_demo(db_path: Path | None = None, out=sys.stdout) -> int:
+async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = "zh-Hans") -> int:
+    cast = CASTS[language]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pacesetter-demo-") as scratch:
         async with Sandbox(token=DEMO_TOKEN) as sb:
             sb.limits.chat_per_second = 1000.0  # the script types faster than any person
-            admin = sb.user("Zhao Min", language_code="zh-hans", username="zhaomin")
+            admin = sb.user(
+                cast.people["admin"], language_code=cast.locale.lower(), username="zhaomin"
+            )
             settings = Settings(
                 token=Secret(DEMO_TOKEN),
                 api_url=sb.api_url,
                 db_path=db_path or Path(scratch) / "demo.db",
                 admins=frozenset({admin.id}),
             )
-            chapter = Chapters(sb)
+            chapter = Chapters(sb, cast)
             # The campaign's own calendar: a week into the application stage.
             apply_stage = CAMPAIGN.stage("apply")
             runner = BotRunner(
@@ -231,7 +391,7 @@ async def run_demo(db_path: Path | None = None, out=sys.stdout) -> int:
             await runner.start()
             sb.bot_busy = runner.busy  # each step waits for the bot's answers and notices
             try:
-                await play(sb, admin, chapter)
+                await play(sb, cast, admin, chapter)
             finally:
                 await runner.stop()
             for line in chapter.lines():

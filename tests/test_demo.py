@@ -1,0 +1,79 @@
+"""`pacesetter demo`: the whole walk-through in each language, as a fresh machine runs it."""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot.demo import CASTS
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Chinese the English bot teaches on purpose, as things to type: amounts and the import's headers.
+INPUT_VOCABULARY = re.compile(r"万|元|群ID|单位代码|单位名称|项目代码|项目名称")
+
+
+@functools.cache  # each language runs once however many tests read its transcript
+def run_demo(language: str) -> tuple[str, float]:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--lang", language],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout, elapsed
+
+
+def bot_lines(transcript: str) -> list[str]:
+    """What the bot said: its messages' first lines, their continuations and their buttons."""
+    said, bots = [], False
+    for line in transcript.splitlines():
+        # A new speaker, a heading or a summary; blank lines and indented ones continue.
+        if line and (not line.startswith(" ") or line.startswith("   …")):
+            bots = line.startswith("bot ")
+        if bots:
+            said.append(line)
+    return said
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "en"])
+def test_the_demo_runs_on_a_fresh_machine_in_its_language(language):
+    out, elapsed = run_demo(language)
+    assert elapsed < 30
+    assert "!!" not in out  # the demo marks a refused request or a protocol problem with !!
+    assert "-- demo finished in" in out
+    cast = CASTS[language]
+    for heading in ("import", "apply", "decide"):
+        assert f"== {cast.chapters[heading]} ==" in out
+    people = cast.people
+    assert f"{people['admin']} → bot: /import" in out
+    assert f"{people['secretary']} adds bot to {cast.group}" in out
+    said = "\n".join(bot_lines(out))
+    for _, unit, _ in cast.units[:2]:
+        assert unit in said
+    # The unit's comment reaches the lead, and the last overview waits on the unnominated one.
+    assert f"bot → {people['lead4']}" in said and cast.says["comment"] in said
+    assert cast.project(0, 2)["name"] in out.split(f"{people['admin']} → bot:")[-1]
+
+
+def test_the_chinese_demo_names_its_organisation_in_chinese():
+    said = "\n".join(bot_lines(run_demo("zh-Hans")[0]))
+    zh = CASTS["zh-Hans"]
+    for number, (_, unit, _) in enumerate(zh.units[:2]):
+        assert unit in said and zh.project(number, 1)["name"] in said
+    assert "First Harbour" not in said and "Road & Bridge" not in said
+    assert " project 0" not in said
+
+
+def test_the_english_demo_says_nothing_in_chinese():
+    said = bot_lines(run_demo("en")[0])
+    assert [line for line in said if CJK.search(INPUT_VOCABULARY.sub("", line))] == []
+    assert any("First Harbour Engineering Co." in line for line in said)
