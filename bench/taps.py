@@ -5,6 +5,9 @@ messages in the chat, and how many of those still carry buttons at the end (old 
 left behind). The application: ten text sections, each written in two messages; the budget;
 an album of four photos and a PDF as supporting materials; the preview; submit.
 
+Then the two decisions on it, counted the same way: the unit secretary nominates it from
+/nominations, the organiser accepts it from /applications.
+
 Run: python -m bench.taps
 """
 
@@ -79,9 +82,31 @@ async def main() -> None:
                 print("one realistic application, /apply to submitted:")
                 print(f"  lead's actions: {actions}")
                 print(f"  bot messages: {len(sent)} (still with buttons at the end: {keyboards})")
+
+                await admin.send("/invite secretary U1")
+                payload = admin.last_reply.text.split("start=")[1].split()[0]
+                secretary = sb.user("Sam")
+                await secretary.send(f"/start {payload}")
+                await decision(
+                    secretary, "/nominations", ["Project U1-01 · submitted", "⭐ Nominate"]
+                )
+                await decision(
+                    admin,
+                    "/applications",
+                    ["Project U1-01", "✅ Accept as a candidate", "✅ Yes, accept"],
+                )
             finally:
                 sb.bot_busy = None
                 await runner.stop()
+
+
+async def decision(person, command: str, taps: list[str]) -> None:
+    before = len(person.replies())
+    await person.send(command)
+    for label in taps:
+        await person.tap(label)
+    print(f"{command}, one decision: {1 + len(taps)} actions,", end=" ")
+    print(f"{len(person.replies()) - before} bot messages")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from bot.access import Actor
 from bot.campaign import Campaign, Quota, Section, with_deadline
 from bot.rules import unit_quota
 from storage import applications, orgs, roles
-from storage.applications import Answer, Part
+from storage.applications import Answer, Application, Listed, Part
 from storage.db import Executor
 
 EDITABLE = ("draft", "returned")  # the lead may change the answers
@@ -48,6 +50,43 @@ def neighbour(sections: Sequence[Section], key: str, step: int) -> Section | Non
     keys = [s.key for s in sections]
     index = keys.index(key) + step
     return sections[index] if 0 <= index < len(sections) else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a decision card shows of an application instead of its text."""
+
+    amounts: tuple[tuple[Section, Decimal], ...]  # the number sections answered
+    answered: int  # sections with content
+    sections: int
+    files: int
+
+
+def summary(sections: Sequence[Section], answers: Mapping[str, Answer]) -> Summary:
+    amounts = tuple(
+        (s, answers[s.key].amount)
+        for s in sections
+        if s.kind == "number" and s.key in answers and answers[s.key].amount is not None
+    )
+    return Summary(
+        amounts=amounts,
+        answered=sum(has_content(s, answers.get(s.key)) for s in sections),
+        sections=len(sections),
+        files=sum(len(answer.files) for answer in answers.values()),
+    )
+
+
+def next_waiting(waiting: Sequence[Listed], current: Application) -> Listed | None:
+    """The application after `current` in submission order, round to the first again; never
+    `current` itself (so "next" walks through them all, whether or not each was decided)."""
+
+    def order(application: Application) -> tuple[float, int]:
+        stamp = application.submitted_at.timestamp() if application.submitted_at else 0.0
+        return stamp, application.id
+
+    others = [item for item in waiting if item.application.id != current.id]
+    later = [item for item in others if order(item.application) > order(current)]
+    return min(later or others, key=lambda item: order(item.application), default=None)
 
 
 def section_by_key(sections: Sequence[Section], key: str) -> Section | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -10,9 +11,9 @@ from bot import applications as rules
 from bot import notices
 from bot.core import Ctx
 from bot.flow import StageGuard
-from handlers import ui
+from handlers import application_files, ui
 from storage import applications, orgs
-from storage.applications import Application
+from storage.applications import Answer, Application, Listed
 from storage.db import Transaction
 
 # Applications are written, submitted, nominated and returned only while this stage is open.
@@ -50,6 +51,25 @@ async def send(
         )
     else:
         await ui.reply(update, ctx, "apply/preview", markup, **context)
+
+
+def reading_row(
+    ctx: Ctx, application: Application, answers: dict[str, Answer], full_data: str
+) -> list[ui.Button]:
+    """Under a decision card: 📄 the full text, and 📎 the files if there are any."""
+    full = (ctx.msgs.label(ctx.locale, "full_text"), full_data)
+    return [full, *application_files.button(ctx, application, answers)]
+
+
+def next_row(
+    ctx: Ctx, waiting: list[Listed], application: Application, data: Callable[[int], str]
+) -> list[ui.Button]:
+    """▶ the next application waiting for the same decision, if any is left."""
+    following = rules.next_waiting(waiting, application)
+    if following is None:
+        return []
+    name = ctx.msgs.label(ctx.locale, "next_item", name=following.project_name)
+    return [(name, data(following.application.id))]
 
 
 async def decide(

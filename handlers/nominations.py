@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -18,7 +19,7 @@ from telegram.ext import (
 from bot import applications as rules
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
-from handlers import application_files, application_view, flow_input, guards, ui
+from handlers import application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
@@ -32,6 +33,8 @@ BUTTONS = Buttons(
     nominate=("n", (int,)),
     unnominate=("u", (int,)),
     return_=("r", (int,)),
+    full=("f", (int,)),  # its whole text, then the card again under it
+    next=("x", (int,)),  # the card turns into this (next waiting) one
 )
 LISTED = ("submitted", "nominated", "returned", "accepted", "declined")
 COMMENT_LIMIT = 1000
@@ -112,17 +115,43 @@ async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
 
 
 async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
+    """The card, as a new message under the list."""
+    application = await _readable(update, ctx, application_id)
+    if application is not None:
+        await update.callback_query.answer()
+        await _card(update, ctx, application)
+
+
+async def _next(update: Update, ctx: Ctx, application_id: int) -> None:
+    application = await _readable(update, ctx, application_id)
+    if application is not None:
+        await update.callback_query.answer()
+        await _card(update, ctx, application, in_place=True)
+
+
+async def _full(update: Update, ctx: Ctx, application_id: int) -> None:
+    application = await _readable(update, ctx, application_id)
+    if application is None:
+        return
+    await update.callback_query.answer()
+    await ui.edit_buttons(update.callback_query, None)  # the card comes again, under the text
+    await application_view.send(update, ctx, application)
+    await _card(update, ctx, application)
+
+
+async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:
     application = await applications.get(ctx.db, application_id)
     if application.status not in LISTED:  # a lead's draft is theirs until submitted
         await ui.not_allowed(update.callback_query, ctx)
-        return
-    await update.callback_query.answer()
-    await application_view.send(update, ctx, application)
-    await _actions(update, ctx, application)
+        return None
+    return application
 
 
-async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -> None:
-    """What the secretary can do with this application now, under its text."""
+async def _card(
+    update: Update, ctx: Ctx, application: App, done: str = "", *, in_place: bool = False
+) -> None:
+    """The application in short, what the secretary can do with it now, and the way to the
+    next one waiting for the unit's decision; `in_place` edits the message tapped."""
     project = await orgs.project(ctx.db, application.project_id)
     label = ctx.msgs.label
     rows = []
@@ -132,20 +161,28 @@ async def _actions(update: Update, ctx: Ctx, application: App, done: str = "") -
     elif application.status == "nominated":
         rows.append([(label(ctx.locale, "unnominate"), BUTTONS.data("unnominate", application.id))])
     answers = await applications.answers(ctx.db, application.id)
-    rows.append(application_files.button(ctx, application, answers))
+    rows.append(
+        application_view.reading_row(
+            ctx, application, answers, BUTTONS.data("full", application.id)
+        )
+    )
+    waiting = await applications.listed(ctx.db, ("submitted",), unit_id=project.unit_id)
+    rows.append(application_view.next_row(ctx, waiting, application, partial(BUTTONS.data, "next")))
     rows.append([(label(ctx.locale, "back_to_list"), BUTTONS.data("list", project.unit_id, 0))])
     used, total = await rules.places(ctx.db, project.unit_id, ctx.campaign.quota)
-    await ui.reply(
-        update,
-        ctx,
-        "nominate/actions",
-        ui.keyboard(rows),
+    context = dict(
         application=application,
         project=project,
+        unit=await orgs.unit(ctx.db, project.unit_id),
+        summary=rules.summary(ctx.campaign.sections, answers),
         used=used,
         total=total,
         done=done,
     )
+    if in_place:
+        await ui.edit(update.callback_query, ctx, "nominate/actions", ui.keyboard(rows), **context)
+    else:
+        await ui.reply(update, ctx, "nominate/actions", ui.keyboard(rows), **context)
 
 
 @guards.stage_open(application_view.STAGE)
@@ -168,7 +205,7 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
         await ui.alert(query, ctx, "nominate/already", status=application.status)
         return
     await query.answer()
-    await _actions(update, ctx, moved, done="nominated")
+    await _card(update, ctx, moved, done="nominated", in_place=True)
 
 
 @guards.stage_open(application_view.STAGE)
@@ -183,7 +220,7 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
         await ui.alert(query, ctx, "nominate/already", status=application.status)
         return
     await query.answer()
-    await _actions(update, ctx, moved, done="unnominated")
+    await _card(update, ctx, moved, done="unnominated", in_place=True)
 
 
 # Returned after the deadline, it could never come back: refused like a nomination.
@@ -224,7 +261,7 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
     if not moved:
         await ui.reply(update, ctx, "nominate/already", status=application.status)
         return
-    await ui.reply(update, ctx, "nominate/returned_done", project=project)
+    await _card(update, ctx, moved, done="returned")
 
 
 _STEPS = {
@@ -233,6 +270,8 @@ _STEPS = {
     "nominate": _nominate,
     "unnominate": _unnominate,
     "return_": _ask_comment,
+    "full": _full,
+    "next": _next,
 }
 
 _RETURN = Flow(

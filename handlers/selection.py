@@ -6,15 +6,17 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot import applications as rules
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.rules import unit_quota
-from handlers import application_files, application_view, flow_input, guards, ui
+from handlers import application_view, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
@@ -30,6 +32,8 @@ BUTTONS = Buttons(
     accept_yes=("c", (int,)),
     actions=("b", (int,)),  # back from that question to the application's actions
     decline=("n", (int,)),
+    full=("f", (int,)),  # its whole text, then the card again under it
+    next=("x", (int,)),  # the card turns into this (next waiting) one
 )
 REASON_LIMIT = 1000
 
@@ -47,7 +51,8 @@ async def overview(update: Update, ctx: Ctx) -> None:
 
 
 async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, dict[str, Any]]:
-    """Every unit's tally, and one page of the nominations waiting for a decision."""
+    """Every unit's tally (those with nothing sent first), and one page of the nominations
+    waiting for a decision."""
     units = [
         (
             orgs.Unit(tally.unit_id, tally.unit_code, tally.unit_name),
@@ -59,7 +64,12 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
     waiting = await applications.listed(ctx.db, ("nominated",))
     items = [(item.project_name, BUTTONS.data("show", item.application.id)) for item in waiting]
     rows, _, _ = ui.paged(ctx, items, page, lambda to: BUTTONS.data("page", to))
-    context = {"units": units, "waiting": len(waiting), "stage": ctx.campaign.stage("apply")}
+    context = {
+        "silent": [unit for unit, tally, _ in units if not tally.anything_sent],
+        "units": [entry for entry in units if entry[1].anything_sent],
+        "waiting": len(waiting),
+        "stage": ctx.campaign.stage("apply"),
+    }
     return ui.keyboard(rows), context
 
 
@@ -76,34 +86,69 @@ async def _page(update: Update, ctx: Ctx, page: int) -> None:
 
 
 async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
+    """The card, as a new message under the overview."""
+    application = await _readable(update, ctx, application_id)
+    if application is not None:
+        await update.callback_query.answer()
+        await _card(update, ctx, application)
+
+
+async def _next(update: Update, ctx: Ctx, application_id: int) -> None:
+    """The card the button sat on becomes the next one's."""
+    application = await _readable(update, ctx, application_id)
+    if application is not None:
+        await _card(update, ctx, application, in_place=True)
+
+
+async def _full(update: Update, ctx: Ctx, application_id: int) -> None:
+    application = await _readable(update, ctx, application_id)
+    if application is None:
+        return
+    await update.callback_query.answer()
+    await ui.edit_buttons(update.callback_query, None)  # the card comes again, under the text
+    await application_view.send(update, ctx, application)
+    await _card(update, ctx, application)
+
+
+async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:
     application = await applications.get(ctx.db, application_id)
     if application is None:
         await ui.stale(update.callback_query, ctx)
-        return
+        return None
     if application.status == "draft":  # the lead's alone until submitted, forged data or not
         await ui.not_allowed(update.callback_query, ctx)
-        return
-    await update.callback_query.answer()
-    await application_view.send(update, ctx, application)
-    await _actions(update, ctx, application)
+        return None
+    return application
 
 
-async def _actions(
+async def _card(
     update: Update, ctx: Ctx, application: App, done: str = "", *, in_place: bool = False
 ) -> None:
-    """What the organiser can do with the application; `in_place` turns the message the
-    button sat on into it (the question before an acceptance)."""
+    """The application in short, with what the organiser can do with it and the way to the
+    next one waiting; `in_place` turns the message the button sat on into it."""
     project = await orgs.project(ctx.db, application.project_id)
     unit = await orgs.unit(ctx.db, project.unit_id)
+    answers = await applications.answers(ctx.db, application.id)
+    label = ctx.msgs.label
     rows = []
     if application.status == "nominated":
-        rows = [
-            [(ctx.msgs.label(ctx.locale, "accept"), BUTTONS.data("accept", application.id))],
-            [(ctx.msgs.label(ctx.locale, "decline"), BUTTONS.data("decline", application.id))],
-        ]
-    answers = await applications.answers(ctx.db, application.id)
-    rows.append(application_files.button(ctx, application, answers))
-    context = {"application": application, "project": project, "unit": unit, "done": done}
+        rows.append([(label(ctx.locale, "accept"), BUTTONS.data("accept", application.id))])
+        rows.append([(label(ctx.locale, "decline"), BUTTONS.data("decline", application.id))])
+    rows.append(
+        application_view.reading_row(
+            ctx, application, answers, BUTTONS.data("full", application.id)
+        )
+    )
+    waiting = await applications.listed(ctx.db, ("nominated",))
+    rows.append(application_view.next_row(ctx, waiting, application, partial(BUTTONS.data, "next")))
+    context = {
+        "application": application,
+        "project": project,
+        "unit": unit,
+        "summary": rules.summary(ctx.campaign.sections, answers),
+        "done": done,
+        "left": len(waiting),
+    }
     if in_place:
         await ui.show(update.callback_query, ctx, "select/actions", ui.keyboard(rows), **context)
     else:
@@ -134,11 +179,10 @@ async def _ask_accept(update: Update, ctx: Ctx, application_id: int) -> None:
 
 
 async def _back_to_actions(update: Update, ctx: Ctx, application_id: int) -> None:
-    application = await applications.get(ctx.db, application_id)
+    application = await _readable(update, ctx, application_id)
     if application is None:
-        await ui.stale(update.callback_query, ctx)
         return
-    await _actions(update, ctx, application, in_place=True)
+    await _card(update, ctx, application, in_place=True)
 
 
 async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -153,7 +197,7 @@ async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     if not moved:
         await ui.alert(query, ctx, "select/already")
         return
-    await _actions(update, ctx, moved, done="accepted", in_place=True)
+    await _card(update, ctx, moved, done="accepted", in_place=True)
 
 
 async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
@@ -190,7 +234,7 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     if not moved:
         await ui.reply(update, ctx, "select/already")
         return
-    await _actions(update, ctx, moved, done="declined")
+    await _card(update, ctx, moved, done="declined")
 
 
 _DECLINE = Flow(
@@ -214,4 +258,6 @@ _STEPS = {
     "accept_yes": _accept,
     "actions": _back_to_actions,
     "decline": _ask_reason,
+    "full": _full,
+    "next": _next,
 }

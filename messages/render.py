@@ -28,7 +28,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from messages.split import TELEGRAM_LIMIT, split_html
+from messages.split import SECTION_BREAK, TELEGRAM_LIMIT, split_html, unmarked
 
 LOCALES = ("zh-Hant", "zh-Hans", "en")
 SOURCE_LOCALE = "en"  # the msgids are English, so English is the templates as written
@@ -76,18 +76,23 @@ class Messages:
         env.filters["loc"] = lambda value: value.get(locale)
         env.filters["amount"] = _amount
         env.globals["label"] = lambda key, /, **context: self.label(locale, key, **context)
+        env.globals["section_break"] = SECTION_BREAK
         env.globals["locale"] = locale  # the reader's; a variable of that name passed in wins
         return env
 
     def text(self, locale: str, key: str, /, **context: Any) -> str:
+        return unmarked(self._rendered(locale, key, context)).strip()
+
+    def texts(self, locale: str, key: str, /, **context: Any) -> list[str]:
+        """The same, split into as many messages as Telegram needs (where the template marks
+        a `section_break`, if it can)."""
+        return split_html(self._rendered(locale, key, context), TELEGRAM_LIMIT)
+
+    def _rendered(self, locale: str, key: str, context: dict[str, Any]) -> str:
         template = self._envs[locale].get_template(f"{key}.html")
         # Optional blocks leave blank lines behind; a message never needs more than one.
         rendered = template.render(context)  # a dict: render(**context) would clash on `self`
         return _BLANK_LINES.sub("\n\n", rendered).strip()
-
-    def texts(self, locale: str, key: str, /, **context: Any) -> list[str]:
-        """The same, split into as many messages as Telegram needs."""
-        return split_html(self.text(locale, key, **context), TELEGRAM_LIMIT)
 
     def alert(self, locale: str, key: str, /, **context: Any) -> str:
         """A template as plain text for a callback alert: no markup, at most 200 characters."""

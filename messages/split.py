@@ -6,6 +6,9 @@ import html
 import re
 
 TELEGRAM_LIMIT = 4096
+# Put by a template where a cut reads best (between an application's sections, say); it
+# never reaches Telegram.
+SECTION_BREAK = "\x1e"
 # A tag, an entity, or one character: the units a cut may fall between.
 _TOKEN = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>|&#?[a-zA-Z0-9]+;|.", re.DOTALL)
 
@@ -16,16 +19,22 @@ def visible_length(text: str) -> int:
     return len(html.unescape(plain).encode("utf-16-le")) // 2
 
 
+def unmarked(text: str) -> str:
+    return text.replace(SECTION_BREAK, "")
+
+
 def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Prefer cutting at a line break; never inside a tag or an entity; reopen open tags."""
+    """Prefer cutting at a section break, then at a line break; never inside a tag or an
+    entity; reopen open tags."""
     text = text.strip()
-    if visible_length(text) <= limit:
-        return [text]
+    if visible_length(unmarked(text)) <= limit:
+        return [unmarked(text).strip()]
     parts: list[str] = []
     chunk: list[str] = []  # tokens of the current part
     open_tags: list[tuple[str, str]] = []  # (name, opening tag) in nesting order
     size = 0
     last_break: tuple[int, int, list] | None = None  # (token index, size, open tags) after a \n
+    last_section: tuple[int, int, list] | None = None  # the same, at a section break
     # Room kept for nothing: closing tags are invisible, so the limit is on text alone.
     for match in _TOKEN.finditer(text):
         token, closing, name = match.group(0), match.group(1), match.group(2)
@@ -36,10 +45,18 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
                 open_tags.append((name.lower(), token))
             chunk.append(token)
             continue
+        if token == SECTION_BREAK:
+            if size:
+                last_section = (len(chunk), size, list(open_tags))
+            continue
         width = len(html.unescape(token).encode("utf-16-le")) // 2
         if size + width > limit:
-            if last_break and last_break[1] > limit // 2:
-                index, cut_size, tags_then = last_break
+            # A section break anywhere, else a line break in the second half, else right here.
+            cut = last_section or (
+                last_break if last_break and last_break[1] > limit // 2 else None
+            )
+            if cut:
+                index, cut_size, tags_then = cut
                 rest = chunk[index:]
                 parts.append(_close(chunk[:index], tags_then))
                 chunk = [tag for _, tag in tags_then] + rest
@@ -48,7 +65,7 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
                 parts.append(_close(chunk, open_tags))
                 chunk = [tag for _, tag in open_tags]
                 size = 0
-            last_break = None
+            last_break = last_section = None
         chunk.append(token)
         size += width
         if token == "\n":

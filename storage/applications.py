@@ -103,21 +103,32 @@ async def places_used(db: Executor, unit_id: int) -> int:
 class UnitTally:
     unit_id: int
     projects: int
-    submitted: int
-    nominated: int
+    submitted: int  # waiting for the unit's decision
+    nominated: int  # waiting for the organiser's
     accepted: int
     unit_code: str = ""
     unit_name: str = ""
+    returned: int = 0
+    declined: int = 0
+
+    @property
+    def anything_sent(self) -> bool:
+        """Has the unit's organiser anything to look at: drafts are the leads' own."""
+        return bool(self.submitted + self.nominated + self.accepted + self.returned + self.declined)
 
 
 async def tallies(db: Executor) -> list[UnitTally]:
-    """Per unit with any application: its name, how many projects, applications by status."""
+    """Every unit: its name, how many projects, its applications by status (drafts not
+    counted), in code order."""
     rows = await db.fetch_all(
         "SELECT u.id AS unit_id, u.code, u.name,"
         " (SELECT COUNT(*) FROM projects WHERE unit_id = u.id) AS projects,"
-        " SUM(a.status = 'submitted') AS submitted, SUM(a.status = 'nominated') AS nominated,"
-        " SUM(a.status = 'accepted') AS accepted"
-        " FROM units u JOIN projects p ON p.unit_id = u.id JOIN applications a"
+        " COALESCE(SUM(a.status = 'submitted'), 0) AS submitted,"
+        " COALESCE(SUM(a.status = 'nominated'), 0) AS nominated,"
+        " COALESCE(SUM(a.status = 'accepted'), 0) AS accepted,"
+        " COALESCE(SUM(a.status = 'returned'), 0) AS returned,"
+        " COALESCE(SUM(a.status = 'declined'), 0) AS declined"
+        " FROM units u LEFT JOIN projects p ON p.unit_id = u.id LEFT JOIN applications a"
         " ON a.project_id = p.id AND a.status != 'draft' GROUP BY u.id ORDER BY u.code"
     )
     return [
@@ -129,6 +140,8 @@ async def tallies(db: Executor) -> list[UnitTally]:
             r["accepted"],
             r["code"],
             r["name"],
+            r["returned"],
+            r["declined"],
         )
         for r in rows
     ]

@@ -20,11 +20,12 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.applications import summary
 from bot.campaign import load_campaign
 from bot.orgs import Problem
 from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
-from messages.split import split_html, visible_length
+from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
 from storage.people import Person
@@ -55,7 +56,8 @@ ANSWERS = {
     "experience": Answer("experience", "skipped", None, ()),
 }
 PERSON = Person(1, HOSTILE, None, None, "en", None, True, False)
-TALLY = UnitTally(1, 11, 3, 1, 1)
+TALLY = UnitTally(1, 11, 3, 1, 1, returned=2, declined=1)
+SUMMARY = summary(CAMPAIGN.sections, ANSWERS)
 STAGE = CAMPAIGN.stages[0]
 
 # The values each template is rendered with; a new template needs an entry here.
@@ -95,6 +97,8 @@ SAMPLES: dict[str, dict] = {
     "nominate/actions": {
         "application": APPLICATION,
         "project": PROJECT,
+        "unit": UNIT,
+        "summary": SUMMARY,
         "used": 1,
         "total": 2,
         "done": "nominated",
@@ -116,7 +120,6 @@ SAMPLES: dict[str, dict] = {
     },
     "nominate/new_submission": {"project": PROJECT, "unit": UNIT, "lead": PERSON},
     "nominate/not_secretary": {},
-    "nominate/returned_done": {"project": PROJECT},
     "nominate/told_nominated": {
         "application": APPLICATION,
         "project": PROJECT,
@@ -140,7 +143,15 @@ SAMPLES: dict[str, dict] = {
         "application": APPLICATION,
         "project": PROJECT,
         "unit": UNIT,
+        "summary": SUMMARY,
         "done": "declined",
+        "left": 3,
+    },
+    "apply/card": {
+        "application": APPLICATION,
+        "project": PROJECT,
+        "unit": UNIT,
+        "summary": SUMMARY,
     },
     "select/already": {},
     "select/accept_confirm": {"project": PROJECT, "unit": UNIT},
@@ -173,7 +184,12 @@ SAMPLES: dict[str, dict] = {
     "select/extend_refused": {"stage": STAGE},
     "select/extended": {"stage": STAGE},
     "select/not_admin": {},
-    "select/overview": {"units": [(UNIT, TALLY, 2)], "waiting": 2, "stage": STAGE},
+    "select/overview": {
+        "units": [(UNIT, TALLY, 2)],
+        "silent": [UNIT, UNIT],
+        "waiting": 2,
+        "stage": STAGE,
+    },
     "select/told_accepted": {
         "application": APPLICATION,
         "project": PROJECT,
@@ -299,6 +315,7 @@ SAMPLES: dict[str, dict] = {
 # More values for templates with branches, so that every branch renders in every locale.
 SUBMITTED = Application(7, 2, "submitted", None, 1, WHEN, None, None, 1)
 DECLINED = Application(7, 2, "declined", HOSTILE, 1, WHEN, 2, WHEN, 1)
+NOMINATED = Application(7, 2, "nominated", None, 1, WHEN, None, None, 1)
 DRAFT = Application(7, 2, "draft", None, None, None, None, None, 1)
 SKIPPED = Answer(SECTION.key, "skipped", None, ())
 ONE_FILE = Answer(FILES.key, "done", None, (Part(9, 5, "video", ""),))
@@ -364,6 +381,7 @@ VARIANTS: dict[str, list[dict]] = {
     "invite/revoked_done": [{"grant": GRANTS[0]}],
     "nominate/actions": [
         {"done": "unnominated", "application": SUBMITTED},
+        {"done": "returned"},
         {"done": None, "application": DECLINED},
     ],
     "nominate/list": [
@@ -371,7 +389,12 @@ VARIANTS: dict[str, list[dict]] = {
         {"count": 0},
         {"count": 2, "pages": 1},
     ],
-    "select/actions": [{"done": "accepted"}, {"done": None}],
+    "select/actions": [
+        {"done": "accepted"},
+        {"done": None, "application": NOMINATED},
+        {"done": None, "left": 0},
+    ],
+    "apply/card": [{"application": SUBMITTED, "summary": summary(CAMPAIGN.sections, {})}],
     "select/deadline_moved": [
         {"reopened": False, "earlier": False},
         {"reopened": False, "earlier": True, "closed_now": False},
@@ -379,8 +402,9 @@ VARIANTS: dict[str, list[dict]] = {
     ],
     "select/extend_confirm": [{"people": 1, "shorter": True}, {"shorter": True, "past": True}],
     "select/overview": [
-        {"units": [], "waiting": 0},
-        {"waiting": 1},
+        {"units": [], "silent": [], "waiting": 0},
+        {"units": [], "waiting": 1},
+        {"silent": [UNIT], "waiting": 1},
     ],
     "start/welcome": [
         {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
@@ -639,7 +663,7 @@ def test_a_long_message_splits_into_valid_parts():
 
 _piece = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30).map(html.escape),
-    st.sampled_from(["\n", "<b>", "</b>", "<i>", "</i>", "&amp;", "🙂", "\n\n"]),
+    st.sampled_from(["\n", "<b>", "</b>", "<i>", "</i>", "&amp;", "🙂", "\n\n", SECTION_BREAK]),
 )
 
 
@@ -654,6 +678,16 @@ def test_split_parts_are_valid_and_lose_no_text(pieces, limit):
         parse_html(part)
     joined = "".join(parse_html(p).text for p in parts)
     assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", parse_html(text).text)
+
+
+def test_a_long_text_is_cut_at_its_section_breaks_when_it_has_them():
+    sections = [f"<b>{i}. Section</b>\n" + "字" * 1500 + "\n" for i in range(1, 6)]
+    text = "Heading\n\n" + "".join(SECTION_BREAK + section for section in sections)
+    parts = split_html(text)
+    assert [p[:5] for p in parts] == ["Headi", "<b>3.", "<b>5."]  # never inside a section
+    assert all(SECTION_BREAK not in p and visible_length(p) <= 4096 for p in parts)
+    # Short enough for one message: the marks are simply gone.
+    assert split_html(f"a{SECTION_BREAK}b") == ["ab"]
 
 
 def _balanced(text: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.applications import next_waiting
 from bot.campaign import Localized, QuietHours, Quota, Stage, load_campaign
 from bot.rules import (
     in_quiet_hours,
@@ -17,6 +18,7 @@ from bot.rules import (
     shift_out_of_quiet_hours,
     unit_quota,
 )
+from storage.applications import Application, Listed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED_QUOTA = Quota(Fraction(1, 10), "ceil", 1)
@@ -275,3 +277,25 @@ def test_parse_amount_never_raises(text: str) -> None:
 def test_parse_amount_round_trips_integers(n: int) -> None:
     assert parse_amount(str(n)) == n
     assert parse_amount(f"{n:,}元") == n
+
+
+def _waiting(*ids: int):
+    stamp = datetime(2026, 12, 1, tzinfo=UTC)
+    return [
+        Listed(
+            Application(i, i, "nominated", None, 1, stamp + timedelta(hours=i), None, None, 1),
+            f"P{i}",
+        )
+        for i in ids
+    ]
+
+
+def test_next_waiting_walks_on_in_submission_order_and_comes_round():
+    three = _waiting(1, 2, 3)
+    current = {item.application.id: item.application for item in three}
+    assert next_waiting(three, current[1]).application.id == 2
+    assert next_waiting(three, current[3]).application.id == 1  # round to the first
+    decided = _waiting(1, 2, 3)[1].application  # 2 decided: no longer waiting
+    assert next_waiting(_waiting(1, 3), decided).application.id == 3
+    assert next_waiting(_waiting(2), current[2]) is None  # only itself
+    assert next_waiting([], current[2]) is None

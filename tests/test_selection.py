@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from handlers.selection import BUTTONS
 from storage import applications, orgs
 from tests.conftest import World
-from tests.test_apply import nominated, submitted
+from tests.test_apply import TEXT_SECTIONS, nominated, submitted
 
 
 async def _application(world: World, code: str):
@@ -68,32 +69,84 @@ async def test_two_secretaries_tapping_at_once_cannot_exceed_the_quota(world: Wo
 async def test_organiser_accepts_and_declines_and_everyone_is_told_in_their_language(
     world: World,
 ):
-    await world.import_orgs([("U1", 20)])
+    await world.import_orgs([("U1", 20), ("U2", 5), ("U3", 5)])
     sam = await world.join("Sam", "secretary", "U1", language_code="zh-hans")
     lead1 = await submitted(world, "P-U1-01", "Lead1")
     lead2 = await submitted(world, "P-U1-02", "Lead2")
+    await submitted(world, "P-U3-01", "Lead3")
     for project in ("Project U1-01", "Project U1-02"):
         await sam.send("/nominations")
         await sam.tap(f"{project} · 已提交")
         await sam.tap("⭐ 推荐")
     await world.admin.send("/applications")
     overview = world.admin.last_reply.text
-    assert "Unit U1: 0 submitted · 2/2 places used · 0 accepted" in overview
+    # Every unit, the silent ones first; each count named for what it means.
+    assert overview.index("Nothing sent yet by 1 unit: Unit U2") < overview.index("• Unit U1")
+    assert "• Unit U1: 2 nominated; places used 2 of 2" in overview
+    assert "• Unit U3: 1 waiting for the unit; places used 0 of 1" in overview
     assert "2 nominations waiting for your decision" in overview
+    before = len(world.admin.replies())
     await world.admin.tap("Project U1-01")
+    card = world.admin.last_reply
+    assert len(world.admin.replies()) == before + 1  # one compact card, not the whole text
+    assert card.text.startswith("Project U1-01\nUnit U1 · nominated by the unit\n")
+    assert "Budget: 125,000 yuan" in card.text and "sections answered" in card.text
+    assert [label for row in card.buttons for label, _ in row] == [
+        "✅ Accept as a candidate",
+        "✖ Decline with a reason",
+        "📄 Full text",
+        "▶ Next: Project U1-02",
+    ]
     await world.admin.tap("✅ Accept as a candidate")
     await world.admin.tap("✅ Yes, accept")
+    assert world.admin.last_reply.message_id == card.message_id  # edited in place
     assert "Accepted: Project U1-01 is a candidate" in world.admin.last_reply.text
+    assert "1 more nomination is waiting for your decision." in world.admin.last_reply.text
     assert "was accepted by the campaign admins" in lead1.last_reply.text
     assert "Project U1-01" in sam.last_reply.text and "活动管理员" in sam.last_reply.text
-    await world.admin.send("/applications")
-    await world.admin.tap("Project U1-02")
+    await world.admin.tap("▶ Next: Project U1-02")  # the next one, in the same message
+    assert world.admin.last_reply.message_id == card.message_id
+    assert world.admin.last_reply.text.startswith("Project U1-02\n")
     await world.admin.tap("✖ Decline with a reason")
     await world.admin.send("Too close to <U1-01> & similar.")
-    assert "Declined" in world.admin.last_reply.text
+    decided = world.admin.last_reply
+    assert "Declined" in decided.text
+    assert "No more nominations are waiting for your decision." in decided.text
+    assert "Comment: Too close to <U1-01> & similar." in decided.text
+    assert not any(label.startswith("▶ Next") for row in decided.buttons for label, _ in row)
     assert "Too close to <U1-01> & similar." in lead2.last_reply.text
     assert (await _application(world, "P-U1-01")).status == "accepted"
     assert (await _application(world, "P-U1-02")).status == "declined"
+    await world.admin.send("/applications")
+    assert "• Unit U1: 1 accepted, 1 declined; places used 1 of 2" in world.admin.last_reply.text
+
+
+async def test_the_full_text_comes_on_request_split_between_sections(world: World):
+    await world.import_orgs([("U1", 20)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await lena.send("/apply")
+    # Sections of about 1,800 characters: two fit in a message, three don't.
+    for section in TEXT_SECTIONS:
+        await lena.send(f"{section.key}：" + "党建引领，" * 360)
+        await lena.tap("✓ Done")
+    await lena.send("12.5万")
+    await lena.tap("Skip ▶")
+    await lena.tap("✅ Submit")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    card = sam.last_reply
+    before = len(sam.replies())
+    await sam.tap("📄 Full text")
+    shown = sam.replies()[before:]
+    texts, again = [reply.text for reply in shown[:-1]], shown[-1]
+    assert len(texts) >= 2 and texts[0].startswith("Application: Project U1-01")
+    for part in texts[1:]:
+        assert re.match(r"\d+\. ", part), part[:40]  # each part starts with a section
+    assert "Project U1-01\nUnit U1 · submitted" in again.text  # the card again, under the text
+    assert "⭐ Nominate" in [label for row in again.buttons for label, _ in row]
+    old = next(r for r in sam.replies() if r.message_id == card.message_id)
+    assert old.buttons == []  # the first card no longer acts
 
 
 async def test_after_the_deadline_submissions_and_nominations_are_refused_until_extended(
@@ -348,7 +401,7 @@ async def test_an_acceptance_is_asked_once_more_and_back_changes_nothing(world: 
     assert "can't be undone" in question.text
     told_before = (len(lena.replies()), len(sam.replies()))
     await world.admin.tap("◀ Back")
-    assert world.admin.last_reply.text == "Project U1-01 (Unit U1): nominated by the unit."
+    assert world.admin.last_reply.text == actions.text
     assert (await _application(world, "P-U1-01")).status == "nominated"
     assert (len(lena.replies()), len(sam.replies())) == told_before
     await world.admin.tap("✅ Accept as a candidate")
