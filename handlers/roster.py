@@ -195,7 +195,7 @@ async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
         "people/removed",
         markup,
         name=_name(person, grant.user_id),
-        role=_role_text(ctx, grant),
+        grant=grant,
         withdrawn=withdrawn,
     )
     if remaining is not None and person.private_chat and not person.blocked:

@@ -102,7 +102,7 @@ async def test_a_branch_link_lets_in_many_until_full_or_withdrawn(world: World):
     members = [world.sb.user(f"M{i}") for i in range(3)]
     for member in members:
         await member.send(f"/start {payload}")
-        assert "Your role: Branch member — Project U1-01" in member.last_reply.text
+        assert "You are now a branch member of Project U1-01" in member.last_reply.text
     await members[0].send(f"/start {payload}")  # again: still one member, one use
     branch = "SELECT uses FROM invitations WHERE max_uses > 1"
     assert await world.db.fetch_value(branch) == 3

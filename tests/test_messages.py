@@ -219,6 +219,7 @@ SAMPLES: dict[str, dict] = {
     "help/short": {"commands": ["help", "apply", "invite", "whoami"]},
     "whoami/whoami": {"name": HOSTILE, "user_id": 42, "roles": [HOSTILE]},
     "whoami/role_line": {"grant": GRANT},
+    "whoami/role_phrase": {"grant": GRANT},
     "language/choose": {},
     "language/set": {},
     "cancel/cancelled": {},
@@ -297,7 +298,7 @@ SAMPLES: dict[str, dict] = {
     "people/choose_unit": {},
     "people/unit": {"unit": UNIT, "count": 12, "removable": 3, "page": 1, "pages": 2},
     "people/confirm_remove": {"name": HOSTILE, "role": HOSTILE},
-    "people/removed": {"name": HOSTILE, "role": HOSTILE, "withdrawn": 2},
+    "people/removed": {"name": HOSTILE, "grant": GRANT, "withdrawn": 2},
     "people/removed_told": {"grant": GRANT, "by": PERSON},
     "people/gone": {},
     "join/not_bound": {},
@@ -411,6 +412,12 @@ VARIANTS: dict[str, list[dict]] = {
         {"stage": None, "next_stage": None},
     ],
     "whoami/role_line": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "whoami/role_phrase": [
+        {"grant": GRANTS[0]},
+        {"grant": GRANTS[1]},
+        {"grant": RoleGrant(1, "member", 2, 3, HOSTILE, HOSTILE)},
+        {"grant": RoleGrant(1, "reviewer", None, None, None, None)},
+    ],
     "whoami/whoami": [{"roles": []}],
 }
 

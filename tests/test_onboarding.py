@@ -53,13 +53,13 @@ async def test_admin_invites_a_secretary_with_buttons(world: World):
     await world.admin.tap("Unit secretary")
     await world.admin.tap("Unit U1 (U1)")
     created = world.admin.last_reply.text
-    assert "Invitation for Unit secretary — Unit U1" in created
+    assert "An invitation for a unit secretary of Unit U1 is ready." in created
     assert "https://t.me/pacesetter_bot?start=inv_" in created
     payload = created.split("start=")[1].split()[0]
 
     sam = world.sb.user("Sam", language_code="en")
     await sam.send(f"/start {payload}")
-    assert "Your role: Unit secretary — Unit U1" in sam.last_reply.text
+    assert "Welcome, Sam! You are now a unit secretary of Unit U1." in sam.last_reply.text
     assert "Sam opened your invitation" in world.admin.last_reply.text
     grants = await roles.of_user(world.db, sam.id)
     assert [(g.role, g.unit_name) for g in grants] == [("secretary", "Unit U1")]
@@ -80,11 +80,11 @@ async def test_secretary_invites_a_lead_and_a_member_of_their_own_unit(world: Wo
     payload = sam.last_reply.text.split("start=")[1].split()[0]
     lena = world.sb.user("Lena")
     await lena.send(f"/start {payload}")
-    assert "Project lead — Project U1-02 (Unit U1)" in lena.last_reply.text
+    assert "a project lead of Project U1-02 (Unit U1)." in lena.last_reply.text
 
     # The lead may invite members of their own project, typed in one go.
     mo = await world.join("Mo", "member", "P-U1-02", by=lena)
-    assert "Branch member — Project U1-02 (Unit U1)" in mo.last_reply.text
+    assert "a branch member of Project U1-02 (Unit U1)." in mo.last_reply.text
 
 
 async def test_nobody_invites_outside_their_scope(world: World):
@@ -156,7 +156,7 @@ async def test_used_expired_revoked_and_forged_links(world: World):
     link = await world.invite_link(world.admin, "lead", "P-U1-02")
     await lena.send(f"/start {link}")
     await lena.send(f"/start {link}")  # opening your own link again: the same welcome
-    assert "Your role: Project lead — Project U1-02" in lena.last_reply.text
+    assert "You are now a project lead of Project U1-02" in lena.last_reply.text
     other = world.sb.user("Otto")
     await other.send(f"/start {link}")
     assert "already been used" in other.last_reply.text
@@ -256,7 +256,7 @@ async def test_buttons_from_before_a_restart_still_work(world: World):
     await world.admin.tap("Project lead")
     await world.admin.tap("Unit U1 (U1)")
     await world.admin.tap("Project U1-01 (P-U1-01)")
-    assert "Invitation for Project lead — Project U1-01" in world.admin.last_reply.text
+    assert "An invitation for a project lead of Project U1-01" in world.admin.last_reply.text
 
 
 async def test_many_units_are_paged(world: World):
@@ -268,7 +268,7 @@ async def test_many_units_are_paged(world: World):
     await world.admin.tap("Next ▶")
     assert "(page 3 of 3)" in world.admin.last_reply.text
     await world.admin.tap("Unit U19 (U19)")
-    assert "Unit secretary — Unit U19" in world.admin.last_reply.text
+    assert "a unit secretary of Unit U19 is ready" in world.admin.last_reply.text
 
 
 async def test_a_double_tap_or_an_edit_makes_no_second_invitation(world: World):

@@ -128,7 +128,7 @@ async def test_killed_mid_handler_the_update_is_handled_exactly_once_after_resta
     sb.release("sendMessage")
 
     await bot.start()
-    await until(replied(lena, "Your role: Project lead"))
+    await until(replied(lena, "You are now a project lead"))
     await until(replied(admin, "Lena opened your invitation"))
     await until(lambda: "invite" in dict(sb.commands("chat", chat_id=lena.id)))
     await sb.settle(timeout=30)
@@ -136,7 +136,7 @@ async def test_killed_mid_handler_the_update_is_handled_exactly_once_after_resta
         "SELECT role, COUNT(*) FROM roles WHERE user_id = ? GROUP BY role", lena.id
     ) == [("lead", 1)]
     assert bot.query("SELECT COUNT(*) FROM audit_log WHERE action = 'invitation.redeem'") == [(1,)]
-    welcomes = [r.text for r in lena.replies() if "Your role: Project lead" in r.text]
+    welcomes = [r.text for r in lena.replies() if "You are now a project lead" in r.text]
     assert len(welcomes) == 1
     # What the first run never got to do, the redelivered update finished.
     notices = [r.text for r in admin.replies() if "Lena opened your invitation" in r.text]
@@ -204,7 +204,7 @@ async def test_killed_in_the_middle_of_an_application_the_lead_continues_where_t
     await admin.send("/invite lead P-U1-01")
     lena = sb.user("Lena")
     await lena.send(f"/start {await _link(admin)}")
-    await until(replied(lena, "Your role: Project lead"))
+    await until(replied(lena, "You are now a project lead"))
     await lena.send("/apply")
     await until(replied(lena, "Section 1 of 11"))
     await lena.send("Our foundation, in full.")

@@ -120,7 +120,7 @@ async def test_a_user_who_blocked_the_bot_is_not_messaged(world: World):
     lena = world.sb.user("Lena")
     mark = len(world.sb.requests)
     await lena.send(f"/start {link}")
-    assert "Your role: Project lead" in lena.last_reply.text
+    assert "You are now a project lead" in lena.last_reply.text
     # The inviter blocked the bot: no "accepted" notice was attempted, nothing was refused.
     sent_to = [p.get("chat_id") for m, p in world.sb.requests[mark:] if m == "sendMessage"]
     assert sent_to == [lena.id]

@@ -36,12 +36,12 @@ async def test_an_admin_removes_a_secretary_who_is_told_and_loses_menu_and_links
     yes = screen.button_data("✖ Remove the role")
     await world.admin.tap("✖ Remove the role")
     assert screen.text == (
-        "Removed: Sam is no longer Unit secretary — Unit U1. They were told.\n"
+        "Removed: Sam is no longer a unit secretary of Unit U1; they were told.\n"
         "1 invitation link they made was withdrawn."
     )
     assert await roles.of_user(world.db, sam.id) == []
     await world.sb.settle()
-    assert sam.last_reply.text.startswith("Ada removed your role: Unit secretary — Unit U1.")
+    assert sam.last_reply.text.startswith("Ada removed you as a unit secretary of Unit U1.\n")
     assert "nominations" not in dict(world.sb.commands("chat", chat_id=sam.id))
     newcomer = world.sb.user("Nia")
     await newcomer.send(f"/start {link}")
@@ -49,7 +49,7 @@ async def test_an_admin_removes_a_secretary_who_is_told_and_loses_menu_and_links
     # A double tap: the role is gone already, and nobody is told twice.
     assert await world.answer_to(world.admin, screen, yes) == "That role was already removed."
     await world.sb.settle()
-    assert sum("removed your role" in r.text for r in sam.replies()) == 1
+    assert sum("removed you as" in r.text for r in sam.replies()) == 1
 
 
 async def test_a_secretary_manages_leads_and_members_of_their_unit_only(world: World):
