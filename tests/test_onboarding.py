@@ -190,7 +190,7 @@ async def test_help_says_what_each_role_can_do_now(world: World):
     mo = await world.join("Mo", "member", "P-U1-01")
     await mo.send("/help")
     text = mo.last_reply.text
-    assert "/import" not in text and "When cultivation opens" in text
+    assert "/import" not in text and "When the cultivation stage opens" in text
     world.clock.now = datetime(2027, 10, 3, tzinfo=UTC)  # between cultivation and assessment
     await mo.send("/help")
     assert "Next: Assessment and acceptance opens 8 Oct 2027 09:00." in mo.last_reply.text
