@@ -163,7 +163,7 @@ async def test_the_secretary_nominates_within_quota_and_returns_with_a_comment(w
     await sam.tap("◀ Back to the list")
     await sam.tap("Project U1-03 · submitted")
     assert await world.tap_answer(sam, "⭐ Nominate") == (
-        "All 2 places are used (2 of 2). Un-nominate another application first."
+        "No places left (2 of 2). Un-nominate another application first."
     )
     await sam.tap("↩ Return with a comment")
     await sam.send("Please add the budget breakdown <per quarter> & goals.")

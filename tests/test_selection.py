@@ -37,7 +37,7 @@ async def test_quota_boundaries(world: World, projects: int, places: int):
     assert len(nominated) == places
     if count > places:
         assert answers[-1] == (
-            f"All {places} places are used ({places} of {places}). "
+            f"No places left ({places} of {places}). "
             "Un-nominate another application first."
         )
     assert await applications.places_used(world.db, 1) == places
@@ -61,7 +61,7 @@ async def test_two_secretaries_tapping_at_once_cannot_exceed_the_quota(world: Wo
     await world.sb.settle()
     answers = [world.sb.callback_answer(q["id"]).get("text") for q in (first, second)]
     assert sorted(answers, key=str) == sorted(
-        [None, "All 1 places are used (1 of 1). Un-nominate another application first."], key=str
+        [None, "No places left (1 of 1). Un-nominate another application first."], key=str
     )
     assert await applications.places_used(world.db, 1) == 1
 
