@@ -393,6 +393,7 @@ VARIANTS: dict[str, list[dict]] = {
     "select/actions": [
         {"done": "accepted"},
         {"done": None, "application": NOMINATED},
+        {"done": None, "application": NOMINATED, "summary": summary(CAMPAIGN.sections, {})},
         {"done": None, "left": 0},
     ],
     "apply/card": [{"application": SUBMITTED, "summary": summary(CAMPAIGN.sections, {})}],
