@@ -59,6 +59,7 @@ class Summary:
     amounts: tuple[tuple[Section, Decimal], ...]  # the number sections answered
     answered: int  # sections with content
     sections: int
+    required_missing: int  # required sections without content
     files: int
 
 
@@ -72,6 +73,9 @@ def summary(sections: Sequence[Section], answers: Mapping[str, Answer]) -> Summa
         amounts=amounts,
         answered=sum(has_content(s, answers.get(s.key)) for s in sections),
         sections=len(sections),
+        required_missing=sum(
+            s.required and not has_content(s, answers.get(s.key)) for s in sections
+        ),
         files=sum(len(answer.files) for answer in answers.values()),
     )
 

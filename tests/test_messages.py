@@ -396,7 +396,10 @@ VARIANTS: dict[str, list[dict]] = {
         {"done": None, "application": NOMINATED, "summary": summary(CAMPAIGN.sections, {})},
         {"done": None, "left": 0},
     ],
-    "apply/card": [{"application": SUBMITTED, "summary": summary(CAMPAIGN.sections, {})}],
+    "apply/card": [
+        {"application": SUBMITTED, "summary": summary(CAMPAIGN.sections, {})},
+        {"summary": dataclasses.replace(SUMMARY, required_missing=0)},
+    ],
     "select/deadline_moved": [
         {"reopened": False, "earlier": False},
         {"reopened": False, "earlier": True, "closed_now": False},

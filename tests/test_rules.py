@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.applications import next_waiting
+from bot.applications import next_waiting, summary
 from bot.campaign import Localized, QuietHours, Quota, Stage, load_campaign
 from bot.rules import (
     in_quiet_hours,
@@ -18,7 +18,7 @@ from bot.rules import (
     shift_out_of_quiet_hours,
     unit_quota,
 )
-from storage.applications import Application, Listed
+from storage.applications import Answer, Application, Listed, Part
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED_QUOTA = Quota(Fraction(1, 10), "ceil", 1)
@@ -299,3 +299,26 @@ def test_next_waiting_walks_on_in_submission_order_and_comes_round():
     assert next_waiting(_waiting(1, 3), decided).application.id == 3
     assert next_waiting(_waiting(2), current[2]) is None  # only itself
     assert next_waiting([], current[2]) is None
+
+
+def test_summary_counts_only_required_sections_as_missing():
+    sections = load_campaign().sections
+    optional = [s for s in sections if not s.required]
+    assert optional  # the built-in campaign has an optional section to skip
+
+    def answered(section):
+        if section.kind == "number":
+            return Answer(section.key, "done", Decimal(5), (Part(1, 1, "text", "5"),))
+        if section.kind == "files":
+            return Answer(section.key, "done", None, (Part(1, 2, "photo", "", "f"),))
+        return Answer(section.key, "done", None, (Part(1, 3, "text", "words"),))
+
+    required_only = {s.key: answered(s) for s in sections if s.required}
+    skipped = required_only | {s.key: Answer(s.key, "skipped", None, ()) for s in optional}
+    complete = summary(sections, skipped)
+    assert complete.required_missing == 0
+    assert complete.answered == len(sections) - len(optional)
+    first = next(s for s in sections if s.required)
+    partial = summary(sections, {k: a for k, a in skipped.items() if k != first.key})
+    assert partial.required_missing == 1
+    assert summary(sections, {}).required_missing == sum(s.required for s in sections)

@@ -90,7 +90,7 @@ async def test_organiser_accepts_and_declines_and_everyone_is_told_in_their_lang
     card = world.admin.last_reply
     assert len(world.admin.replies()) == before + 1  # one compact card, not the whole text
     assert card.text.startswith("Project U1-01\nUnit U1 · nominated by the unit\n")
-    assert "Budget: 125,000 yuan" in card.text and "sections answered" in card.text
+    assert "Budget: 125,000 yuan" in card.text and "All required sections answered" in card.text
     assert [label for row in card.buttons for label, _ in row] == [
         "✅ Accept as a candidate",
         "✖ Decline with a reason",
