@@ -377,6 +377,8 @@ VARIANTS: dict[str, list[dict]] = {
         {"problems": [Problem(i, "empty", {"column": "unit_code"}) for i in range(1, 34)]},
     ],
     "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "invite/choose_project": [{"page": 1, "pages": 1}],
+    "invite/choose_unit": [{"page": 1, "pages": 1}],
     "invite/created": [{"grant": GRANTS[0]}],
     "invite/redeemed": [{"grant": GRANTS[1]}],
     "invite/revoked_done": [{"grant": GRANTS[0]}],
