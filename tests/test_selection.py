@@ -37,8 +37,7 @@ async def test_quota_boundaries(world: World, projects: int, places: int):
     assert len(nominated) == places
     if count > places:
         assert answers[-1] == (
-            f"No places left ({places} of {places}). "
-            "Un-nominate another application first."
+            f"No places left ({places} of {places}). Un-nominate another application first."
         )
     assert await applications.places_used(world.db, 1) == places
 
