@@ -401,6 +401,7 @@ VARIANTS: dict[str, list[dict]] = {
     "apply/card": [
         {"application": SUBMITTED, "summary": summary(CAMPAIGN.sections, {})},
         {"summary": dataclasses.replace(SUMMARY, required_missing=0)},
+        {"summary": dataclasses.replace(SUMMARY, required_missing=0, files=0)},
     ],
     "select/deadline_moved": [
         {"reopened": False, "earlier": False},
