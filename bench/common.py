@@ -23,12 +23,20 @@ async def _until(predicate, timeout: float) -> None:
         await asyncio.sleep(0.002)
 
 
+def _screen(sb: Sandbox, user: SandboxUser) -> tuple:
+    """What the person sees change: a new message, or the last one edited (a flow's live
+    message is edited in place as answers arrive)."""
+    shown = sb.messages(user.id)
+    last = shown[-1] if shown else None
+    return len(shown), last and (last.html, repr(last.buttons))
+
+
 async def sends(sb: Sandbox, user: SandboxUser, text: str, timeout: float = 60) -> float:
-    """Seconds from sending `text` until the bot's next message to this person."""
-    before = len(sb.messages(user.id))
+    """Seconds from sending `text` until the bot's answer to this person is on screen."""
+    before = _screen(sb, user)
     started = time.perf_counter()
     await user.send(text, wait=False)
-    await _until(lambda: len(sb.messages(user.id)) > before, timeout)
+    await _until(lambda: _screen(sb, user) != before, timeout)
     return time.perf_counter() - started
 
 
