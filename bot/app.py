@@ -27,6 +27,7 @@ from bot.settings import Settings
 from handlers import (
     application_files,
     apply,
+    apply_docx,
     edits,
     errors,
     extend,
@@ -65,6 +66,7 @@ FLOWS = (
     roster,  # /people: who holds which role; removing one
     orgs_import,
     apply,  # stage 1: the application, section by section
+    apply_docx,  # …or all at once from a Word file (group -3, before the flows)
     nominations,  # stage 1: the unit picks within its quota
     selection,  # stage 1: the organiser accepts
     extend,  # /extend: a stage's deadline moves, with a confirmation

@@ -24,7 +24,7 @@ from bot.campaign import Campaign, Section
 from bot.core import Ctx
 from bot.flow import Accepts, Flow, Step
 from bot.rules import parse_amount
-from handlers import application_view, edits, flow_input, guards, ui
+from handlers import application_view, apply_docx, edits, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
@@ -138,9 +138,11 @@ def _section_keyboard(ctx: Ctx, application: App, section: Section) -> InlineKey
     rows = []
     if section.kind != "number":
         rows.append([(label(ctx.locale, "done"), data("done"))])
-    # Nowhere to go back to from the first section.
+    # Nowhere to go back to from the first section: the Word form is offered there instead.
     first = section.key == ctx.campaign.sections[0].key
-    nav = [] if first else [(label(ctx.locale, "back"), data("back"))]
+    nav = [apply_docx.form_button(ctx, application)] if first else []
+    if not first:
+        nav.append((label(ctx.locale, "back"), data("back")))
     if not section.required:
         nav.append((label(ctx.locale, "skip"), data("skip")))
     rows.append(nav)
@@ -409,6 +411,8 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
     section = rules.section_by_key(ctx.campaign.sections, found[1])
     if section is None or not ctx.actor.is_lead_of(application.project_id):
         return False
+    if message.document is not None and section.kind != "files":
+        return False  # a Word file's caption: its sections came from the file, not the caption
     if await guards.refuse_if_shut(update, ctx, STAGE):
         return True
     text = message.text if message.text is not None else message.caption or ""
@@ -534,8 +538,21 @@ async def _preview(update: Update, ctx: Ctx, application: App) -> None:
     await _show_preview(update, ctx, application, editable=editable)
 
 
+async def preview_after_import(update: Update, ctx: Ctx, application: App) -> None:
+    """The preview, as a new message, once a Word file has filled sections in."""
+    async with ctx.write() as tx:
+        await _enter(tx, ctx, application, PREVIEW)
+    await _show_preview(update, ctx, application, editable=True, fresh=True)
+
+
 async def _show_preview(
-    update: Update, ctx: Ctx, application: App, *, editable: bool, **extra: Any
+    update: Update,
+    ctx: Ctx,
+    application: App,
+    *,
+    editable: bool,
+    fresh: bool | None = None,
+    **extra: Any,
 ) -> None:
     rows: list[list[ui.Button]] = []
     if editable:
@@ -558,7 +575,7 @@ async def _show_preview(
         markup,
         editable=editable,
         live_for="preview",
-        fresh=_asked_for(update),
+        fresh=_asked_for(update) if fresh is None else fresh,
         **extra,
     )
 

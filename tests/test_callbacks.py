@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import bot.app  # noqa: F401 — every flow, so every declared set of buttons
 import handlers.application_files
 import handlers.apply
+import handlers.apply_docx
 import handlers.extend
 import handlers.groups
 import handlers.invite
@@ -23,7 +24,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 10
+    assert len(prefixes) == len(set(prefixes)) == 11
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,273 @@
+"""The application in Word: 📄 a template made from the campaign's sections, and a filled one
+sent back (any time the lead could type the answers), read into the sections it covers.
+
+    📄 Word form ─▶ .docx ─▶ lead fills it in Word or WPS ─▶ sends it ─▶ what was found
+                                                                       ─▶ the preview: ✎ fix, Submit
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InputFile, InputMediaDocument, InputMediaPhoto, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler
+from telegram.ext import filters as f
+
+from bot import applications as rules
+from bot import docx_form
+from bot.core import Ctx
+from handlers import application_view, guards, ui
+from handlers.callbacks import Buttons, Tap
+from storage import applications, orgs
+from storage.applications import Application as App
+from storage.applications import Part
+
+BUTTONS = Buttons("dx", command="apply", form=("f", (int,)))  # an application
+WORD_FILE = f.Document.FileExtension("docx") | f.Document.MimeType(
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+)
+_PHOTO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+_ALBUM = 10  # pictures per album, Telegram's most
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(form_tapped, pattern=BUTTONS.pattern))
+    # Before the flows (group -1): a Word file may answer the whole application at once.
+    app.add_handler(
+        MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE & WORD_FILE, received),
+        group=-3,
+    )
+
+
+def form_button(ctx: Ctx, application: App) -> ui.Button:
+    return (ctx.msgs.label(ctx.locale, "word_form"), BUTTONS.data("form", application.id))
+
+
+@guards.buttons(BUTTONS)
+async def form_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    query = update.callback_query
+    application = await applications.get(ctx.db, tap.args[0])
+    if application is None:
+        await ui.stale(query, ctx)
+        return
+    if not ctx.actor.is_lead_of(application.project_id):
+        await ui.not_allowed(query, ctx)
+        return
+    await query.answer()
+    project = await orgs.project(ctx.db, application.project_id)
+    data = docx_form.template(
+        ctx.campaign.sections,
+        ctx.locale,
+        title=ctx.msgs.label(ctx.locale, "word_form_title", name=project.name),
+        guidance=ui.plain(ui.render(ctx, "apply/docx_guidance")[0]),
+        files_note=ctx.msgs.label(ctx.locale, "word_form_pictures"),
+    )
+    filename = _UNSAFE_IN_FILENAME.sub(
+        "_", ctx.msgs.label(ctx.locale, "word_form_file", name=project.name)
+    )
+    caption = ui.render(ctx, "apply/docx_form", project=project)[0]
+    await ctx.bot.send_document(
+        query.message.chat.id if query.message else ctx.actor.user_id,
+        InputFile(data, filename=filename),
+        caption=caption,
+    )
+
+
+async def received(update: Update, ctx: Ctx) -> None:
+    """A Word file from a lead: read as their application if it has its headings; otherwise
+    left to whatever else takes documents (an attachment in the files section, say)."""
+    if ctx.actor is None or not ctx.actor.projects("lead"):
+        return
+    message = update.effective_message
+    refusal = application_view.STAGE.refusal(ctx.campaign, ctx.now)
+    if refusal is not None:
+        await ui.reply(update, ctx, refusal, stage=ctx.campaign.stage("apply"))
+        raise ApplicationHandlerStop
+    application = await _application_of(update, ctx)
+    if application is None:
+        raise ApplicationHandlerStop
+    if application.status not in rules.EDITABLE:
+        await ui.reply(update, ctx, "apply/not_editable")
+        raise ApplicationHandlerStop
+    document = message.document
+    if (document.file_size or 0) > docx_form.MAX_BYTES:
+        limit = docx_form.MAX_BYTES // 2**20
+        await ui.reply(update, ctx, "apply/docx_unreadable", too_big=True, limit_mb=limit)
+        raise ApplicationHandlerStop
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    try:
+        filled = docx_form.read(data, ctx.campaign.sections)
+    except docx_form.NotAWordFile:
+        await ui.reply(update, ctx, "apply/docx_unreadable", too_big=False)
+        raise ApplicationHandlerStop from None
+    sections = ctx.campaign.sections
+    if not any(filled.texts.get(s.key) for s in sections):
+        if _at_files_section(ctx):
+            return  # a supporting document that happens to be in Word: the flow takes it
+        await ui.reply(
+            update, ctx, "apply/docx_no_sections", ui.keyboard([[form_button(ctx, application)]])
+        )
+        raise ApplicationHandlerStop
+    pictures = await _send_pictures(ctx, message, filled.pictures)
+    await _store(ctx, application, message, filled, pictures)
+    await ui.reply(
+        update,
+        ctx,
+        "apply/docx_read",
+        filename=document.file_name or "",
+        sections=sections,
+        found=[
+            s
+            for s in sections
+            if filled.found(s) and len(filled.texts.get(s.key, "")) <= s.max_chars
+        ],
+        too_long=[s for s in sections if len(filled.texts.get(s.key, "")) > s.max_chars],
+        unread_amounts=[
+            s
+            for s in sections
+            if s.kind == "number" and filled.texts.get(s.key) and not filled.found(s)
+        ],
+        amounts=filled.amounts,
+        pictures=len(pictures),
+        left_out=filled.pictures_left_out,
+    )
+    # Declared with the apply flow; imported here, where both are loaded already.
+    from handlers.apply import preview_after_import
+
+    await preview_after_import(update, ctx, await applications.get(ctx.db, application.id))
+    raise ApplicationHandlerStop
+
+
+async def _application_of(update: Update, ctx: Ctx) -> App | None:
+    """The application the file is for: the one being written, or the lead's only one; a lead
+    of several projects who is not writing one is asked to choose first (None)."""
+    if ctx.flow is not None and ctx.flow.flow == "apply" and ctx.flow.data.get("app"):
+        application = await applications.get(ctx.db, ctx.flow.data["app"])
+        if application is not None and ctx.actor.is_lead_of(application.project_id):
+            return application
+    led = sorted(ctx.actor.projects("lead"))
+    if len(led) > 1:
+        await ui.reply(update, ctx, "apply/docx_choose")
+        return None
+    existing = await applications.of_project(ctx.db, led[0])
+    if existing is not None:
+        return existing
+    async with ctx.write() as tx:
+        return await applications.open_for(tx, led[0], ctx.actor.user_id)
+
+
+def _at_files_section(ctx: Ctx) -> bool:
+    if ctx.flow is None or ctx.flow.flow != "apply":
+        return False
+    section = rules.section_by_key(ctx.campaign.sections, ctx.flow.step)
+    return section is not None and section.kind == "files"
+
+
+async def _send_pictures(
+    ctx: Ctx, message: Message, pictures: tuple[docx_form.Picture, ...]
+) -> list[Part]:
+    """The document's pictures, sent back into the chat as albums: Telegram keeps them (a
+    file id each) and the lead sees what was taken. Parts naming those messages."""
+    parts: list[Part] = []
+    chat_id = message.chat.id
+    caption = ctx.msgs.label(ctx.locale, "word_form_pictures_taken")
+    for start in range(0, len(pictures), _ALBUM):
+        batch = pictures[start : start + _ALBUM]
+        sent = await _album(ctx, chat_id, batch, caption if start == 0 else None)
+        for picture, shown in zip(batch, sent, strict=True):
+            if shown.photo:
+                file_id = shown.photo[-1].file_id
+                parts.append(Part(ctx.actor.user_id, shown.message_id, "photo", "", file_id))
+            elif shown.document:
+                file_id = shown.document.file_id
+                parts.append(
+                    Part(
+                        ctx.actor.user_id,
+                        shown.message_id,
+                        "document",
+                        "",
+                        file_id,
+                        picture.filename,
+                    )
+                )
+    return parts
+
+
+async def _album(
+    ctx: Ctx, chat_id: int, batch: tuple[docx_form.Picture, ...], caption: str | None
+) -> tuple[Message, ...]:
+    """One album (or one message) of pictures, as photos where Telegram takes them, else as
+    documents; `caption` under the first."""
+
+    def photo(picture: docx_form.Picture) -> bool:
+        return picture.filename.lower().endswith(_PHOTO_TYPES)
+
+    # In an album each upload is its own multipart field, named by attach=True; without it
+    # the file would take the name "media", where Telegram expects the album's JSON.
+    def as_documents():
+        return [
+            InputMediaDocument(
+                InputFile(p.data, filename=p.filename, attach=True),
+                caption=caption if i == 0 else None,
+            )
+            for i, p in enumerate(batch)
+        ]
+
+    if len(batch) == 1:
+        picture = batch[0]
+        upload = InputFile(picture.data, filename=picture.filename)
+        if photo(picture):
+            try:
+                return (await ctx.bot.send_photo(chat_id, upload, caption=caption),)
+            except BadRequest:  # dimensions Telegram won't take as a photo
+                upload = InputFile(picture.data, filename=picture.filename)
+        return (await ctx.bot.send_document(chat_id, upload, caption=caption),)
+    if all(photo(p) for p in batch):
+        media = [
+            InputMediaPhoto(
+                InputFile(p.data, filename=p.filename, attach=True),
+                caption=caption if i == 0 else None,
+            )
+            for i, p in enumerate(batch)
+        ]
+        try:
+            return await ctx.bot.send_media_group(chat_id, media)
+        except BadRequest:
+            pass
+    return await ctx.bot.send_media_group(chat_id, as_documents())
+
+
+async def _store(
+    ctx: Ctx, application: App, message: Message, filled: docx_form.Filled, pictures: list[Part]
+) -> None:
+    """Every section the document answers is replaced by what it says, in one write; the
+    sections it doesn't answer keep what the lead wrote in the chat."""
+    by = ctx.actor.user_id
+    async with ctx.write() as tx:
+        for section in ctx.campaign.sections:
+            if section.kind == "files":
+                if not pictures:
+                    continue
+                await applications.clear_section(tx, application.id, section.key, by=by)
+                for part in pictures:
+                    await applications.add_part(tx, application.id, section.key, part)
+                await applications.set_state(tx, application.id, section.key, "done", by=by)
+                continue
+            text = filled.texts.get(section.key)
+            if not text or len(text) > section.max_chars:
+                continue  # too long is said in the report; the chat answer stays
+            if section.kind == "number" and section.key not in filled.amounts:
+                continue
+            await applications.clear_section(tx, application.id, section.key, by=by)
+            part = Part(by, message.message_id, "text", text)
+            await applications.add_part(tx, application.id, section.key, part)
+            await applications.set_state(
+                tx,
+                application.id,
+                section.key,
+                "done",
+                by=by,
+                amount=filled.amounts.get(section.key),
+            )
