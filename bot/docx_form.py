@@ -144,16 +144,24 @@ def read_amount(text: str) -> Decimal | None:
 
 
 def _lines(document: Document) -> Iterator[str]:
-    """The body's paragraphs and table rows, in the order they appear."""
+    """The body's paragraphs and table rows, in the order they appear; a line break inside a
+    paragraph (Shift+Enter) starts a new line."""
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):
-            yield "".join(t.text or "" for t in element.iter(qn("w:t")))
+            yield from _text_of(element).split("\n")
         elif element.tag == qn("w:tbl"):
             for row in element.iter(qn("w:tr")):
-                cells = [
-                    "".join(t.text or "" for t in c.iter(qn("w:t"))) for c in row.iter(qn("w:tc"))
-                ]
+                cells = [_text_of(cell).replace("\n", " ") for cell in row.iter(qn("w:tc"))]
                 yield " | ".join(cell.strip() for cell in cells if cell.strip())
+
+
+_BREAKS = {qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:tab"): " "}
+
+
+def _text_of(element) -> str:
+    return "".join(
+        _BREAKS.get(node.tag, node.text or "") for node in element.iter(qn("w:t"), *_BREAKS)
+    )
 
 
 def _heading(line: str, sections: Sequence[Section]) -> Section | None:

@@ -255,3 +255,16 @@ async def test_many_pictures_come_back_as_albums_and_a_caption_edit_changes_no_s
     await lena.edit(sent, "a new caption")
     _, after = await _answers(world)
     assert after["experience"].text == "From Word."
+
+
+def test_line_breaks_inside_a_paragraph_keep_lines_apart():
+    document = docx.Document()
+    document.add_paragraph("Experience and practices")
+    paragraph = document.add_paragraph("First line")
+    paragraph.add_run().add_break()
+    paragraph.add_run("second\tline")
+    out = io.BytesIO()
+    document.save(out)
+    assert docx_form.read(out.getvalue(), SECTIONS).texts == {
+        "experience": "First line\nsecond line"
+    }
