@@ -6,6 +6,7 @@ loopback, the bot talks to it over HTTP exactly as it would to Telegram.
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 import tempfile
@@ -17,16 +18,20 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import docx
+
 from bot.app import BotRunner
 from bot.campaign import Section, load_campaign
 from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxUser
+from bot.sandbox.files import make_png
 from bot.settings import Secret, Settings
 from messages.render import Messages
 
 _LABELS = Messages(ZoneInfo("UTC"))
 CAMPAIGN = load_campaign()
 DEMO_TOKEN = "424242:DEMO-sandbox-token"
+WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,8 @@ ZH = Cast(
         "comment": "请按季度拆分经费预算。",
         "bad_amount": "每季度15000，共60000",
         "others": "{name}用同样的方式回答其余各部分",
-        "three": "邀请，以及三份申报的填写和提交",
+        "three": "邀请，以及两份申报的填写和提交",
+        "word_file": "申报书.docx",
     },
     chapters={
         "import": "活动管理员导入单位和项目",
@@ -119,6 +125,7 @@ ZH = Cast(
         "help": "每个人都知道自己能做什么",
         "apply": "第一阶段：项目负责人逐部分填写申报材料",
         "more": "{fhb}另有两个项目申报；{rbr}有了书记和项目负责人",
+        "word": "{fhb}的第三个项目用 Word 填写申报书：下载模板，填好发回",
         "quota": "{fhb}在名额内推荐：12 个项目，10% 向上取整 = 2 个名额",
         "return": "{rbr}附意见退回申报，负责人修改后重新提交",
         "decide": "活动管理员在总览中作出决定",
@@ -153,7 +160,8 @@ EN = Cast(
         "comment": "Please split the budget by quarter.",
         "bad_amount": "15000 per quarter: 60000",
         "others": "{name} answers the other sections the same way",
-        "three": "invitations, and three applications written and submitted",
+        "three": "invitations, and two applications written and submitted",
+        "word_file": "application.docx",
     },
     chapters={
         "import": "The campaign admin imports the units and projects",
@@ -163,6 +171,7 @@ EN = Cast(
         "help": "Everyone knows where they stand",
         "apply": "Stage 1: a project lead writes the application, section by section",
         "more": "Two more {fhb} projects apply; {rbr} gets a secretary and a lead",
+        "word": "A third {fhb} project writes its application in Word: the form, filled, sent back",
         "quota": "{fhb} nominates within its quota: 12 projects, 10% rounded up = 2 places",
         "return": "{rbr} returns its application with a comment; the lead revises it",
         "decide": "The campaign admin decides from the overview",
@@ -273,6 +282,28 @@ async def write_application(cast: Cast, lead: SandboxUser, budget: str) -> None:
     await lead.tap(label(cast.locale, "submit"))
 
 
+async def write_in_word(sb: Sandbox, cast: Cast, lead: SandboxUser, budget: str) -> None:
+    """The application in Word: the bot's form, an answer typed under each heading and a
+    photo pasted in, sent back; then submitted from the preview."""
+    await lead.send("/apply")
+    await lead.tap(label(cast.locale, "word_form"))
+    document = docx.Document(io.BytesIO(sb.file_bytes(lead.last_reply.file_id)))
+    headings = [p for p in document.paragraphs if p.style.name == "Heading 1"]
+    for section, heading in zip(CAMPAIGN.sections, headings, strict=True):
+        if section.kind == "files":
+            heading.insert_paragraph_before()  # the photo goes at the end, under it
+            document.add_picture(io.BytesIO(make_png(64, 48)))
+            continue
+        answer = budget if section.kind == "number" else cast.answer(section)
+        # Typed on the line after the heading: before the heading that follows it.
+        following = heading._p.getnext()
+        following.addprevious(document.add_paragraph(answer)._p)
+    filled = io.BytesIO()
+    document.save(filled)
+    await lead.send_document(filled.getvalue(), cast.says["word_file"], WORD_TYPE)
+    await lead.tap(label(cast.locale, "submit"))
+
+
 async def join(sb: Sandbox, cast: Cast, inviter: SandboxUser, part: str, args: str):
     await inviter.send(f"/invite {args}")
     person = sb.user(cast.people[part], language_code=cast.locale.lower())
@@ -329,10 +360,12 @@ async def play_stage_one(
         liu = await join(sb, cast, secretary, "lead2", f"lead {fhb}-P02")
         zhou = await join(sb, cast, secretary, "lead3", f"lead {fhb}-P03")
         await write_application(cast, liu, "80000")
-        await write_application(cast, zhou, "9.8万元")
         rbr_secretary = await join(sb, cast, admin, "secretary2", f"secretary {rbr}")
         rbr_lead = await join(sb, cast, rbr_secretary, "lead4", f"lead {rbr}-P01")
         await write_application(cast, rbr_lead, "60,000 元")
+
+    chapter("word")
+    await write_in_word(sb, cast, zhou, "9.8万元")
 
     chapter("quota")
     for number in (1, 2, 3):
