@@ -151,12 +151,16 @@ def may_read(actor: Actor, status: str, unit_id: int, project_id: int) -> bool:
     return status != "draft" and (actor.is_admin or actor.is_secretary_of(unit_id))
 
 
-async def concerned_by(db: Executor, stage_key: str) -> set[int]:
-    """Who a change to `stage_key` concerns: those with something left to do in it. Later
-    stages name their own; until they exist, their secretaries and leads."""
+async def concerned_by(db: Executor, stage_key: str) -> dict[str, set[int]]:
+    """Who a change to `stage_key` concerns, by role: those with something left to do in it.
+    Later stages name their own; until they exist, their secretaries and leads."""
     if stage_key == "apply":
         return await applications.with_work_left(db)
-    return await roles.holder_ids(db, ("secretary", "lead"))
+    return {role: set(await roles.holder_ids(db, (role,))) for role in ("lead", "secretary")}
+
+
+def everyone(by_role: Mapping[str, set[int]]) -> set[int]:
+    return set().union(*by_role.values())
 
 
 def deadline_window(campaign: Campaign) -> tuple[int, int]:

@@ -39,6 +39,7 @@ BUTTONS = Buttons(
     "ap",
     command="apply",
     open=("o", (int,)),  # a project (a lead of several chooses)
+    resume=("r", ()),  # as /apply: under a notice that the lead has something left to do
     done=("d", (int, str)),
     skip=("s", (int, str)),
     back=("b", (int, str)),
@@ -247,8 +248,11 @@ def _taking(store):
 
 
 def _asked_for(update: Update) -> bool:
-    """A command (/apply): its answer comes as a new message, not as an edit further up."""
-    message = update.message
+    """A command (/apply), or the button that stands for it under a notice: the answer comes
+    as a new message, not as an edit further up."""
+    message, query = update.message, update.callback_query
+    if query is not None:
+        return query.data == BUTTONS.data("resume")
     return message is not None and (message.text or "").startswith("/")
 
 
@@ -445,6 +449,10 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
 @guards.buttons(BUTTONS)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
+    if tap.action == "resume":
+        await query.answer()
+        await apply_command(update, ctx)
+        return
     number = tap.args[0]
     if tap.action == "open":
         if not ctx.actor.is_lead_of(number):

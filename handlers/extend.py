@@ -18,11 +18,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import notices
-from bot.applications import concerned_by, deadline_window, stage_phase
+from bot.applications import concerned_by, deadline_window, everyone, stage_phase
 from bot.campaign import STAGE_KEYS, Campaign, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
-from handlers import flow_input, guards, ui
+from handlers import apply, flow_input, guards, nominations, ui
 from handlers.callbacks import Buttons, Tap
 from storage import applications, chats, flows, outbox
 from storage.db import Transaction
@@ -172,8 +172,7 @@ async def _ask(
         await _say(update, ctx, in_place, "select/extend_refused", stage=stage)
         return
     shorter = deadline < stage.deadline or deadline <= ctx.now
-    concerned = await concerned_by(ctx.db, stage_key)
-    concerned.discard(ctx.actor.user_id)
+    concerned = everyone(await concerned_by(ctx.db, stage_key)) - {ctx.actor.user_id}
     yes = ctx.msgs.label(ctx.locale, "extend_shorten" if shorter else "extend_yes")
     markup = ui.keyboard(
         [
@@ -239,11 +238,19 @@ async def _announce(
         "closed_now": after == "closed",
     }
     cause = notices.cause(tx, f"deadline:{stage_key}")
-    concerned = await concerned_by(tx, stage_key)
-    concerned.discard(ctx.actor.user_id)
-    unreachable = await notices.to_people(
-        tx, writer, concerned, "select/deadline_moved", cause, **wording
-    )
+    # Each with the button to what is left to do, while it can still be done.
+    buttons = {
+        "lead": ("continue_application", apply.BUTTONS.data("resume")),
+        "secretary": ("applications_waiting", nominations.BUTTONS.data("start")),
+    }
+    told = {ctx.actor.user_id}
+    unreachable = 0
+    for role, people in (await concerned_by(tx, stage_key)).items():
+        button = buttons[role] if stage_key == "apply" and after == "open" else None
+        unreachable += await notices.to_people(
+            tx, writer, people - told, "select/deadline_moved", cause, button=button, **wording
+        )
+        told |= people  # a lead who is also a secretary hears it once
     await notices.to_chats(
         tx, writer, await chats.present_bindings(tx), "select/deadline_moved", cause, **wording
     )

@@ -28,6 +28,7 @@ RETURN_FLOW = "return_comment"
 BUTTONS = Buttons(
     "nm",
     command="nominations",
+    start=("s", ()),  # as /nominations: under a notice that applications are waiting
     list=("l", (int, int)),  # a unit, a page
     show=("a", (int,)),  # an application, from here on
     nominate=("n", (int,)),
@@ -93,6 +94,10 @@ async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
 @guards.buttons(BUTTONS)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
+    if tap.action == "start":
+        await query.answer()
+        await nominations(update, ctx)
+        return
     if tap.action == "list":
         unit_id = tap.args[0]
     else:

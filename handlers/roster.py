@@ -62,7 +62,8 @@ async def _units_markup(ctx: Ctx, page: int):
     return ui.keyboard(rows + paged)
 
 
-def _may_see(actor: Actor, unit_id: int) -> bool:
+def may_see(actor: Actor, unit_id: int) -> bool:
+    """Whose roles /people shows this person: an admin everyone's, a secretary their unit's."""
     return actor.is_admin or (unit_id != WIDE and actor.is_secretary_of(unit_id))
 
 
@@ -115,7 +116,7 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         return
     if tap.action == "unit":
         unit_id, page = tap.args
-        if not _may_see(ctx.actor, unit_id):
+        if not may_see(ctx.actor, unit_id):
             await ui.not_allowed(query, ctx)
             return
         context, markup = await _unit_screen(ctx, unit_id, page)

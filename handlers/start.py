@@ -8,9 +8,11 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
+from bot.access import actor_of
 from bot.core import Ctx
-from handlers import guards, ui
-from storage import flows, invitations, roles
+from handlers import guards, roster, ui
+from storage import flows, invitations, people, roles
+from storage.db import Executor
 from storage.roles import RoleGrant
 
 
@@ -57,6 +59,25 @@ async def start(update: Update, ctx: Ctx) -> None:
     )
 
 
+async def _roster_button(
+    ctx: Ctx, db: Executor, inviter_id: int, grant: RoleGrant
+) -> notices.Button | None:
+    """👥 to where the new role holder is listed, for an inviter whom /people shows it."""
+    person = await people.get(db, inviter_id)
+    if person is None:
+        return None
+    inviter = actor_of(
+        person,
+        await roles.of_user(db, inviter_id),
+        admins=ctx.core.settings.admins,
+        default_locale=ctx.campaign.default_locale,
+    )
+    where = grant.unit_id or roster.WIDE
+    if not roster.may_see(inviter, where):
+        return None
+    return ("see_people", roster.BUTTONS.data("unit", where, 0))
+
+
 async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
     code = invites.code_from_payload(payload)
     invitation = await invitations.by_code(ctx.db, code) if code else None
@@ -80,6 +101,7 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
                 [invitation.created_by],
                 "invite/accepted",
                 notices.cause(tx, f"invitation:{invitation.id}"),
+                button=await _roster_button(ctx, tx, invitation.created_by, grant),
                 name=ctx.actor.person.display_name,
                 grant=grant,
             )

@@ -61,6 +61,8 @@ async def test_admin_invites_a_secretary_with_buttons(world: World):
     await sam.send(f"/start {payload}")
     assert "Welcome, Sam! You are now a unit secretary of Unit U1." in sam.last_reply.text
     assert "Sam opened your invitation" in world.admin.last_reply.text
+    await world.admin.tap("👥 See who holds which role", message=world.admin.last_reply)
+    assert any("Sam" in label for row in world.admin.last_reply.buttons for label, _ in row)
     grants = await roles.of_user(world.db, sam.id)
     assert [(g.role, g.unit_name) for g in grants] == [("secretary", "Unit U1")]
     assert len(await audit.entries(world.db, action="invitation.redeem")) == 1
@@ -85,6 +87,11 @@ async def test_secretary_invites_a_lead_and_a_member_of_their_own_unit(world: Wo
     # The lead may invite members of their own project, typed in one go.
     mo = await world.join("Mo", "member", "P-U1-02", by=lena)
     assert "a branch member of Project U1-02 (Unit U1)." in mo.last_reply.text
+    await world.sb.settle()
+    told = lena.last_reply
+    assert "Mo opened your invitation" in told.text
+    assert told.buttons == []  # /people is for admins and secretaries: nothing to lead to
+    assert sam.last_reply.button_data("👥 See who holds which role")  # Lena's, for Sam
 
 
 async def test_nobody_invites_outside_their_scope(world: World):

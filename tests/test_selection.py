@@ -191,7 +191,11 @@ async def test_after_the_deadline_submissions_and_nominations_are_refused_until_
         "The deadline of Application and selection is now 20 Jan 2027 18:00. It is open again"
         in (sam.last_reply.text)
     )
-    await late.send("/apply")
+    # Each notice leads to what is left to do: the unit's list, the lead's application.
+    assert "Closed early" not in sam.last_reply.text
+    await sam.tap("📋 Applications waiting", message=sam.last_reply)
+    assert "Unit U1: 0 of 1 place used." in sam.last_reply.text
+    await late.tap("✍ Continue the application", message=late.last_reply)
     assert "Section 1 of 11" in late.last_reply.text
     await world.restart()  # the extension is kept in SQLite
     await sam.send("/nominations")
