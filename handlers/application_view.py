@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from bot import applications as rules
 from bot import notices
@@ -51,6 +51,23 @@ async def send(
         )
     else:
         await ui.reply(update, ctx, "apply/preview", markup, **context)
+
+
+async def settle(query: CallbackQuery, ctx: Ctx, application: Application) -> None:
+    """The preview a button sat on, shown as the application now stands (submitted, say);
+    a preview long enough to take several messages just loses its buttons."""
+    context = dict(
+        project=await orgs.project(ctx.db, application.project_id),
+        application=application,
+        sections=ctx.campaign.sections,
+        answers=await applications.answers(ctx.db, application.id),
+        missing=[],
+        editable=False,
+    )
+    if len(ui.render(ctx, "apply/preview", **context)) == 1:
+        await ui.edit(query, ctx, "apply/preview", None, **context)
+    else:
+        await ui.edit_buttons(query, None)
 
 
 def reading_row(
@@ -105,7 +122,12 @@ async def decide(
         notices.cause(tx, f"application:{application.id}:{to}"),
         leads=leads,
         sender=ctx.actor.user_id,
-        lead_button=("open_application", LEAD_BUTTONS.data("preview", application.id)),
+        # Returned, it is the lead's to revise: the button opens it for that.
+        lead_button=(
+            ("revise_application", LEAD_BUTTONS.data("open", project.id))
+            if to == "returned"
+            else ("open_application", LEAD_BUTTONS.data("preview", application.id))
+        ),
         secretary_button=("review_application", UNIT_BUTTONS.data("show", application.id)),
         application=application,
         by=ctx.actor.person,

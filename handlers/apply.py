@@ -627,8 +627,10 @@ async def _submit(update: Update, ctx: Ctx, application: App) -> None:
         await ui.alert(query, ctx, "apply/not_editable")
         return
     await query.answer()
-    await ui.edit_buttons(query, None)  # the preview's buttons no longer act
-    await ui.reply(update, ctx, "apply/submitted", project=project)
+    submitted = await applications.get(ctx.db, application.id)
+    await application_view.settle(query, ctx, submitted)  # no longer a draft with buttons
+    withdraw = ctx.msgs.label(ctx.locale, "withdraw"), BUTTONS.data("withdraw", application.id)
+    await ui.reply(update, ctx, "apply/submitted", ui.keyboard([[withdraw]]), project=project)
 
 
 async def _move_and_tell(
@@ -663,7 +665,9 @@ async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
         await ui.alert(query, ctx, "apply/not_withdrawable")
         return
     await query.answer()
-    await ui.reply(update, ctx, "apply/withdrawn", project=project)
+    await ui.edit_buttons(query, None)
+    resume = ctx.msgs.label(ctx.locale, "continue_application"), BUTTONS.data("resume")
+    await ui.reply(update, ctx, "apply/withdrawn", ui.keyboard([[resume]]), project=project)
 
 
 # What each button does, given its application (and section).

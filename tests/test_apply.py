@@ -190,3 +190,43 @@ async def test_every_decision_notice_has_a_button_to_its_application(world: Worl
     assert "was nominated" in nominated_notice.text
     await lena.tap("👁 Open the application", message=nominated_notice)
     assert "Application: Project U1-01" in lena.last_reply.text
+
+
+async def test_submitting_settles_the_preview_and_the_lead_may_withdraw_and_resubmit(
+    world: World,
+):
+    await world.import_orgs([("U1", 3)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await lead_of(world)
+    await write_all(lena)
+    await lena.tap("Skip ▶")
+    preview = lena.last_reply
+    await lena.tap("✅ Submit")
+    settled = next(r for r in lena.replies() if r.message_id == preview.message_id)
+    assert "Application: Project U1-01 — submitted" in settled.text
+    assert settled.buttons == [] and "Tap ✎" not in settled.text  # no longer a draft to edit
+    await lena.tap("↩ Withdraw", message=lena.last_reply)
+    assert "is withdrawn and a draft again" in lena.last_reply.text
+    await world.sb.settle()
+    assert "was withdrawn by Lena for changes" in sam.last_reply.text
+    await lena.tap("✍ Continue the application", message=lena.last_reply)
+    assert "Application: Project U1-01 — draft" in lena.last_reply.text  # all answered
+    await lena.tap("✅ Submit")
+    project = await orgs.project_by_code(world.db, "P-U1-01")
+    assert (await applications.of_project(world.db, project.id)).status == "submitted"
+
+
+async def test_a_returned_application_notice_opens_it_for_revising(world: World):
+    await world.import_orgs([("U1", 3)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await submitted(world, "P-U1-01", "Lena")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("↩ Return with a comment")
+    await sam.send("Add the goals, please.")
+    await world.sb.settle()
+    notice = lena.last_reply
+    assert "Revise it and submit it again." in notice.text
+    await lena.tap("✎ Revise the application", message=notice)
+    assert "Application: Project U1-01 — returned for changes" in lena.last_reply.text
+    assert lena.last_reply.button_data("✎ 3")  # editable again
