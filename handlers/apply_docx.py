@@ -110,20 +110,19 @@ async def received(update: Update, ctx: Ctx) -> None:
             update, ctx, "apply/docx_no_sections", ui.keyboard([[form_button(ctx, application)]])
         )
         raise ApplicationHandlerStop
-    pictures = await _send_pictures(ctx, message, filled.pictures)
+    # Pictures only where the campaign has a section for files.
+    takes_files = any(s.kind == "files" for s in sections)
+    pictures = await _send_pictures(ctx, message, filled.pictures) if takes_files else []
     await _store(ctx, application, message, filled, pictures)
+    too_long = [s for s in sections if len(filled.texts.get(s.key, "")) > s.max_chars]
     await ui.reply(
         update,
         ctx,
         "apply/docx_read",
         filename=document.file_name or "",
         sections=sections,
-        found=[
-            s
-            for s in sections
-            if filled.found(s) and len(filled.texts.get(s.key, "")) <= s.max_chars
-        ],
-        too_long=[s for s in sections if len(filled.texts.get(s.key, "")) > s.max_chars],
+        found=[s for s in sections if filled.found(s) and s not in too_long],
+        too_long=too_long,
         unread_amounts=[
             s
             for s in sections

@@ -268,3 +268,17 @@ def test_line_breaks_inside_a_paragraph_keep_lines_apart():
     assert docx_form.read(out.getvalue(), SECTIONS).texts == {
         "experience": "First line\nsecond line"
     }
+
+
+async def test_a_section_longer_than_its_limit_is_named_and_left_as_it_was(world: World):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    limit = next(s for s in SECTIONS if s.key == "experience").max_chars
+    data = _rough(["Foundation of Party work", "Short.", "经验做法", "字" * (limit + 1)])
+    await lena.send_document(data, "long.docx", DOCX)
+    report = next(r for r in reversed(lena.replies()) if r.text.startswith("📄 Read from"))
+    assert f"2. Experience and practices: longer than {limit} characters" in report.text
+    assert "1 of 11 sections" in report.text
+    _, stored = await _answers(world)
+    assert stored["foundation"].text == "Short." and "experience" not in stored
