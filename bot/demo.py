@@ -368,9 +368,11 @@ async def play_stage_one(
     await write_in_word(sb, cast, zhou, "9.8万元")
 
     chapter("quota")
-    for number in (1, 2, 3):
-        await secretary.send("/nominations")
-        await secretary.tap(item(locale, cast.project(0, number)["name"], "submitted"))
+    await secretary.send("/nominations")
+    await secretary.tap(item(locale, cast.project(0, 1)["name"], "submitted"))
+    await secretary.tap(label(locale, "nominate"))
+    for number in (2, 3):  # on through the card's ▶ Next
+        await secretary.tap(label(locale, "next_item", name=cast.project(0, number)["name"]))
         await secretary.tap(label(locale, "nominate"))
 
     chapter("return")
