@@ -28,6 +28,7 @@ from handlers import (
     application_files,
     apply,
     apply_docx,
+    deadlines,
     edits,
     errors,
     extend,
@@ -73,6 +74,7 @@ FLOWS = (
     application_files,  # 📎 an application's files, to whoever may read it
     groups,  # joins, leaves, upgrades, /bind
     join,  # 🙋 members join from their project's group
+    deadlines,  # /deadlines: the stages and how long is left, for everyone
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

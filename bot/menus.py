@@ -18,8 +18,8 @@ from bot.access import Actor
 from messages.render import Messages
 
 log = logging.getLogger(__name__)
-EVERYONE = ("start", "help", "whoami", "language", "cancel")
-IN_GROUPS = ("bind", "unbind", "help")
+EVERYONE = ("start", "help", "deadlines", "whoami", "language", "cancel")
+IN_GROUPS = ("bind", "unbind", "deadlines", "help")
 ADMIN = ("import", "invite", "people", "applications", "extend")
 SECRETARY = ("invite", "people", "nominations")
 LEAD = ("apply", "invite")

@@ -50,6 +50,14 @@ def reminder_times(stage: Stage) -> list[datetime]:
     return sorted(t for t in times if t > stage.opens)
 
 
+def countdown(now: datetime, moment: datetime) -> tuple[int, int, int]:
+    """Whole days, hours and minutes from `now` until `moment` (zeros once it has passed):
+    real time, so a night when clocks change counts as the hours it lasts."""
+    seconds = max(0, int((_aware(moment) - _aware(now)).total_seconds()))
+    days, rest = divmod(seconds, 86_400)
+    return days, rest // 3_600, rest % 3_600 // 60
+
+
 def in_quiet_hours(moment: datetime, quiet: QuietHours, tz: ZoneInfo) -> bool:
     clock = _aware(moment).astimezone(tz).time().replace(tzinfo=None)
     if quiet.start == quiet.end:

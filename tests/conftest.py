@@ -71,6 +71,7 @@ class World:
     allow_rejections: bool = False
     extra_admins: set[int] = field(default_factory=set)
     no_admins: bool = False  # PACESETTER_ADMINS unset
+    campaign_path: Path | None = None  # PACESETTER_CAMPAIGN; None: the built-in campaign
     pace: Pace = FAST
 
     @property
@@ -82,6 +83,7 @@ class World:
             admins=frozenset()
             if self.no_admins
             else frozenset({self.admin.id, *self.extra_admins}),
+            campaign_path=self.campaign_path,
         )
 
     @property

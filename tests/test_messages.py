@@ -147,6 +147,15 @@ SAMPLES: dict[str, dict] = {
         "done": "declined",
         "left": 3,
     },
+    "deadlines/timeline": {
+        "stages": [
+            (CAMPAIGN.stages[0], "closed", (0, 0, 0)),
+            (CAMPAIGN.stages[1], "open", (36, 8, 5)),
+            (CAMPAIGN.stages[2], "before", (0, 3, 20)),
+            (CAMPAIGN.stages[3], "before", (0, 0, 1)),
+        ],
+        "zone": "Asia/Shanghai",
+    },
     "apply/docx_choose": {},
     "apply/docx_form": {"project": PROJECT},
     "apply/docx_guidance": {},

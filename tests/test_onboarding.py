@@ -231,7 +231,8 @@ async def test_anything_else_in_private_gets_a_helpful_answer(world: World):
     nina = world.sb.user("Nina")
     sent = await nina.send("hello there")
     assert nina.last_reply.text == (
-        "I can't read free text here. Here is what you can do:\n/help · /whoami · /language"
+        "I can't read free text here. Here is what you can do:\n"
+        "/help · /deadlines · /whoami · /language"
     )
     await nina.edit(sent, "hello again")
     assert "only read new messages" in nina.last_reply.text
@@ -353,9 +354,11 @@ async def test_free_text_lists_the_persons_own_commands(world: World):
     lena = await world.join("Lena", "lead", "P-U1-01")
     await sam.send("what now?")
     assert sam.last_reply.text.endswith(
-        "/help · /invite · /people · /nominations · /whoami · /language"
+        "/help · /invite · /people · /nominations · /deadlines · /whoami · /language"
     )
     await lena.send("what now?")
-    assert lena.last_reply.text.endswith("/help · /apply · /invite · /whoami · /language")
+    assert lena.last_reply.text.endswith(
+        "/help · /apply · /invite · /deadlines · /whoami · /language"
+    )
     await world.admin.send("what now?")
     assert "/import · /invite · /people · /applications · /extend" in (world.admin.last_reply.text)

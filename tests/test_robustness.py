@@ -93,7 +93,7 @@ async def test_command_menus_per_language_and_scope(world: World):
         assert private["help"] == msgs.label(locale, "cmd_help")
         assert "import" not in private
         groups = dict(sb.commands("all_group_chats", language_code=code))
-        assert set(groups) == {"bind", "unbind", "help"}
+        assert set(groups) == {"bind", "unbind", "deadlines", "help"}
     # The configured admin gets the admin commands in their private chat once known.
     await world.admin.send("/start")
     await world.restart()
