@@ -41,6 +41,7 @@ from handlers import (
     language,
     nominations,
     orgs_import,
+    reminders,
     roster,
     selection,
     start,
@@ -75,6 +76,7 @@ FLOWS = (
     groups,  # joins, leaves, upgrades, /bind
     join,  # 🙋 members join from their project's group
     deadlines,  # /deadlines: the stages and how long is left, for everyone
+    reminders,  # stage reminders on a schedule, to those who owe something
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )
@@ -132,8 +134,12 @@ class BotRunner:
         clock: Callable[[], datetime] | None = None,
         poll_timeout: float = 25.0,
         pace: Pace | None = None,
+        scheduled_reminders: bool = False,
     ) -> None:
         self.settings = settings
+        # Off unless asked (`pacesetter run` asks): the demo, the benchmarks and the tests
+        # drive the clock and look at the schedule when they choose (handlers.reminders).
+        self.scheduled_reminders = scheduled_reminders
         self.clock = clock
         self.poll_timeout = poll_timeout
         self.pacer = Pacer(pace)
@@ -164,6 +170,9 @@ class BotRunner:
             campaign = with_overrides(campaign, await applications.deadline_overrides(self.db))
             updates_request = KeepsBody(proxy=self.settings.proxy_url)
             self.app = build_application(self.settings, campaign, self.pacer, updates_request)
+            if not self.scheduled_reminders:
+                for job in self.app.job_queue.get_jobs_by_name("reminders"):
+                    job.schedule_removal()
             core: Core = self.app.bot_data
             core.settings, core.db, core.campaign = self.settings, self.db, campaign
             core.msgs = Messages(campaign.timezone)

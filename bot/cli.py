@@ -194,7 +194,7 @@ def _run(settings: Settings) -> int:
 async def _serve(settings: Settings) -> None:
     from bot.app import BotRunner
 
-    runner = BotRunner(settings)
+    runner = BotRunner(settings, scheduled_reminders=True)
     await runner.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

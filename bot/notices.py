@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot import locale
@@ -89,6 +90,39 @@ async def to_people(
         items += _messages(cause, key, user_id, rendered[their_locale], shown, user_id=user_id)
     await outbox.enqueue(tx, items)
     return unreachable
+
+
+async def to_each(
+    tx: Transaction,
+    writer: Writer,
+    letters: Sequence[tuple[int, str, dict[str, Any], Button | None]],
+    cause: str,
+    *,
+    not_before: datetime | None = None,
+    **shared: Any,
+) -> int:
+    """A private notice each, with its own template, values and button (user id, key,
+    context, button), and the values `shared` by all; how many can be reached. Texts alike
+    are rendered once, however many people get them."""
+    found = await people.get_many(tx, sorted({user_id for user_id, *_ in letters}))
+    rendered: dict[tuple[str, str, str], list[str]] = {}
+    items: list[Outgoing] = []
+    reached = 0
+    for user_id, key, context, button in letters:
+        person = found.get(user_id)
+        if person is None or not person.private_chat or person.blocked:
+            continue
+        their_locale = writer.locale_of(person)
+        alike = (their_locale, key, repr(sorted(context.items())))
+        if alike not in rendered:
+            rendered[alike] = writer.render(their_locale, key, **shared, **context)
+        shown = (writer.msgs.label(their_locale, button[0]), button[1]) if button else None
+        items += _messages(
+            cause, key, user_id, rendered[alike], shown, user_id=user_id, not_before=not_before
+        )
+        reached += 1
+    await outbox.enqueue(tx, items)
+    return reached
 
 
 async def to_chats(

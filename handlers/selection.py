@@ -26,6 +26,7 @@ DECLINE_FLOW = "decline_reason"
 BUTTONS = Buttons(
     "sl",
     command="applications",
+    start=("s", ()),  # as /applications: under a reminder that nominations are waiting
     page=("p", (int,)),
     show=("a", (int,)),  # an application, here and below
     accept=("y", (int,)),  # asks once more: an acceptance can't be undone
@@ -75,6 +76,10 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
 
 @guards.buttons(BUTTONS, guards.admin)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    if tap.action == "start":
+        await update.callback_query.answer()
+        await overview(update, ctx)
+        return
     await _STEPS[tap.action](update, ctx, *tap.args)
 
 

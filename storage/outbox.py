@@ -183,6 +183,14 @@ async def move_chat(tx: Transaction, old_id: int, new_id: int) -> int:
     return moved
 
 
+async def withdraw(tx: Transaction, cause_prefix: str) -> int:
+    """Messages not yet sent whose cause starts so (reminders for a deadline that moved)."""
+    return await tx.execute(
+        "DELETE FROM outbox WHERE state = 'pending' AND substr(cause, 1, ?) = ?",
+        (len(cause_prefix), cause_prefix),
+    )
+
+
 async def release_in_flight(tx: Transaction) -> int:
     """At start: messages in flight when the last process died go again (Telegram has no
     idempotency key, so each may arrive twice: at most one per chat)."""

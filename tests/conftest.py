@@ -15,6 +15,7 @@ from bot.app import BotRunner
 from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxUser
 from bot.settings import Secret, Settings
+from handlers.reminders import remind_due
 from storage.db import Database
 
 TOKEN = "123456:TEST-token-abcdefgh"
@@ -149,6 +150,13 @@ class World:
         """Move the campaign's clock on; the outbox looks again at what became due."""
         self.clock.advance(**delta)
         self.runner.sender.wake()
+
+    async def remind(self) -> list:
+        """Look at the reminder schedule now (the job does so every 30 s), and wait for what
+        it wrote to be sent; the waves written."""
+        written = await remind_due(self.runner.core)
+        await self.sb.settle()
+        return written
 
     def transcript(self) -> str:
         return "\n".join(self.sb.transcript())

@@ -29,6 +29,7 @@ from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
 from storage.people import Person
+from storage.reminders import LeadDebt
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -156,6 +157,17 @@ SAMPLES: dict[str, dict] = {
         ],
         "zone": "Asia/Shanghai",
     },
+    "remind/lead": {
+        "stage": STAGE,
+        "opening": False,
+        "debts": [
+            LeadDebt(1, HOSTILE, None, 0),
+            LeadDebt(1, HOSTILE, "draft", 3),
+            LeadDebt(1, HOSTILE, "returned", 11),
+        ],
+    },
+    "remind/secretary": {"stage": STAGE, "opening": True, "units": [(HOSTILE, 1), (HOSTILE, 4)]},
+    "remind/admin": {"stage": STAGE, "opening": False, "waiting": 2},
     "apply/docx_choose": {},
     "apply/docx_form": {"project": PROJECT},
     "apply/docx_guidance": {},
@@ -401,6 +413,8 @@ VARIANTS: dict[str, list[dict]] = {
         {"problems": [Problem(i, "empty", {"column": "unit_code"}) for i in range(1, 34)]},
     ],
     "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "remind/lead": [{"opening": True}],
+    "remind/admin": [{"opening": True, "waiting": 1}],
     "apply/docx_read": [
         {
             "found": CAMPAIGN.sections,

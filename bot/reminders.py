@@ -1,0 +1,214 @@
+"""Stage reminders: when each wave is due, who owes what, and writing a due wave once.
+
+A wave is a stage's opening or one of its `remind` offsets before the deadline. The waves are
+derived from the campaign (deadlines as moved by /extend) every time the scheduler looks, and
+a wave is recorded as written in the same transaction as its outbox rows: nothing lives only
+in memory, so a restart at any moment neither repeats nor skips one. Quiet hours move a wave
+to their end, or before they begin when the deadline would pass first. After downtime only
+the latest overdue wave of a stage goes out (the older ones are recorded as skipped), and
+only while its deadline is still ahead.
+
+Only people who owe something are written to, each with what they owe and a button to it.
+`DEBTS` names, per stage, the function that says who owes what: later stages add theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot import notices
+from bot.campaign import Campaign, QuietHours, Stage
+from bot.rules import in_quiet_hours, shift_out_of_quiet_hours
+from storage import reminders, roles
+from storage.db import Database, Executor, Transaction
+
+OPENS = "opens"
+_BEFORE_QUIET = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Wave:
+    stage: str
+    moment: str  # OPENS, or the offset before the deadline ("7d", "2h")
+    deadline: datetime
+    due: datetime  # when it goes out, quiet hours allowed for
+
+    @property
+    def key(self) -> str:
+        return f"{self.stage}:{self.moment}:{self.deadline.astimezone(UTC):%Y%m%dT%H%M}"
+
+
+def offset_name(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def send_time(at: datetime, deadline: datetime, quiet: QuietHours, tz) -> datetime:
+    """`at`, or out of quiet hours: at their end, unless the deadline comes first; then just
+    before they began."""
+    if not in_quiet_hours(at, quiet, tz):
+        return at.astimezone(UTC)
+    after = shift_out_of_quiet_hours(at, quiet, tz)
+    if after < deadline:
+        return after
+    local = at.astimezone(tz)
+    began = datetime.combine(local.date(), quiet.start, tzinfo=tz)
+    if began > local:  # after midnight of a period that wraps it: it began yesterday
+        began -= timedelta(days=1)
+    return (began - _BEFORE_QUIET).astimezone(UTC)
+
+
+def waves(campaign: Campaign) -> list[Wave]:
+    """Every stage's waves, oldest first."""
+    found = []
+    for stage in campaign.stages:
+        moments = [(OPENS, stage.opens)] + [
+            (offset_name(offset), stage.deadline - offset)
+            for offset in stage.remind
+            if stage.deadline - offset > stage.opens  # nobody can act before it opens
+        ]
+        for moment, at in moments:
+            due = send_time(at, stage.deadline, campaign.quiet_hours, campaign.timezone)
+            found.append(Wave(stage.key, moment, stage.deadline, due))
+    return sorted(found, key=lambda wave: wave.due)
+
+
+def to_write(
+    all_waves: list[Wave], written: set[str], now: datetime
+) -> tuple[list[Wave], list[Wave]]:
+    """(send, skip): per stage, the latest wave that is due, not yet written and still ahead
+    of its deadline; the older due ones it overtook (or any past their deadline) are skipped."""
+    send, skip = [], []
+    for stage in dict.fromkeys(wave.stage for wave in all_waves):
+        due = [w for w in all_waves if w.stage == stage and w.key not in written and w.due <= now]
+        useful = [w for w in due if now < w.deadline]
+        latest = useful[-1] if useful else None
+        send += [latest] if latest else []
+        skip += [w for w in due if w is not latest]
+    return send, skip
+
+
+# --- who owes what ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One private reminder: to whom, which template with what, and the button to the item."""
+
+    user_id: int
+    key: str
+    context: dict[str, Any]
+    button: notices.Button | None
+
+
+Debts = Callable[[Executor, "Reminding"], Awaitable[list[Letter]]]
+
+
+@dataclass(frozen=True)
+class Reminding:
+    """What a debts function needs to know: the stage, the admins, the buttons it may use."""
+
+    stage: Stage
+    admins: frozenset[int]
+    buttons: dict[str, notices.Button]
+
+
+async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 1: leads with no submitted application (how far each got), secretaries with
+    applications waiting for their unit, admins with nominations waiting."""
+    letters: list[Letter] = []
+    by_lead: dict[int, list[reminders.LeadDebt]] = {}
+    for debt in await reminders.leads_owing(db):
+        by_lead.setdefault(debt.user_id, []).append(debt)
+    for user_id, debts in by_lead.items():
+        letters.append(Letter(user_id, "remind/lead", {"debts": debts}, reminding.buttons["lead"]))
+    for user_id, units in (await reminders.secretaries_owing(db)).items():
+        letters.append(
+            Letter(user_id, "remind/secretary", {"units": units}, reminding.buttons["secretary"])
+        )
+    waiting = await reminders.nominations_waiting(db)
+    if waiting:
+        admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+        letters += [
+            Letter(a, "remind/admin", {"waiting": waiting}, reminding.buttons["admin"])
+            for a in sorted(admins)
+        ]
+    return letters
+
+
+DEBTS: dict[str, Debts] = {"apply": apply_debts}
+
+
+async def write_due(
+    db: Database,
+    writer: notices.Writer,
+    now: datetime,
+    *,
+    admins: frozenset[int],
+    buttons: dict[str, notices.Button],
+) -> list[tuple[Wave, int]]:
+    """Write every wave due now, once; the waves written and how many people each reaches."""
+    campaign = writer.campaign
+    all_waves = waves(campaign)
+    done: list[tuple[Wave, int]] = []
+    async with db.transaction(now) as tx:
+        already = await reminders.written(tx, [w.key for w in all_waves])
+        send, skip = to_write(all_waves, already, now)
+        for wave in skip:
+            await _record(tx, wave, "skipped")
+        # Caught up at night (the bot was down when it fell due): held until the quiet ends,
+        # unless the deadline comes first; then it would only arrive too late.
+        not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
+        for wave in send:
+            if not_before >= wave.deadline:
+                await _record(tx, wave, "skipped")
+                continue
+            count = await _write_wave(tx, writer, wave, not_before, admins, buttons)
+            await _record(tx, wave, "written", count)
+            done.append((wave, count))
+    return done
+
+
+async def _write_wave(
+    tx: Transaction,
+    writer: notices.Writer,
+    wave: Wave,
+    not_before: datetime,
+    admins: frozenset[int],
+    buttons: dict[str, notices.Button],
+) -> int:
+    debts = DEBTS.get(wave.stage)
+    if debts is None:
+        return 0
+    campaign = writer.campaign
+    stage = campaign.stage(wave.stage)
+    letters = await debts(tx, Reminding(stage, admins, buttons))
+    return await notices.to_each(
+        tx,
+        writer,
+        [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
+        f"remind:{wave.key}",
+        not_before=not_before,
+        stage=stage,
+        opening=wave.moment == OPENS,
+    )
+
+
+async def _record(tx: Transaction, wave: Wave, outcome: str, messages: int = 0) -> None:
+    await reminders.record(
+        tx,
+        wave.key,
+        wave.stage,
+        wave.moment,
+        wave.deadline,
+        wave.due,
+        outcome=outcome,
+        messages=messages,
+    )

@@ -1,0 +1,179 @@
+"""Stage reminders: only to those who owe, with what they owe; once, whatever restarts; never
+at night; caught up after downtime; withdrawn when the deadline moves."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.app import BotRunner
+from bot.campaign import QuietHours, load_campaign
+from bot.reminders import Wave, offset_name, send_time, to_write, waves
+from storage import outbox
+from tests.conftest import World
+from tests.test_apply import lead_of, submitted
+
+CAMPAIGN = load_campaign()
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+QUIET = QuietHours(time(22, 0), time(8, 0))
+DEADLINE = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
+SEVEN_DAYS_BEFORE = DEADLINE - timedelta(days=7)
+
+
+def _local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def test_each_stage_has_its_opening_and_its_offsets_named():
+    apply_waves = [w for w in waves(CAMPAIGN) if w.stage == "apply"]
+    assert [w.moment for w in apply_waves] == ["opens", "7d", "3d", "1d", "2h"]
+    assert apply_waves[1].due == SEVEN_DAYS_BEFORE
+    assert apply_waves[1].key == "apply:7d:20270115T1000"
+    assert offset_name(timedelta(minutes=90)) == "90m"
+
+
+def test_quiet_hours_move_a_reminder_to_their_end_or_before_them_if_the_deadline_comes_first():
+    deadline = _local(2027, 1, 15, 18, 0)
+    assert send_time(_local(2027, 1, 14, 23, 30), deadline, QUIET, SHANGHAI) == _local(
+        2027, 1, 15, 8, 0
+    )
+    assert send_time(_local(2027, 1, 14, 12, 0), deadline, QUIET, SHANGHAI) == _local(
+        2027, 1, 14, 12, 0
+    )
+    early = _local(2027, 1, 15, 7, 0)  # a deadline at 07:00: 08:00 would be too late
+    assert send_time(_local(2027, 1, 15, 5, 0), early, QUIET, SHANGHAI) == _local(
+        2027, 1, 14, 21, 59
+    )
+    assert send_time(_local(2027, 1, 14, 23, 0), early, QUIET, SHANGHAI) == _local(
+        2027, 1, 14, 21, 59
+    )
+
+
+def test_after_downtime_only_the_latest_due_wave_of_a_stage_goes_and_none_after_its_deadline():
+    def wave(moment: str, day: int) -> Wave:
+        return Wave("apply", moment, DEADLINE, datetime(2027, 1, day, 10, tzinfo=UTC))
+
+    seven, three, one = wave("7d", 8), wave("3d", 12), wave("1d", 14)
+    now = datetime(2027, 1, 13, tzinfo=UTC)
+    assert to_write([seven, three, one], set(), now) == ([three], [seven])
+    assert to_write([seven, three, one], {seven.key, three.key}, now) == ([], [])
+    late = datetime(2027, 1, 16, tzinfo=UTC)
+    assert to_write([seven, three, one], set(), late) == ([], [seven, three, one])
+
+
+async def _owing_world(world: World):
+    """U1: Lena (2 sections done), Liu (submitted), secretary Sam (1 waiting); U2: Rita,
+    a secretary with nothing waiting."""
+    await world.import_orgs([("U1", 3), ("U2", 2)])
+    sam = await world.join("Sam", "secretary", "U1")
+    rita = await world.join("Rita", "secretary", "U2")
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    for text in ("Our foundation.", "Our experience."):
+        await lena.send(text)
+        await lena.tap("✓ Done")
+    liu = await submitted(world, "P-U1-02", "Liu")
+    return sam, rita, lena, liu
+
+
+async def test_only_those_who_owe_are_reminded_with_what_they_owe_and_a_button(world: World):
+    sam, rita, lena, liu = await _owing_world(world)
+    await world.remind()  # the opening wave: Lena and Sam owe, the others are told nothing
+    told = {user.first_name: len(user.replies()) for user in (sam, rita, lena, liu)}
+    world.clock.now = SEVEN_DAYS_BEFORE
+    written = await world.remind()
+    assert [(wave.key, people) for wave, people in written] == [("apply:7d:20270115T1000", 2)]
+    assert not any(r.text.startswith("⏰") for r in sam.replies()[: told["Sam"]])
+    reminder = lena.last_reply
+    assert reminder.text.startswith("⏰ Application and selection closes on 15 Jan 2027 18:00.")
+    assert "Project U1-01: 2 of 11 sections done, not submitted yet" in reminder.text
+    await lena.tap("✍ Continue the application", message=reminder)
+    assert "Section 3 of 11" in lena.last_reply.text
+    assert "Unit U1: 1 application is waiting for your decision" in sam.last_reply.text
+    await sam.tap("📋 Applications waiting", message=sam.last_reply)
+    assert "Unit U1: 0 of 1 place used." in sam.last_reply.text
+    assert len(rita.replies()) == told["Rita"] and len(liu.replies()) == told["Liu"]
+    # No nominations yet: the admin owes nothing and hears nothing.
+    assert not any(r.text.startswith(("⏰", "📣")) for r in world.admin.replies())
+
+
+async def test_a_wave_is_written_once_whatever_restarts_and_looks(world: World):
+    _, _, lena, _ = await _owing_world(world)
+    world.clock.now = SEVEN_DAYS_BEFORE
+    await world.remind()
+    await world.remind()
+    await world.restart()
+    await world.remind()
+    texts = [r.text for r in lena.replies()]
+    assert sum(t.startswith("⏰ Application and selection closes") for t in texts) == 1
+
+
+async def test_caught_up_after_downtime_once_and_held_until_the_quiet_hours_end(world: World):
+    _, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    await world.stop()
+    # Down over the 7-day and 3-day reminders; back at 23:30 Shanghai time.
+    world.clock.now = datetime(2027, 1, 12, 15, 30, tzinfo=UTC)
+    await world.start()
+    before = len(lena.replies())
+    await world.remind()
+    assert len(lena.replies()) == before  # night: held
+    world.advance(hours=9)  # 08:30 in Shanghai
+    await world.sb.settle()
+    new = [r.text for r in lena.replies()[before:]]
+    assert len(new) == 1 and new[0].startswith("⏰ Application and selection closes")
+
+
+async def test_moving_the_deadline_withdraws_reminders_not_yet_out(world: World):
+    _, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = datetime(2027, 1, 12, 15, 30, tzinfo=UTC)  # 23:30: the 3-day one waits
+    await world.remind()
+    assert await outbox.rows_of(world.db, "remind:apply:3d:20270115T1000")
+    await world.admin.send("/extend apply 2027-01-25 18:00")
+    await world.admin.tap("✅ Move the deadline")
+    assert await outbox.rows_of(world.db, "remind:apply:3d:20270115T1000") == []
+    before = len(lena.replies())
+    world.advance(hours=9)
+    await world.sb.settle()
+    assert not any("closes on 15 Jan" in r.text for r in lena.replies()[before:])
+    world.clock.now = datetime(2027, 1, 22, 10, 0, tzinfo=UTC)  # 3 days before the new one
+    await world.remind()
+    assert "closes on 25 Jan 2027 18:00" in lena.last_reply.text
+
+
+async def test_pacesetter_run_looks_at_the_schedule_by_itself(world: World):
+    _, _, lena, _ = await _owing_world(world)
+    await world.stop()
+    runner = BotRunner(world.settings, clock=world.clock, poll_timeout=5, scheduled_reminders=True)
+    await runner.start()
+    world.sb.bot_busy = runner.busy
+    try:
+        [job] = runner.app.job_queue.get_jobs_by_name("reminders")
+        assert job.job.misfire_grace_time is None and job.job.coalesce
+        for _ in range(100):  # the first look comes a second after the start
+            if any(r.text.startswith("📣 Application and selection") for r in lena.replies()):
+                break
+            await asyncio.sleep(0.05)
+        assert any(
+            r.text.startswith("📣 Application and selection is open") for r in lena.replies()
+        )
+    finally:
+        world.sb.bot_busy = None
+        await runner.stop()
+
+
+async def test_admins_are_reminded_of_nominations_waiting(world: World):
+    await world.import_orgs([("U1", 3)])
+    sam = await world.join("Sam", "secretary", "U1")
+    await submitted(world, "P-U1-01", "Lena")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("⭐ Nominate")
+    world.clock.now = SEVEN_DAYS_BEFORE
+    await world.remind()
+    reminder = world.admin.last_reply
+    assert "1 nomination is waiting for your decision." in reminder.text
+    await world.admin.tap("📋 Nominations waiting", message=reminder)
+    assert "1 nomination waiting for your decision" in world.admin.last_reply.text
