@@ -125,6 +125,48 @@ async def to_each(
     return reached
 
 
+async def to_each_chat(
+    tx: Transaction,
+    writer: Writer,
+    posts: Sequence[tuple[int, int, str, dict[str, Any], tuple[str, str] | None]],
+    cause: str,
+    *,
+    not_before: datetime | None = None,
+    **shared: Any,
+) -> int:
+    """A notice in each group chat (chat, topic or 0, key, context, link button (label key,
+    URL)), in the campaign's language; how many chats. Texts alike are rendered once."""
+    locale_code = writer.campaign.default_locale
+    rendered: dict[tuple[str, str], list[str]] = {}
+    items: list[Outgoing] = []
+    for chat_id, thread_id, key, context, link in posts:
+        alike = (key, repr(sorted(context.items())))
+        if alike not in rendered:
+            rendered[alike] = writer.render(locale_code, key, **shared, **context)
+        texts = rendered[alike]
+        for index, text in enumerate(texts):
+            payload: dict[str, Any] = {"text": text}
+            if thread_id:
+                payload["message_thread_id"] = thread_id
+            if link is not None and index == len(texts) - 1:
+                button = {"text": writer.msgs.label(locale_code, link[0]), "url": link[1]}
+                payload["reply_markup"] = {"inline_keyboard": [[button]]}
+            items.append(
+                Outgoing(
+                    cause,
+                    key,
+                    chat_id,
+                    payload,
+                    thread_id=thread_id,
+                    part=index,
+                    priority=BULK,
+                    not_before=not_before,
+                )
+            )
+    await outbox.enqueue(tx, items)
+    return len(posts)
+
+
 async def to_chats(
     tx: Transaction,
     writer: Writer,

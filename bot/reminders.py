@@ -21,8 +21,8 @@ from typing import Any
 
 from bot import notices
 from bot.campaign import Campaign, QuietHours, Stage
-from bot.rules import in_quiet_hours, shift_out_of_quiet_hours
-from storage import reminders, roles
+from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
+from storage import people, reminders, roles
 from storage.db import Database, Executor, Transaction
 
 OPENS = "opens"
@@ -143,7 +143,57 @@ async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
     return letters
 
 
+@dataclass(frozen=True)
+class Post:
+    """One group notice: where (chat, topic), which template with what, and where in the
+    bot's private chat its button opens (a /start payload)."""
+
+    chat_id: int
+    thread_id: int
+    key: str
+    context: dict[str, Any]
+    opens: str
+
+
+Posts = Callable[[Executor, Campaign], Awaitable[list[Post]]]
+
+
+async def apply_posts(db: Executor, campaign: Campaign) -> list[Post]:
+    """Stage 1: each bound project chat with its application's standing, naming the leads who
+    still owe it and can't be written to privately; each bound unit chat with its tally."""
+    owing = await reminders.leads_owing(db)
+    found = await people.get_many(db, sorted({debt.user_id for debt in owing}))
+    unreachable: dict[int, list[str]] = {}
+    for debt in owing:
+        person = found.get(debt.user_id)
+        if person is None or not person.private_chat or person.blocked:
+            name = person.display_name if person else str(debt.user_id)
+            unreachable.setdefault(debt.project_id, []).append(name)
+    posts = [
+        Post(
+            chat.chat_id,
+            chat.thread_id,
+            "remind/project_chat",
+            {"chat": chat, "unreachable": unreachable.get(chat.project_id, [])},
+            "apply",
+        )
+        for chat in await reminders.project_chats(db)
+    ]
+    posts += [
+        Post(
+            chat.chat_id,
+            chat.thread_id,
+            "remind/unit_chat",
+            {"chat": chat, "places": unit_quota(chat.projects, campaign.quota)},
+            "nominations",
+        )
+        for chat in await reminders.unit_chats(db)
+    ]
+    return posts
+
+
 DEBTS: dict[str, Debts] = {"apply": apply_debts}
+POSTS: dict[str, Posts] = {"apply": apply_posts}
 
 
 async def write_due(
@@ -153,8 +203,10 @@ async def write_due(
     *,
     admins: frozenset[int],
     buttons: dict[str, notices.Button],
+    bot_username: str | None = None,
 ) -> list[tuple[Wave, int]]:
-    """Write every wave due now, once; the waves written and how many people each reaches."""
+    """Write every wave due now, once; the waves written and how many people and group
+    chats each reaches."""
     campaign = writer.campaign
     all_waves = waves(campaign)
     done: list[tuple[Wave, int]] = []
@@ -170,7 +222,7 @@ async def write_due(
             if not_before >= wave.deadline:
                 await _record(tx, wave, "skipped")
                 continue
-            count = await _write_wave(tx, writer, wave, not_before, admins, buttons)
+            count = await _write_wave(tx, writer, wave, not_before, admins, buttons, bot_username)
             await _record(tx, wave, "written", count)
             done.append((wave, count))
     return done
@@ -183,22 +235,45 @@ async def _write_wave(
     not_before: datetime,
     admins: frozenset[int],
     buttons: dict[str, notices.Button],
+    bot_username: str | None,
 ) -> int:
-    debts = DEBTS.get(wave.stage)
-    if debts is None:
-        return 0
+    """The wave's private reminders and group notices; how many people and chats."""
+    debts, posts = DEBTS.get(wave.stage), POSTS.get(wave.stage)
     campaign = writer.campaign
     stage = campaign.stage(wave.stage)
-    letters = await debts(tx, Reminding(stage, admins, buttons))
-    return await notices.to_each(
-        tx,
-        writer,
-        [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
-        f"remind:{wave.key}",
-        not_before=not_before,
-        stage=stage,
-        opening=wave.moment == OPENS,
-    )
+    cause = f"remind:{wave.key}"
+    shared = {"stage": stage, "opening": wave.moment == OPENS}
+    reached = 0
+    if debts is not None:
+        letters = await debts(tx, Reminding(stage, admins, buttons))
+        reached += await notices.to_each(
+            tx,
+            writer,
+            [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
+            cause,
+            not_before=not_before,
+            **shared,
+        )
+    if posts is not None:
+        link = f"https://t.me/{bot_username}?start=" if bot_username else None
+        reached += await notices.to_each_chat(
+            tx,
+            writer,
+            [
+                (
+                    post.chat_id,
+                    post.thread_id,
+                    post.key,
+                    post.context,
+                    ("open_in_bot", link + post.opens) if link else None,
+                )
+                for post in await posts(tx, campaign)
+            ],
+            cause,
+            not_before=not_before,
+            **shared,
+        )
+    return reached
 
 
 async def _record(tx: Transaction, wave: Wave, outcome: str, messages: int = 0) -> None:

@@ -38,6 +38,7 @@ async def remind_due(core: Core) -> list[tuple[reminders.Wave, int]]:
         core.writer,
         core.now(),
         admins=core.settings.admins,
+        bot_username=core.bot_username,
         buttons={
             "lead": ("continue_application", apply.BUTTONS.data("resume")),
             "secretary": ("applications_waiting", nominations.BUTTONS.data("start")),

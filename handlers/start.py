@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import invites, notices
 from bot.access import actor_of
 from bot.core import Ctx
-from handlers import guards, roster, ui
+from handlers import apply, guards, nominations, roster, ui
 from storage import flows, invitations, people, roles
 from storage.db import Executor
 from storage.roles import RoleGrant
@@ -48,6 +48,11 @@ def _admin(user_id: int) -> RoleGrant:
 async def start(update: Update, ctx: Ctx) -> None:
     if ctx.args and ctx.args[0].startswith(invites.PAYLOAD_PREFIX):
         await _open_invitation(update, ctx, ctx.args[0])
+        return
+    # A group notice's button opens the private chat at the command it stands for.
+    opens = _OPENED_BY_LINK.get(ctx.args[0]) if ctx.args else None
+    if opens is not None:
+        await opens(update, ctx)
         return
     await ui.reply(
         update,
@@ -141,3 +146,6 @@ async def cancel(update: Update, ctx: Ctx) -> None:
     async with ctx.write() as tx:
         ended = await flows.end(tx, ctx.actor.user_id)
     await ui.reply(update, ctx, "cancel/cancelled" if ended else "cancel/nothing")
+
+
+_OPENED_BY_LINK = {"apply": apply.apply_command, "nominations": nominations.nominations}

@@ -44,12 +44,13 @@ class LeadDebt:
     project_name: str
     status: str | None  # None: not started
     finished: int  # sections done or skipped
+    project_id: int = 0
 
 
 async def leads_owing(db: Executor) -> list[LeadDebt]:
     """Leads whose project has no submitted application yet, with how far it got. One query."""
     rows = await db.fetch_all(
-        "SELECT r.user_id, p.name, a.status,"
+        "SELECT r.user_id, r.project_id, p.name, a.status,"
         " (SELECT COUNT(*) FROM answers s WHERE s.application_id = a.id"
         "  AND s.state IN ('done', 'skipped')) AS finished"
         " FROM roles r JOIN projects p ON p.id = r.project_id"
@@ -57,7 +58,10 @@ async def leads_owing(db: Executor) -> list[LeadDebt]:
         " WHERE r.role = 'lead' AND (a.id IS NULL OR a.status IN ('draft', 'returned'))"
         " ORDER BY r.user_id, p.code"
     )
-    return [LeadDebt(r["user_id"], r["name"], r["status"], r["finished"] or 0) for r in rows]
+    return [
+        LeadDebt(r["user_id"], r["name"], r["status"], r["finished"] or 0, r["project_id"])
+        for r in rows
+    ]
 
 
 async def secretaries_owing(db: Executor) -> dict[int, list[tuple[str, int]]]:
@@ -76,3 +80,73 @@ async def secretaries_owing(db: Executor) -> dict[int, list[tuple[str, int]]]:
 
 async def nominations_waiting(db: Executor) -> int:
     return await db.fetch_value("SELECT COUNT(*) FROM applications WHERE status = 'nominated'")
+
+
+# Bound chats the bot is in, with where their project or unit stands in the application stage.
+_PRESENT = (
+    " FROM chat_bindings b JOIN chats c ON c.chat_id = b.chat_id"
+    " AND c.bot_status IN ('member', 'administrator')"
+)
+
+
+@dataclass(frozen=True)
+class ProjectChat:
+    chat_id: int
+    thread_id: int
+    project_id: int
+    project_name: str
+    status: str | None  # its application's; None: not started
+    finished: int
+
+
+@dataclass(frozen=True)
+class UnitChat:
+    chat_id: int
+    thread_id: int
+    unit_name: str
+    projects: int
+    not_submitted: int  # no application submitted yet (none, draft, returned)
+    waiting: int  # submitted, waiting for the unit's decision
+    used: int  # nominated or accepted: places taken
+
+
+async def project_chats(db: Executor) -> list[ProjectChat]:
+    rows = await db.fetch_all(
+        "SELECT b.chat_id, b.thread_id, p.id AS project_id, p.name, a.status,"
+        " (SELECT COUNT(*) FROM answers s WHERE s.application_id = a.id"
+        "  AND s.state IN ('done', 'skipped')) AS finished"
+        + _PRESENT
+        + " JOIN projects p ON p.id = b.project_id"
+        " LEFT JOIN applications a ON a.project_id = p.id ORDER BY b.chat_id, b.thread_id"
+    )
+    return [
+        ProjectChat(
+            r["chat_id"], r["thread_id"], r["project_id"], r["name"], r["status"], r["finished"]
+        )
+        for r in rows
+    ]
+
+
+async def unit_chats(db: Executor) -> list[UnitChat]:
+    rows = await db.fetch_all(
+        "SELECT b.chat_id, b.thread_id, u.name, COUNT(p.id) AS projects,"
+        " SUM(a.id IS NULL OR a.status IN ('draft', 'returned')) AS not_submitted,"
+        " SUM(a.status = 'submitted') AS waiting,"
+        " SUM(a.status IN ('nominated', 'accepted')) AS used"
+        + _PRESENT
+        + " JOIN units u ON u.id = b.unit_id LEFT JOIN projects p ON p.unit_id = u.id"
+        " LEFT JOIN applications a ON a.project_id = p.id"
+        " WHERE b.project_id IS NULL GROUP BY b.chat_id, b.thread_id ORDER BY b.chat_id"
+    )
+    return [
+        UnitChat(
+            r["chat_id"],
+            r["thread_id"],
+            r["name"],
+            r["projects"],
+            r["not_submitted"] or 0,
+            r["waiting"] or 0,
+            r["used"] or 0,
+        )
+        for r in rows
+    ]

@@ -29,7 +29,7 @@ from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
 from storage.people import Person
-from storage.reminders import LeadDebt
+from storage.reminders import LeadDebt, ProjectChat, UnitChat
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -168,6 +168,18 @@ SAMPLES: dict[str, dict] = {
     },
     "remind/secretary": {"stage": STAGE, "opening": True, "units": [(HOSTILE, 1), (HOSTILE, 4)]},
     "remind/admin": {"stage": STAGE, "opening": False, "waiting": 2},
+    "remind/project_chat": {
+        "stage": STAGE,
+        "opening": False,
+        "chat": ProjectChat(-1, 0, 2, HOSTILE, "draft", 3),
+        "unreachable": [HOSTILE, HOSTILE],
+    },
+    "remind/unit_chat": {
+        "stage": STAGE,
+        "opening": True,
+        "chat": UnitChat(-1, 0, HOSTILE, 12, 5, 2, 1),
+        "places": 2,
+    },
     "apply/docx_choose": {},
     "apply/docx_form": {"project": PROJECT},
     "apply/docx_guidance": {},
@@ -415,6 +427,11 @@ VARIANTS: dict[str, list[dict]] = {
     "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
+    "remind/project_chat": [
+        {"chat": ProjectChat(-1, 0, 2, HOSTILE, None, 0), "unreachable": []},
+        {"chat": ProjectChat(-1, 0, 2, HOSTILE, "returned", 11), "opening": True},
+        {"chat": ProjectChat(-1, 0, 2, HOSTILE, "submitted", 11)},
+    ],
     "apply/docx_read": [
         {
             "found": CAMPAIGN.sections,

@@ -177,3 +177,42 @@ async def test_admins_are_reminded_of_nominations_waiting(world: World):
     assert "1 nomination is waiting for your decision." in reminder.text
     await world.admin.tap("📋 Nominations waiting", message=reminder)
     assert "1 nomination waiting for your decision" in world.admin.last_reply.text
+
+
+async def test_bound_groups_hear_where_their_project_or_unit_stands_and_who_to_reach(
+    world: World,
+):
+    sam, _, lena, _ = await _owing_world(world)
+    leo = await world.join("Leo", "lead", "P-U1-03")
+    await world.sb.block_bot(leo)  # can't be written to privately: named in the group
+    branch = world.sb.group("Branch 01", creator=sam, members=[lena])
+    await world.sb.add_bot(branch, by=sam)
+    await sam.send("/bind", chat=branch)
+    await sam.tap("Project U1-01 (P-U1-01)", message=world.sb.messages(branch)[-1])
+    third = world.sb.group("Branch 03", creator=sam, members=[leo])
+    await world.sb.add_bot(third, by=sam)
+    await sam.send("/bind", chat=third)
+    await sam.tap("Project U1-03 (P-U1-03)", message=world.sb.messages(third)[-1])
+    unit = world.sb.group("Unit U1", creator=sam, members=[])
+    await world.sb.add_bot(unit, by=sam)
+    await sam.send("/bind", chat=unit)
+    await sam.tap("The whole unit: Unit U1", message=world.sb.messages(unit)[-1])
+    await world.remind()  # the opening
+    world.clock.now = SEVEN_DAYS_BEFORE
+    [(_, reached)] = await world.remind()
+    assert reached == 2 + 3  # Lena and Sam privately; three group chats
+
+    # Group chats read the campaign's language (zh-Hans).
+    notice = world.sb.messages(branch)[-1]
+    assert notice.text.startswith("⏰ 申报遴选将于2027年1月15日 18:00截止。")
+    assert "Project U1-01：已完成 2/11 部分，尚未提交。" in notice.text
+    assert notice.buttons == [[("🤖 在机器人中打开", "https://t.me/pacesetter_bot?start=apply")]]
+    named = world.sb.messages(third)[-1].text
+    assert "Project U1-03：申报尚未开始填写。" in named
+    assert "Leo：请点下方按钮与机器人开始私聊" in named
+    tally = world.sb.messages(unit)[-1]
+    assert "Unit U1：已用名额 0/1；尚未提交 2/3 个项目；等待单位决定 1 份。" in tally.text
+    assert tally.buttons[0][0][1].endswith("?start=nominations")
+    # The button's link opens the private chat at /apply.
+    await lena.send("/start apply")
+    assert "Section 3 of 11" in lena.last_reply.text
