@@ -79,7 +79,7 @@ async def main() -> None:
             )
             opens = CAMPAIGN.stage("apply").opens
             # Scripted people write faster than people: the per-chat pace is relaxed like the
-            # sandbox's (the overall 28/s still holds).
+            # sandbox's (the overall 29/s still holds).
             pace = Pace(chat_per_second=1000.0, chat_burst=1000.0)
             runner = BotRunner(
                 settings, poll_timeout=5, clock=lambda: opens + timedelta(days=3), pace=pace

@@ -1,0 +1,130 @@
+"""Benchmark: one reminder wave to 746 bound group chats, Telegram's limits on.
+
+`pacesetter run` (a real process, its scheduler on) against the sandbox: 746 units, one
+project each, each project's group chat bound. The application stage opened yesterday, so the
+first look of the scheduler writes the opening wave: one notice per group. Prints the wall
+time from the first group message to the last against the floor (746 / 30 per second), the
+429s drawn, and duplicates and misses; then the same with the process killed (SIGKILL) a third
+of the way through and started again.
+
+Run: python -m bench.reminders
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.sandbox import Sandbox
+from storage.db import Database
+from tests.conftest import TOKEN
+from tests.test_restart import BotProcess
+
+GROUPS = 746
+FLOOR = GROUPS / 30  # seconds: Telegram's ~30 messages a second across chats
+
+
+async def seed(db_path: Path, chat_ids: list[int]) -> None:
+    """The organisation and its bound chats, written as earlier runs would have."""
+    now = datetime.now(UTC)
+    stamp = now.isoformat()
+    db = await Database.open(db_path)
+    try:
+        async with db.transaction(now) as tx:
+            await tx.execute_many(
+                "INSERT INTO units (id, code, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [(n + 1, f"U{n:03d}", f"Unit {n:03d}", stamp, stamp) for n in range(len(chat_ids))],
+            )
+            await tx.execute_many(
+                "INSERT INTO projects (id, unit_id, code, name, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (n + 1, n + 1, f"P{n:03d}", f"Project {n:03d}", stamp, stamp)
+                    for n in range(len(chat_ids))
+                ],
+            )
+            await tx.execute_many(
+                "INSERT INTO chats (chat_id, type, title, bot_status, updated_at)"
+                " VALUES (?, 'group', ?, 'member', ?)",
+                [(chat_id, f"Branch {n:03d}", stamp) for n, chat_id in enumerate(chat_ids)],
+            )
+            await tx.execute_many(
+                "INSERT INTO chat_bindings (chat_id, project_id, bound_at) VALUES (?, ?, ?)",
+                [(chat_id, n + 1, stamp) for n, chat_id in enumerate(chat_ids)],
+            )
+    finally:
+        await db.close()
+
+
+def delivered(sb: Sandbox, chat_ids: list[int]) -> Counter:
+    return Counter({chat_id: len(sb.messages(chat_id)) for chat_id in chat_ids})
+
+
+async def wave(scratch: Path, *, kill_at: int | None) -> None:
+    async with Sandbox(token=TOKEN) as sb:
+        sb.settle_timeout = 120
+        admin = sb.user("Ada")
+        groups = []
+        for number in range(GROUPS):
+            group = sb.group(f"Branch {number:03d}", creator=admin)
+            group.bot_status = "member"  # added long ago: no update to replay
+            groups.append(group)
+        chat_ids = [group.id for group in groups]
+        await seed(scratch / "bot.db", chat_ids)
+        bot = BotProcess(sb, scratch, admin)
+        await bot.start()
+        first = last = None
+        killed = False
+        try:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                counts = delivered(sb, chat_ids)
+                reached = sum(1 for c in counts.values() if c)
+                if reached and first is None:
+                    first = time.perf_counter()
+                if kill_at is not None and not killed and reached >= kill_at:
+                    await bot.kill()
+                    killed = True
+                    await bot.start()
+                if reached == GROUPS:
+                    last = time.perf_counter()
+                    await asyncio.sleep(3)  # anything sent twice would come now
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            if bot.process.returncode is None:
+                await bot.kill()
+        counts = delivered(sb, chat_ids)
+        label = f"killed at {kill_at} groups and restarted" if kill_at else "one run"
+        print(f"{GROUPS} groups, {label}:")
+        if first is not None and last is not None:
+            wall = last - first
+            print(
+                f"  wall time first to last: {wall:.1f} s; floor {FLOOR:.1f} s; {wall / FLOOR:.2f}x"
+            )
+        too_many = [r for r in sb.rejections if r[1] == 429]
+        print(
+            f"  429s drawn: {len(too_many)}; other refusals: {len(sb.rejections) - len(too_many)}"
+        )
+        print(
+            f"  duplicates: {sum(1 for c in counts.values() if c > 1)};"
+            f" misses: {sum(1 for c in counts.values() if c == 0)}"
+        )
+        with sqlite3.connect(scratch / "bot.db") as conn:
+            waves = conn.execute("SELECT wave, outcome, messages FROM reminder_waves").fetchall()
+        print(f"  waves recorded: {waves}")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+        await wave(Path(one), kill_at=None)
+        await wave(Path(two), kill_at=GROUPS // 3)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
