@@ -77,6 +77,8 @@ class Stage:
     deadline: datetime
     remind: tuple[timedelta, ...]
     description: Localized | None = None
+    # After the deadline, each unit's secretaries hear which of its projects did not deliver.
+    escalate: bool = False
 
 
 @dataclass(frozen=True)
@@ -482,6 +484,7 @@ class _Parser:
             "opens": (self.moment, ...),
             "deadline": (self.moment, ...),
             "remind": (self.remind, ()),
+            "escalate": (self.boolean, False),
         }
         count = len(self.problems)
         stages = [stage for _, stage in self.items(value, path, fields, Stage)]

@@ -26,6 +26,7 @@ from storage import people, reminders, roles
 from storage.db import Database, Executor, Transaction
 
 OPENS = "opens"
+CLOSED = "closed"  # after the deadline: who delivered, to the admins (and the units)
 _BEFORE_QUIET = timedelta(minutes=1)
 
 
@@ -77,21 +78,26 @@ def waves(campaign: Campaign) -> list[Wave]:
         for moment, at in moments:
             due = send_time(at, stage.deadline, campaign.quiet_hours, campaign.timezone)
             found.append(Wave(stage.key, moment, stage.deadline, due))
+        after = shift_out_of_quiet_hours(stage.deadline, campaign.quiet_hours, campaign.timezone)
+        found.append(Wave(stage.key, CLOSED, stage.deadline, after))
     return sorted(found, key=lambda wave: wave.due)
 
 
 def to_write(
     all_waves: list[Wave], written: set[str], now: datetime
 ) -> tuple[list[Wave], list[Wave]]:
-    """(send, skip): per stage, the latest wave that is due, not yet written and still ahead
-    of its deadline; the older due ones it overtook (or any past their deadline) are skipped."""
+    """(send, skip): per stage, the latest reminder that is due, not yet written and still
+    ahead of its deadline; the older due ones it overtook (or any past their deadline) are
+    skipped. A stage's closing summary goes once it is due, however late."""
     send, skip = [], []
+    pending = [w for w in all_waves if w.key not in written and w.due <= now]
     for stage in dict.fromkeys(wave.stage for wave in all_waves):
-        due = [w for w in all_waves if w.stage == stage and w.key not in written and w.due <= now]
+        due = [w for w in pending if w.stage == stage and w.moment != CLOSED]
         useful = [w for w in due if now < w.deadline]
         latest = useful[-1] if useful else None
         send += [latest] if latest else []
         skip += [w for w in due if w is not latest]
+        send += [w for w in pending if w.stage == stage and w.moment == CLOSED]
     return send, skip
 
 
@@ -192,7 +198,34 @@ async def apply_posts(db: Executor, campaign: Campaign) -> list[Post]:
     return posts
 
 
+async def apply_closed(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 1 closed: the admins hear which units' projects did not deliver; where the
+    campaign says so, each unit's secretaries hear of their own."""
+    units = await reminders.deliveries(db)
+    late = [unit for unit in units if unit.missing]
+    admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+    summary = {
+        "late": late,
+        "projects": sum(unit.projects for unit in units),
+        "missing": sum(len(unit.missing) for unit in late),
+        "units": len(units),
+    }
+    letters = [
+        Letter(admin, "remind/closed_admin", summary, reminding.buttons["admin"])
+        for admin in sorted(admins)
+    ]
+    if reminding.stage.escalate:
+        secretaries = await reminders.secretaries_by_unit(db)
+        letters += [
+            Letter(user_id, "remind/closed_unit", {"unit": unit}, None)
+            for unit in late
+            for user_id in sorted(secretaries.get(unit.unit_id, ()))
+        ]
+    return letters
+
+
 DEBTS: dict[str, Debts] = {"apply": apply_debts}
+CLOSINGS: dict[str, Debts] = {"apply": apply_closed}
 POSTS: dict[str, Posts] = {"apply": apply_posts}
 
 
@@ -219,7 +252,7 @@ async def write_due(
         # unless the deadline comes first; then it would only arrive too late.
         not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
         for wave in send:
-            if not_before >= wave.deadline:
+            if wave.moment != CLOSED and not_before >= wave.deadline:
                 await _record(tx, wave, "skipped")
                 continue
             count = await _write_wave(tx, writer, wave, not_before, admins, buttons, bot_username)
@@ -238,7 +271,10 @@ async def _write_wave(
     bot_username: str | None,
 ) -> int:
     """The wave's private reminders and group notices; how many people and chats."""
-    debts, posts = DEBTS.get(wave.stage), POSTS.get(wave.stage)
+    if wave.moment == CLOSED:  # a summary, not a reminder: no group notices
+        debts, posts = CLOSINGS.get(wave.stage), None
+    else:
+        debts, posts = DEBTS.get(wave.stage), POSTS.get(wave.stage)
     campaign = writer.campaign
     stage = campaign.stage(wave.stage)
     cause = f"remind:{wave.key}"

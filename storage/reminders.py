@@ -150,3 +150,39 @@ async def unit_chats(db: Executor) -> list[UnitChat]:
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class UnitDelivery:
+    unit_id: int
+    unit_name: str
+    projects: int
+    missing: tuple[str, ...]  # its projects with no application submitted, by code
+
+
+async def deliveries(db: Executor) -> list[UnitDelivery]:
+    """Every unit with its projects that delivered no application: two queries."""
+    units = await db.fetch_all(
+        "SELECT u.id, u.name, COUNT(p.id) AS projects FROM units u"
+        " LEFT JOIN projects p ON p.unit_id = u.id GROUP BY u.id ORDER BY u.code"
+    )
+    missing = await db.fetch_all(
+        "SELECT p.unit_id, p.name FROM projects p LEFT JOIN applications a"
+        " ON a.project_id = p.id WHERE a.id IS NULL OR a.status IN ('draft', 'returned')"
+        " ORDER BY p.unit_id, p.code"
+    )
+    by_unit: dict[int, list[str]] = {}
+    for row in missing:
+        by_unit.setdefault(row["unit_id"], []).append(row["name"])
+    return [
+        UnitDelivery(r["id"], r["name"], r["projects"], tuple(by_unit.get(r["id"], ())))
+        for r in units
+    ]
+
+
+async def secretaries_by_unit(db: Executor) -> dict[int, set[int]]:
+    rows = await db.fetch_all("SELECT user_id, unit_id FROM roles WHERE role = 'secretary'")
+    found: dict[int, set[int]] = {}
+    for row in rows:
+        found.setdefault(row["unit_id"], set()).add(row["user_id"])
+    return found

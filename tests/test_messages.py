@@ -29,7 +29,7 @@ from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
 from storage.people import Person
-from storage.reminders import LeadDebt, ProjectChat, UnitChat
+from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -168,6 +168,20 @@ SAMPLES: dict[str, dict] = {
     },
     "remind/secretary": {"stage": STAGE, "opening": True, "units": [(HOSTILE, 1), (HOSTILE, 4)]},
     "remind/admin": {"stage": STAGE, "opening": False, "waiting": 2},
+    "remind/closed_admin": {
+        "stage": STAGE,
+        "late": [
+            UnitDelivery(1, HOSTILE, 12, (HOSTILE, HOSTILE)),
+            UnitDelivery(2, HOSTILE, 1, (HOSTILE,)),
+        ],
+        "projects": 13,
+        "missing": 3,
+        "units": 5,
+    },
+    "remind/closed_unit": {
+        "stage": STAGE,
+        "unit": UnitDelivery(1, HOSTILE, 12, (HOSTILE, HOSTILE)),
+    },
     "remind/project_chat": {
         "stage": STAGE,
         "opening": False,
@@ -427,6 +441,12 @@ VARIANTS: dict[str, list[dict]] = {
     "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
+    "remind/closed_admin": [
+        {"late": [], "missing": 0, "projects": 1},
+        {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 2},
+        {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 1},
+    ],
+    "remind/closed_unit": [{"unit": UnitDelivery(1, HOSTILE, 1, (HOSTILE,))}],
     "remind/project_chat": [
         {"chat": ProjectChat(-1, 0, 2, HOSTILE, None, 0), "unreachable": []},
         {"chat": ProjectChat(-1, 0, 2, HOSTILE, "returned", 11), "opening": True},

@@ -27,7 +27,7 @@ def _local(*args: int) -> datetime:
 
 def test_each_stage_has_its_opening_and_its_offsets_named():
     apply_waves = [w for w in waves(CAMPAIGN) if w.stage == "apply"]
-    assert [w.moment for w in apply_waves] == ["opens", "7d", "3d", "1d", "2h"]
+    assert [w.moment for w in apply_waves] == ["opens", "7d", "3d", "1d", "2h", "closed"]
     assert apply_waves[1].due == SEVEN_DAYS_BEFORE
     assert apply_waves[1].key == "apply:7d:20270115T1000"
     assert offset_name(timedelta(minutes=90)) == "90m"
@@ -216,3 +216,20 @@ async def test_bound_groups_hear_where_their_project_or_unit_stands_and_who_to_r
     # The button's link opens the private chat at /apply.
     await lena.send("/start apply")
     assert "Section 3 of 11" in lena.last_reply.text
+
+
+async def test_after_the_deadline_admins_hear_who_delivered_and_units_their_own(world: World):
+    sam, rita, _, _ = await _owing_world(world)  # U1: 1 of 3 submitted; U2: none of 2
+    await world.remind()
+    world.clock.now = DEADLINE + timedelta(minutes=5)
+    written = await world.remind()
+    assert [wave.moment for wave, _ in written] == ["closed"]
+    summary = world.admin.last_reply.text
+    assert summary.startswith("🔔 Application and selection closed on 15 Jan 2027 18:00.")
+    assert "4 of 5 projects delivered no application:" in summary
+    assert "• Unit U1: 2 of 3" in summary and "• Unit U2: 2 of 2" in summary
+    # The campaign escalates stage 1: each unit's secretaries hear of their own projects.
+    assert "Unit U1: 2 projects delivered no application:" in sam.last_reply.text
+    assert "• Project U1-01" in sam.last_reply.text and "Project U1-02" not in sam.last_reply.text
+    assert "• Project U2-01" in rita.last_reply.text
+    assert await world.remind() == []  # once
