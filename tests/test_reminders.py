@@ -11,8 +11,9 @@ from bot.app import BotRunner
 from bot.campaign import QuietHours, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
 from storage import outbox
-from tests.conftest import World
+from tests.conftest import World, told
 from tests.test_apply import lead_of, submitted
+from tests.test_outbox import _groups, _leads, _retried_until
 
 CAMPAIGN = load_campaign()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -233,3 +234,35 @@ async def test_after_the_deadline_admins_hear_who_delivered_and_units_their_own(
     assert "• Project U1-01" in sam.last_reply.text and "Project U1-02" not in sam.last_reply.text
     assert "• Project U2-01" in rita.last_reply.text
     assert await world.remind() == []  # once
+
+
+async def test_a_wave_gets_through_floods_5xx_a_removed_bot_and_an_upgraded_group(world: World):
+    leads = await _leads(world, 4)
+    await world.remind()  # the opening wave (no groups yet)
+    groups = await _groups(world, 4)
+    upgraded = world.sb.supergroup("Branch 4 (supergroup)", creator=world.admin)
+    await world.sb.add_bot(upgraded, by=world.admin)
+    world.sb.faults.flood(groups[0].id, retry_after=2, seconds=1.5)
+    world.sb.faults.error("sendMessage", 502, chat_id=groups[1].id, times=2)
+    world.sb.faults.forbidden(groups[2].id, "bot was kicked from the group chat")
+    world.sb.faults.error(
+        "sendMessage",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": upgraded.id},
+        chat_id=groups[3].id,
+    )
+    world.clock.now = SEVEN_DAYS_BEFORE
+    [(_, reached)] = await world.remind()
+    assert reached == 4 + 4  # four leads, four groups
+
+    def reminded(chat) -> int:
+        return told(chat, "2027年1月15日 18:00截止", world.sb)
+
+    await _retried_until(world, lambda: reminded(groups[0]) and reminded(groups[1]))
+    await world.sb.settle()
+    assert [reminded(chat) for chat in (groups[0], groups[1], groups[2], upgraded)] == [1, 1, 0, 1]
+    assert reminded(groups[3]) == 0  # resent at the supergroup's id, not twice
+    assert all(told(lead, "closes on 15 Jan 2027 18:00", world.sb) == 1 for lead in leads)
+    kinds = sorted(fault.kind for fault in world.sb.faults.served)
+    assert kinds == ["error", "error", "error", "error", "flood"]
