@@ -39,6 +39,7 @@ from handlers import (
     invite,
     join,
     language,
+    leave,
     nominations,
     orgs_import,
     reminders,
@@ -76,6 +77,7 @@ FLOWS = (
     groups,  # joins, leaves, upgrades, /bind
     join,  # 🙋 members join from their project's group
     deadlines,  # /deadlines: the stages and how long is left, for everyone
+    leave,  # /leave: away for a while, no reminders
     reminders,  # stage reminders on a schedule, to those who owe something
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,

@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 EVERYONE = ("start", "help", "deadlines", "whoami", "language", "cancel")
 IN_GROUPS = ("bind", "unbind", "deadlines", "help")
 ADMIN = ("import", "invite", "people", "applications", "extend")
-SECRETARY = ("invite", "people", "nominations")
-LEAD = ("apply", "invite")
+SECRETARY = ("invite", "people", "nominations", "leave")
+LEAD = ("apply", "invite", "leave")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
 

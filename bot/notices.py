@@ -99,11 +99,13 @@ async def to_each(
     cause: str,
     *,
     not_before: datetime | None = None,
+    on_leave_at: datetime | None = None,
     **shared: Any,
 ) -> int:
     """A private notice each, with its own template, values and button (user id, key,
     context, button), and the values `shared` by all; how many can be reached. Texts alike
-    are rendered once, however many people get them."""
+    are rendered once, however many people get them. With `on_leave_at`, people on leave then
+    are left out."""
     found = await people.get_many(tx, sorted({user_id for user_id, *_ in letters}))
     rendered: dict[tuple[str, str, str], list[str]] = {}
     items: list[Outgoing] = []
@@ -111,6 +113,8 @@ async def to_each(
     for user_id, key, context, button in letters:
         person = found.get(user_id)
         if person is None or not person.private_chat or person.blocked:
+            continue
+        if on_leave_at is not None and person.on_leave(on_leave_at):
             continue
         their_locale = writer.locale_of(person)
         alike = (their_locale, key, repr(sorted(context.items())))

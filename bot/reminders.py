@@ -161,10 +161,10 @@ class Post:
     opens: str
 
 
-Posts = Callable[[Executor, Campaign], Awaitable[list[Post]]]
+Posts = Callable[[Executor, Campaign, datetime], Awaitable[list[Post]]]
 
 
-async def apply_posts(db: Executor, campaign: Campaign) -> list[Post]:
+async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[Post]:
     """Stage 1: each bound project chat with its application's standing, naming the leads who
     still owe it and can't be written to privately; each bound unit chat with its tally."""
     owing = await reminders.leads_owing(db)
@@ -172,6 +172,8 @@ async def apply_posts(db: Executor, campaign: Campaign) -> list[Post]:
     unreachable: dict[int, list[str]] = {}
     for debt in owing:
         person = found.get(debt.user_id)
+        if person is not None and person.on_leave(now):
+            continue  # away: not named as missing
         if person is None or not person.private_chat or person.blocked:
             name = person.display_name if person else str(debt.user_id)
             unreachable.setdefault(debt.project_id, []).append(name)
@@ -288,6 +290,7 @@ async def _write_wave(
             [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
             cause,
             not_before=not_before,
+            on_leave_at=not_before,
             **shared,
         )
     if posts is not None:
@@ -303,7 +306,7 @@ async def _write_wave(
                     post.context,
                     ("open_in_bot", link + post.opens) if link else None,
                 )
-                for post in await posts(tx, campaign)
+                for post in await posts(tx, campaign, not_before)
             ],
             cause,
             not_before=not_before,

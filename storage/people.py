@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from storage import audit
-from storage.db import Executor, Transaction
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class Person:
     private_chat: bool
     blocked: bool
     menu: str | None = None  # the signature of the command menu last set in their chat
+    leave_until: datetime | None = None  # on leave until then: no private reminders
+
+    def on_leave(self, now: datetime) -> bool:
+        return self.leave_until is not None and now < self.leave_until
 
     @property
     def display_name(self) -> str:
@@ -37,6 +42,7 @@ def person_of(row) -> Person:
         blocked=bool(row["blocked"]),
         # Before migration 5 there is no menu column. ("in row" would look at the values.)
         menu=row["menu"] if "menu" in row.keys() else None,  # noqa: SIM118
+        leave_until=from_db_time(row["leave_until"]) if "leave_until" in row.keys() else None,  # noqa: SIM118
     )
 
 
@@ -140,4 +146,15 @@ async def set_menus(tx: Transaction, signatures: dict[int, str]) -> None:
     await tx.execute_many(
         "UPDATE people SET menu = ? WHERE user_id = ?",
         [(signature, user_id) for user_id, signature in signatures.items()],
+    )
+
+
+async def set_leave(tx: Transaction, user_id: int, until: datetime | None, *, by: int) -> None:
+    """On leave until `until` (None: back)."""
+    await tx.execute(
+        "UPDATE people SET leave_until = ?, updated_at = ? WHERE user_id = ?",
+        (to_db_time(until) if until else None, tx.stamp, user_id),
+    )
+    await audit.record(
+        tx, by, "person.leave", f"person:{user_id}", until=to_db_time(until) if until else None
     )

@@ -14,6 +14,7 @@ import handlers.extend
 import handlers.groups
 import handlers.invite
 import handlers.language
+import handlers.leave
 import handlers.nominations
 import handlers.roster
 import handlers.selection
@@ -24,7 +25,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 11
+    assert len(prefixes) == len(set(prefixes)) == 12
 
 
 @pytest.mark.parametrize(

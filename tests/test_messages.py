@@ -168,6 +168,8 @@ SAMPLES: dict[str, dict] = {
     },
     "remind/secretary": {"stage": STAGE, "opening": True, "units": [(HOSTILE, 1), (HOSTILE, 4)]},
     "remind/admin": {"stage": STAGE, "opening": False, "waiting": 2},
+    "leave/status": {"until": WHEN},
+    "leave/bad_date": {"sent": HOSTILE},
     "remind/closed_admin": {
         "stage": STAGE,
         "late": [
@@ -441,6 +443,7 @@ VARIANTS: dict[str, list[dict]] = {
     "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
+    "leave/status": [{"until": None}],
     "remind/closed_admin": [
         {"late": [], "missing": 0, "projects": 1},
         {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 2},
@@ -578,6 +581,7 @@ LABEL_ARGS = {
     "count": 12,
     "role": "Project lead",
     "status": "submitted",
+    "days": 7,
 }
 
 

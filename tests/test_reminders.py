@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.app import BotRunner
 from bot.campaign import QuietHours, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
-from storage import outbox
+from storage import outbox, people
 from tests.conftest import World, told
 from tests.test_apply import lead_of, submitted
 from tests.test_outbox import _groups, _leads, _retried_until
@@ -266,3 +266,36 @@ async def test_a_wave_gets_through_floods_5xx_a_removed_bot_and_an_upgraded_grou
     assert all(told(lead, "closes on 15 Jan 2027 18:00", world.sb) == 1 for lead in leads)
     kinds = sorted(fault.kind for fault in world.sb.faults.served)
     assert kinds == ["error", "error", "error", "error", "flood"]
+
+
+async def test_people_on_leave_are_not_reminded_nor_named_in_their_group(world: World):
+    sam, _, lena, _ = await _owing_world(world)
+    leo = await world.join("Leo", "lead", "P-U1-03")
+    await world.sb.block_bot(leo)
+    third = world.sb.group("Branch 03", creator=sam, members=[])
+    await world.sb.add_bot(third, by=sam)
+    await sam.send("/bind", chat=third)
+    await sam.tap("Project U1-03 (P-U1-03)", message=world.sb.messages(third)[-1])
+    await world.remind()
+    await lena.send("/leave")
+    assert "You are not on leave" in lena.last_reply.text
+    await lena.tap("30 days")
+    assert "on leave until 9 Jan 2027 23:59" in lena.last_reply.text
+    await lena.send("/leave 2027-13-01")
+    assert "can't use “2027-13-01”" in lena.last_reply.text
+    await sam.send("/leave 2027-01-20")
+    assert "on leave until 20 Jan 2027 23:59" in sam.last_reply.text
+    await sam.tap("I'm back")
+    assert "You are not on leave" in sam.last_reply.text
+    # Leo, who can't be reached, is away too: not named as missing.
+    async with world.db.transaction(world.clock.now) as tx:
+        await people.set_leave(tx, leo.id, SEVEN_DAYS_BEFORE + timedelta(days=1), by=sam.id)
+    before = len(lena.replies())
+    world.clock.now = SEVEN_DAYS_BEFORE
+    await world.remind()
+    assert len(lena.replies()) == before  # away: no reminder
+    assert "Unit U1: 1 application is waiting" in sam.last_reply.text  # back: reminded
+    assert "Leo" not in world.sb.messages(third)[-1].text
+    world.clock.now = DEADLINE - timedelta(days=3)  # 12 Jan: Lena's leave ended on the 9th
+    await world.remind()
+    assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
