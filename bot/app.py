@@ -42,6 +42,7 @@ from handlers import (
     leave,
     nominations,
     orgs_import,
+    remind,
     reminders,
     roster,
     selection,
@@ -79,6 +80,7 @@ FLOWS = (
     deadlines,  # /deadlines: the stages and how long is left, for everyone
     leave,  # /leave: away for a while, no reminders
     reminders,  # stage reminders on a schedule, to those who owe something
+    remind,  # /remind: an admin sends the stage's reminder now, after a preview
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -273,46 +273,119 @@ async def _write_wave(
     bot_username: str | None,
 ) -> int:
     """The wave's private reminders and group notices; how many people and chats."""
-    if wave.moment == CLOSED:  # a summary, not a reminder: no group notices
-        debts, posts = CLOSINGS.get(wave.stage), None
+    people_told, chats_told = await write(
+        tx,
+        writer,
+        wave.stage,
+        wave.moment,
+        f"remind:{wave.key}",
+        not_before,
+        admins=admins,
+        buttons=buttons,
+        bot_username=bot_username,
+    )
+    return people_told + chats_told
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Who a reminder would reach now: people (privately) and group chats; held till when."""
+
+    people: int
+    chats: int
+    held_until: datetime | None  # quiet hours now: it waits for their end
+
+
+async def reach(
+    db: Executor,
+    campaign: Campaign,
+    stage_key: str,
+    now: datetime,
+    *,
+    admins: frozenset[int],
+    buttons: dict[str, notices.Button],
+) -> Reach:
+    """What /remind would send now, without sending it."""
+    not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
+    letters, posts = await _contents(db, campaign, stage_key, REMINDER, not_before, admins, buttons)
+    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
+    reachable = {
+        letter.user_id
+        for letter in letters
+        if (person := found.get(letter.user_id)) is not None
+        and person.private_chat
+        and not person.blocked
+        and not person.on_leave(not_before)
+    }
+    return Reach(len(reachable), len(posts), not_before if not_before > now else None)
+
+
+REMINDER = "now"  # a reminder sent by hand (/remind): like an offset's, written at once
+
+
+async def _contents(
+    db: Executor,
+    campaign: Campaign,
+    stage_key: str,
+    moment: str,
+    not_before: datetime,
+    admins: frozenset[int],
+    buttons: dict[str, notices.Button],
+) -> tuple[list[Letter], list[Post]]:
+    if moment == CLOSED:  # a summary, not a reminder: no group notices
+        debts, posts = CLOSINGS.get(stage_key), None
     else:
-        debts, posts = DEBTS.get(wave.stage), POSTS.get(wave.stage)
+        debts, posts = DEBTS.get(stage_key), POSTS.get(stage_key)
+    reminding = Reminding(campaign.stage(stage_key), admins, buttons)
+    letters = await debts(db, reminding) if debts is not None else []
+    return letters, (await posts(db, campaign, not_before) if posts is not None else [])
+
+
+async def write(
+    tx: Transaction,
+    writer: notices.Writer,
+    stage_key: str,
+    moment: str,
+    cause: str,
+    not_before: datetime,
+    *,
+    admins: frozenset[int],
+    buttons: dict[str, notices.Button],
+    bot_username: str | None,
+) -> tuple[int, int]:
+    """A stage's reminders (or closing summary) into the outbox under `cause`: the people and
+    the group chats they go to."""
     campaign = writer.campaign
-    stage = campaign.stage(wave.stage)
-    cause = f"remind:{wave.key}"
-    shared = {"stage": stage, "opening": wave.moment == OPENS}
-    reached = 0
-    if debts is not None:
-        letters = await debts(tx, Reminding(stage, admins, buttons))
-        reached += await notices.to_each(
-            tx,
-            writer,
-            [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
-            cause,
-            not_before=not_before,
-            on_leave_at=not_before,
-            **shared,
-        )
-    if posts is not None:
-        link = f"https://t.me/{bot_username}?start=" if bot_username else None
-        reached += await notices.to_each_chat(
-            tx,
-            writer,
-            [
-                (
-                    post.chat_id,
-                    post.thread_id,
-                    post.key,
-                    post.context,
-                    ("open_in_bot", link + post.opens) if link else None,
-                )
-                for post in await posts(tx, campaign, not_before)
-            ],
-            cause,
-            not_before=not_before,
-            **shared,
-        )
-    return reached
+    letters, posts = await _contents(tx, campaign, stage_key, moment, not_before, admins, buttons)
+    shared = {"stage": campaign.stage(stage_key), "opening": moment == OPENS}
+    people_told = await notices.to_each(
+        tx,
+        writer,
+        [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
+        cause,
+        not_before=not_before,
+        on_leave_at=not_before,
+        **shared,
+    )
+    link = f"https://t.me/{bot_username}?start=" if bot_username else None
+    chats_told = await notices.to_each_chat(
+        tx,
+        writer,
+        [
+            (
+                post.chat_id,
+                post.thread_id,
+                post.key,
+                post.context,
+                ("open_in_bot", link + post.opens) if link else None,
+            )
+            for post in posts
+        ],
+        cause,
+        not_before=not_before,
+        **shared,
+    )
+    return people_told, chats_told
 
 
 async def _record(tx: Transaction, wave: Wave, outcome: str, messages: int = 0) -> None:

@@ -39,9 +39,14 @@ async def remind_due(core: Core) -> list[tuple[reminders.Wave, int]]:
         core.now(),
         admins=core.settings.admins,
         bot_username=core.bot_username,
-        buttons={
-            "lead": ("continue_application", apply.BUTTONS.data("resume")),
-            "secretary": ("applications_waiting", nominations.BUTTONS.data("start")),
-            "admin": ("nominations_waiting", selection.BUTTONS.data("start")),
-        },
+        buttons=reminder_buttons(),
     )
+
+
+def reminder_buttons() -> dict[str, tuple[str, str]]:
+    """The button each reminder carries to its item, by whom it is for."""
+    return {
+        "lead": ("continue_application", apply.BUTTONS.data("resume")),
+        "secretary": ("applications_waiting", nominations.BUTTONS.data("start")),
+        "admin": ("nominations_waiting", selection.BUTTONS.data("start")),
+    }

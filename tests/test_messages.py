@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from bot.applications import summary
 from bot.campaign import load_campaign
 from bot.orgs import Problem
+from bot.reminders import Reach
 from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
@@ -169,6 +170,10 @@ SAMPLES: dict[str, dict] = {
     "remind/secretary": {"stage": STAGE, "opening": True, "units": [(HOSTILE, 1), (HOSTILE, 4)]},
     "remind/admin": {"stage": STAGE, "opening": False, "waiting": 2},
     "leave/status": {"until": WHEN},
+    "remind/confirm": {"stage": STAGE, "reach": Reach(12, 3, WHEN)},
+    "remind/sent": {"stage": STAGE},
+    "remind/kept": {},
+    "remind/nothing_open": {},
     "leave/bad_date": {"sent": HOSTILE},
     "remind/closed_admin": {
         "stage": STAGE,
@@ -444,6 +449,7 @@ VARIANTS: dict[str, list[dict]] = {
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
     "leave/status": [{"until": None}],
+    "remind/confirm": [{"reach": Reach(0, 0, None)}],
     "remind/closed_admin": [
         {"late": [], "missing": 0, "projects": 1},
         {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 2},

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.app import BotRunner
 from bot.campaign import QuietHours, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
+from handlers.remind import BUTTONS as REMIND_BUTTONS
 from storage import outbox, people
 from tests.conftest import World, told
 from tests.test_apply import lead_of, submitted
@@ -299,3 +300,36 @@ async def test_people_on_leave_are_not_reminded_nor_named_in_their_group(world: 
     world.clock.now = DEADLINE - timedelta(days=3)  # 12 Jan: Lena's leave ended on the 9th
     await world.remind()
     assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
+
+
+async def test_an_admin_previews_and_sends_a_reminder_now_once_with_a_report(world: World):
+    sam, rita, lena, liu = await _owing_world(world)
+    await world.remind()  # the opening wave is out of the way
+    await sam.send("/remind")
+    assert "Only campaign admins" in sam.last_reply.text
+    told = {u.first_name: len(u.replies()) for u in (sam, rita, lena, liu)}
+    await world.admin.send("/remind")
+    preview = world.admin.last_reply
+    assert "Remind now, for Application and selection (closes 15 Jan 2027 18:00):" in preview.text
+    assert "People who still owe something: 2. Group chats: 0." in preview.text
+    await world.admin.tap("✖ Cancel", message=preview)
+    assert world.admin.last_reply.text == "Nothing was sent."
+    await world.admin.send("/remind")
+    confirm = world.admin.last_reply
+    await world.admin.tap("📣 Send now", message=confirm)
+    await world.sb.settle()
+    # A second tap on the same confirmation (a slow network): written under the same key.
+    await world.answer_to(world.admin, confirm, REMIND_BUTTONS.data("send", "apply"))
+    await world.sb.settle()
+    assert len(lena.replies()) == told["Lena"] + 1
+    assert "2 of 11 sections done" in lena.last_reply.text
+    assert len(sam.replies()) == told["Sam"] + 1
+    assert (len(rita.replies()), len(liu.replies())) == (told["Rita"], told["Liu"])
+    reports = [r for r in world.admin.replies() if r.text.startswith("📣 The announcement")]
+    assert [r.text for r in reports] == [
+        "📣 The announcement is out. People told: 2. Group chats: 0."
+    ]
+    # At night it is held until the quiet hours end, and the preview says so.
+    world.clock.now = datetime(2027, 1, 12, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    await world.admin.send("/remind")
+    assert "It's quiet hours: it will go out at 13 Jan 2027 08:00." in world.admin.last_reply.text

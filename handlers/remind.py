@@ -1,0 +1,82 @@
+"""/remind: an admin sees who would be reminded now for the stage in progress, and sends it at
+once (quiet hours still hold it); a report follows when the last message is out."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import reminders
+from bot.core import Ctx
+from bot.rules import shift_out_of_quiet_hours
+from handlers import guards, ui
+from handlers.callbacks import Buttons, Tap
+from handlers.reminders import reminder_buttons
+from storage import outbox
+
+BUTTONS = Buttons("rm", command="remind", send=("y", (str,)), keep=("n", ()))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("remind", remind, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+
+
+def _stage(ctx: Ctx):
+    stage = ctx.campaign.current_stage(ctx.now)
+    return stage if stage is not None and stage.key in reminders.DEBTS else None
+
+
+@guards.person(guards.admin, "select/not_admin")
+async def remind(update: Update, ctx: Ctx) -> None:
+    stage = _stage(ctx)
+    if stage is None:
+        await ui.reply(update, ctx, "remind/nothing_open")
+        return
+    reach = await reminders.reach(
+        ctx.db,
+        ctx.campaign,
+        stage.key,
+        ctx.now,
+        admins=ctx.core.settings.admins,
+        buttons=reminder_buttons(),
+    )
+    label = ctx.msgs.label
+    markup = ui.keyboard(
+        [
+            [(label(ctx.locale, "remind_send"), BUTTONS.data("send", stage.key))],
+            [(label(ctx.locale, "cancel"), BUTTONS.data("keep"))],
+        ]
+    )
+    await ui.reply(update, ctx, "remind/confirm", markup, stage=stage, reach=reach)
+
+
+@guards.buttons(BUTTONS, guards.admin)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    query = update.callback_query
+    if tap.action == "keep":
+        await ui.show(query, ctx, "remind/kept")
+        return
+    stage = _stage(ctx)
+    if stage is None or stage.key != tap.args[0]:
+        await ui.alert(query, ctx, "remind/nothing_open")
+        return
+    # One confirmation, one reminder: a second tap writes under the same key, so nothing.
+    cause = f"remind:{stage.key}:now:{query.message.message_id if query.message else 0}"
+    not_before = shift_out_of_quiet_hours(ctx.now, ctx.campaign.quiet_hours, ctx.campaign.timezone)
+    async with ctx.write() as tx:
+        await reminders.write(
+            tx,
+            ctx.core.writer,
+            stage.key,
+            reminders.REMINDER,
+            cause,
+            not_before,
+            admins=ctx.core.settings.admins,
+            buttons=reminder_buttons(),
+            bot_username=ctx.core.bot_username,
+        )
+        await outbox.want_report(
+            tx, cause, report_chat=ctx.actor.user_id, kind="select/announced", locale=ctx.locale
+        )
+    await ui.show(query, ctx, "remind/sent", stage=stage)
