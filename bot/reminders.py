@@ -8,8 +8,10 @@ to their end, or before they begin when the deadline would pass first. After dow
 the latest overdue wave of a stage goes out (the older ones are recorded as skipped), and
 only while its deadline is still ahead.
 
-Only people who owe something are written to, each with what they owe and a button to it.
-`DEBTS` names, per stage, the function that says who owes what: later stages add theirs.
+Only people who owe something are written to, each with what they owe and a button to it;
+bound groups hear where their project or unit stands. Per stage, `DEBTS` says who owes what,
+`POSTS` what each bound group hears and `CLOSINGS` who hears the summary after the deadline:
+later stages add theirs.
 """
 
 from __future__ import annotations
