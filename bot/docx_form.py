@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
 from bot.campaign import Section
-from bot.rules import parse_amount
+from bot.rules import amount_in, parse_amount
 
 MAX_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_PICTURES = 50  # a files section's bound (bot.applications.MAX_ANSWER_PARTS)
@@ -129,18 +129,12 @@ def read(data: bytes, sections: Sequence[Section]) -> Filled:
 
 def read_amount(text: str) -> Decimal | None:
     """The amount a budget section states: the whole text, else its first line that reads as
-    one, else the first number-like phrase in it ("总额：12.5万元")."""
+    one, else the first amount inside it."""
     for candidate in (text, *text.splitlines()):
         amount = parse_amount(candidate)
         if amount is not None:
             return amount
-    for match in re.finditer(
-        r"[¥￥]?\s*[0-9０-９][0-9０-９,，.．]*\s*(?:万元|万|萬元|萬|元)?", text
-    ):
-        amount = parse_amount(match.group(0))
-        if amount is not None:
-            return amount
-    return None
+    return amount_in(text)
 
 
 def _lines(document: Document) -> Iterator[str]:

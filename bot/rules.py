@@ -130,6 +130,28 @@ def parse_amount(text: str) -> Decimal | None:
     return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
 
+def _either(words) -> str:
+    """A regex alternation of the words (longest first), those in Chinese only: inside a
+    longer text, a Latin letter after a number is more likely a word of its own."""
+    chinese = sorted((w for w in words if w and not w.isascii()), key=len, reverse=True)
+    return "|".join(map(re.escape, chinese))
+
+
+# An amount inside a longer text: the same prefixes, multipliers and suffixes as above.
+_AMOUNT_IN_TEXT = re.compile(
+    rf"(?:{_either(_PREFIXES)})?\s*\d[\d,.]*\s*(?:{_either(_MULTIPLIERS)})?\s*(?:{_either(_SUFFIXES)})?"
+)
+
+
+def amount_in(text: str) -> Decimal | None:
+    """The first amount a longer text states ("总额：12.5万元，其中…"), or None."""
+    for match in _AMOUNT_IN_TEXT.finditer(unicodedata.normalize("NFKC", text).lower()):
+        amount = parse_amount(match.group(0))
+        if amount is not None:
+            return amount
+    return None
+
+
 def _strip_affix(text: str, affixes: tuple[str, ...], *, prefix: bool) -> str:
     for affix in affixes:
         if prefix and text.startswith(affix):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.applications import next_waiting, summary
 from bot.campaign import Localized, QuietHours, Quota, Stage, load_campaign
 from bot.rules import (
+    amount_in,
     in_quiet_hours,
     parse_amount,
     reminder_times,
@@ -322,3 +323,17 @@ def test_summary_counts_only_required_sections_as_missing():
     partial = summary(sections, {k: a for k, a in skipped.items() if k != first.key})
     assert partial.required_missing == 1
     assert summary(sections, {}).required_missing == sum(s.required for s in sections)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("总额：12.5万元，其中活动经费5万。", Decimal("125000")),
+        ("费用合计 ¥3万", Decimal("30000")),
+        ("全角数字１２万", Decimal("120000")),
+        ("人民币8千元整", Decimal("8000")),
+        ("待定", None),
+    ],
+)
+def test_an_amount_is_found_inside_a_longer_text(text, amount):
+    assert amount_in(text) == amount
