@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
@@ -68,6 +68,39 @@ async def settle(query: CallbackQuery, ctx: Ctx, application: Application) -> No
         await ui.edit(query, ctx, "apply/preview", None, **context)
     else:
         await ui.edit_buttons(query, None)
+
+
+Readable = Callable[[Update, Ctx, int], Awaitable[Application | None]]
+Card = Callable[..., Awaitable[None]]  # (update, ctx, application, *, in_place=False)
+
+
+def card_steps(readable: Readable, card: Card) -> dict[str, Callable[..., Awaitable[None]]]:
+    """The ways to a decision card, the same for the unit and the organiser, given who may
+    read which (`readable`) and how the card looks (`card`, which edits in place without
+    answering the button): "show" it as a new message, "next" in place of the card tapped,
+    "full" text first, with the card again under it and the old one inert."""
+
+    async def show(update: Update, ctx: Ctx, application_id: int) -> None:
+        application = await readable(update, ctx, application_id)
+        if application is not None:
+            await update.callback_query.answer()
+            await card(update, ctx, application)
+
+    async def next_(update: Update, ctx: Ctx, application_id: int) -> None:
+        application = await readable(update, ctx, application_id)
+        if application is not None:
+            await update.callback_query.answer()
+            await card(update, ctx, application, in_place=True)
+
+    async def full(update: Update, ctx: Ctx, application_id: int) -> None:
+        application = await readable(update, ctx, application_id)
+        if application is not None:
+            await update.callback_query.answer()
+            await ui.edit_buttons(update.callback_query, None)
+            await send(update, ctx, application)
+            await card(update, ctx, application)
+
+    return {"show": show, "next": next_, "full": full}
 
 
 def reading_row(

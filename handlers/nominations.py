@@ -119,31 +119,6 @@ async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
     await ui.show(update.callback_query, ctx, "nominate/list", listing.pop("markup"), **listing)
 
 
-async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
-    """The card, as a new message under the list."""
-    application = await _readable(update, ctx, application_id)
-    if application is not None:
-        await update.callback_query.answer()
-        await _card(update, ctx, application)
-
-
-async def _next(update: Update, ctx: Ctx, application_id: int) -> None:
-    application = await _readable(update, ctx, application_id)
-    if application is not None:
-        await update.callback_query.answer()
-        await _card(update, ctx, application, in_place=True)
-
-
-async def _full(update: Update, ctx: Ctx, application_id: int) -> None:
-    application = await _readable(update, ctx, application_id)
-    if application is None:
-        return
-    await update.callback_query.answer()
-    await ui.edit_buttons(update.callback_query, None)  # the card comes again, under the text
-    await application_view.send(update, ctx, application)
-    await _card(update, ctx, application)
-
-
 async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:
     application = await applications.get(ctx.db, application_id)
     if application.status not in LISTED:  # a lead's draft is theirs until submitted
@@ -271,12 +246,10 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
 
 _STEPS = {
     "list": _show_list,
-    "show": _show,
     "nominate": _nominate,
     "unnominate": _unnominate,
     "return_": _ask_comment,
-    "full": _full,
-    "next": _next,
+    **application_view.card_steps(_readable, _card),
 }
 
 _RETURN = Flow(

@@ -90,31 +90,6 @@ async def _page(update: Update, ctx: Ctx, page: int) -> None:
     await ui.edit_buttons(update.callback_query, markup)
 
 
-async def _show(update: Update, ctx: Ctx, application_id: int) -> None:
-    """The card, as a new message under the overview."""
-    application = await _readable(update, ctx, application_id)
-    if application is not None:
-        await update.callback_query.answer()
-        await _card(update, ctx, application)
-
-
-async def _next(update: Update, ctx: Ctx, application_id: int) -> None:
-    """The card the button sat on becomes the next one's."""
-    application = await _readable(update, ctx, application_id)
-    if application is not None:
-        await _card(update, ctx, application, in_place=True)
-
-
-async def _full(update: Update, ctx: Ctx, application_id: int) -> None:
-    application = await _readable(update, ctx, application_id)
-    if application is None:
-        return
-    await update.callback_query.answer()
-    await ui.edit_buttons(update.callback_query, None)  # the card comes again, under the text
-    await application_view.send(update, ctx, application)
-    await _card(update, ctx, application)
-
-
 async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:
     application = await applications.get(ctx.db, application_id)
     if application is None:
@@ -155,7 +130,7 @@ async def _card(
         "left": len(waiting),
     }
     if in_place:
-        await ui.show(update.callback_query, ctx, "select/actions", ui.keyboard(rows), **context)
+        await ui.edit(update.callback_query, ctx, "select/actions", ui.keyboard(rows), **context)
     else:
         await ui.reply(update, ctx, "select/actions", ui.keyboard(rows), **context)
 
@@ -187,6 +162,7 @@ async def _back_to_actions(update: Update, ctx: Ctx, application_id: int) -> Non
     application = await _readable(update, ctx, application_id)
     if application is None:
         return
+    await update.callback_query.answer()
     await _card(update, ctx, application, in_place=True)
 
 
@@ -202,6 +178,7 @@ async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     if not moved:
         await ui.alert(query, ctx, "select/already")
         return
+    await query.answer()
     await _card(update, ctx, moved, done="accepted", in_place=True)
 
 
@@ -258,11 +235,9 @@ _DECLINE = Flow(
 
 _STEPS = {
     "page": _page,
-    "show": _show,
     "accept": _ask_accept,
     "accept_yes": _accept,
     "actions": _back_to_actions,
     "decline": _ask_reason,
-    "full": _full,
-    "next": _next,
+    **application_view.card_steps(_readable, _card),
 }
