@@ -70,6 +70,19 @@ async def settle(query: CallbackQuery, ctx: Ctx, application: Application) -> No
         await ui.edit_buttons(query, None)
 
 
+async def leads(query: CallbackQuery, ctx: Ctx, application_id: int) -> Application | None:
+    """The application a lead's button names, if it exists and is theirs; else the button is
+    answered as out of date or not theirs."""
+    application = await applications.get(ctx.db, application_id)
+    if application is None:
+        await ui.stale(query, ctx)
+        return None
+    if not ctx.actor.is_lead_of(application.project_id):
+        await ui.not_allowed(query, ctx)
+        return None
+    return application
+
+
 Readable = Callable[[Update, Ctx, int], Awaitable[Application | None]]
 Card = Callable[..., Awaitable[None]]  # (update, ctx, application, *, in_place=False)
 

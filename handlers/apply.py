@@ -461,14 +461,9 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         await query.answer()
         await _open(update, ctx, number)
         return
-    application = await applications.get(ctx.db, number)
-    if application is None:
-        await ui.stale(query, ctx)
-        return
-    if not ctx.actor.is_lead_of(application.project_id):
-        await ui.not_allowed(query, ctx)
-        return
-    await _BUTTONS[tap.action](update, ctx, application, *tap.args[1:])
+    application = await application_view.leads(query, ctx, number)
+    if application is not None:
+        await _BUTTONS[tap.action](update, ctx, application, *tap.args[1:])
 
 
 async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> Section | None:

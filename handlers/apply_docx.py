@@ -48,12 +48,8 @@ def form_button(ctx: Ctx, application: App) -> ui.Button:
 @guards.buttons(BUTTONS)
 async def form_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
-    application = await applications.get(ctx.db, tap.args[0])
+    application = await application_view.leads(query, ctx, tap.args[0])
     if application is None:
-        await ui.stale(query, ctx)
-        return
-    if not ctx.actor.is_lead_of(application.project_id):
-        await ui.not_allowed(query, ctx)
         return
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
