@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import locale
+from storage import people, roles
+from storage.db import Executor
 from storage.people import Person
 from storage.roles import RoleGrant
 
@@ -59,3 +61,14 @@ def actor_of(
         grants=tuple(grants),
         configured_admin=person.user_id in admins,
     )
+
+
+async def load_actor(
+    db: Executor, user_id: int, *, admins: frozenset[int], default_locale: str
+) -> Actor | None:
+    """Someone other than the person acting, as they stand now; None if never met."""
+    person = await people.get(db, user_id)
+    if person is None:
+        return None
+    grants = await roles.of_user(db, user_id)
+    return actor_of(person, grants, admins=admins, default_locale=default_locale)

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import invites, notices
-from bot.access import Actor, actor_of
+from bot.access import Actor, load_actor
 from bot.core import Ctx
 from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
@@ -164,15 +164,14 @@ async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
             project_id=grant.project_id,
             revoked_by=ctx.actor.user_id,
         )
-        person = await people.get(tx, grant.user_id)
-        left = tuple(await roles.of_user(tx, grant.user_id))
-        withdrawn = 0
-        remaining = person and actor_of(
-            person,
-            left,
+        remaining = await load_actor(
+            tx,
+            grant.user_id,
             admins=ctx.core.settings.admins,
             default_locale=ctx.campaign.default_locale,
         )
+        person = remaining.person if remaining is not None else None
+        withdrawn = 0
         if removed and remaining is not None:
             for link in await invitations.open_ones_by(tx, grant.user_id, tx.now):
                 if not invites.may_invite(remaining, link.role, link.unit_id, link.project_id):

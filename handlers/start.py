@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
-from bot.access import actor_of
+from bot.access import load_actor
 from bot.core import Ctx
 from handlers import apply, guards, nominations, roster, ui
-from storage import flows, invitations, people, roles
+from storage import flows, invitations, roles
 from storage.db import Executor
 from storage.roles import RoleGrant
 
@@ -68,15 +68,11 @@ async def _roster_button(
     ctx: Ctx, db: Executor, inviter_id: int, grant: RoleGrant
 ) -> notices.Button | None:
     """👥 to where the new role holder is listed, for an inviter whom /people shows it."""
-    person = await people.get(db, inviter_id)
-    if person is None:
-        return None
-    inviter = actor_of(
-        person,
-        await roles.of_user(db, inviter_id),
-        admins=ctx.core.settings.admins,
-        default_locale=ctx.campaign.default_locale,
+    inviter = await load_actor(
+        db, inviter_id, admins=ctx.core.settings.admins, default_locale=ctx.campaign.default_locale
     )
+    if inviter is None:
+        return None
     where = grant.unit_id or roster.WIDE
     if not roster.may_see(inviter, where):
         return None
