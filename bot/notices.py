@@ -74,22 +74,8 @@ async def to_people(
     given; returns how many can't be reached (never opened a private chat with the bot, or
     blocked it)."""
     wanted = sorted(set(user_ids))
-    found = await people.get_many(tx, wanted)
-    items: list[Outgoing] = []
-    rendered: dict[str, list[str]] = {}  # one render per language, not per person
-    unreachable = 0
-    for user_id in wanted:
-        person = found.get(user_id)
-        if person is None or not person.private_chat or person.blocked:
-            unreachable += 1
-            continue
-        their_locale = writer.locale_of(person)
-        if their_locale not in rendered:
-            rendered[their_locale] = writer.render(their_locale, key, **context)
-        shown = (writer.msgs.label(their_locale, button[0]), button[1]) if button else None
-        items += _messages(cause, key, user_id, rendered[their_locale], shown, user_id=user_id)
-    await outbox.enqueue(tx, items)
-    return unreachable
+    letters = [(user_id, key, {}, button) for user_id in wanted]
+    return len(wanted) - await to_each(tx, writer, letters, cause, **context)
 
 
 async def to_each(
@@ -181,24 +167,8 @@ async def to_chats(
 ) -> int:
     """A notice in group chats (chat, forum topic or 0), in the campaign's language; returns
     how many chats it goes to."""
-    texts = writer.render(writer.campaign.default_locale, key, **context)
-    items: list[Outgoing] = []
-    targets = sorted(set(targets))
-    for chat_id, thread_id in targets:
-        row: dict[str, Any] = {"thread_id": thread_id, "priority": BULK}
-        items += [
-            Outgoing(
-                cause,
-                key,
-                chat_id,
-                {"text": text, **({"message_thread_id": thread_id} if thread_id else {})},
-                part=index,
-                **row,
-            )
-            for index, text in enumerate(texts)
-        ]
-    await outbox.enqueue(tx, items)
-    return len(targets)
+    posts = [(chat_id, thread_id, key, {}, None) for chat_id, thread_id in sorted(set(targets))]
+    return await to_each_chat(tx, writer, posts, cause, **context)
 
 
 async def project_people(
