@@ -17,48 +17,14 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.sandbox import Sandbox
-from storage.db import Database
 from tests.conftest import TOKEN
-from tests.test_restart import BotProcess
+from tests.test_restart import BotProcess, seed_bound_groups
 
 GROUPS = 746
 FLOOR = GROUPS / 30  # seconds: Telegram's ~30 messages a second across chats
-
-
-async def seed(db_path: Path, chat_ids: list[int]) -> None:
-    """The organisation and its bound chats, written as earlier runs would have."""
-    now = datetime.now(UTC)
-    stamp = now.isoformat()
-    db = await Database.open(db_path)
-    try:
-        async with db.transaction(now) as tx:
-            await tx.execute_many(
-                "INSERT INTO units (id, code, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                [(n + 1, f"U{n:03d}", f"Unit {n:03d}", stamp, stamp) for n in range(len(chat_ids))],
-            )
-            await tx.execute_many(
-                "INSERT INTO projects (id, unit_id, code, name, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (n + 1, n + 1, f"P{n:03d}", f"Project {n:03d}", stamp, stamp)
-                    for n in range(len(chat_ids))
-                ],
-            )
-            await tx.execute_many(
-                "INSERT INTO chats (chat_id, type, title, bot_status, updated_at)"
-                " VALUES (?, 'group', ?, 'member', ?)",
-                [(chat_id, f"Branch {n:03d}", stamp) for n, chat_id in enumerate(chat_ids)],
-            )
-            await tx.execute_many(
-                "INSERT INTO chat_bindings (chat_id, project_id, bound_at) VALUES (?, ?, ?)",
-                [(chat_id, n + 1, stamp) for n, chat_id in enumerate(chat_ids)],
-            )
-    finally:
-        await db.close()
 
 
 def delivered(sb: Sandbox, chat_ids: list[int]) -> Counter:
@@ -75,7 +41,7 @@ async def wave(scratch: Path, *, kill_at: int | None) -> None:
             group.bot_status = "member"  # added long ago: no update to replay
             groups.append(group)
         chat_ids = [group.id for group in groups]
-        await seed(scratch / "bot.db", chat_ids)
+        await seed_bound_groups(scratch / "bot.db", chat_ids)
         bot = BotProcess(sb, scratch, admin)
         await bot.start()
         first = last = None

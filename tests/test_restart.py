@@ -16,6 +16,7 @@ import pytest
 
 from bot.campaign import DEFAULT_CAMPAIGN_PATH
 from bot.sandbox import Sandbox, SandboxUser
+from storage.db import Database
 from tests.conftest import TOKEN, org_csv
 
 
@@ -31,6 +32,15 @@ def campaign_open_now(tmp_path: Path) -> Path:
         text,
         flags=re.MULTILINE,
     )
+    # Quiet hours half a day away, so a reminder due now goes now, whatever hour this runs.
+    quiet = now.astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(hours=12)
+    text, found = re.subn(
+        r'^start = "22:00"\nend = "08:00"$',
+        f'start = "{quiet:%H}:00"\nend = "{quiet + timedelta(hours=1):%H}:00"',
+        text,
+        flags=re.MULTILINE,
+    )
+    assert found == 1, "the built-in campaign's quiet hours moved"
     path = tmp_path / "campaign.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -78,6 +88,39 @@ class BotProcess:
             return conn.execute(sql, params).fetchall()
 
 
+async def seed_bound_groups(db_path: Path, chat_ids: list[int]) -> None:
+    """A unit and a project per chat, each project's group bound, the bot in them: written
+    as earlier runs of the bot would have."""
+    now = datetime.now(UTC)
+    stamp = now.isoformat()
+    db = await Database.open(db_path)
+    try:
+        async with db.transaction(now) as tx:
+            await tx.execute_many(
+                "INSERT INTO units (id, code, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [(n + 1, f"U{n:03d}", f"Unit {n:03d}", stamp, stamp) for n in range(len(chat_ids))],
+            )
+            await tx.execute_many(
+                "INSERT INTO projects (id, unit_id, code, name, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (n + 1, n + 1, f"P{n:03d}", f"Project {n:03d}", stamp, stamp)
+                    for n in range(len(chat_ids))
+                ],
+            )
+            await tx.execute_many(
+                "INSERT INTO chats (chat_id, type, title, bot_status, updated_at)"
+                " VALUES (?, 'group', ?, 'member', ?)",
+                [(chat_id, f"Branch {n:03d}", stamp) for n, chat_id in enumerate(chat_ids)],
+            )
+            await tx.execute_many(
+                "INSERT INTO chat_bindings (chat_id, project_id, bound_at) VALUES (?, ?, ?)",
+                [(chat_id, n + 1, stamp) for n, chat_id in enumerate(chat_ids)],
+            )
+    finally:
+        await db.close()
+
+
 async def until(predicate, timeout: float = 30, what: str = "the bot") -> None:
     """The bot runs in another process: it confirms an update once stored, before answering
     it, so the tests wait for what they expect to see."""
@@ -86,6 +129,12 @@ async def until(predicate, timeout: float = 30, what: str = "the bot") -> None:
     while not predicate():
         assert loop.time() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
+
+
+def sending(bot: BotProcess) -> int:
+    """Messages the dead process had in flight: sent or not, it never wrote down which, so
+    each is sent again after the restart (and only these may arrive twice)."""
+    return bot.query("SELECT COUNT(*) FROM outbox WHERE state = 'sending'")[0][0]
 
 
 def replied(user: SandboxUser, text: str, count: int = 1):
@@ -288,7 +337,7 @@ async def test_killed_in_the_middle_of_an_announcement_everyone_is_told_after_re
     sb.hold("sendMessage")  # what is in flight now hangs in the network...
     await sb.wait_held(timeout=20)
     await bot.kill()  # ... when the process dies
-    in_flight = sb._held_waiting
+    in_flight = sending(bot)
     sb.release("sendMessage")
     await bot.start()
     await until(lambda: all(counts()), what="everyone told after the restart")
@@ -300,6 +349,48 @@ async def test_killed_in_the_middle_of_an_announcement_everyone_is_told_after_re
     assert sb.rejections == []  # our own pace: no 429 from the real limits
     assert "People told: 50. Group chats: 5." in admin.last_reply.text
     assert await bot.terminate() == 0
+
+
+async def test_killed_in_the_middle_of_a_due_reminder_each_group_hears_it_once(tmp_path):
+    async with Sandbox(token=TOKEN) as sb:
+        sb.settle_timeout = 20
+        admin = sb.user("Ada", language_code="en")
+        groups = [sb.group(f"Branch {n}", creator=admin) for n in range(30)]
+        for group in groups:
+            group.bot_status = "member"  # added long ago: no update to replay
+        await seed_bound_groups(tmp_path / "bot.db", [group.id for group in groups])
+        bot = BotProcess(sb, tmp_path, admin)
+
+        def counts() -> list[int]:
+            return [len(sb.messages(group.id)) for group in groups]
+
+        # Applications opened yesterday: the scheduler's first look finds the opening due.
+        await bot.start()
+        try:
+            await until(lambda: sum(map(bool, counts())) >= 10, what="a third of the wave")
+            sb.hold("sendMessage")  # what is in flight now hangs in the network...
+            await sb.wait_held(timeout=20)
+            await bot.kill()  # ... when the process dies
+            in_flight = sending(bot)
+            assert sum(map(bool, counts())) < len(groups)  # killed in the middle of the wave
+            sb.release("sendMessage")
+            await bot.start()
+            await until(lambda: all(counts()), what="every group reminded after the restart")
+            await sb.settle(timeout=30)
+            await asyncio.sleep(1.5)  # a second look of the scheduler, had it written again
+            told = counts()
+            assert all(1 <= n <= 2 for n in told), told
+            assert sum(told) - len(told) <= in_flight  # only a message in flight twice
+            assert all("申报遴选已开始" in sb.messages(g.id)[0].text for g in groups)
+            assert bot.query("SELECT stage, moment, outcome, messages FROM reminder_waves") == [
+                ("apply", "opens", "written", 30)
+            ]
+            assert sb.rejections == []
+            assert await bot.terminate() == 0
+        finally:
+            if bot.process.returncode is None:
+                await bot.kill()
+        assert sb.problems == []
 
 
 async def test_a_persistent_refusal_of_get_updates_stops_the_bot_with_one_line(tmp_path):
