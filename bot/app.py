@@ -28,6 +28,7 @@ from handlers import (
     application_files,
     apply,
     apply_docx,
+    broadcast,
     deadlines,
     edits,
     errors,
@@ -81,6 +82,7 @@ FLOWS = (
     leave,  # /leave: away for a while, no reminders
     reminders,  # stage reminders on a schedule, to those who owe something
     remind,  # /remind: an admin sends the stage's reminder now, after a preview
+    broadcast,  # /broadcast: an admin's own message to groups or a role, after a preview
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

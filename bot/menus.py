@@ -20,7 +20,7 @@ from messages.render import Messages
 log = logging.getLogger(__name__)
 EVERYONE = ("start", "help", "deadlines", "whoami", "language", "cancel")
 IN_GROUPS = ("bind", "unbind", "deadlines", "help")
-ADMIN = ("import", "invite", "people", "applications", "extend", "remind")
+ADMIN = ("import", "invite", "people", "applications", "extend", "remind", "broadcast")
 SECRETARY = ("invite", "people", "nominations", "leave")
 LEAD = ("apply", "invite", "leave")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.

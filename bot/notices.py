@@ -4,7 +4,7 @@ transaction, so a change and its notices are stored together or not at all."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from messages.render import Messages
 from storage import orgs, outbox, people, roles
 from storage.audit import current_update_id
 from storage.db import Executor, Transaction
-from storage.outbox import BULK, PRIVATE, Outgoing, Report
+from storage.outbox import BULK, PRIVATE, PROGRESS, Outgoing, Report
 
 
 def cause(tx: Transaction, subject: str) -> str:
@@ -215,21 +215,48 @@ async def project_recipients(
     return found
 
 
-def report_messages(writer: Writer, report: Report) -> list[Outgoing]:
-    """How a wide announcement went, for the person who made it."""
+def report_messages(writer: Writer, report: Report, **extra: Any) -> list[Outgoing]:
+    """How a wide announcement went (or, with a progress message, how far it is), for the
+    person who made it."""
     texts = writer.render(
         report.locale,
         report.kind,
         people=report.people,
         groups=report.groups,
         failed=report.failed,
+        report=report,
+        why=failure_kinds(report),
         **report.context,
+        **extra,
     )
-    return _messages(
-        f"report:{report.cause}",
-        report.kind,
-        report.report_chat,
-        texts,
-        user_id=report.report_chat,
-        priority=PRIVATE,
+    cause = f"{PROGRESS if not report.done else 'report:'}{report.cause}"
+    items = _messages(
+        cause, report.kind, report.report_chat, texts, user_id=report.report_chat, priority=PRIVATE
     )
+    if report.progress_message is None:
+        return items
+    first = items[0]
+    edit = {**first.payload, "message_id": report.progress_message}
+    return [replace(first, method="editMessageText", payload=edit), *items[1:]]
+
+
+# Why a message was not delivered (the outbox's error), in the words of a report.
+_FAILURE_KINDS = (
+    ("unreachable", "unreachable"),  # blocked the bot, or removed it from the group
+    ("refused", "refused"),  # Telegram refused the message itself
+    ("gave up", "gave_up"),  # time-outs and server errors, retried for an hour
+)
+
+
+def failure_kinds(report: Report) -> dict[str, int]:
+    """How many were not delivered, by why: unreachable, refused, gave_up, other, and
+    no_private_chat (never opened a private chat with the bot, or blocked it: nothing was
+    written for them)."""
+    kinds: dict[str, int] = {}
+    for error, count in report.reasons.items():
+        kind = next((k for prefix, k in _FAILURE_KINDS if error.startswith(prefix)), "other")
+        kinds[kind] = kinds.get(kind, 0) + count
+    no_private_chat = report.failed - sum(report.reasons.values())
+    if no_private_chat:
+        kinds["no_private_chat"] = no_private_chat
+    return kinds

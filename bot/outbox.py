@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -31,7 +32,7 @@ from telegram.error import (
 from bot.pacing import BULK, Pacer
 from storage import chats, outbox, people
 from storage.db import Database, Transaction
-from storage.outbox import Outgoing, Report, Row
+from storage.outbox import PROGRESS, Outgoing, Report, Row
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # time-outs and 5xx: about an hour of back-off before a row is given up
@@ -41,9 +42,12 @@ _METHODS = {
     "sendPhoto": "send_photo",
     "sendDocument": "send_document",
     "sendVideo": "send_video",
+    "editMessageText": "edit_message_text",
 }
+PROGRESS_EVERY = 2.0  # seconds between two edits of a progress message
 
-# Renders a finished report as messages for its chat (the sender knows no words).
+# Renders a report, finished or in progress, as messages for its chat (the sender knows no
+# words).
 ReportWriter = Callable[[Report], list[Outgoing]]
 
 
@@ -65,6 +69,8 @@ class Sender:
         self.bot, self.db, self.pacer, self.clock = bot, db, pacer, clock
         self.write_report = write_report
         self.concurrency = concurrency
+        self.progress_every = PROGRESS_EVERY
+        self._progress_shown: dict[str, float] = {}  # cause -> when its progress was last edited
         self._in_flight: dict[int, asyncio.Task] = {}  # chat id -> its one send
         self._looking = True  # between a wake-up and the end of the look at what is due
         self._due_seen = False
@@ -147,13 +153,26 @@ class Sender:
             try:
                 async with self.db.transaction(self.clock()) as tx:
                     await outcome(tx=tx)
+                    await self._show_progress(tx, row.cause)
                     for report in await outbox.finished_reports(tx):
+                        self._progress_shown.pop(report.cause, None)
                         await outbox.enqueue(tx, self.write_report(report))
                 return
             except sqlite3.OperationalError as error:
                 log.warning("outbox %s: could not record the outcome (%s)", row.id, error)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 60.0)
+
+    async def _show_progress(self, tx: Transaction, cause: str) -> None:
+        """Edit the progress message of `cause`'s report, if it has one, at most every
+        `progress_every` seconds (a wave's rows finish many times a second)."""
+        shown = self._progress_shown.get(cause)
+        if shown is not None and time.monotonic() - shown < self.progress_every:
+            return
+        report = await outbox.progress(tx, cause)
+        if report is not None:
+            self._progress_shown[cause] = time.monotonic()
+            await outbox.renew(tx, self.write_report(report))
 
     async def _send(self, row: Row) -> Callable[[Transaction], Awaitable[Any]]:
         """Make the request; returns how to record what came of it."""
@@ -183,7 +202,18 @@ class Sender:
         if kwargs.get("reply_markup") is not None:
             kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(kwargs["reply_markup"], self.bot)
         method = getattr(self.bot, _METHODS[row.method])
-        await method(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
+        try:
+            await method(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
+        except BadRequest as error:
+            if row.method != "editMessageText":
+                raise
+            if "not modified" in str(error).lower():
+                return  # it shows that already
+            if row.cause.startswith(PROGRESS):
+                raise
+            # The message to turn into the report is gone (deleted): the report comes anew.
+            del kwargs["message_id"]
+            await self.bot.send_message(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
 
     async def _later(self, row: Row, error: str, tx: Transaction) -> None:
         if row.attempts + 1 >= MAX_ATTEMPTS:

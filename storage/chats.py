@@ -167,12 +167,32 @@ async def unbind(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool
     return bool(removed)
 
 
-async def present_bindings(db: Executor) -> list[tuple[int, int]]:
+async def present_bindings(db: Executor, unit_id: int | None = None) -> list[tuple[int, int]]:
     """Each bound chat the bot is still in, once, with its bound topic (0: the whole chat):
-    where announcements go."""
+    where announcements go. With `unit_id`, only the chats of that unit and its projects."""
+    where, params = "", ()
+    if unit_id is not None:
+        where = (
+            " AND (b.unit_id = ? OR b.project_id IN (SELECT id FROM projects WHERE unit_id = ?))"
+        )
+        params = (unit_id, unit_id)
     rows = await db.fetch_all(
         "SELECT b.chat_id, MIN(b.thread_id) AS thread_id FROM chat_bindings b"
         " JOIN chats c ON c.chat_id = b.chat_id"
-        " WHERE c.bot_status IN ('member', 'administrator') GROUP BY b.chat_id ORDER BY b.chat_id"
+        f" WHERE c.bot_status IN ('member', 'administrator'){where}"
+        " GROUP BY b.chat_id ORDER BY b.chat_id",
+        params,
     )
     return [(row["chat_id"], row["thread_id"]) for row in rows]
+
+
+async def chats_per_unit(db: Executor) -> list[tuple[int, str, str, int]]:
+    """(unit id, code, name, chats) of each unit with a bound chat the bot is in, by code."""
+    rows = await db.fetch_all(
+        "SELECT u.id, u.code, u.name, COUNT(DISTINCT b.chat_id) AS chats FROM chat_bindings b"
+        " JOIN chats c ON c.chat_id = b.chat_id AND c.bot_status IN ('member', 'administrator')"
+        " LEFT JOIN projects p ON p.id = b.project_id"
+        " JOIN units u ON u.id = COALESCE(b.unit_id, p.unit_id)"
+        " GROUP BY u.id ORDER BY u.code"
+    )
+    return [(row["id"], row["code"], row["name"], row["chats"]) for row in rows]

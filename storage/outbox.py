@@ -11,6 +11,7 @@ from typing import Any
 from storage.db import Executor, Transaction, to_db_time
 
 PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
+PROGRESS = "progress:"  # the cause prefix of a report's progress edits (losing one is harmless)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ class Report:
     groups: int  # group (or topic) messages delivered
     failed: int  # could not be delivered, or never opened a private chat with the bot
     reasons: dict[str, int] = field(default_factory=dict)
+    pending: int = 0  # not out yet: a report in progress
+    progress_message: int | None = None  # edited in place as the rows go out, then the report
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+    @property
+    def total(self) -> int:
+        return self.people + self.groups + self.failed + self.pending
 
 
 def _row(row) -> Row:
@@ -94,6 +105,36 @@ async def enqueue(tx: Transaction, items: Sequence[Outgoing]) -> None:
     tx.wrote_outbox = True
 
 
+async def renew(tx: Transaction, items: Sequence[Outgoing]) -> None:
+    """Write messages that replace what they said last time (a progress edit): one already
+    written under the same key is due again with its new words, unless it is in flight (the
+    next renewal, or the report, says it then)."""
+    await tx.execute_many(
+        "INSERT INTO outbox (cause, kind, chat_id, thread_id, part, user_id, method, payload,"
+        " priority, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (cause, chat_id, thread_id, kind, part) DO UPDATE SET"
+        " payload = excluded.payload, state = 'pending', not_before = excluded.not_before,"
+        " attempts = 0, error = NULL WHERE outbox.state <> 'sending'",
+        [
+            (
+                item.cause,
+                item.kind,
+                item.chat_id,
+                item.thread_id,
+                item.part,
+                item.user_id,
+                item.method,
+                json.dumps(item.payload, ensure_ascii=False),
+                item.priority,
+                tx.stamp,
+                tx.stamp,
+            )
+            for item in items
+        ],
+    )
+    tx.wrote_outbox = True
+
+
 async def want_report(
     tx: Transaction,
     cause: str,
@@ -102,13 +143,24 @@ async def want_report(
     kind: str,
     locale: str,
     unreachable: int = 0,
+    progress_message: int | None = None,
     **context: Any,
 ) -> None:
-    """Tell `report_chat` how the messages of `cause` went, once the last one is done."""
+    """Tell `report_chat` how the messages of `cause` went, once the last one is done; with
+    `progress_message`, that message of the bot's shows how far they are as they go out, and
+    becomes the report."""
     await tx.execute(
         "INSERT OR IGNORE INTO outbox_reports (cause, report_chat, kind, locale, context,"
-        " unreachable) VALUES (?, ?, ?, ?, ?, ?)",
-        (cause, report_chat, kind, locale, json.dumps(context, default=str), unreachable),
+        " unreachable, progress_message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            cause,
+            report_chat,
+            kind,
+            locale,
+            json.dumps(context, default=str),
+            unreachable,
+            progress_message,
+        ),
     )
     tx.wrote_outbox = True
 
@@ -205,34 +257,54 @@ async def finished_reports(tx: Transaction) -> list[Report]:
     )
     reports = []
     for row in rows:
-        tallies = await tx.fetch_all(
-            "SELECT state, chat_id < 0 AS is_group, IFNULL(error, '') AS error, COUNT(*) AS n"
-            " FROM outbox WHERE cause = ? AND part = 0 GROUP BY 1, 2, 3",
-            (row["cause"],),
-        )
-        delivered = {(t["is_group"], t["state"]): 0 for t in tallies}
-        reasons: dict[str, int] = {}
-        for t in tallies:
-            delivered[(t["is_group"], t["state"])] += t["n"]
-            if t["state"] == "failed":
-                reasons[t["error"]] = reasons.get(t["error"], 0) + t["n"]
         await tx.execute(
             "UPDATE outbox_reports SET done_at = ? WHERE cause = ?", (tx.stamp, row["cause"])
         )
-        reports.append(
-            Report(
-                cause=row["cause"],
-                report_chat=row["report_chat"],
-                kind=row["kind"],
-                locale=row["locale"],
-                context=json.loads(row["context"]),
-                people=delivered.get((0, "sent"), 0),
-                groups=delivered.get((1, "sent"), 0),
-                failed=sum(reasons.values()) + row["unreachable"],
-                reasons=reasons,
-            )
-        )
+        reports.append(await _tally(tx, row))
     return reports
+
+
+async def progress(tx: Transaction, cause: str) -> Report | None:
+    """How far the messages of `cause` are, if its report shows progress and some are still
+    to go (the last one done, the report itself says it)."""
+    row = await tx.fetch_one(
+        "SELECT * FROM outbox_reports WHERE cause = ? AND done_at IS NULL"
+        " AND progress_message IS NOT NULL",
+        (cause,),
+    )
+    if row is None:
+        return None
+    report = await _tally(tx, row)
+    return None if report.done else report
+
+
+async def _tally(tx: Transaction, row) -> Report:
+    tallies = await tx.fetch_all(
+        "SELECT state, chat_id < 0 AS is_group, IFNULL(error, '') AS error, COUNT(*) AS n"
+        " FROM outbox WHERE cause = ? AND part = 0 GROUP BY 1, 2, 3",
+        (row["cause"],),
+    )
+    counted: dict[tuple[int, str], int] = {}
+    reasons: dict[str, int] = {}
+    for t in tallies:
+        if t["error"] == "migrated":
+            continue  # the same message went to the group's new id: not a failure
+        counted[(t["is_group"], t["state"])] = counted.get((t["is_group"], t["state"]), 0) + t["n"]
+        if t["state"] == "failed":
+            reasons[t["error"]] = reasons.get(t["error"], 0) + t["n"]
+    return Report(
+        cause=row["cause"],
+        report_chat=row["report_chat"],
+        kind=row["kind"],
+        locale=row["locale"],
+        context=json.loads(row["context"]),
+        people=counted.get((0, "sent"), 0),
+        groups=counted.get((1, "sent"), 0),
+        failed=sum(reasons.values()) + row["unreachable"],
+        reasons=reasons,
+        pending=sum(n for (_, state), n in counted.items() if state in ("pending", "sending")),
+        progress_message=row["progress_message"],
+    )
 
 
 async def rows_of(db: Executor, cause: str) -> list[Row]:

@@ -10,6 +10,7 @@ import bot.app  # noqa: F401 — every flow, so every declared set of buttons
 import handlers.application_files
 import handlers.apply
 import handlers.apply_docx
+import handlers.broadcast
 import handlers.extend
 import handlers.groups
 import handlers.invite
@@ -26,7 +27,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 13
+    assert len(prefixes) == len(set(prefixes)) == 14
 
 
 @pytest.mark.parametrize(

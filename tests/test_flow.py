@@ -92,7 +92,14 @@ def _declared() -> dict[str, Flow]:
 
 def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
     flows = _declared()
-    assert set(flows) == {"apply", "return_comment", "decline_reason", "import", "extend_date"}
+    assert set(flows) == {
+        "apply",
+        "return_comment",
+        "decline_reason",
+        "import",
+        "extend_date",
+        "broadcast",
+    }
     msgs = Messages(CAMPAIGN.timezone)
     templates = msgs.template_keys("en")
     names = [s.key for s in CAMPAIGN.sections] + ["preview"]

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.applications import summary
+from bot.broadcasts import Reach as BroadcastReach
 from bot.campaign import load_campaign
 from bot.orgs import Problem
 from bot.reminders import Reach
@@ -29,6 +30,7 @@ from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.orgs import ImportCounts, Project, Unit
+from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.roles import RoleGrant
@@ -200,6 +202,30 @@ SAMPLES: dict[str, dict] = {
         "opening": True,
         "chat": UnitChat(-1, 0, HOSTILE, 12, 5, 2, 1),
         "places": 2,
+    },
+    "broadcast/audience": {},
+    "broadcast/audience_phrase": {"audience": "unit", "unit": HOSTILE},
+    "broadcast/units": {"found": 12, "page": 1, "pages": 2},
+    "broadcast/ask": {"audience": "unit", "unit": HOSTILE},
+    "broadcast/wrong_input": {},
+    "broadcast/album": {},
+    "broadcast/nobody": {"audience": "lead", "unit": "", "reach": BroadcastReach([], [], 3)},
+    "broadcast/confirm": {
+        "audience": "unit",
+        "unit": HOSTILE,
+        "reach": BroadcastReach([(-1, 0), (-2, 5)], [], 2),
+        "held_until": WHEN,
+    },
+    "broadcast/kept": {},
+    "broadcast/report": {
+        "audience": "groups",
+        "unit": "",
+        "report": Report("c", 1, "broadcast/report", "en", {}, 0, 320, 6, pending=420),
+        "people": 0,
+        "groups": 320,
+        "failed": 6,
+        "why": {"unreachable": 2, "no_private_chat": 1, "refused": 1, "gave_up": 1, "other": 1},
+        "held_until": WHEN,
     },
     "apply/docx_choose": {},
     "apply/docx_form": {"project": PROJECT},
@@ -446,6 +472,34 @@ VARIANTS: dict[str, list[dict]] = {
         {"problems": [Problem(i, "empty", {"column": "unit_code"}) for i in range(1, 34)]},
     ],
     "invite/accepted": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
+    "broadcast/audience_phrase": [
+        {"audience": audience, "unit": ""}
+        for audience in ("groups", "secretary", "lead", "member", "reviewer", "admin")
+    ],
+    "broadcast/units": [{"found": 0}, {"pages": 1}],
+    "broadcast/nobody": [
+        {"reach": BroadcastReach([], [], 1)},
+        {"reach": BroadcastReach([], [], 0)},
+        {"audience": "groups", "reach": BroadcastReach([], [], 0)},
+    ],
+    "broadcast/confirm": [
+        {"audience": "member", "unit": "", "reach": BroadcastReach([], [7], 0), "held_until": None},
+        {
+            "audience": "admin",
+            "unit": "",
+            "reach": BroadcastReach([], [7, 8], 1),
+            "held_until": None,
+        },
+    ],
+    "broadcast/report": [
+        {"held_until": None},
+        {
+            "report": Report("c", 1, "broadcast/report", "en", {}, 2, 320, 0),
+            "people": 2,
+            "failed": 0,
+            "why": {},
+        },
+    ],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
     "leave/status": [{"until": None}],

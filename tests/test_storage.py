@@ -259,6 +259,33 @@ async def test_outbox_rows_are_written_once_per_key_and_offered_in_order_per_cha
         await db.close()
 
 
+async def test_a_renewed_row_is_due_again_with_its_new_words_unless_it_is_in_flight(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+
+        def progress(text: str) -> list[Outgoing]:
+            return [Outgoing("progress:c", "k", 10, {"text": text}, method="editMessageText")]
+
+        async with db.transaction(NOW) as tx:
+            await outbox.renew(tx, progress("1 of 9"))
+        [row] = await outbox.due(db, NOW, limit=10)
+        async with db.transaction(NOW) as tx:
+            await outbox.claim(tx, row.id)
+            await outbox.sent(tx, row.id)
+            await outbox.renew(tx, progress("5 of 9"))
+        [again] = await outbox.due(db, NOW, limit=10)
+        assert (again.id, again.payload["text"], again.attempts) == (row.id, "5 of 9", 0)
+        async with db.transaction(NOW) as tx:
+            await outbox.claim(tx, row.id)
+            await outbox.renew(tx, progress("7 of 9"))  # in flight: left as it is
+        assert await db.fetch_value("SELECT state FROM outbox WHERE id = ?", (row.id,)) == (
+            "sending"
+        )
+        assert await db.fetch_value("SELECT COUNT(*) FROM outbox") == 1
+    finally:
+        await db.close()
+
+
 async def test_an_upgrade_keeps_the_old_groups_binding_over_one_for_the_new_id(tmp_path):
     db = await Database.open(tmp_path / "t.db")
     try:
