@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -78,6 +78,15 @@ def shift_out_of_quiet_hours(moment: datetime, quiet: QuietHours, tz: ZoneInfo) 
     if quiet.start > quiet.end and local.time().replace(tzinfo=None) >= quiet.start:
         day += timedelta(days=1)
     return datetime.combine(day, quiet.end, tzinfo=tz).astimezone(UTC)
+
+
+LEAVE_PRESETS = (7, 14, 30)  # days of leave offered as buttons
+
+
+def end_of_leave(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A leave lasts to the end of its last day, on the campaign's clock (23:59 there)."""
+    local = _aware(moment).astimezone(tz)
+    return datetime.combine(local.date(), time(23, 59), tzinfo=tz)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -3,18 +3,18 @@ them as missing. /leave 2027-01-20 in one go, or buttons."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import Ctx
+from bot.rules import LEAVE_PRESETS, end_of_leave
 from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import people
 
 BUTTONS = Buttons("lv", command="leave", days=("d", (int,)), back=("b", ()))
-PRESETS = (7, 14, 30)
 LONGEST = timedelta(days=366)
 
 
@@ -39,10 +39,10 @@ async def leave(update: Update, ctx: Ctx) -> None:
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     until = None
     if tap.action == "days":
-        if tap.args[0] not in PRESETS:
+        if tap.args[0] not in LEAVE_PRESETS:
             await ui.stale(update.callback_query, ctx)
             return
-        until = _end_of_day(ctx, ctx.now + timedelta(days=tap.args[0]))
+        until = end_of_leave(ctx.now + timedelta(days=tap.args[0]), ctx.campaign.timezone)
     await _set(ctx, until)
     await ui.show(
         update.callback_query, ctx, "leave/status", _markup(ctx, until), **await _status(ctx)
@@ -55,13 +55,8 @@ def _typed(ctx: Ctx, text: str) -> datetime | None:
         day = datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
         return None
-    until = _end_of_day(ctx, day.replace(tzinfo=ctx.campaign.timezone))
+    until = end_of_leave(day.replace(tzinfo=ctx.campaign.timezone), ctx.campaign.timezone)
     return until if ctx.now < until <= ctx.now + LONGEST else None
-
-
-def _end_of_day(ctx: Ctx, moment: datetime) -> datetime:
-    local = moment.astimezone(ctx.campaign.timezone)
-    return datetime.combine(local.date(), time(23, 59), tzinfo=ctx.campaign.timezone)
 
 
 async def _set(ctx: Ctx, until: datetime | None) -> None:
@@ -80,6 +75,7 @@ def _markup(ctx: Ctx, until: datetime | None):
     label = ctx.msgs.label
     if until is not None:
         return ui.keyboard([[(label(ctx.locale, "leave_back"), BUTTONS.data("back"))]])
-    return ui.keyboard(
-        [[(label(ctx.locale, "leave_days", days=d), BUTTONS.data("days", d)) for d in PRESETS]]
-    )
+    presets = [
+        (label(ctx.locale, "leave_days", days=d), BUTTONS.data("days", d)) for d in LEAVE_PRESETS
+    ]
+    return ui.keyboard([presets])

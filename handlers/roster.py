@@ -1,12 +1,16 @@
 """/people: an admin (any unit) or a secretary (their own) sees who holds which role and
-removes one, after a confirmation.
+removes one, after a confirmation, or marks someone away on leave.
 
     /people ─▶ (unit? · admins and reviewers) ─▶ people ─▶ "Remove X's role?" ─▶ removed
+                                                                 └─ 🏖 7 · 14 · 30 days, or back
 The person is told through the outbox, their command menu follows at once, and the links they
-made that their remaining roles no longer allow stop working.
+made that their remaining roles no longer allow stop working. Someone marked on leave gets no
+private reminders and is not named as missing in their groups, as with their own /leave.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -14,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import invites, notices
 from bot.access import Actor, load_actor
 from bot.core import Ctx
+from bot.rules import LEAVE_PRESETS, end_of_leave
 from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import invitations, orgs, people, roles
@@ -27,6 +32,7 @@ BUTTONS = Buttons(
     unit=("u", (int, int)),  # a unit (or WIDE) and a page of its people
     ask=("a", (int,)),  # a role grant: remove it?
     remove=("r", (int,)),  # yes
+    leave=("l", (int, int)),  # a role grant's holder: on leave for so many days (0: back)
 )
 
 
@@ -131,15 +137,28 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         return
     if tap.action == "ask":
         await _ask(update, ctx, grant)
+    elif tap.action == "leave":
+        await _leave(update, ctx, grant, tap.args[1])
     else:
         await _remove(update, ctx, grant)
 
 
 async def _ask(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
+    """Remove the role? Or, for someone away, leave: the same screen, edited in place."""
     person = await people.get(ctx.db, grant.user_id)
+    until = person.leave_until if person is not None and person.on_leave(ctx.now) else None
+    label = ctx.msgs.label
+    if until is not None:
+        leave_row = [(label(ctx.locale, "leave_ended"), BUTTONS.data("leave", grant.grant_id, 0))]
+    else:
+        leave_row = [
+            (label(ctx.locale, "leave_for", days=days), BUTTONS.data("leave", grant.grant_id, days))
+            for days in LEAVE_PRESETS
+        ]
     markup = ui.keyboard(
         [
-            [(ctx.msgs.label(ctx.locale, "remove_role"), BUTTONS.data("remove", grant.grant_id))],
+            [(label(ctx.locale, "remove_role"), BUTTONS.data("remove", grant.grant_id))],
+            leave_row,
             _back_row(ctx, grant),
         ]
     )
@@ -150,7 +169,28 @@ async def _ask(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
         markup,
         name=_name(person, grant.user_id),
         role=_role_text(ctx, grant),
+        until=until,
     )
+
+
+async def _leave(update: Update, ctx: Ctx, grant: RoleGrant, days: int) -> None:
+    """On leave for `days` (0: back), and told so with the way to change it."""
+    if days and days not in LEAVE_PRESETS:
+        await ui.stale(update.callback_query, ctx)
+        return
+    until = end_of_leave(ctx.now + timedelta(days=days), ctx.campaign.timezone) if days else None
+    async with ctx.write() as tx:
+        await people.set_leave(tx, grant.user_id, until, by=ctx.actor.user_id)
+        await notices.to_people(
+            tx,
+            ctx.core.writer,
+            [grant.user_id],
+            "people/leave_told",
+            notices.cause(tx, f"person:{grant.user_id}:leave"),
+            until=until,
+            by=ctx.actor.person,
+        )
+    await _ask(update, ctx, grant)
 
 
 async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:

@@ -288,9 +288,16 @@ async def test_people_on_leave_are_not_reminded_nor_named_in_their_group(world: 
     assert "on leave until 20 Jan 2027 23:59" in sam.last_reply.text
     await sam.tap("I'm back")
     assert "You are not on leave" in sam.last_reply.text
-    # Leo, who can't be reached, is away too: not named as missing.
-    async with world.db.transaction(world.clock.now) as tx:
-        await people.set_leave(tx, leo.id, SEVEN_DAYS_BEFORE + timedelta(days=1), by=sam.id)
+    # Leo, who can't be reached, is away too: his secretary says so from /people.
+    await sam.send("/people")
+    screen = sam.last_reply
+    await sam.tap("Leo · Project lead — Project U1-03 (Unit U1)", message=screen)
+    assert "Away for a while? Mark them on leave instead" in screen.text
+    await sam.tap("🏖 30 days", message=screen)
+    assert "🏖 On leave until 9 Jan 2027 23:59" in screen.text
+    assert [label for row in screen.buttons for label, _ in row][1] == "✓ Back from leave"
+    assert (await people.get(world.db, leo.id)).on_leave(SEVEN_DAYS_BEFORE)
+    assert "leave" not in leo.last_reply.text  # he blocked the bot: not told
     before = len(lena.replies())
     world.clock.now = SEVEN_DAYS_BEFORE
     await world.remind()

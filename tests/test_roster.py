@@ -8,7 +8,7 @@ from pathlib import Path
 from bot import invites
 from bot.access import Actor
 from handlers.roster import BUTTONS
-from storage import applications, orgs, roles
+from storage import applications, orgs, people, roles
 from storage.people import Person
 from storage.roles import ROLES, RoleGrant
 from tests.conftest import World
@@ -153,3 +153,39 @@ def test_the_readme_says_who_may_invite_and_remove_whom():
             )
         }
         assert removable == may_remove, role
+
+
+async def test_a_secretary_marks_a_lead_on_leave_and_back_and_the_lead_is_told(world: World):
+    await world.import_orgs([("U1", 1), ("U2", 1)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await world.join("Lena", "lead", "P-U1-01", by=sam)
+    await sam.send("/people")
+    screen = sam.last_reply
+    await sam.tap("Lena · Project lead — Project U1-01 (Unit U1)", message=screen)
+    await sam.tap("🏖 14 days", message=screen)
+    assert screen.text.endswith(
+        "🏖 On leave until 24 Dec 2026 23:59: no reminders until then, and not named as missing"
+        " in their groups."
+    )
+    await world.sb.settle()
+    assert lena.last_reply.text == (
+        "🏖 Sam marked you on leave until 24 Dec 2026 23:59: no reminders until then, and your"
+        " groups won't name you as missing. Send /leave to change it."
+    )
+    await lena.send("/leave")
+    assert "You are on leave until 24 Dec 2026 23:59" in lena.last_reply.text
+    # A tap on an old screen, or forged days, changes nothing.
+    grant = await _grant_id(world, lena.id, "lead")
+    assert "out of date" in await world.answer_to(sam, screen, BUTTONS.data("leave", grant, 5))
+    await sam.tap("✓ Back from leave", message=screen)
+    assert "Away for a while?" in screen.text
+    await world.sb.settle()
+    assert lena.last_reply.text == (
+        "Sam marked you back from leave: reminders come again. Send /leave to see it."
+    )
+    # Another unit's secretary may not.
+    rita = await world.join("Rita", "secretary", "U2")
+    await rita.send("/people")
+    answer = await world.answer_to(rita, rita.last_reply, BUTTONS.data("leave", grant, 7))
+    assert answer == "You are not allowed to do that."
+    assert not (await people.get(world.db, lena.id)).on_leave(world.clock.now)
