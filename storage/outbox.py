@@ -80,28 +80,34 @@ def _row(row) -> Row:
     )
 
 
+_INSERT = (
+    "INSERT INTO outbox (cause, kind, chat_id, thread_id, part, user_id, method, payload,"
+    " priority, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _values(tx: Transaction, items: Sequence[Outgoing]) -> list[tuple]:
+    return [
+        (
+            item.cause,
+            item.kind,
+            item.chat_id,
+            item.thread_id,
+            item.part,
+            item.user_id,
+            item.method,
+            json.dumps(item.payload, ensure_ascii=False),
+            item.priority,
+            to_db_time(item.not_before) if item.not_before else tx.stamp,
+            tx.stamp,
+        )
+        for item in items
+    ]
+
+
 async def enqueue(tx: Transaction, items: Sequence[Outgoing]) -> None:
     """Write messages to send; one already written under the same key is left as it is."""
-    await tx.execute_many(
-        "INSERT OR IGNORE INTO outbox (cause, kind, chat_id, thread_id, part, user_id, method,"
-        " payload, priority, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                item.cause,
-                item.kind,
-                item.chat_id,
-                item.thread_id,
-                item.part,
-                item.user_id,
-                item.method,
-                json.dumps(item.payload, ensure_ascii=False),
-                item.priority,
-                to_db_time(item.not_before) if item.not_before else tx.stamp,
-                tx.stamp,
-            )
-            for item in items
-        ],
-    )
+    await tx.execute_many(_INSERT.replace("INSERT", "INSERT OR IGNORE", 1), _values(tx, items))
     tx.wrote_outbox = True
 
 
@@ -110,27 +116,10 @@ async def renew(tx: Transaction, items: Sequence[Outgoing]) -> None:
     written under the same key is due again with its new words, unless it is in flight (the
     next renewal, or the report, says it then)."""
     await tx.execute_many(
-        "INSERT INTO outbox (cause, kind, chat_id, thread_id, part, user_id, method, payload,"
-        " priority, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (cause, chat_id, thread_id, kind, part) DO UPDATE SET"
+        _INSERT + " ON CONFLICT (cause, chat_id, thread_id, kind, part) DO UPDATE SET"
         " payload = excluded.payload, state = 'pending', not_before = excluded.not_before,"
         " attempts = 0, error = NULL WHERE outbox.state <> 'sending'",
-        [
-            (
-                item.cause,
-                item.kind,
-                item.chat_id,
-                item.thread_id,
-                item.part,
-                item.user_id,
-                item.method,
-                json.dumps(item.payload, ensure_ascii=False),
-                item.priority,
-                tx.stamp,
-                tx.stamp,
-            )
-            for item in items
-        ],
+        _values(tx, items),
     )
     tx.wrote_outbox = True
 
