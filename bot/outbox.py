@@ -100,7 +100,8 @@ class Sender:
                 except Exception:  # the database unreadable for a moment: look again soon
                     log.exception("could not look at the outbox")
                     wait = 5.0
-                self._looking = False
+                # A send that ended during the look wakes another one at once: busy till then.
+                self._looking = self._changed.is_set()
                 waiters = [
                     asyncio.ensure_future(event.wait())
                     for event in (stop, self.db.outbox_written, self._changed)
@@ -139,6 +140,9 @@ class Sender:
 
     def _done(self, chat_id: int) -> None:
         self._in_flight.pop(chat_id, None)
+        # Busy until the look this wakes is over: what the send left due (a retry, a row moved
+        # to a group's new id) is seen there, and nobody waiting on busy() looks in between.
+        self._looking = True
         self._changed.set()
 
     async def _deliver(self, row: Row) -> None:
