@@ -24,9 +24,10 @@ from typing import Any
 from bot import notices
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
-from storage import people, reminders, roles
+from storage import outbox, people, reminders, roles
 from storage.db import Database, Executor, Transaction
 
+PREFIX = "remind:"  # the outbox cause of every reminder: remind:<stage>:<moment>:…
 OPENS = "opens"
 CLOSED = "closed"  # after the deadline: who delivered, to the admins (and the units)
 _BEFORE_QUIET = timedelta(minutes=1)
@@ -248,6 +249,7 @@ async def write_due(
     all_waves = waves(campaign)
     done: list[tuple[Wave, int]] = []
     async with db.transaction(now) as tx:
+        await _withdraw_overtaken(tx, all_waves)
         already = await reminders.written(tx, [w.key for w in all_waves])
         send, skip = to_write(all_waves, already, now)
         for wave in skip:
@@ -265,6 +267,16 @@ async def write_due(
     return done
 
 
+async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:
+    """Reminders not yet out for a deadline the campaign no longer has (its file changed while
+    they waited for the quiet hours to end) are withdrawn: they would give the old date. An
+    admin's /remind (remind:<stage>:now:…) is left alone."""
+    keys = {f"{PREFIX}{wave.key}" for wave in current}
+    for cause in await outbox.pending_causes(tx, PREFIX):
+        if cause not in keys and cause.split(":")[2:3] != [REMINDER]:
+            await outbox.withdraw(tx, cause)
+
+
 async def _write_wave(
     tx: Transaction,
     writer: notices.Writer,
@@ -280,7 +292,7 @@ async def _write_wave(
         writer,
         wave.stage,
         wave.moment,
-        f"remind:{wave.key}",
+        f"{PREFIX}{wave.key}",
         not_before,
         admins=admins,
         buttons=buttons,

@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import notices
+from bot import notices, reminders
 from bot.applications import concerned_by, deadline_window, everyone, stage_phase
 from bot.campaign import STAGE_KEYS, Campaign, CampaignError, with_deadline
 from bot.core import Ctx
@@ -215,7 +215,7 @@ async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> N
     async with ctx.write() as tx:
         await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
         # Reminders for the old deadline not yet out are withdrawn; the new one has its own.
-        await outbox.withdraw(tx, f"remind:{stage_key}:")
+        await outbox.withdraw(tx, f"{reminders.PREFIX}{stage_key}:")
         await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage_key, before)
     ctx.core.campaign = campaign
     await ui.show(query, ctx, "select/extended", stage=campaign.stage(stage_key))

@@ -62,7 +62,8 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         await ui.alert(query, ctx, "remind/nothing_open")
         return
     # One confirmation, one reminder: a second tap writes under the same key, so nothing.
-    cause = f"remind:{stage.key}:now:{query.message.message_id if query.message else 0}"
+    card = query.message.message_id if query.message else 0
+    cause = f"{reminders.PREFIX}{stage.key}:{reminders.REMINDER}:{card}"
     not_before = shift_out_of_quiet_hours(ctx.now, ctx.campaign.quiet_hours, ctx.campaign.timezone)
     async with ctx.write() as tx:
         await reminders.write(

@@ -232,6 +232,15 @@ async def withdraw(tx: Transaction, cause_prefix: str) -> int:
     )
 
 
+async def pending_causes(db: Executor, cause_prefix: str) -> list[str]:
+    """The causes, starting so, of messages not yet sent."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT cause FROM outbox WHERE state = 'pending' AND substr(cause, 1, ?) = ?",
+        (len(cause_prefix), cause_prefix),
+    )
+    return [row["cause"] for row in rows]
+
+
 async def release_in_flight(tx: Transaction) -> int:
     """At start: messages in flight when the last process died go again (Telegram has no
     idempotency key, so each may arrive twice: at most one per chat)."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import BotRunner
-from bot.campaign import QuietHours, load_campaign
+from bot.campaign import DEFAULT_CAMPAIGN_PATH, QuietHours, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
 from handlers.remind import BUTTONS as REMIND_BUTTONS
 from storage import outbox, people
@@ -143,6 +143,28 @@ async def test_moving_the_deadline_withdraws_reminders_not_yet_out(world: World)
     world.clock.now = datetime(2027, 1, 22, 10, 0, tzinfo=UTC)  # 3 days before the new one
     await world.remind()
     assert "closes on 25 Jan 2027 18:00" in lena.last_reply.text
+
+
+async def test_a_changed_campaign_file_withdraws_reminders_for_the_old_deadline(world: World):
+    _, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = datetime(2027, 1, 12, 15, 30, tzinfo=UTC)  # 23:30: the 3-day one waits
+    await world.remind()
+    assert await outbox.rows_of(world.db, "remind:apply:3d:20270115T1000")
+    await world.stop()
+    # The organiser edits the file: applications close a day earlier.
+    moved = world.tmp_path / "campaign.toml"
+    text = DEFAULT_CAMPAIGN_PATH.read_text(encoding="utf-8")
+    moved.write_text(text.replace("2027-01-15T18:00", "2027-01-14T18:00", 1), encoding="utf-8")
+    world.campaign_path = moved
+    await world.start()
+    await world.remind()
+    assert await outbox.rows_of(world.db, "remind:apply:3d:20270115T1000") == []
+    before = len(lena.replies())
+    world.advance(hours=9)  # 08:30: the quiet hours are over
+    await world.sb.settle()
+    new = [r.text for r in lena.replies()[before:]]
+    assert len(new) == 1 and "closes on 14 Jan 2027 18:00" in new[0], new
 
 
 async def test_pacesetter_run_looks_at_the_schedule_by_itself(world: World):
