@@ -45,6 +45,7 @@ from handlers import (
     orgs_import,
     remind,
     reminders,
+    report,
     roster,
     selection,
     start,
@@ -83,6 +84,7 @@ FLOWS = (
     reminders,  # stage reminders on a schedule, to those who owe something
     remind,  # /remind: an admin sends the stage's reminder now, after a preview
     broadcast,  # /broadcast: an admin's own message to groups or a role, after a preview
+    report,  # stage 2: /report, or photos sent, an activity of a candidate project
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

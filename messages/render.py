@@ -35,6 +35,7 @@ SOURCE_LOCALE = "en"  # the msgids are English, so English is the templates as w
 ALERT_LIMIT = 200  # answerCallbackQuery text
 _BLANK_LINES = re.compile(r"\n{3,}")
 ROOT = Path(__file__).parent
+_DAY_FORMATS = {"zh-Hant": "%Y年%-m月%-d日", "zh-Hans": "%Y年%-m月%-d日", "en": "%-d %b %Y"}
 _DATE_FORMATS = {
     "zh-Hant": "%Y年%-m月%-d日 %H:%M",
     "zh-Hans": "%Y年%-m月%-d日 %H:%M",
@@ -73,6 +74,7 @@ class Messages:
         # Newstyle: placeholders are filled and escaped by gettext itself, also in _("…", x=…).
         env.install_gettext_translations(self._translations[locale], newstyle=True)
         env.filters["when"] = lambda moment: self.when(locale, moment)
+        env.filters["day"] = lambda day: day.strftime(_DAY_FORMATS[locale])  # a calendar day
         env.filters["loc"] = lambda value: value.get(locale)
         env.filters["amount"] = _amount
         env.globals["label"] = lambda key, /, **context: self.label(locale, key, **context)

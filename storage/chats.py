@@ -167,15 +167,20 @@ async def unbind(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool
     return bool(removed)
 
 
-async def present_bindings(db: Executor, unit_id: int | None = None) -> list[tuple[int, int]]:
+async def present_bindings(
+    db: Executor, unit_id: int | None = None, *, project_id: int | None = None
+) -> list[tuple[int, int]]:
     """Each bound chat the bot is still in, once, with its bound topic (0: the whole chat):
-    where announcements go. With `unit_id`, only the chats of that unit and its projects."""
+    where announcements go. With `unit_id`, only the chats of that unit and its projects;
+    with `project_id`, only that project's."""
     where, params = "", ()
     if unit_id is not None:
         where = (
             " AND (b.unit_id = ? OR b.project_id IN (SELECT id FROM projects WHERE unit_id = ?))"
         )
         params = (unit_id, unit_id)
+    elif project_id is not None:
+        where, params = " AND b.project_id = ?", (project_id,)
     rows = await db.fetch_all(
         "SELECT b.chat_id, MIN(b.thread_id) AS thread_id FROM chat_bindings b"
         " JOIN chats c ON c.chat_id = b.chat_id"

@@ -55,3 +55,10 @@ async def note(tx: Transaction, user_id: int, **changes: Any) -> None:
         "UPDATE flows SET data = json_patch(data, ?) WHERE user_id = ?",
         (json.dumps(changes, ensure_ascii=False), user_id),
     )
+
+
+async def go(tx: Transaction, user_id: int, step: str) -> None:
+    """Move the person to another step of the flow they are in, keeping its data."""
+    await tx.execute(
+        "UPDATE flows SET step = ?, updated_at = ? WHERE user_id = ?", (step, tx.stamp, user_id)
+    )

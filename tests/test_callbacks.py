@@ -18,6 +18,7 @@ import handlers.language
 import handlers.leave
 import handlers.nominations
 import handlers.remind
+import handlers.report
 import handlers.roster
 import handlers.selection
 from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap
@@ -27,7 +28,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 14
+    assert len(prefixes) == len(set(prefixes)) == 15
 
 
 @pytest.mark.parametrize(

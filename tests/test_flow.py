@@ -99,6 +99,7 @@ def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
         "import",
         "extend_date",
         "broadcast",
+        "report",
     }
     msgs = Messages(CAMPAIGN.timezone)
     templates = msgs.template_keys("en")

@@ -33,6 +33,7 @@ from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
+from storage.reports import ActivityReport
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -65,6 +66,24 @@ SUMMARY = summary(CAMPAIGN.sections, ANSWERS)
 STAGE = CAMPAIGN.stages[0]
 
 # The values each template is rendered with; a new template needs an entry here.
+ACTIVITY_REPORT = ActivityReport(
+    id=1,
+    project_id=1,
+    author_id=1,
+    state="draft",
+    activity="party_day",
+    held_on=datetime(2027, 3, 14).date(),
+    participants=20,
+    description=HOSTILE,
+    criterion="ideology",
+    media_done=True,
+    saved_at=None,
+    updated_at=WHEN,
+)
+EMPTY_REPORT = dataclasses.replace(
+    ACTIVITY_REPORT, activity=None, held_on=None, participants=None, description="", criterion=None
+)
+
 SAMPLES: dict[str, dict] = {
     "apply/at_preview": {},
     "apply/choose_project": {},
@@ -227,6 +246,32 @@ SAMPLES: dict[str, dict] = {
         "why": {"unreachable": 2, "no_private_chat": 1, "refused": 1, "gave_up": 1, "other": 1},
         "held_until": WHEN,
     },
+    "report/step": {
+        "step": "confirm",
+        "report": ACTIVITY_REPORT,
+        "project": PROJECT,
+        "activity": CAMPAIGN.activities[0],
+        "criterion": CAMPAIGN.criteria[0],
+        "media": {"photo": 3, "video": 1, "document": 0},
+        "captions_used": True,
+    },
+    "report/card": {
+        "report": ACTIVITY_REPORT,
+        "project": PROJECT,
+        "activity": CAMPAIGN.activities[0],
+        "criterion": CAMPAIGN.criteria[0],
+        "media": {"photo": 3, "video": 0, "document": 0},
+        "author": PERSON,
+        "caption": True,
+    },
+    "report/saved": {"groups": 1},
+    "report/dropped": {},
+    "report/not_candidate": {},
+    "report/before": {"stage": CAMPAIGN.stages[1]},
+    "report/after": {"stage": CAMPAIGN.stages[1]},
+    "report/wrong_input": {"step": "date"},
+    "report/too_long": {"limit": 3000},
+    "report/too_many_files": {"limit": 20},
     "apply/docx_choose": {},
     "apply/docx_form": {"project": PROJECT},
     "apply/docx_guidance": {},
@@ -503,6 +548,26 @@ VARIANTS: dict[str, list[dict]] = {
     ],
     "people/confirm_remove": [{"until": None}],
     "people/leave_told": [{"until": None}],
+    "report/step": [
+        {"step": step, "project": None, "criterion": None, "captions_used": False}
+        for step in ("ask", "project", "activity", "date", "participants", "media", "tags")
+    ]
+    + [
+        {"step": "description", "report": dataclasses.replace(ACTIVITY_REPORT, description="")},
+        {"step": "description"},
+        {"step": "media", "media": {"photo": 0, "video": 0, "document": 0}},
+        {
+            "report": EMPTY_REPORT,
+            "activity": None,
+            "criterion": None,
+            "media": {"photo": 0, "video": 0, "document": 0},
+        },
+    ],
+    "report/card": [
+        {"criterion": None, "caption": False, "media": {"photo": 1, "video": 0, "document": 0}}
+    ],
+    "report/saved": [{"groups": 0}],
+    "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
     "leave/status": [{"until": None}],

@@ -1,0 +1,95 @@
+"""Stage 2, cultivation: the rules of an activity report, as plain functions.
+
+A report says what the branch did (one of the campaign's activities), on which day (within
+the last 60 days, never ahead), with how many people, in words, and optionally which
+criterion it supports; photos are optional. `next_step` says what a draft still needs, so a
+report started from photos skips what the photos already gave (the captions as words).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from storage.reports import ActivityReport, Media
+
+STAGE = "cultivate"
+LOOKBACK = timedelta(days=60)  # the oldest day a report may be about
+PARTICIPANT_PRESETS = (5, 10, 20, 30, 50)
+MOST_PARTICIPANTS = 100_000
+DESCRIPTION_LIMIT = 3000  # characters: a report is a note, not an essay
+MEDIA_LIMIT = 20  # files per report
+# What a draft is asked for, in order; "media" only when it did not start from files.
+STEPS = ("project", "activity", "date", "participants", "description", "media")
+
+
+def today(now: datetime, tz: ZoneInfo) -> date:
+    return now.astimezone(tz).date()
+
+
+def recent_days(now: datetime, tz: ZoneInfo, count: int = 3) -> list[date]:
+    """Today, yesterday, and the day before: the days offered as buttons."""
+    first = today(now, tz)
+    return [first - timedelta(days=n) for n in range(count)]
+
+
+def day_allowed(day: date, now: datetime, tz: ZoneInfo) -> bool:
+    first = today(now, tz)
+    return first - timedelta(days=LOOKBACK.days) <= day <= first
+
+
+_DAY = re.compile(r"^\s*(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?\s*$")
+
+
+def parse_day(text: str, now: datetime, tz: ZoneInfo) -> date | None:
+    """'2027-03-12', '3-12', '3/12', '3月12日': a day within the last 60 days, else None. A day
+    without its year is the latest such day not after today."""
+    match = _DAY.match(text)
+    if match is None:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    first = today(now, tz)
+    try:
+        found = date(year or first.year, month, day)
+        if year is None and found > first:
+            found = date(first.year - 1, month, day)
+    except ValueError:
+        return None
+    return found if day_allowed(found, now, tz) else None
+
+
+def parse_participants(text: str) -> int | None:
+    """A head count: digits, maybe with 人 or 'people' after them."""
+    match = re.fullmatch(r"\s*(\d{1,6})\s*(?:人|名|people|persons?)?\s*", text, re.IGNORECASE)
+    if match is None:
+        return None
+    count = int(match.group(1))
+    return count if 1 <= count <= MOST_PARTICIPANTS else None
+
+
+def captions(media: list[Media]) -> str:
+    """The captions of the files, in order, once each: the words of a report sent as photos."""
+    seen: list[str] = []
+    for item in media:
+        text = item.caption.strip()
+        if text and text not in seen:
+            seen.append(text)
+    return "\n\n".join(seen)
+
+
+def next_step(report: ActivityReport, *, several_projects: bool) -> str | None:
+    """What the draft still needs, or None: it is ready to be saved."""
+    if report.project_id is None and several_projects:
+        return "project"
+    if report.activity is None:
+        return "activity"
+    if report.held_on is None:
+        return "date"
+    if report.participants is None:
+        return "participants"
+    if not report.description.strip():
+        return "description"
+    if not report.media_done:
+        return "media"
+    return None

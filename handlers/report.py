@@ -1,0 +1,509 @@
+"""/report: a member or lead of a candidate project reports an activity from their phone.
+
+    photos, a video or a document ─▶ "Report this?" ─▶ ┐
+    /report ───────────────────────────────────────────┴▶ (project?) ─▶ activity ─▶ day
+        ─▶ people ─▶ words (the captions, if the photos had some) ─▶ (photos, or none) ─▶ save
+
+One live message is edited in place as the buttons are tapped; it shows the report so far.
+Files are taken at any step. The draft is written to SQLite at each step, so /report (or a
+restart) continues it. Saving posts a card in the project's bound group through the outbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import cultivation, notices
+from bot.access import load_actor
+from bot.core import Ctx
+from bot.cultivation import STAGE
+from bot.flow import Accepts, Flow, StageGuard, Step
+from handlers import fallback, flow_input, guards, ui
+from handlers.callbacks import Buttons, Tap
+from storage import chats, flows, orgs, outbox, reports
+from storage.db import Transaction
+from storage.outbox import BULK, Outgoing
+from storage.reports import ActivityReport, Media
+
+FLOW = "report"
+ALBUM_QUIET = 1.5  # seconds with no further photo of an album: it is complete
+GUARD = StageGuard(STAGE, "report/before", "report/after")
+BUTTONS = Buttons(
+    "rp",
+    command="report",
+    start=("n", ()),  # report the files just sent
+    drop=("x", ()),  # no, or discard the draft
+    project=("p", (int,)),
+    activity=("a", (str,)),
+    day=("d", (int,)),  # so many days ago
+    people=("c", (int,)),
+    written=("w", ()),  # the description is complete
+    no_media=("m", ()),  # no photo, or no more
+    tag=("k", (str,)),  # a criterion it supports ("none": none)
+    tags=("l", ()),  # the list of criteria
+    change=("e", (str,)),  # answer a step again
+    save=("s", ()),
+)
+_CHANGEABLE = ("activity", "date", "participants", "description", "media")
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("report", report_command, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    # Files sent outside any flow: perhaps an activity to report (flows come first, in -1).
+    files = filters.PHOTO | filters.VIDEO | filters.Document.ALL
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & files, files_sent))
+    flow_input.declare(app, _FLOW)
+
+
+def _member(actor) -> bool:
+    return bool(actor.projects("lead") | actor.projects("member"))
+
+
+# --- ways in ----------------------------------------------------------------------------------
+
+
+@guards.person()
+async def report_command(update: Update, ctx: Ctx) -> None:
+    if await _refused(update, ctx):
+        return
+    candidates = await reports.candidates_of(ctx.db, ctx.actor.user_id)
+    async with ctx.write() as tx:
+        draft = await reports.start_draft(
+            tx, ctx.actor.user_id, _only(candidates), media_done=False
+        )
+        await flows.begin(tx, ctx.actor.user_id, FLOW, "")
+    await _show(ctx, draft, fresh=True)
+
+
+async def files_sent(update: Update, ctx: Ctx) -> None:
+    """Photos, a video or a document with no flow to take them: an activity to report? For
+    anyone who can't report now, the usual answer to a file."""
+    if ctx.actor is None:
+        return
+    candidates = await reports.candidates_of(ctx.db, ctx.actor.user_id)
+    if not candidates or GUARD.refusal(ctx.campaign, ctx.now) is not None:
+        await fallback.attachment(update, ctx)
+        return
+    async with ctx.write() as tx:
+        draft = await reports.start_draft(tx, ctx.actor.user_id, _only(candidates), media_done=True)
+        await flows.begin(tx, ctx.actor.user_id, FLOW, "ask")
+        await _store_files(tx, draft, update.effective_message)
+    if not _album(update, ctx, draft):
+        await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True, step="ask")
+
+
+async def _refused(update: Update, ctx: Ctx) -> bool:
+    """Told why not: the stage is shut, or this person is in no candidate project."""
+    if await guards.refuse_if_shut(update, ctx, GUARD):
+        return True
+    if not await reports.candidates_of(ctx.db, ctx.actor.user_id):
+        await ui.reply(update, ctx, "report/not_candidate")
+        return True
+    return False
+
+
+def _only(candidates: list[reports.Candidate]) -> int | None:
+    return candidates[0].project_id if len(candidates) == 1 else None
+
+
+# --- the live message -------------------------------------------------------------------------
+
+
+async def _show(
+    ctx: Ctx, draft: ActivityReport, *, fresh: bool = False, step: str | None = None
+) -> None:
+    """The draft so far and its next question (or `step`'s), in the live message."""
+    candidates = await reports.candidates_of(ctx.db, draft.author_id)
+    if step is None:
+        step = cultivation.next_step(draft, several_projects=len(candidates) > 1) or "confirm"
+    media = await reports.media_of(ctx.db, draft.id)
+    async with ctx.write() as tx:
+        await flows.go(tx, draft.author_id, step)
+    project = await orgs.project(ctx.db, draft.project_id) if draft.project_id else None
+    await ui.live(
+        ctx,
+        draft.author_id,
+        "report/step",
+        _keyboard(ctx, step, draft, candidates, media),
+        live_for="report",
+        fresh=fresh,
+        step=step,
+        report=draft,
+        project=project,
+        activity=_activity(ctx, draft.activity),
+        criterion=_criterion(ctx, draft.criterion),
+        media=_counts(media),
+        captions_used=bool(media) and draft.description == cultivation.captions(media),
+    )
+
+
+def _still_asking(ctx: Ctx) -> str | None:
+    """Files sent while "Report this?" waits for its answer: it is still the question."""
+    return "ask" if ctx.flow is not None and ctx.flow.step == "ask" else None
+
+
+def _keyboard(
+    ctx: Ctx,
+    step: str,
+    draft: ActivityReport,
+    candidates: list[reports.Candidate],
+    media: list[Media],
+):
+    label = ctx.msgs.label
+    rows: list[list[ui.Button]] = []
+    if step == "ask":
+        rows = [[(label(ctx.locale, "report_it"), BUTTONS.data("start"))]]
+    elif step == "project":
+        rows = [[(c.project_name, BUTTONS.data("project", c.project_id))] for c in candidates]
+    elif step == "activity":
+        items = [
+            (a.title.get(ctx.locale), BUTTONS.data("activity", a.key))
+            for a in ctx.campaign.activities
+        ]
+        rows = [items[i : i + 2] for i in range(0, len(items), 2)]
+    elif step == "date":
+        names = ("day_today", "day_yesterday", "day_before")
+        rows = [[(label(ctx.locale, n), BUTTONS.data("day", i)) for i, n in enumerate(names)]]
+    elif step == "participants":
+        presets = cultivation.PARTICIPANT_PRESETS
+        rows = [[(str(n), BUTTONS.data("people", n)) for n in presets]]
+    elif step == "description":
+        if draft.description.strip():
+            rows = [[(label(ctx.locale, "done"), BUTTONS.data("written"))]]
+    elif step == "media":
+        key = "media_done" if media else "no_photo"
+        rows = [[(label(ctx.locale, key), BUTTONS.data("no_media"))]]
+    elif step == "tags":
+        rows = [
+            [(c.title.get(ctx.locale), BUTTONS.data("tag", c.key))] for c in ctx.campaign.criteria
+        ]
+        rows.append([(label(ctx.locale, "no_criterion"), BUTTONS.data("tag", "none"))])
+    elif step == "confirm":
+        rows = [
+            [(label(ctx.locale, "report_save"), BUTTONS.data("save"))],
+            [(label(ctx.locale, "report_criterion"), BUTTONS.data("tags"))],
+            [
+                (label(ctx.locale, f"change_{name}"), BUTTONS.data("change", name))
+                for name in ("activity", "date", "participants")
+            ],
+            [
+                (label(ctx.locale, f"change_{name}"), BUTTONS.data("change", name))
+                for name in ("description", "media")
+            ],
+        ]
+    rows.append([(label(ctx.locale, "report_drop"), BUTTONS.data("drop"))])
+    return ui.keyboard(rows)
+
+
+def _activity(ctx: Ctx, key: str | None):
+    return next((a for a in ctx.campaign.activities if a.key == key), None)
+
+
+def _criterion(ctx: Ctx, key: str | None):
+    return next((c for c in ctx.campaign.criteria if c.key == key), None)
+
+
+def _counts(media: list[Media]) -> dict[str, int]:
+    counts = {"photo": 0, "video": 0, "document": 0}
+    for item in media:
+        counts[item.kind] += 1
+    return counts
+
+
+# --- buttons ----------------------------------------------------------------------------------
+
+
+@guards.buttons(BUTTONS, _member)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    query = update.callback_query
+    draft = await reports.draft_of(ctx.db, ctx.actor.user_id)
+    if draft is None or ctx.flow is None or ctx.flow.flow != FLOW:
+        await ui.stale(query, ctx)
+        return
+    if GUARD.refusal(ctx.campaign, ctx.now) is not None:
+        refusal = GUARD.refusal(ctx.campaign, ctx.now)
+        await ui.alert(query, ctx, refusal, stage=ctx.campaign.stage(STAGE))
+        return
+    changes = _change_of(ctx, tap)
+    if changes is None:
+        await ui.stale(query, ctx)
+        return
+    await query.answer()
+    if tap.action == "drop":
+        async with ctx.write() as tx:
+            await reports.discard_draft(tx, draft.id)
+            await flows.end(tx, ctx.actor.user_id)
+        await ui.edit(query, ctx, "report/dropped")
+        return
+    if tap.action == "save":
+        await _save(update, ctx, draft)
+        return
+    if tap.action == "project" and tap.args[0] not in {
+        c.project_id for c in await reports.candidates_of(ctx.db, ctx.actor.user_id)
+    }:
+        await ui.stale(query, ctx)
+        return
+    step = None
+    async with ctx.write() as tx:
+        if changes:
+            await reports.update_draft(tx, draft.id, **changes)
+        if tap.action == "tags":
+            step = "tags"
+        elif tap.action == "change":
+            step = tap.args[0]
+            if step == "media":
+                await reports.update_draft(tx, draft.id, media_done=False)
+            if step == "description":
+                await reports.update_draft(tx, draft.id, description="")
+    await _show(ctx, await reports.get(ctx.db, draft.id), step=step)
+
+
+def _change_of(ctx: Ctx, tap: Tap) -> dict[str, Any] | None:
+    """What a tap sets in the draft ({} for nothing), or None if its data can't be right."""
+    args = tap.args
+    if tap.action == "activity":
+        return {"activity": args[0]} if _activity(ctx, args[0]) else None
+    if tap.action == "day":
+        days = cultivation.recent_days(ctx.now, ctx.campaign.timezone)
+        return {"held_on": days[args[0]]} if args[0] < len(days) else None
+    if tap.action == "people":
+        presets = cultivation.PARTICIPANT_PRESETS
+        return {"participants": args[0]} if args[0] in presets else None
+    if tap.action == "tag":
+        if args[0] == "none":
+            return {"criterion": None}
+        return {"criterion": args[0]} if _criterion(ctx, args[0]) else None
+    if tap.action == "project":
+        return {"project_id": args[0]}
+    if tap.action == "no_media":
+        return {"media_done": True}
+    if tap.action == "change":
+        return {} if args[0] in _CHANGEABLE else None
+    return {}
+
+
+async def _save(update: Update, ctx: Ctx, draft: ActivityReport) -> None:
+    candidates = await reports.candidates_of(ctx.db, ctx.actor.user_id)
+    if cultivation.next_step(draft, several_projects=len(candidates) > 1) is not None:
+        await _show(ctx, draft)  # something is missing: asked for it
+        return
+    if draft.project_id not in {c.project_id for c in candidates}:
+        await ui.alert(update.callback_query, ctx, "report/not_candidate")
+        return
+    async with ctx.write() as tx:
+        await reports.save(tx, draft.id, by=ctx.actor.user_id)
+        await flows.end(tx, ctx.actor.user_id)
+        groups = await _post(ctx, tx, await reports.get(tx, draft.id))
+    await ui.edit(update.callback_query, ctx, "report/saved", groups=groups)
+
+
+async def _post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
+    """The report's card in the project's bound groups (its forum topic where there is one):
+    the first photo with the card as its caption, or the card alone."""
+    targets = await chats.present_bindings(tx, project_id=report.project_id)
+    if not targets:
+        return 0
+    media = await reports.media_of(tx, report.id)
+    photo = next((m for m in media if m.kind == "photo"), None)
+    writer = ctx.core.writer
+    text = writer.msgs.text(
+        ctx.campaign.default_locale,
+        "report/card",
+        campaign=ctx.campaign,
+        report=report,
+        project=await orgs.project(tx, report.project_id),
+        activity=_activity(ctx, report.activity),
+        criterion=_criterion(ctx, report.criterion),
+        media=_counts(media),
+        author=ctx.actor.person,
+        caption=photo is not None,
+    )
+    items = []
+    for chat_id, thread_id in targets:
+        payload: dict[str, Any] = (
+            {"caption": text, "photo": photo.file_id} if photo else {"text": text}
+        )
+        if thread_id:
+            payload["message_thread_id"] = thread_id
+        items.append(
+            Outgoing(
+                notices.cause(tx, f"report:{report.id}:saved"),
+                "report/card",
+                chat_id,
+                payload,
+                method="sendPhoto" if photo else "sendMessage",
+                thread_id=thread_id,
+                priority=BULK,
+            )
+        )
+    await outbox.enqueue(tx, items)
+    return len(targets)
+
+
+# --- typed messages and files -----------------------------------------------------------------
+
+
+def _media_of(message: Message) -> Media | None:
+    caption = message.caption or ""
+    if message.photo:
+        best = message.photo[-1]
+        return Media(
+            "photo",
+            best.file_id,
+            best.file_unique_id,
+            None,
+            best.file_size,
+            caption,
+            message.message_id,
+        )
+    for kind in ("video", "document"):
+        item = getattr(message, kind)
+        if item is not None:
+            return Media(
+                kind,
+                item.file_id,
+                item.file_unique_id,
+                getattr(item, "file_name", None),
+                item.file_size,
+                caption,
+                message.message_id,
+            )
+    return None
+
+
+async def _store_files(tx: Transaction, draft: ActivityReport, message: Message) -> None:
+    item = _media_of(message)
+    if item is None:
+        return
+    await reports.add_media(tx, draft.id, [item])
+    if item.caption and not draft.description.strip():
+        media = await reports.media_of(tx, draft.id)
+        await reports.update_draft(tx, draft.id, description=cultivation.captions(media))
+    elif item.caption:
+        fresh = await reports.get(tx, draft.id)
+        media = await reports.media_of(tx, draft.id)
+        earlier = cultivation.captions(media[:-1])
+        if fresh.description == earlier:  # still the captions alone: they follow the files
+            await reports.update_draft(tx, draft.id, description=cultivation.captions(media))
+
+
+def _album(update: Update, ctx: Ctx, draft: ActivityReport) -> bool:
+    """Each photo of an album is an update of its own: one answer once no more came for a
+    moment. True if this message is part of an album."""
+    group_id = update.effective_message.media_group_id
+    if not group_id:
+        return False
+    name = f"report-album:{update.effective_chat.id}:{group_id}"
+    for job in ctx.job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    ctx.core.albums_open.add(name)
+    ctx.job_queue.run_once(
+        _album_done,
+        ALBUM_QUIET,
+        name=name,
+        chat_id=update.effective_chat.id,
+        user_id=ctx.actor.user_id,
+        data={"report": draft.id},
+    )
+    return True
+
+
+async def _album_done(ctx: Ctx) -> None:
+    job = ctx.job
+    try:
+        draft = await reports.get(ctx.db, job.data["report"])
+        if draft is not None and draft.state == "draft":
+            # A job has no update: who it answers, in their language, is loaded here.
+            ctx.actor = await load_actor(
+                ctx.db,
+                job.user_id,
+                admins=ctx.core.settings.admins,
+                default_locale=ctx.campaign.default_locale,
+            )
+            ctx.flow = await flows.current(ctx.db, job.user_id)
+            await _show(ctx, draft, fresh=True, step=_still_asking(ctx))
+    finally:
+        ctx.core.albums_open.discard(job.name)
+
+
+async def _typed(update: Update, ctx: Ctx) -> None:
+    """A message at any step: files join the report; text answers the step it is at."""
+    message = update.effective_message
+    draft = await reports.draft_of(ctx.db, ctx.actor.user_id)
+    if draft is None:
+        async with ctx.write() as tx:
+            await flows.end(tx, ctx.actor.user_id)
+        await ui.reply(update, ctx, "common/stale")
+        return
+    if not message.text:
+        media = await reports.media_of(ctx.db, draft.id)
+        if len(media) >= cultivation.MEDIA_LIMIT:
+            await ui.reply(update, ctx, "report/too_many_files", limit=cultivation.MEDIA_LIMIT)
+            return
+        async with ctx.write() as tx:
+            await _store_files(tx, draft, message)
+        if not _album(update, ctx, draft):
+            draft = await reports.get(ctx.db, draft.id)
+            await _show(ctx, draft, fresh=True, step=_still_asking(ctx))
+        return
+    step = ctx.flow.step
+    text = message.text.strip()
+    changes: dict[str, Any] | None = None
+    if step == "date":
+        day = cultivation.parse_day(text, ctx.now, ctx.campaign.timezone)
+        changes = {"held_on": day} if day else None
+    elif step == "participants":
+        count = cultivation.parse_participants(text)
+        changes = {"participants": count} if count else None
+    elif step == "description":
+        if len(draft.description) + len(text) > cultivation.DESCRIPTION_LIMIT:
+            await ui.reply(update, ctx, "report/too_long", limit=cultivation.DESCRIPTION_LIMIT)
+            return
+        async with ctx.write() as tx:
+            await reports.add_to_description(tx, draft.id, message.text)
+        await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True, step="description")
+        return
+    if changes is None:
+        await ui.reply(update, ctx, "report/wrong_input", step=step)
+        return
+    async with ctx.write() as tx:
+        await reports.update_draft(tx, draft.id, **changes)
+    await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True)
+
+
+def _step(accepts: Accepts) -> Step:
+    return Step(accepts | Accepts.FILE, "report/wrong_input", _typed)
+
+
+async def _wrong_context(update: Update, ctx: Ctx) -> dict[str, Any]:
+    return {"step": ctx.flow.step if ctx.flow else ""}
+
+
+_FLOW = Flow(
+    FLOW,
+    {
+        "": _step(Accepts.BUTTONS_ONLY),
+        "ask": _step(Accepts.BUTTONS_ONLY),
+        "project": _step(Accepts.BUTTONS_ONLY),
+        "activity": _step(Accepts.BUTTONS_ONLY),
+        "date": _step(Accepts.TEXT),
+        "participants": _step(Accepts.TEXT),
+        "description": _step(Accepts.TEXT),
+        "media": _step(Accepts.BUTTONS_ONLY),
+        "tags": _step(Accepts.BUTTONS_ONLY),
+        "confirm": _step(Accepts.BUTTONS_ONLY),
+    },
+    allowed=_member,
+    stage=GUARD,
+    context=_wrong_context,
+)

@@ -1,0 +1,193 @@
+"""Stage 2's activity reports: drafts as they are written, saved reports, and their media."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from storage import audit
+from storage.db import Executor, Transaction, from_db_time
+
+
+@dataclass(frozen=True)
+class ActivityReport:
+    id: int
+    project_id: int | None
+    author_id: int
+    state: str
+    activity: str | None
+    held_on: date | None
+    participants: int | None
+    description: str
+    criterion: str | None
+    media_done: bool
+    saved_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Media:
+    kind: str  # photo, video, document
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    size: int | None
+    caption: str
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate project (its application accepted) that someone may report for."""
+
+    project_id: int
+    project_name: str
+    unit_name: str
+
+
+def _report(row) -> ActivityReport:
+    return ActivityReport(
+        id=row["id"],
+        project_id=row["project_id"],
+        author_id=row["author_id"],
+        state=row["state"],
+        activity=row["activity"],
+        held_on=date.fromisoformat(row["held_on"]) if row["held_on"] else None,
+        participants=row["participants"],
+        description=row["description"],
+        criterion=row["criterion"],
+        media_done=bool(row["media_done"]),
+        saved_at=from_db_time(row["saved_at"]) if row["saved_at"] else None,
+        updated_at=from_db_time(row["updated_at"]),
+    )
+
+
+def _media(row) -> Media:
+    return Media(
+        kind=row["kind"],
+        file_id=row["file_id"],
+        file_unique_id=row["file_unique_id"],
+        file_name=row["file_name"],
+        size=row["size"],
+        caption=row["caption"],
+        message_id=row["message_id"],
+    )
+
+
+async def candidates_of(db: Executor, user_id: int) -> list[Candidate]:
+    """The candidate projects this person leads or is a member of, by unit and name."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT p.id, p.name, u.name AS unit_name FROM roles r"
+        " JOIN projects p ON p.id = r.project_id JOIN units u ON u.id = p.unit_id"
+        " JOIN applications a ON a.project_id = p.id AND a.status = 'accepted'"
+        " WHERE r.user_id = ? AND r.role IN ('lead', 'member') ORDER BY u.code, p.code",
+        (user_id,),
+    )
+    return [Candidate(row["id"], row["name"], row["unit_name"]) for row in rows]
+
+
+async def get(db: Executor, report_id: int) -> ActivityReport | None:
+    row = await db.fetch_one("SELECT * FROM activity_reports WHERE id = ?", (report_id,))
+    return _report(row) if row else None
+
+
+async def draft_of(db: Executor, author_id: int) -> ActivityReport | None:
+    row = await db.fetch_one(
+        "SELECT * FROM activity_reports WHERE author_id = ? AND state = 'draft'", (author_id,)
+    )
+    return _report(row) if row else None
+
+
+async def start_draft(
+    tx: Transaction, author_id: int, project_id: int | None, *, media_done: bool
+) -> ActivityReport:
+    """The author's draft: the one already open, or a new one."""
+    await tx.execute(
+        "INSERT INTO activity_reports (project_id, author_id, media_done, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (author_id) WHERE state = 'draft' DO NOTHING",
+        (project_id, author_id, int(media_done), tx.stamp, tx.stamp),
+    )
+    return await draft_of(tx, author_id)
+
+
+_FIELDS = {"project_id", "activity", "held_on", "participants", "description", "criterion"}
+
+
+async def update_draft(tx: Transaction, report_id: int, **fields: Any) -> None:
+    """Set a draft's answers (project_id, activity, held_on, participants, description,
+    criterion, media_done)."""
+    unknown = set(fields) - _FIELDS - {"media_done"}
+    if unknown:
+        raise ValueError(f"not a report field: {sorted(unknown)}")
+    values = {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in fields.items()
+    }
+    assignments = ", ".join(f"{key} = ?" for key in values)
+    await tx.execute(
+        f"UPDATE activity_reports SET {assignments}, updated_at = ? WHERE id = ?"
+        " AND state = 'draft'",
+        (*values.values(), tx.stamp, report_id),
+    )
+
+
+async def add_to_description(tx: Transaction, report_id: int, text: str) -> None:
+    """A further message of the description, after a blank line."""
+    await tx.execute(
+        "UPDATE activity_reports SET description = CASE WHEN description = '' THEN ?"
+        " ELSE description || char(10) || char(10) || ? END, updated_at = ?"
+        " WHERE id = ? AND state = 'draft'",
+        (text, text, tx.stamp, report_id),
+    )
+
+
+async def add_media(tx: Transaction, report_id: int, items: Sequence[Media]) -> None:
+    """Files for a report; one it has already (by unique id) is kept once."""
+    await tx.execute_many(
+        "INSERT OR IGNORE INTO report_media (report_id, kind, file_id, file_unique_id, file_name,"
+        " size, caption, message_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                report_id,
+                m.kind,
+                m.file_id,
+                m.file_unique_id,
+                m.file_name,
+                m.size,
+                m.caption,
+                m.message_id,
+                tx.stamp,
+            )
+            for m in items
+        ],
+    )
+
+
+async def media_of(db: Executor, report_id: int) -> list[Media]:
+    rows = await db.fetch_all(
+        "SELECT * FROM report_media WHERE report_id = ? ORDER BY id", (report_id,)
+    )
+    return [_media(row) for row in rows]
+
+
+async def discard_draft(tx: Transaction, report_id: int) -> None:
+    await tx.execute(
+        "DELETE FROM report_media WHERE report_id IN"
+        " (SELECT id FROM activity_reports WHERE id = ? AND state = 'draft')",
+        (report_id,),
+    )
+    await tx.execute("DELETE FROM activity_reports WHERE id = ? AND state = 'draft'", (report_id,))
+
+
+async def save(tx: Transaction, report_id: int, *, by: int) -> bool:
+    """The draft becomes a saved report; False if it was saved already (a double tap)."""
+    changed = await tx.execute(
+        "UPDATE activity_reports SET state = 'saved', saved_at = ?, updated_at = ?"
+        " WHERE id = ? AND state = 'draft'",
+        (tx.stamp, tx.stamp, report_id),
+    )
+    if changed:
+        await audit.record(tx, by, "report.save", f"report:{report_id}")
+    return bool(changed)

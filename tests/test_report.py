@@ -1,0 +1,160 @@
+"""Stage 2: activity reports from a phone, by /report or by simply sending photos; a card in the
+project's group when saved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from handlers.report import BUTTONS
+from storage import reports
+from tests.conftest import World, told
+
+# 10:00 in Shanghai on 15 March 2027: cultivation is open.
+CULTIVATING = datetime(2027, 3, 15, 2, 0, tzinfo=UTC)
+
+
+async def _candidate(world: World):
+    """Project U1-01 accepted (a candidate) with lead Lena, member Mei and a bound group;
+    Project U1-02 not accepted, with lead Leo."""
+    await world.import_orgs([("U1", 2)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    mei = await world.join("Mei", "member", "P-U1-01")
+    leo = await world.join("Leo", "lead", "P-U1-02")
+    group = world.sb.group("Branch 1", creator=world.admin)
+    await world.sb.add_bot(group, by=world.admin)
+    await world.admin.send("/bind P-U1-01", chat=group)
+    stamp = world.clock.now.isoformat()
+    async with world.db.transaction(world.clock.now) as tx:
+        await tx.execute(
+            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
+            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-01'",
+            (lena.id, stamp, stamp),
+        )
+    world.clock.now = CULTIVATING
+    return lena, mei, leo, group
+
+
+class Taps:
+    """Counts the taps a person makes."""
+
+    def __init__(self, user) -> None:
+        self.user, self.count = user, 0
+
+    async def __call__(self, label: str) -> None:
+        await self.user.tap(label)
+        self.count += 1
+
+
+async def test_photos_sent_become_a_report_in_five_taps_and_a_card_in_the_group(world: World):
+    _, mei, _, group = await _candidate(world)
+    caption = "We studied the new rules together & discussed <our> tasks."
+    await mei.send_media_group([("photo", None)] * 3, caption=caption)
+    await world.sb.settle()
+    question = mei.last_reply
+    assert "Report this as an activity of your branch?" in question.text
+    assert "📷 Photos: 3 · videos: 0 · documents: 0" in question.text
+    tap = Taps(mei)
+    await tap("📝 Report it")
+    await tap("Themed Party day")
+    await tap("Yesterday")
+    await tap("20")
+    confirm = mei.last_reply
+    assert confirm.message_id == question.message_id  # one message, edited in place
+    assert "The words are the photos' captions." in confirm.text
+    assert caption in confirm.text
+    await tap("✅ Save")
+    assert tap.count == 5
+    assert mei.last_reply.text.startswith("✅ Saved, and posted in your project's group chat.")
+    await world.sb.settle()
+    card = world.sb.messages(group)[-1]
+    assert card.kind == "photo"
+    assert card.text.startswith("📝 Project U1-01：主题党日\n📅 2027年3月14日 · 👥 20 人")
+    assert caption in card.text
+    assert "📷 3 张照片" in card.text and "报告人：Mei" in card.text
+    [saved] = await world.db.fetch_all("SELECT * FROM activity_reports WHERE state = 'saved'")
+    assert (saved["activity"], saved["held_on"], saved["participants"]) == (
+        "party_day",
+        "2027-03-14",
+        20,
+    )
+    assert len(await reports.media_of(world.db, saved["id"])) == 3
+
+
+async def test_report_command_asks_each_step_and_takes_typed_answers(world: World):
+    lena, _, _, group = await _candidate(world)
+    await lena.send("/report")
+    assert "What did the branch do?" in lena.last_reply.text
+    await lena.tap("Party lecture")
+    await lena.send("3-12")
+    assert "📅 12 Mar 2027" in lena.last_reply.text
+    await lena.send("25人")
+    assert "👥 25 people" in lena.last_reply.text
+    await lena.send("The secretary gave a lecture on the Party's history.")
+    await lena.send("Members then discussed it in groups.")
+    assert "✓ Saved. Send more, or tap Done." in lena.last_reply.text
+    await lena.tap("✓ Done")
+    assert "Photos? Send them" in lena.last_reply.text
+    await lena.tap("No photo ▶")
+    await lena.tap("🏷 Criterion it supports")
+    await lena.tap("Ideological leadership")
+    assert "🏷 Ideological leadership" in lena.last_reply.text
+    await lena.tap("✅ Save")
+    await world.sb.settle()
+    card = world.sb.messages(group)[-1]
+    assert card.kind == "text"
+    assert "The secretary gave a lecture on the Party's history.\n\nMembers then" in card.text
+    assert "🏷 思想引领有力" in card.text
+
+
+async def test_a_report_is_refused_outside_the_stage_and_to_people_without_a_candidate(
+    world: World,
+):
+    lena, _, leo, _ = await _candidate(world)
+    await leo.send("/report")
+    assert "Activity reports are for candidate projects" in leo.last_reply.text
+    await leo.send_photo(caption="Our meeting")
+    assert "Report this" not in leo.last_reply.text  # the usual answer to a file
+    world.clock.now = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)
+    await lena.send("/report")
+    assert lena.last_reply.text == (
+        "Activity reports open with <b>Cultivation</b>, on 16 Jan 2027 09:00.".replace(
+            "<b>", ""
+        ).replace("</b>", "")
+    )
+
+
+async def test_wrong_input_and_forged_buttons_get_clear_answers_and_change_nothing(world: World):
+    lena, _, _, _ = await _candidate(world)
+    await lena.send("/report")
+    live = lena.last_reply
+    await lena.send("hello")
+    assert "Tap one of the buttons above" in lena.last_reply.text
+    await lena.send_sticker()
+    assert "Tap one of the buttons above" in lena.last_reply.text
+    for forged in ("rp:a:nonsense", "rp:c:7", "rp:d:9", "rp:e:project", "rp:k:nope"):
+        assert "out of date" in await world.answer_to(lena, live, forged)
+    await lena.tap("Party lecture", message=live)
+    await lena.send("2026-01-01")  # more than 60 days ago
+    assert "not a day within the last 60 days" in lena.last_reply.text
+    await lena.send("2027-03-16")  # tomorrow
+    assert "not a day within the last 60 days" in lena.last_reply.text
+    await lena.tap("Today")
+    await lena.send("many")
+    assert "not a number of people" in lena.last_reply.text
+    draft = await reports.draft_of(world.db, lena.id)
+    assert (draft.activity, draft.participants) == ("party_lecture", None)
+    assert BUTTONS.parse("rp:c:5") is not None
+
+
+async def test_a_draft_survives_a_restart_and_report_continues_it(world: World):
+    lena, _, _, _ = await _candidate(world)
+    await lena.send("/report")
+    await lena.tap("Study and training")
+    await world.restart()
+    await lena.send("/report")
+    assert "🗂 Study and training" in lena.last_reply.text
+    assert "When? Tap a day" in lena.last_reply.text
+    await lena.tap("✖ Discard")
+    assert lena.last_reply.text == "Discarded: nothing was saved."
+    assert await reports.draft_of(world.db, lena.id) is None
+    assert told(lena, "Discarded", world.sb) == 1
