@@ -15,11 +15,12 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 from telegram.ext import filters as f
 
 from bot import applications as rules
-from bot import docx_form
+from bot import cultivation, docx_form
+from bot.applications import stage_phase
 from bot.core import Ctx
 from handlers import application_view, guards, ui
 from handlers.callbacks import Buttons, Tap
-from storage import applications, orgs
+from storage import applications, orgs, reports
 from storage.applications import Application as App
 from storage.applications import Part
 
@@ -79,6 +80,9 @@ async def received(update: Update, ctx: Ctx) -> None:
     message = update.effective_message
     refusal = application_view.STAGE.refusal(ctx.campaign, ctx.now)
     if refusal is not None:
+        reporting = stage_phase(ctx.campaign, cultivation.STAGE, ctx.now) == "open"
+        if reporting and await reports.candidates_of(ctx.db, ctx.actor.user_id):
+            return  # applications are long done: a document now is an activity's
         await ui.reply(update, ctx, refusal, stage=ctx.campaign.stage("apply"))
         raise ApplicationHandlerStop
     application = await _application_of(update, ctx)

@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot import orgs as org_import
 from bot.core import Ctx
 from bot.flow import Accepts, Flow, Step
-from handlers import flow_input, guards, ui
+from handlers import flow_input, guards, report, ui
 from storage import flows, orgs
 
 FLOW = "import"
@@ -49,8 +49,9 @@ async def ask(update: Update, ctx: Ctx) -> None:
 async def document(update: Update, ctx: Ctx) -> None:
     doc = update.effective_message.document
     waiting = ctx.flow is not None and ctx.flow.flow == FLOW
-    if not waiting and not is_sheet(doc):
-        await ui.reply(update, ctx, "fallback/file", roles=ctx.actor.role_names)
+    # Not an import: perhaps a document of an activity (else the usual answer to a file).
+    if not waiting and (not is_sheet(doc) or (not ctx.actor.is_admin and await report.may(ctx))):
+        await report.files_sent(update, ctx)
         return
     if not ctx.actor.is_admin:
         await ui.reply(update, ctx, "import/not_admin")

@@ -90,16 +90,23 @@ async def files_sent(update: Update, ctx: Ctx) -> None:
     anyone who can't report now, the usual answer to a file."""
     if ctx.actor is None:
         return
-    candidates = await reports.candidates_of(ctx.db, ctx.actor.user_id)
-    if not candidates or GUARD.refusal(ctx.campaign, ctx.now) is not None:
+    if not await may(ctx):
         await fallback.attachment(update, ctx)
         return
+    candidates = await reports.candidates_of(ctx.db, ctx.actor.user_id)
     async with ctx.write() as tx:
         draft = await reports.start_draft(tx, ctx.actor.user_id, _only(candidates), media_done=True)
         await flows.begin(tx, ctx.actor.user_id, FLOW, "ask")
         await _store_files(tx, draft, update.effective_message)
     if not _album(update, ctx, draft):
         await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True, step="ask")
+
+
+async def may(ctx: Ctx) -> bool:
+    """Whether the person acting can report an activity now."""
+    if GUARD.refusal(ctx.campaign, ctx.now) is not None:
+        return False
+    return bool(await reports.candidates_of(ctx.db, ctx.actor.user_id))
 
 
 async def _refused(update: Update, ctx: Ctx) -> bool:

@@ -146,6 +146,15 @@ async def test_wrong_input_and_forged_buttons_get_clear_answers_and_change_nothi
     assert BUTTONS.parse("rp:c:5") is not None
 
 
+async def test_a_word_document_from_a_lead_is_an_activitys_in_cultivation(world: World):
+    lena, _, _, _ = await _candidate(world)
+    await lena.send_document(
+        b"PK\x03\x04 not really", filename="minutes.docx", caption="Minutes of the meeting"
+    )
+    assert "Report this as an activity of your branch?" in lena.last_reply.text
+    assert "documents: 1" in lena.last_reply.text
+
+
 async def test_a_draft_survives_a_restart_and_report_continues_it(world: World):
     lena, _, _, _ = await _candidate(world)
     await lena.send("/report")
