@@ -20,6 +20,7 @@ PARTICIPANT_PRESETS = (5, 10, 20, 30, 50)
 MOST_PARTICIPANTS = 100_000
 DESCRIPTION_LIMIT = 3000  # characters: a report is a note, not an essay
 MEDIA_LIMIT = 20  # files per report
+DRAFT_LIFETIME = timedelta(days=7)  # an unfinished report left longer is let go
 # What a draft is asked for, in order; "media" only when it did not start from files.
 STEPS = ("project", "activity", "date", "participants", "description", "media")
 
@@ -93,3 +94,9 @@ def next_step(report: ActivityReport, *, several_projects: bool) -> str | None:
     if not report.media_done:
         return "media"
     return None
+
+
+def expired(report: ActivityReport, now: datetime) -> bool:
+    """A draft nobody touched for a week: it is dropped, with a note, when its author next
+    reports (a reminder to finish it would be the nagging the campaign forbids)."""
+    return report.state == "draft" and now - report.updated_at > DRAFT_LIFETIME

@@ -11,6 +11,7 @@ restart) continues it. Saving posts a card in the project's bound group through 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
@@ -76,13 +77,31 @@ def _member(actor) -> bool:
 async def report_command(update: Update, ctx: Ctx) -> None:
     if await _refused(update, ctx):
         return
-    candidates = await reports.candidates_of(ctx.db, ctx.actor.user_id)
     async with ctx.write() as tx:
-        draft = await reports.start_draft(
-            tx, ctx.actor.user_id, _only(candidates), media_done=False
-        )
+        draft, let_go = await _draft(ctx, tx, media_done=False)
         await flows.begin(tx, ctx.actor.user_id, FLOW, "")
+    await _tell_let_go(update, ctx, let_go)
     await _show(ctx, draft, fresh=True)
+
+
+async def _draft(
+    ctx: Ctx, tx: Transaction, *, media_done: bool
+) -> tuple[ActivityReport, datetime | None]:
+    """The author's draft to go on with; one left for over a week is let go (when it was
+    last changed comes back too, to tell them once the write is over)."""
+    old = await reports.draft_of(tx, ctx.actor.user_id)
+    let_go = None
+    if old is not None and cultivation.expired(old, ctx.now):
+        await reports.discard_draft(tx, old.id)
+        let_go = old.updated_at
+    candidates = await reports.candidates_of(tx, ctx.actor.user_id)
+    only = _only(candidates)
+    return await reports.start_draft(tx, ctx.actor.user_id, only, media_done=media_done), let_go
+
+
+async def _tell_let_go(update: Update, ctx: Ctx, let_go: datetime | None) -> None:
+    if let_go is not None:
+        await ui.reply(update, ctx, "report/expired", started=let_go)
 
 
 async def files_sent(update: Update, ctx: Ctx) -> None:
@@ -93,11 +112,11 @@ async def files_sent(update: Update, ctx: Ctx) -> None:
     if not await may(ctx):
         await fallback.attachment(update, ctx)
         return
-    candidates = await reports.candidates_of(ctx.db, ctx.actor.user_id)
     async with ctx.write() as tx:
-        draft = await reports.start_draft(tx, ctx.actor.user_id, _only(candidates), media_done=True)
+        draft, let_go = await _draft(ctx, tx, media_done=True)
         await flows.begin(tx, ctx.actor.user_id, FLOW, "ask")
         await _store_files(tx, draft, update.effective_message)
+    await _tell_let_go(update, ctx, let_go)
     if not _album(update, ctx, draft):
         await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True, step="ask")
 

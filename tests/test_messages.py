@@ -266,6 +266,7 @@ SAMPLES: dict[str, dict] = {
     },
     "report/saved": {"groups": 1},
     "report/dropped": {},
+    "report/expired": {"started": WHEN},
     "report/not_candidate": {},
     "report/before": {"stage": CAMPAIGN.stages[1]},
     "report/after": {"stage": CAMPAIGN.stages[1]},

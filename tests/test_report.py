@@ -3,7 +3,7 @@ project's group when saved."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from handlers.report import BUTTONS
 from storage import reports
@@ -163,6 +163,15 @@ async def test_a_draft_survives_a_restart_and_report_continues_it(world: World):
     await lena.send("/report")
     assert "🗂 Study and training" in lena.last_reply.text
     assert "When? Tap a day" in lena.last_reply.text
+    # Left for over a week, it is let go when she next reports, and she is told.
+    world.clock.now = CULTIVATING + timedelta(days=8)
+    await lena.send("/report")
+    expired, fresh = lena.replies()[-2:]
+    assert expired.text == (
+        "Your unfinished report, last changed on 15 Mar 2027 10:00, waited over a week and was"
+        " let go. Here is a new one."
+    )
+    assert "What did the branch do?" in fresh.text
     await lena.tap("✖ Discard")
     assert lena.last_reply.text == "Discarded: nothing was saved."
     assert await reports.draft_of(world.db, lena.id) is None
