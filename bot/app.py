@@ -19,6 +19,7 @@ from bot.access import actor_of
 from bot.applications import with_overrides
 from bot.campaign import Campaign, load_campaign
 from bot.core import Core, Ctx
+from bot.media import Downloader, tell_too_big
 from bot.notices import report_messages
 from bot.outbox import Sender
 from bot.pacing import Pace, Pacer
@@ -155,6 +156,7 @@ class BotRunner:
         self.db: Database | None = None
         self.poller: Poller | None = None
         self.sender: Sender | None = None
+        self.downloader: Downloader | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.menus_refreshed: asyncio.Task | None = None  # done once every menu is current
@@ -169,7 +171,8 @@ class BotRunner:
         before they look."""
         in_hand = self.poller is not None and self.poller.busy()
         sending = self.sender is not None and self.sender.busy()
-        return in_hand or sending or bool(self.app and self.app.bot_data.albums_open)
+        copying = self.downloader is not None and self.downloader.busy()
+        return in_hand or sending or copying or bool(self.app and self.app.bot_data.albums_open)
 
     async def start(self) -> None:
         campaign = load_campaign(self.settings.campaign_path)
@@ -214,9 +217,17 @@ class BotRunner:
             core.now,
             lambda report: report_messages(core.writer, report),
         )
+        self.downloader = Downloader(
+            self.app.bot,
+            self.db,
+            self.settings.db_path.resolve().parent / "media",
+            core.now,
+            lambda tx, unique_id: tell_too_big(tx, core.writer, unique_id),
+        )
         self._tasks = [
             asyncio.create_task(self.poller.run(self._stop), name="pacesetter-polling"),
             asyncio.create_task(self.sender.run(self._stop), name="pacesetter-outbox"),
+            asyncio.create_task(self.downloader.run(self._stop), name="pacesetter-media"),
         ]
 
     async def _set_menus(self, core: Core) -> None:

@@ -81,6 +81,7 @@ class Transaction(Executor):
         self.now = now
         self.stamp = to_db_time(now)
         self.wrote_outbox = False  # the sender is woken when this commits
+        self.wrote_media = False  # the downloader is woken when this commits
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
@@ -178,6 +179,7 @@ class Database(Executor):
         self._writing_task: asyncio.Task | None = None
         # Set when a transaction that wrote to the outbox commits: the sender wakes up.
         self.outbox_written = asyncio.Event()
+        self.media_written = asyncio.Event()  # the same, for files to copy locally
 
     @classmethod
     async def open(cls, path: str | Path, *, migrate_upto: int | None = None) -> Database:
@@ -239,6 +241,8 @@ class Database(Executor):
                 await self._writer.commit()
                 if tx.wrote_outbox:
                     self.outbox_written.set()
+                if tx.wrote_media:
+                    self.media_written.set()
             except BaseException:
                 # Also when the commit itself failed (a full disk): leave no transaction open.
                 if self._writer.in_transaction:

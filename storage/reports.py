@@ -144,7 +144,25 @@ async def add_to_description(tx: Transaction, report_id: int, text: str) -> None
 
 
 async def add_media(tx: Transaction, report_id: int, items: Sequence[Media]) -> None:
-    """Files for a report; one it has already (by unique id) is kept once."""
+    """Files for a report; one it has already (by unique id) is kept once. Each file is also
+    queued for its local copy (once, whatever the reports that share it)."""
+    await tx.execute_many(
+        "INSERT OR IGNORE INTO media_files (file_unique_id, file_id, kind, file_name, size,"
+        " next_try, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                m.file_unique_id,
+                m.file_id,
+                m.kind,
+                m.file_name,
+                m.size,
+                tx.stamp,
+                tx.stamp,
+            )
+            for m in items
+        ],
+    )
+    tx.wrote_media = True
     await tx.execute_many(
         "INSERT OR IGNORE INTO report_media (report_id, kind, file_id, file_unique_id, file_name,"
         " size, caption, message_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -150,6 +150,7 @@ class World:
         """Move the campaign's clock on; the outbox looks again at what became due."""
         self.clock.advance(**delta)
         self.runner.sender.wake()
+        self.runner.downloader.wake()
 
     async def remind(self) -> list:
         """Look at the reminder schedule now (the job does so every 30 s), and wait for what

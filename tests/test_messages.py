@@ -266,6 +266,7 @@ SAMPLES: dict[str, dict] = {
     },
     "report/saved": {"groups": 1},
     "report/dropped": {},
+    "report/too_big": {"kind": "video"},
     "report/expired": {"started": WHEN},
     "report/not_candidate": {},
     "report/before": {"stage": CAMPAIGN.stages[1]},
@@ -568,6 +569,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"criterion": None, "caption": False, "media": {"photo": 1, "video": 0, "document": 0}}
     ],
     "report/saved": [{"groups": 0}],
+    "report/too_big": [{"kind": "document"}],
     "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.sandbox.files import fake_video, make_png
 from handlers.report import BUTTONS
 from storage import reports
 from tests.conftest import World, told
@@ -176,3 +177,47 @@ async def test_a_draft_survives_a_restart_and_report_continues_it(world: World):
     assert lena.last_reply.text == "Discarded: nothing was saved."
     assert await reports.draft_of(world.db, lena.id) is None
     assert told(lena, "Discarded", world.sb) == 1
+
+
+async def test_reported_files_are_copied_beside_the_database_and_a_too_big_one_is_told(
+    world: World,
+):
+    _, mei, _, _ = await _candidate(world)
+    sent = await mei.send_photo(caption="Our meeting", data=make_png(16, 16, shade=90))
+    await mei.send_content({"photo": sent["photo"]})  # the same file again (forwarded): once
+    world.sb.max_download = 4096  # this video is too big for a bot to download
+    world.allow_rejections = True  # Telegram's "file is too big" is the point
+    await mei.send_video(data=fake_video(8000))
+    await mei.send_document(b"minutes", filename="minutes.pdf", mime_type="application/pdf")
+    await world.sb.settle()
+    rows = await world.db.fetch_all("SELECT kind, state, path FROM media_files ORDER BY kind")
+    states = {row["kind"]: (row["state"], row["path"]) for row in rows}
+    assert states["video"] == ("too_big", None)
+    media_folder = world.tmp_path / "media"
+    photo_state, photo_path = states["photo"]
+    assert photo_state == "stored" and photo_path.endswith(".jpg")
+    assert (media_folder / photo_path).read_bytes() == world.sb.file_bytes(
+        (await world.db.fetch_one("SELECT file_id FROM media_files WHERE kind = 'photo'"))[0]
+    )
+    assert (media_folder / states["document"][1]).read_bytes() == b"minutes"
+    assert states["document"][1].endswith(".pdf")
+    assert len(rows) == 3
+    assert "A video you sent for an activity report is over the 20 MB" in "\n".join(
+        r.text for r in mei.replies()
+    )
+
+
+async def test_a_copy_that_fails_for_a_while_is_tried_again_until_it_is_stored(world: World):
+    _, mei, _, _ = await _candidate(world)
+    world.sb.faults.error("getFile", 502, times=2)
+    await mei.send_photo(caption="Our meeting")
+    await world.sb.settle()
+    for _ in range(10):  # each retry waits on the campaign's clock
+        state = await world.db.fetch_value("SELECT state FROM media_files")
+        if state == "stored":
+            break
+        world.advance(seconds=30)
+        await world.sb.settle()
+    row = await world.db.fetch_one("SELECT state, attempts, path FROM media_files")
+    assert (row["state"], row["attempts"]) == ("stored", 2)
+    assert (world.tmp_path / "media" / row["path"]).is_file()

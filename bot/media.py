@@ -1,0 +1,156 @@
+"""The downloader: keeps a local copy of every reported file, in the background, so the
+results booklet can be made without Telegram.
+
+Files go under the media folder beside the database, one per Telegram file (its unique id),
+written whole or not at all. Telegram lets bots download up to 20 MB: a larger file stays a
+reference (its file id), and the people who reported it are told. Time-outs and server errors
+are tried again with a growing pause; a file Telegram refuses is given up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path, PurePath
+
+from telegram import Bot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+from bot import notices
+from storage import media
+from storage.db import Database, Transaction
+from storage.media import MediaFile
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 12
+DOWNLOAD_LIMIT = 20 * 2**20  # bytes: the most a bot may download from Telegram
+IDLE_CHECK = 30.0  # seconds: the longest wait between two looks when nothing was written
+_EXTENSIONS = {"photo": ".jpg", "video": ".mp4", "document": ""}
+_SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+
+# Writes the notices to the people who reported a file too big to copy (the downloader knows
+# no words).
+TooBig = Callable[[Transaction, str], Awaitable[None]]
+
+
+def local_path(item: MediaFile) -> str:
+    """Where a file goes under the media folder: by kind, then by the first two characters
+    of its unique id (no folder grows to tens of thousands)."""
+    suffix = PurePath(item.file_name or "").suffix
+    extension = suffix.lower() if _SAFE_SUFFIX.match(suffix) else _EXTENSIONS[item.kind]
+    unique = re.sub(r"[^A-Za-z0-9_-]", "_", item.file_unique_id)
+    return f"{item.kind}s/{unique[:2]}/{unique}{extension}"
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts, 0), 3600))
+
+
+class Downloader:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        folder: Path,
+        clock: Callable[[], datetime],
+        too_big: TooBig,
+    ) -> None:
+        self.bot, self.db, self.folder, self.clock = bot, db, folder, clock
+        self.too_big = too_big
+        self._working = True  # between a wake-up and the end of the look at what is due
+        self._wake = asyncio.Event()
+
+    def busy(self) -> bool:
+        return self._working or self.db.media_written.is_set()
+
+    def wake(self) -> None:
+        self._working = True
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._working = True
+            self.db.media_written.clear()
+            self._wake.clear()
+            try:
+                due = await media.waiting(self.db, self.clock(), limit=10)
+                for item in due:
+                    if stop.is_set():
+                        return
+                    await self._fetch(item)
+            except Exception:  # the database unreadable for a moment: look again soon
+                log.exception("could not look at the files to copy")
+                due = []
+            if due:
+                continue  # there may be more
+            self._working = False
+            wait = IDLE_CHECK
+            soonest = await media.soonest(self.db)
+            if soonest is not None:
+                wait = min(wait, max((soonest - self.clock()).total_seconds(), 0.05))
+            waiters = [
+                asyncio.ensure_future(event.wait())
+                for event in (stop, self.db.media_written, self._wake)
+            ]
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _fetch(self, item: MediaFile) -> None:
+        relative = local_path(item)
+        if (item.size or 0) > DOWNLOAD_LIMIT:  # known from the message: not even asked for
+            await self._too_big(item)
+            return
+        try:
+            telegram_file = await self.bot.get_file(item.file_id)
+            data = bytes(await telegram_file.download_as_bytearray())
+            await asyncio.to_thread(self._write, relative, data)
+        except BadRequest as error:
+            if "too big" in str(error).lower():
+                await self._too_big(item)
+                return
+            log.warning("file %s refused: %s", item.file_unique_id, error)
+            async with self.db.transaction(self.clock()) as tx:
+                await media.failed(tx, item.file_unique_id, f"refused: {error}")
+            return
+        except (RetryAfter, TimedOut, NetworkError, OSError) as error:
+            async with self.db.transaction(self.clock()) as tx:
+                if item.attempts + 1 >= MAX_ATTEMPTS:
+                    await media.failed(tx, item.file_unique_id, f"gave up: {error}")
+                else:
+                    moment = tx.now + backoff(item.attempts + 1)
+                    await media.retry_at(tx, item.file_unique_id, moment, str(error))
+            return
+        async with self.db.transaction(self.clock()) as tx:
+            await media.stored(tx, item.file_unique_id, relative, len(data))
+
+    async def _too_big(self, item: MediaFile) -> None:
+        async with self.db.transaction(self.clock()) as tx:
+            if await media.too_big(tx, item.file_unique_id):
+                await self.too_big(tx, item.file_unique_id)
+
+    def _write(self, relative: str, data: bytes) -> None:
+        """The whole file or none: written aside, then renamed into place."""
+        target = self.folder / relative
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        aside = target.with_name(target.name + ".part")
+        aside.write_bytes(data)
+        os.replace(aside, target)
+
+
+async def tell_too_big(tx: Transaction, writer: notices.Writer, file_unique_id: str) -> None:
+    """The people who reported a file too big to copy hear it is kept only in Telegram."""
+    item = await media.get(tx, file_unique_id)
+    authors = {author_id for _, author_id in await media.reporters_of(tx, file_unique_id)}
+    await notices.to_people(
+        tx,
+        writer,
+        authors,
+        "report/too_big",
+        f"media:{file_unique_id}:too_big",
+        kind=item.kind if item else "document",
+    )
