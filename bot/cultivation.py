@@ -21,6 +21,7 @@ MOST_PARTICIPANTS = 100_000
 DESCRIPTION_LIMIT = 3000  # characters: a report is a note, not an essay
 MEDIA_LIMIT = 20  # files per report
 DRAFT_LIFETIME = timedelta(days=7)  # an unfinished report left longer is let go
+EDIT_WINDOW = timedelta(hours=48)  # a saved report may be changed or deleted this long
 # What a draft is asked for, in order; "media" only when it did not start from files.
 STEPS = ("project", "activity", "date", "participants", "description", "media")
 
@@ -100,3 +101,13 @@ def expired(report: ActivityReport, now: datetime) -> bool:
     """A draft nobody touched for a week: it is dropped, with a note, when its author next
     reports (a reminder to finish it would be the nagging the campaign forbids)."""
     return report.state == "draft" and now - report.updated_at > DRAFT_LIFETIME
+
+
+def changeable(report: ActivityReport, now: datetime) -> bool:
+    """A saved report its author may still change or delete: within 48 hours of saving it;
+    after that it is part of the record."""
+    return (
+        report.state == "saved"
+        and report.saved_at is not None
+        and now - report.saved_at <= EDIT_WINDOW
+    )

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -32,7 +32,7 @@ from telegram.error import (
 from bot.pacing import BULK, Pacer
 from storage import chats, outbox, people
 from storage.db import Database, Transaction
-from storage.outbox import PROGRESS, Outgoing, Report, Row
+from storage.outbox import FOLLOWS, PROGRESS, Outgoing, Report, Row
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # time-outs and 5xx: about an hour of back-off before a row is given up
@@ -43,6 +43,8 @@ _METHODS = {
     "sendDocument": "send_document",
     "sendVideo": "send_video",
     "editMessageText": "edit_message_text",
+    "editMessageCaption": "edit_message_caption",
+    "deleteMessage": "delete_message",
 }
 PROGRESS_EVERY = 2.0  # seconds between two edits of a progress message
 
@@ -181,7 +183,11 @@ class Sender:
     async def _send(self, row: Row) -> Callable[[Transaction], Awaitable[Any]]:
         """Make the request; returns how to record what came of it."""
         try:
-            await self._request(row)
+            message_id = await self._request(row)
+        except _NothingToChange:
+            return partial(
+                outbox.failed, row_id=row.id, error="refused: its message was never sent"
+            )
         except RetryAfter as error:  # the pacer has cooled the chat down already
             return partial(self._retry, row, error.retry_after, "429")
         except ChatMigrated as error:
@@ -196,28 +202,40 @@ class Sender:
         except Exception as error:
             log.exception("outbox %s could not be sent", row.id)
             return partial(outbox.failed, row_id=row.id, error=f"error: {error!r}")
-        return partial(outbox.sent, row_id=row.id)
+        return partial(outbox.sent, row_id=row.id, message_id=message_id)
 
     async def _retry(self, row: Row, wait: timedelta, error: str, tx: Transaction) -> None:
         await outbox.retry_at(tx, row.id, tx.now + wait, error)
 
-    async def _request(self, row: Row) -> None:
+    async def _request(self, row: Row) -> int | None:
+        """Make the row's request; the id of the message it made, if it made one."""
         kwargs = dict(row.payload)
         if kwargs.get("reply_markup") is not None:
             kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(kwargs["reply_markup"], self.bot)
+        follows = kwargs.pop(FOLLOWS, None)
+        if follows is not None:  # an edit or deletion of a message the outbox sent earlier
+            message_id = await outbox.sent_message(self.db, follows, row.chat_id, row.thread_id)
+            if message_id is None:
+                raise _NothingToChange
+            kwargs.pop("message_thread_id", None)
+            kwargs["message_id"] = message_id
         method = getattr(self.bot, _METHODS[row.method])
         try:
-            await method(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
+            result = await method(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
         except BadRequest as error:
-            if row.method != "editMessageText":
-                raise
-            if "not modified" in str(error).lower():
-                return  # it shows that already
-            if row.cause.startswith(PROGRESS):
+            reason = str(error).lower()
+            if row.method.startswith("edit") and "not modified" in reason:
+                return None  # it shows that already
+            if row.method == "deleteMessage" and "not found" in reason:
+                return None  # gone already
+            if row.method != "editMessageText" or follows or row.cause.startswith(PROGRESS):
                 raise
             # The message to turn into the report is gone (deleted): the report comes anew.
             del kwargs["message_id"]
-            await self.bot.send_message(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
+            result = await self.bot.send_message(
+                chat_id=row.chat_id, **kwargs, rate_limit_args=BULK
+            )
+        return result.message_id if isinstance(result, Message) else None
 
     async def _later(self, row: Row, error: str, tx: Transaction) -> None:
         if row.attempts + 1 >= MAX_ATTEMPTS:
@@ -237,3 +255,7 @@ class Sender:
     async def _migrated(self, row: Row, new_chat_id: int, tx: Transaction) -> None:
         await chats.migrate(tx, row.chat_id, new_chat_id, "")
         await outbox.move_chat(tx, row.chat_id, new_chat_id)
+
+
+class _NothingToChange(Exception):
+    """An edit or deletion of a message that was never sent (it failed, or was withdrawn)."""

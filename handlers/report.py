@@ -23,14 +23,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import cultivation, notices
+from bot import cultivation
 from bot.access import load_actor
 from bot.core import Ctx
 from bot.cultivation import STAGE
 from bot.flow import Accepts, Flow, StageGuard, Step
 from handlers import fallback, flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
-from storage import chats, flows, orgs, outbox, reports
+from storage import chats, flows, orgs, outbox, people, reports
 from storage.db import Transaction
 from storage.outbox import BULK, Outgoing
 from storage.reports import ActivityReport, Media
@@ -53,7 +53,13 @@ BUTTONS = Buttons(
     tags=("l", ()),  # the list of criteria
     change=("e", (str,)),  # answer a step again
     save=("s", ()),
+    edit=("r", (int,)),  # a saved report: change it (for 48 hours)
+    delete=("q", (int,)),  # a saved report: delete it?
+    delete_yes=("y", (int,)),  # yes
+    keep=("t", (int,)),  # no: keep it
+    finish=("b", ()),  # done changing a saved report
 )
+FOLLOW_UP = ("edit", "delete", "delete_yes", "keep")  # buttons on a saved report, not on a draft
 _CHANGEABLE = ("activity", "date", "participants", "description", "media")
 
 
@@ -155,6 +161,8 @@ async def _show(
     media = await reports.media_of(ctx.db, draft.id)
     async with ctx.write() as tx:
         await flows.go(tx, draft.author_id, step)
+        if draft.state == "saved" and step == "confirm":
+            await _follow(ctx, tx, draft, deleted=False)  # the group's card says it now
     project = await orgs.project(ctx.db, draft.project_id) if draft.project_id else None
     await ui.live(
         ctx,
@@ -215,8 +223,10 @@ def _keyboard(
         ]
         rows.append([(label(ctx.locale, "no_criterion"), BUTTONS.data("tag", "none"))])
     elif step == "confirm":
+        saved = draft.state == "saved"
+        first = ("report_done", "finish") if saved else ("report_save", "save")
         rows = [
-            [(label(ctx.locale, "report_save"), BUTTONS.data("save"))],
+            [(label(ctx.locale, first[0]), BUTTONS.data(first[1]))],
             [(label(ctx.locale, "report_criterion"), BUTTONS.data("tags"))],
             [
                 (label(ctx.locale, f"change_{name}"), BUTTONS.data("change", name))
@@ -227,7 +237,10 @@ def _keyboard(
                 for name in ("description", "media")
             ],
         ]
-    rows.append([(label(ctx.locale, "report_drop"), BUTTONS.data("drop"))])
+    if draft.state == "saved":
+        rows.append([(label(ctx.locale, "report_delete"), BUTTONS.data("delete", draft.id))])
+    else:
+        rows.append([(label(ctx.locale, "report_drop"), BUTTONS.data("drop"))])
     return ui.keyboard(rows)
 
 
@@ -249,11 +262,89 @@ def _counts(media: list[Media]) -> dict[str, int]:
 # --- buttons ----------------------------------------------------------------------------------
 
 
+async def _current(ctx: Ctx) -> ActivityReport | None:
+    """The report the person is at: a saved one they are changing, or their draft."""
+    if ctx.flow is None or ctx.flow.flow != FLOW:
+        return None
+    editing = ctx.flow.data.get("report")
+    if editing is None:
+        return await reports.draft_of(ctx.db, ctx.actor.user_id)
+    report = await reports.get(ctx.db, editing)
+    mine = report is not None and report.author_id == ctx.actor.user_id
+    return report if mine and cultivation.changeable(report, ctx.now) else None
+
+
+async def _saved_one(update: Update, ctx: Ctx, report_id: int) -> ActivityReport | None:
+    """The tapper's saved report, while it may be changed; else they are told why not."""
+    query = update.callback_query
+    report = await reports.get(ctx.db, report_id)
+    if report is None or report.author_id != ctx.actor.user_id or report.state == "draft":
+        await ui.stale(query, ctx)
+        return None
+    if report.state == "deleted":
+        await ui.alert(query, ctx, "report/gone")
+        return None
+    if not cultivation.changeable(report, ctx.now):
+        await ui.alert(query, ctx, "report/locked")
+        return None
+    return report
+
+
+def _saved_markup(ctx: Ctx, report: ActivityReport):
+    label = ctx.msgs.label
+    return ui.keyboard(
+        [
+            [
+                (label(ctx.locale, "report_edit"), BUTTONS.data("edit", report.id)),
+                (label(ctx.locale, "report_delete"), BUTTONS.data("delete", report.id)),
+            ]
+        ]
+    )
+
+
+async def _follow_up(update: Update, ctx: Ctx, tap: Tap) -> None:
+    """Change or delete a saved report (its author, within 48 hours)."""
+    query = update.callback_query
+    report = await _saved_one(update, ctx, tap.args[0])
+    if report is None:
+        return
+    if tap.action == "edit":
+        await query.answer()
+        async with ctx.write() as tx:
+            await flows.begin(tx, ctx.actor.user_id, FLOW, "confirm", report=report.id)
+        ctx.flow = await flows.current(ctx.db, ctx.actor.user_id)
+        await _show(ctx, report, fresh=True)
+        return
+    if tap.action == "delete":
+        label = ctx.msgs.label
+        markup = ui.keyboard(
+            [
+                [(label(ctx.locale, "report_delete_yes"), BUTTONS.data("delete_yes", report.id))],
+                [(label(ctx.locale, "report_keep"), BUTTONS.data("keep", report.id))],
+            ]
+        )
+        await ui.show(query, ctx, "report/delete_confirm", markup)
+        return
+    if tap.action == "keep":
+        markup = _saved_markup(ctx, report)
+        await ui.show(query, ctx, "report/saved", markup, groups=0, changed=True)
+        return
+    async with ctx.write() as tx:
+        await reports.delete(tx, report.id, by=ctx.actor.user_id)
+        await _follow(ctx, tx, report, deleted=True)
+        if ctx.flow is not None and ctx.flow.data.get("report") == report.id:
+            await flows.end(tx, ctx.actor.user_id)
+    await ui.show(query, ctx, "report/deleted")
+
+
 @guards.buttons(BUTTONS, _member)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
-    draft = await reports.draft_of(ctx.db, ctx.actor.user_id)
-    if draft is None or ctx.flow is None or ctx.flow.flow != FLOW:
+    if tap.action in FOLLOW_UP:
+        await _follow_up(update, ctx, tap)
+        return
+    draft = await _current(ctx)
+    if draft is None:
         await ui.stale(query, ctx)
         return
     if GUARD.refusal(ctx.campaign, ctx.now) is not None:
@@ -271,8 +362,17 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
             await flows.end(tx, ctx.actor.user_id)
         await ui.edit(query, ctx, "report/dropped")
         return
-    if tap.action == "save":
+    if tap.action == "save" and draft.state == "draft":
         await _save(update, ctx, draft)
+        return
+    if tap.action == "finish" and draft.state == "saved":
+        async with ctx.write() as tx:
+            await flows.end(tx, ctx.actor.user_id)
+        markup = _saved_markup(ctx, draft)
+        await ui.edit(query, ctx, "report/saved", markup, groups=0, changed=True)
+        return
+    if tap.action in ("save", "finish", "drop") and draft.state == "saved":
+        await ui.stale(query, ctx)
         return
     if tap.action == "project" and tap.args[0] not in {
         c.project_id for c in await reports.candidates_of(ctx.db, ctx.actor.user_id)
@@ -282,15 +382,15 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     step = None
     async with ctx.write() as tx:
         if changes:
-            await reports.update_draft(tx, draft.id, **changes)
+            await reports.update(tx, draft.id, **changes)
         if tap.action == "tags":
             step = "tags"
         elif tap.action == "change":
             step = tap.args[0]
             if step == "media":
-                await reports.update_draft(tx, draft.id, media_done=False)
+                await reports.update(tx, draft.id, media_done=False)
             if step == "description":
-                await reports.update_draft(tx, draft.id, description="")
+                await reports.update(tx, draft.id, description="")
     await _show(ctx, await reports.get(ctx.db, draft.id), step=step)
 
 
@@ -329,20 +429,22 @@ async def _save(update: Update, ctx: Ctx, draft: ActivityReport) -> None:
     async with ctx.write() as tx:
         await reports.save(tx, draft.id, by=ctx.actor.user_id)
         await flows.end(tx, ctx.actor.user_id)
-        groups = await _post(ctx, tx, await reports.get(tx, draft.id))
-    await ui.edit(update.callback_query, ctx, "report/saved", groups=groups)
+        saved = await reports.get(tx, draft.id)
+        groups = await _post(ctx, tx, saved)
+    markup = _saved_markup(ctx, saved)
+    await ui.edit(update.callback_query, ctx, "report/saved", markup, groups=groups, changed=False)
 
 
-async def _post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
-    """The report's card in the project's bound groups (its forum topic where there is one):
-    the first photo with the card as its caption, or the card alone."""
-    targets = await chats.present_bindings(tx, project_id=report.project_id)
-    if not targets:
-        return 0
+def _card_cause(report: ActivityReport) -> str:
+    return f"report:{report.id}:card"
+
+
+async def _card(ctx: Ctx, tx: Transaction, report: ActivityReport) -> tuple[str, Media | None]:
+    """The card's words (in the campaign's language), and its photo if it has one."""
     media = await reports.media_of(tx, report.id)
     photo = next((m for m in media if m.kind == "photo"), None)
-    writer = ctx.core.writer
-    text = writer.msgs.text(
+    author = await people.get(tx, report.author_id)
+    text = ctx.core.writer.msgs.text(
         ctx.campaign.default_locale,
         "report/card",
         campaign=ctx.campaign,
@@ -351,9 +453,17 @@ async def _post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
         activity=_activity(ctx, report.activity),
         criterion=_criterion(ctx, report.criterion),
         media=_counts(media),
-        author=ctx.actor.person,
+        author=author,
         caption=photo is not None,
     )
+    return text, photo
+
+
+async def _post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
+    """The report's card in the project's bound groups (its forum topic where there is one):
+    the first photo with the card as its caption, or the card alone."""
+    targets = await chats.present_bindings(tx, project_id=report.project_id)
+    text, photo = await _card(ctx, tx, report)
     items = []
     for chat_id, thread_id in targets:
         payload: dict[str, Any] = (
@@ -361,19 +471,66 @@ async def _post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
         )
         if thread_id:
             payload["message_thread_id"] = thread_id
+        method = "sendPhoto" if photo else "sendMessage"
         items.append(
             Outgoing(
-                notices.cause(tx, f"report:{report.id}:saved"),
+                _card_cause(report),
                 "report/card",
                 chat_id,
                 payload,
-                method="sendPhoto" if photo else "sendMessage",
+                method=method,
                 thread_id=thread_id,
                 priority=BULK,
             )
         )
     await outbox.enqueue(tx, items)
     return len(targets)
+
+
+async def _follow(ctx: Ctx, tx: Transaction, report: ActivityReport, *, deleted: bool) -> None:
+    """The group cards of a changed report say what it says now; of a deleted one, go. One
+    edit per card waits at a time (renewed with each change)."""
+    cards = [row for row in await outbox.rows_of(tx, _card_cause(report)) if row.part == 0]
+    if deleted:
+        await outbox.withdraw(tx, f"report:{report.id}:edit")
+        await outbox.withdraw(tx, _card_cause(report))  # one not out yet never goes
+    text, _ = await _card(ctx, tx, report)
+    # What each card says now (its last edit, or as sent): a card that says it already is
+    # left alone (Telegram refuses an edit that changes nothing).
+    edits = {
+        (row.chat_id, row.thread_id): row
+        for row in await outbox.rows_of(tx, f"report:{report.id}:edit")
+    }
+    items = []
+    for card in cards:
+        if card.state == "failed":
+            continue
+        shown = edits.get((card.chat_id, card.thread_id), card).payload
+        if not deleted and text in (shown.get("text"), shown.get("caption")):
+            continue
+        follows = {outbox.FOLLOWS: _card_cause(report)}
+        if deleted:
+            method, payload = "deleteMessage", follows
+        elif card.method == "sendPhoto":
+            method, payload = "editMessageCaption", {"caption": text, **follows}
+        else:
+            method, payload = "editMessageText", {"text": text, **follows}
+        cause = f"report:{report.id}:{'delete' if deleted else 'edit'}"
+        items.append(
+            Outgoing(
+                cause,
+                "report/card",
+                card.chat_id,
+                payload,
+                method=method,
+                thread_id=card.thread_id,
+                priority=BULK,
+            )
+        )
+    if deleted:
+        await outbox.enqueue(tx, items)
+    else:
+        await outbox.renew(tx, items)
 
 
 # --- typed messages and files -----------------------------------------------------------------
@@ -414,13 +571,13 @@ async def _store_files(tx: Transaction, draft: ActivityReport, message: Message)
     await reports.add_media(tx, draft.id, [item])
     if item.caption and not draft.description.strip():
         media = await reports.media_of(tx, draft.id)
-        await reports.update_draft(tx, draft.id, description=cultivation.captions(media))
+        await reports.update(tx, draft.id, description=cultivation.captions(media))
     elif item.caption:
         fresh = await reports.get(tx, draft.id)
         media = await reports.media_of(tx, draft.id)
         earlier = cultivation.captions(media[:-1])
         if fresh.description == earlier:  # still the captions alone: they follow the files
-            await reports.update_draft(tx, draft.id, description=cultivation.captions(media))
+            await reports.update(tx, draft.id, description=cultivation.captions(media))
 
 
 def _album(update: Update, ctx: Ctx, draft: ActivityReport) -> bool:
@@ -448,7 +605,7 @@ async def _album_done(ctx: Ctx) -> None:
     job = ctx.job
     try:
         draft = await reports.get(ctx.db, job.data["report"])
-        if draft is not None and draft.state == "draft":
+        if draft is not None and draft.state != "deleted":
             # A job has no update: who it answers, in their language, is loaded here.
             ctx.actor = await load_actor(
                 ctx.db,
@@ -465,7 +622,7 @@ async def _album_done(ctx: Ctx) -> None:
 async def _typed(update: Update, ctx: Ctx) -> None:
     """A message at any step: files join the report; text answers the step it is at."""
     message = update.effective_message
-    draft = await reports.draft_of(ctx.db, ctx.actor.user_id)
+    draft = await _current(ctx)
     if draft is None:
         async with ctx.write() as tx:
             await flows.end(tx, ctx.actor.user_id)
@@ -503,7 +660,7 @@ async def _typed(update: Update, ctx: Ctx) -> None:
         await ui.reply(update, ctx, "report/wrong_input", step=step)
         return
     async with ctx.write() as tx:
-        await reports.update_draft(tx, draft.id, **changes)
+        await reports.update(tx, draft.id, **changes)
     await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True)
 
 

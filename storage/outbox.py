@@ -12,6 +12,7 @@ from storage.db import Executor, Transaction, to_db_time
 
 PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
 PROGRESS = "progress:"  # the cause prefix of a report's progress edits (losing one is harmless)
+FOLLOWS = "_follows"  # in a payload: the cause of the message (same chat) an edit is about
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Row:
     payload: dict[str, Any]
     attempts: int
     state: str = "pending"
+    part: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def _row(row) -> Row:
         payload=json.loads(row["payload"]),
         attempts=row["attempts"],
         state=row["state"],
+        part=row["part"],
     )
 
 
@@ -180,10 +183,19 @@ async def claim(tx: Transaction, row_id: int) -> bool:
     return bool(changed)
 
 
-async def sent(tx: Transaction, row_id: int) -> None:
+async def sent(tx: Transaction, row_id: int, message_id: int | None = None) -> None:
     await tx.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, error = NULL WHERE id = ?",
-        (tx.stamp, row_id),
+        "UPDATE outbox SET state = 'sent', sent_at = ?, error = NULL, message_id = ? WHERE id = ?",
+        (tx.stamp, message_id, row_id),
+    )
+
+
+async def sent_message(db: Executor, cause: str, chat_id: int, thread_id: int) -> int | None:
+    """The message a sent row of `cause` became in that chat (its first part), if it was sent."""
+    return await db.fetch_value(
+        "SELECT message_id FROM outbox WHERE cause = ? AND chat_id = ? AND thread_id = ?"
+        " AND part = 0 AND state = 'sent' ORDER BY id LIMIT 1",
+        (cause, chat_id, thread_id),
     )
 
 

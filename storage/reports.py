@@ -115,9 +115,9 @@ async def start_draft(
 _FIELDS = {"project_id", "activity", "held_on", "participants", "description", "criterion"}
 
 
-async def update_draft(tx: Transaction, report_id: int, **fields: Any) -> None:
-    """Set a draft's answers (project_id, activity, held_on, participants, description,
-    criterion, media_done)."""
+async def update(tx: Transaction, report_id: int, **fields: Any) -> None:
+    """Set a report's answers (project_id, activity, held_on, participants, description,
+    criterion, media_done): a draft's, or a saved one's its author is changing."""
     unknown = set(fields) - _FIELDS - {"media_done"}
     if unknown:
         raise ValueError(f"not a report field: {sorted(unknown)}")
@@ -128,7 +128,7 @@ async def update_draft(tx: Transaction, report_id: int, **fields: Any) -> None:
     assignments = ", ".join(f"{key} = ?" for key in values)
     await tx.execute(
         f"UPDATE activity_reports SET {assignments}, updated_at = ? WHERE id = ?"
-        " AND state = 'draft'",
+        " AND state <> 'deleted'",
         (*values.values(), tx.stamp, report_id),
     )
 
@@ -138,7 +138,7 @@ async def add_to_description(tx: Transaction, report_id: int, text: str) -> None
     await tx.execute(
         "UPDATE activity_reports SET description = CASE WHEN description = '' THEN ?"
         " ELSE description || char(10) || char(10) || ? END, updated_at = ?"
-        " WHERE id = ? AND state = 'draft'",
+        " WHERE id = ? AND state <> 'deleted'",
         (text, text, tx.stamp, report_id),
     )
 
@@ -208,4 +208,16 @@ async def save(tx: Transaction, report_id: int, *, by: int) -> bool:
     )
     if changed:
         await audit.record(tx, by, "report.save", f"report:{report_id}")
+    return bool(changed)
+
+
+async def delete(tx: Transaction, report_id: int, *, by: int) -> bool:
+    """A saved report is deleted (kept, marked, for the record); False if it was already."""
+    changed = await tx.execute(
+        "UPDATE activity_reports SET state = 'deleted', deleted_at = ?, deleted_by = ?,"
+        " updated_at = ? WHERE id = ? AND state = 'saved'",
+        (tx.stamp, by, tx.stamp, report_id),
+    )
+    if changed:
+        await audit.record(tx, by, "report.delete", f"report:{report_id}")
     return bool(changed)

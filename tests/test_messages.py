@@ -264,7 +264,11 @@ SAMPLES: dict[str, dict] = {
         "author": PERSON,
         "caption": True,
     },
-    "report/saved": {"groups": 1},
+    "report/saved": {"groups": 1, "changed": False},
+    "report/gone": {},
+    "report/locked": {},
+    "report/delete_confirm": {},
+    "report/deleted": {},
     "report/dropped": {},
     "report/too_big": {"kind": "video"},
     "report/expired": {"started": WHEN},
@@ -558,6 +562,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"step": "description", "report": dataclasses.replace(ACTIVITY_REPORT, description="")},
         {"step": "description"},
         {"step": "media", "media": {"photo": 0, "video": 0, "document": 0}},
+        {"report": dataclasses.replace(ACTIVITY_REPORT, state="saved")},
         {
             "report": EMPTY_REPORT,
             "activity": None,
@@ -568,7 +573,7 @@ VARIANTS: dict[str, list[dict]] = {
     "report/card": [
         {"criterion": None, "caption": False, "media": {"photo": 1, "video": 0, "document": 0}}
     ],
-    "report/saved": [{"groups": 0}],
+    "report/saved": [{"groups": 0}, {"changed": True}],
     "report/too_big": [{"kind": "document"}],
     "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "remind/lead": [{"opening": True}],

@@ -221,3 +221,66 @@ async def test_a_copy_that_fails_for_a_while_is_tried_again_until_it_is_stored(w
     row = await world.db.fetch_one("SELECT state, attempts, path FROM media_files")
     assert (row["state"], row["attempts"]) == ("stored", 2)
     assert (world.tmp_path / "media" / row["path"]).is_file()
+
+
+async def _photo_report(mei) -> None:
+    await mei.send_media_group([("photo", None)] * 2, caption="Study session")
+    for label in ("📝 Report it", "Themed Party day", "Yesterday", "20", "✅ Save"):
+        await mei.tap(label)
+
+
+async def test_for_48_hours_the_author_edits_or_deletes_and_the_group_card_follows(world: World):
+    lena, mei, _, group = await _candidate(world)
+    await _photo_report(mei)
+    await world.sb.settle()
+    card = world.sb.messages(group)[-1]
+    assert "👥 20 人" in card.text
+    await mei.tap("✎ Edit")
+    assert "Change what you need: the card in the group follows." in mei.last_reply.text
+    await mei.tap("✎ People")
+    await mei.tap("30")
+    await world.sb.settle()
+    assert "👥 30 人" in card.text and card.edited  # the same card, edited
+    assert card.kind == "photo"
+    await mei.tap("✓ Done")
+    assert mei.last_reply.text.startswith("✅ Saved. The card in your project's group says")
+    # Lena's text card: new words.
+    await lena.send("/report")
+    for label in ("Party lecture", "Today", "10"):
+        await lena.tap(label)
+    await lena.send("First words.")
+    await lena.tap("✓ Done")
+    await lena.tap("No photo ▶")
+    await lena.tap("✅ Save")
+    await world.sb.settle()
+    lena_card = world.sb.messages(group)[-1]
+    assert "First words." in lena_card.text
+    await lena.tap("✎ Edit")
+    await lena.tap("✎ Words")
+    await lena.send("Better words.")
+    await lena.tap("✓ Done")  # the words are complete: the card follows
+    await world.sb.settle()
+    assert "Better words." in lena_card.text and "First words." not in lena_card.text
+    await lena.tap("✓ Done")
+    # Mei deletes hers, after a second thought.
+    await mei.tap("🗑 Delete")
+    assert "Delete this report?" in mei.last_reply.text
+    await mei.tap("Keep it")
+    assert not card.deleted
+    await mei.tap("🗑 Delete")
+    await mei.tap("🗑 Yes, delete it")
+    assert mei.last_reply.text == "🗑 Deleted, and its card removed from the group."
+    await world.sb.settle()
+    assert card.deleted and not lena_card.deleted
+    states = await world.db.fetch_all("SELECT state FROM activity_reports ORDER BY id")
+    assert [row["state"] for row in states] == ["deleted", "saved"]
+    # After 48 hours Lena's report is part of the record.
+    world.clock.now = CULTIVATING + timedelta(hours=49)
+    saved = next(m for m in reversed(lena.replies()) if m.button_data("✎ Edit"))
+    answer = await world.tap_answer(lena, "✎ Edit", message=saved)
+    assert answer == (
+        "Over 48 hours since it was saved: the report is part of the record now and can't be"
+        " changed."
+    )
+    await world.sb.settle()
+    assert "Better words." in lena_card.text
