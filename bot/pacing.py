@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,13 @@ class Pacer(BaseRateLimiter[str]):
                 await self._acquire(chat_id, cost, bulk)
             try:
                 return await callback(*args, **kwargs)
+            except BadRequest as error:
+                # A button's answer Telegram no longer takes (it was answered before a restart
+                # redelivered the tap, or it is over 15 minutes old): the tap's work goes on.
+                if endpoint == "answerCallbackQuery" and "query is too old" in str(error).lower():
+                    log.info("a button's answer came too late: %s", error)
+                    return True
+                raise
             except RetryAfter as error:
                 self.retry_afters += 1
                 seconds = error.retry_after.total_seconds()

@@ -20,10 +20,13 @@ from storage.db import Database
 from tests.conftest import TOKEN, org_csv
 
 
-def campaign_open_now(tmp_path: Path) -> Path:
-    """The built-in campaign with its stages moved so that applications are open today."""
+def campaign_open_now(tmp_path: Path, *, cultivating: bool = False) -> Path:
+    """The built-in campaign with its stages moved so that applications are open today (or,
+    `cultivating`, closed a while ago, and cultivation open)."""
     now = datetime.now(UTC).replace(microsecond=0)
     days = [(-1, 30), (31, 200), (201, 240), (241, 300)]  # opens, deadline per stage
+    if cultivating:
+        days = [(-60, -31), (-30, 200), (201, 240), (241, 300)]
     moments = iter((now + timedelta(days=d)).isoformat() for pair in days for d in pair)
     text = DEFAULT_CAMPAIGN_PATH.read_text(encoding="utf-8")
     text = re.sub(
@@ -49,7 +52,9 @@ def campaign_open_now(tmp_path: Path) -> Path:
 class BotProcess:
     """`python -m bot run` against the sandbox, its log in a file (a pipe could fill and block)."""
 
-    def __init__(self, sb: Sandbox, tmp_path: Path, admin: SandboxUser) -> None:
+    def __init__(
+        self, sb: Sandbox, tmp_path: Path, admin: SandboxUser, *, cultivating: bool = False
+    ) -> None:
         self.env = {
             **os.environ,
             "PACESETTER_TOKEN": TOKEN,
@@ -57,7 +62,7 @@ class BotProcess:
             "PACESETTER_DB": str(tmp_path / "bot.db"),
             "PACESETTER_ADMINS": str(admin.id),
             "PACESETTER_LOG_LEVEL": "DEBUG",
-            "PACESETTER_CAMPAIGN": str(campaign_open_now(tmp_path)),
+            "PACESETTER_CAMPAIGN": str(campaign_open_now(tmp_path, cultivating=cultivating)),
         }
         self.db_path = tmp_path / "bot.db"
         self.logs: list[Path] = []
@@ -386,6 +391,70 @@ async def test_killed_in_the_middle_of_a_due_reminder_each_group_hears_it_once(t
                 ("apply", "opens", "written", 30)
             ]
             assert sb.rejections == []
+            assert await bot.terminate() == 0
+        finally:
+            if bot.process.returncode is None:
+                await bot.kill()
+        assert sb.problems == []
+
+
+async def test_killed_in_the_middle_of_a_report_the_member_goes_on_and_it_is_posted_once(
+    tmp_path,
+):
+    async with Sandbox(token=TOKEN) as sb:
+        sb.settle_timeout = 20
+        admin = sb.user("Ada", language_code="en")
+        mei = sb.user("Mei", language_code="en")
+        group = sb.group("Branch 0", creator=admin)
+        group.bot_status = "member"  # added long ago: no update to replay
+        db_path = tmp_path / "bot.db"
+        await seed_bound_groups(db_path, [group.id])
+        stamp = datetime.now(UTC).isoformat()
+        with sqlite3.connect(db_path) as conn:  # Mei, a member of a candidate project
+            conn.execute(
+                "INSERT INTO people (user_id, first_name, telegram_language, private_chat,"
+                " created_at, updated_at) VALUES (?, 'Mei', 'en', 1, ?, ?)",
+                (mei.id, stamp, stamp),
+            )
+            conn.execute(
+                "INSERT INTO roles (user_id, role, project_id, granted_at)"
+                " VALUES (?, 'member', 1, ?)",
+                (mei.id, stamp),
+            )
+            conn.execute(
+                "INSERT INTO applications (project_id, status, created_by, created_at,"
+                " updated_at) VALUES (1, 'accepted', ?, ?, ?)",
+                (mei.id, stamp, stamp),
+            )
+        mei.started = True
+        bot = BotProcess(sb, tmp_path, admin, cultivating=True)
+        await bot.start()
+        try:
+            await mei.send_photo(caption="Our study session")
+            await until(replied(mei, "Report this as an activity"))
+            await mei.tap("📝 Report it")
+            await until(replied(mei, "What did the branch do?"))
+            await mei.tap("Study and training")
+            await until(replied(mei, "When?"))
+            sb.hold("editMessageText")  # the live message's next edit hangs...
+            await mei.tap("Yesterday", wait=False)
+            await sb.wait_request("editMessageText", timeout=20)
+            await bot.kill()  # ... when the process dies
+            sb.release("editMessageText")
+            await bot.start()
+            await until(replied(mei, "How many people took part?"), what="the redelivered tap")
+            await mei.tap("20")
+            await until(replied(mei, "Save it?"))
+            await mei.tap("✅ Save")
+            await until(lambda: len(sb.messages(group.id)) >= 1, what="the card")
+            await sb.settle(timeout=30)
+            await asyncio.sleep(1.0)  # a second card, had it been written twice
+            [card] = sb.messages(group.id)
+            assert card.kind == "photo" and "Our study session" in card.text
+            assert bot.query("SELECT state, activity, participants FROM activity_reports") == [
+                ("saved", "study", 20)
+            ]
+            assert bot.query("SELECT COUNT(*) FROM report_media") == [(1,)]
             assert await bot.terminate() == 0
         finally:
             if bot.process.returncode is None:
