@@ -284,3 +284,24 @@ async def test_for_48_hours_the_author_edits_or_deletes_and_the_group_card_follo
     )
     await world.sb.settle()
     assert "Better words." in lena_card.text
+
+
+async def test_a_member_of_two_candidates_picks_the_project_first(world: World):
+    lena, mei, _, _ = await _candidate(world)
+    async with world.db.transaction(world.clock.now) as tx:
+        await tx.execute(
+            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
+            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-02'",
+            (lena.id, world.clock.now.isoformat(), world.clock.now.isoformat()),
+        )
+    link = await world.invite_link(world.admin, "member", "P-U1-02")
+    await mei.send(f"/start {link}")
+    await mei.send("/report")
+    assert "Which project is it for?" in mei.last_reply.text
+    assert [label for row in mei.last_reply.buttons for label, _ in row][:2] == [
+        "Project U1-01",
+        "Project U1-02",
+    ]
+    await mei.tap("Project U1-02")
+    assert "📝 Activity report: Project U1-02" in mei.last_reply.text
+    assert "What did the branch do?" in mei.last_reply.text
