@@ -33,7 +33,6 @@ from storage.db import Transaction
 
 FLOW = "apply"
 PREVIEW = "preview"
-ALBUM_QUIET = 1.5  # seconds with no further photo of an album: it is complete
 # The application a button is for comes first; section buttons also name the section.
 BUTTONS = Buttons(
     "ap",
@@ -349,7 +348,7 @@ async def _file(update: Update, ctx: Ctx, application: App, section: Section) ->
         return
     await _store(ctx, application, section, part, unique)
     if message.media_group_id:
-        _album_item(update, ctx, application, section, message.media_group_id)
+        _album_item(update, ctx, application, section)
         return
     await ui.live(
         ctx,
@@ -362,45 +361,26 @@ async def _file(update: Update, ctx: Ctx, application: App, section: Section) ->
     )
 
 
-def _album_item(
-    update: Update, ctx: Ctx, application: App, section: Section, group_id: str
-) -> None:
-    """Each photo of an album comes as an update of its own, with no count and no end: each
-    is stored at once, and one answer goes out when no more came for a moment."""
-    name = f"album:{update.effective_chat.id}:{group_id}"
-    earlier = ctx.job_queue.get_jobs_by_name(name)
-    items = 1 + sum(job.data["items"] for job in earlier)
-    for job in earlier:
-        job.schedule_removal()
-    ctx.core.albums_open.add(name)
-    ctx.job_queue.run_once(
-        _album_done,
-        ALBUM_QUIET,
-        name=name,
-        chat_id=update.effective_chat.id,
-        user_id=ctx.actor.user_id,
-        data={"items": items, "app": application.id, "section": section.key},
-    )
+def _album_item(update: Update, ctx: Ctx, application: App, section: Section) -> None:
+    data = {"app": application.id, "section": section.key}
+    ui.after_album(update, ctx, "album", _album_done, data)
 
 
 async def _album_done(ctx: Ctx) -> None:
     job = ctx.job
-    try:
-        application = await applications.get(ctx.db, job.data["app"])
-        section = rules.section_by_key(ctx.campaign.sections, job.data["section"])
-        answer = (await applications.answers(ctx.db, application.id)).get(section.key)
-        await ui.live(
-            ctx,
-            job.chat_id,
-            "apply/saved_album",
-            _section_keyboard(ctx, application, section),
-            live_for=f"answers:{section.key}",
-            section=section,
-            items=job.data["items"],
-            count=len(answer.files) if answer else 0,
-        )
-    finally:
-        ctx.core.albums_open.discard(job.name)
+    application = await applications.get(ctx.db, job.data["app"])
+    section = rules.section_by_key(ctx.campaign.sections, job.data["section"])
+    answer = (await applications.answers(ctx.db, application.id)).get(section.key)
+    await ui.live(
+        ctx,
+        job.chat_id,
+        "apply/saved_album",
+        _section_keyboard(ctx, application, section),
+        live_for=f"answers:{section.key}",
+        section=section,
+        items=job.data["items"],
+        count=len(answer.files) if answer else 0,
+    )
 
 
 async def edit_answer(update: Update, ctx: Ctx) -> bool:

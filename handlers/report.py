@@ -36,7 +36,6 @@ from storage.outbox import BULK, Outgoing
 from storage.reports import ActivityReport, Media
 
 FLOW = "report"
-ALBUM_QUIET = 1.5  # seconds with no further photo of an album: it is complete
 GUARD = StageGuard(STAGE, "report/before", "report/after")
 BUTTONS = Buttons(
     "rp",
@@ -581,42 +580,27 @@ async def _store_files(tx: Transaction, draft: ActivityReport, message: Message)
 
 
 def _album(update: Update, ctx: Ctx, draft: ActivityReport) -> bool:
-    """Each photo of an album is an update of its own: one answer once no more came for a
-    moment. True if this message is part of an album."""
-    group_id = update.effective_message.media_group_id
-    if not group_id:
+    """One answer for an album, once it is complete; True if this message is part of one."""
+    if not update.effective_message.media_group_id:
         return False
-    name = f"report-album:{update.effective_chat.id}:{group_id}"
-    for job in ctx.job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    ctx.core.albums_open.add(name)
-    ctx.job_queue.run_once(
-        _album_done,
-        ALBUM_QUIET,
-        name=name,
-        chat_id=update.effective_chat.id,
-        user_id=ctx.actor.user_id,
-        data={"report": draft.id},
-    )
+    ui.after_album(update, ctx, "report-album", _album_done, {"report": draft.id})
     return True
 
 
 async def _album_done(ctx: Ctx) -> None:
     job = ctx.job
-    try:
-        draft = await reports.get(ctx.db, job.data["report"])
-        if draft is not None and draft.state != "deleted":
-            # A job has no update: who it answers, in their language, is loaded here.
-            ctx.actor = await load_actor(
-                ctx.db,
-                job.user_id,
-                admins=ctx.core.settings.admins,
-                default_locale=ctx.campaign.default_locale,
-            )
-            ctx.flow = await flows.current(ctx.db, job.user_id)
-            await _show(ctx, draft, fresh=True, step=_still_asking(ctx))
-    finally:
-        ctx.core.albums_open.discard(job.name)
+    draft = await reports.get(ctx.db, job.data["report"])
+    if draft is None or draft.state == "deleted":
+        return
+    # A job has no update: who it answers, in their language, is loaded here.
+    ctx.actor = await load_actor(
+        ctx.db,
+        job.user_id,
+        admins=ctx.core.settings.admins,
+        default_locale=ctx.campaign.default_locale,
+    )
+    ctx.flow = await flows.current(ctx.db, job.user_id)
+    await _show(ctx, draft, fresh=True, step=_still_asking(ctx))
 
 
 async def _typed(update: Update, ctx: Ctx) -> None:

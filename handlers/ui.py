@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import (
@@ -27,6 +27,7 @@ from storage.roles import RoleGrant
 
 Button = tuple[str, str]  # (label, callback data)
 PAGE_SIZE = 8
+ALBUM_QUIET = 1.5  # seconds with no further item of an album: it is complete
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -243,3 +244,37 @@ async def refresh_menu(ctx: Ctx, actor: Actor) -> None:
     if signature is not None:
         async with ctx.write() as tx:
             await people.set_menus(tx, {actor.user_id: signature})
+
+
+def after_album(
+    update: Update,
+    ctx: Ctx,
+    purpose: str,
+    answer: Callable[[Ctx], Awaitable[None]],
+    data: dict[str, Any],
+) -> None:
+    """Each item of an album comes as an update of its own, with no count and no end: each
+    is stored at once by the caller, and `answer` runs once, when no further item came for a
+    moment, with the job's data: `data` and the number of items (`items`). Until then the
+    runner counts as busy."""
+    name = f"{purpose}:{update.effective_chat.id}:{update.effective_message.media_group_id}"
+    earlier = ctx.job_queue.get_jobs_by_name(name)
+    items = 1 + sum(job.data["items"] for job in earlier)
+    for job in earlier:
+        job.schedule_removal()
+
+    async def answered(job_ctx: Ctx) -> None:
+        try:
+            await answer(job_ctx)
+        finally:
+            job_ctx.core.albums_open.discard(name)
+
+    ctx.core.albums_open.add(name)
+    ctx.job_queue.run_once(
+        answered,
+        ALBUM_QUIET,
+        name=name,
+        chat_id=update.effective_chat.id,
+        user_id=ctx.actor.user_id,
+        data={**data, "items": items},
+    )
