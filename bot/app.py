@@ -44,6 +44,7 @@ from handlers import (
     leave,
     nominations,
     orgs_import,
+    progress,
     remind,
     reminders,
     report,
@@ -86,6 +87,7 @@ FLOWS = (
     remind,  # /remind: an admin sends the stage's reminder now, after a preview
     broadcast,  # /broadcast: an admin's own message to groups or a role, after a preview
     report,  # stage 2: /report, or photos sent, an activity of a candidate project
+    progress,  # stage 2: /progress, where candidates stand, to coach them
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

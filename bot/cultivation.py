@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from storage.reports import ActivityReport, Media
+from storage.reports import ActivityReport, Media, Progress
 
 STAGE = "cultivate"
 LOOKBACK = timedelta(days=60)  # the oldest day a report may be about
@@ -22,6 +22,7 @@ DESCRIPTION_LIMIT = 3000  # characters: a report is a note, not an essay
 MEDIA_LIMIT = 20  # files per report
 DRAFT_LIFETIME = timedelta(days=7)  # an unfinished report left longer is let go
 EDIT_WINDOW = timedelta(hours=48)  # a saved report may be changed or deleted this long
+QUIET_DAYS = 30  # a candidate with no report about the last 30 days is shown first, to coach
 # What a draft is asked for, in order; "media" only when it did not start from files.
 STEPS = ("project", "activity", "date", "participants", "description", "media")
 
@@ -111,3 +112,14 @@ def changeable(report: ActivityReport, now: datetime) -> bool:
         and report.saved_at is not None
         and now - report.saved_at <= EDIT_WINDOW
     )
+
+
+def gone_quiet(progress: Progress, now: datetime, tz: ZoneInfo) -> bool:
+    """No report about any of the last 30 days (or none at all)."""
+    return progress.last_day is None or (today(now, tz) - progress.last_day).days > QUIET_DAYS
+
+
+def coaching_order(items: list[Progress], now: datetime, tz: ZoneInfo) -> list[Progress]:
+    """Those gone quiet first, to be coached; otherwise as given (by unit and project). Never
+    by how many reports: counting is not the point."""
+    return sorted(items, key=lambda item: not gone_quiet(item, now, tz))

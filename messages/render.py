@@ -36,6 +36,7 @@ ALERT_LIMIT = 200  # answerCallbackQuery text
 _BLANK_LINES = re.compile(r"\n{3,}")
 ROOT = Path(__file__).parent
 _DAY_FORMATS = {"zh-Hant": "%Y年%-m月%-d日", "zh-Hans": "%Y年%-m月%-d日", "en": "%-d %b %Y"}
+_MONTH_FORMATS = {"zh-Hant": "%Y年%-m月", "zh-Hans": "%Y年%-m月", "en": "%b %Y"}
 _DATE_FORMATS = {
     "zh-Hant": "%Y年%-m月%-d日 %H:%M",
     "zh-Hans": "%Y年%-m月%-d日 %H:%M",
@@ -75,6 +76,7 @@ class Messages:
         env.install_gettext_translations(self._translations[locale], newstyle=True)
         env.filters["when"] = lambda moment: self.when(locale, moment)
         env.filters["day"] = lambda day: day.strftime(_DAY_FORMATS[locale])  # a calendar day
+        env.filters["month"] = lambda day: day.strftime(_MONTH_FORMATS[locale])
         env.filters["loc"] = lambda value: value.get(locale)
         env.filters["amount"] = _amount
         env.globals["label"] = lambda key, /, **context: self.label(locale, key, **context)

@@ -221,3 +221,71 @@ async def delete(tx: Transaction, report_id: int, *, by: int) -> bool:
     if changed:
         await audit.record(tx, by, "report.delete", f"report:{report_id}")
     return bool(changed)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a candidate stands in cultivation: facts, never a score."""
+
+    project_id: int
+    project_name: str
+    unit_id: int
+    unit_name: str
+    by_month: dict[str, int]  # YYYY-MM -> saved reports about that month
+    criteria: frozenset[str]  # criterion keys some saved report supports
+    last_day: date | None  # the latest day a saved report is about
+
+
+async def candidates(
+    db: Executor, *, unit_ids: Sequence[int] | None = None, project_ids: Sequence[int] | None = None
+) -> list[tuple[int, str, int, str]]:
+    """(project id, name, unit id, unit name) of the candidate projects, all or of these units
+    or projects, by unit and project code."""
+    where, params = "", []
+    for column, values in (("p.unit_id", unit_ids), ("p.id", project_ids)):
+        if values is not None:
+            where += f" AND {column} IN ({','.join('?' * len(values))})"
+            params += list(values)
+    rows = await db.fetch_all(
+        "SELECT p.id, p.name, u.id AS unit_id, u.name AS unit_name FROM applications a"
+        " JOIN projects p ON p.id = a.project_id JOIN units u ON u.id = p.unit_id"
+        f" WHERE a.status = 'accepted'{where} ORDER BY u.code, p.code",
+        params,
+    )
+    return [(r["id"], r["name"], r["unit_id"], r["unit_name"]) for r in rows]
+
+
+async def progress(db: Executor, projects: Sequence[tuple[int, str, int, str]]) -> list[Progress]:
+    """The facts of each candidate, in three set-based queries however many there are."""
+    if not projects:
+        return []
+    ids = [p[0] for p in projects]
+    marks = ",".join("?" * len(ids))
+    months: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for row in await db.fetch_all(
+        "SELECT project_id, substr(held_on, 1, 7) AS month, COUNT(*) AS n FROM activity_reports"
+        f" WHERE state = 'saved' AND project_id IN ({marks}) GROUP BY 1, 2 ORDER BY 2",
+        ids,
+    ):
+        months[row["project_id"]][row["month"]] = row["n"]
+    criteria: dict[int, set[str]] = {i: set() for i in ids}
+    for row in await db.fetch_all(
+        "SELECT DISTINCT project_id, criterion FROM activity_reports WHERE state = 'saved'"
+        f" AND criterion IS NOT NULL AND project_id IN ({marks})",
+        ids,
+    ):
+        criteria[row["project_id"]].add(row["criterion"])
+    last = {
+        row["project_id"]: date.fromisoformat(row["day"])
+        for row in await db.fetch_all(
+            "SELECT project_id, MAX(held_on) AS day FROM activity_reports WHERE state = 'saved'"
+            f" AND project_id IN ({marks}) GROUP BY 1",
+            ids,
+        )
+    }
+    return [
+        Progress(
+            pid, name, unit_id, unit_name, months[pid], frozenset(criteria[pid]), last.get(pid)
+        )
+        for pid, name, unit_id, unit_name in projects
+    ]

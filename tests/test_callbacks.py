@@ -17,6 +17,7 @@ import handlers.invite
 import handlers.language
 import handlers.leave
 import handlers.nominations
+import handlers.progress
 import handlers.remind
 import handlers.report
 import handlers.roster
@@ -28,7 +29,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 15
+    assert len(prefixes) == len(set(prefixes)) == 16
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
-from storage.reports import ActivityReport
+from storage.reports import ActivityReport, Progress
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -270,6 +270,29 @@ SAMPLES: dict[str, dict] = {
     "report/delete_confirm": {},
     "report/deleted": {},
     "report/dropped": {},
+    "progress/view": {
+        "view": "admin",
+        "items": [
+            {
+                "progress": Progress(
+                    1, HOSTILE, 1, HOSTILE, {}, frozenset(), datetime(2027, 1, 3).date()
+                ),
+                "months": [(datetime(2027, 3, 1).date(), 3), (datetime(2027, 4, 1).date(), 1)],
+                "missing": list(CAMPAIGN.criteria[:2]),
+                "quiet": True,
+            },
+            {
+                "progress": Progress(2, HOSTILE, 1, HOSTILE, {}, frozenset(), None),
+                "months": [],
+                "missing": [],
+                "quiet": True,
+            },
+        ],
+        "count": 12,
+        "page": 1,
+        "pages": 2,
+        "quiet_days": 30,
+    },
     "report/too_big": {"kind": "video"},
     "report/expired": {"started": WHEN},
     "report/not_candidate": {},
@@ -574,6 +597,21 @@ VARIANTS: dict[str, list[dict]] = {
         {"criterion": None, "caption": False, "media": {"photo": 1, "video": 0, "document": 0}}
     ],
     "report/saved": [{"groups": 0}, {"changed": True}],
+    "progress/view": [
+        {"view": "secretary", "count": 1, "pages": 1},
+        {"view": "member", "count": 1},
+        {"count": 0},
+        {
+            "items": [
+                {
+                    "progress": Progress(1, HOSTILE, 1, HOSTILE, {}, frozenset(), WHEN.date()),
+                    "months": [],
+                    "missing": [],
+                    "quiet": False,
+                }
+            ]
+        },
+    ],
     "report/too_big": [{"kind": "document"}],
     "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "remind/lead": [{"opening": True}],

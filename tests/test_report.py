@@ -305,3 +305,50 @@ async def test_a_member_of_two_candidates_picks_the_project_first(world: World):
     await mei.tap("Project U1-02")
     assert "📝 Activity report: Project U1-02" in mei.last_reply.text
     assert "What did the branch do?" in mei.last_reply.text
+
+
+async def test_progress_shows_facts_for_each_role_and_never_a_rank(world: World):
+    lena, mei, leo, _ = await _candidate(world)
+    await _photo_report(mei)  # about 14 March
+    sam = await world.join("Sam", "secretary", "U1")
+    async with world.db.transaction(world.clock.now) as tx:  # U1-02 a candidate too
+        await tx.execute(
+            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
+            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-02'",
+            (leo.id, world.clock.now.isoformat(), world.clock.now.isoformat()),
+        )
+    await lena.send("/progress")
+    mine = lena.last_reply.text
+    assert mine.startswith("📈 Cultivation: where your project stands.")
+    assert "Project U1-01 (Unit U1)" in mine and "Project U1-02" not in mine
+    assert "Reports by month: Mar 2027: 1" in mine
+    assert "Last report about 14 Mar 2027." in mine
+    assert "No evidence yet for: Ideological leadership" in mine
+    await sam.send("/progress")
+    unit = sam.last_reply.text
+    assert unit.startswith("📈 Cultivation: your unit's 2 candidates.")
+    # The one with nothing reported comes first: to be coached, not ranked.
+    assert unit.index("Project U1-02") < unit.index("Project U1-01")
+    assert "No report yet." in unit
+    await world.admin.send("/progress")
+    assert world.admin.last_reply.text.startswith("📈 Cultivation: 2 candidates, by unit.")
+    for text in (mine, unit, world.admin.last_reply.text):
+        assert not any(word in text.lower() for word in ("rank", "score", "points", "#1"))
+
+
+async def test_a_long_progress_list_pages_with_buttons(world: World):
+    await world.import_orgs([("U1", 10)])
+    stamp = world.clock.now.isoformat()
+    async with world.db.transaction(world.clock.now) as tx:
+        await tx.execute(
+            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
+            " SELECT id, 'accepted', ?, ?, ? FROM projects",
+            (world.admin.id, stamp, stamp),
+        )
+    world.clock.now = CULTIVATING
+    await world.admin.send("/progress")
+    screen = world.admin.last_reply
+    assert "Page 1 of 2." in screen.text and screen.text.count("No report yet.") == 8
+    await world.admin.tap("Next ▶", message=screen)
+    assert "Page 2 of 2." in screen.text and screen.text.count("No report yet.") == 2
+    assert "out of date" in await world.answer_to(world.admin, screen, "pg:p:x")

@@ -1,0 +1,80 @@
+"""/progress: where candidates stand in cultivation, to coach them, never to rank them.
+
+A lead or member sees their project; a secretary their unit's candidates side by side; an
+admin every candidate, by unit. The same facts for each: reports by month, the criteria no
+report supports yet, the day of the last report. Those with nothing about the last 30 days
+come first. No score, no points, no order by count. Long lists page with buttons.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import cultivation
+from bot.core import Ctx
+from handlers import guards, ui
+from handlers.callbacks import Buttons, Tap
+from storage import reports
+
+BUTTONS = Buttons("pg", command="progress", page=("p", (int,)))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("progress", progress_command, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+
+
+@guards.person()
+async def progress_command(update: Update, ctx: Ctx) -> None:
+    markup, context = await _screen(ctx, 0)
+    await ui.reply(update, ctx, "progress/view", markup, **context)
+
+
+@guards.buttons(BUTTONS)
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    markup, context = await _screen(ctx, tap.args[0])
+    await ui.show(update.callback_query, ctx, "progress/view", markup, **context)
+
+
+async def _screen(ctx: Ctx, page: int):
+    """Whose candidates the person follows, widest first: all (admin), their units'
+    (secretary), or their own projects."""
+    actor = ctx.actor
+    if actor.is_admin:
+        found, view = await reports.candidates(ctx.db), "admin"
+    elif actor.secretary_units():
+        units = sorted(actor.secretary_units())
+        found, view = await reports.candidates(ctx.db, unit_ids=units), "secretary"
+    else:
+        own = sorted(actor.projects("lead") | actor.projects("member"))
+        found, view = await reports.candidates(ctx.db, project_ids=own), "member"
+    tz = ctx.campaign.timezone
+    items = cultivation.coaching_order(await reports.progress(ctx.db, found), ctx.now, tz)
+    pages = max(1, -(-len(items) // ui.PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = items[page * ui.PAGE_SIZE : (page + 1) * ui.PAGE_SIZE]
+    nav = []
+    if page > 0:
+        nav.append((ctx.msgs.label(ctx.locale, "prev_page"), BUTTONS.data("page", page - 1)))
+    if page < pages - 1:
+        nav.append((ctx.msgs.label(ctx.locale, "next_page"), BUTTONS.data("page", page + 1)))
+    context = {
+        "view": view,
+        "items": [
+            {
+                "progress": item,
+                "months": [(date.fromisoformat(f"{m}-01"), n) for m, n in item.by_month.items()],
+                "missing": [c for c in ctx.campaign.criteria if c.key not in item.criteria],
+                "quiet": cultivation.gone_quiet(item, ctx.now, tz),
+            }
+            for item in shown
+        ],
+        "count": len(items),
+        "page": page + 1,
+        "pages": pages,
+        "quiet_days": cultivation.QUIET_DAYS,
+    }
+    return ui.keyboard([nav]), context
