@@ -274,6 +274,9 @@ async def test_for_48_hours_the_author_edits_or_deletes_and_the_group_card_follo
     assert card.deleted and not lena_card.deleted
     states = await world.db.fetch_all("SELECT state FROM activity_reports ORDER BY id")
     assert [row["state"] for row in states] == ["deleted", "saved"]
+    # The tallies /progress reads followed every save, change and deletion.
+    tallies = await world.db.fetch_all("SELECT month, criterion, n FROM report_tallies")
+    assert [tuple(row) for row in tallies] == [("2027-03", "", 1)]
     # After 48 hours Lena's report is part of the record.
     world.clock.now = CULTIVATING + timedelta(hours=49)
     saved = next(m for m in reversed(lena.replies()) if m.button_data("✎ Edit"))
