@@ -20,9 +20,10 @@ from messages.render import Messages
 log = logging.getLogger(__name__)
 EVERYONE = ("start", "help", "deadlines", "whoami", "language", "cancel")
 IN_GROUPS = ("bind", "unbind", "deadlines", "help")
-ADMIN = ("import", "invite", "people", "applications", "extend", "remind", "broadcast")
-SECRETARY = ("invite", "people", "nominations", "leave")
-LEAD = ("apply", "invite", "leave")
+ADMIN = ("import", "invite", "people", "applications", "extend", "remind", "broadcast", "progress")
+SECRETARY = ("invite", "people", "nominations", "progress", "leave")
+LEAD = ("apply", "report", "progress", "invite", "leave")
+MEMBER = ("report", "progress", "leave")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
 
@@ -42,6 +43,7 @@ def commands_for(actor: Actor) -> tuple[str, ...]:
         (actor.is_admin, ADMIN),
         (bool(actor.secretary_units()), SECRETARY),
         (bool(actor.projects("lead")), LEAD),
+        (bool(actor.projects("member")), MEMBER),
     ):
         if has_role:
             extra += [c for c in commands if c not in extra]
