@@ -31,6 +31,7 @@ def stage_context(ctx: Ctx) -> dict:
         "stage": ctx.campaign.current_stage(now),
         "next_stage": upcoming[0] if upcoming else None,
         "apply_open": ctx.campaign.is_open("apply", now),
+        "cultivating": ctx.campaign.is_open("cultivate", now),
     }
 
 

@@ -384,6 +384,7 @@ SAMPLES: dict[str, dict] = {
         "stage": CAMPAIGN.stages[0],
         "next_stage": None,
         "apply_open": True,
+        "cultivating": False,
     },
     "help/short": {"commands": ["help", "apply", "invite", "whoami"]},
     "whoami/whoami": {"name": HOSTILE, "user_id": 42, "roles": [HOSTILE]},
@@ -536,6 +537,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
         {"roles": ["lead"], "apply_open": True},
         {"roles": ["secretary"], "apply_open": True},
+        {"roles": ROLES, "apply_open": False, "cultivating": True, "stage": CAMPAIGN.stages[1]},
     ],
     "help/stage_line": [{"stage": STAGE}, {"next_stage": None}],
     "import/done": [

@@ -316,6 +316,8 @@ async def test_progress_shows_facts_for_each_role_and_never_a_rank(world: World)
             " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-02'",
             (leo.id, world.clock.now.isoformat(), world.clock.now.isoformat()),
         )
+    await mei.send("/help")  # in cultivation, members are shown the way to report
+    assert "/report — report an activity of your branch" in mei.last_reply.text
     await lena.send("/progress")
     mine = lena.last_reply.text
     assert mine.startswith("📈 Cultivation: where your project stands.")
