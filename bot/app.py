@@ -269,7 +269,7 @@ class BotRunner:
         """Only menus that differ from the one last set: a restart costs no request for the
         thousands whose roles and language stayed the same."""
         found = await people.get_many(self.db, user_ids)
-        reachable = [p for p in found.values() if p.private_chat and not p.blocked]
+        reachable = [p for p in found.values() if p.writable]
         grants = await roles.of_users(self.db, [p.user_id for p in reachable])
         changed: dict[int, str] = {}
         for person in reachable:

@@ -93,7 +93,7 @@ async def reach(
     reachable = [
         user_id
         for user_id in sorted(holders)
-        if (person := found.get(user_id)) is not None and person.private_chat and not person.blocked
+        if (person := found.get(user_id)) is not None and person.writable
     ]
     return Reach([], reachable, len(holders) - len(reachable))
 

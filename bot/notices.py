@@ -98,7 +98,7 @@ async def to_each(
     reached = 0
     for user_id, key, context, button in letters:
         person = found.get(user_id)
-        if person is None or not person.private_chat or person.blocked:
+        if person is None or not person.writable:
             continue
         if on_leave_at is not None and person.on_leave(on_leave_at):
             continue

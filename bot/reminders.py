@@ -177,7 +177,7 @@ async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[P
         person = found.get(debt.user_id)
         if person is not None and person.on_leave(now):
             continue  # away: not named as missing
-        if person is None or not person.private_chat or person.blocked:
+        if person is None or not person.writable:
             name = person.display_name if person else str(debt.user_id)
             unreachable.setdefault(debt.project_id, []).append(name)
     posts = [
@@ -327,8 +327,7 @@ async def reach(
         letter.user_id
         for letter in letters
         if (person := found.get(letter.user_id)) is not None
-        and person.private_chat
-        and not person.blocked
+        and person.writable
         and not person.on_leave(not_before)
     }
     return Reach(len(reachable), len(posts), not_before if not_before > now else None)

@@ -80,7 +80,7 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         await ui.not_allowed(query, ctx)
         return
     person = ctx.actor.person
-    if not person.private_chat or person.blocked:
+    if not person.writable:
         # Telegram opens the private chat with this; /start there makes them a member.
         async with ctx.write() as tx:
             invitation = await invitations.open_or_create(

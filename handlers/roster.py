@@ -238,6 +238,6 @@ async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
         grant=grant,
         withdrawn=withdrawn,
     )
-    if remaining is not None and person.private_chat and not person.blocked:
+    if remaining is not None and person.writable:
         # Their menu loses what the role gave, now rather than at their next message.
         await ui.refresh_menu(ctx, remaining)

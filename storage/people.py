@@ -26,6 +26,11 @@ class Person:
         return self.leave_until is not None and now < self.leave_until
 
     @property
+    def writable(self) -> bool:
+        """The bot can write to them privately: they opened a chat with it and did not block it."""
+        return self.private_chat and not self.blocked
+
+    @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
 
