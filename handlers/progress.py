@@ -53,14 +53,8 @@ async def _screen(ctx: Ctx, page: int):
         found, view = await reports.candidates(ctx.db, project_ids=own), "member"
     tz = ctx.campaign.timezone
     items = cultivation.coaching_order(await reports.progress(ctx.db, found), ctx.now, tz)
-    pages = max(1, -(-len(items) // ui.PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = items[page * ui.PAGE_SIZE : (page + 1) * ui.PAGE_SIZE]
-    nav = []
-    if page > 0:
-        nav.append((ctx.msgs.label(ctx.locale, "prev_page"), BUTTONS.data("page", page - 1)))
-    if page < pages - 1:
-        nav.append((ctx.msgs.label(ctx.locale, "next_page"), BUTTONS.data("page", page + 1)))
+    shown, number, pages = ui.page_of(items, page)
+    nav = ui.page_buttons(ctx, number, pages, lambda to: BUTTONS.data("page", to))
     context = {
         "view": view,
         "items": [
@@ -73,7 +67,7 @@ async def _screen(ctx: Ctx, page: int):
             for item in shown
         ],
         "count": len(items),
-        "page": page + 1,
+        "page": number,
         "pages": pages,
         "quiet_days": cultivation.QUIET_DAYS,
     }

@@ -44,17 +44,31 @@ def paged(
     ctx: Ctx, items: Sequence[Button], page: int, page_data: Callable[[int], str]
 ) -> tuple[list[list[Button]], int, int]:
     """One button per row for this page's items, then ◀ ▶ (page_data(page) for those)."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    rows = [[item] for item in items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
-    nav = []
-    if page > 0:
-        nav.append((ctx.msgs.label(ctx.locale, "prev_page"), page_data(page - 1)))
-    if page < pages - 1:
-        nav.append((ctx.msgs.label(ctx.locale, "next_page"), page_data(page + 1)))
+    shown, page, pages = page_of(items, page)
+    rows = [[item] for item in shown]
+    nav = page_buttons(ctx, page, pages, page_data)
     if nav:
         rows.append(nav)
-    return rows, page + 1, pages
+    return rows, page, pages
+
+
+def page_of(items: Sequence[Any], page: int) -> tuple[Sequence[Any], int, int]:
+    """The items on a page (0-based, kept in range), its number from 1, and how many pages."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    return items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], page + 1, pages
+
+
+def page_buttons(
+    ctx: Ctx, number: int, pages: int, page_data: Callable[[int], str]
+) -> list[Button]:
+    """◀ ▶ around page `number` (from 1) of `pages`; page_data takes a 0-based page."""
+    nav = []
+    if number > 1:
+        nav.append((ctx.msgs.label(ctx.locale, "prev_page"), page_data(number - 2)))
+    if number < pages:
+        nav.append((ctx.msgs.label(ctx.locale, "next_page"), page_data(number)))
+    return nav
 
 
 def render(ctx: Ctx, key: str, **context: Any) -> list[str]:
