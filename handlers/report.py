@@ -346,8 +346,8 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     if draft is None:
         await ui.stale(query, ctx)
         return
-    if GUARD.refusal(ctx.campaign, ctx.now) is not None:
-        refusal = GUARD.refusal(ctx.campaign, ctx.now)
+    refusal = GUARD.refusal(ctx.campaign, ctx.now)
+    if refusal is not None:
         await ui.alert(query, ctx, refusal, stage=ctx.campaign.stage(STAGE))
         return
     changes = _change_of(ctx, tap)
