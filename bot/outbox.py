@@ -37,7 +37,7 @@ from storage.outbox import FOLLOWS, PROGRESS, Outgoing, Report, Row
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # time-outs and 5xx: about an hour of back-off before a row is given up
 IDLE_CHECK = 1.0  # seconds: how often the sender looks for rows that became due by time
-_METHODS = {
+METHODS = {  # the Bot method of each outbox method name
     "sendMessage": "send_message",
     "sendPhoto": "send_photo",
     "sendDocument": "send_document",
@@ -219,7 +219,7 @@ class Sender:
                 raise _NothingToChange
             kwargs.pop("message_thread_id", None)
             kwargs["message_id"] = message_id
-        method = getattr(self.bot, _METHODS[row.method])
+        method = getattr(self.bot, METHODS[row.method])
         try:
             result = await method(chat_id=row.chat_id, **kwargs, rate_limit_args=BULK)
         except BadRequest as error:

@@ -23,6 +23,7 @@ from bot import broadcasts, notices
 from bot.broadcasts import GROUPS, UNIT, Content
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
+from bot.outbox import METHODS
 from bot.rules import shift_out_of_quiet_hours
 from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
@@ -216,12 +217,7 @@ async def _taken(update: Update, ctx: Ctx) -> None:
 
 
 async def _preview(ctx: Ctx, chat_id: int, content: Content) -> None:
-    method = {
-        "sendMessage": ctx.bot.send_message,
-        "sendPhoto": ctx.bot.send_photo,
-        "sendDocument": ctx.bot.send_document,
-    }[content.method]
-    await method(chat_id, **content.payload())
+    await getattr(ctx.bot, METHODS[content.method])(chat_id, **content.payload())
 
 
 async def _send(update: Update, ctx: Ctx) -> None:
