@@ -30,6 +30,7 @@ from handlers import (
     apply,
     apply_docx,
     broadcast,
+    coaching,
     deadlines,
     edits,
     errors,
@@ -38,6 +39,7 @@ from handlers import (
     flow_input,
     gate,
     groups,
+    highlights,
     invite,
     join,
     language,
@@ -88,6 +90,8 @@ FLOWS = (
     broadcast,  # /broadcast: an admin's own message to groups or a role, after a preview
     report,  # stage 2: /report, or photos sent, an activity of a candidate project
     progress,  # stage 2: /progress, where candidates stand, to coach them
+    highlights,  # stage 2: /highlights, and the button on a report's card
+    coaching,  # stage 2: a secretary's or an admin's comment to a candidate's lead
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

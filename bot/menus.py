@@ -20,10 +20,20 @@ from messages.render import Messages
 log = logging.getLogger(__name__)
 EVERYONE = ("start", "help", "deadlines", "whoami", "language", "cancel")
 IN_GROUPS = ("bind", "unbind", "deadlines", "help")
-ADMIN = ("import", "invite", "people", "applications", "extend", "remind", "broadcast", "progress")
-SECRETARY = ("invite", "people", "nominations", "progress", "leave")
-LEAD = ("apply", "report", "progress", "invite", "leave")
-MEMBER = ("report", "progress", "leave")
+ADMIN = (
+    "import",
+    "invite",
+    "people",
+    "applications",
+    "extend",
+    "remind",
+    "broadcast",
+    "progress",
+    "highlights",
+)
+SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
+LEAD = ("apply", "report", "progress", "highlights", "invite", "leave")
+MEMBER = ("report", "progress", "highlights", "leave")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
 

@@ -15,9 +15,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot import cultivation
 from bot.core import Ctx
-from handlers import guards, ui
+from handlers import guards, report_card, ui
 from handlers.callbacks import Buttons, Tap
-from storage import reports
+from storage import coaching, people, reports
 
 BUTTONS = Buttons("pg", command="progress", page=("p", (int,)))
 
@@ -55,6 +55,18 @@ async def _screen(ctx: Ctx, page: int):
     items = cultivation.coaching_order(await reports.progress(ctx.db, found), ctx.now, tz)
     shown, number, pages = ui.page_of(items, page)
     nav = ui.page_buttons(ctx, number, pages, lambda to: BUTTONS.data("page", to))
+    rows = [nav]
+    if view != "member":  # a coaching comment to each candidate's lead, two to a row
+        coach = [
+            (
+                ctx.msgs.label(ctx.locale, "coach_project", name=item.project_name),
+                report_card.BUTTONS.data("coach_project", item.project_id),
+            )
+            for item in shown
+        ]
+        rows = [coach[i : i + 2] for i in range(0, len(coach), 2)] + rows
+    comments = await coaching.latest_of(ctx.db, [item.project_id for item in shown])
+    authors = await people.get_many(ctx.db, sorted({c.author_id for c in comments.values()}))
     context = {
         "view": view,
         "items": [
@@ -63,12 +75,14 @@ async def _screen(ctx: Ctx, page: int):
                 "months": [(date.fromisoformat(f"{m}-01"), n) for m, n in item.by_month.items()],
                 "missing": [c for c in ctx.campaign.criteria if c.key not in item.criteria],
                 "quiet": cultivation.gone_quiet(item, ctx.now, tz),
+                "comment": comments.get(item.project_id),
             }
             for item in shown
         ],
+        "commenters": authors,
         "count": len(items),
         "page": number,
         "pages": pages,
         "quiet_days": cultivation.QUIET_DAYS,
     }
-    return ui.keyboard([nav]), context
+    return ui.keyboard(rows), context

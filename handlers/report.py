@@ -28,11 +28,10 @@ from bot.access import load_actor
 from bot.core import Ctx
 from bot.cultivation import STAGE
 from bot.flow import Accepts, Flow, StageGuard, Step
-from handlers import fallback, flow_input, guards, ui
+from handlers import fallback, flow_input, guards, report_card, ui
 from handlers.callbacks import Buttons, Tap
-from storage import chats, flows, orgs, outbox, people, reports
+from storage import flows, orgs, reports
 from storage.db import Transaction
-from storage.outbox import BULK, Outgoing
 from storage.reports import ActivityReport, Media
 
 FLOW = "report"
@@ -161,7 +160,7 @@ async def _show(
     async with ctx.write() as tx:
         await flows.go(tx, draft.author_id, step)
         if draft.state == "saved" and step == "confirm":
-            await _follow(ctx, tx, draft, deleted=False)  # the group's card says it now
+            await report_card.follow(ctx, tx, draft)  # the group's card says it now
     project = await orgs.project(ctx.db, draft.project_id) if draft.project_id else None
     await ui.live(
         ctx,
@@ -173,9 +172,9 @@ async def _show(
         step=step,
         report=draft,
         project=project,
-        activity=_activity(ctx, draft.activity),
-        criterion=_criterion(ctx, draft.criterion),
-        media=_counts(media),
+        activity=report_card.activity_of(ctx, draft.activity),
+        criterion=report_card.criterion_of(ctx, draft.criterion),
+        media=report_card.counts(media),
         captions_used=bool(media) and draft.description == cultivation.captions(media),
     )
 
@@ -241,21 +240,6 @@ def _keyboard(
     else:
         rows.append([(label(ctx.locale, "report_drop"), BUTTONS.data("drop"))])
     return ui.keyboard(rows)
-
-
-def _activity(ctx: Ctx, key: str | None):
-    return next((a for a in ctx.campaign.activities if a.key == key), None)
-
-
-def _criterion(ctx: Ctx, key: str | None):
-    return next((c for c in ctx.campaign.criteria if c.key == key), None)
-
-
-def _counts(media: list[Media]) -> dict[str, int]:
-    counts = {"photo": 0, "video": 0, "document": 0}
-    for item in media:
-        counts[item.kind] += 1
-    return counts
 
 
 # --- buttons ----------------------------------------------------------------------------------
@@ -330,7 +314,7 @@ async def _follow_up(update: Update, ctx: Ctx, tap: Tap) -> None:
         return
     async with ctx.write() as tx:
         await reports.delete(tx, report.id, by=ctx.actor.user_id)
-        await _follow(ctx, tx, report, deleted=True)
+        await report_card.follow(ctx, tx, report, deleted=True)
         if ctx.flow is not None and ctx.flow.data.get("report") == report.id:
             await flows.end(tx, ctx.actor.user_id)
     await ui.show(query, ctx, "report/deleted")
@@ -397,7 +381,7 @@ def _change_of(ctx: Ctx, tap: Tap) -> dict[str, Any] | None:
     """What a tap sets in the draft ({} for nothing), or None if its data can't be right."""
     args = tap.args
     if tap.action == "activity":
-        return {"activity": args[0]} if _activity(ctx, args[0]) else None
+        return {"activity": args[0]} if report_card.activity_of(ctx, args[0]) else None
     if tap.action == "day":
         days = cultivation.recent_days(ctx.now, ctx.campaign.timezone)
         return {"held_on": days[args[0]]} if args[0] < len(days) else None
@@ -407,7 +391,7 @@ def _change_of(ctx: Ctx, tap: Tap) -> dict[str, Any] | None:
     if tap.action == "tag":
         if args[0] == "none":
             return {"criterion": None}
-        return {"criterion": args[0]} if _criterion(ctx, args[0]) else None
+        return {"criterion": args[0]} if report_card.criterion_of(ctx, args[0]) else None
     if tap.action == "project":
         return {"project_id": args[0]}
     if tap.action == "no_media":
@@ -429,107 +413,9 @@ async def _save(update: Update, ctx: Ctx, draft: ActivityReport) -> None:
         await reports.save(tx, draft.id, by=ctx.actor.user_id)
         await flows.end(tx, ctx.actor.user_id)
         saved = await reports.get(tx, draft.id)
-        groups = await _post(ctx, tx, saved)
+        groups = await report_card.post(ctx, tx, saved)
     markup = _saved_markup(ctx, saved)
     await ui.edit(update.callback_query, ctx, "report/saved", markup, groups=groups, changed=False)
-
-
-def _card_cause(report: ActivityReport) -> str:
-    return f"report:{report.id}:card"
-
-
-async def _card(ctx: Ctx, tx: Transaction, report: ActivityReport) -> tuple[str, Media | None]:
-    """The card's words (in the campaign's language), and its photo if it has one."""
-    media = await reports.media_of(tx, report.id)
-    photo = next((m for m in media if m.kind == "photo"), None)
-    author = await people.get(tx, report.author_id)
-    text = ctx.core.writer.msgs.text(
-        ctx.campaign.default_locale,
-        "report/card",
-        campaign=ctx.campaign,
-        report=report,
-        project=await orgs.project(tx, report.project_id),
-        activity=_activity(ctx, report.activity),
-        criterion=_criterion(ctx, report.criterion),
-        media=_counts(media),
-        author=author,
-        caption=photo is not None,
-    )
-    return text, photo
-
-
-async def _post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
-    """The report's card in the project's bound groups (its forum topic where there is one):
-    the first photo with the card as its caption, or the card alone."""
-    targets = await chats.present_bindings(tx, project_id=report.project_id)
-    text, photo = await _card(ctx, tx, report)
-    items = []
-    for chat_id, thread_id in targets:
-        payload: dict[str, Any] = (
-            {"caption": text, "photo": photo.file_id} if photo else {"text": text}
-        )
-        if thread_id:
-            payload["message_thread_id"] = thread_id
-        method = "sendPhoto" if photo else "sendMessage"
-        items.append(
-            Outgoing(
-                _card_cause(report),
-                "report/card",
-                chat_id,
-                payload,
-                method=method,
-                thread_id=thread_id,
-                priority=BULK,
-            )
-        )
-    await outbox.enqueue(tx, items)
-    return len(targets)
-
-
-async def _follow(ctx: Ctx, tx: Transaction, report: ActivityReport, *, deleted: bool) -> None:
-    """The group cards of a changed report say what it says now; of a deleted one, go. One
-    edit per card waits at a time (renewed with each change)."""
-    cards = [row for row in await outbox.rows_of(tx, _card_cause(report)) if row.part == 0]
-    if deleted:
-        await outbox.withdraw(tx, f"report:{report.id}:edit")
-        await outbox.withdraw(tx, _card_cause(report))  # one not out yet never goes
-    text, _ = await _card(ctx, tx, report)
-    # What each card says now (its last edit, or as sent): a card that says it already is
-    # left alone (Telegram refuses an edit that changes nothing).
-    edits = {
-        (row.chat_id, row.thread_id): row
-        for row in await outbox.rows_of(tx, f"report:{report.id}:edit")
-    }
-    items = []
-    for card in cards:
-        if card.state == "failed":
-            continue
-        shown = edits.get((card.chat_id, card.thread_id), card).payload
-        if not deleted and text in (shown.get("text"), shown.get("caption")):
-            continue
-        follows = {outbox.FOLLOWS: _card_cause(report)}
-        if deleted:
-            method, payload = "deleteMessage", follows
-        elif card.method == "sendPhoto":
-            method, payload = "editMessageCaption", {"caption": text, **follows}
-        else:
-            method, payload = "editMessageText", {"text": text, **follows}
-        cause = f"report:{report.id}:{'delete' if deleted else 'edit'}"
-        items.append(
-            Outgoing(
-                cause,
-                "report/card",
-                card.chat_id,
-                payload,
-                method=method,
-                thread_id=card.thread_id,
-                priority=BULK,
-            )
-        )
-    if deleted:
-        await outbox.enqueue(tx, items)
-    else:
-        await outbox.renew(tx, items)
 
 
 # --- typed messages and files -----------------------------------------------------------------

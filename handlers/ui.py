@@ -236,6 +236,11 @@ async def alert(query: CallbackQuery, ctx: Ctx, key: str, **context: Any) -> Non
     await query.answer(ctx.msgs.alert(ctx.locale, key, **context), show_alert=True)
 
 
+async def toast(query: CallbackQuery, ctx: Ctx, key: str, **context: Any) -> None:
+    """Answer a button with a short note that fades (plain text)."""
+    await query.answer(ctx.msgs.alert(ctx.locale, key, **context))
+
+
 async def stale(query: CallbackQuery, ctx: Ctx) -> None:
     """The button is out of date: say which command brings a current one."""
     await alert(query, ctx, "common/stale", command=callbacks.command_of(query.data))

@@ -168,13 +168,19 @@ async def unbind(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool
 
 
 async def present_bindings(
-    db: Executor, unit_id: int | None = None, *, project_id: int | None = None
+    db: Executor,
+    unit_id: int | None = None,
+    *,
+    project_id: int | None = None,
+    unit_itself: bool = False,
 ) -> list[tuple[int, int]]:
     """Each bound chat the bot is still in, once, with its bound topic (0: the whole chat):
-    where announcements go. With `unit_id`, only the chats of that unit and its projects;
-    with `project_id`, only that project's."""
+    where announcements go. With `unit_id`, only the chats of that unit and its projects (or,
+    `unit_itself`, those bound to the unit alone); with `project_id`, only that project's."""
     where, params = "", ()
-    if unit_id is not None:
+    if unit_id is not None and unit_itself:
+        where, params = " AND b.unit_id = ?", (unit_id,)
+    elif unit_id is not None:
         where = (
             " AND (b.unit_id = ? OR b.project_id IN (SELECT id FROM projects WHERE unit_id = ?))"
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from storage import audit
+from storage import audit, highlights
 from storage.db import Executor, Transaction, from_db_time
 
 
@@ -91,6 +91,16 @@ async def candidates_of(db: Executor, user_id: int) -> list[Candidate]:
 async def get(db: Executor, report_id: int) -> ActivityReport | None:
     row = await db.fetch_one("SELECT * FROM activity_reports WHERE id = ?", (report_id,))
     return _report(row) if row else None
+
+
+async def get_many(db: Executor, report_ids: Sequence[int]) -> dict[int, ActivityReport]:
+    if not report_ids:
+        return {}
+    rows = await db.fetch_all(
+        f"SELECT * FROM activity_reports WHERE id IN ({','.join('?' * len(report_ids))})",
+        list(report_ids),
+    )
+    return {row["id"]: _report(row) for row in rows}
 
 
 async def draft_of(db: Executor, author_id: int) -> ActivityReport | None:
@@ -190,6 +200,18 @@ async def media_of(db: Executor, report_id: int) -> list[Media]:
     return [_media(row) for row in rows]
 
 
+async def photo_counts(db: Executor, report_ids: Sequence[int]) -> dict[int, int]:
+    """How many photos each of these reports has (absent: none)."""
+    if not report_ids:
+        return {}
+    rows = await db.fetch_all(
+        "SELECT report_id, COUNT(*) AS n FROM report_media WHERE kind = 'photo' AND report_id"
+        f" IN ({','.join('?' * len(report_ids))}) GROUP BY report_id",
+        list(report_ids),
+    )
+    return {row["report_id"]: row["n"] for row in rows}
+
+
 async def discard_draft(tx: Transaction, report_id: int) -> None:
     await tx.execute(
         "DELETE FROM report_media WHERE report_id IN"
@@ -234,6 +256,7 @@ class Progress:
     by_month: dict[str, int]  # YYYY-MM -> saved reports about that month
     criteria: frozenset[str]  # criterion keys some saved report supports
     last_day: date | None  # the latest day a saved report is about
+    highlights: int = 0  # standing highlights among its reports
 
 
 async def candidates(
@@ -283,9 +306,50 @@ async def progress(db: Executor, projects: Sequence[tuple[int, str, int, str]]) 
         )
         if row["day"]
     }
+    marked = await highlights.count_by_project(db, ids)
     return [
         Progress(
-            pid, name, unit_id, unit_name, months[pid], frozenset(criteria[pid]), last.get(pid)
+            pid,
+            name,
+            unit_id,
+            unit_name,
+            months[pid],
+            frozenset(criteria[pid]),
+            last.get(pid),
+            marked.get(pid, 0),
         )
         for pid, name, unit_id, unit_name in projects
     ]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A saved report as a list shows it."""
+
+    report: ActivityReport
+    project_name: str
+    unit_id: int
+    unit_name: str
+
+
+async def newest(
+    db: Executor, *, unit_ids: Sequence[int] | None = None, offset: int = 0, limit: int = 8
+) -> tuple[list[Listed], int]:
+    """Saved reports, the newest saved first (of these units only, if given): one page of
+    them, and how many there are in all."""
+    where, params = "", []
+    if unit_ids is not None:
+        where = f" AND p.unit_id IN ({','.join('?' * len(unit_ids))})"
+        params = list(unit_ids)
+    source = (
+        " FROM activity_reports r JOIN projects p ON p.id = r.project_id"
+        f" JOIN units u ON u.id = p.unit_id WHERE r.state = 'saved'{where}"
+    )
+    total = await db.fetch_value(f"SELECT COUNT(*){source}", params)
+    rows = await db.fetch_all(
+        f"SELECT r.*, p.name AS project_name, u.id AS unit_id, u.name AS unit_name{source}"
+        " ORDER BY r.saved_at DESC, r.id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    found = [Listed(_report(r), r["project_name"], r["unit_id"], r["unit_name"]) for r in rows]
+    return found, total

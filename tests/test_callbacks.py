@@ -20,6 +20,7 @@ import handlers.nominations
 import handlers.progress
 import handlers.remind
 import handlers.report
+import handlers.report_card
 import handlers.roster
 import handlers.selection
 from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap
@@ -29,7 +30,7 @@ DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
 def test_every_flow_declares_its_buttons_with_a_prefix_of_its_own():
     prefixes = [buttons.prefix for buttons in ALL]
-    assert len(prefixes) == len(set(prefixes)) == 16
+    assert len(prefixes) == len(set(prefixes)) == 17
 
 
 @pytest.mark.parametrize(

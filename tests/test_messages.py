@@ -29,11 +29,14 @@ from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
+from storage.coaching import Comment
+from storage.highlights import Highlight, Listed
 from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.reports import ActivityReport, Progress
+from storage.reports import Listed as ListedReport
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -80,9 +83,12 @@ ACTIVITY_REPORT = ActivityReport(
     saved_at=None,
     updated_at=WHEN,
 )
+COMMENT = Comment(1, 2, None, 1, HOSTILE, WHEN)
+HIGHLIGHT_LISTED = Listed(Highlight(1, 3, 1, WHEN, None, None), 2, HOSTILE, 1, HOSTILE, None)
 EMPTY_REPORT = dataclasses.replace(
     ACTIVITY_REPORT, activity=None, held_on=None, participants=None, description="", criterion=None
 )
+LISTED_REPORT = ListedReport(ACTIVITY_REPORT, HOSTILE, 1, HOSTILE)
 
 SAMPLES: dict[str, dict] = {
     "apply/at_preview": {},
@@ -263,6 +269,8 @@ SAMPLES: dict[str, dict] = {
         "media": {"photo": 3, "video": 0, "document": 0},
         "author": PERSON,
         "caption": True,
+        "marked_by": PERSON,
+        "unmarked_by": None,
     },
     "report/saved": {"groups": 1, "changed": False},
     "report/gone": {},
@@ -280,20 +288,90 @@ SAMPLES: dict[str, dict] = {
                 "months": [(datetime(2027, 3, 1).date(), 3), (datetime(2027, 4, 1).date(), 1)],
                 "missing": list(CAMPAIGN.criteria[:2]),
                 "quiet": True,
+                "comment": COMMENT,
             },
             {
-                "progress": Progress(2, HOSTILE, 1, HOSTILE, {}, frozenset(), None),
+                "progress": Progress(2, HOSTILE, 1, HOSTILE, {}, frozenset(), None, 3),
                 "months": [],
                 "missing": [],
                 "quiet": True,
+                "comment": None,
             },
         ],
+        "commenters": {1: PERSON},
         "count": 12,
         "page": 1,
         "pages": 2,
         "quiet_days": 30,
     },
     "report/too_big": {"kind": "video"},
+    "highlights/list": {
+        "items": [
+            {
+                "number": 9,
+                "listed": HIGHLIGHT_LISTED,
+                "report": ACTIVITY_REPORT,
+                "activity": CAMPAIGN.activities[0],
+                "photos": 2,
+            }
+        ],
+        "count": 12,
+        "page": 2,
+        "pages": 2,
+        "unit": UNIT,
+        "criterion": None,
+    },
+    "highlights/newest": {
+        "items": [
+            {
+                "number": 1,
+                "listed": LISTED_REPORT,
+                "activity": CAMPAIGN.activities[0],
+                "marked": True,
+                "photos": 0,
+            }
+        ],
+        "count": 9,
+        "page": 1,
+        "pages": 2,
+    },
+    "highlights/units": {"count": 3},
+    "highlights/criteria": {},
+    "highlights/not_allowed": {},
+    "highlights/already": {},
+    "highlights/not_marked": {},
+    "highlights/deleted": {},
+    "highlights/done_marked": {"chats": 2},
+    "highlights/done_unmarked": {},
+    "highlights/told_marked": {
+        "person": PERSON,
+        "project": PROJECT,
+        "activity": CAMPAIGN.activities[0],
+        "report": ACTIVITY_REPORT,
+    },
+    "highlights/told_unmarked": {
+        "person": PERSON,
+        "project": PROJECT,
+        "activity": None,
+        "report": ACTIVITY_REPORT,
+    },
+    "coach/ask": {
+        "project": PROJECT,
+        "report": ACTIVITY_REPORT,
+        "activity": CAMPAIGN.activities[0],
+        "readers": [HOSTILE, "Mei"],
+        "limit": 1000,
+    },
+    "coach/as_text": {},
+    "coach/nobody": {"project": PROJECT},
+    "coach/sent": {"readers": [HOSTILE], "unreachable": 1},
+    "coach/told": {
+        "person": PERSON,
+        "project": PROJECT,
+        "report": ACTIVITY_REPORT,
+        "activity": CAMPAIGN.activities[0],
+        "comment": HOSTILE,
+    },
     "report/expired": {"started": WHEN},
     "report/not_candidate": {},
     "report/before": {"stage": CAMPAIGN.stages[1]},
@@ -596,9 +674,23 @@ VARIANTS: dict[str, list[dict]] = {
         },
     ],
     "report/card": [
-        {"criterion": None, "caption": False, "media": {"photo": 1, "video": 0, "document": 0}}
+        {"criterion": None, "caption": False, "media": {"photo": 1, "video": 0, "document": 0}},
+        {"marked_by": None, "unmarked_by": PERSON},
     ],
     "report/saved": [{"groups": 0}, {"changed": True}],
+    "highlights/list": [
+        {"count": 0},
+        {"count": 0, "unit": None},
+        {"count": 0, "unit": None, "criterion": CAMPAIGN.criteria[0]},
+        {"unit": None, "criterion": CAMPAIGN.criteria[0]},
+        {"unit": None, "pages": 1},
+    ],
+    "highlights/newest": [{"count": 0}],
+    "highlights/units": [{"count": 0}],
+    "highlights/done_marked": [{"chats": 0}],
+    "coach/ask": [{"report": None, "activity": None}],
+    "coach/sent": [{"unreachable": 0}],
+    "coach/told": [{"report": None, "activity": None}],
     "progress/view": [
         {"view": "secretary", "count": 1, "pages": 1},
         {"view": "member", "count": 1},
@@ -610,6 +702,7 @@ VARIANTS: dict[str, list[dict]] = {
                     "months": [],
                     "missing": [],
                     "quiet": False,
+                    "comment": None,
                 }
             ]
         },

@@ -1,0 +1,252 @@
+"""A saved report's card: its words, where it is posted, and how the posts follow the report.
+
+The card goes to the project's group chats when the report is saved. Marked as a highlight,
+it says so, and goes to the unit's own chats too. Every post is edited when the report
+changes or is marked or unmarked, and removed when the report is deleted. All of it goes
+through the outbox, in the transaction of the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core import Ctx
+from handlers.callbacks import Buttons
+from storage import chats, highlights, orgs, outbox, people, reports
+from storage.db import Executor, Transaction
+from storage.highlights import Highlight
+from storage.outbox import BULK, Outgoing
+from storage.reports import ActivityReport, Media
+
+# Highlights and coaching, on a card (in a group or privately), in /highlights and /progress.
+BUTTONS = Buttons(
+    "hl",
+    command="highlights",
+    mark=("m", (int,)),  # a report: make it a highlight
+    unmark=("u", (int,)),
+    open=("o", (int,)),  # a report: its card, privately
+    list=("l", (int, int)),  # highlights of a unit (0: all), a page
+    criterion=("c", (str, int)),  # highlights supporting a criterion, a page
+    units=("n", (int,)),  # the units to filter by, a page
+    criteria=("k", ()),  # the criteria to filter by
+    newest=("r", (int,)),  # the newest reports, to pick highlights from, a page
+    coach=("w", (int,)),  # a coaching comment on a report
+    coach_project=("j", (int,)),  # a coaching comment on a project
+)
+
+
+def card_cause(report_id: int) -> str:
+    return f"report:{report_id}:card"
+
+
+def highlight_cause(report_id: int, highlight_id: int) -> str:
+    # Ends in ":post" so that withdrawing by prefix never reaches mark 12 from mark 1.
+    return f"report:{report_id}:hl:{highlight_id}:post"
+
+
+def may_mark(ctx: Ctx, project: orgs.Project) -> bool:
+    """Highlights and coaching are for the project's unit secretaries and admins."""
+    return ctx.actor.is_admin or ctx.actor.is_secretary_of(project.unit_id)
+
+
+def activity_of(ctx: Ctx, key: str | None):
+    return next((a for a in ctx.campaign.activities if a.key == key), None)
+
+
+def criterion_of(ctx: Ctx, key: str | None):
+    return next((c for c in ctx.campaign.criteria if c.key == key), None)
+
+
+def counts(media: list[Media]) -> dict[str, int]:
+    found = {"photo": 0, "video": 0, "document": 0}
+    for item in media:
+        found[item.kind] += 1
+    return found
+
+
+async def words(
+    ctx: Ctx,
+    db: Executor,
+    report: ActivityReport,
+    locale: str,
+    *,
+    mark: Highlight | None,
+    unmarked: Highlight | None = None,
+) -> tuple[str, Media | None]:
+    """The card in `locale`, saying whether it is a highlight (who chose it) or was one (who
+    took it back), and its photo if it has one."""
+    media = await reports.media_of(db, report.id)
+    photo = next((m for m in media if m.kind == "photo"), None)
+    ids = [
+        report.author_id,
+        *(h.marked_by for h in (mark,) if h),
+        unmarked and unmarked.unmarked_by,
+    ]
+    found = await people.get_many(db, [i for i in ids if i])
+    text = ctx.core.writer.msgs.text(
+        locale,
+        "report/card",
+        campaign=ctx.campaign,
+        report=report,
+        project=await orgs.project(db, report.project_id),
+        activity=activity_of(ctx, report.activity),
+        criterion=criterion_of(ctx, report.criterion),
+        media=counts(media),
+        author=found.get(report.author_id),
+        caption=photo is not None,
+        marked_by=found.get(mark.marked_by) if mark else None,
+        unmarked_by=found.get(unmarked.unmarked_by) if unmarked else None,
+    )
+    return text, photo
+
+
+def _toggle(ctx: Ctx, locale: str, report_id: int, mark: Highlight | None) -> dict[str, Any]:
+    """The card's button, as the outbox sends it: mark, or take the mark back."""
+    action, label = ("unmark", "highlight_unmark") if mark else ("mark", "highlight_mark")
+    button = {
+        "text": ctx.msgs.label(locale, label),
+        "callback_data": BUTTONS.data(action, report_id),
+    }
+    return {"inline_keyboard": [[button]]}
+
+
+async def _send(
+    ctx: Ctx,
+    tx: Transaction,
+    report: ActivityReport,
+    cause: str,
+    targets: list[tuple[int, int]],
+    mark: Highlight | None,
+) -> None:
+    locale = ctx.campaign.default_locale
+    text, photo = await words(ctx, tx, report, locale, mark=mark)
+    markup = _toggle(ctx, locale, report.id, mark)
+    items = []
+    for chat_id, thread_id in targets:
+        payload: dict[str, Any] = (
+            {"caption": text, "photo": photo.file_id} if photo else {"text": text}
+        )
+        payload["reply_markup"] = markup
+        if thread_id:
+            payload["message_thread_id"] = thread_id
+        items.append(
+            Outgoing(
+                cause,
+                "report/card",
+                chat_id,
+                payload,
+                method="sendPhoto" if photo else "sendMessage",
+                thread_id=thread_id,
+                priority=BULK,
+            )
+        )
+    await outbox.enqueue(tx, items)
+
+
+async def post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
+    """A saved report's card in the project's bound groups (its forum topic where there is
+    one): the first photo with the card as its caption, or the card alone. How many chats."""
+    targets = await chats.present_bindings(tx, project_id=report.project_id)
+    await _send(ctx, tx, report, card_cause(report.id), targets, None)
+    return len(targets)
+
+
+async def post_highlight(ctx: Ctx, tx: Transaction, report: ActivityReport, mark: Highlight) -> int:
+    """A new highlight in the unit's own bound chats (those that have the card already just
+    see it edited); how many chats."""
+    project = await orgs.project(tx, report.project_id)
+    unit_chats = await chats.present_bindings(tx, project.unit_id, unit_itself=True)
+    has_card = {row.chat_id for row in await outbox.rows_of(tx, card_cause(report.id))}
+    targets = [(chat_id, thread) for chat_id, thread in unit_chats if chat_id not in has_card]
+    await _send(ctx, tx, report, highlight_cause(report.id, mark.id), targets, mark)
+    return len(targets)
+
+
+async def follow(
+    ctx: Ctx,
+    tx: Transaction,
+    report: ActivityReport,
+    *,
+    deleted: bool = False,
+    unmarked: Highlight | None = None,
+) -> None:
+    """Every post of the report says what it says now: the card and a standing highlight's
+    posts; with `unmarked`, that mark's posts say who took it back and lose their button.
+    Deleted, the posts go. One edit per post waits at a time (renewed with each change)."""
+    mark = await highlights.standing(tx, report.id)
+    posts: list[tuple[str, Highlight | None]] = [(card_cause(report.id), None)]
+    if mark is not None:
+        posts.append((highlight_cause(report.id, mark.id), None))
+    if unmarked is not None:
+        posts.append((highlight_cause(report.id, unmarked.id), unmarked))
+    locale = ctx.campaign.default_locale
+    edits: list[Outgoing] = []
+    removals: list[Outgoing] = []
+    for cause, taken_back in posts:
+        sent = [row for row in await outbox.rows_of(tx, cause) if row.part == 0]
+        if deleted:
+            await outbox.withdraw(tx, cause)  # one not out yet never goes, nor its edits
+            removals += [
+                _edit(row, f"{cause}:delete", "deleteMessage", {})
+                for row in sent
+                if row.state != "failed"
+            ]
+            continue
+        if taken_back is not None:
+            text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=taken_back)
+            markup = None
+        else:
+            text, _ = await words(ctx, tx, report, locale, mark=mark)
+            markup = _toggle(ctx, locale, report.id, mark)
+        # What each post says now (its last edit, or as sent): one that says it already is
+        # left alone (Telegram refuses an edit that changes nothing).
+        last_edits = {
+            (row.chat_id, row.thread_id): row for row in await outbox.rows_of(tx, f"{cause}:edit")
+        }
+        for row in sent:
+            if row.state == "failed":
+                continue
+            shown = last_edits.get((row.chat_id, row.thread_id), row).payload
+            if (
+                text in (shown.get("text"), shown.get("caption"))
+                and shown.get("reply_markup") == markup
+            ):
+                continue
+            key = "caption" if row.method == "sendPhoto" else "text"
+            if row.state == "pending":  # not out yet: it goes out saying it
+                fresh = {k: v for k, v in row.payload.items() if k != "reply_markup"}
+                fresh[key] = text
+                if markup is not None:
+                    fresh["reply_markup"] = markup
+                edits.append(
+                    Outgoing(
+                        row.cause,
+                        row.kind,
+                        row.chat_id,
+                        fresh,
+                        method=row.method,
+                        thread_id=row.thread_id,
+                        priority=BULK,
+                    )
+                )
+                continue
+            payload: dict[str, Any] = {key: text}
+            if markup is not None:
+                payload["reply_markup"] = markup
+            method = "editMessageCaption" if row.method == "sendPhoto" else "editMessageText"
+            edits.append(_edit(row, f"{cause}:edit", method, payload))
+    await outbox.enqueue(tx, removals)
+    await outbox.renew(tx, edits)
+
+
+def _edit(row: outbox.Row, cause: str, method: str, payload: dict[str, Any]) -> Outgoing:
+    """A change to a post the outbox sent (its message id is found when this goes out)."""
+    return Outgoing(
+        cause,
+        "report/card",
+        row.chat_id,
+        {**payload, outbox.FOLLOWS: row.cause},
+        method=method,
+        thread_id=row.thread_id,
+        priority=BULK,
+    )

@@ -1,0 +1,235 @@
+"""Stage 2: highlights (亮點) picked by unit secretaries and admins, and coaching comments to a
+candidate's lead; both through the sandbox, with the group cards following."""
+
+from __future__ import annotations
+
+from storage import highlights
+from tests.conftest import World, told
+from tests.test_report import _candidate, _photo_report
+
+MARK = "⭐ 设为亮点"  # the card's button, in the campaign's language (groups)
+UNMARK = "☆ 取消亮点"
+
+
+async def _unit_with_report(world: World):
+    """Mei's photo report in Project U1-01's group; Sam, U1's secretary, with the unit's own
+    group bound too."""
+    lena, mei, leo, group = await _candidate(world)
+    sam = await world.join("Sam", "secretary", "U1")
+    unit_chat = world.sb.group("Unit 1", creator=sam)
+    await world.sb.add_bot(unit_chat, by=sam)
+    await sam.send("/bind U1", chat=unit_chat)
+    for person in (lena, mei, sam):
+        await world.sb.add_member(group, person)
+    await world.sb.add_member(unit_chat, world.admin)
+    await _photo_report(mei)
+    await world.sb.settle()
+    return lena, mei, leo, sam, group, unit_chat
+
+
+async def test_a_secretary_marks_the_card_in_the_group_and_the_unit_and_author_hear_of_it(
+    world: World,
+):
+    lena, mei, _, sam, group, unit_chat = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    assert card.kind == "photo" and card.button_data(MARK)
+    # Anyone else in the group who taps is told who may.
+    answer = await world.tap_answer(mei, MARK, message=card)
+    assert answer == "Only the unit's secretary or a campaign admin can choose highlights."
+    assert not await highlights.listed(world.db)
+    answer = await world.tap_answer(sam, MARK, message=card)
+    assert answer == "⭐ A highlight now, posted in 1 chat of the unit."
+    await world.sb.settle()
+    assert "⭐ 亮点，由Sam选出" in card.text and card.edited
+    assert card.button_data(UNMARK) and not card.button_data(MARK)
+    [post] = [m for m in world.sb.messages(unit_chat) if "亮点" in m.text]
+    assert post.kind == "photo" and "Study session" in post.text
+    # The author hears it, with the way to the report.
+    notice = mei.last_reply
+    assert notice.text.startswith("⭐ Sam chose your report as a highlight: Project U1-01")
+    await mei.tap("👁 Open the report", message=notice)
+    opened = mei.last_reply
+    assert opened.kind == "photo" and "⭐ A highlight, chosen by Sam" in opened.text
+    assert not opened.buttons  # the author neither marks nor coaches
+    # A second tap (or a second secretary) changes nothing.
+    assert await world.answer_to(sam, card, card.button_data(UNMARK).replace(":u:", ":m:")) == (
+        "It is a highlight already."
+    )
+    assert len(await highlights.listed(world.db)) == 1
+    assert told(unit_chat, "亮点", world.sb) == 1
+    # Everyone sees it in /highlights, with its photo a tap away.
+    await lena.send("/highlights")
+    listing = lena.last_reply.text
+    assert listing.startswith("⭐ Highlights: 1, the newest first.")
+    assert "1. Project U1-01 (Unit U1): Themed Party day, 14 Mar 2027 📷 2" in listing
+    await lena.tap("1")
+    assert lena.last_reply.kind == "photo" and "Study session" in lena.last_reply.text
+
+
+async def test_taking_a_highlight_back_says_who_and_tells_whoever_chose_it(world: World):
+    _lena, _mei, _, sam, group, unit_chat = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    await sam.tap(MARK, message=card)
+    await world.sb.settle()
+    [post] = [m for m in world.sb.messages(unit_chat) if "亮点" in m.text]
+    answer = await world.tap_answer(world.admin, UNMARK, message=post)
+    assert answer == "☆ Taken back: no longer a highlight."
+    await world.sb.settle()
+    assert "☆ 已不是亮点：Ada取消" in post.text and not post.buttons
+    assert "亮点" not in card.text and card.button_data(MARK)
+    assert sam.last_reply.text.startswith("☆ Ada took back the highlight you chose")
+    assert await world.tap_answer(sam, MARK, message=card) is not None  # marked again
+    await world.sb.settle()
+    assert "⭐ 亮点，由Sam选出" in card.text
+    # A new post in the unit's chat; the old one still says who took it back.
+    assert told(unit_chat, "亮点，由Sam选出", world.sb) == 1
+    assert "Ada取消" in post.text
+    rows = await world.db.fetch_all("SELECT * FROM highlights ORDER BY id")
+    assert [(r["marked_by"], r["unmarked_by"]) for r in rows] == [
+        (sam.id, world.admin.id),
+        (sam.id, None),
+    ]
+
+
+async def test_only_the_units_secretary_or_an_admin_marks_and_forged_taps_change_nothing(
+    world: World,
+):
+    await world.import_orgs([("U2", 1)])
+    lena, mei, _, sam, group, _ = await _unit_with_report(world)
+    tom = await world.join("Tom", "secretary", "U2")
+    await world.sb.add_member(group, tom)
+    card = world.sb.messages(group)[-1]
+    report_id = int(card.button_data(MARK).split(":")[-1])
+    assert await world.answer_to(tom, card, f"hl:m:{report_id}") == (
+        "Only the unit's secretary or a campaign admin can choose highlights."
+    )
+    assert "out of date" in await world.answer_to(sam, card, "hl:m:999999")
+    assert "out of date" in await world.answer_to(sam, card, "hl:m:x")
+    assert "out of date" in await world.answer_to(sam, card, "hl:c:nosuch:0")
+    await lena.send("/highlights")
+    await lena.tap("🏢 By unit")
+    assert lena.last_reply.text == "⭐ No unit has a highlight yet."
+    assert not await highlights.listed(world.db)
+    # Tom can't open another unit's report that is not a highlight, nor pick from them.
+    await tom.send("/highlights")
+    assert "not allowed" in (await world.answer_to(tom, tom.last_reply, f"hl:o:{report_id}"))
+    await tom.tap("📋 Newest reports, to pick highlights")
+    assert tom.last_reply.text == "📋 No saved reports yet to pick highlights from."
+    # Leads and members don't get the picker at all.
+    await mei.send("/highlights")
+    assert not mei.last_reply.button_data("📋 Newest reports, to pick highlights")
+    assert "not allowed" in await world.answer_to(mei, mei.last_reply, "hl:r:0")
+
+
+async def test_a_secretary_picks_privately_and_filters_by_unit_and_criterion(world: World):
+    lena, _mei, _, sam, group, _unit_chat = await _unit_with_report(world)
+    # Lena's second report supports a criterion.
+    await lena.send("/report")
+    for label in ("Themed Party day", "Today", "5"):
+        await lena.tap(label)
+    await lena.send("Visited the elderly members at home.")
+    for label in ("✓ Done", "No photo ▶", "🏷 Criterion it supports", "Ideological leadership"):
+        await lena.tap(label)
+    await lena.tap("✅ Save")
+    await sam.send("/highlights")
+    assert sam.last_reply.text.startswith("⭐ No highlights yet.")
+    await sam.tap("📋 Newest reports, to pick highlights")
+    listing = sam.last_reply.text
+    assert listing.startswith("📋 Newest reports: 2, the newest first.")
+    assert listing.index("Visited the elderly") < listing.index("Study session")
+    await sam.tap("1")
+    opened = sam.last_reply
+    assert opened.kind == "text" and "Visited the elderly" in opened.text
+    await sam.tap("⭐ Make it a highlight", message=opened)
+    assert "⭐ A highlight, chosen by Sam" in opened.text  # the private card, in place
+    assert opened.button_data("☆ Take the highlight back")
+    await world.sb.settle()
+    text_card = world.sb.messages(group)[-1]
+    assert text_card.kind == "text" and "⭐ 亮点，由Sam选出" in text_card.text
+    # Mark the photo report too, from the group; then filter.
+    photo_card = next(m for m in world.sb.messages(group) if m.kind == "photo")
+    await sam.tap(MARK, message=photo_card)
+    await sam.send("/highlights")
+    assert sam.last_reply.text.startswith("⭐ Highlights: 2, the newest first.")
+    await sam.tap("🏷 By criterion")
+    await sam.tap("Ideological leadership")
+    by_criterion = sam.last_reply.text
+    assert by_criterion.startswith("⭐ Highlights for “Ideological leadership”: 1")
+    assert "Visited the elderly" in by_criterion and "Study session" not in by_criterion
+    await sam.tap("🏢 By unit")
+    await sam.tap("Unit U1 (U1)")
+    assert sam.last_reply.text.startswith("⭐ Highlights of Unit U1: 2, the newest first.")
+    await sam.tap("⭐ All highlights")
+    assert sam.last_reply.text.startswith("⭐ Highlights: 2")
+
+
+async def test_coaching_comments_reach_the_lead_and_author_and_show_in_progress(world: World):
+    lena, mei, _, sam, _group, _ = await _unit_with_report(world)
+    await sam.send("/highlights")
+    await sam.tap("📋 Newest reports, to pick highlights")
+    await sam.tap("1")
+    await sam.tap("💬 Coaching comment", message=sam.last_reply)
+    assert "Lena, Mei will read it." in sam.last_reply.text
+    await sam.send_sticker()
+    assert sam.last_reply.text == "Please write the comment as a text message, or /cancel."
+    await sam.send("Good start. Next time say what the members decided <and> who follows up.")
+    assert sam.last_reply.text == "💬 Sent to Lena, Mei."
+    await world.sb.settle()
+    for person in (lena, mei):
+        notice = person.last_reply
+        assert notice.text.startswith("💬 Sam has a comment on your report of Project U1-01")
+        assert "what the members decided <and> who follows up." in notice.text
+        assert notice.button_data("👁 Open the report")
+    # A comment on the project, from /progress, reaches its lead only.
+    await sam.send("/progress")
+    await sam.tap("💬 Project U1-01")
+    assert "Lena will read it." in sam.last_reply.text
+    await sam.send("Please report the March study sessions too.")
+    assert sam.last_reply.text == "💬 Sent to Lena."
+    await world.sb.settle()
+    assert lena.last_reply.text.startswith("💬 Sam has a comment on Project U1-01:")
+    assert told(mei, "March study sessions", world.sb) == 0
+    await lena.tap("📈 See where it stands", message=lena.last_reply)
+    assert "💬 Last coaching comment" in lena.last_reply.text
+    assert "from Sam: Please report the March study sessions too." in lena.last_reply.text
+    # Leads and members can't start one, even with forged data.
+    report_id = await world.db.fetch_value("SELECT MAX(id) FROM activity_reports")
+    assert "not allowed" in await world.answer_to(lena, lena.last_reply, f"hl:w:{report_id}")
+    rows = await world.db.fetch_all("SELECT * FROM coaching_comments ORDER BY id")
+    assert [(r["report_id"] is not None, r["author_id"]) for r in rows] == [
+        (True, sam.id),
+        (False, sam.id),
+    ]
+
+
+async def test_progress_counts_highlights_and_a_deleted_report_takes_its_posts_along(world: World):
+    lena, mei, _, sam, group, unit_chat = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    await sam.tap(MARK, message=card)
+    await world.sb.settle()
+    [post] = [m for m in world.sb.messages(unit_chat) if "亮点" in m.text]
+    await lena.send("/progress")
+    assert "⭐ 1 highlight" in lena.last_reply.text
+    # The author changes it: both posts follow.
+    await mei.send("/start")
+    saved = next(m for m in reversed(mei.replies()) if m.button_data("✎ Edit"))
+    await mei.tap("✎ Edit", message=saved)
+    await mei.tap("✎ People")
+    await mei.tap("30")
+    await mei.tap("✓ Done")
+    await world.sb.settle()
+    assert "👥 30 人" in card.text and "👥 30 人" in post.text
+    assert "⭐ 亮点，由Sam选出" in card.text and "⭐ 亮点，由Sam选出" in post.text
+    # And deletes it: both posts go, and it is no highlight any more.
+    await mei.tap("🗑 Delete", message=saved)
+    await mei.tap("🗑 Yes, delete it")
+    await world.sb.settle()
+    assert card.deleted and post.deleted
+    await lena.send("/highlights")
+    assert lena.last_reply.text.startswith("⭐ No highlights yet.")
+    # A button to it elsewhere (a private card, say) now says why it does nothing.
+    stale = card.button_data(UNMARK)
+    assert (
+        await world.answer_to(sam, sam.last_reply, stale)
+        == "That report was deleted by its author."
+    )
