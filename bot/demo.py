@@ -14,16 +14,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import docx
 
 from bot.app import BotRunner
-from bot.campaign import Section, load_campaign
+from bot.campaign import DEFAULT_CAMPAIGN_PATH, Section, load_campaign
 from bot.pacing import Pace
-from bot.sandbox import Sandbox, SandboxUser
+from bot.sandbox import Sandbox, SandboxChat, SandboxUser
 from bot.sandbox.files import make_png
 from bot.settings import Secret, Settings
 from messages.render import Messages
@@ -103,6 +104,7 @@ ZH = Cast(
         "lead3": "周敏",
         "secretary2": "黄磊",
         "lead4": "马骏",
+        "member2": "孙悦",
     },
     group="S08标项目党支部工作群",
     says={
@@ -116,6 +118,11 @@ ZH = Cast(
         "others": "{name}用同样的方式回答其余各部分",
         "three": "邀请，以及两份申报的填写和提交",
         "word_file": "申报书.docx",
+        "album": "集中学习新修订的《条例》，并讨论各班组的分工。",
+        "lecture": "书记以“深中通道上的党旗红”为题讲专题党课，32名党员参加。",
+        "site": "党员先锋岗在沉管安装现场值守，连续作业36小时。",
+        "coach": "学习记录很完整；下次请写明讨论形成了哪些措施、由谁落实。",
+        "reports": "三周里支部党员报告了三次活动",
     },
     chapters={
         "import": "活动管理员导入单位和项目",
@@ -129,6 +136,9 @@ ZH = Cast(
         "quota": "{fhb}在名额内推荐：12 个项目，10% 向上取整 = 2 个名额",
         "return": "{rbr}附意见退回申报，负责人修改后重新提交",
         "decide": "活动管理员在总览中作出决定",
+        "cultivate": "第二阶段：支部党员在手机上报告活动（照片可选），卡片发到工作群",
+        "highlight": "书记把一次活动选为亮点，并给项目负责人写指导意见",
+        "progress": "进展视图：负责人、书记、活动管理员（只列事实，不排名）",
     },
 )
 
@@ -149,6 +159,7 @@ EN = Cast(
         "lead3": "Zhou Min",
         "secretary2": "Huang Lei",
         "lead4": "Ma Jun",
+        "member2": "Sun Yue",
     },
     group="FHB-1 P01 branch",
     says={
@@ -162,6 +173,11 @@ EN = Cast(
         "others": "{name} answers the other sections the same way",
         "three": "invitations, and two applications written and submitted",
         "word_file": "application.docx",
+        "album": "We studied the revised regulations together & shared out the tasks by shift.",
+        "lecture": "The secretary gave a Party lecture on the flag over the harbour; 32 attended.",
+        "site": "The vanguard post kept watch at the caisson placing for 36 hours straight.",
+        "coach": "A good record of the study; next time say what was decided and who follows up.",
+        "reports": "three activities reported over three weeks",
     },
     chapters={
         "import": "The campaign admin imports the units and projects",
@@ -175,9 +191,27 @@ EN = Cast(
         "quota": "{fhb} nominates within its quota: 12 projects, 10% rounded up = 2 places",
         "return": "{rbr} returns its application with a comment; the lead revises it",
         "decide": "The campaign admin decides from the overview",
+        "cultivate": "Stage 2: members report activities from their phones (photos optional)",
+        "highlight": "The secretary picks a highlight and coaches the project's lead",
+        "progress": "Progress, for the lead, the secretary and the admin (facts, no ranking)",
     },
 )
 CASTS = {cast.locale: cast for cast in (ZH, EN)}
+
+
+def _campaign_in(locale: str, scratch: Path) -> Path | None:
+    """The built-in campaign, speaking the run's language in the group chats."""
+    if locale == CAMPAIGN.default_locale:
+        return None
+    text = DEFAULT_CAMPAIGN_PATH.read_text(encoding="utf-8")
+    path = scratch / "campaign.toml"
+    path.write_text(
+        text.replace(
+            f'default_locale = "{CAMPAIGN.default_locale}"', f'default_locale = "{locale}"'
+        ),
+        encoding="utf-8",
+    )
+    return path
 
 
 def demo_csv(cast: Cast) -> bytes:
@@ -229,7 +263,35 @@ class Chapters:
         return lines
 
 
-async def play(sb: Sandbox, cast: Cast, admin: SandboxUser, chapter: Chapters) -> None:
+class Clock:
+    """The campaign's calendar as the demo moves it on: weeks pass between reports."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def cultivation_week(self, week: int) -> None:
+        """10:00 on the first day of week `week` of cultivation, in the campaign's time zone."""
+        tz = CAMPAIGN.timezone
+        day = CAMPAIGN.stage("cultivate").opens.astimezone(tz).date() + timedelta(weeks=week)
+        self.now = datetime.combine(day, dt_time(10), tz)
+
+
+@dataclass(frozen=True)
+class Team:
+    """The people of the first candidate project, and those who follow it."""
+
+    admin: SandboxUser
+    secretary: SandboxUser
+    lead: SandboxUser
+    member: SandboxUser
+
+
+async def play(
+    sb: Sandbox, cast: Cast, admin: SandboxUser, chapter: Chapters, clock: Clock
+) -> None:
     locale, names = cast.locale, cast.people
     chapter("import")
     await admin.send("/start")
@@ -266,6 +328,7 @@ async def play(sb: Sandbox, cast: Cast, admin: SandboxUser, chapter: Chapters) -
     await lead.send("/whoami")
     await member.send(cast.says["question"])
     await play_stage_one(sb, cast, admin, secretary, lead, chapter)
+    await play_stage_two(sb, cast, Team(admin, secretary, lead, member), group, chapter, clock)
 
 
 async def write_application(cast: Cast, lead: SandboxUser, budget: str) -> None:
@@ -399,6 +462,72 @@ async def play_stage_one(
     await admin.send("/applications")
 
 
+def activity(locale: str, key: str) -> str:
+    return next(a.title.get(locale) for a in CAMPAIGN.activities if a.key == key)
+
+
+async def play_stage_two(
+    sb: Sandbox,
+    cast: Cast,
+    team: Team,
+    group: SandboxChat,
+    chapter: Chapters,
+    clock: Clock,
+) -> None:
+    """Weeks of reports (an album, a typed one, a single photo) from three people; a
+    highlight and a coaching comment; then where the candidate stands, for each role."""
+    locale, says = cast.locale, cast.says
+    project = cast.project(0, 1)
+    chapter("cultivate")
+    clock.cultivation_week(2)
+    await team.member.send_media_group([("photo", None)] * 3, caption=says["album"])
+    await sb.settle()  # the album is answered once it is complete
+    for tapped in (
+        label(locale, "report_it"),
+        activity(locale, "study"),
+        label(locale, "day_yesterday"),
+        "20",
+        label(locale, "report_save"),
+    ):
+        await team.member.tap(tapped)
+    with chapter.summarised(says["reports"]):
+        clock.cultivation_week(3)
+        lead = team.lead
+        await lead.send("/report")
+        await lead.tap(activity(locale, "party_lecture"))
+        await lead.tap(label(locale, "day_today"))
+        await lead.tap("30")
+        await lead.send(says["lecture"])
+        for tapped in ("done", "no_photo", "report_criterion"):
+            await lead.tap(label(locale, tapped))
+        await lead.tap(CAMPAIGN.criteria[0].title.get(locale))
+        await lead.tap(label(locale, "report_save"))
+        clock.cultivation_week(5)
+        sun = await join(sb, cast, lead, "member2", f"member {project['code']}")
+        await sun.send_photo(caption=says["site"])
+        for tapped in (
+            label(locale, "report_it"),
+            activity(locale, "blue_red"),
+            label(locale, "day_before"),
+            "10",
+            label(locale, "report_save"),
+        ):
+            await sun.tap(tapped)
+    await sb.settle()
+
+    chapter("highlight")
+    card = next(m for m in sb.messages(group) if m.kind == "photo" and says["album"] in m.text)
+    await team.secretary.tap(label(locale, "highlight_mark"), message=card)
+    await team.secretary.send("/progress")
+    await team.secretary.tap(label(locale, "coach_project", name=project["name"]))
+    await team.secretary.send(says["coach"])
+
+    chapter("progress")
+    await team.lead.send("/progress")
+    await team.lead.send("/highlights")
+    await team.admin.send("/progress")
+
+
 async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = "zh-Hans") -> int:
     cast = CASTS[language]
     started = time.monotonic()
@@ -413,20 +542,22 @@ async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = 
                 api_url=sb.api_url,
                 db_path=db_path or Path(scratch) / "demo.db",
                 admins=frozenset({admin.id}),
+                campaign_path=_campaign_in(cast.locale, Path(scratch)),
             )
             chapter = Chapters(sb, cast)
             # The campaign's own calendar: a week into the application stage.
             apply_stage = CAMPAIGN.stage("apply")
+            clock = Clock(apply_stage.opens + timedelta(days=7))
             runner = BotRunner(
                 settings,
                 poll_timeout=5,
-                clock=lambda: apply_stage.opens + timedelta(days=7),
+                clock=clock,
                 pace=Pace(chat_per_second=1000.0, chat_burst=1000.0),
             )
             await runner.start()
             sb.bot_busy = runner.busy  # each step waits for the bot's answers and notices
             try:
-                await play(sb, cast, admin, chapter)
+                await play(sb, cast, admin, chapter, clock)
             finally:
                 await runner.stop()
             for line in chapter.lines():

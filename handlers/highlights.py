@@ -21,6 +21,7 @@ from handlers import coaching, guards, report_card, ui
 from handlers.callbacks import Tap
 from handlers.report_card import BUTTONS
 from storage import highlights, orgs, reports
+from storage.db import Transaction
 from storage.reports import ActivityReport
 
 _COLUMNS = 4  # numbered buttons to a row
@@ -253,14 +254,12 @@ async def _toggle(update: Update, ctx: Ctx, report_id: int, *, marking: bool) ->
             if changed is not None:
                 unit_chats = await report_card.post_highlight(ctx, tx, report, changed)
                 await report_card.follow(ctx, tx, report)
-                await _tell(
-                    ctx, tx, report, project, changed.marked_by, {report.author_id}, "marked"
-                )
+                await _tell(ctx, tx, report, project, {report.author_id}, "marked", unit_chats)
         else:
             changed = await highlights.unmark(tx, report.id, by=me)
             if changed is not None:
                 await report_card.follow(ctx, tx, report, unmarked=changed)
-                await _tell(ctx, tx, report, project, me, {changed.marked_by}, "unmarked")
+                await _tell(ctx, tx, report, project, {changed.marked_by}, "unmarked")
     if changed is None:
         await ui.alert(query, ctx, "highlights/already" if marking else "highlights/not_marked")
         return
@@ -271,7 +270,13 @@ async def _toggle(update: Update, ctx: Ctx, report_id: int, *, marking: bool) ->
 
 
 async def _tell(
-    ctx: Ctx, tx, report: ActivityReport, project: orgs.Project, by: int, to: set[int], what: str
+    ctx: Ctx,
+    tx: Transaction,
+    report: ActivityReport,
+    project: orgs.Project,
+    to: set[int],
+    what: str,
+    chats: int = 0,
 ) -> None:
     """The author hears of a mark, whoever had marked it of its taking back (never the one
     who tapped)."""
@@ -289,6 +294,7 @@ async def _tell(
         activity=report_card.activity_of(ctx, report.activity),
         report=report,
         person=ctx.actor.person,
+        chats=chats,
     )
 
 

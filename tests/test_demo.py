@@ -61,7 +61,17 @@ def test_the_demo_runs_on_a_fresh_machine_in_its_language(language):
         assert unit in said
     # The unit's comment reaches the lead, and the last overview waits on the unnominated one.
     assert f"bot → {people['lead4']}" in said and cast.says["comment"] in said
-    assert cast.project(0, 2)["name"] in out.split(f"{people['admin']} → bot:")[-1]
+    overview = out.split(f"{people['admin']} → bot: /applications")[-1].split("== ")[0]
+    assert cast.project(0, 2)["name"] in overview
+    # Stage 2: an album reported, a highlight picked, a coaching comment, progress by role.
+    for heading in ("cultivate", "highlight", "progress"):
+        assert f"== {cast.chapters[heading]} ==" in out
+    stage_two = out.split(f"== {cast.chapters['cultivate']} ==")[1]
+    assert f"bot → {cast.group}: [photo]" in stage_two and cast.says["album"] in stage_two
+    assert f"bot → {people['lead']}: 💬" in stage_two and cast.says["coach"] in stage_two
+    for person in ("lead", "secretary", "admin"):
+        assert f"{people[person]} → bot: /progress" in stage_two
+    assert "!!" not in stage_two
 
 
 def test_the_chinese_demo_names_its_organisation_in_chinese():

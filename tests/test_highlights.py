@@ -47,6 +47,7 @@ async def test_a_secretary_marks_the_card_in_the_group_and_the_unit_and_author_h
     # The author hears it, with the way to the report.
     notice = mei.last_reply
     assert notice.text.startswith("⭐ Sam chose your report as a highlight: Project U1-01")
+    assert "posted in the unit's group chat too" in notice.text
     await mei.tap("👁 Open the report", message=notice)
     opened = mei.last_reply
     assert opened.kind == "photo" and "⭐ A highlight, chosen by Sam" in opened.text

@@ -348,12 +348,14 @@ SAMPLES: dict[str, dict] = {
         "project": PROJECT,
         "activity": CAMPAIGN.activities[0],
         "report": ACTIVITY_REPORT,
+        "chats": 1,
     },
     "highlights/told_unmarked": {
         "person": PERSON,
         "project": PROJECT,
         "activity": None,
         "report": ACTIVITY_REPORT,
+        "chats": 0,
     },
     "coach/ask": {
         "project": PROJECT,
@@ -688,6 +690,7 @@ VARIANTS: dict[str, list[dict]] = {
     "highlights/newest": [{"count": 0}],
     "highlights/units": [{"count": 0}],
     "highlights/done_marked": [{"chats": 0}],
+    "highlights/told_marked": [{"chats": 0}],
     "coach/ask": [{"report": None, "activity": None}],
     "coach/sent": [{"unreachable": 0}],
     "coach/told": [{"report": None, "activity": None}],
