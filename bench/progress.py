@@ -1,7 +1,10 @@
-"""Benchmark: /progress at full cultivation scale, 75 candidates and 100,000 reports.
+"""Benchmark: /progress and /highlights at full cultivation scale, 75 candidates and 100,000
+reports (500 of them highlights, 2,000 coaching comments).
 
 Database time of each role's view as the handler reads it: a lead's one project, a
-secretary's unit (its candidates), an admin's every candidate. Goal: under 50 ms each.
+secretary's unit (its candidates), an admin's every candidate (with a page's last coaching
+comments); then /highlights' first page and the newest reports a secretary or an admin picks
+highlights from. Goal: under 50 ms each.
 
 Run: python -m bench.progress
 """
@@ -16,11 +19,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.common import describe
-from storage import reports
+from storage import coaching, highlights, reports
 from storage.db import Database
 
 UNITS, CANDIDATES_PER_UNIT = 15, 5  # 75 candidates
 REPORTS = 100_000
+HIGHLIGHTS = 500
+COMMENTS = 2_000
+PAGE = 8
 CRITERIA = ["ideology", "mechanism", "standards", "cohesion", "integration", "renewal", None]
 ROUNDS = 50
 
@@ -62,25 +68,65 @@ async def seed(db: Database) -> None:
             [
                 (
                     rng.choice(projects)[0],
-                    (first + timedelta(days=rng.randrange(228))).isoformat(),
+                    day.isoformat(),
                     rng.choice(CRITERIA),
                     stamp,
                     stamp,
-                    stamp,
+                    f"{day.isoformat()}T{rng.randrange(8, 22):02d}:00:00+00:00",
                 )
-                for _ in range(REPORTS)
+                for day in (first + timedelta(days=rng.randrange(228)) for _ in range(REPORTS))
             ],
+        )
+        await tx.execute_many(
+            "INSERT INTO highlights (report_id, marked_by, marked_at) VALUES (?, 1, ?)",
+            [
+                (report_id, (now - timedelta(minutes=n)).isoformat())
+                for n, report_id in enumerate(rng.sample(range(1, REPORTS + 1), HIGHLIGHTS))
+            ],
+        )
+        await tx.execute_many(
+            "INSERT INTO coaching_comments (project_id, author_id, text, created_at)"
+            " VALUES (?, 1, 'advice', ?)",
+            [(rng.choice(projects)[0], stamp) for _ in range(COMMENTS)],
         )
 
 
-async def timed(db: Database, **which) -> list[float]:
+async def timed(read) -> list[float]:
     samples = []
     for _ in range(ROUNDS):
         started = time.perf_counter()
-        found = await reports.candidates(db, **which)
-        await reports.progress(db, found)
+        await read()
         samples.append(time.perf_counter() - started)
     return samples
+
+
+def progress_view(db: Database, **which):
+    async def read() -> None:
+        found = await reports.candidates(db, **which)
+        await reports.progress(db, found)
+        await coaching.latest_of(db, [f[0] for f in found[:PAGE]])
+
+    return read
+
+
+def highlights_page(db: Database):
+    async def read() -> None:
+        found = await highlights.listed(db)
+        ids = [item.highlight.report_id for item in found[:PAGE]]
+        await reports.get_many(db, ids)
+        await reports.photo_counts(db, ids)
+
+    return read
+
+
+def newest_page(db: Database, unit_ids):
+    async def read() -> None:
+        found, _ = await reports.newest(db, unit_ids=unit_ids, limit=PAGE)
+        ids = [item.report.id for item in found]
+        await highlights.standing_of(db, ids)
+        await reports.photo_counts(db, ids)
+
+    return read
 
 
 async def main() -> None:
@@ -89,12 +135,15 @@ async def main() -> None:
         try:
             await seed(db)
             print(f"{UNITS * CANDIDATES_PER_UNIT} candidates, {REPORTS:,} saved reports:")
-            for label, which in (
-                ("lead (one project)", {"project_ids": [101]}),
-                ("secretary (a unit's 5)", {"unit_ids": [1]}),
-                ("admin (all 75)", {}),
+            for label, read in (
+                ("/progress, lead (one project)", progress_view(db, project_ids=[101])),
+                ("/progress, secretary (a unit's 5)", progress_view(db, unit_ids=[1])),
+                ("/progress, admin (all 75)", progress_view(db)),
+                (f"/highlights, first page of {HIGHLIGHTS}", highlights_page(db)),
+                ("newest reports, secretary (a unit's)", newest_page(db, [1])),
+                ("newest reports, admin (all)", newest_page(db, None)),
             ):
-                print(f"  {label}: {describe(await timed(db, **which))}")
+                print(f"  {label}: {describe(await timed(read))}")
         finally:
             await db.close()
 

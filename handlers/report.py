@@ -291,6 +291,11 @@ async def _follow_up(update: Update, ctx: Ctx, tap: Tap) -> None:
     report = await _saved_one(update, ctx, tap.args[0])
     if report is None:
         return
+    refusal = GUARD.refusal(ctx.campaign, ctx.now)
+    # Once the stage is over, its reports are the record: not changed, not deleted.
+    if refusal is not None and tap.action != "keep":
+        await ui.alert(query, ctx, refusal, stage=ctx.campaign.stage(STAGE))
+        return
     if tap.action == "edit":
         await query.answer()
         async with ctx.write() as tx:

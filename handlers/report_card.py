@@ -77,12 +77,12 @@ async def words(
     took it back), and its photo if it has one."""
     media = await reports.media_of(db, report.id)
     photo = next((m for m in media if m.kind == "photo"), None)
-    ids = [
-        report.author_id,
-        *(h.marked_by for h in (mark,) if h),
-        unmarked and unmarked.unmarked_by,
-    ]
-    found = await people.get_many(db, [i for i in ids if i])
+    wanted = {report.author_id}
+    if mark is not None:
+        wanted.add(mark.marked_by)
+    if unmarked is not None and unmarked.unmarked_by is not None:
+        wanted.add(unmarked.unmarked_by)
+    found = await people.get_many(db, sorted(wanted))
     text = ctx.core.writer.msgs.text(
         locale,
         "report/card",

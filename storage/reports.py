@@ -345,7 +345,12 @@ async def newest(
         " FROM activity_reports r JOIN projects p ON p.id = r.project_id"
         f" JOIN units u ON u.id = p.unit_id WHERE r.state = 'saved'{where}"
     )
-    total = await db.fetch_value(f"SELECT COUNT(*){source}", params)
+    # Counted from the tallies (migration 0014), not by walking every saved report.
+    total = await db.fetch_value(
+        "SELECT IFNULL(SUM(t.n), 0) FROM report_tallies t JOIN projects p ON p.id = t.project_id"
+        f" WHERE 1{where}",
+        params,
+    )
     rows = await db.fetch_all(
         f"SELECT r.*, p.name AS project_name, u.id AS unit_id, u.name AS unit_name{source}"
         " ORDER BY r.saved_at DESC, r.id DESC LIMIT ? OFFSET ?",

@@ -354,12 +354,13 @@ async def test_free_text_lists_the_persons_own_commands(world: World):
     lena = await world.join("Lena", "lead", "P-U1-01")
     await sam.send("what now?")
     assert sam.last_reply.text.endswith(
-        "/help · /invite · /people · /nominations · /progress · /leave · /deadlines · /whoami"
-        " · /language"
+        "/help · /invite · /people · /nominations · /progress · /highlights · /leave · /deadlines"
+        " · /whoami · /language"
     )
     await lena.send("what now?")
     assert lena.last_reply.text.endswith(
-        "/help · /apply · /report · /progress · /invite · /leave · /deadlines · /whoami · /language"
+        "/help · /apply · /report · /progress · /highlights · /invite · /leave · /deadlines"
+        " · /whoami · /language"
     )
     await world.admin.send("what now?")
     assert "/import · /invite · /people · /applications · /extend" in (world.admin.last_reply.text)

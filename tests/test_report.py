@@ -353,3 +353,20 @@ async def test_a_long_progress_list_pages_with_buttons(world: World):
     await world.admin.tap("Next ▶", message=screen)
     assert "Page 2 of 2." in screen.text and screen.text.count("No report yet.") == 2
     assert "out of date" in await world.answer_to(world.admin, screen, "pg:p:x")
+
+
+async def test_once_the_stage_is_over_a_report_is_no_longer_changed_or_deleted(world: World):
+    _, mei, _, group = await _candidate(world)
+    deadline = world.runner.core.campaign.stage("cultivate").deadline
+    world.clock.now = deadline - timedelta(hours=2)
+    await _photo_report(mei)
+    saved = mei.last_reply
+    world.clock.now = deadline + timedelta(hours=1)  # within 48 hours, after the deadline
+    for label in ("✎ Edit", "🗑 Delete"):
+        answer = await world.tap_answer(mei, label, message=saved)
+        assert answer.startswith("Cultivation closed on 30 Sep 2027")
+    assert "out of date" in await world.answer_to(mei, saved, "rp:y:x")
+    [row] = await world.db.fetch_all("SELECT state FROM activity_reports")
+    assert row["state"] == "saved"
+    await world.sb.settle()
+    assert not world.sb.messages(group)[-1].deleted
