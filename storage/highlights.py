@@ -103,8 +103,9 @@ async def listed(
         where, params = " AND p.unit_id = ?", [unit_id]
     elif criterion is not None:
         where, params = " AND r.criterion = ?", [criterion]
-    # CROSS JOIN keeps the highlights outermost: the planner would otherwise walk every saved
-    # report to find the few marked ones (bench/progress.py: 280 ms at 100,000 reports).
+    # CROSS JOIN keeps the highlights outermost here and below: the planner would otherwise
+    # walk every saved report to find the few marked ones (bench/progress.py: 280 ms at
+    # 100,000 reports).
     rows = await db.fetch_all(
         "SELECT h.*, p.id AS project_id, p.name AS project_name, u.id AS unit_id,"
         " u.name AS unit_name, r.criterion FROM highlights h"
@@ -144,7 +145,7 @@ async def count_by_project(db: Executor, project_ids: Sequence[int]) -> dict[int
     marks = ",".join("?" * len(project_ids))
     rows = await db.fetch_all(
         "SELECT r.project_id, COUNT(*) AS n FROM highlights h"
-        " JOIN activity_reports r ON r.id = h.report_id AND r.state = 'saved'"
+        " CROSS JOIN activity_reports r ON r.id = h.report_id AND r.state = 'saved'"
         f" WHERE h.unmarked_at IS NULL AND r.project_id IN ({marks}) GROUP BY r.project_id",
         list(project_ids),
     )
