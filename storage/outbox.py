@@ -115,13 +115,17 @@ async def enqueue(tx: Transaction, items: Sequence[Outgoing]) -> None:
 
 
 async def renew(tx: Transaction, items: Sequence[Outgoing]) -> None:
-    """Write messages that replace what they said last time (a progress edit): one already
-    written under the same key is due again with its new words, unless it is in flight (the
-    next renewal, or the report, says it then)."""
+    """Write messages that replace what they said last time (a progress edit, a card that
+    follows its report): one already written under the same key is due again with its new
+    words. An edit in flight goes out once more when its request ends; a new message in
+    flight is left as it is (sent twice, it would be two messages)."""
     await tx.execute_many(
         _INSERT + " ON CONFLICT (cause, chat_id, thread_id, kind, part) DO UPDATE SET"
-        " payload = excluded.payload, state = 'pending', not_before = excluded.not_before,"
-        " attempts = 0, error = NULL WHERE outbox.state <> 'sending'",
+        " payload = excluded.payload, again = outbox.state = 'sending',"
+        " state = CASE outbox.state WHEN 'sending' THEN 'sending' ELSE 'pending' END,"
+        " not_before = excluded.not_before,"
+        " attempts = CASE outbox.state WHEN 'sending' THEN outbox.attempts ELSE 0 END,"
+        " error = NULL WHERE outbox.state <> 'sending' OR outbox.method LIKE 'edit%'",
         _values(tx, items),
     )
     tx.wrote_outbox = True
@@ -184,8 +188,11 @@ async def claim(tx: Transaction, row_id: int) -> bool:
 
 
 async def sent(tx: Transaction, row_id: int, message_id: int | None = None) -> None:
+    """Done; an edit renewed meanwhile is due again, with its newest words."""
     await tx.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, error = NULL, message_id = ? WHERE id = ?",
+        "UPDATE outbox SET state = CASE again WHEN 1 THEN 'pending' ELSE 'sent' END,"
+        " attempts = CASE again WHEN 1 THEN 0 ELSE attempts END, again = 0, sent_at = ?,"
+        " error = NULL, message_id = COALESCE(?, message_id) WHERE id = ?",
         (tx.stamp, message_id, row_id),
     )
 
@@ -201,13 +208,14 @@ async def sent_message(db: Executor, cause: str, chat_id: int, thread_id: int) -
 
 async def failed(tx: Transaction, row_id: int, error: str) -> None:
     await tx.execute(
-        "UPDATE outbox SET state = 'failed', error = ? WHERE id = ?", (error[:200], row_id)
+        "UPDATE outbox SET state = 'failed', again = 0, error = ? WHERE id = ?",
+        (error[:200], row_id),
     )
 
 
 async def retry_at(tx: Transaction, row_id: int, moment: datetime, error: str) -> None:
     await tx.execute(
-        "UPDATE outbox SET state = 'pending', not_before = ?, error = ? WHERE id = ?",
+        "UPDATE outbox SET state = 'pending', again = 0, not_before = ?, error = ? WHERE id = ?",
         (to_db_time(moment), error[:200], row_id),
     )
 
@@ -256,7 +264,9 @@ async def pending_causes(db: Executor, cause_prefix: str) -> list[str]:
 async def release_in_flight(tx: Transaction) -> int:
     """At start: messages in flight when the last process died go again (Telegram has no
     idempotency key, so each may arrive twice: at most one per chat)."""
-    return await tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+    return await tx.execute(
+        "UPDATE outbox SET state = 'pending', again = 0 WHERE state = 'sending'"
+    )
 
 
 async def finished_reports(tx: Transaction) -> list[Report]:

@@ -4,7 +4,7 @@ candidate's lead; both through the sandbox, with the group cards following."""
 from __future__ import annotations
 
 from storage import highlights
-from tests.conftest import World, told
+from tests.conftest import World, told, until
 from tests.test_report import _candidate, _photo_report
 
 MARK = "⭐ 设为亮点"  # the card's button, in the campaign's language (groups)
@@ -234,3 +234,26 @@ async def test_progress_counts_highlights_and_a_deleted_report_takes_its_posts_a
         await world.answer_to(sam, sam.last_reply, stale)
         == "That report was deleted by its author."
     )
+
+
+async def test_a_card_changed_again_while_its_edit_is_in_flight_ends_up_saying_both(
+    world: World,
+):
+    _, mei, _, sam, group, _ = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    await mei.tap("✎ Edit")
+    await mei.tap("✎ People")
+    # Telegram takes two seconds over the first edit of the card.
+    world.sb.faults.timeout("editMessageCaption", 2.0, applied=True, chat_id=group.id, times=1)
+    await mei.tap("30", wait=False)
+
+    def edit_in_flight() -> bool:
+        return any(m == "editMessageCaption" for m, _ in world.sb.requests)
+
+    await until(edit_in_flight, what="the card's first edit")
+    await sam.tap(MARK, message=card)  # meanwhile: a second change of the same card
+    await world.sb.settle()
+    assert "👥 30 人" in card.text and "⭐ 亮点，由Sam选出" in card.text
+    assert card.button_data(UNMARK)
+    edits = [m for m, p in world.sb.requests if m == "editMessageCaption"]
+    assert len(edits) == 2  # the second went out once the first was answered

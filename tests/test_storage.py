@@ -259,7 +259,7 @@ async def test_outbox_rows_are_written_once_per_key_and_offered_in_order_per_cha
         await db.close()
 
 
-async def test_a_renewed_row_is_due_again_with_its_new_words_unless_it_is_in_flight(tmp_path):
+async def test_a_renewed_row_is_due_again_with_its_new_words_even_in_flight(tmp_path):
     db = await Database.open(tmp_path / "t.db")
     try:
 
@@ -277,11 +277,33 @@ async def test_a_renewed_row_is_due_again_with_its_new_words_unless_it_is_in_fli
         assert (again.id, again.payload["text"], again.attempts) == (row.id, "5 of 9", 0)
         async with db.transaction(NOW) as tx:
             await outbox.claim(tx, row.id)
-            await outbox.renew(tx, progress("7 of 9"))  # in flight: left as it is
+            await outbox.renew(tx, progress("7 of 9"))  # in flight: it goes out again after
         assert await db.fetch_value("SELECT state FROM outbox WHERE id = ?", (row.id,)) == (
             "sending"
         )
+        assert not await outbox.due(db, NOW, limit=10)
+        async with db.transaction(NOW) as tx:
+            await outbox.sent(tx, row.id)
+        [after] = await outbox.due(db, NOW, limit=10)
+        assert (after.id, after.payload["text"]) == (row.id, "7 of 9")
+        async with db.transaction(NOW) as tx:
+            await outbox.claim(tx, row.id)
+            await outbox.sent(tx, row.id)
+        assert not await outbox.due(db, NOW, limit=10)  # once: done
         assert await db.fetch_value("SELECT COUNT(*) FROM outbox") == 1
+        # A new message in flight is not sent twice: its renewal waits for the next one.
+        card = [Outgoing("card:c", "k", 11, {"text": "first"}, method="sendMessage")]
+        async with db.transaction(NOW) as tx:
+            await outbox.renew(tx, card)
+        [sending] = await outbox.due(db, NOW, limit=10)
+        async with db.transaction(NOW) as tx:
+            await outbox.claim(tx, sending.id)
+            card[0].payload["text"] = "second"
+            await outbox.renew(tx, card)
+            await outbox.sent(tx, sending.id, 5)
+        assert not await outbox.due(db, NOW, limit=10)
+        [row] = await outbox.rows_of(db, "card:c")
+        assert (row.payload["text"], row.state) == ("first", "sent")
     finally:
         await db.close()
 
