@@ -27,6 +27,11 @@ GROUPS = 746
 FLOOR = GROUPS / 30  # seconds: Telegram's ~30 messages a second across chats
 
 
+def in_flight_rows(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'sending'").fetchone()[0]
+
+
 def delivered(sb: Sandbox, chat_ids: list[int]) -> Counter:
     return Counter({chat_id: len(sb.messages(chat_id)) for chat_id in chat_ids})
 
@@ -45,7 +50,7 @@ async def wave(scratch: Path, *, kill_at: int | None) -> None:
         bot = BotProcess(sb, scratch, admin)
         await bot.start()
         first = last = None
-        killed = False
+        killed, in_flight = False, 0
         try:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
@@ -56,6 +61,7 @@ async def wave(scratch: Path, *, kill_at: int | None) -> None:
                 if kill_at is not None and not killed and reached >= kill_at:
                     await bot.kill()
                     killed = True
+                    in_flight = in_flight_rows(scratch / "bot.db")
                     await bot.start()
                 if reached == GROUPS:
                     last = time.perf_counter()
@@ -81,6 +87,10 @@ async def wave(scratch: Path, *, kill_at: int | None) -> None:
             f"  duplicates: {sum(1 for c in counts.values() if c > 1)};"
             f" misses: {sum(1 for c in counts.values() if c == 0)}"
         )
+        if killed:
+            # Telegram has no idempotency key: a message in flight when the process died may
+            # have arrived and is sent again, at most once per chat.
+            print(f"  in flight at the kill (each may come twice): {in_flight}")
         with sqlite3.connect(scratch / "bot.db") as conn:
             waves = conn.execute("SELECT wave, outcome, messages FROM reminder_waves").fetchall()
         print(f"  waves recorded: {waves}")
