@@ -323,19 +323,13 @@ async def _number(update: Update, ctx: Ctx, application: App, section: Section) 
 
 def _attachment(message: Message, author_id: int) -> tuple[Part, str] | None:
     """The file a message carries, as a stored part, and its unique id."""
-    caption = message.caption or ""
-    if message.photo:
-        best = message.photo[-1]
-        part = Part(author_id, message.message_id, "photo", caption, best.file_id)
-        return part, best.file_unique_id
-    for kind in ("document", "video"):
-        media = getattr(message, kind)
-        if media is not None:
-            name = getattr(media, "file_name", None)
-            return Part(author_id, message.message_id, kind, caption, media.file_id, name), (
-                media.file_unique_id
-            )
-    return None
+    item = ui.attached(message)
+    if item is None:
+        return None
+    part = Part(
+        author_id, message.message_id, item.kind, item.caption, item.file_id, item.file_name
+    )
+    return part, item.file_unique_id
 
 
 async def _file(update: Update, ctx: Ctx, application: App, section: Section) -> None:

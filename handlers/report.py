@@ -427,31 +427,18 @@ async def _save(update: Update, ctx: Ctx, draft: ActivityReport) -> None:
 
 
 def _media_of(message: Message) -> Media | None:
-    caption = message.caption or ""
-    if message.photo:
-        best = message.photo[-1]
-        return Media(
-            "photo",
-            best.file_id,
-            best.file_unique_id,
-            None,
-            best.file_size,
-            caption,
-            message.message_id,
-        )
-    for kind in ("video", "document"):
-        item = getattr(message, kind)
-        if item is not None:
-            return Media(
-                kind,
-                item.file_id,
-                item.file_unique_id,
-                getattr(item, "file_name", None),
-                item.file_size,
-                caption,
-                message.message_id,
-            )
-    return None
+    item = ui.attached(message)
+    if item is None:
+        return None
+    return Media(
+        item.kind,
+        item.file_id,
+        item.file_unique_id,
+        item.file_name,
+        item.size,
+        item.caption,
+        message.message_id,
+    )
 
 
 async def _store_files(tx: Transaction, draft: ActivityReport, message: Message) -> None:

@@ -7,6 +7,7 @@ import hashlib
 import html
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -26,6 +27,34 @@ from storage import flows, people
 from storage.roles import RoleGrant
 
 Button = tuple[str, str]  # (label, callback data)
+
+
+@dataclass(frozen=True)
+class Attached:
+    """The file a message carries, as Telegram names it."""
+
+    kind: str  # photo, video, document
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    size: int | None
+    caption: str
+
+
+def attached(message: Message) -> Attached | None:
+    """A message's photo (its largest size), document or video; None if it has none."""
+    caption = message.caption or ""
+    if message.photo:
+        best = message.photo[-1]
+        return Attached("photo", best.file_id, best.file_unique_id, None, best.file_size, caption)
+    for kind in ("document", "video"):
+        item = getattr(message, kind)
+        if item is not None:
+            name = getattr(item, "file_name", None)
+            return Attached(kind, item.file_id, item.file_unique_id, name, item.file_size, caption)
+    return None
+
+
 PAGE_SIZE = 8
 ALBUM_QUIET = 1.5  # seconds with no further item of an album: it is complete
 
