@@ -20,6 +20,13 @@ PRIVATE_ONLY = (
     "applications",
     "extend",
     "import",
+    "people",
+    "remind",
+    "broadcast",
+    "leave",
+    "report",
+    "progress",
+    "highlights",
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot import menus
+from handlers import fallback
 from storage import chats, orgs
 from tests.conftest import World
 
@@ -194,6 +196,20 @@ async def test_a_private_command_in_a_group_opens_the_private_chat_and_changes_n
     assert world.sb.messages(group)[-1].text.startswith("/apply works in our private chat")
     await lena.send("Our foundation.")  # still in her application
     assert lena.last_reply.text.startswith("✓ Saved (15 characters")
+
+
+async def test_every_private_command_sent_in_a_group_gets_the_way_to_the_private_chat(
+    world: World,
+):
+    _, lena, group = await _setup(world)
+    for command in fallback.PRIVATE_ONLY:
+        await lena.send(f"/{command}", chat=group)
+        answer = world.sb.messages(group)[-1]
+        assert answer.text == f"/{command} works in our private chat: tap below to open it."
+    # Every command in a menu is either one of them or works in groups too.
+    everywhere = {"help", "deadlines", "language", "invite", "bind", "unbind", "join"}
+    menus_ = {*menus.EVERYONE, *menus.ADMIN, *menus.SECRETARY, *menus.LEAD, *menus.MEMBER}
+    assert menus_ <= set(fallback.PRIVATE_ONLY) | everywhere
 
 
 async def test_voice_location_and_contact_get_a_fitting_answer(world: World):
