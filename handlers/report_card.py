@@ -184,13 +184,12 @@ async def follow(
     removals: list[Outgoing] = []
     for cause, taken_back in posts:
         sent = [row for row in await outbox.rows_of(tx, cause) if row.part == 0]
+        if deleted or taken_back is not None:
+            # A post not out yet never goes, nor its edits: gone, or no highlight after all.
+            await outbox.withdraw(tx, cause)
+            sent = [row for row in sent if row.state in ("sent", "sending")]
         if deleted:
-            await outbox.withdraw(tx, cause)  # one not out yet never goes, nor its edits
-            removals += [
-                _edit(row, f"{cause}:delete", "deleteMessage", {})
-                for row in sent
-                if row.state != "failed"
-            ]
+            removals += [_edit(row, f"{cause}:delete", "deleteMessage", {}) for row in sent]
             continue
         if taken_back is not None:
             text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=taken_back)
@@ -198,45 +197,49 @@ async def follow(
         else:
             text, _ = await words(ctx, tx, report, locale, mark=mark)
             markup = _toggle(ctx, locale, report.id, mark)
-        # What each post says now (its last edit, or as sent): one that says it already is
-        # left alone (Telegram refuses an edit that changes nothing).
+        # What each post says now: its last edit, or as sent.
         last_edits = {
             (row.chat_id, row.thread_id): row for row in await outbox.rows_of(tx, f"{cause}:edit")
         }
         for row in sent:
-            if row.state == "failed":
-                continue
             shown = last_edits.get((row.chat_id, row.thread_id), row).payload
-            if (
-                text in (shown.get("text"), shown.get("caption"))
-                and shown.get("reply_markup") == markup
-            ):
-                continue
-            key = "caption" if row.method == "sendPhoto" else "text"
-            if row.state == "pending":  # not out yet: it goes out saying it
-                fresh = {k: v for k, v in row.payload.items() if k != "reply_markup"}
-                fresh[key] = text
-                if markup is not None:
-                    fresh["reply_markup"] = markup
-                edits.append(
-                    Outgoing(
-                        row.cause,
-                        row.kind,
-                        row.chat_id,
-                        fresh,
-                        method=row.method,
-                        thread_id=row.thread_id,
-                        priority=BULK,
-                    )
-                )
-                continue
-            payload: dict[str, Any] = {key: text}
-            if markup is not None:
-                payload["reply_markup"] = markup
-            method = "editMessageCaption" if row.method == "sendPhoto" else "editMessageText"
-            edits.append(_edit(row, f"{cause}:edit", method, payload))
+            change = _change(row, shown, text, markup)
+            if change is not None:
+                edits.append(change)
     await outbox.enqueue(tx, removals)
     await outbox.renew(tx, edits)
+
+
+def _change(
+    row: outbox.Row, shown: dict[str, Any], text: str, markup: dict[str, Any] | None
+) -> Outgoing | None:
+    """What makes a post (`row`, saying `shown` now) say `text` with `markup`: nothing if it
+    does already (Telegram refuses an edit that changes nothing); the post itself with new
+    words if it is not out yet; else an edit."""
+    if row.state == "failed":
+        return None
+    if text in (shown.get("text"), shown.get("caption")) and shown.get("reply_markup") == markup:
+        return None
+    key = "caption" if row.method == "sendPhoto" else "text"
+    if row.state == "pending":
+        fresh = {k: v for k, v in row.payload.items() if k != "reply_markup"}
+        fresh[key] = text
+        if markup is not None:
+            fresh["reply_markup"] = markup
+        return Outgoing(
+            row.cause,
+            row.kind,
+            row.chat_id,
+            fresh,
+            method=row.method,
+            thread_id=row.thread_id,
+            priority=BULK,
+        )
+    payload: dict[str, Any] = {key: text}
+    if markup is not None:
+        payload["reply_markup"] = markup
+    method = "editMessageCaption" if row.method == "sendPhoto" else "editMessageText"
+    return _edit(row, f"{row.cause}:edit", method, payload)
 
 
 def _edit(row: outbox.Row, cause: str, method: str, payload: dict[str, Any]) -> Outgoing:
