@@ -121,7 +121,7 @@ def highlights_page(db: Database):
 
 def newest_page(db: Database, unit_ids):
     async def read() -> None:
-        found, _ = await reports.newest(db, unit_ids=unit_ids, limit=PAGE)
+        found, _, _ = await reports.newest(db, unit_ids=unit_ids, page_size=PAGE)
         ids = [item.report.id for item in found]
         await highlights.standing_of(db, ids)
         await reports.photo_counts(db, ids)

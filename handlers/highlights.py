@@ -139,11 +139,10 @@ async def _newest(update: Update, ctx: Ctx, page: int) -> None:
         await ui.not_allowed(query, ctx)
         return
     units = None if ctx.actor.is_admin else sorted(ctx.actor.secretary_units())
-    found, total = await reports.newest(
-        ctx.db, unit_ids=units, offset=max(page, 0) * ui.PAGE_SIZE, limit=ui.PAGE_SIZE
+    found, total, page = await reports.newest(
+        ctx.db, unit_ids=units, page=page, page_size=ui.PAGE_SIZE
     )
-    pages = max(1, -(-total // ui.PAGE_SIZE))
-    number = min(max(page, 0), pages - 1) + 1
+    pages, number = max(1, -(-total // ui.PAGE_SIZE)), page + 1
     first = (number - 1) * ui.PAGE_SIZE + 1
     ids = [item.report.id for item in found]
     marked = await highlights.standing_of(ctx.db, ids)

@@ -333,10 +333,10 @@ class Listed:
 
 
 async def newest(
-    db: Executor, *, unit_ids: Sequence[int] | None = None, offset: int = 0, limit: int = 8
-) -> tuple[list[Listed], int]:
+    db: Executor, *, unit_ids: Sequence[int] | None = None, page: int = 0, page_size: int = 8
+) -> tuple[list[Listed], int, int]:
     """Saved reports, the newest saved first (of these units only, if given): one page of
-    them, and how many there are in all."""
+    them (0-based, kept in range), how many there are in all, and the page shown."""
     where, params = "", []
     if unit_ids is not None:
         where = f" AND p.unit_id IN ({','.join('?' * len(unit_ids))})"
@@ -351,10 +351,11 @@ async def newest(
         f" WHERE 1{where}",
         params,
     )
+    page = min(max(page, 0), max(0, (total - 1) // page_size))
     rows = await db.fetch_all(
         f"SELECT r.*, p.name AS project_name, u.id AS unit_id, u.name AS unit_name{source}"
         " ORDER BY r.saved_at DESC, r.id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+        [*params, page_size, page * page_size],
     )
     found = [Listed(_report(r), r["project_name"], r["unit_id"], r["unit_name"]) for r in rows]
-    return found, total
+    return found, total, page

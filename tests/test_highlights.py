@@ -138,6 +138,8 @@ async def test_a_secretary_picks_privately_and_filters_by_unit_and_criterion(wor
     listing = sam.last_reply.text
     assert listing.startswith("📋 Newest reports: 2, the newest first.")
     assert listing.index("Visited the elderly") < listing.index("Study session")
+    await world.answer_to(sam, sam.last_reply, "hl:r:99")  # a page since gone: the last one
+    assert sam.last_reply.text == listing
     await sam.tap("1")
     opened = sam.last_reply
     assert opened.kind == "text" and "Visited the elderly" in opened.text
