@@ -147,10 +147,11 @@ class Sender:
         self._looking = True
         self._changed.set()
 
-    async def _deliver(self, row: Row) -> None:
+    async def _deliver(self, found: Row) -> None:
         async with self.db.transaction(self.clock()) as tx:
-            if not await outbox.claim(tx, row.id):
-                return
+            row = await outbox.claim(tx, found.id)  # as it is now: renewed, maybe, since found
+        if row is None:
+            return
         outcome = await self._send(row)
         # What came of it must be written (the chat's later messages wait on this row); a full
         # disk delays the record, it does not lose it.

@@ -11,7 +11,7 @@ tells the author; taking it back says who did, and tells whoever had marked it.
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import InputMediaPhoto, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -20,11 +20,12 @@ from bot.core import Ctx
 from handlers import coaching, guards, report_card, ui
 from handlers.callbacks import Tap
 from handlers.report_card import BUTTONS
-from storage import highlights, orgs, reports
+from storage import highlights, orgs, outbox, reports
 from storage.db import Transaction
 from storage.reports import ActivityReport
 
 _COLUMNS = 4  # numbered buttons to a row
+ALBUM_LIMIT = 10  # photos Telegram puts in one album
 
 
 def register(app: Application) -> None:
@@ -210,6 +211,9 @@ async def _open(update: Update, ctx: Ctx, report_id: int) -> None:
     """The report's card, privately: its photo and words, and for a secretary or an admin,
     the buttons to mark it and to coach."""
     query = update.callback_query
+    if update.effective_chat.type != ChatType.PRIVATE:  # only ever offered privately
+        await ui.stale(query, ctx)
+        return
     found = await _saved(update, ctx, report_id)
     if found is None:
         return
@@ -222,7 +226,12 @@ async def _open(update: Update, ctx: Ctx, report_id: int) -> None:
     text, photo = await report_card.words(ctx, ctx.db, report, ctx.locale, mark=mark)
     markup = _private_markup(ctx, report, project, mark is not None)
     chat_id = update.effective_chat.id
-    if photo is not None:
+    photos = [m.file_id for m in await reports.media_of(ctx.db, report.id) if m.kind == "photo"]
+    if len(photos) > 1:  # all of them, as an album; the card and its buttons under it
+        album = [InputMediaPhoto(file_id) for file_id in photos[:ALBUM_LIMIT]]
+        await ctx.bot.send_media_group(chat_id, album)
+        await ctx.bot.send_message(chat_id, text, reply_markup=markup)
+    elif photo is not None:
         await ctx.bot.send_photo(chat_id, photo.file_id, caption=text, reply_markup=markup)
     else:
         await ctx.bot.send_message(chat_id, text, reply_markup=markup)
@@ -257,8 +266,12 @@ async def _toggle(update: Update, ctx: Ctx, report_id: int, *, marking: bool) ->
         else:
             changed = await highlights.unmark(tx, report.id, by=me)
             if changed is not None:
-                await report_card.follow(ctx, tx, report, unmarked=changed)
+                await report_card.follow(ctx, tx, report)
                 await _tell(ctx, tx, report, project, {changed.marked_by}, "unmarked")
+                # The author hears of it too, unless the news of the mark never went out.
+                if not await outbox.withdraw(tx, f"report:{report.id}:marked@"):
+                    author = {report.author_id} - {changed.marked_by}
+                    await _tell(ctx, tx, report, project, author, "unmarked_author")
     if changed is None:
         await ui.alert(query, ctx, "highlights/already" if marking else "highlights/not_marked")
         return

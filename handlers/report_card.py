@@ -156,90 +156,86 @@ async def post_highlight(ctx: Ctx, tx: Transaction, report: ActivityReport, mark
     see it edited); how many chats."""
     project = await orgs.project(tx, report.project_id)
     unit_chats = await chats.present_bindings(tx, project.unit_id, unit_itself=True)
-    has_card = {row.chat_id for row in await outbox.rows_of(tx, card_cause(report.id))}
-    targets = [(chat_id, thread) for chat_id, thread in unit_chats if chat_id not in has_card]
+    has_card = {
+        (row.chat_id, row.thread_id)
+        for row in await outbox.rows_of(tx, card_cause(report.id))
+        if row.state != "failed"
+    }
+    targets = [target for target in unit_chats if target not in has_card]
     await _send(ctx, tx, report, highlight_cause(report.id, mark.id), targets, mark)
     return len(targets)
 
 
 async def follow(
-    ctx: Ctx,
-    tx: Transaction,
-    report: ActivityReport,
-    *,
-    deleted: bool = False,
-    unmarked: Highlight | None = None,
+    ctx: Ctx, tx: Transaction, report: ActivityReport, *, deleted: bool = False
 ) -> None:
-    """Every post of the report says what it says now: the card and a standing highlight's
-    posts; with `unmarked`, that mark's posts say who took it back and lose their button.
-    Deleted, the posts go. One edit per post waits at a time (renewed with each change)."""
-    mark = await highlights.standing(tx, report.id)
-    posts: list[tuple[str, Highlight | None]] = [(card_cause(report.id), None)]
-    if mark is not None:
-        posts.append((highlight_cause(report.id, mark.id), None))
-    if unmarked is not None:
-        posts.append((highlight_cause(report.id, unmarked.id), unmarked))
+    """Every post of the report says what it says now: the card, and each highlight's posts
+    in the unit's chats (a standing one says who chose it; one taken back says who took it
+    back, and loses its button). Deleted, the posts go. One edit per post waits at a time
+    (renewed with each change)."""
+    marks = await highlights.all_of(tx, report.id)
+    standing = next((m for m in marks if m.unmarked_at is None), None)
+    posts = [(card_cause(report.id), None), *((highlight_cause(report.id, m.id), m) for m in marks)]
     locale = ctx.campaign.default_locale
     edits: list[Outgoing] = []
     removals: list[Outgoing] = []
-    for cause, taken_back in posts:
-        sent = [row for row in await outbox.rows_of(tx, cause) if row.part == 0]
-        if deleted or taken_back is not None:
+    for cause, mark in posts:
+        rows = [row for row in await outbox.rows_of(tx, cause) if row.part == 0]
+        taken_back = mark is not None and mark.unmarked_at is not None
+        if deleted or taken_back:
             # A post not out yet never goes, nor its edits: gone, or no highlight after all.
             await outbox.withdraw(tx, cause)
-            sent = [row for row in sent if row.state in ("sent", "sending")]
+            rows = [row for row in rows if row.state in ("sent", "sending")]
         if deleted:
-            removals += [_edit(row, f"{cause}:delete", "deleteMessage", {}) for row in sent]
+            removals += [_edit(row, f"{cause}:delete", "deleteMessage", {}) for row in rows]
             continue
-        if taken_back is not None:
-            text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=taken_back)
+        if taken_back:
+            text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=mark)
             markup = None
         else:
-            text, _ = await words(ctx, tx, report, locale, mark=mark)
-            markup = _toggle(ctx, locale, report.id, mark)
+            text, _ = await words(ctx, tx, report, locale, mark=standing)
+            markup = _toggle(ctx, locale, report.id, standing)
         # What each post says now: its last edit, or as sent.
         last_edits = {
             (row.chat_id, row.thread_id): row for row in await outbox.rows_of(tx, f"{cause}:edit")
         }
-        for row in sent:
-            shown = last_edits.get((row.chat_id, row.thread_id), row).payload
-            change = _change(row, shown, text, markup)
-            if change is not None:
-                edits.append(change)
+        for row in rows:
+            edits += _changes(row, last_edits.get((row.chat_id, row.thread_id)), text, markup)
     await outbox.enqueue(tx, removals)
     await outbox.renew(tx, edits)
 
 
-def _change(
-    row: outbox.Row, shown: dict[str, Any], text: str, markup: dict[str, Any] | None
-) -> Outgoing | None:
-    """What makes a post (`row`, saying `shown` now) say `text` with `markup`: nothing if it
-    does already (Telegram refuses an edit that changes nothing); the post itself with new
-    words if it is not out yet; else an edit."""
+def _changes(
+    row: outbox.Row, last_edit: outbox.Row | None, text: str, markup: dict[str, Any] | None
+) -> list[Outgoing]:
+    """What makes a post (`row`, last edited by `last_edit`) say `text` with `markup`: nothing
+    if it does already (Telegram refuses an edit that changes nothing); the post itself with
+    new words if it is not out yet (and its waiting edit too, which would undo them); else an
+    edit."""
     if row.state == "failed":
-        return None
+        return []
+    shown = (last_edit or row).payload
     if text in (shown.get("text"), shown.get("caption")) and shown.get("reply_markup") == markup:
-        return None
+        return []
     key = "caption" if row.method == "sendPhoto" else "text"
-    if row.state == "pending":
-        fresh = {k: v for k, v in row.payload.items() if k != "reply_markup"}
-        fresh[key] = text
-        if markup is not None:
-            fresh["reply_markup"] = markup
-        return Outgoing(
-            row.cause,
-            row.kind,
-            row.chat_id,
-            fresh,
-            method=row.method,
-            thread_id=row.thread_id,
-            priority=BULK,
-        )
     payload: dict[str, Any] = {key: text}
     if markup is not None:
         payload["reply_markup"] = markup
     method = "editMessageCaption" if row.method == "sendPhoto" else "editMessageText"
-    return _edit(row, f"{row.cause}:edit", method, payload)
+    edit = _edit(row, f"{row.cause}:edit", method, payload)
+    if row.state != "pending":
+        return [edit]
+    fresh = {k: v for k, v in row.payload.items() if k != "reply_markup"} | payload
+    post = Outgoing(
+        row.cause,
+        row.kind,
+        row.chat_id,
+        fresh,
+        method=row.method,
+        thread_id=row.thread_id,
+        priority=BULK,
+    )
+    return [post, edit] if last_edit is not None else [post]
 
 
 def _edit(row: outbox.Row, cause: str, method: str, payload: dict[str, Any]) -> Outgoing:

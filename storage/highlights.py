@@ -51,6 +51,14 @@ async def standing(db: Executor, report_id: int) -> Highlight | None:
     return _highlight(row) if row else None
 
 
+async def all_of(db: Executor, report_id: int) -> list[Highlight]:
+    """Every mark the report has had, the oldest first (at most the last stands)."""
+    rows = await db.fetch_all(
+        "SELECT * FROM highlights WHERE report_id = ? ORDER BY id", (report_id,)
+    )
+    return [_highlight(row) for row in rows]
+
+
 async def standing_of(db: Executor, report_ids: Sequence[int]) -> set[int]:
     """Which of these reports are highlights now."""
     if not report_ids:

@@ -177,14 +177,16 @@ async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = 
     return [_row(row) for row in rows]
 
 
-async def claim(tx: Transaction, row_id: int) -> bool:
-    """Mark a message as in flight (before the request: a crash then sends it again)."""
-    changed = await tx.execute(
+async def claim(tx: Transaction, row_id: int) -> Row | None:
+    """Mark a message as in flight (before the request: a crash then sends it again); the
+    row as it is now (renewed since it was found due, it says the newest words), or None if
+    it is no longer waiting."""
+    row = await tx.fetch_one(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?"
-        " AND state = 'pending'",
+        " AND state = 'pending' RETURNING *",
         (row_id,),
     )
-    return bool(changed)
+    return _row(row) if row else None
 
 
 async def sent(tx: Transaction, row_id: int, message_id: int | None = None) -> None:
@@ -208,7 +210,10 @@ async def sent_message(db: Executor, cause: str, chat_id: int, thread_id: int) -
 
 async def failed(tx: Transaction, row_id: int, error: str) -> None:
     await tx.execute(
-        "UPDATE outbox SET state = 'failed', again = 0, error = ? WHERE id = ?",
+        # An edit renewed while in flight has new words: those are tried once more.
+        "UPDATE outbox SET state = CASE again WHEN 1 THEN 'pending' ELSE 'failed' END,"
+        " attempts = CASE again WHEN 1 THEN 0 ELSE attempts END, again = 0, error = ?"
+        " WHERE id = ?",
         (error[:200], row_id),
     )
 

@@ -49,9 +49,14 @@ async def test_a_secretary_marks_the_card_in_the_group_and_the_unit_and_author_h
     assert notice.text.startswith("⭐ Sam chose your report as a highlight: Project U1-01")
     assert "posted in the unit's group chat too" in notice.text
     await mei.tap("👁 Open the report", message=notice)
-    opened = mei.last_reply
-    assert opened.kind == "photo" and "⭐ A highlight, chosen by Sam" in opened.text
+    *album, opened = mei.replies()[-3:]  # both photos as an album, the card under them
+    assert [m.kind for m in album] == ["photo", "photo"] and album[0].media_group_id
+    assert opened.kind == "text" and "⭐ A highlight, chosen by Sam" in opened.text
     assert not opened.buttons  # the author neither marks nor coaches
+    # Forged into the group, the button that opens a card does nothing there.
+    report_id = int(card.button_data(UNMARK).split(":")[-1])
+    assert "out of date" in await world.answer_to(sam, card, f"hl:o:{report_id}")
+    assert told(group, "Study session", world.sb) == 1
     # A second tap (or a second secretary) changes nothing.
     assert await world.answer_to(sam, card, card.button_data(UNMARK).replace(":u:", ":m:")) == (
         "It is a highlight already."
@@ -64,11 +69,11 @@ async def test_a_secretary_marks_the_card_in_the_group_and_the_unit_and_author_h
     assert listing.startswith("⭐ Highlights: 1, the newest first.")
     assert "1. Project U1-01 (Unit U1): Themed Party day, 14 Mar 2027 📷 2" in listing
     await lena.tap("1")
-    assert lena.last_reply.kind == "photo" and "Study session" in lena.last_reply.text
+    assert lena.replies()[-2].kind == "photo" and "Study session" in lena.last_reply.text
 
 
 async def test_taking_a_highlight_back_says_who_and_tells_whoever_chose_it(world: World):
-    _lena, _mei, _, sam, group, unit_chat = await _unit_with_report(world)
+    _lena, mei, _, sam, group, unit_chat = await _unit_with_report(world)
     card = world.sb.messages(group)[-1]
     await sam.tap(MARK, message=card)
     await world.sb.settle()
@@ -79,6 +84,7 @@ async def test_taking_a_highlight_back_says_who_and_tells_whoever_chose_it(world
     assert "☆ 已不是亮点：Ada取消" in post.text and not post.buttons
     assert "亮点" not in card.text and card.button_data(MARK)
     assert sam.last_reply.text.startswith("☆ Ada took back the highlight you chose")
+    assert mei.last_reply.text.startswith("☆ Ada took back the highlight on your report")
     assert await world.tap_answer(sam, MARK, message=card) is not None  # marked again
     await world.sb.settle()
     assert "⭐ 亮点，由Sam选出" in card.text
@@ -90,6 +96,14 @@ async def test_taking_a_highlight_back_says_who_and_tells_whoever_chose_it(world
         (sam.id, world.admin.id),
         (sam.id, None),
     ]
+    # Deleted by its author, the report takes every post along: the card, and both posts in
+    # the unit's chat (the one taken back too).
+    saved = next(m for m in reversed(mei.replies()) if m.button_data("🗑 Delete"))
+    await mei.tap("🗑 Delete", message=saved)
+    await mei.tap("🗑 Yes, delete it")
+    await world.sb.settle()
+    posts = [m for m in world.sb.messages(unit_chat) if "Study session" in m.text]
+    assert len(posts) == 2 and all(m.deleted for m in posts) and card.deleted
 
 
 async def test_only_the_units_secretary_or_an_admin_marks_and_forged_taps_change_nothing(

@@ -350,6 +350,13 @@ SAMPLES: dict[str, dict] = {
         "report": ACTIVITY_REPORT,
         "chats": 1,
     },
+    "highlights/told_unmarked_author": {
+        "person": PERSON,
+        "project": PROJECT,
+        "activity": CAMPAIGN.activities[0],
+        "report": ACTIVITY_REPORT,
+        "chats": 0,
+    },
     "highlights/told_unmarked": {
         "person": PERSON,
         "project": PROJECT,

@@ -267,10 +267,13 @@ async def test_a_renewed_row_is_due_again_with_its_new_words_even_in_flight(tmp_
             return [Outgoing("progress:c", "k", 10, {"text": text}, method="editMessageText")]
 
         async with db.transaction(NOW) as tx:
-            await outbox.renew(tx, progress("1 of 9"))
+            await outbox.renew(tx, progress("0 of 9"))
         [row] = await outbox.due(db, NOW, limit=10)
+        async with db.transaction(NOW) as tx:  # renewed between being found and claimed
+            await outbox.renew(tx, progress("1 of 9"))
         async with db.transaction(NOW) as tx:
-            await outbox.claim(tx, row.id)
+            claimed = await outbox.claim(tx, row.id)
+            assert claimed.payload["text"] == "1 of 9"  # what goes out: the newest words
             await outbox.sent(tx, row.id)
             await outbox.renew(tx, progress("5 of 9"))
         [again] = await outbox.due(db, NOW, limit=10)
@@ -290,6 +293,18 @@ async def test_a_renewed_row_is_due_again_with_its_new_words_even_in_flight(tmp_
             await outbox.claim(tx, row.id)
             await outbox.sent(tx, row.id)
         assert not await outbox.due(db, NOW, limit=10)  # once: done
+        # Refused in flight, an edit with newer words waiting tries those once more.
+        async with db.transaction(NOW) as tx:
+            await outbox.renew(tx, progress("8 of 9"))
+            await outbox.claim(tx, row.id)
+            await outbox.renew(tx, progress("9 of 9"))
+            await outbox.failed(tx, row.id, "refused: message can't be edited")
+        [retried] = await outbox.due(db, NOW, limit=10)
+        assert (retried.id, retried.payload["text"]) == (row.id, "9 of 9")
+        async with db.transaction(NOW) as tx:
+            await outbox.claim(tx, row.id)
+            await outbox.failed(tx, row.id, "refused: message can't be edited")
+        assert not await outbox.due(db, NOW, limit=10)
         assert await db.fetch_value("SELECT COUNT(*) FROM outbox") == 1
         # A new message in flight is not sent twice: its renewal waits for the next one.
         card = [Outgoing("card:c", "k", 11, {"text": "first"}, method="sendMessage")]
