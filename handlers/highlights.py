@@ -134,15 +134,20 @@ async def _criteria(update: Update, ctx: Ctx) -> None:
 
 
 async def _newest(update: Update, ctx: Ctx, page: int) -> None:
-    """The newest saved reports (all, or the secretary's units'), to open and pick from."""
+    """The newest saved reports: all (an admin), the secretary's units', to open and pick
+    highlights from; or, for a lead or member, their own projects', to read."""
     query = update.callback_query
-    if not _picker(ctx):
+    actor = ctx.actor
+    own = sorted(actor.projects("lead") | actor.projects("member"))
+    if not _picker(ctx) and not own:
         await ui.not_allowed(query, ctx)
         return
-    units = None if ctx.actor.is_admin else sorted(ctx.actor.secretary_units())
-    found, total, page = await reports.newest(
-        ctx.db, unit_ids=units, page=page, page_size=ui.PAGE_SIZE
-    )
+    scope: dict[str, list[int] | None] = {"project_ids": own}
+    if actor.is_admin:
+        scope = {}
+    elif actor.secretary_units():
+        scope = {"unit_ids": sorted(actor.secretary_units())}
+    found, total, page = await reports.newest(ctx.db, **scope, page=page, page_size=ui.PAGE_SIZE)
     pages, number = max(1, -(-total // ui.PAGE_SIZE)), page + 1
     first = (number - 1) * ui.PAGE_SIZE + 1
     ids = [item.report.id for item in found]
@@ -170,6 +175,7 @@ async def _newest(update: Update, ctx: Ctx, page: int) -> None:
         count=total,
         page=number,
         pages=pages,
+        picking=_picker(ctx),
     )
 
 

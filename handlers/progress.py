@@ -55,7 +55,8 @@ async def _screen(ctx: Ctx, page: int):
     items = cultivation.coaching_order(await reports.progress(ctx.db, found), ctx.now, tz)
     shown, number, pages = ui.page_of(items, page)
     nav = ui.page_buttons(ctx, number, pages, lambda to: BUTTONS.data("page", to))
-    rows = [nav]
+    reading = (ctx.msgs.label(ctx.locale, "newest_reports"), report_card.BUTTONS.data("newest", 0))
+    rows = [nav, [reading]]
     if view != "member":  # a coaching comment to each candidate's lead, two to a row
         coach = [
             (

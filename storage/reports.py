@@ -333,14 +333,20 @@ class Listed:
 
 
 async def newest(
-    db: Executor, *, unit_ids: Sequence[int] | None = None, page: int = 0, page_size: int = 8
+    db: Executor,
+    *,
+    unit_ids: Sequence[int] | None = None,
+    project_ids: Sequence[int] | None = None,
+    page: int = 0,
+    page_size: int = 8,
 ) -> tuple[list[Listed], int, int]:
-    """Saved reports, the newest saved first (of these units only, if given): one page of
-    them (0-based, kept in range), how many there are in all, and the page shown."""
+    """Saved reports, the newest saved first (of these units or projects only, if given): one
+    page of them (0-based, kept in range), how many there are in all, and the page shown."""
     where, params = "", []
-    if unit_ids is not None:
-        where = f" AND p.unit_id IN ({','.join('?' * len(unit_ids))})"
-        params = list(unit_ids)
+    for column, values in (("p.unit_id", unit_ids), ("p.id", project_ids)):
+        if values is not None:
+            where += f" AND {column} IN ({','.join('?' * len(values))})"
+            params += list(values)
     source = (
         " FROM activity_reports r JOIN projects p ON p.id = r.project_id"
         f" JOIN units u ON u.id = p.unit_id WHERE r.state = 'saved'{where}"

@@ -130,10 +130,15 @@ async def test_only_the_units_secretary_or_an_admin_marks_and_forged_taps_change
     assert "not allowed" in (await world.answer_to(tom, tom.last_reply, f"hl:o:{report_id}"))
     await tom.tap("📋 Newest reports, to pick highlights")
     assert tom.last_reply.text == "📋 No saved reports yet to pick highlights from."
-    # Leads and members don't get the picker at all.
+    # Leads and members don't get the picker: the same data shows their own project's.
     await mei.send("/highlights")
     assert not mei.last_reply.button_data("📋 Newest reports, to pick highlights")
-    assert "not allowed" in await world.answer_to(mei, mei.last_reply, "hl:r:0")
+    await world.answer_to(mei, mei.last_reply, "hl:r:0")
+    assert mei.last_reply.text.startswith("📋 Your project's reports: 1, the newest first.")
+    assert not mei.last_reply.button_data("☆ Take the highlight back")
+    pat = world.sb.user("Pat")  # no role at all
+    await pat.send("/start")
+    assert "not allowed" in await world.answer_to(pat, pat.last_reply, "hl:r:0")
 
 
 async def test_a_secretary_picks_privately_and_filters_by_unit_and_criterion(world: World):
@@ -227,6 +232,13 @@ async def test_progress_counts_highlights_and_a_deleted_report_takes_its_posts_a
     [post] = [m for m in world.sb.messages(unit_chat) if "亮点" in m.text]
     await lena.send("/progress")
     assert "⭐ 1 highlight" in lena.last_reply.text
+    # The lead reads what the branch reported, from /progress, each a tap from its card.
+    await lena.tap("📋 Newest reports")
+    listing = lena.last_reply.text
+    assert listing.startswith("📋 Your project's reports: 1, the newest first.")
+    assert "Themed Party day, 14 Mar 2027 📷 2 ⭐" in listing
+    await lena.tap("1")
+    assert "Study session" in lena.last_reply.text and not lena.last_reply.buttons
     # The author changes it: both posts follow.
     await mei.send("/start")
     saved = next(m for m in reversed(mei.replies()) if m.button_data("✎ Edit"))
