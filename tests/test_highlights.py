@@ -3,7 +3,11 @@ candidate's lead; both through the sandbox, with the group cards following."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from handlers import report_card
 from storage import highlights
+from storage.outbox import Row
 from tests.conftest import World, told, until
 from tests.test_report import _candidate, _photo_report
 
@@ -285,3 +289,24 @@ async def test_a_card_changed_again_while_its_edit_is_in_flight_ends_up_saying_b
     assert card.button_data(UNMARK)
     edits = [m for m, p in world.sb.requests if m == "editMessageCaption"]
     assert len(edits) == 2  # the second went out once the first was answered
+
+
+def test_a_card_not_out_yet_takes_new_words_and_its_waiting_edit_too():
+    """The card went back to waiting (a 429, a restart) after an edit of it was written: both
+    are given the new words, or the edit would undo them once the card is out."""
+    cause = report_card.card_cause(7)
+    card = Row(1, cause, "report/card", -5, 0, None, "sendPhoto", {"photo": "f", "caption": "A"}, 1)
+    edit = Row(
+        2, f"{cause}:edit", "report/card", -5, 0, None, "editMessageCaption", {"caption": "B"}, 0
+    )
+    changes = report_card._changes(card, edit, "C", None)
+    assert [(c.cause, c.method, c.payload.get("caption")) for c in changes] == [
+        (cause, "sendPhoto", "C"),
+        (f"{cause}:edit", "editMessageCaption", "C"),
+    ]
+    assert changes[0].payload["photo"] == "f"
+    # Sent, it is edited; saying it already, it is left alone; failed, it is let be.
+    sent = dataclasses.replace(card, state="sent")
+    assert [c.method for c in report_card._changes(sent, None, "C", None)] == ["editMessageCaption"]
+    assert report_card._changes(sent, edit, "B", None) == []
+    assert report_card._changes(dataclasses.replace(card, state="failed"), None, "C", None) == []
