@@ -79,15 +79,13 @@ async def written(update: Update, ctx: Ctx) -> None:
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
         if allowed:
-            comment = await coaching.add(
-                tx, project.id, report and report.id, text, by=ctx.actor.user_id
-            )
+            await coaching.add(tx, project.id, report and report.id, text, by=ctx.actor.user_id)
             unreachable = await notices.to_people(
                 tx,
                 ctx.core.writer,
                 readers,
                 "coach/told",
-                notices.cause(tx, f"coaching:{comment.id}"),
+                notices.cause(tx, f"coaching:{project.id}"),  # once per update
                 button=button,
                 project=project,
                 report=report,
