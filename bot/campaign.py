@@ -146,6 +146,14 @@ class Campaign:
                 return stage
         raise KeyError(key)
 
+    def activity(self, key: str | None) -> Activity | None:
+        """The activity with this key; None for none (or a key the campaign no longer has)."""
+        return next((a for a in self.activities if a.key == key), None)
+
+    def criterion(self, key: str | None) -> Criterion | None:
+        """The criterion with this key; None for none (or a key the campaign no longer has)."""
+        return next((c for c in self.criteria if c.key == key), None)
+
     def current_stage(self, now: datetime) -> Stage | None:
         _require_aware(now)
         for stage in self.stages:

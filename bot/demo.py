@@ -463,7 +463,7 @@ async def play_stage_one(
 
 
 def activity(locale: str, key: str) -> str:
-    return next(a.title.get(locale) for a in CAMPAIGN.activities if a.key == key)
+    return CAMPAIGN.activity(key).title.get(locale)
 
 
 async def play_stage_two(

@@ -56,7 +56,7 @@ async def ask(
         "coach/ask",
         project=project,
         report=report,
-        activity=report_card.activity_of(ctx, report.activity) if report else None,
+        activity=ctx.campaign.activity(report.activity) if report else None,
         readers=[names[i].display_name for i in readers if i in names],
         limit=COMMENT_LIMIT,
     )
@@ -89,7 +89,7 @@ async def written(update: Update, ctx: Ctx) -> None:
                 button=button,
                 project=project,
                 report=report,
-                activity=report_card.activity_of(ctx, report.activity) if report else None,
+                activity=ctx.campaign.activity(report.activity) if report else None,
                 comment=text,
                 person=ctx.actor.person,
             )

@@ -81,7 +81,7 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
                 "number": first + index,
                 "listed": item,
                 "report": by_id[item.highlight.report_id],
-                "activity": report_card.activity_of(ctx, by_id[item.highlight.report_id].activity),
+                "activity": ctx.campaign.activity(by_id[item.highlight.report_id].activity),
                 "photos": photos.get(item.highlight.report_id, 0),
             }
             for index, item in enumerate(shown)
@@ -90,7 +90,7 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
         "page": number,
         "pages": pages,
         "unit": await orgs.unit(ctx.db, unit_id) if unit_id else None,
-        "criterion": report_card.criterion_of(ctx, criterion),
+        "criterion": ctx.campaign.criterion(criterion),
     }
     return ui.keyboard(rows), context
 
@@ -106,7 +106,7 @@ async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
 
 
 async def _show_criterion(update: Update, ctx: Ctx, key: str, page: int) -> None:
-    if report_card.criterion_of(ctx, key) is None:
+    if ctx.campaign.criterion(key) is None:
         await ui.stale(update.callback_query, ctx)
         return
     markup, context = await _list(ctx, 0, key, page)
@@ -160,7 +160,7 @@ async def _newest(update: Update, ctx: Ctx, page: int) -> None:
         {
             "number": first + index,
             "listed": item,
-            "activity": report_card.activity_of(ctx, item.report.activity),
+            "activity": ctx.campaign.activity(item.report.activity),
             "marked": item.report.id in marked,
             "photos": photos.get(item.report.id, 0),
         }
@@ -309,7 +309,7 @@ async def _tell(
         notices.cause(tx, f"report:{report.id}:{what}"),
         button=("open_report", BUTTONS.data("open", report.id)),
         project=project,
-        activity=report_card.activity_of(ctx, report.activity),
+        activity=ctx.campaign.activity(report.activity),
         report=report,
         person=ctx.actor.person,
         chats=chats,

@@ -172,8 +172,8 @@ async def _show(
         step=step,
         report=draft,
         project=project,
-        activity=report_card.activity_of(ctx, draft.activity),
-        criterion=report_card.criterion_of(ctx, draft.criterion),
+        activity=ctx.campaign.activity(draft.activity),
+        criterion=ctx.campaign.criterion(draft.criterion),
         media=report_card.counts(media),
         captions_used=bool(media) and draft.description == cultivation.captions(media),
     )
@@ -386,7 +386,7 @@ def _change_of(ctx: Ctx, tap: Tap) -> dict[str, Any] | None:
     """What a tap sets in the draft ({} for nothing), or None if its data can't be right."""
     args = tap.args
     if tap.action == "activity":
-        return {"activity": args[0]} if report_card.activity_of(ctx, args[0]) else None
+        return {"activity": args[0]} if ctx.campaign.activity(args[0]) else None
     if tap.action == "day":
         days = cultivation.recent_days(ctx.now, ctx.campaign.timezone)
         return {"held_on": days[args[0]]} if args[0] < len(days) else None
@@ -396,7 +396,7 @@ def _change_of(ctx: Ctx, tap: Tap) -> dict[str, Any] | None:
     if tap.action == "tag":
         if args[0] == "none":
             return {"criterion": None}
-        return {"criterion": args[0]} if report_card.criterion_of(ctx, args[0]) else None
+        return {"criterion": args[0]} if ctx.campaign.criterion(args[0]) else None
     if tap.action == "project":
         return {"project_id": args[0]}
     if tap.action == "no_media":

@@ -49,14 +49,6 @@ def may_mark(ctx: Ctx, project: orgs.Project) -> bool:
     return ctx.actor.is_admin or ctx.actor.is_secretary_of(project.unit_id)
 
 
-def activity_of(ctx: Ctx, key: str | None):
-    return next((a for a in ctx.campaign.activities if a.key == key), None)
-
-
-def criterion_of(ctx: Ctx, key: str | None):
-    return next((c for c in ctx.campaign.criteria if c.key == key), None)
-
-
 def counts(media: list[Media]) -> dict[str, int]:
     found = {"photo": 0, "video": 0, "document": 0}
     for item in media:
@@ -89,8 +81,8 @@ async def words(
         campaign=ctx.campaign,
         report=report,
         project=await orgs.project(db, report.project_id),
-        activity=activity_of(ctx, report.activity),
-        criterion=criterion_of(ctx, report.criterion),
+        activity=ctx.campaign.activity(report.activity),
+        criterion=ctx.campaign.criterion(report.criterion),
         media=counts(media),
         author=found.get(report.author_id),
         caption=photo is not None,
