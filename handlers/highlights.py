@@ -11,6 +11,8 @@ tells the author; taking it back says who did, and tells whoever had marked it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import InputMediaPhoto, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -48,16 +50,37 @@ def _numbered(items: list[ActivityReport], first: int) -> list[list[ui.Button]]:
     return [buttons[i : i + _COLUMNS] for i in range(0, len(buttons), _COLUMNS)]
 
 
+async def _items(
+    ctx: Ctx, entries: list[tuple[ActivityReport, str, str]], first: int, *, starred: set[int]
+) -> list[dict[str, Any]]:
+    """A page's numbered lines (highlights/item.html): each report with its project's and
+    unit's names, its photo count, and ⭐ if it is in `starred`."""
+    photos = await reports.photo_counts(ctx.db, [report.id for report, _, _ in entries])
+    return [
+        {
+            "number": first + index,
+            "report": report,
+            "project": project,
+            "unit": unit,
+            "activity": ctx.campaign.activity(report.activity),
+            "photos": photos.get(report.id, 0),
+            "star": report.id in starred,
+        }
+        for index, (report, project, unit) in enumerate(entries)
+    ]
+
+
 async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
     """A page of highlights, newest first: all, one unit's, or one criterion's."""
     found = await highlights.listed(ctx.db, unit_id=unit_id or None, criterion=criterion)
     shown, number, pages = ui.page_of(found, page)
-    ids = [item.highlight.report_id for item in shown]
-    by_id = await reports.get_many(ctx.db, ids)
-    photos = await reports.photo_counts(ctx.db, ids)
+    by_id = await reports.get_many(ctx.db, [item.highlight.report_id for item in shown])
     first = (number - 1) * ui.PAGE_SIZE + 1
+    entries = [
+        (by_id[item.highlight.report_id], item.project_name, item.unit_name) for item in shown
+    ]
     label = ctx.msgs.label
-    rows = _numbered([by_id[i] for i in ids], first)
+    rows = _numbered([report for report, _, _ in entries], first)
     filters_row = [
         (label(ctx.locale, "by_unit"), BUTTONS.data("units", 0)),
         (label(ctx.locale, "by_criterion"), BUTTONS.data("criteria")),
@@ -76,16 +99,7 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
             ui.page_buttons(ctx, number, pages, lambda to: BUTTONS.data("list", unit_id, to))
         )
     context = {
-        "items": [
-            {
-                "number": first + index,
-                "listed": item,
-                "report": by_id[item.highlight.report_id],
-                "activity": ctx.campaign.activity(by_id[item.highlight.report_id].activity),
-                "photos": photos.get(item.highlight.report_id, 0),
-            }
-            for index, item in enumerate(shown)
-        ],
+        "items": await _items(ctx, entries, first, starred=set()),  # all highlights: no ⭐ each
         "count": len(found),
         "page": number,
         "pages": pages,
@@ -150,22 +164,12 @@ async def _newest(update: Update, ctx: Ctx, page: int) -> None:
     found, total, page = await reports.newest(ctx.db, **scope, page=page, page_size=ui.PAGE_SIZE)
     pages, number = max(1, -(-total // ui.PAGE_SIZE)), page + 1
     first = (number - 1) * ui.PAGE_SIZE + 1
-    ids = [item.report.id for item in found]
-    marked = await highlights.standing_of(ctx.db, ids)
-    photos = await reports.photo_counts(ctx.db, ids)
+    marked = await highlights.standing_of(ctx.db, [item.report.id for item in found])
     rows = _numbered([item.report for item in found], first)
     rows.append(ui.page_buttons(ctx, number, pages, lambda to: BUTTONS.data("newest", to)))
     rows.append([(ctx.msgs.label(ctx.locale, "all_highlights"), BUTTONS.data("list", 0, 0))])
-    items = [
-        {
-            "number": first + index,
-            "listed": item,
-            "activity": ctx.campaign.activity(item.report.activity),
-            "marked": item.report.id in marked,
-            "photos": photos.get(item.report.id, 0),
-        }
-        for index, item in enumerate(found)
-    ]
+    entries = [(item.report, item.project_name, item.unit_name) for item in found]
+    items = await _items(ctx, entries, first, starred=marked)
     await ui.show(
         query,
         ctx,

@@ -30,13 +30,11 @@ from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.coaching import Comment
-from storage.highlights import Highlight, Listed
 from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.reports import ActivityReport, Progress
-from storage.reports import Listed as ListedReport
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -84,11 +82,18 @@ ACTIVITY_REPORT = ActivityReport(
     updated_at=WHEN,
 )
 COMMENT = Comment(1, 2, None, 1, HOSTILE, WHEN)
-HIGHLIGHT_LISTED = Listed(Highlight(1, 3, 1, WHEN, None, None), 2, HOSTILE, 1, HOSTILE, None)
+HIGHLIGHT_ITEM = {
+    "number": 9,
+    "report": ACTIVITY_REPORT,
+    "project": HOSTILE,
+    "unit": HOSTILE,
+    "activity": CAMPAIGN.activities[0],
+    "photos": 2,
+    "star": False,
+}
 EMPTY_REPORT = dataclasses.replace(
     ACTIVITY_REPORT, activity=None, held_on=None, participants=None, description="", criterion=None
 )
-LISTED_REPORT = ListedReport(ACTIVITY_REPORT, HOSTILE, 1, HOSTILE)
 
 SAMPLES: dict[str, dict] = {
     "apply/at_preview": {},
@@ -306,15 +311,7 @@ SAMPLES: dict[str, dict] = {
     },
     "report/too_big": {"kind": "video"},
     "highlights/list": {
-        "items": [
-            {
-                "number": 9,
-                "listed": HIGHLIGHT_LISTED,
-                "report": ACTIVITY_REPORT,
-                "activity": CAMPAIGN.activities[0],
-                "photos": 2,
-            }
-        ],
+        "items": [HIGHLIGHT_ITEM],
         "count": 12,
         "page": 2,
         "pages": 2,
@@ -322,20 +319,13 @@ SAMPLES: dict[str, dict] = {
         "criterion": None,
     },
     "highlights/newest": {
-        "items": [
-            {
-                "number": 1,
-                "listed": LISTED_REPORT,
-                "activity": CAMPAIGN.activities[0],
-                "marked": True,
-                "photos": 0,
-            }
-        ],
+        "items": [HIGHLIGHT_ITEM | {"number": 1, "photos": 0, "star": True}],
         "count": 9,
         "page": 1,
         "pages": 2,
         "picking": True,
     },
+    "highlights/item": {"item": HIGHLIGHT_ITEM},
     "highlights/units": {"count": 3},
     "highlights/criteria": {},
     "highlights/not_allowed": {},
@@ -695,6 +685,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"unit": None, "criterion": CAMPAIGN.criteria[0]},
         {"unit": None, "pages": 1},
     ],
+    "highlights/item": [{"item": HIGHLIGHT_ITEM | {"star": True, "photos": 0, "activity": None}}],
     "highlights/newest": [{"count": 0}, {"picking": False}, {"count": 0, "picking": False}],
     "highlights/units": [{"count": 0}],
     "highlights/done_marked": [{"chats": 0}],
