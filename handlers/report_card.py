@@ -169,6 +169,9 @@ async def follow(
     standing = next((m for m in marks if m.unmarked_at is None), None)
     posts = [(card_cause(report.id), None), *((highlight_cause(report.id, m.id), m) for m in marks)]
     locale = ctx.campaign.default_locale
+    if not deleted:  # what the card and a standing highlight's posts say: the same words
+        current, _ = await words(ctx, tx, report, locale, mark=standing)
+        current_markup = _toggle(ctx, locale, report.id, standing)
     edits: list[Outgoing] = []
     removals: list[Outgoing] = []
     for cause, mark in posts:
@@ -185,8 +188,7 @@ async def follow(
             text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=mark)
             markup = None
         else:
-            text, _ = await words(ctx, tx, report, locale, mark=standing)
-            markup = _toggle(ctx, locale, report.id, standing)
+            text, markup = current, current_markup
         # What each post says now: its last edit, or as sent.
         last_edits = {
             (row.chat_id, row.thread_id): row for row in await outbox.rows_of(tx, f"{cause}:edit")
