@@ -104,7 +104,9 @@ def progress_view(db: Database, **which):
     async def read() -> None:
         found = await reports.candidates(db, **which)
         await reports.progress(db, found)
-        await coaching.latest_of(db, [f[0] for f in found[:PAGE]])
+        on_page = [f[0] for f in found[:PAGE]]
+        await highlights.count_by_project(db, on_page)
+        await coaching.latest_of(db, on_page)
 
     return read
 
@@ -112,9 +114,7 @@ def progress_view(db: Database, **which):
 def highlights_page(db: Database):
     async def read() -> None:
         found = await highlights.listed(db)
-        ids = [item.highlight.report_id for item in found[:PAGE]]
-        await reports.get_many(db, ids)
-        await reports.photo_counts(db, ids)
+        await reports.photo_counts(db, [item.report.id for item in found[:PAGE]])
 
     return read
 

@@ -11,6 +11,7 @@ tells the author; taking it back says who did, and tells whoever had marked it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import InputMediaPhoto, Message, Update
@@ -51,22 +52,22 @@ def _numbered(items: list[ActivityReport], first: int) -> list[list[ui.Button]]:
 
 
 async def _items(
-    ctx: Ctx, entries: list[tuple[ActivityReport, str, str]], first: int, *, starred: set[int]
+    ctx: Ctx, listed: Sequence[reports.Listed], first: int, *, starred: set[int]
 ) -> list[dict[str, Any]]:
     """A page's numbered lines (highlights/item.html): each report with its project's and
     unit's names, its photo count, and ⭐ if it is in `starred`."""
-    photos = await reports.photo_counts(ctx.db, [report.id for report, _, _ in entries])
+    photos = await reports.photo_counts(ctx.db, [item.report.id for item in listed])
     return [
         {
             "number": first + index,
-            "report": report,
-            "project": project,
-            "unit": unit,
-            "activity": ctx.campaign.activity(report.activity),
-            "photos": photos.get(report.id, 0),
-            "star": report.id in starred,
+            "report": item.report,
+            "project": item.project_name,
+            "unit": item.unit_name,
+            "activity": ctx.campaign.activity(item.report.activity),
+            "photos": photos.get(item.report.id, 0),
+            "star": item.report.id in starred,
         }
-        for index, (report, project, unit) in enumerate(entries)
+        for index, item in enumerate(listed)
     ]
 
 
@@ -74,13 +75,9 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
     """A page of highlights, newest first: all, one unit's, or one criterion's."""
     found = await highlights.listed(ctx.db, unit_id=unit_id or None, criterion=criterion)
     shown, number, pages = ui.page_of(found, page)
-    by_id = await reports.get_many(ctx.db, [item.highlight.report_id for item in shown])
     first = (number - 1) * ui.PAGE_SIZE + 1
-    entries = [
-        (by_id[item.highlight.report_id], item.project_name, item.unit_name) for item in shown
-    ]
     label = ctx.msgs.label
-    rows = _numbered([report for report, _, _ in entries], first)
+    rows = _numbered([item.report for item in shown], first)
     filters_row = [
         (label(ctx.locale, "by_unit"), BUTTONS.data("units", 0)),
         (label(ctx.locale, "by_criterion"), BUTTONS.data("criteria")),
@@ -99,7 +96,7 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
             ui.page_buttons(ctx, number, pages, lambda to: BUTTONS.data("list", unit_id, to))
         )
     context = {
-        "items": await _items(ctx, entries, first, starred=set()),  # all highlights: no ⭐ each
+        "items": await _items(ctx, shown, first, starred=set()),  # all highlights: no ⭐ each
         "count": len(found),
         "page": number,
         "pages": pages,
@@ -168,8 +165,7 @@ async def _newest(update: Update, ctx: Ctx, page: int) -> None:
     rows = _numbered([item.report for item in found], first)
     rows.append(ui.page_buttons(ctx, number, pages, lambda to: BUTTONS.data("newest", to)))
     rows.append([(ctx.msgs.label(ctx.locale, "all_highlights"), BUTTONS.data("list", 0, 0))])
-    entries = [(item.report, item.project_name, item.unit_name) for item in found]
-    items = await _items(ctx, entries, first, starred=marked)
+    items = await _items(ctx, found, first, starred=marked)
     await ui.show(
         query,
         ctx,

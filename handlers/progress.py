@@ -17,7 +17,7 @@ from bot import cultivation
 from bot.core import Ctx
 from handlers import guards, report_card, ui
 from handlers.callbacks import Buttons, Tap
-from storage import coaching, people, reports
+from storage import coaching, highlights, people, reports
 
 BUTTONS = Buttons("pg", command="progress", page=("p", (int,)))
 
@@ -66,7 +66,9 @@ async def _screen(ctx: Ctx, page: int):
             for item in shown
         ]
         rows = [coach[i : i + 2] for i in range(0, len(coach), 2)] + rows
-    comments = await coaching.latest_of(ctx.db, [item.project_id for item in shown])
+    on_page = [item.project_id for item in shown]
+    marked = await highlights.count_by_project(ctx.db, on_page)
+    comments = await coaching.latest_of(ctx.db, on_page)
     authors = await people.get_many(ctx.db, sorted({c.author_id for c in comments.values()}))
     context = {
         "view": view,
@@ -76,6 +78,7 @@ async def _screen(ctx: Ctx, page: int):
                 "months": [(date.fromisoformat(f"{m}-01"), n) for m, n in item.by_month.items()],
                 "missing": [c for c in ctx.campaign.criteria if c.key not in item.criteria],
                 "quiet": cultivation.gone_quiet(item, ctx.now, tz),
+                "highlights": marked.get(item.project_id, 0),
                 "comment": comments.get(item.project_id),
             }
             for item in shown

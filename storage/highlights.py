@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import audit
+from storage import audit, reports
 from storage.db import Executor, Transaction, from_db_time
 
 
@@ -19,18 +19,6 @@ class Highlight:
     marked_at: datetime
     unmarked_by: int | None
     unmarked_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A standing highlight as /highlights lists it."""
-
-    highlight: Highlight
-    project_id: int
-    project_name: str
-    unit_id: int
-    unit_name: str
-    criterion: str | None
 
 
 def _highlight(row) -> Highlight:
@@ -103,9 +91,9 @@ async def unmark(tx: Transaction, report_id: int, *, by: int) -> Highlight | Non
 
 async def listed(
     db: Executor, *, unit_id: int | None = None, criterion: str | None = None
-) -> list[Listed]:
-    """The standing highlights of saved reports, newest mark first; of one unit, or of
-    reports supporting one criterion."""
+) -> list[reports.Listed]:
+    """The saved reports that are highlights now, the newest mark first; of one unit, or
+    supporting one criterion."""
     where, params = "", []
     if unit_id is not None:
         where, params = " AND p.unit_id = ?", [unit_id]
@@ -115,24 +103,14 @@ async def listed(
     # walk every saved report to find the few marked ones (bench/progress.py: 280 ms at
     # 100,000 reports).
     rows = await db.fetch_all(
-        "SELECT h.*, p.id AS project_id, p.name AS project_name, u.id AS unit_id,"
-        " u.name AS unit_name, r.criterion FROM highlights h"
+        "SELECT r.*, p.name AS project_name, u.id AS unit_id, u.name AS unit_name"
+        " FROM highlights h"
         " CROSS JOIN activity_reports r ON r.id = h.report_id AND r.state = 'saved'"
         " JOIN projects p ON p.id = r.project_id JOIN units u ON u.id = p.unit_id"
         f" WHERE h.unmarked_at IS NULL{where} ORDER BY h.marked_at DESC, h.id DESC",
         params,
     )
-    return [
-        Listed(
-            _highlight(row),
-            row["project_id"],
-            row["project_name"],
-            row["unit_id"],
-            row["unit_name"],
-            row["criterion"],
-        )
-        for row in rows
-    ]
+    return [reports.listed_of(row) for row in rows]
 
 
 async def units_with_some(db: Executor) -> list[tuple[int, str]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from storage import audit, highlights
+from storage import audit
 from storage.db import Executor, Transaction, from_db_time
 
 
@@ -91,16 +91,6 @@ async def candidates_of(db: Executor, user_id: int) -> list[Candidate]:
 async def get(db: Executor, report_id: int) -> ActivityReport | None:
     row = await db.fetch_one("SELECT * FROM activity_reports WHERE id = ?", (report_id,))
     return _report(row) if row else None
-
-
-async def get_many(db: Executor, report_ids: Sequence[int]) -> dict[int, ActivityReport]:
-    if not report_ids:
-        return {}
-    rows = await db.fetch_all(
-        f"SELECT * FROM activity_reports WHERE id IN ({','.join('?' * len(report_ids))})",
-        list(report_ids),
-    )
-    return {row["id"]: _report(row) for row in rows}
 
 
 async def draft_of(db: Executor, author_id: int) -> ActivityReport | None:
@@ -256,7 +246,6 @@ class Progress:
     by_month: dict[str, int]  # YYYY-MM -> saved reports about that month
     criteria: frozenset[str]  # criterion keys some saved report supports
     last_day: date | None  # the latest day a saved report is about
-    highlights: int = 0  # standing highlights among its reports
 
 
 async def candidates(
@@ -306,17 +295,9 @@ async def progress(db: Executor, projects: Sequence[tuple[int, str, int, str]]) 
         )
         if row["day"]
     }
-    marked = await highlights.count_by_project(db, ids)
     return [
         Progress(
-            pid,
-            name,
-            unit_id,
-            unit_name,
-            months[pid],
-            frozenset(criteria[pid]),
-            last.get(pid),
-            marked.get(pid, 0),
+            pid, name, unit_id, unit_name, months[pid], frozenset(criteria[pid]), last.get(pid)
         )
         for pid, name, unit_id, unit_name in projects
     ]
@@ -330,6 +311,12 @@ class Listed:
     project_name: str
     unit_id: int
     unit_name: str
+
+
+def listed_of(row) -> Listed:
+    """A report row with its project's name and its unit (unit_id, unit_name) as a list
+    shows it."""
+    return Listed(_report(row), row["project_name"], row["unit_id"], row["unit_name"])
 
 
 async def newest(
@@ -363,5 +350,4 @@ async def newest(
         " ORDER BY r.saved_at DESC, r.id DESC LIMIT ? OFFSET ?",
         [*params, page_size, page * page_size],
     )
-    found = [Listed(_report(r), r["project_name"], r["unit_id"], r["unit_name"]) for r in rows]
-    return found, total, page
+    return [listed_of(row) for row in rows], total, page

@@ -293,13 +293,15 @@ SAMPLES: dict[str, dict] = {
                 "months": [(datetime(2027, 3, 1).date(), 3), (datetime(2027, 4, 1).date(), 1)],
                 "missing": list(CAMPAIGN.criteria[:2]),
                 "quiet": True,
+                "highlights": 0,
                 "comment": COMMENT,
             },
             {
-                "progress": Progress(2, HOSTILE, 1, HOSTILE, {}, frozenset(), None, 3),
+                "progress": Progress(2, HOSTILE, 1, HOSTILE, {}, frozenset(), None),
                 "months": [],
                 "missing": [],
                 "quiet": True,
+                "highlights": 3,
                 "comment": None,
             },
         ],
@@ -704,6 +706,7 @@ VARIANTS: dict[str, list[dict]] = {
                     "months": [],
                     "missing": [],
                     "quiet": False,
+                    "highlights": 1,
                     "comment": None,
                 }
             ]
