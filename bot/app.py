@@ -19,6 +19,7 @@ from bot.access import actor_of
 from bot.applications import with_overrides
 from bot.campaign import Campaign, load_campaign
 from bot.core import Core, Ctx
+from bot.instance import InstanceLock
 from bot.media import Downloader, tell_too_big
 from bot.notices import report_messages
 from bot.outbox import Sender
@@ -163,6 +164,7 @@ class BotRunner:
         self.poller: Poller | None = None
         self.sender: Sender | None = None
         self.downloader: Downloader | None = None
+        self.lock = InstanceLock(settings.db_path)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.menus_refreshed: asyncio.Task | None = None  # done once every menu is current
@@ -182,7 +184,12 @@ class BotRunner:
 
     async def start(self) -> None:
         campaign = load_campaign(self.settings.campaign_path)
-        self.db = await Database.open(self.settings.db_path)
+        self.lock.acquire()  # before anything is read or reset: a second bot stops here
+        try:
+            self.db = await Database.open(self.settings.db_path)
+        except BaseException:
+            self.lock.release()
+            raise
         try:
             campaign = with_overrides(campaign, await applications.deadline_overrides(self.db))
             updates_request = KeepsBody(proxy=self.settings.proxy_url)
@@ -206,6 +213,7 @@ class BotRunner:
             )
         except BaseException:
             await self.db.close()
+            self.lock.release()
             raise
         self.poller = Poller(
             self.app,
@@ -311,3 +319,4 @@ class BotRunner:
                 await self.app.shutdown()
             if self.db is not None:
                 await self.db.close()
+            self.lock.release()

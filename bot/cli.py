@@ -164,6 +164,7 @@ async def _admins(settings: Settings, action: str, user_ids: list[int]) -> int:
 
 
 def _run(settings: Settings) -> int:
+    from bot.instance import AlreadyRunning
     from bot.logs import setup_logging
     from bot.polling import PollingRefused
 
@@ -171,6 +172,9 @@ def _run(settings: Settings) -> int:
     setup_logging(log_level_number(settings), token.reveal())
     try:
         asyncio.run(_serve(settings))
+    except AlreadyRunning as error:
+        print(f"pacesetter: {error} (PACESETTER_DB); stop it first", file=sys.stderr)
+        return 2
     except InvalidToken:
         print("pacesetter: Telegram refused the token (PACESETTER_TOKEN)", file=sys.stderr)
         return 2
