@@ -14,7 +14,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import invites, menus
+from bot import invites, menus, set_aside
 from bot.access import actor_of
 from bot.applications import with_overrides
 from bot.campaign import Campaign, load_campaign
@@ -22,6 +22,7 @@ from bot.core import Core, Ctx
 from bot.instance import InstanceLock
 from bot.media import Downloader, tell_too_big
 from bot.notices import report_messages
+from bot.outage import WriteOutage
 from bot.outbox import Sender
 from bot.pacing import Pace, Pacer
 from bot.polling import KeepsBody, Poller, forget_old_updates
@@ -204,6 +205,9 @@ class BotRunner:
                 core.clock = self.clock
             await self.app.initialize()
             core.bot_username = self.app.bot.username
+            core.outage = WriteOutage(
+                self.app.bot, self.db, core.msgs, campaign, self.settings.admins, core.now
+            )
             await self._set_menus(core)
             self.setup_link = await self._setup_link(core)
             await self.app.start()
@@ -222,6 +226,10 @@ class BotRunner:
             allowed_updates=ALLOWED_UPDATES,
             timeout=self.poll_timeout,
             storage_failures=core.storage_failures,
+            outage=core.outage,
+            on_set_aside=lambda tx, aside: set_aside.tell(
+                tx, core.writer, self.settings.admins, aside
+            ),
             updates_request=updates_request,
         )
         self.sender = Sender(
@@ -274,8 +282,7 @@ class BotRunner:
         await self._set_private_menus(core, sorted(others - await self._admin_ids()))
 
     async def _admin_ids(self) -> set[int]:
-        """Configured admins and those invited as admins."""
-        return set(self.settings.admins) | await roles.holder_ids(self.db, ("admin",))
+        return await set_aside.admin_ids(self.db, self.settings.admins)
 
     async def _set_private_menus(self, core: Core, user_ids: list[int]) -> None:
         """Only menus that differ from the one last set: a restart costs no request for the

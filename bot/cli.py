@@ -1,4 +1,5 @@
-"""`pacesetter run | demo | orgs import FILE | admins add ID… | admins list | campaign check`."""
+"""`pacesetter run | demo | orgs import FILE | admins add ID… | admins list | campaign check |
+updates list | updates retry ID…`."""
 
 from __future__ import annotations
 
@@ -50,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     admins_add = admins.add_parser("add", help="make Telegram users campaign admins")
     admins_add.add_argument("user_ids", nargs="+", type=int, metavar="USER_ID")
     admins.add_parser("list", help="who the campaign admins are")
+    updates = commands.add_parser(
+        "updates", help="messages set aside because the bot kept stopping on them"
+    ).add_subparsers(dest="action", required=True)
+    updates.add_parser("list", help="the set-aside updates, oldest first")
+    updates_retry = updates.add_parser(
+        "retry", help="try set-aside updates again (at the bot's next start)"
+    )
+    updates_retry.add_argument("update_ids", nargs="+", type=int, metavar="UPDATE_ID")
     campaign = commands.add_parser("campaign", help="campaign files").add_subparsers(
         dest="action", required=True
     )
@@ -70,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(config=args.config)
         if args.command == "orgs":
             return asyncio.run(_orgs_import(settings, args.file))
+        if args.command == "updates":
+            return asyncio.run(_updates(settings, args.action, getattr(args, "update_ids", [])))
         if args.command == "admins":
             return asyncio.run(_admins(settings, args.action, getattr(args, "user_ids", [])))
         return _run(settings)
@@ -160,6 +171,38 @@ async def _admins(settings: Settings, action: str, user_ids: list[int]) -> int:
         print(f"{user_id}\t{name}\t{source}")
     if not everyone:
         print("no campaign admin yet: pacesetter admins add USER_ID", file=sys.stderr)
+    return 0
+
+
+async def _updates(settings: Settings, action: str, update_ids: list[int]) -> int:
+    import json
+
+    from bot.set_aside import sender_of
+    from storage import inbox
+    from storage.db import Database
+
+    db = await Database.open(settings.db_path)
+    try:
+        if action == "retry":
+            async with db.transaction(datetime.now(UTC)) as tx:
+                found = await inbox.retry(tx, update_ids)
+            for update_id in found:
+                print(f"{update_id} will be tried again at the bot's next start")
+            for update_id in sorted(set(update_ids) - set(found)):
+                print(f"pacesetter: update {update_id} is not set aside", file=sys.stderr)
+            return 0 if len(found) == len(set(update_ids)) else 1
+        aside = await inbox.set_aside(db)
+    finally:
+        await db.close()
+    for update in aside:
+        kind = next((k for k in update.payload if k != "update_id"), "?")
+        body = json.dumps(update.payload.get(kind), ensure_ascii=False)
+        print(
+            f"{update.update_id}\t{update.received_at:%Y-%m-%d %H:%M} UTC\tfrom"
+            f" {sender_of(update.payload)}\t{kind}\t{update.attempts} starts\t{body[:200]}"
+        )
+    if not aside:
+        print("no update is set aside")
     return 0
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.access import Actor
     from bot.campaign import Campaign
     from bot.flow import Flow
+    from bot.outage import WriteOutage
     from bot.settings import Settings
     from messages.render import Messages
     from storage.db import Database, Transaction
@@ -34,6 +35,7 @@ class Core:
     campaign: Campaign
     msgs: Messages
     bot_username: str
+    outage: WriteOutage  # while the database can't be written: who was told
 
     def __init__(self) -> None:
         self.clock: Callable[[], datetime] = system_clock

@@ -12,7 +12,12 @@ ones is what allows that: getUpdates returns the oldest 100 unconfirmed updates,
 the offset at an unfinished one would hide everyone else's behind one chat's backlog.
 
 An update whose handling failed because the database could not be written is not marked
-handled: its lane retries it with back-off until it is stored (and after a restart, too).
+handled: its lane retries it every few seconds until it is stored (and after a restart, too).
+
+An update that takes the whole process down (out of memory, a crash) is not replayed for
+ever: each start counts the updates it replays, and one that MAX_ATTEMPTS starts began and
+never finished is set aside (kept, listed by `pacesetter updates`), its sender and the admins
+told once.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from telegram import Update
@@ -39,9 +44,11 @@ from telegram.error import (
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
+from bot.outage import WriteOutage, retry_delay
+from bot.set_aside import MAX_ATTEMPTS
 from storage import inbox
 from storage.audit import current_update_id
-from storage.db import Database
+from storage.db import Database, Transaction
 
 log = logging.getLogger(__name__)
 REFUSALS_BEFORE_GIVING_UP = 3  # a 4xx that persists is a configuration problem, not the network
@@ -94,9 +101,13 @@ class Poller:
         allowed_updates: Sequence[str],
         timeout: float = 25.0,
         storage_failures: dict[int, int],
+        outage: WriteOutage,
+        on_set_aside: Callable[[Transaction, list[inbox.SetAside]], Awaitable[None]],
         updates_request: KeepsBody | None = None,
     ) -> None:
         self.app, self.db, self.clock = app, db, clock
+        self.outage = outage
+        self.on_set_aside = on_set_aside  # writes the notices, in the transaction
         self.allowed_updates = allowed_updates
         self.timeout = timeout
         # Counted by the error handler: how often an update's changes could not be written.
@@ -116,9 +127,10 @@ class Poller:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch, store, confirm, handle, until `stop` is set; then finish the lanes."""
-        for item in await inbox.unhandled(self.db):  # what a crash interrupted
+        for item in await self._replay():  # what a crash interrupted
             self._dispatch(Update.de_json(item.payload, self.app.bot))
         offset, backoff, refusals = 0, 1.0, 0
+        store_delay: float | None = None
         try:
             while not stop.is_set():
                 try:
@@ -150,11 +162,16 @@ class Poller:
                     fresh = await self._store(batch)
                 except sqlite3.Error as error:
                     # Not stored, so not confirmed: Telegram keeps them and gives them again.
-                    log.error("could not store updates (%s); retrying in %.0f s", error, backoff)
-                    await _sleep(stop, backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    store_delay = retry_delay(store_delay)
+                    log.error(
+                        "could not store updates (%s); retrying in %.0f s", error, store_delay
+                    )
+                    await self.outage.failed(error)
+                    await self.outage.tell_waiting(batch)
+                    await _sleep(stop, store_delay)
                     continue
-                backoff = 1.0
+                await self.outage.recovered()
+                backoff, store_delay = 1.0, None
                 offset = batch[-1].update_id + 1
                 for update in batch:
                     if update.update_id in fresh:
@@ -181,6 +198,27 @@ class Poller:
                 await fetch
             return None
         return fetch.result()
+
+    async def _replay(self) -> list[inbox.Received]:
+        """What a crash left unhandled, counted as begun once more; what kept killing the
+        process is set aside instead, and its sender and the admins are told."""
+        try:
+            async with self.db.transaction(self.clock()) as tx:
+                replay, aside = await inbox.begin_replay(tx, MAX_ATTEMPTS)
+                if aside:
+                    await self.on_set_aside(tx, aside)
+        except sqlite3.Error as error:
+            # Counting is a write: with a full disk, replay uncounted rather than not at all.
+            log.error("could not count the updates to replay (%s)", error)
+            return await inbox.unhandled(self.db)
+        for update in aside:
+            log.error(
+                "update %s set aside: %s starts began it and none finished it"
+                " (pacesetter updates list)",
+                update.update_id,
+                update.attempts,
+            )
+        return replay
 
     async def _store(self, batch: Sequence[Update]) -> set[int]:
         body = self.updates_request.last_body if self.updates_request else None
@@ -228,7 +266,7 @@ class Poller:
                 self.idle.set()
 
     async def _handle(self, update: Update) -> None:
-        backoff = 1.0
+        delay: float | None = None
         while True:
             failures = self.storage_failures.get(update.update_id, 0)
             token = current_update_id.set(update.update_id)
@@ -241,10 +279,11 @@ class Poller:
             if self._stopping:
                 return  # still unhandled in the inbox: the next start tries again
             # Its changes were not written: try again (the person was told it would be).
-            log.warning("update %s not stored; retrying in %.0f s", update.update_id, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF)
-        self.storage_failures.pop(update.update_id, None)
+            delay = retry_delay(delay)
+            log.warning("update %s not stored; retrying in %.0f s", update.update_id, delay)
+            await asyncio.sleep(delay)
+        if self.storage_failures.pop(update.update_id, None):
+            await self.outage.recovered()
         while True:
             try:
                 async with self.db.statement(self.clock()) as tx:
@@ -252,8 +291,9 @@ class Poller:
                 return
             except sqlite3.OperationalError as error:
                 log.warning("update %s: could not mark it handled (%s)", update.update_id, error)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                await self.outage.failed(error)
+                delay = retry_delay(delay)
+                await asyncio.sleep(delay)
 
     async def _finish_lanes(self) -> None:
         """On stop: the updates in hand are finished (a retrying one stays in the inbox)."""

@@ -37,10 +37,15 @@ async def on_error(update: object, ctx: Ctx) -> None:
     if retrying:
         failures = ctx.core.storage_failures
         failures[update_id] = failures.get(update_id, 0) + 1  # polling tries it again, later
-        first_time = failures[update_id] == 1
         log.warning("update %s could not be stored: %s", update_id, ctx.error)
+        await ctx.core.outage.failed(ctx.error)
+        user_id = update.effective_user.id if update.effective_user else None
+        # Once a person, while the outage lasts; a button's spinner is answered once a tap.
+        first_time = ctx.core.outage.first_notice(user_id)
+        if update.callback_query is not None:
+            first_time = failures[update_id] == 1
         if not first_time:
-            raise ApplicationHandlerStop  # they were told once already
+            raise ApplicationHandlerStop  # they were told already
     else:
         log.error("update %s failed", update_id, exc_info=ctx.error)
     if not isinstance(update, Update) or update.effective_chat is None:

@@ -1,4 +1,5 @@
-"""Updates as they arrive: stored before they are confirmed, marked once handled."""
+"""Updates as they arrive: stored before they are confirmed, marked once handled, set aside
+when starts keep dying on them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Executor, Transaction, to_db_time
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 
 @dataclass(frozen=True)
@@ -17,24 +18,34 @@ class Received:
     payload: dict
 
 
+@dataclass(frozen=True)
+class SetAside:
+    update_id: int
+    payload: dict
+    attempts: int
+    received_at: datetime
+    set_aside_at: datetime
+
+
 async def store(tx: Transaction, received: Sequence[Received]) -> list[int]:
     """Keep a fetched batch; returns the ids that are new or not yet handled (a redelivered
     update that was handled before is dropped here). One statement: it may run on its own
     (`db.statement`)."""
     if not received:
         return []
-    marks = ",".join(["(?, ?, ?, ?)"] * len(received))
+    marks = ",".join(["(?, ?, ?, ?, 1)"] * len(received))
     params = [
         value
         for item in received
         for value in (item.update_id, item.chat_id, json.dumps(item.payload), tx.stamp)
     ]
-    # A stored, unhandled update is "updated" to itself, so RETURNING names it; a handled
-    # one is left alone and not returned.
+    # A new update is handled at once: its first attempt. A stored, unhandled update is
+    # "updated" to itself, so RETURNING names it (this start counted it when it replayed it);
+    # a handled or set-aside one is left alone and not returned.
     rows = await tx.fetch_all(
-        f"INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES {marks}"
+        f"INSERT INTO inbox (update_id, chat_id, payload, received_at, attempts) VALUES {marks}"
         " ON CONFLICT (update_id) DO UPDATE SET update_id = excluded.update_id"
-        " WHERE inbox.handled_at IS NULL RETURNING update_id",
+        " WHERE inbox.handled_at IS NULL AND inbox.set_aside_at IS NULL RETURNING update_id",
         params,
     )
     fresh = {row[0] for row in rows}
@@ -42,11 +53,59 @@ async def store(tx: Transaction, received: Sequence[Received]) -> list[int]:
 
 
 async def unhandled(db: Executor) -> list[Received]:
-    """Stored but not handled: a crash interrupted them. In the order they arrived."""
+    """Stored but not handled (a crash interrupted them), nor set aside. In the order they
+    arrived."""
     rows = await db.fetch_all(
-        "SELECT update_id, chat_id, payload FROM inbox WHERE handled_at IS NULL ORDER BY update_id"
+        "SELECT update_id, chat_id, payload FROM inbox"
+        " WHERE handled_at IS NULL AND set_aside_at IS NULL ORDER BY update_id"
     )
     return [Received(r["update_id"], r["chat_id"], json.loads(r["payload"])) for r in rows]
+
+
+async def begin_replay(tx: Transaction, max_attempts: int) -> tuple[list[Received], list[SetAside]]:
+    """At start: what a crash left unhandled is attempted once more and counted, except what
+    `max_attempts` starts already began and never finished, which is set aside instead.
+    Returns (to replay, newly set aside)."""
+    aside = await tx.fetch_all(
+        "UPDATE inbox SET set_aside_at = ?"
+        " WHERE handled_at IS NULL AND set_aside_at IS NULL AND attempts >= ?"
+        " RETURNING update_id, payload, attempts, received_at, set_aside_at",
+        (tx.stamp, max_attempts),
+    )
+    await tx.execute(
+        "UPDATE inbox SET attempts = attempts + 1 WHERE handled_at IS NULL AND set_aside_at IS NULL"
+    )
+    return await unhandled(tx), sorted(map(_set_aside, aside), key=lambda a: a.update_id)
+
+
+async def set_aside(db: Executor) -> list[SetAside]:
+    rows = await db.fetch_all(
+        "SELECT update_id, payload, attempts, received_at, set_aside_at FROM inbox"
+        " WHERE set_aside_at IS NOT NULL AND handled_at IS NULL ORDER BY update_id"
+    )
+    return [_set_aside(row) for row in rows]
+
+
+async def retry(tx: Transaction, update_ids: Sequence[int]) -> list[int]:
+    """Set-aside updates go back to the queue, their count started afresh (the next start
+    handles them); returns the ids that were set aside."""
+    marks = ",".join("?" * len(update_ids))
+    rows = await tx.fetch_all(
+        f"UPDATE inbox SET set_aside_at = NULL, attempts = 0 WHERE update_id IN ({marks})"
+        " AND set_aside_at IS NOT NULL AND handled_at IS NULL RETURNING update_id",
+        list(update_ids),
+    )
+    return sorted(row[0] for row in rows)
+
+
+def _set_aside(row) -> SetAside:
+    return SetAside(
+        row["update_id"],
+        json.loads(row["payload"]),
+        row["attempts"],
+        from_db_time(row["received_at"]),
+        from_db_time(row["set_aside_at"]),
+    )
 
 
 async def mark_handled(tx: Transaction, update_id: int) -> None:

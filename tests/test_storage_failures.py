@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.outage import retry_delay
 from tests.conftest import World, org_csv, told, until
 
 UNLIMITED = 1_073_741_823  # SQLite's largest max_page_count
@@ -57,3 +58,55 @@ async def test_a_handler_that_cant_write_tells_once_and_retries_until_it_can(wor
     assert told(world.admin, "couldn't save that", world.sb) == 1  # told once, not per retry
     assert told(world.admin, "Imported <b>2000</b> rows", world.sb) == 0  # text, not html
     assert told(world.admin, "Imported 2000 rows", world.sb) == 1
+
+
+async def test_while_nothing_can_be_stored_each_person_hears_once_and_the_admins_hear_of_it(
+    world: World,
+):
+    await world.import_orgs([("U1", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await lena.send("/apply")
+    await _disk_full(world)
+    await lena.send("党建引领 " * 2000, wait=False)  # not stored, so not even handled...
+    await until(lambda: told(lena, "couldn't save that", world.sb), 10, "the notice")
+    await lena.send("培育创建 " * 2000, wait=False)  # ... nor is her next message
+    world.clock.advance(seconds=31)  # the outage lasts: now the admins want to know
+    await until(
+        lambda: told(world.admin, "cannot write to its database", world.sb), 15, "the admins"
+    )
+    assert told(lena, "couldn't save that", world.sb) == 1  # once, not per message or retry
+    await _disk_freed(world)
+    await until(lambda: told(world.admin, "can write to its database again", world.sb), 15)
+    await until(lambda: world.sb.pending_count() == 0, 15, "both messages stored")
+    await world.sb.settle()
+    assert lena.last_reply.text.startswith("✓ Saved (20002 characters")  # both, once each
+    assert told(lena, "couldn't save that", world.sb) == 1
+    assert told(world.admin, "cannot write to its database", world.sb) == 1
+    assert told(world.admin, "can write to its database again", world.sb) == 1
+
+
+async def test_a_short_lock_out_is_no_news_to_the_admins(world: World):
+    await world.import_orgs([("U1", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await lena.send("/apply")
+    await _disk_full(world)
+    await lena.send("党建引领 " * 2000, wait=False)
+    await until(lambda: told(lena, "couldn't save that", world.sb), 10, "the notice")
+    await _disk_freed(world)  # within the 30 s: a backup or an import held the lock
+    await until(lambda: lena.last_reply.text.startswith("✓ Saved"), 15, "the answer saved")
+    await world.sb.settle()
+    assert told(world.admin, "database", world.sb) == 0
+    # A later outage tells her again: what she was told belonged to the last one.
+    await _disk_full(world)
+    await lena.send("培育创建 " * 2000, wait=False)
+    await until(lambda: told(lena, "couldn't save that", world.sb) == 2, 10, "the second notice")
+    await _disk_freed(world)
+    await world.sb.settle(timeout=15)
+
+
+def test_writes_are_retried_soon_while_people_wait():
+    delays, delay = [], None
+    for _ in range(6):
+        delay = retry_delay(delay)
+        delays.append(delay)
+    assert delays == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]  # not growing to a minute
