@@ -47,9 +47,7 @@ class Actor:
         names = {grant.role for grant in self.grants}
         if self.configured_admin:
             names.add("admin")
-        return [
-            role for role in ("admin", "secretary", "lead", "member", "reviewer") if role in names
-        ]
+        return [role for role in roles.ROLES if role in names]
 
 
 def actor_of(

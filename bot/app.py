@@ -278,7 +278,7 @@ class BotRunner:
 
     async def _refresh_role_menus(self, core: Core) -> None:
         """Everyone else with a role may have a menu from an older version or language."""
-        others = await roles.holder_ids(self.db, ("secretary", "lead", "member", "reviewer"))
+        others = await roles.holder_ids(self.db, roles.BELOW_ADMIN)
         await self._set_private_menus(core, sorted(others - await self._admin_ids()))
 
     async def _admin_ids(self) -> set[int]:

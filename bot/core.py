@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from messages.render import Messages
     from storage.db import Database, Transaction
-    from storage.flows import Flow as Position
+    from storage.flows import Position
 
 
 def system_clock() -> datetime:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from bot.access import Actor
     from bot.campaign import Campaign
-    from storage.flows import Flow as Position
+    from storage.flows import Position
 
 # A typed comment or reason answers the prompt just shown, not one from yesterday.
 PROMPT_EXPIRY = timedelta(minutes=30)

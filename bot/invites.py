@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.access import Actor
+from storage import roles
 from storage.invitations import Invitation
 from storage.roles import RoleGrant
 
@@ -47,7 +48,7 @@ def code_from_payload(payload: str) -> str | None:
 
 def invitable_roles(actor: Actor) -> list[str]:
     if actor.is_admin:
-        return ["secretary", "lead", "member", "reviewer", "admin"]
+        return [*roles.BELOW_ADMIN, "admin"]
     if actor.secretary_units():
         return ["lead", "member"]  # secretaries and admins are the organiser's to appoint
     if actor.projects("lead"):

@@ -27,7 +27,7 @@ from bot.outbox import METHODS
 from bot.rules import shift_out_of_quiet_hours
 from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
-from storage import chats, flows, outbox
+from storage import chats, flows, outbox, roles
 from storage.outbox import Report
 
 FLOW = "broadcast"
@@ -69,7 +69,7 @@ async def _audiences(ctx: Ctx):
                 BUTTONS.data("to", role),
             )
         ]
-        for role in ("secretary", "lead", "member", "reviewer", "admin")
+        for role in (*roles.BELOW_ADMIN, "admin")
     ]
     rows.append([(label(ctx.locale, "cancel"), BUTTONS.data("keep"))])
     return ui.keyboard(rows)

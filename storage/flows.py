@@ -11,7 +11,9 @@ from storage.db import Executor, Transaction, from_db_time
 
 
 @dataclass(frozen=True)
-class Flow:
+class Position:
+    """Where one person is: in which flow, at which step, with what the flow keeps."""
+
     user_id: int
     flow: str
     step: str
@@ -19,13 +21,13 @@ class Flow:
     updated_at: datetime | None = None  # when the step was entered
 
 
-async def current(db: Executor, user_id: int) -> Flow | None:
+async def current(db: Executor, user_id: int) -> Position | None:
     row = await db.fetch_one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
     return _flow(row) if row else None
 
 
-def _flow(row) -> Flow:
-    return Flow(
+def _flow(row) -> Position:
+    return Position(
         row["user_id"],
         row["flow"],
         row["step"],
@@ -43,7 +45,7 @@ async def begin(tx: Transaction, user_id: int, flow: str, step: str = "", **data
     )
 
 
-async def end(tx: Transaction, user_id: int) -> Flow | None:
+async def end(tx: Transaction, user_id: int) -> Position | None:
     """End whatever flow the person was in; returns it (None if there was none)."""
     row = await tx.fetch_one("DELETE FROM flows WHERE user_id = ? RETURNING *", (user_id,))
     return _flow(row) if row else None

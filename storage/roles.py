@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from storage import audit
 from storage.db import Executor, Transaction
 
-ROLES = ("admin", "secretary", "lead", "member", "reviewer")
+ROLES = ("admin", "secretary", "lead", "member", "reviewer")  # the one list, in this order
+BELOW_ADMIN = ROLES[1:]  # the roles the organiser gives within the organisation
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from storage import people, roles
 from storage.db import Executor, from_db_time
-from storage.flows import Flow
+from storage.flows import Position
 from storage.people import Person
 from storage.roles import RoleGrant
 
@@ -17,7 +17,7 @@ from storage.roles import RoleGrant
 class Visitor:
     person: Person
     grants: tuple[RoleGrant, ...]
-    flow: Flow | None
+    flow: Position | None
 
 
 async def get(db: Executor, user_id: int) -> Visitor | None:
@@ -36,7 +36,7 @@ async def get(db: Executor, user_id: int) -> Visitor | None:
     first = rows[0]
     flow = None
     if first["f_flow"] is not None:
-        flow = Flow(
+        flow = Position(
             user_id,
             first["f_flow"],
             first["f_step"],

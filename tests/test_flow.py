@@ -15,7 +15,7 @@ from bot.pacing import Pacer
 from bot.settings import Secret, Settings
 from messages.render import Messages
 from storage import orgs, roles
-from storage.flows import Flow as Position
+from storage.flows import Position
 from storage.people import Person
 from tests.conftest import World
 from tests.test_apply import TEXT_SECTIONS, lead_of, submitted
