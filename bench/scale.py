@@ -23,7 +23,7 @@ from pathlib import Path
 from bench.common import describe, sends, sends_document
 from bot.app import BotRunner
 from bot.applications import places
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from bot.sandbox import Sandbox
 from bot.settings import Secret, Settings
 from handlers.nominations import LISTED

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.common import describe, sends, taps
 from bot.app import BotRunner
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from bot.pacing import Pace
 from bot.sandbox import Sandbox
 from bot.settings import Secret, Settings

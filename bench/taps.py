@@ -22,7 +22,7 @@ from pathlib import Path
 import docx
 
 from bot.app import BotRunner
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from bot.sandbox import Sandbox
 from bot.sandbox.files import make_png
 from bot.settings import Secret, Settings

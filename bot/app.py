@@ -17,7 +17,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot import invites, menus, set_aside
 from bot.access import actor_of
 from bot.applications import with_overrides
-from bot.campaign import Campaign, load_campaign
+from bot.campaign import Campaign
+from bot.campaign_load import load_campaign
 from bot.core import Core, Ctx
 from bot.instance import InstanceLock
 from bot.media import Downloader, tell_too_big

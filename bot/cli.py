@@ -14,7 +14,8 @@ from pathlib import Path
 
 from telegram.error import Conflict, InvalidToken, NetworkError
 
-from bot.campaign import CampaignError, check_campaign, load_campaign
+from bot.campaign import CampaignError
+from bot.campaign_load import check_campaign, load_campaign
 from bot.settings import Settings, SettingsError, load_settings, log_level_number
 
 log = logging.getLogger("pacesetter")

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 import docx
 
 from bot.app import BotRunner
-from bot.campaign import DEFAULT_CAMPAIGN_PATH, Section, load_campaign
+from bot.campaign import Section
+from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, load_campaign
 from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser
 from bot.sandbox.files import make_png

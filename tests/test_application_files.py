@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.applications import file_batches
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from handlers.application_files import BUTTONS
 from storage import applications, orgs
 from storage.applications import Answer, Part

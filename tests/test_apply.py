@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from storage import applications, orgs
 from tests.conftest import World
 

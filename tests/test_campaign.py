@@ -8,17 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.campaign import (
-    DEFAULT_CAMPAIGN_PATH,
-    LOCALES,
-    STAGE_KEYS,
-    Campaign,
-    CampaignError,
-    Localized,
-    check_campaign,
-    load_campaign,
-    with_deadline,
-)
+from bot.campaign import LOCALES, STAGE_KEYS, Campaign, CampaignError, Localized, with_deadline
+from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, check_campaign, load_campaign
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,7 +9,7 @@ import docx
 import pytest
 
 from bot import docx_form
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from bot.sandbox.files import make_png
 from storage import applications, orgs
 from tests.conftest import APPLY_OPEN, World

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from handlers.extend import parse_deadline, presets
 from tests.conftest import World
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.access import Actor
 from bot.app import build_application
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, StageGuard, Step, Verdict, judge
 from bot.pacing import Pacer
 from bot.settings import Secret, Settings

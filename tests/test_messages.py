@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from bot.applications import summary
 from bot.broadcasts import Reach as BroadcastReach
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from bot.orgs import Problem
 from bot.reminders import Reach
 from bot.sandbox.html import parse_html, utf16_len

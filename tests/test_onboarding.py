@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from storage import audit, invitations, orgs, roles
 from tests.conftest import World
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import BotRunner
-from bot.campaign import DEFAULT_CAMPAIGN_PATH, QuietHours, load_campaign
+from bot.campaign import QuietHours
+from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
 from handlers.remind import BUTTONS as REMIND_BUTTONS
 from storage import outbox, people

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.campaign import DEFAULT_CAMPAIGN_PATH
+from bot.campaign_load import DEFAULT_CAMPAIGN_PATH
 from bot.sandbox import Sandbox, SandboxUser
 from storage.db import Database
 from tests.conftest import TOKEN, org_csv

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.applications import next_waiting, summary
-from bot.campaign import Localized, QuietHours, Quota, Stage, load_campaign
+from bot.campaign import Localized, QuietHours, Quota, Stage
+from bot.campaign_load import load_campaign
 from bot.rules import (
     amount_in,
     in_quiet_hours,
