@@ -12,6 +12,7 @@ from bot import notices
 from bot.core import Ctx
 from bot.flow import StageGuard
 from handlers import application_files, ui
+from handlers.application_buttons import LEAD, UNIT
 from storage import applications, orgs
 from storage.applications import Answer, Application, Listed
 from storage.db import Transaction
@@ -156,10 +157,6 @@ async def decide(
         return None
     application = await applications.get(tx, application.id)
     project = await orgs.project(tx, application.project_id)
-    # Declared where their flows are; imported here, where both are loaded already.
-    from handlers.apply import BUTTONS as LEAD_BUTTONS
-    from handlers.nominations import BUTTONS as UNIT_BUTTONS
-
     await notices.project_people(
         tx,
         ctx.core.writer,
@@ -170,11 +167,11 @@ async def decide(
         sender=ctx.actor.user_id,
         # Returned, it is the lead's to revise: the button opens it for that.
         lead_button=(
-            ("revise_application", LEAD_BUTTONS.data("open", project.id))
+            ("revise_application", LEAD.data("open", project.id))
             if to == "returned"
-            else ("open_application", LEAD_BUTTONS.data("preview", application.id))
+            else ("open_application", LEAD.data("preview", application.id))
         ),
-        secretary_button=("review_application", UNIT_BUTTONS.data("show", application.id)),
+        secretary_button=("review_application", UNIT.data("show", application.id)),
         application=application,
         by=ctx.actor.person,
         lead=ctx.actor.person,

@@ -19,12 +19,14 @@ from bot import cultivation, docx_form
 from bot.applications import stage_phase
 from bot.core import Ctx
 from handlers import application_view, guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.application_buttons import WORD
+from handlers.apply_steps import form_button, preview_after_import
+from handlers.callbacks import Tap
 from storage import applications, orgs, reports
 from storage.applications import Application as App
 from storage.applications import Part
 
-BUTTONS = Buttons("dx", command="apply", form=("f", (int,)))  # an application
+BUTTONS = WORD
 WORD_FILE = f.Document.FileExtension("docx") | f.Document.MimeType(
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 )
@@ -40,10 +42,6 @@ def register(app: Application) -> None:
         MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE & WORD_FILE, received),
         group=-3,
     )
-
-
-def form_button(ctx: Ctx, application: App) -> ui.Button:
-    return (ctx.msgs.label(ctx.locale, "word_form"), BUTTONS.data("form", application.id))
 
 
 @guards.buttons(BUTTONS)
@@ -132,9 +130,6 @@ async def received(update: Update, ctx: Ctx) -> None:
         pictures=len(pictures),
         left_out=filled.pictures_left_out,
     )
-    # Declared with the apply flow; imported here, where both are loaded already.
-    from handlers.apply import preview_after_import
-
     await preview_after_import(update, ctx, await applications.get(ctx.db, application.id))
     raise ApplicationHandlerStop
 

@@ -20,23 +20,13 @@ from bot import applications as rules
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from handlers import application_view, flow_input, guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.application_buttons import UNIT
+from handlers.callbacks import Tap
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 
 RETURN_FLOW = "return_comment"
-BUTTONS = Buttons(
-    "nm",
-    command="nominations",
-    start=("s", ()),  # as /nominations: under a notice that applications are waiting
-    list=("l", (int, int)),  # a unit, a page
-    show=("a", (int,)),  # an application, from here on
-    nominate=("n", (int,)),
-    unnominate=("u", (int,)),
-    return_=("r", (int,)),
-    full=("f", (int,)),  # its whole text, then the card again under it
-    next=("x", (int,)),  # the card turns into this (next waiting) one
-)
+BUTTONS = UNIT
 LISTED = ("submitted", "nominated", "returned", "accepted", "declined")
 COMMENT_LIMIT = 1000
 

@@ -94,3 +94,25 @@ async def test_a_double_tap_is_answered_without_a_second_identical_edit(world):
     assert [m for m, _ in world.sb.requests if m.startswith("editMessage")] == edits
     assert "◀ Previous" in [label for row in menu.buttons for label, _ in row]
     assert world.sb.rejections == []  # no "message is not modified"
+
+
+def test_the_buttons_that_lead_to_an_application_each_have_a_handler_where_they_are_handled():
+    # Declared apart from their flows (handlers/application_buttons.py), so that the notices
+    # can carry them without an import cycle: each action must still be taken by its flow.
+    from handlers import application_buttons, apply, apply_docx, nominations
+
+    assert {"open", "resume", *apply._BUTTONS} == set(application_buttons.LEAD.actions)
+    assert {"start", *nominations._STEPS} == set(application_buttons.UNIT.actions)
+    assert set(apply_docx.BUTTONS.actions) == {"form"}
+    assert apply.BUTTONS is application_buttons.LEAD
+    assert nominations.BUTTONS is application_buttons.UNIT
+
+
+def test_no_handler_module_imports_another_from_inside_a_function():
+    # The apply ↔ application_view ↔ nominations ↔ apply_docx cycle was once dodged that way.
+    import pathlib
+    import re
+
+    nested = re.compile(r"^[ \t]+(from handlers[\w.]* import|import handlers)", re.M)
+    for path in pathlib.Path("handlers").glob("*.py"):
+        assert not nested.search(path.read_text(encoding="utf-8")), path
