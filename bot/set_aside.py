@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from bot.notices import Writer, to_people
+from bot.notices import Writer, to_each, to_people
 from storage import people, roles
 from storage.db import Executor, Transaction
 from storage.inbox import SetAside
@@ -31,19 +32,22 @@ async def tell(
 ) -> None:
     """Each sender once that their message could not be handled; the admins once, with the
     ids to look at (`pacesetter updates`). Written with the setting aside: told exactly once."""
-    senders = {update.update_id: sender_of(update.payload) for update in aside}
-    first = aside[0].update_id
-    for user_id in sorted({s for s in senders.values() if s is not None}):
-        when = min(u.received_at for u in aside if senders[u.update_id] == user_id)
-        await to_people(tx, writer, [user_id], "errors/set_aside", f"set-aside@{first}", when=when)
-    known = await people.get_many(tx, sorted({s for s in senders.values() if s is not None}))
+    first_sent: dict[int, datetime] = {}  # each sender's earliest (`aside` is in order)
+    for update in aside:
+        sender = sender_of(update.payload)
+        if sender is not None:
+            first_sent.setdefault(sender, update.received_at)
+    cause = f"set-aside@{aside[0].update_id}"
+    letters = [(s, "errors/set_aside", {"when": when}, None) for s, when in first_sent.items()]
+    await to_each(tx, writer, letters, cause)
+    known = await people.get_many(tx, sorted(first_sent))
     names = [known[s].display_name for s in sorted(known)]
     await to_people(
         tx,
         writer,
         await admin_ids(tx, admins),
         "errors/set_aside_admin",
-        f"set-aside@{first}",
+        cause,
         count=len(aside),
         attempts=MAX_ATTEMPTS,
         ids=" ".join(str(u.update_id) for u in aside),
