@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from bot.pacing import Pace
 from bot.sandbox import Limits, SandboxChat, SandboxUser
@@ -55,12 +54,12 @@ async def test_a_429_for_one_chat_does_not_delay_the_others(world: World):
     # The flood ends before the retry_after it announces: the retry is never flooded again.
     world.sb.faults.flood(flooded.id, retry_after=2, seconds=1.5)
     await world.admin.send(EXTEND)
-    started = time.monotonic()
     await world.admin.tap(CONFIRM, wait=False)
     others = [*leads[1:], *groups]
     await until(lambda: all(moved(chat, world.sb) for chat in others), 5, "the others")
-    assert time.monotonic() - started < 1.0
     assert moved(flooded, world.sb) == 0
+    # The 429 cooled its own chat only: every other chat may have its next message now.
+    assert [world.runner.pacer.ready_in(chat.id) for chat in others] == [0.0] * len(others)
     for _ in range(250):  # the sender records the 429 as a retry (on the campaign's clock)
         if await world.db.fetch_value("SELECT 1 FROM outbox WHERE error = '429'"):
             break
@@ -158,22 +157,19 @@ async def test_a_wave_to_many_groups_keeps_under_the_limits_and_people_acting_go
     await world.sb.settle(timeout=30)
     mark = len(world.sb.requests)
     await world.admin.send(EXTEND)
-    started = time.monotonic()
     await world.admin.tap(CONFIRM, wait=False)
-    await asyncio.sleep(0.5)  # the wave is under way
+
+    def group_sends() -> list[dict]:
+        return [p for m, p in world.sb.requests[mark:] if m == "sendMessage" and p["chat_id"] < 0]
+
+    await until(lambda: len(group_sends()) >= 1, 10, "the wave under way")
     asking = world.sb.user("Asking")
-    asked = time.monotonic()
     await asking.send("/help", wait=False)
-    await until(lambda: asking.last_reply is not None, 5, "the answer to /help")
-    answered = time.monotonic() - asked
+    await until(lambda: asking.last_reply is not None, 10, "the answer to /help")
+    # Answered in the middle of the wave, not after it (how fast is for bench.broadcast).
+    assert len(group_sends()) < 60
     await world.sb.settle(timeout=30)
-    wave = time.monotonic() - started
-    group_sends = [
-        p for m, p in world.sb.requests[mark:] if m == "sendMessage" and p["chat_id"] < 0
-    ]
-    assert len(group_sends) == 60 and len({p["chat_id"] for p in group_sends}) == 60
-    assert answered < 1.0, answered
-    assert 60 / Pace().overall_per_second - 0.5 < wave < 10, wave
+    assert len(group_sends()) == 60 and len({p["chat_id"] for p in group_sends()}) == 60
     assert world.runner.pacer.retry_afters == 0
     assert world.sb.rejections == []
 
@@ -186,15 +182,14 @@ async def test_a_burst_from_one_person_leaves_others_answered_within_a_second(wo
     for i in range(100):
         await burst.send(f"message {i}", wait=False)
     others = [world.sb.user(f"Other{i}") for i in range(5)]
-    waits = []
+    burst_answered = []  # how many of the burst's 100 were answered when each other one was
     for other in others:
         await asyncio.sleep(0.2)
-        asked = time.monotonic()
         await other.send("/help", wait=False)
-        await until(lambda other=other: other.last_reply is not None, 5, "an answer")
-        waits.append(time.monotonic() - asked)
-    assert max(waits) < 1.0, waits
-    assert len(burst.replies()) < 100  # still being answered at its own chat's pace
+        await until(lambda other=other: other.last_reply is not None, 10, "an answer")
+        burst_answered.append(len(burst.replies()))
+    # Each answered in between, not behind the burst (at ~1 a second it takes ~100 s).
+    assert max(burst_answered) < 100, burst_answered
     assert world.runner.pacer.retry_afters == 0
     assert world.sb.rejections == []
 
