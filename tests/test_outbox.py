@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from bot.outbox import MAX_ATTEMPTS
 from bot.pacing import Pace
 from bot.sandbox import Limits, SandboxChat, SandboxUser
 from storage import applications, orgs, outbox, people
+from storage.db import from_db_time
 from tests.conftest import World, told, until
 from tests.test_apply import nominated
 
@@ -210,3 +213,64 @@ async def test_the_outbox_row_keys_make_a_second_write_of_the_same_change_a_no_o
     await world.sb.settle()
     assert [told(lead, MOVED, world.sb) for lead in leads] == [1, 1]
     assert len(await outbox.rows_of(world.db, cause)) == len(rows)
+
+
+async def _opened(world: World) -> int:
+    """The admin's private chat, opened (the bot may write there)."""
+    await world.admin.send("/help")
+    return world.admin.id
+
+
+async def _write(world: World, *items: outbox.Outgoing) -> None:
+    async with world.db.transaction(world.clock.now) as tx:
+        await outbox.enqueue(tx, items)
+    await world.sb.settle()
+
+
+def _note(cause: str, chat_id: int, text: str, **fields) -> outbox.Outgoing:
+    return outbox.Outgoing(cause, "note", chat_id, {"text": text}, **fields)
+
+
+def _edit(cause: str, chat_id: int, text: str, of: str) -> outbox.Outgoing:
+    payload = {"text": text, outbox.FOLLOWS: of}
+    return outbox.Outgoing(cause, "note", chat_id, payload, method="editMessageText")
+
+
+async def test_an_error_recording_a_sends_outcome_does_not_hold_the_chat(world: World, monkeypatch):
+    recorded = outbox.sent
+    failures = []
+
+    async def sent_but_once(tx, row_id, message_id=None):
+        if not failures:
+            failures.append(row_id)
+            raise ValueError("a bug while recording")  # not the disk: no OperationalError
+        await recorded(tx, row_id, message_id)
+
+    monkeypatch.setattr(outbox, "sent", sent_but_once)
+    chat = await _opened(world)
+    await _write(world, _note("t:1", chat, "first words"), _edit("t:2", chat, "edited", "t:1"))
+    assert failures
+    assert [m.text for m in world.sb.messages(chat)][-1] == "edited"
+    rows = await outbox.rows_of(world.db, "t:1") + await outbox.rows_of(world.db, "t:2")
+    assert [row.state for row in rows] == ["sent", "sent"]
+
+
+async def test_time_outs_and_5xx_are_retried_for_about_an_hour_then_given_up(world: World):
+    chat = await _opened(world)
+    world.sb.faults.error("sendMessage", 502, chat_id=chat)
+    await _write(world, _note("t:1", chat, "never out"))
+    started = world.clock.now
+    for _ in range(50):
+        [row] = await outbox.rows_of(world.db, "t:1")
+        if row.state == "failed":
+            break
+        waiting = await world.db.fetch_value(
+            "SELECT not_before FROM outbox WHERE id = ?", (row.id,)
+        )
+        world.advance(seconds=(from_db_time(waiting) - world.clock.now).total_seconds())
+        await world.sb.settle()
+    assert row.state == "failed"
+    assert len(world.sb.faults.served) == MAX_ATTEMPTS == 15
+    given_up = await world.db.fetch_value("SELECT error FROM outbox WHERE id = ?", (row.id,))
+    assert given_up.startswith("gave up")
+    assert timedelta(minutes=50) < world.clock.now - started < timedelta(minutes=70)
