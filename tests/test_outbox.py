@@ -274,3 +274,24 @@ async def test_time_outs_and_5xx_are_retried_for_about_an_hour_then_given_up(wor
     given_up = await world.db.fetch_value("SELECT error FROM outbox WHERE id = ?", (row.id,))
     assert given_up.startswith("gave up")
     assert timedelta(minutes=50) < world.clock.now - started < timedelta(minutes=70)
+
+
+async def test_a_message_held_till_morning_holds_back_only_what_follows_it(world: World):
+    chat = await _opened(world)
+    morning = world.clock.now + timedelta(hours=6)
+    await _write(
+        world,
+        _note("night", chat, "words at night", not_before=morning),
+        _edit("night:edit", chat, "the night's words, edited", "night"),
+        _note("card", chat, "a report card"),
+        _edit("card:edit", chat, "the report card, edited", "card"),
+    )
+    assert [m.text for m in world.sb.messages(chat)][-1:] == ["the report card, edited"]
+    assert told(chat, "at night", world.sb) == 0
+    world.advance(hours=6)
+    await world.sb.settle()
+    assert [m.text for m in world.sb.messages(chat)][-2:] == [
+        "the report card, edited",
+        "the night's words, edited",
+    ]
+    assert told(chat, "night", world.sb) == 1
