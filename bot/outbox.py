@@ -94,6 +94,9 @@ class Sender:
             again = await outbox.release_in_flight(tx)
         if again:
             log.warning("%d message(s) were in flight at the last stop; sending them again", again)
+        now = self.clock()
+        recent = await outbox.sent_since(self.db, now - timedelta(minutes=1))
+        self.pacer.seed([(sent.chat_id, (now - sent.at).total_seconds()) for sent in recent])
         try:
             while not stop.is_set():
                 self._looking = True

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Executor, Transaction, to_db_time
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
 PROGRESS = "progress:"  # the cause prefix of a report's progress edits (losing one is harmless)
@@ -202,6 +202,22 @@ async def sent(tx: Transaction, row_id: int, message_id: int | None = None) -> N
         " error = NULL, message_id = COALESCE(?, message_id) WHERE id = ?",
         (tx.stamp, message_id, row_id),
     )
+
+
+@dataclass(frozen=True)
+class Sent:
+    chat_id: int
+    at: datetime
+
+
+async def sent_since(db: Executor, since: datetime) -> list[Sent]:
+    """The messages sent from `since` on, oldest first: a restarted sender's pace starts from
+    them (Telegram still counts them)."""
+    rows = await db.fetch_all(
+        "SELECT chat_id, sent_at FROM outbox WHERE sent_at >= ? ORDER BY sent_at",
+        (to_db_time(since),),
+    )
+    return [Sent(row["chat_id"], from_db_time(row["sent_at"])) for row in rows]
 
 
 async def sent_message(db: Executor, cause: str, chat_id: int, thread_id: int) -> int | None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from telegram.error import RetryAfter
+from telegram.ext import ExtBot
+
 from bot.outbox import MAX_ATTEMPTS
-from bot.pacing import Pace
-from bot.sandbox import Limits, SandboxChat, SandboxUser
+from bot.pacing import BULK, Pace, Pacer
+from bot.sandbox import Limits, Sandbox, SandboxChat, SandboxUser
 from storage import applications, orgs, outbox, people
 from storage.db import from_db_time
-from tests.conftest import World, told, until
+from tests.conftest import TOKEN, World, told, until
 from tests.test_apply import nominated
 
 MOVED = "is now 20 Jan 2027 18:00"
@@ -295,3 +300,57 @@ async def test_a_message_held_till_morning_holds_back_only_what_follows_it(world
         "the night's words, edited",
     ]
     assert told(chat, "night", world.sb) == 1
+
+
+@contextlib.asynccontextmanager
+async def _paced_bot(pace: Pace) -> AsyncIterator[tuple[Sandbox, ExtBot, Pacer, list[int]]]:
+    """A bot with our pacer alone against a sandbox, and 30 people who opened a chat with it."""
+    async with Sandbox(token=TOKEN) as sb:
+        people = [sb.user(f"Person{n}") for n in range(30)]
+        for person in people:
+            await person.send("/start", wait=False)
+        pacer = Pacer(pace)
+        bot = ExtBot(TOKEN, base_url=f"{sb.api_url}/bot", rate_limiter=pacer)
+        async with bot:
+            yield sb, bot, pacer, [person.id for person in people]
+
+
+async def test_edits_are_paced_and_a_429_on_one_is_waited_out():
+    async with _paced_bot(Pace(chat_burst=2, chat_per_second=5.0)) as (sb, bot, pacer, chats):
+        sb.limits.chat_burst, sb.limits.chat_per_second = 3, 10.0
+        chat = chats[0]
+        message = await bot.send_message(chat, "v0")
+        for n in range(1, 11):
+            await bot.edit_message_text(f"v{n}", chat_id=chat, message_id=message.message_id)
+        assert pacer.retry_afters == 0 and sb.rejections == []
+        # Telegram floods the chat's edits for a second: the edit waits that out, once.
+        sb.faults.flood(chat, method="editMessageText", seconds=1.0, retry_after=1)
+        await bot.edit_message_text("v11", chat_id=chat, message_id=message.message_id)
+        assert [(f.kind, f.method) for f in sb.faults.served] == [("flood", "editMessageText")]
+        assert sb.messages(chat)[-1].text == "v11"
+
+
+async def test_a_429_while_sending_at_the_overall_rate_holds_every_chat():
+    async with _paced_bot(Pace()) as (sb, bot, pacer, chats):
+        *others, flooded = chats
+        sb.faults.flood(flooded, retry_after=5, times=1)
+        sends = [bot.send_message(chat, "the wave", rate_limit_args=BULK) for chat in chats]
+        outcomes = await asyncio.gather(*sends, return_exceptions=True)
+        assert [type(outcome) for outcome in outcomes if isinstance(outcome, Exception)] == [
+            RetryAfter
+        ]
+        assert isinstance(outcomes[-1], RetryAfter)
+        # Telegram doesn't say which limit it was; at this rate, it is taken to be the overall.
+        assert all(pacer.ready_in(chat) > 0 for chat in others)
+
+
+async def test_after_a_restart_the_pace_starts_from_the_last_minutes_sends(world: World):
+    world.pace = Pace(chat_burst=3, chat_per_second=0.01)  # a chat's window: 100 s a message
+    await world.restart()
+    chat = await _opened(world)
+    await world.restart()  # a full window again (the answer to /help went outside the outbox)
+    await _write(world, *(_note(f"t:{n}", chat, f"note {n}") for n in range(3)))
+    assert told(chat, "note", world.sb) == 3
+    await world.restart()  # killed and started again: Telegram still counts those three
+    assert world.runner.pacer.ready_in(chat) > 0
+    assert world.runner.pacer.ready_in(world.sb.user("Someone else").id) == 0

@@ -800,3 +800,15 @@ async def test_late_answers_do_not_block_settle_or_stop(sb: Sandbox, bot: Bot) -
         for answer in await asyncio.gather(send, poll):
             assert answer.status_code == 502
     assert [m.text for m in alice.replies()] == ["x"]
+
+
+async def test_edits_count_against_their_chats_flood_limit(sb: Sandbox, bot: Bot) -> None:
+    alice = await started(sb)
+    sb.limits.chat_burst = 3
+    message = await bot.send_message(alice.id, "v0")
+    for text in ("v1", "v2"):
+        await bot.edit_message_text(text, chat_id=alice.id, message_id=message.message_id)
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("v3", chat_id=alice.id, message_id=message.message_id)
+    assert sb.rejections[-1][:2] == ("editMessageText", 429)
+    assert [m.text for m in alice.replies()] == ["v2"]
