@@ -94,9 +94,7 @@ class Sender:
             again = await outbox.release_in_flight(tx)
         if again:
             log.warning("%d message(s) were in flight at the last stop; sending them again", again)
-        now = self.clock()
-        recent = await outbox.sent_since(self.db, now - timedelta(minutes=1))
-        self.pacer.seed([(sent.chat_id, (now - sent.at).total_seconds()) for sent in recent])
+        await self._seed_pace()
         try:
             while not stop.is_set():
                 self._looking = True
@@ -119,6 +117,16 @@ class Sender:
         finally:
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()), timeout=10)
+
+    async def _seed_pace(self) -> None:
+        """Telegram still counts what the last run sent in its last minute: so does the pacer."""
+        now = self.clock()
+        try:
+            recent = await outbox.sent_since(self.db, now - timedelta(minutes=1))
+        except Exception:  # a pace started afresh is better than no sender
+            log.exception("could not read the last minute's sends")
+            return
+        self.pacer.seed([(sent.chat_id, (now - sent.at).total_seconds()) for sent in recent])
 
     async def _start_due(self) -> float:
         """Start a send for each due row whose chat is ready; seconds until it's worth looking
