@@ -35,7 +35,9 @@ from storage.db import Database, Transaction
 from storage.outbox import FOLLOWS, PROGRESS, Outgoing, Report, Row
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 12  # time-outs and 5xx: about an hour of back-off before a row is given up
+# Time-outs and 5xx: a row is given up after this many tries, the back-off between them
+# (1, 2, 4 … 512 s, then 600 s) adding up to about an hour (57 minutes).
+MAX_ATTEMPTS = 15
 IDLE_CHECK = 1.0  # seconds: how often the sender looks for rows that became due by time
 METHODS = {  # the Bot method of each outbox method name
     "sendMessage": "send_message",
@@ -92,6 +94,7 @@ class Sender:
             again = await outbox.release_in_flight(tx)
         if again:
             log.warning("%d message(s) were in flight at the last stop; sending them again", again)
+        await self._seed_pace()
         try:
             while not stop.is_set():
                 self._looking = True
@@ -114,6 +117,16 @@ class Sender:
         finally:
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()), timeout=10)
+
+    async def _seed_pace(self) -> None:
+        """Telegram still counts what the last run sent in its last minute: so does the pacer."""
+        now = self.clock()
+        try:
+            recent = await outbox.sent_since(self.db, now - timedelta(minutes=1))
+        except Exception:  # a pace started afresh is better than no sender
+            log.exception("could not read the last minute's sends")
+            return
+        self.pacer.seed([(sent.chat_id, (now - sent.at).total_seconds()) for sent in recent])
 
     async def _start_due(self) -> float:
         """Start a send for each due row whose chat is ready; seconds until it's worth looking
@@ -153,22 +166,38 @@ class Sender:
         if row is None:
             return
         outcome = await self._send(row)
-        # What came of it must be written (the chat's later messages wait on this row); a full
-        # disk delays the record, it does not lose it.
+
+        async def with_reports(tx: Transaction) -> None:
+            await outcome(tx=tx)
+            await self._show_progress(tx, row.cause)
+            for report in await outbox.finished_reports(tx):
+                self._progress_shown.pop(report.cause, None)
+                await outbox.enqueue(tx, self.write_report(report))
+
+        # What came of it must be written: a row left in flight would hold back the edits that
+        # follow it until a restart. If the reports can't be written, the outcome goes alone;
+        # if that can't either, the row is given up.
+        given_up = partial(outbox.failed, row_id=row.id, error="error: outcome not recorded")
+        for record in (with_reports, outcome, given_up):
+            if await self._record(row, record):
+                return
+
+    async def _record(self, row: Row, record: Callable[..., Awaitable[Any]]) -> bool:
+        """Write `record` in a transaction of its own; a full disk delays it, any other error
+        makes it False."""
         pause = 1.0
         while True:
             try:
                 async with self.db.transaction(self.clock()) as tx:
-                    await outcome(tx=tx)
-                    await self._show_progress(tx, row.cause)
-                    for report in await outbox.finished_reports(tx):
-                        self._progress_shown.pop(report.cause, None)
-                        await outbox.enqueue(tx, self.write_report(report))
-                return
+                    await record(tx=tx)
+                return True
             except sqlite3.OperationalError as error:
                 log.warning("outbox %s: could not record the outcome (%s)", row.id, error)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 60.0)
+            except Exception:
+                log.exception("outbox %s: could not record the outcome", row.id)
+                return False
 
     async def _show_progress(self, tx: Transaction, cause: str) -> None:
         """Edit the progress message of `cause`'s report, if it has one, at most every
@@ -239,10 +268,10 @@ class Sender:
         return result.message_id if isinstance(result, Message) else None
 
     async def _later(self, row: Row, error: str, tx: Transaction) -> None:
-        if row.attempts + 1 >= MAX_ATTEMPTS:
+        if row.attempts >= MAX_ATTEMPTS:  # counted at claim: this try included
             await outbox.failed(tx, row.id, f"gave up: {error}")
             return
-        await outbox.retry_at(tx, row.id, tx.now + backoff(row.attempts + 1), error)
+        await outbox.retry_at(tx, row.id, tx.now + backoff(row.attempts), error)
 
     async def _unreachable(self, row: Row, error: str, tx: Transaction) -> None:
         # Blocked by the person, or removed from the group: nothing more goes there.

@@ -2,8 +2,12 @@
 
 PTB's AIORateLimiter halts every request of the bot on one 429 and knows no per-chat limit
 for private chats, so one person's burst stalled everyone. Here each chat has its own bucket,
-a 429 delays only the chat it was for, and answers to people acting go before bulk messages
-(the outbox passes `rate_limit_args=BULK`).
+and answers to people acting go before bulk messages (the outbox passes
+`rate_limit_args=BULK`). Every request that Telegram's flood control counts passes here:
+sends, edits, deletions and button answers. A 429 for a chat delays only that chat, unless
+it came while we were spending the overall budget as fast as it refills: then it is taken to
+be about the overall limit (Telegram does not say which) and holds every request, as PTB's
+does. After a restart the buckets start from the sends of the last minute (`seed`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections import deque
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +44,16 @@ _SENDING = frozenset(
         "sendPoll",
     }
 )
+# Edits and deletions share their chat's flood control; a button's answer has no chat.
+_PACED = _SENDING | {
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageMedia",
+    "editMessageReplyMarkup",
+    "deleteMessage",
+    "deleteMessages",
+    "answerCallbackQuery",
+}
 _REPLY_RETRIES = 3  # an answer to someone acting waits out a 429 this often before giving up
 
 
@@ -75,6 +90,7 @@ class Pacer(BaseRateLimiter[str]):
         self._overall = _Bucket(self.pace.overall_burst, self.pace.overall_per_second, clock())
         self._chats: dict[int, _Bucket] = {}
         self._cooldown: dict[int | None, float] = {}  # chat (None: every chat) -> until
+        self._recent: deque[float] = deque()  # when each request of the last second went
         self._replies_waiting = 0
         self._reply_line = asyncio.Lock()  # FIFO: asyncio's lock wakes waiters in order
         self._bulk_line = asyncio.Lock()
@@ -140,12 +156,40 @@ class Pacer(BaseRateLimiter[str]):
                     if self._chat_wait(chat_id, cost) > 0:
                         continue  # the chat's turn went to someone else meanwhile
                     self._overall.tokens -= cost
+                    now = self._clock()
+                    self._last_second(now)
+                    self._recent.extend([now] * cost)
                     if chat_id is not None:
                         self._chats[chat_id].tokens -= cost
                     return
         finally:
             if not bulk:
                 self._replies_waiting -= 1
+
+    def seed(self, sends: Sequence[tuple[int, float]]) -> None:
+        """Start the buckets from earlier sends, (chat, seconds ago) each: those of the last
+        minute before a restart still count at Telegram."""
+        now = self._clock()
+        moments = sorted((now - ago, chat_id) for chat_id, ago in sends)
+        if not moments:
+            return
+        pace = self.pace
+        self._overall = _Bucket(pace.overall_burst, pace.overall_per_second, moments[0][0])
+        for moment, chat_id in moments:
+            for bucket in (self._overall, self._chat_bucket(chat_id, moment)):
+                bucket.wait(moment, 0)  # filled up to that moment, then spent
+                bucket.tokens = max(bucket.tokens - 1, 0.0)  # as low as a paced send leaves it
+
+    def _last_second(self, now: float) -> int:
+        """Requests made in the second before `now`."""
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        return len(self._recent)
+
+    def _spending_fast(self) -> bool:
+        """Whether the last second's requests came near the overall rate: a 429 then is
+        taken to be about the overall limit."""
+        return self._last_second(self._clock()) >= 0.8 * self.pace.overall_per_second
 
     def cool_down(self, chat_id: int | None, seconds: float) -> None:
         until = self._clock() + seconds
@@ -164,10 +208,10 @@ class Pacer(BaseRateLimiter[str]):
     ) -> bool | dict | list[dict]:
         chat_id = _chat_of(data)
         bulk = rate_limit_args == BULK
-        sending = endpoint in _SENDING
+        paced = endpoint in _PACED
         cost = len(data.get("media") or ()) or 1 if endpoint == "sendMediaGroup" else 1
         for attempt in range(_REPLY_RETRIES + 1):
-            if sending:
+            if paced:
                 await self._acquire(chat_id, cost, bulk)
             try:
                 return await callback(*args, **kwargs)
@@ -181,9 +225,12 @@ class Pacer(BaseRateLimiter[str]):
             except RetryAfter as error:
                 self.retry_afters += 1
                 seconds = error.retry_after.total_seconds()
-                # Said for a chat, it is that chat's limit; anything else holds every send.
-                self.cool_down(chat_id if chat_id is not None else None, seconds)
-                log.warning("429 for chat %s: waiting %.0f s", chat_id, seconds)
+                self.cool_down(chat_id, seconds)
+                if chat_id is None or self._spending_fast():
+                    self.cool_down(None, seconds)  # the overall limit: every request waits
+                    log.warning("429 (overall): every request waits %.0f s", seconds)
+                else:
+                    log.warning("429 for chat %s: waiting %.0f s", chat_id, seconds)
                 if bulk or attempt == _REPLY_RETRIES:
                     raise  # the outbox reschedules its row; the others wait it out
         raise AssertionError("unreachable")

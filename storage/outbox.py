@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Executor, Transaction, to_db_time
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
 PROGRESS = "progress:"  # the cause prefix of a report's progress edits (losing one is harmless)
@@ -162,16 +162,21 @@ async def want_report(
 
 
 async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = ()) -> list[Row]:
-    """The next message of each chat that has one due, most urgent first. A chat whose earlier
-    message is still waiting or in flight is not offered its later ones: order per chat holds."""
+    """The next due message of each chat that has one, most urgent first. Order per chat holds
+    only where it matters: a message waits for an earlier one still to go that it follows (the
+    send an edit or deletion is about) or that has its cause (the parts of one text); not for
+    one held till morning (quiet hours) or retried later."""
     marks = ",".join("?" * len(skip))
     skipping = f" AND o.chat_id NOT IN ({marks})" if skip else ""
+    # "state IN (...)" too: SQLite then reads the partial index of waiting rows, not the table.
     rows = await db.fetch_all(
-        "SELECT o.* FROM (SELECT chat_id, MIN(id) AS id FROM outbox"
-        " WHERE state IN ('pending', 'sending') GROUP BY chat_id) AS head"
-        " JOIN outbox o ON o.id = head.id"
-        f" WHERE o.state = 'pending' AND o.not_before <= ?{skipping}"
-        " ORDER BY o.priority, o.id LIMIT ?",
+        "SELECT * FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.chat_id ORDER BY o.id) AS n"
+        " FROM outbox o WHERE o.state IN ('pending', 'sending') AND o.state = 'pending'"
+        f" AND o.not_before <= ?{skipping} AND NOT EXISTS (SELECT 1 FROM outbox e"
+        " WHERE e.chat_id = o.chat_id AND e.id < o.id AND e.state IN ('pending', 'sending')"
+        " AND e.thread_id = o.thread_id"
+        f" AND e.cause IN (o.cause, json_extract(o.payload, '$.{FOLLOWS}'))))"
+        " WHERE n = 1 ORDER BY priority, id LIMIT ?",
         (to_db_time(now), *skip, limit),
     )
     return [_row(row) for row in rows]
@@ -197,6 +202,22 @@ async def sent(tx: Transaction, row_id: int, message_id: int | None = None) -> N
         " error = NULL, message_id = COALESCE(?, message_id) WHERE id = ?",
         (tx.stamp, message_id, row_id),
     )
+
+
+@dataclass(frozen=True)
+class Sent:
+    chat_id: int
+    at: datetime
+
+
+async def sent_since(db: Executor, since: datetime) -> list[Sent]:
+    """The messages sent from `since` on, oldest first: a restarted sender's pace starts from
+    them (Telegram still counts them)."""
+    rows = await db.fetch_all(
+        "SELECT chat_id, sent_at FROM outbox WHERE sent_at >= ? ORDER BY sent_at",
+        (to_db_time(since),),
+    )
+    return [Sent(row["chat_id"], from_db_time(row["sent_at"])) for row in rows]
 
 
 async def sent_message(db: Executor, cause: str, chat_id: int, thread_id: int) -> int | None:

@@ -46,8 +46,7 @@ def bot_lines(transcript: str) -> list[str]:
 
 @pytest.mark.parametrize("language", ["zh-Hans", "en"])
 def test_the_demo_runs_on_a_fresh_machine_in_its_language(language):
-    out, elapsed = run_demo(language)
-    assert elapsed < 30
+    out, _ = run_demo(language)  # how long it takes is for the benchmarks, not a test
     assert "!!" not in out  # the demo marks a refused request or a protocol problem with !!
     assert "-- demo finished in" in out
     cast = CASTS[language]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
 
-from bot.pacing import Pace
-from bot.sandbox import Limits, SandboxChat, SandboxUser
+from telegram.error import RetryAfter
+from telegram.ext import ExtBot
+
+from bot.outbox import MAX_ATTEMPTS
+from bot.pacing import BULK, Pace, Pacer
+from bot.sandbox import Limits, Sandbox, SandboxChat, SandboxUser
 from storage import applications, orgs, outbox, people
-from tests.conftest import World, told, until
+from storage.db import from_db_time
+from tests.conftest import TOKEN, World, told, until
 from tests.test_apply import nominated
 
 MOVED = "is now 20 Jan 2027 18:00"
@@ -55,12 +62,12 @@ async def test_a_429_for_one_chat_does_not_delay_the_others(world: World):
     # The flood ends before the retry_after it announces: the retry is never flooded again.
     world.sb.faults.flood(flooded.id, retry_after=2, seconds=1.5)
     await world.admin.send(EXTEND)
-    started = time.monotonic()
     await world.admin.tap(CONFIRM, wait=False)
     others = [*leads[1:], *groups]
     await until(lambda: all(moved(chat, world.sb) for chat in others), 5, "the others")
-    assert time.monotonic() - started < 1.0
     assert moved(flooded, world.sb) == 0
+    # The 429 cooled its own chat only: every other chat may have its next message now.
+    assert [world.runner.pacer.ready_in(chat.id) for chat in others] == [0.0] * len(others)
     for _ in range(250):  # the sender records the 429 as a retry (on the campaign's clock)
         if await world.db.fetch_value("SELECT 1 FROM outbox WHERE error = '429'"):
             break
@@ -158,22 +165,19 @@ async def test_a_wave_to_many_groups_keeps_under_the_limits_and_people_acting_go
     await world.sb.settle(timeout=30)
     mark = len(world.sb.requests)
     await world.admin.send(EXTEND)
-    started = time.monotonic()
     await world.admin.tap(CONFIRM, wait=False)
-    await asyncio.sleep(0.5)  # the wave is under way
+
+    def group_sends() -> list[dict]:
+        return [p for m, p in world.sb.requests[mark:] if m == "sendMessage" and p["chat_id"] < 0]
+
+    await until(lambda: len(group_sends()) >= 1, 10, "the wave under way")
     asking = world.sb.user("Asking")
-    asked = time.monotonic()
     await asking.send("/help", wait=False)
-    await until(lambda: asking.last_reply is not None, 5, "the answer to /help")
-    answered = time.monotonic() - asked
+    await until(lambda: asking.last_reply is not None, 10, "the answer to /help")
+    # Answered in the middle of the wave, not after it (how fast is for bench.broadcast).
+    assert len(group_sends()) < 60
     await world.sb.settle(timeout=30)
-    wave = time.monotonic() - started
-    group_sends = [
-        p for m, p in world.sb.requests[mark:] if m == "sendMessage" and p["chat_id"] < 0
-    ]
-    assert len(group_sends) == 60 and len({p["chat_id"] for p in group_sends}) == 60
-    assert answered < 1.0, answered
-    assert 60 / Pace().overall_per_second - 0.5 < wave < 10, wave
+    assert len(group_sends()) == 60 and len({p["chat_id"] for p in group_sends()}) == 60
     assert world.runner.pacer.retry_afters == 0
     assert world.sb.rejections == []
 
@@ -186,15 +190,14 @@ async def test_a_burst_from_one_person_leaves_others_answered_within_a_second(wo
     for i in range(100):
         await burst.send(f"message {i}", wait=False)
     others = [world.sb.user(f"Other{i}") for i in range(5)]
-    waits = []
+    burst_answered = []  # how many of the burst's 100 were answered when each other one was
     for other in others:
         await asyncio.sleep(0.2)
-        asked = time.monotonic()
         await other.send("/help", wait=False)
-        await until(lambda other=other: other.last_reply is not None, 5, "an answer")
-        waits.append(time.monotonic() - asked)
-    assert max(waits) < 1.0, waits
-    assert len(burst.replies()) < 100  # still being answered at its own chat's pace
+        await until(lambda other=other: other.last_reply is not None, 10, "an answer")
+        burst_answered.append(len(burst.replies()))
+    # Each answered in between, not behind the burst (at ~1 a second it takes ~100 s).
+    assert max(burst_answered) < 100, burst_answered
     assert world.runner.pacer.retry_afters == 0
     assert world.sb.rejections == []
 
@@ -215,3 +218,139 @@ async def test_the_outbox_row_keys_make_a_second_write_of_the_same_change_a_no_o
     await world.sb.settle()
     assert [told(lead, MOVED, world.sb) for lead in leads] == [1, 1]
     assert len(await outbox.rows_of(world.db, cause)) == len(rows)
+
+
+async def _opened(world: World) -> int:
+    """The admin's private chat, opened (the bot may write there)."""
+    await world.admin.send("/help")
+    return world.admin.id
+
+
+async def _write(world: World, *items: outbox.Outgoing) -> None:
+    async with world.db.transaction(world.clock.now) as tx:
+        await outbox.enqueue(tx, items)
+    await world.sb.settle()
+
+
+def _note(cause: str, chat_id: int, text: str, **fields) -> outbox.Outgoing:
+    return outbox.Outgoing(cause, "note", chat_id, {"text": text}, **fields)
+
+
+def _edit(cause: str, chat_id: int, text: str, of: str) -> outbox.Outgoing:
+    payload = {"text": text, outbox.FOLLOWS: of}
+    return outbox.Outgoing(cause, "note", chat_id, payload, method="editMessageText")
+
+
+async def test_an_error_recording_a_sends_outcome_does_not_hold_the_chat(world: World, monkeypatch):
+    recorded = outbox.sent
+    failures = []
+
+    async def sent_but_once(tx, row_id, message_id=None):
+        if not failures:
+            failures.append(row_id)
+            raise ValueError("a bug while recording")  # not the disk: no OperationalError
+        await recorded(tx, row_id, message_id)
+
+    monkeypatch.setattr(outbox, "sent", sent_but_once)
+    chat = await _opened(world)
+    await _write(world, _note("t:1", chat, "first words"), _edit("t:2", chat, "edited", "t:1"))
+    assert failures
+    assert [m.text for m in world.sb.messages(chat)][-1] == "edited"
+    rows = await outbox.rows_of(world.db, "t:1") + await outbox.rows_of(world.db, "t:2")
+    assert [row.state for row in rows] == ["sent", "sent"]
+
+
+async def test_time_outs_and_5xx_are_retried_for_about_an_hour_then_given_up(world: World):
+    chat = await _opened(world)
+    world.sb.faults.error("sendMessage", 502, chat_id=chat)
+    await _write(world, _note("t:1", chat, "never out"))
+    started = world.clock.now
+    for _ in range(50):
+        [row] = await outbox.rows_of(world.db, "t:1")
+        if row.state == "failed":
+            break
+        waiting = await world.db.fetch_value(
+            "SELECT not_before FROM outbox WHERE id = ?", (row.id,)
+        )
+        world.advance(seconds=(from_db_time(waiting) - world.clock.now).total_seconds())
+        await world.sb.settle()
+    assert row.state == "failed"
+    assert len(world.sb.faults.served) == MAX_ATTEMPTS == 15
+    given_up = await world.db.fetch_value("SELECT error FROM outbox WHERE id = ?", (row.id,))
+    assert given_up.startswith("gave up")
+    assert timedelta(minutes=50) < world.clock.now - started < timedelta(minutes=70)
+
+
+async def test_a_message_held_till_morning_holds_back_only_what_follows_it(world: World):
+    chat = await _opened(world)
+    morning = world.clock.now + timedelta(hours=6)
+    await _write(
+        world,
+        _note("night", chat, "words at night", not_before=morning),
+        _edit("night:edit", chat, "the night's words, edited", "night"),
+        _note("card", chat, "a report card"),
+        _edit("card:edit", chat, "the report card, edited", "card"),
+    )
+    assert [m.text for m in world.sb.messages(chat)][-1:] == ["the report card, edited"]
+    assert told(chat, "at night", world.sb) == 0
+    world.advance(hours=6)
+    await world.sb.settle()
+    assert [m.text for m in world.sb.messages(chat)][-2:] == [
+        "the report card, edited",
+        "the night's words, edited",
+    ]
+    assert told(chat, "night", world.sb) == 1
+
+
+@contextlib.asynccontextmanager
+async def _paced_bot(pace: Pace) -> AsyncIterator[tuple[Sandbox, ExtBot, Pacer, list[int]]]:
+    """A bot with our pacer alone against a sandbox, and 30 people who opened a chat with it."""
+    async with Sandbox(token=TOKEN) as sb:
+        people = [sb.user(f"Person{n}") for n in range(30)]
+        for person in people:
+            await person.send("/start", wait=False)
+        pacer = Pacer(pace)
+        bot = ExtBot(TOKEN, base_url=f"{sb.api_url}/bot", rate_limiter=pacer)
+        async with bot:
+            yield sb, bot, pacer, [person.id for person in people]
+
+
+async def test_edits_are_paced_and_a_429_on_one_is_waited_out():
+    async with _paced_bot(Pace(chat_burst=2, chat_per_second=5.0)) as (sb, bot, pacer, chats):
+        sb.limits.chat_burst, sb.limits.chat_per_second = 3, 10.0
+        chat = chats[0]
+        message = await bot.send_message(chat, "v0")
+        for n in range(1, 11):
+            await bot.edit_message_text(f"v{n}", chat_id=chat, message_id=message.message_id)
+        assert pacer.retry_afters == 0 and sb.rejections == []
+        # Telegram floods the chat's edits for a second: the edit waits that out, once.
+        sb.faults.flood(chat, method="editMessageText", seconds=1.0, retry_after=1)
+        await bot.edit_message_text("v11", chat_id=chat, message_id=message.message_id)
+        assert [(f.kind, f.method) for f in sb.faults.served] == [("flood", "editMessageText")]
+        assert sb.messages(chat)[-1].text == "v11"
+
+
+async def test_a_429_while_sending_at_the_overall_rate_holds_every_chat():
+    async with _paced_bot(Pace()) as (sb, bot, pacer, chats):
+        *others, flooded = chats
+        sb.faults.flood(flooded, retry_after=5, times=1)
+        sends = [bot.send_message(chat, "the wave", rate_limit_args=BULK) for chat in chats]
+        outcomes = await asyncio.gather(*sends, return_exceptions=True)
+        assert [type(outcome) for outcome in outcomes if isinstance(outcome, Exception)] == [
+            RetryAfter
+        ]
+        assert isinstance(outcomes[-1], RetryAfter)
+        # Telegram doesn't say which limit it was; at this rate, it is taken to be the overall.
+        assert all(pacer.ready_in(chat) > 0 for chat in others)
+
+
+async def test_after_a_restart_the_pace_starts_from_the_last_minutes_sends(world: World):
+    world.pace = Pace(chat_burst=3, chat_per_second=0.01)  # a chat's window: 100 s a message
+    await world.restart()
+    chat = await _opened(world)
+    await world.restart()  # a full window again (the answer to /help went outside the outbox)
+    await _write(world, *(_note(f"t:{n}", chat, f"note {n}") for n in range(3)))
+    assert told(chat, "note", world.sb) == 3
+    await world.restart()  # killed and started again: Telegram still counts those three
+    assert world.runner.pacer.ready_in(chat) > 0
+    assert world.runner.pacer.ready_in(world.sb.user("Someone else").id) == 0

@@ -574,7 +574,9 @@ def _edit_target(sb: Sandbox, p: dict) -> tuple[SandboxChat, BotMessage]:
     if p.get("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # inline mode is not part of the sandbox
     chat = target_chat(sb, p, sending=False)
-    return chat, own_message(chat, p, "message to edit not found")
+    message = own_message(chat, p, "message to edit not found")
+    rate(sb, chat)  # edits share their chat's flood control (telegram.md)
+    return chat, message
 
 
 def _apply_edit(sb: Sandbox, chat: SandboxChat, message: BotMessage, changes: dict) -> dict:
