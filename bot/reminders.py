@@ -69,14 +69,20 @@ def send_time(at: datetime, deadline: datetime, quiet: QuietHours, tz) -> dateti
     return (began - _BEFORE_QUIET).astimezone(UTC)
 
 
+def before(deadline: datetime, offset: timedelta, tz) -> datetime:
+    """`offset` before the deadline on the campaign's wall clock: "7d" before 18:00 is 18:00 a
+    week earlier, also across a daylight-saving change (aware arithmetic in one zone is local)."""
+    return (deadline.astimezone(tz) - offset).astimezone(UTC)
+
+
 def waves(campaign: Campaign) -> list[Wave]:
     """Every stage's waves, oldest first."""
     found = []
     for stage in campaign.stages:
         moments = [(OPENS, stage.opens)] + [
-            (offset_name(offset), stage.deadline - offset)
+            (offset_name(offset), at)
             for offset in stage.remind
-            if stage.deadline - offset > stage.opens  # nobody can act before it opens
+            if (at := before(stage.deadline, offset, campaign.timezone)) > stage.opens
         ]
         for moment, at in moments:
             due = send_time(at, stage.deadline, campaign.quiet_hours, campaign.timezone)

@@ -4,6 +4,7 @@ at night; caught up after downtime; withdrawn when the deadline moves."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -362,3 +363,20 @@ async def test_an_admin_previews_and_sends_a_reminder_now_once_with_a_report(wor
     world.clock.now = datetime(2027, 1, 12, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
     await world.admin.send("/remind")
     assert "It's quiet hours: it will go out at 13 Jan 2027 08:00." in world.admin.last_reply.text
+
+
+def test_offsets_are_wall_clock_in_the_campaigns_zone_across_a_daylight_saving_change():
+    berlin = ZoneInfo("Europe/Berlin")  # summer time from 28 Mar 2027, 02:00
+    stage = replace(
+        CAMPAIGN.stage("apply"),
+        opens=datetime(2027, 3, 1, 8, 0, tzinfo=UTC),
+        deadline=datetime(2027, 4, 1, 16, 0, tzinfo=UTC),  # 18:00 in Berlin, as loaded
+        remind=(timedelta(days=7), timedelta(days=6, hours=19, minutes=30)),
+    )
+    campaign = replace(CAMPAIGN, timezone=berlin, stages=(stage,))
+    due = {wave.moment: wave.due.astimezone(berlin) for wave in waves(campaign)}
+    # 18:00 a week before, in winter time (17:00 UTC, not the 16:00 UTC a plain week would be).
+    assert due["7d"] == datetime(2027, 3, 25, 18, 0, tzinfo=berlin)
+    assert due["7d"].utcoffset() == timedelta(hours=1)
+    # 22:30 on the Berlin clock is quiet: held until 08:00 there the next morning.
+    assert due["9810m"] == datetime(2027, 3, 26, 8, 0, tzinfo=berlin)
