@@ -257,6 +257,10 @@ async def write_due(
     async with db.transaction(now) as tx:
         await _withdraw_overtaken(tx, all_waves)
         already = await reminders.written(tx, [w.key for w in all_waves])
+        # A stage heard of under another deadline only: the campaign file moved it.
+        moved = await reminders.stages_recorded(tx) - {key.split(":")[0] for key in already}
+        for stage_key in sorted(moved):
+            already |= await deadline_moved(tx, campaign, stage_key, now)
         send, skip = to_write(all_waves, already, now)
         for wave in skip:
             await _record(tx, wave, "skipped")
@@ -271,6 +275,22 @@ async def write_due(
             await _record(tx, wave, "written", count)
             done.append((wave, count))
     return done
+
+
+async def deadline_moved(
+    tx: Transaction, campaign: Campaign, stage_key: str, now: datetime
+) -> set[str]:
+    """The new deadline's waves already due are recorded as skipped (their keys returned):
+    those told the deadline moved hear no reminder before its next offset. The closing
+    summary of a deadline moved into the past still goes."""
+    gone = [
+        wave
+        for wave in waves(campaign)
+        if wave.stage == stage_key and wave.moment != CLOSED and wave.due <= now
+    ]
+    for wave in gone:
+        await _record(tx, wave, "skipped")
+    return {wave.key for wave in gone}
 
 
 async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:

@@ -216,6 +216,7 @@ async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> N
         await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
         # Reminders for the old deadline not yet out are withdrawn; the new one has its own.
         await outbox.withdraw(tx, f"{reminders.PREFIX}{stage_key}:")
+        await reminders.deadline_moved(tx, campaign, stage_key, ctx.now)
         await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage_key, before)
     ctx.core.campaign = campaign
     await ui.show(query, ctx, "select/extended", stage=campaign.stage(stage_key))

@@ -19,6 +19,12 @@ async def written(db: Executor, waves: Iterable[str]) -> set[str]:
     return {row["wave"] for row in rows}
 
 
+async def stages_recorded(db: Executor) -> set[str]:
+    """The stages with a wave written or skipped, for whatever deadline."""
+    rows = await db.fetch_all("SELECT DISTINCT stage FROM reminder_waves")
+    return {row["stage"] for row in rows}
+
+
 async def record(
     tx: Transaction,
     wave: str,

@@ -146,6 +146,28 @@ async def test_moving_the_deadline_withdraws_reminders_not_yet_out(world: World)
     assert "closes on 25 Jan 2027 18:00" in lena.last_reply.text
 
 
+async def test_after_extend_nobody_is_reminded_until_the_next_offset_of_the_new_deadline(
+    world: World,
+):
+    sam, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = datetime(2027, 1, 14, 12, 0, tzinfo=UTC)  # after the 1-day reminder
+    await world.remind()
+    assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
+    await world.admin.send("/extend apply 2027-01-17 18:00")
+    await world.admin.tap("✅ Move the deadline")
+    await world.sb.settle()
+    heard = {user.first_name: len(user.replies()) for user in (sam, lena)}
+    # The new deadline's 7-day and 3-day reminders are past: not sent now, nor at the next look.
+    assert await world.remind() == []
+    world.advance(minutes=30)
+    assert await world.remind() == []
+    assert {user.first_name: len(user.replies()) for user in (sam, lena)} == heard
+    world.clock.now = datetime(2027, 1, 16, 10, 0, tzinfo=UTC)  # a day before the new one
+    [wave] = [wave for wave, _ in await world.remind() if wave.stage == "apply"]
+    assert wave.moment == "1d" and "closes on 17 Jan 2027 18:00" in lena.last_reply.text
+
+
 async def test_a_changed_campaign_file_withdraws_reminders_for_the_old_deadline(world: World):
     _, _, lena, _ = await _owing_world(world)
     await world.remind()
@@ -159,11 +181,15 @@ async def test_a_changed_campaign_file_withdraws_reminders_for_the_old_deadline(
     moved.write_text(text.replace("2027-01-15T18:00", "2027-01-14T18:00", 1), encoding="utf-8")
     world.campaign_path = moved
     await world.start()
-    await world.remind()
+    assert await world.remind() == []  # the new deadline's 3-day reminder is past: skipped
     assert await outbox.rows_of(world.db, "remind:apply:3d:20270115T1000") == []
     before = len(lena.replies())
     world.advance(hours=9)  # 08:30: the quiet hours are over
     await world.sb.settle()
+    assert await world.remind() == []
+    assert len(lena.replies()) == before
+    world.clock.now = datetime(2027, 1, 13, 10, 0, tzinfo=UTC)  # a day before the new one
+    await world.remind()
     new = [r.text for r in lena.replies()[before:]]
     assert len(new) == 1 and "closes on 14 Jan 2027 18:00" in new[0], new
 
