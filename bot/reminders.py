@@ -115,12 +115,14 @@ def to_write(
 
 @dataclass(frozen=True)
 class Letter:
-    """One private reminder: to whom, which template with what, and the button to the item."""
+    """One private reminder: to whom, which template with what, and the button to the item;
+    `role` is what they owe it as (lead, secretary, admin)."""
 
     user_id: int
     key: str
     context: dict[str, Any]
     button: notices.Button | None
+    role: str = ""
 
 
 Debts = Callable[[Executor, "Reminding"], Awaitable[list[Letter]]]
@@ -128,7 +130,8 @@ Debts = Callable[[Executor, "Reminding"], Awaitable[list[Letter]]]
 
 @dataclass(frozen=True)
 class Reminding:
-    """What a debts function needs to know: the stage, the admins, the buttons it may use."""
+    """What a debts function needs to know: the stage, the admins, the buttons it may use
+    (none when only who owes is asked)."""
 
     stage: Stage
     admins: frozenset[int]
@@ -142,17 +145,22 @@ async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
     by_lead: dict[int, list[reminders.LeadDebt]] = {}
     for debt in await reminders.leads_owing(db):
         by_lead.setdefault(debt.user_id, []).append(debt)
+    buttons = reminding.buttons
     for user_id, debts in by_lead.items():
-        letters.append(Letter(user_id, "remind/lead", {"debts": debts}, reminding.buttons["lead"]))
+        letters.append(
+            Letter(user_id, "remind/lead", {"debts": debts}, buttons.get("lead"), "lead")
+        )
     for user_id, units in (await reminders.secretaries_owing(db)).items():
         letters.append(
-            Letter(user_id, "remind/secretary", {"units": units}, reminding.buttons["secretary"])
+            Letter(
+                user_id, "remind/secretary", {"units": units}, buttons.get("secretary"), "secretary"
+            )
         )
     waiting = await reminders.nominations_waiting(db)
     if waiting:
         admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
         letters += [
-            Letter(a, "remind/admin", {"waiting": waiting}, reminding.buttons["admin"])
+            Letter(a, "remind/admin", {"waiting": waiting}, buttons.get("admin"), "admin")
             for a in sorted(admins)
         ]
     return letters
@@ -222,22 +230,37 @@ async def apply_closed(db: Executor, reminding: Reminding) -> list[Letter]:
         "units": len(units),
     }
     letters = [
-        Letter(admin, "remind/closed_admin", summary, reminding.buttons["admin"])
+        Letter(admin, "remind/closed_admin", summary, reminding.buttons.get("admin"), "admin")
         for admin in sorted(admins)
     ]
     if reminding.stage.escalate:
         secretaries = await reminders.secretaries_by_unit(db)
         letters += [
-            Letter(user_id, "remind/closed_unit", {"unit": unit}, None)
+            Letter(user_id, "remind/closed_unit", {"unit": unit}, None, "secretary")
             for unit in late
             for user_id in sorted(secretaries.get(unit.unit_id, ()))
         ]
     return letters
 
 
+# Stages 3 and 4 add theirs here; a stage with no debts owes nothing, so nobody is reminded.
 DEBTS: dict[str, Debts] = {"apply": apply_debts}
 CLOSINGS: dict[str, Debts] = {"apply": apply_closed}
 POSTS: dict[str, Posts] = {"apply": apply_posts}
+
+
+async def owing(
+    db: Executor, campaign: Campaign, stage_key: str, *, admins: frozenset[int]
+) -> dict[str, set[int]]:
+    """Who owes something in the stage now, by role: the one definition behind its reminders,
+    /remind and the notice of a moved deadline. Nobody, for a stage with no debts defined."""
+    debts = DEBTS.get(stage_key)
+    if debts is None:
+        return {}
+    found: dict[str, set[int]] = {}
+    for letter in await debts(db, Reminding(campaign.stage(stage_key), admins, {})):
+        found.setdefault(letter.role, set()).add(letter.user_id)
+    return found
 
 
 async def write_due(

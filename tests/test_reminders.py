@@ -406,3 +406,14 @@ def test_offsets_are_wall_clock_in_the_campaigns_zone_across_a_daylight_saving_c
     assert due["7d"].utcoffset() == timedelta(hours=1)
     # 22:30 on the Berlin clock is quiet: held until 08:00 there the next morning.
     assert due["9810m"] == datetime(2027, 3, 26, 8, 0, tzinfo=berlin)
+
+
+async def test_extending_a_later_stage_tells_only_who_owes_something_in_it(world: World):
+    sam, rita, lena, liu = await _owing_world(world)  # they owe in applications, not after
+    world.clock.now = datetime(2027, 2, 1, 2, 0, tzinfo=UTC)  # cultivation: nobody owes
+    heard = {user.first_name: len(user.replies()) for user in (sam, rita, lena, liu)}
+    await world.admin.send("/extend cultivate 2027-10-05 18:00")
+    assert "0 people with something left to do" in world.admin.last_reply.text
+    await world.admin.tap("✅ Move the deadline")
+    await world.sb.settle()
+    assert {user.first_name: len(user.replies()) for user in (sam, rita, lena, liu)} == heard
