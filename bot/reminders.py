@@ -194,6 +194,8 @@ async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[P
         if person is None or not person.writable:
             name = person.display_name if person else str(debt.user_id)
             unreachable.setdefault(debt.project_id, []).append(name)
+    # Only while something is owed there: a project whose application is in, or a unit with
+    # nothing left to submit or decide, would hear the same "done" at every wave.
     posts = [
         Post(
             chat.chat_id,
@@ -203,6 +205,7 @@ async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[P
             "apply",
         )
         for chat in await reminders.project_chats(db)
+        if chat.status in _NOT_IN
     ]
     posts += [
         Post(
@@ -213,8 +216,12 @@ async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[P
             "nominations",
         )
         for chat in await reminders.unit_chats(db)
+        if chat.not_submitted or chat.waiting
     ]
     return posts
+
+
+_NOT_IN = (None, "draft", "returned")  # an application's standings that still owe it
 
 
 async def apply_closed(db: Executor, reminding: Reminding) -> list[Letter]:

@@ -417,3 +417,28 @@ async def test_extending_a_later_stage_tells_only_who_owes_something_in_it(world
     await world.admin.tap("✅ Move the deadline")
     await world.sb.settle()
     assert {user.first_name: len(user.replies()) for user in (sam, rita, lena, liu)} == heard
+
+
+async def test_groups_hear_reminders_only_while_something_there_is_owed(world: World):
+    await world.import_orgs([("U1", 1)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await submitted(world, "P-U1-01", "Lena")
+    branch = world.sb.group("Branch 01", creator=sam, members=[lena])
+    await world.sb.add_bot(branch, by=sam)
+    await sam.send("/bind", chat=branch)
+    await sam.tap("Project U1-01 (P-U1-01)", message=world.sb.messages(branch)[-1])
+    unit = world.sb.group("Unit U1", creator=sam, members=[])
+    await world.sb.add_bot(unit, by=sam)
+    await sam.send("/bind", chat=unit)
+    await sam.tap("The whole unit: Unit U1", message=world.sb.messages(unit)[-1])
+    await world.remind()  # the opening: the unit still owes its decision
+    assert told(unit, "等待单位决定 1 份", world.sb) == 1
+    assert told(branch, "已提交 ✓", world.sb) == 0  # its application is in
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("⭐ Nominate")
+    heard = (len(world.sb.messages(branch)), len(world.sb.messages(unit)))
+    world.clock.now = SEVEN_DAYS_BEFORE
+    [(_, reached)] = await world.remind()
+    assert reached == 1  # the admin, with the nomination waiting: neither group
+    assert (len(world.sb.messages(branch)), len(world.sb.messages(unit))) == heard
