@@ -297,8 +297,11 @@ async def write_due(
         # Caught up at night (the bot was down when it fell due): held until the quiet ends,
         # unless the deadline comes first; then it would only arrive too late.
         not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
+        by_hand = await reminders.by_hand(tx)
         for wave in send:
-            if wave.moment != CLOSED and not_before >= wave.deadline:
+            if wave.moment != CLOSED and (
+                not_before >= wave.deadline or replaced(wave, by_hand.get(wave.stage, []))
+            ):
                 await _record(tx, wave, "skipped")
                 continue
             count = await _write_wave(tx, writer, wave, not_before, admins, buttons, bot_username)
@@ -323,6 +326,77 @@ async def deadline_moved(
     return {wave.key for wave in gone}
 
 
+# A reminder sent by hand and a scheduled one closer than this are one too many: the later
+# one stays unsent (a wave soon after /remind, or /remind soon after a wave).
+NEAR = timedelta(hours=12)
+
+
+def replaced(wave: Wave, by_hand: list[datetime]) -> bool:
+    """A scheduled reminder that one sent by hand shortly before has made needless."""
+    return any(wave.due - NEAR <= at <= wave.due for at in by_hand)
+
+
+@dataclass(frozen=True)
+class ByHand:
+    """When a reminder sent by hand now would go out, and why it would not."""
+
+    not_before: datetime  # quiet hours now: held until they end, like a wave
+    too_late: bool  # the quiet hours last until the deadline: it would only come after it
+    recent: datetime | None  # a reminder of the stage went out this shortly before
+
+    @property
+    def may_send(self) -> bool:
+        return not self.too_late and self.recent is None
+
+
+async def by_hand(db: Executor, campaign: Campaign, stage_key: str, now: datetime) -> ByHand:
+    not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
+    last = await reminders.last_reminded(db, stage_key, not_before)
+    recent = last if last is not None and not_before - last < NEAR else None
+    return ByHand(not_before, not_before >= campaign.stage(stage_key).deadline, recent)
+
+
+async def write_by_hand(
+    tx: Transaction,
+    writer: notices.Writer,
+    stage_key: str,
+    card: int,
+    not_before: datetime,
+    *,
+    admins: frozenset[int],
+    buttons: dict[str, notices.Button],
+    bot_username: str | None,
+) -> tuple[str, int]:
+    """An admin's reminder (one per confirmation card: a second tap writes nothing new),
+    recorded beside the waves so a scheduled one soon after it stays unsent; its outbox cause
+    and how many who owe can't be written to."""
+    key = f"{stage_key}:{REMINDER}:{card}"
+    cause = f"{PREFIX}{key}"
+    people_told, chats_told, unreachable = await write(
+        tx,
+        writer,
+        stage_key,
+        REMINDER,
+        cause,
+        not_before,
+        admins=admins,
+        buttons=buttons,
+        bot_username=bot_username,
+    )
+    deadline = writer.campaign.stage(stage_key).deadline
+    await reminders.record(
+        tx,
+        key,
+        stage_key,
+        REMINDER,
+        deadline,
+        not_before,
+        outcome="written",
+        messages=people_told + chats_told,
+    )
+    return cause, unreachable
+
+
 async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:
     """Reminders not yet out for a deadline the campaign no longer has (its file changed while
     they waited for the quiet hours to end) are withdrawn: they would give the old date. An
@@ -343,7 +417,7 @@ async def _write_wave(
     bot_username: str | None,
 ) -> int:
     """The wave's private reminders and group notices; how many people and chats."""
-    people_told, chats_told = await write(
+    people_told, chats_told, _ = await write(
         tx,
         writer,
         wave.stage,
@@ -378,18 +452,26 @@ async def reach(
     """What /remind would send now, without sending it."""
     not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
     letters, posts = await _contents(db, campaign, stage_key, REMINDER, not_before, admins, buttons)
-    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
-    reachable = {
-        letter.user_id
-        for letter in letters
-        if (person := found.get(letter.user_id)) is not None
-        and person.writable
-        and not person.on_leave(not_before)
-    }
+    reachable, _ = await _reachable(db, letters, not_before)
     return Reach(len(reachable), len(posts), not_before if not_before > now else None)
 
 
-REMINDER = "now"  # a reminder sent by hand (/remind): like an offset's, written at once
+async def _reachable(
+    db: Executor, letters: list[Letter], at: datetime
+) -> tuple[set[int], set[int]]:
+    """Of those the letters are for: who can be written to, and who owes but can't (never
+    opened a private chat with the bot, or blocked it). People on leave are neither."""
+    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
+    reachable, unreachable = set(), set()
+    for user_id in {letter.user_id for letter in letters}:
+        person = found.get(user_id)
+        if person is not None and person.on_leave(at):
+            continue
+        (reachable if person is not None and person.writable else unreachable).add(user_id)
+    return reachable, unreachable
+
+
+REMINDER = reminders.BY_HAND  # a reminder sent by hand (/remind): like an offset's, at once
 
 
 async def _contents(
@@ -421,11 +503,12 @@ async def write(
     admins: frozenset[int],
     buttons: dict[str, notices.Button],
     bot_username: str | None,
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """A stage's reminders (or closing summary) into the outbox under `cause`: the people and
-    the group chats they go to."""
+    the group chats they go to, and how many who owe can't be written to."""
     campaign = writer.campaign
     letters, posts = await _contents(tx, campaign, stage_key, moment, not_before, admins, buttons)
+    _, unreachable = await _reachable(tx, letters, not_before)
     shared = {"stage": campaign.stage(stage_key), "opening": moment == OPENS}
     people_told = await notices.to_each(
         tx,
@@ -454,7 +537,7 @@ async def write(
         not_before=not_before,
         **shared,
     )
-    return people_told, chats_told
+    return people_told, chats_told, len(unreachable)
 
 
 async def _record(tx: Transaction, wave: Wave, outcome: str, messages: int = 0) -> None:

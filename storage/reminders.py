@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Executor, Transaction, to_db_time
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 
 async def written(db: Executor, waves: Iterable[str]) -> set[str]:
@@ -20,9 +20,36 @@ async def written(db: Executor, waves: Iterable[str]) -> set[str]:
 
 
 async def stages_recorded(db: Executor) -> set[str]:
-    """The stages with a wave written or skipped, for whatever deadline."""
-    rows = await db.fetch_all("SELECT DISTINCT stage FROM reminder_waves")
+    """The stages with a scheduled wave written or skipped, for whatever deadline."""
+    rows = await db.fetch_all(
+        f"SELECT DISTINCT stage FROM reminder_waves WHERE moment <> '{BY_HAND}'"
+    )
     return {row["stage"] for row in rows}
+
+
+BY_HAND = "now"  # the moment of a reminder an admin sent with /remind
+
+
+async def by_hand(db: Executor) -> dict[str, list[datetime]]:
+    """When each stage's reminders sent by hand went (or go) out."""
+    rows = await db.fetch_all(
+        "SELECT stage, due FROM reminder_waves WHERE moment = ? ORDER BY due", (BY_HAND,)
+    )
+    found: dict[str, list[datetime]] = {}
+    for row in rows:
+        found.setdefault(row["stage"], []).append(from_db_time(row["due"]))
+    return found
+
+
+async def last_reminded(db: Executor, stage: str, until: datetime) -> datetime | None:
+    """When the stage's latest reminder written (on schedule or by hand; not a closing
+    summary) went out, up to `until`."""
+    due = await db.fetch_value(
+        "SELECT MAX(due) FROM reminder_waves WHERE stage = ? AND outcome = 'written'"
+        " AND moment <> 'closed' AND due <= ?",
+        (stage, to_db_time(until)),
+    )
+    return from_db_time(due)
 
 
 async def record(

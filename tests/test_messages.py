@@ -24,7 +24,7 @@ from bot.applications import summary
 from bot.broadcasts import Reach as BroadcastReach
 from bot.campaign import load_campaign
 from bot.orgs import Problem
-from bot.reminders import Reach
+from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
@@ -206,6 +206,7 @@ SAMPLES: dict[str, dict] = {
     "remind/sent": {"stage": STAGE},
     "remind/kept": {},
     "remind/nothing_open": {},
+    "remind/not_now": {"stage": STAGE, "hold": ByHand(WHEN, False, WHEN), "ahead": False},
     "leave/bad_date": {"sent": HOSTILE},
     "remind/closed_admin": {
         "stage": STAGE,
@@ -718,6 +719,7 @@ VARIANTS: dict[str, list[dict]] = {
     "remind/admin": [{"opening": True, "waiting": 1}],
     "leave/status": [{"until": None}],
     "remind/confirm": [{"reach": Reach(0, 0, None)}],
+    "remind/not_now": [{"ahead": True}, {"hold": ByHand(WHEN, True, None)}],
     "remind/closed_admin": [
         {"late": [], "missing": 0, "projects": 1},
         {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 2},

@@ -442,3 +442,72 @@ async def test_groups_hear_reminders_only_while_something_there_is_owed(world: W
     [(_, reached)] = await world.remind()
     assert reached == 1  # the admin, with the nomination waiting: neither group
     assert (len(world.sb.messages(branch)), len(world.sb.messages(unit))) == heard
+
+
+async def _remind_by_hand(world: World) -> None:
+    await world.admin.send("/remind")
+    await world.admin.tap("📣 Send now", message=world.admin.last_reply)
+    await world.sb.settle()
+
+
+async def test_a_reminder_by_hand_and_a_scheduled_one_shortly_after_it_go_out_once(world: World):
+    sam, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = SEVEN_DAYS_BEFORE - timedelta(hours=8)  # 10:00, the 7-day one at 18:00
+    await _remind_by_hand(world)
+    assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
+    heard = (len(lena.replies()), len(sam.replies()))
+    world.clock.now = SEVEN_DAYS_BEFORE
+    assert await world.remind() == []  # the 7-day one: replaced by the admin's
+    assert (len(lena.replies()), len(sam.replies())) == heard
+    # And the other way round: a scheduled one, then /remind two hours later.
+    world.clock.now = DEADLINE - timedelta(days=3)
+    [(wave, _)] = await world.remind()
+    assert wave.moment == "3d"
+    heard = (len(lena.replies()), len(sam.replies()))
+    world.advance(hours=2)
+    await world.admin.send("/remind")
+    screen = world.admin.last_reply
+    assert "went out at 12 Jan 2027 18:00: another one this soon would repeat it" in screen.text
+    assert screen.buttons == []
+    await world.sb.settle()
+    assert (len(lena.replies()), len(sam.replies())) == heard
+
+
+async def test_a_reminder_by_hand_at_night_is_held_and_never_comes_after_the_deadline(
+    world: World,
+):
+    _, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = datetime(2027, 1, 10, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    before = len(lena.replies())
+    await _remind_by_hand(world)
+    assert len(lena.replies()) == before  # held
+    world.advance(hours=9)  # 08:30
+    await world.sb.settle()
+    assert len(lena.replies()) == before + 1
+    assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
+    # Applications now close at 07:00: at 23:30 the night lasts until after the deadline.
+    await world.admin.send("/extend apply 2027-01-20 07:00")
+    await world.admin.tap("✅ Move the deadline")
+    await world.sb.settle()
+    world.clock.now = datetime(2027, 1, 19, 15, 30, tzinfo=UTC)
+    before = len(lena.replies())
+    await world.admin.send("/remind")
+    assert "would only arrive too late. Nothing was sent." in world.admin.last_reply.text
+    world.advance(hours=9)
+    await world.sb.settle()
+    assert len(lena.replies()) == before
+
+
+async def test_the_report_of_a_reminder_by_hand_counts_who_owes_but_cant_be_reached(
+    world: World,
+):
+    await _owing_world(world)
+    leo = await world.join("Leo", "lead", "P-U1-03")
+    await world.sb.block_bot(leo)
+    await world.remind()
+    await _remind_by_hand(world)
+    report = world.admin.last_reply.text
+    assert report.startswith("📣 The announcement is out. People told: 2.")
+    assert "Could not be reached: 1" in report
