@@ -136,6 +136,7 @@ class Reminding:
     stage: Stage
     admins: frozenset[int]
     buttons: dict[str, notices.Button]
+    at: datetime | None = None  # when they will read it: who is on leave then
 
 
 async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
@@ -225,23 +226,34 @@ _NOT_IN = (None, "draft", "returned")  # an application's standings that still o
 
 
 async def apply_closed(db: Executor, reminding: Reminding) -> list[Letter]:
-    """Stage 1 closed: the admins hear which units' projects did not deliver; where the
-    campaign says so, each unit's secretaries hear of their own."""
+    """Stage 1 closed: the admins hear which units' projects did not deliver, how many who
+    still owed the bot could not write to, and which of those units' secretaries it can't
+    reach; where the campaign says so, each unit's secretaries hear of their own."""
     units = await reminders.deliveries(db)
     late = [unit for unit in units if unit.missing]
     admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+    secretaries = await reminders.secretaries_by_unit(db)
+    _, unreachable = await _reachable(db, await apply_debts(db, reminding), reminding.at)
+    of_late = {user_id: unit for unit in late for user_id in secretaries.get(unit.unit_id, ())}
+    found = await people.get_many(db, sorted(of_late))
+    silent = [
+        (found[user_id].display_name if user_id in found else str(user_id), unit.unit_name)
+        for user_id, unit in of_late.items()
+        if user_id not in found or not found[user_id].writable
+    ]
     summary = {
         "late": late,
         "projects": sum(unit.projects for unit in units),
         "missing": sum(len(unit.missing) for unit in late),
         "units": len(units),
+        "unreachable": len(unreachable),
+        "secretaries": sorted(silent, key=lambda named: (named[1], named[0])),
     }
     letters = [
         Letter(admin, "remind/closed_admin", summary, reminding.buttons.get("admin"), "admin")
         for admin in sorted(admins)
     ]
     if reminding.stage.escalate:
-        secretaries = await reminders.secretaries_by_unit(db)
         letters += [
             Letter(user_id, "remind/closed_unit", {"unit": unit}, None, "secretary")
             for unit in late
@@ -457,7 +469,7 @@ async def reach(
 
 
 async def _reachable(
-    db: Executor, letters: list[Letter], at: datetime
+    db: Executor, letters: list[Letter], at: datetime | None
 ) -> tuple[set[int], set[int]]:
     """Of those the letters are for: who can be written to, and who owes but can't (never
     opened a private chat with the bot, or blocked it). People on leave are neither."""
@@ -465,7 +477,7 @@ async def _reachable(
     reachable, unreachable = set(), set()
     for user_id in {letter.user_id for letter in letters}:
         person = found.get(user_id)
-        if person is not None and person.on_leave(at):
+        if person is not None and at is not None and person.on_leave(at):
             continue
         (reachable if person is not None and person.writable else unreachable).add(user_id)
     return reachable, unreachable
@@ -487,7 +499,7 @@ async def _contents(
         debts, posts = CLOSINGS.get(stage_key), None
     else:
         debts, posts = DEBTS.get(stage_key), POSTS.get(stage_key)
-    reminding = Reminding(campaign.stage(stage_key), admins, buttons)
+    reminding = Reminding(campaign.stage(stage_key), admins, buttons, not_before)
     letters = await debts(db, reminding) if debts is not None else []
     return letters, (await posts(db, campaign, not_before) if posts is not None else [])
 

@@ -217,6 +217,8 @@ SAMPLES: dict[str, dict] = {
         "projects": 13,
         "missing": 3,
         "units": 5,
+        "unreachable": 4,
+        "secretaries": [(HOSTILE, HOSTILE)],
     },
     "remind/closed_unit": {
         "stage": STAGE,
@@ -721,7 +723,7 @@ VARIANTS: dict[str, list[dict]] = {
     "remind/confirm": [{"reach": Reach(0, 0, None)}],
     "remind/not_now": [{"ahead": True}, {"hold": ByHand(WHEN, True, None)}],
     "remind/closed_admin": [
-        {"late": [], "missing": 0, "projects": 1},
+        {"late": [], "missing": 0, "projects": 1, "unreachable": 1, "secretaries": []},
         {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 2},
         {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 1},
     ],

@@ -511,3 +511,18 @@ async def test_the_report_of_a_reminder_by_hand_counts_who_owes_but_cant_be_reac
     report = world.admin.last_reply.text
     assert report.startswith("📣 The announcement is out. People told: 2.")
     assert "Could not be reached: 1" in report
+
+
+async def test_the_closing_summary_counts_who_owed_but_cant_be_reached_and_names_secretaries(
+    world: World,
+):
+    _, rita, _, _ = await _owing_world(world)
+    leo = await world.join("Leo", "lead", "P-U1-03")
+    await world.sb.block_bot(leo)  # owes an application, can't be written to
+    await world.sb.block_bot(rita)  # U2 delivered nothing: she won't hear of it
+    await world.remind()
+    world.clock.now = DEADLINE + timedelta(minutes=5)
+    await world.remind()
+    summary = world.admin.last_reply.text
+    assert "1 person who still owed something could not be reminded" in summary
+    assert "can't write to (ask them to open a private chat with it):\n• Rita, Unit U2" in summary
