@@ -38,7 +38,7 @@ class Writer:
         return locale.choose(person.locale, person.telegram_language, self.campaign.default_locale)
 
 
-Button = tuple[str, str]  # (label key, callback data): the item a notice is about
+Button = tuple[str, str]  # (label key, callback data or link): the item a notice is about
 
 
 def _messages(
@@ -49,12 +49,13 @@ def _messages(
     button: tuple[str, str] | None = None,
     **row: Any,
 ) -> list[Outgoing]:
-    """One row per part; a button (label, data), if any, under the last."""
+    """One row per part; a button (label, data or a link), if any, under the last."""
     items = []
     for index, text in enumerate(texts):
         payload: dict[str, Any] = {"text": text}
         if button is not None and index == len(texts) - 1:
-            keyboard = [[{"text": button[0], "callback_data": button[1]}]]
+            kind = "url" if button[1].startswith("https://") else "callback_data"
+            keyboard = [[{"text": button[0], kind: button[1]}]]
             payload["reply_markup"] = {"inline_keyboard": keyboard}
         items.append(Outgoing(cause, key, chat_id, payload, part=index, **row))
     return items

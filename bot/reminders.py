@@ -262,10 +262,58 @@ async def apply_closed(db: Executor, reminding: Reminding) -> list[Letter]:
     return letters
 
 
+async def cultivate_opening(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 2 opens: each lead and member of a candidate hears, once, how to report (there is
+    nothing to hand in by a date, so no reminders follow)."""
+    return [
+        Letter(
+            user_id,
+            "remind/cultivate_open",
+            {"projects": projects},
+            reminding.buttons.get("report"),
+            "member",
+        )
+        for user_id, projects in (await reminders.candidate_people(db)).items()
+    ]
+
+
+async def cultivate_opening_posts(db: Executor, campaign: Campaign, now: datetime) -> list[Post]:
+    """Stage 2 opens: each bound chat of a candidate (or of a unit with candidates)."""
+    return [
+        Post(
+            chat.chat_id,
+            chat.thread_id,
+            "remind/cultivate_open_chat",
+            {"projects": list(chat.projects)},
+            "report",
+        )
+        for chat in await reminders.candidate_chats(db)
+    ]
+
+
+async def cultivate_closed(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 2 closed: the admins hear how many candidates reported, and which did not."""
+    found = await reminders.candidate_reports(db)
+    admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+    summary = {
+        "candidates": len(found),
+        "reported": sum(1 for item in found if item.reports),
+        "reports": sum(item.reports for item in found),
+        "silent": [item for item in found if not item.reports],
+    }
+    return [
+        Letter(admin, "remind/cultivate_closed", summary, None, "admin") for admin in sorted(admins)
+    ]
+
+
 # Stages 3 and 4 add theirs here; a stage with no debts owes nothing, so nobody is reminded.
 DEBTS: dict[str, Debts] = {"apply": apply_debts}
-CLOSINGS: dict[str, Debts] = {"apply": apply_closed}
+CLOSINGS: dict[str, Debts] = {"apply": apply_closed, "cultivate": cultivate_closed}
 POSTS: dict[str, Posts] = {"apply": apply_posts}
+# Who hears a stage open, where it is not those who owe (the default): what to do, once.
+OPENINGS: dict[str, tuple[Debts, Posts]] = {
+    "cultivate": (cultivate_opening, cultivate_opening_posts)
+}
 
 
 async def owing(
@@ -497,6 +545,8 @@ async def _contents(
 ) -> tuple[list[Letter], list[Post]]:
     if moment == CLOSED:  # a summary, not a reminder: no group notices
         debts, posts = CLOSINGS.get(stage_key), None
+    elif moment == OPENS and stage_key in OPENINGS:
+        debts, posts = OPENINGS[stage_key]
     else:
         debts, posts = DEBTS.get(stage_key), POSTS.get(stage_key)
     reminding = Reminding(campaign.stage(stage_key), admins, buttons, not_before)

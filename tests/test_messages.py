@@ -33,7 +33,7 @@ from storage.coaching import Comment
 from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
-from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
+from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.reports import ActivityReport, Progress
 from storage.roles import RoleGrant
 
@@ -206,6 +206,15 @@ SAMPLES: dict[str, dict] = {
     "remind/sent": {"stage": STAGE},
     "remind/kept": {},
     "remind/nothing_open": {},
+    "remind/cultivate_open": {"stage": STAGE, "projects": [HOSTILE, HOSTILE]},
+    "remind/cultivate_open_chat": {"stage": STAGE, "projects": [HOSTILE]},
+    "remind/cultivate_closed": {
+        "stage": STAGE,
+        "candidates": 3,
+        "reported": 1,
+        "reports": 7,
+        "silent": [CandidateReports(HOSTILE, HOSTILE, 0)],
+    },
     "remind/not_now": {"stage": STAGE, "hold": ByHand(WHEN, False, WHEN), "ahead": False},
     "leave/bad_date": {"sent": HOSTILE},
     "remind/closed_admin": {
@@ -721,6 +730,7 @@ VARIANTS: dict[str, list[dict]] = {
     "remind/admin": [{"opening": True, "waiting": 1}],
     "leave/status": [{"until": None}],
     "remind/confirm": [{"reach": Reach(0, 0, None)}],
+    "remind/cultivate_closed": [{"candidates": 1, "reported": 1, "silent": []}],
     "remind/not_now": [{"ahead": True}, {"hold": ByHand(WHEN, True, None)}],
     "remind/closed_admin": [
         {"late": [], "missing": 0, "projects": 1, "unreachable": 1, "secretaries": []},

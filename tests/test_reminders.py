@@ -16,12 +16,14 @@ from storage import outbox, people
 from tests.conftest import World, told
 from tests.test_apply import lead_of, submitted
 from tests.test_outbox import _groups, _leads, _retried_until
+from tests.test_report import _candidate
 
 CAMPAIGN = load_campaign()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUIET = QuietHours(time(22, 0), time(8, 0))
 DEADLINE = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 SEVEN_DAYS_BEFORE = DEADLINE - timedelta(days=7)
+CULTIVATE_DEADLINE = datetime(2027, 9, 30, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 
 
 def _local(*args: int) -> datetime:
@@ -526,3 +528,34 @@ async def test_the_closing_summary_counts_who_owed_but_cant_be_reached_and_names
     summary = world.admin.last_reply.text
     assert "1 person who still owed something could not be reminded" in summary
     assert "can't write to (ask them to open a private chat with it):\n• Rita, Unit U2" in summary
+
+
+async def test_cultivation_opens_with_how_to_report_once_and_closes_with_a_summary(world: World):
+    lena, mei, leo, group = await _candidate(world)  # P-U1-01 is a candidate; P-U1-02 not
+    heard = len(leo.replies())
+    await world.remind()
+    opening = mei.last_reply
+    assert opening.text.startswith("📣 Cultivation is open until 30 Sep 2027 18:00.")
+    assert "Report what your branch does, for Project U1-01: send me photos" in opening.text
+    [[(label, link)]] = opening.buttons
+    assert label == "📝 Report an activity" and link.endswith("?start=report")
+    assert "Report what your branch does" in lena.last_reply.text
+    assert len(leo.replies()) == heard  # no candidate: nothing to report
+    post = world.sb.messages(group)[-1]
+    assert "Project U1-01：" in post.text and "/report" in post.text
+    assert post.buttons[0][0][1].endswith("?start=report")
+    await mei.send("/start report")  # the button's link
+    assert "What did the branch do?" in mei.last_reply.text
+    # Nothing to hand in by a date: no reminders follow, whatever the offsets.
+    told_before = (len(mei.replies()), len(world.sb.messages(group)))
+    for moment in (timedelta(days=30), timedelta(days=7), timedelta(days=1)):
+        world.clock.now = CULTIVATE_DEADLINE - moment
+        await world.remind()
+    assert (len(mei.replies()), len(world.sb.messages(group))) == told_before
+    world.clock.now = CULTIVATE_DEADLINE + timedelta(minutes=5)
+    await world.remind()
+    summary = world.admin.last_reply.text
+    assert summary.startswith("🔔 Cultivation closed on 30 Sep 2027 18:00.")
+    assert "0 of 1 candidate reported activities (0 reports in all)." in summary
+    assert "No report from:\n• Project U1-01, Unit U1" in summary
+    assert (len(mei.replies()), len(world.sb.messages(group))) == told_before
