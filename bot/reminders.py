@@ -16,6 +16,7 @@ later stages add theirs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -340,10 +341,11 @@ async def write_due(
     bot_username: str | None = None,
 ) -> list[tuple[Wave, int]]:
     """Write every wave due now, once; the waves written and how many people and group
-    chats each reaches."""
+    chats each reaches. A wave's letters are read and rendered before its write, in a worker
+    thread (thousands of them take a while): the loop answers other chats meanwhile, and no
+    write transaction waits on them."""
     campaign = writer.campaign
     all_waves = waves(campaign)
-    done: list[tuple[Wave, int]] = []
     async with db.transaction(now) as tx:
         await _withdraw_overtaken(tx, all_waves)
         already = await reminders.written(tx, [w.key for w in all_waves])
@@ -358,15 +360,33 @@ async def write_due(
         # unless the deadline comes first; then it would only arrive too late.
         not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
         by_hand = await reminders.by_hand(tx)
+        going = []
         for wave in send:
             if wave.moment != CLOSED and (
                 not_before >= wave.deadline or replaced(wave, by_hand.get(wave.stage, []))
             ):
                 await _record(tx, wave, "skipped")
-                continue
-            count = await _write_wave(tx, writer, wave, not_before, admins, buttons, bot_username)
-            await _record(tx, wave, "written", count)
-            done.append((wave, count))
+            else:
+                going.append(wave)
+    done: list[tuple[Wave, int]] = []
+    for wave in going:
+        letters = await compose(
+            db,
+            writer,
+            wave.stage,
+            wave.moment,
+            f"{PREFIX}{wave.key}",
+            not_before,
+            admins=admins,
+            buttons=buttons,
+            bot_username=bot_username,
+        )
+        async with db.transaction(now) as tx:
+            if await reminders.written(tx, [wave.key]):
+                continue  # another look wrote it meanwhile
+            await outbox.enqueue(tx, letters.items)
+            await _record(tx, wave, "written", letters.people + letters.chats)
+        done.append((wave, letters.people + letters.chats))
     return done
 
 
@@ -417,44 +437,23 @@ async def by_hand(db: Executor, campaign: Campaign, stage_key: str, now: datetim
 
 
 async def write_by_hand(
-    tx: Transaction,
-    writer: notices.Writer,
-    stage_key: str,
-    card: int,
-    not_before: datetime,
-    *,
-    admins: frozenset[int],
-    buttons: dict[str, notices.Button],
-    bot_username: str | None,
-) -> tuple[str, int]:
-    """An admin's reminder (one per confirmation card: a second tap writes nothing new),
-    recorded beside the waves so a scheduled one soon after it stays unsent; its outbox cause
-    and how many who owe can't be written to."""
+    tx: Transaction, stage_key: str, card: int, not_before: datetime, letters: Composed
+) -> str:
+    """An admin's reminder, composed beforehand under by_hand_cause (one per confirmation
+    card: a second tap writes nothing new), recorded beside the waves so a scheduled one soon
+    after it stays unsent; its outbox cause."""
     key = f"{stage_key}:{REMINDER}:{card}"
-    cause = f"{PREFIX}{key}"
-    people_told, chats_told, unreachable = await write(
-        tx,
-        writer,
-        stage_key,
-        REMINDER,
-        cause,
-        not_before,
-        admins=admins,
-        buttons=buttons,
-        bot_username=bot_username,
-    )
-    deadline = writer.campaign.stage(stage_key).deadline
+    await outbox.enqueue(tx, letters.items)
+    deadline = letters.stage.deadline
+    messages = letters.people + letters.chats
     await reminders.record(
-        tx,
-        key,
-        stage_key,
-        REMINDER,
-        deadline,
-        not_before,
-        outcome="written",
-        messages=people_told + chats_told,
+        tx, key, stage_key, REMINDER, deadline, not_before, outcome="written", messages=messages
     )
-    return cause, unreachable
+    return by_hand_cause(stage_key, card)
+
+
+def by_hand_cause(stage_key: str, card: int) -> str:
+    return f"{PREFIX}{stage_key}:{REMINDER}:{card}"
 
 
 async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:
@@ -465,30 +464,6 @@ async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:
     for cause in await outbox.pending_causes(tx, PREFIX):
         if cause not in keys and cause.split(":")[2:3] != [REMINDER]:
             await outbox.withdraw(tx, cause)
-
-
-async def _write_wave(
-    tx: Transaction,
-    writer: notices.Writer,
-    wave: Wave,
-    not_before: datetime,
-    admins: frozenset[int],
-    buttons: dict[str, notices.Button],
-    bot_username: str | None,
-) -> int:
-    """The wave's private reminders and group notices; how many people and chats."""
-    people_told, chats_told, _ = await write(
-        tx,
-        writer,
-        wave.stage,
-        wave.moment,
-        f"{PREFIX}{wave.key}",
-        not_before,
-        admins=admins,
-        buttons=buttons,
-        bot_username=bot_username,
-    )
-    return people_told + chats_told
 
 
 @dataclass(frozen=True)
@@ -519,9 +494,15 @@ async def reach(
 async def _reachable(
     db: Executor, letters: list[Letter], at: datetime | None
 ) -> tuple[set[int], set[int]]:
+    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
+    return _split(found, letters, at)
+
+
+def _split(
+    found: dict[int, people.Person], letters: list[Letter], at: datetime | None
+) -> tuple[set[int], set[int]]:
     """Of those the letters are for: who can be written to, and who owes but can't (never
     opened a private chat with the bot, or blocked it). People on leave are neither."""
-    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
     reachable, unreachable = set(), set()
     for user_id in {letter.user_id for letter in letters}:
         person = found.get(user_id)
@@ -554,8 +535,20 @@ async def _contents(
     return letters, (await posts(db, campaign, not_before) if posts is not None else [])
 
 
-async def write(
-    tx: Transaction,
+@dataclass(frozen=True)
+class Composed:
+    """A stage's reminders (or closing summary) ready for the outbox: the rows, how many
+    people and group chats they reach, and how many who owe can't be written to."""
+
+    stage: Stage
+    items: list[outbox.Outgoing]
+    people: int
+    chats: int
+    unreachable: int
+
+
+async def compose(
+    db: Executor,
     writer: notices.Writer,
     stage_key: str,
     moment: str,
@@ -565,27 +558,27 @@ async def write(
     admins: frozenset[int],
     buttons: dict[str, notices.Button],
     bot_username: str | None,
-) -> tuple[int, int, int]:
-    """A stage's reminders (or closing summary) into the outbox under `cause`: the people and
-    the group chats they go to, and how many who owe can't be written to."""
+) -> Composed:
+    """Read who owes what (committed data, no transaction), then render every letter and
+    group notice in a worker thread."""
     campaign = writer.campaign
-    letters, posts = await _contents(tx, campaign, stage_key, moment, not_before, admins, buttons)
-    _, unreachable = await _reachable(tx, letters, not_before)
+    letters, posts = await _contents(db, campaign, stage_key, moment, not_before, admins, buttons)
+    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
+    _, unreachable = _split(found, letters, not_before)
     shared = {"stage": campaign.stage(stage_key), "opening": moment == OPENS}
-    people_told = await notices.to_each(
-        tx,
-        writer,
-        [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
-        cause,
-        not_before=not_before,
-        on_leave_at=not_before,
-        **shared,
-    )
     link = f"https://t.me/{bot_username}?start=" if bot_username else None
-    chats_told = await notices.to_each_chat(
-        tx,
-        writer,
-        [
+
+    def render() -> tuple[list[outbox.Outgoing], int]:
+        private, reached = notices.compose_each(
+            writer,
+            found,
+            [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
+            cause,
+            not_before=not_before,
+            on_leave_at=not_before,
+            **shared,
+        )
+        chats = [
             (
                 post.chat_id,
                 post.thread_id,
@@ -594,12 +587,12 @@ async def write(
                 ("open_in_bot", link + post.opens) if link else None,
             )
             for post in posts
-        ],
-        cause,
-        not_before=not_before,
-        **shared,
-    )
-    return people_told, chats_told, len(unreachable)
+        ]
+        public = notices.compose_chats(writer, chats, cause, not_before=not_before, **shared)
+        return private + public, reached
+
+    items, reached = await asyncio.to_thread(render)
+    return Composed(campaign.stage(stage_key), items, reached, len(posts), len(unreachable))
 
 
 async def _record(tx: Transaction, wave: Wave, outcome: str, messages: int = 0) -> None:

@@ -66,27 +66,32 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         return
     # One confirmation, one reminder: a second tap finds the first one, just sent.
     card = query.message.message_id if query.message else 0
-    async with ctx.write() as tx:
-        hold = await reminders.by_hand(tx, ctx.campaign, stage.key, ctx.now)
-        if hold.may_send:
-            cause, unreachable = await reminders.write_by_hand(
-                tx,
-                ctx.core.writer,
-                stage.key,
-                card,
-                hold.not_before,
-                admins=ctx.core.settings.admins,
-                buttons=reminder_buttons(),
-                bot_username=ctx.core.bot_username,
-            )
-            await outbox.want_report(
-                tx,
-                cause,
-                report_chat=ctx.actor.user_id,
-                kind="select/announced",
-                locale=ctx.locale,
-                unreachable=unreachable,
-            )
+    hold = await reminders.by_hand(ctx.db, ctx.campaign, stage.key, ctx.now)
+    if hold.may_send:
+        # Read and rendered before the write (in a worker thread): it may be thousands.
+        letters = await reminders.compose(
+            ctx.db,
+            ctx.core.writer,
+            stage.key,
+            reminders.REMINDER,
+            reminders.by_hand_cause(stage.key, card),
+            hold.not_before,
+            admins=ctx.core.settings.admins,
+            buttons=reminder_buttons(),
+            bot_username=ctx.core.bot_username,
+        )
+        async with ctx.write() as tx:
+            hold = await reminders.by_hand(tx, ctx.campaign, stage.key, ctx.now)
+            if hold.may_send:
+                cause = await reminders.write_by_hand(tx, stage.key, card, hold.not_before, letters)
+                await outbox.want_report(
+                    tx,
+                    cause,
+                    report_chat=ctx.actor.user_id,
+                    kind="select/announced",
+                    locale=ctx.locale,
+                    unreachable=letters.unreachable,
+                )
     if not hold.may_send:
         await ui.show(query, ctx, "remind/not_now", **_not_now(ctx, stage, hold))
         return

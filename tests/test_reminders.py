@@ -4,6 +4,7 @@ at night; caught up after downtime; withdrawn when the deadline moves."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from bot.app import BotRunner
 from bot.campaign import DEFAULT_CAMPAIGN_PATH, QuietHours, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
 from handlers.remind import BUTTONS as REMIND_BUTTONS
+from messages.render import Messages
 from storage import outbox, people
 from tests.conftest import World, told
 from tests.test_apply import lead_of, submitted
@@ -559,3 +561,28 @@ async def test_cultivation_opens_with_how_to_report_once_and_closes_with_a_summa
     assert "0 of 1 candidate reported activities (0 reports in all)." in summary
     assert "No report from:\n• Project U1-01, Unit U1" in summary
     assert (len(mei.replies()), len(world.sb.messages(group))) == told_before
+
+
+async def test_a_waves_letters_are_rendered_in_a_worker_thread_outside_any_write(
+    world: World, monkeypatch
+):
+    await _owing_world(world)
+    texts = Messages.texts
+    seen: list[tuple[str, bool, bool]] = []
+
+    def watched(self, locale: str, key: str, /, **context):
+        if key.startswith("remind/"):
+            on_loop = threading.current_thread() is threading.main_thread()
+            seen.append((key, on_loop, world.db._write_lock.locked()))
+        return texts(self, locale, key, **context)
+
+    monkeypatch.setattr(Messages, "texts", watched)
+    await world.remind()  # the opening
+    await _remind_by_hand(world)
+    world.clock.now = SEVEN_DAYS_BEFORE
+    await world.remind()
+    keys = {key for key, *_ in seen}
+    assert {"remind/lead", "remind/secretary", "remind/confirm"} <= keys
+    letters = [item for item in seen if item[0] in ("remind/lead", "remind/secretary")]
+    assert len(letters) >= 6  # two waves and /remind, for Lena and Sam
+    assert all(not on_loop and not writing for _, on_loop, writing in letters)
