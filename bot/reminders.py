@@ -6,12 +6,17 @@ a wave is recorded as written in the same transaction as its outbox rows: nothin
 in memory, so a restart at any moment neither repeats nor skips one. Quiet hours move a wave
 to their end, or before they begin when the deadline would pass first. After downtime only
 the latest overdue wave of a stage goes out (the older ones are recorded as skipped), and
-only while its deadline is still ahead.
+only while its deadline is still ahead. Offsets are counted on the campaign's clock. When a
+deadline moves, the new deadline's waves already past are recorded as skipped; a reminder
+sent by hand (/remind) is recorded beside the waves, and the later of two within `NEAR` stays
+unsent.
 
 Only people who owe something are written to, each with what they owe and a button to it;
-bound groups hear where their project or unit stands. Per stage, `DEBTS` says who owes what,
-`POSTS` what each bound group hears and `CLOSINGS` who hears the summary after the deadline:
-later stages add theirs.
+bound groups hear where their project or unit stands while something there is owed. Per
+stage, `DEBTS` says who owes what (the one definition, used by /remind and /extend too; a
+stage without one owes nothing), `POSTS` what each bound group hears, `OPENINGS` who hears a
+stage open when that is not those who owe, and `CLOSINGS` who hears the summary after the
+deadline: later stages add theirs.
 """
 
 from __future__ import annotations
