@@ -478,6 +478,8 @@ class Reach:
     people: int
     chats: int
     held_until: datetime | None  # quiet hours now: it waits for their end
+    unreachable: int = 0  # owe something, but can't be written to
+    secretaries: tuple[tuple[str, str], ...] = ()  # of those: secretaries (name, unit), named
 
 
 async def reach(
@@ -492,8 +494,20 @@ async def reach(
     """What /remind would send now, without sending it."""
     not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
     letters, posts = await _contents(db, campaign, stage_key, REMINDER, not_before, admins, buttons)
-    reachable, _ = await _reachable(db, letters, not_before)
-    return Reach(len(reachable), len(posts), not_before if not_before > now else None)
+    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
+    reachable, unreachable = _split(found, letters, not_before)
+    # Secretaries decide for a whole unit: the admin may want to call them.
+    secretaries = sorted(
+        (
+            found[letter.user_id].display_name if letter.user_id in found else str(letter.user_id),
+            unit,
+        )
+        for letter in letters
+        if letter.role == "secretary" and letter.user_id in unreachable
+        for unit, _ in letter.context.get("units", ())
+    )
+    held_until = not_before if not_before > now else None
+    return Reach(len(reachable), len(posts), held_until, len(unreachable), tuple(secretaries))
 
 
 async def _reachable(

@@ -202,7 +202,7 @@ SAMPLES: dict[str, dict] = {
     "remind/secretary": {"stage": STAGE, "opening": True, "units": [(HOSTILE, 1), (HOSTILE, 4)]},
     "remind/admin": {"stage": STAGE, "opening": False, "waiting": 2},
     "leave/status": {"until": WHEN},
-    "remind/confirm": {"stage": STAGE, "reach": Reach(12, 3, WHEN)},
+    "remind/confirm": {"stage": STAGE, "reach": Reach(12, 3, WHEN, 2, ((HOSTILE, HOSTILE),))},
     "remind/sent": {"stage": STAGE},
     "remind/kept": {},
     "remind/nothing_open": {},

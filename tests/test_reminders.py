@@ -586,3 +586,14 @@ async def test_a_waves_letters_are_rendered_in_a_worker_thread_outside_any_write
     letters = [item for item in seen if item[0] in ("remind/lead", "remind/secretary")]
     assert len(letters) >= 6  # two waves and /remind, for Lena and Sam
     assert all(not on_loop and not writing for _, on_loop, writing in letters)
+
+
+async def test_remind_names_the_secretaries_who_owe_but_cant_be_written_to(world: World):
+    sam, _, _, _ = await _owing_world(world)  # Sam: one application waiting in Unit U1
+    await world.sb.block_bot(sam)
+    await world.remind()
+    await world.admin.send("/remind")
+    preview = world.admin.last_reply.text
+    assert "People who still owe something: 1." in preview  # Lena
+    assert "1 more owes something but can't be written to" in preview
+    assert "Secretaries among them:\n• Sam, Unit U1" in preview
