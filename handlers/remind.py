@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import reminders
+from bot.campaign import Stage
 from bot.core import Ctx
 from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
@@ -98,7 +99,7 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     await ui.show(query, ctx, "remind/sent", stage=stage)
 
 
-def _not_now(ctx: Ctx, stage, hold: reminders.ByHand) -> dict:
+def _not_now(ctx: Ctx, stage: Stage, hold: reminders.ByHand) -> dict:
     return {
         "stage": stage,
         "hold": hold,

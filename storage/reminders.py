@@ -19,15 +19,15 @@ async def written(db: Executor, waves: Iterable[str]) -> set[str]:
     return {row["wave"] for row in rows}
 
 
+BY_HAND = "now"  # the moment of a reminder an admin sent with /remind
+
+
 async def stages_recorded(db: Executor) -> set[str]:
     """The stages with a scheduled wave written or skipped, for whatever deadline."""
     rows = await db.fetch_all(
-        f"SELECT DISTINCT stage FROM reminder_waves WHERE moment <> '{BY_HAND}'"
+        "SELECT DISTINCT stage FROM reminder_waves WHERE moment <> ?", (BY_HAND,)
     )
     return {row["stage"] for row in rows}
-
-
-BY_HAND = "now"  # the moment of a reminder an admin sent with /remind
 
 
 async def by_hand(db: Executor) -> dict[str, list[datetime]]:
