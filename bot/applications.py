@@ -10,7 +10,7 @@ from decimal import Decimal
 from bot.access import Actor
 from bot.campaign import Campaign, Quota, Section, with_deadline
 from bot.rules import unit_quota
-from storage import applications, orgs, roles
+from storage import applications, orgs
 from storage.applications import Answer, Application, Listed, Part
 from storage.db import Executor
 
@@ -149,14 +149,6 @@ def may_read(actor: Actor, status: str, unit_id: int, project_id: int) -> bool:
     if actor.is_lead_of(project_id):
         return True
     return status != "draft" and (actor.is_admin or actor.is_secretary_of(unit_id))
-
-
-async def concerned_by(db: Executor, stage_key: str) -> dict[str, set[int]]:
-    """Who a change to `stage_key` concerns, by role: those with something left to do in it.
-    Later stages name their own; until they exist, their secretaries and leads."""
-    if stage_key == "apply":
-        return await applications.with_work_left(db)
-    return {role: set(await roles.holder_ids(db, (role,))) for role in ("lead", "secretary")}
 
 
 def everyone(by_role: Mapping[str, set[int]]) -> set[int]:

@@ -38,7 +38,7 @@ class Writer:
         return locale.choose(person.locale, person.telegram_language, self.campaign.default_locale)
 
 
-Button = tuple[str, str]  # (label key, callback data): the item a notice is about
+Button = tuple[str, str]  # (label key, callback data or link): the item a notice is about
 
 
 def _messages(
@@ -49,12 +49,13 @@ def _messages(
     button: tuple[str, str] | None = None,
     **row: Any,
 ) -> list[Outgoing]:
-    """One row per part; a button (label, data), if any, under the last."""
+    """One row per part; a button (label, data or a link), if any, under the last."""
     items = []
     for index, text in enumerate(texts):
         payload: dict[str, Any] = {"text": text}
         if button is not None and index == len(texts) - 1:
-            keyboard = [[{"text": button[0], "callback_data": button[1]}]]
+            kind = "url" if button[1].startswith("https://") else "callback_data"
+            keyboard = [[{"text": button[0], kind: button[1]}]]
             payload["reply_markup"] = {"inline_keyboard": keyboard}
         items.append(Outgoing(cause, key, chat_id, payload, part=index, **row))
     return items
@@ -93,6 +94,25 @@ async def to_each(
     are rendered once, however many people get them. With `on_leave_at`, people on leave then
     are left out."""
     found = await people.get_many(tx, sorted({user_id for user_id, *_ in letters}))
+    items, reached = compose_each(
+        writer, found, letters, cause, not_before=not_before, on_leave_at=on_leave_at, **shared
+    )
+    await outbox.enqueue(tx, items)
+    return reached
+
+
+def compose_each(
+    writer: Writer,
+    found: dict[int, people.Person],
+    letters: Sequence[tuple[int, str, dict[str, Any], Button | None]],
+    cause: str,
+    *,
+    not_before: datetime | None = None,
+    on_leave_at: datetime | None = None,
+    **shared: Any,
+) -> tuple[list[Outgoing], int]:
+    """to_each's rows, for the people `found`, and how many can be reached: no database, so
+    thousands of letters can be rendered in a worker thread."""
     rendered: dict[tuple[str, str, str], list[str]] = {}
     items: list[Outgoing] = []
     reached = 0
@@ -111,8 +131,7 @@ async def to_each(
             cause, key, user_id, rendered[alike], shown, user_id=user_id, not_before=not_before
         )
         reached += 1
-    await outbox.enqueue(tx, items)
-    return reached
+    return items, reached
 
 
 async def to_each_chat(
@@ -126,6 +145,19 @@ async def to_each_chat(
 ) -> int:
     """A notice in each group chat (chat, topic or 0, key, context, link button (label key,
     URL)), in the campaign's language; how many chats. Texts alike are rendered once."""
+    await outbox.enqueue(tx, compose_chats(writer, posts, cause, not_before=not_before, **shared))
+    return len(posts)
+
+
+def compose_chats(
+    writer: Writer,
+    posts: Sequence[tuple[int, int, str, dict[str, Any], tuple[str, str] | None]],
+    cause: str,
+    *,
+    not_before: datetime | None = None,
+    **shared: Any,
+) -> list[Outgoing]:
+    """to_each_chat's rows: no database, so they can be rendered in a worker thread."""
     locale_code = writer.campaign.default_locale
     rendered: dict[tuple[str, str], list[str]] = {}
     items: list[Outgoing] = []
@@ -153,8 +185,7 @@ async def to_each_chat(
                     not_before=not_before,
                 )
             )
-    await outbox.enqueue(tx, items)
-    return len(posts)
+    return items
 
 
 async def to_chats(

@@ -6,16 +6,22 @@ a wave is recorded as written in the same transaction as its outbox rows: nothin
 in memory, so a restart at any moment neither repeats nor skips one. Quiet hours move a wave
 to their end, or before they begin when the deadline would pass first. After downtime only
 the latest overdue wave of a stage goes out (the older ones are recorded as skipped), and
-only while its deadline is still ahead.
+only while its deadline is still ahead. Offsets are counted on the campaign's clock. When a
+deadline moves, the new deadline's waves already past are recorded as skipped; a reminder
+sent by hand (/remind) is recorded beside the waves, and the later of two within `NEAR` stays
+unsent.
 
 Only people who owe something are written to, each with what they owe and a button to it;
-bound groups hear where their project or unit stands. Per stage, `DEBTS` says who owes what,
-`POSTS` what each bound group hears and `CLOSINGS` who hears the summary after the deadline:
-later stages add theirs.
+bound groups hear where their project or unit stands while something there is owed. Per
+stage, `DEBTS` says who owes what (the one definition, used by /remind and /extend too; a
+stage without one owes nothing), `POSTS` what each bound group hears, `OPENINGS` who hears a
+stage open when that is not those who owe, and `CLOSINGS` who hears the summary after the
+deadline: later stages add theirs.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -69,14 +75,20 @@ def send_time(at: datetime, deadline: datetime, quiet: QuietHours, tz) -> dateti
     return (began - _BEFORE_QUIET).astimezone(UTC)
 
 
+def before(deadline: datetime, offset: timedelta, tz) -> datetime:
+    """`offset` before the deadline on the campaign's wall clock: "7d" before 18:00 is 18:00 a
+    week earlier, also across a daylight-saving change (aware arithmetic in one zone is local)."""
+    return (deadline.astimezone(tz) - offset).astimezone(UTC)
+
+
 def waves(campaign: Campaign) -> list[Wave]:
     """Every stage's waves, oldest first."""
     found = []
     for stage in campaign.stages:
         moments = [(OPENS, stage.opens)] + [
-            (offset_name(offset), stage.deadline - offset)
+            (offset_name(offset), at)
             for offset in stage.remind
-            if stage.deadline - offset > stage.opens  # nobody can act before it opens
+            if (at := before(stage.deadline, offset, campaign.timezone)) > stage.opens
         ]
         for moment, at in moments:
             due = send_time(at, stage.deadline, campaign.quiet_hours, campaign.timezone)
@@ -109,12 +121,14 @@ def to_write(
 
 @dataclass(frozen=True)
 class Letter:
-    """One private reminder: to whom, which template with what, and the button to the item."""
+    """One private reminder: to whom, which template with what, and the button to the item;
+    `role` is what they owe it as (lead, secretary, admin)."""
 
     user_id: int
     key: str
     context: dict[str, Any]
     button: notices.Button | None
+    role: str = ""
 
 
 Debts = Callable[[Executor, "Reminding"], Awaitable[list[Letter]]]
@@ -122,11 +136,13 @@ Debts = Callable[[Executor, "Reminding"], Awaitable[list[Letter]]]
 
 @dataclass(frozen=True)
 class Reminding:
-    """What a debts function needs to know: the stage, the admins, the buttons it may use."""
+    """What a debts function needs to know: the stage, the admins, the buttons it may use
+    (none when only who owes is asked)."""
 
     stage: Stage
     admins: frozenset[int]
     buttons: dict[str, notices.Button]
+    at: datetime | None = None  # when they will read it: who is on leave then
 
 
 async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
@@ -136,17 +152,22 @@ async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
     by_lead: dict[int, list[reminders.LeadDebt]] = {}
     for debt in await reminders.leads_owing(db):
         by_lead.setdefault(debt.user_id, []).append(debt)
+    buttons = reminding.buttons
     for user_id, debts in by_lead.items():
-        letters.append(Letter(user_id, "remind/lead", {"debts": debts}, reminding.buttons["lead"]))
+        letters.append(
+            Letter(user_id, "remind/lead", {"debts": debts}, buttons.get("lead"), "lead")
+        )
     for user_id, units in (await reminders.secretaries_owing(db)).items():
         letters.append(
-            Letter(user_id, "remind/secretary", {"units": units}, reminding.buttons["secretary"])
+            Letter(
+                user_id, "remind/secretary", {"units": units}, buttons.get("secretary"), "secretary"
+            )
         )
     waiting = await reminders.nominations_waiting(db)
     if waiting:
         admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
         letters += [
-            Letter(a, "remind/admin", {"waiting": waiting}, reminding.buttons["admin"])
+            Letter(a, "remind/admin", {"waiting": waiting}, buttons.get("admin"), "admin")
             for a in sorted(admins)
         ]
     return letters
@@ -180,6 +201,8 @@ async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[P
         if person is None or not person.writable:
             name = person.display_name if person else str(debt.user_id)
             unreachable.setdefault(debt.project_id, []).append(name)
+    # Only while something is owed there: a project whose application is in, or a unit with
+    # nothing left to submit or decide, would hear the same "done" at every wave.
     posts = [
         Post(
             chat.chat_id,
@@ -189,6 +212,7 @@ async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[P
             "apply",
         )
         for chat in await reminders.project_chats(db)
+        if chat.status in _NOT_IN
     ]
     posts += [
         Post(
@@ -199,39 +223,117 @@ async def apply_posts(db: Executor, campaign: Campaign, now: datetime) -> list[P
             "nominations",
         )
         for chat in await reminders.unit_chats(db)
+        if chat.not_submitted or chat.waiting
     ]
     return posts
 
 
+_NOT_IN = (None, "draft", "returned")  # an application's standings that still owe it
+
+
 async def apply_closed(db: Executor, reminding: Reminding) -> list[Letter]:
-    """Stage 1 closed: the admins hear which units' projects did not deliver; where the
-    campaign says so, each unit's secretaries hear of their own."""
+    """Stage 1 closed: the admins hear which units' projects did not deliver, how many who
+    still owed the bot could not write to, and which of those units' secretaries it can't
+    reach; where the campaign says so, each unit's secretaries hear of their own."""
     units = await reminders.deliveries(db)
     late = [unit for unit in units if unit.missing]
     admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+    secretaries = await reminders.secretaries_by_unit(db)
+    _, unreachable = await _reachable(db, await apply_debts(db, reminding), reminding.at)
+    of_late = {user_id: unit for unit in late for user_id in secretaries.get(unit.unit_id, ())}
+    found = await people.get_many(db, sorted(of_late))
+    silent = [
+        (found[user_id].display_name if user_id in found else str(user_id), unit.unit_name)
+        for user_id, unit in of_late.items()
+        if user_id not in found or not found[user_id].writable
+    ]
     summary = {
         "late": late,
         "projects": sum(unit.projects for unit in units),
         "missing": sum(len(unit.missing) for unit in late),
         "units": len(units),
+        "unreachable": len(unreachable),
+        "secretaries": sorted(silent, key=lambda named: (named[1], named[0])),
     }
     letters = [
-        Letter(admin, "remind/closed_admin", summary, reminding.buttons["admin"])
+        Letter(admin, "remind/closed_admin", summary, reminding.buttons.get("admin"), "admin")
         for admin in sorted(admins)
     ]
     if reminding.stage.escalate:
-        secretaries = await reminders.secretaries_by_unit(db)
         letters += [
-            Letter(user_id, "remind/closed_unit", {"unit": unit}, None)
+            Letter(user_id, "remind/closed_unit", {"unit": unit}, None, "secretary")
             for unit in late
             for user_id in sorted(secretaries.get(unit.unit_id, ()))
         ]
     return letters
 
 
+async def cultivate_opening(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 2 opens: each lead and member of a candidate hears, once, how to report (there is
+    nothing to hand in by a date, so no reminders follow)."""
+    return [
+        Letter(
+            user_id,
+            "remind/cultivate_open",
+            {"projects": projects},
+            reminding.buttons.get("report"),
+            "member",
+        )
+        for user_id, projects in (await reminders.candidate_people(db)).items()
+    ]
+
+
+async def cultivate_opening_posts(db: Executor, campaign: Campaign, now: datetime) -> list[Post]:
+    """Stage 2 opens: each bound chat of a candidate (or of a unit with candidates)."""
+    return [
+        Post(
+            chat.chat_id,
+            chat.thread_id,
+            "remind/cultivate_open_chat",
+            {"projects": list(chat.projects)},
+            "report",
+        )
+        for chat in await reminders.candidate_chats(db)
+    ]
+
+
+async def cultivate_closed(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 2 closed: the admins hear how many candidates reported, and which did not."""
+    found = await reminders.candidate_reports(db)
+    admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+    summary = {
+        "candidates": len(found),
+        "reported": sum(1 for item in found if item.reports),
+        "reports": sum(item.reports for item in found),
+        "silent": [item for item in found if not item.reports],
+    }
+    return [
+        Letter(admin, "remind/cultivate_closed", summary, None, "admin") for admin in sorted(admins)
+    ]
+
+
+# Stages 3 and 4 add theirs here; a stage with no debts owes nothing, so nobody is reminded.
 DEBTS: dict[str, Debts] = {"apply": apply_debts}
-CLOSINGS: dict[str, Debts] = {"apply": apply_closed}
+CLOSINGS: dict[str, Debts] = {"apply": apply_closed, "cultivate": cultivate_closed}
 POSTS: dict[str, Posts] = {"apply": apply_posts}
+# Who hears a stage open, where it is not those who owe (the default): what to do, once.
+OPENINGS: dict[str, tuple[Debts, Posts]] = {
+    "cultivate": (cultivate_opening, cultivate_opening_posts)
+}
+
+
+async def owing(
+    db: Executor, campaign: Campaign, stage_key: str, *, admins: frozenset[int]
+) -> dict[str, set[int]]:
+    """Who owes something in the stage now, by role: the one definition behind its reminders,
+    /remind and the notice of a moved deadline. Nobody, for a stage with no debts defined."""
+    debts = DEBTS.get(stage_key)
+    if debts is None:
+        return {}
+    found: dict[str, set[int]] = {}
+    for letter in await debts(db, Reminding(campaign.stage(stage_key), admins, {})):
+        found.setdefault(letter.role, set()).add(letter.user_id)
+    return found
 
 
 async def write_due(
@@ -244,27 +346,119 @@ async def write_due(
     bot_username: str | None = None,
 ) -> list[tuple[Wave, int]]:
     """Write every wave due now, once; the waves written and how many people and group
-    chats each reaches."""
+    chats each reaches. A wave's letters are read and rendered before its write, in a worker
+    thread (thousands of them take a while): the loop answers other chats meanwhile, and no
+    write transaction waits on them."""
     campaign = writer.campaign
     all_waves = waves(campaign)
-    done: list[tuple[Wave, int]] = []
     async with db.transaction(now) as tx:
         await _withdraw_overtaken(tx, all_waves)
         already = await reminders.written(tx, [w.key for w in all_waves])
+        # A stage heard of under another deadline only: the campaign file moved it.
+        moved = await reminders.stages_recorded(tx) - {key.split(":")[0] for key in already}
+        for stage_key in sorted(moved):
+            already |= await deadline_moved(tx, campaign, stage_key, now)
         send, skip = to_write(all_waves, already, now)
         for wave in skip:
             await _record(tx, wave, "skipped")
         # Caught up at night (the bot was down when it fell due): held until the quiet ends,
         # unless the deadline comes first; then it would only arrive too late.
         not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
+        by_hand = await reminders.by_hand(tx)
+        going = []
         for wave in send:
-            if wave.moment != CLOSED and not_before >= wave.deadline:
+            if wave.moment != CLOSED and (
+                not_before >= wave.deadline or replaced(wave, by_hand.get(wave.stage, []))
+            ):
                 await _record(tx, wave, "skipped")
-                continue
-            count = await _write_wave(tx, writer, wave, not_before, admins, buttons, bot_username)
-            await _record(tx, wave, "written", count)
-            done.append((wave, count))
+            else:
+                going.append(wave)
+    done: list[tuple[Wave, int]] = []
+    for wave in going:
+        letters = await compose(
+            db,
+            writer,
+            wave.stage,
+            wave.moment,
+            f"{PREFIX}{wave.key}",
+            not_before,
+            admins=admins,
+            buttons=buttons,
+            bot_username=bot_username,
+        )
+        async with db.transaction(now) as tx:
+            if await reminders.written(tx, [wave.key]):
+                continue  # another look wrote it meanwhile
+            await outbox.enqueue(tx, letters.items)
+            await _record(tx, wave, "written", letters.people + letters.chats)
+        done.append((wave, letters.people + letters.chats))
     return done
+
+
+async def deadline_moved(
+    tx: Transaction, campaign: Campaign, stage_key: str, now: datetime
+) -> set[str]:
+    """The new deadline's waves already due are recorded as skipped (their keys returned):
+    those told the deadline moved hear no reminder before its next offset. The closing
+    summary of a deadline moved into the past still goes."""
+    gone = [
+        wave
+        for wave in waves(campaign)
+        if wave.stage == stage_key and wave.moment != CLOSED and wave.due <= now
+    ]
+    for wave in gone:
+        await _record(tx, wave, "skipped")
+    return {wave.key for wave in gone}
+
+
+# A reminder sent by hand and a scheduled one closer than this are one too many: the later
+# one stays unsent (a wave soon after /remind, or /remind soon after a wave).
+NEAR = timedelta(hours=12)
+
+
+def replaced(wave: Wave, by_hand: list[datetime]) -> bool:
+    """A scheduled reminder that one sent by hand shortly before has made needless."""
+    return any(wave.due - NEAR <= at <= wave.due for at in by_hand)
+
+
+@dataclass(frozen=True)
+class ByHand:
+    """When a reminder sent by hand now would go out, and why it would not."""
+
+    not_before: datetime  # quiet hours now: held until they end, like a wave
+    too_late: bool  # the quiet hours last until the deadline: it would only come after it
+    recent: datetime | None  # a reminder of the stage went out this shortly before
+
+    @property
+    def may_send(self) -> bool:
+        return not self.too_late and self.recent is None
+
+
+async def by_hand(db: Executor, campaign: Campaign, stage_key: str, now: datetime) -> ByHand:
+    not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
+    last = await reminders.last_reminded(db, stage_key, not_before)
+    recent = last if last is not None and not_before - last < NEAR else None
+    return ByHand(not_before, not_before >= campaign.stage(stage_key).deadline, recent)
+
+
+async def write_by_hand(
+    tx: Transaction, stage_key: str, card: int, not_before: datetime, letters: Composed
+) -> str:
+    """An admin's reminder, composed beforehand under by_hand_cause (one per confirmation
+    card: a second tap writes nothing new), recorded beside the waves so a scheduled one soon
+    after it stays unsent; its outbox cause."""
+    key = f"{stage_key}:{REMINDER}:{card}"
+    await outbox.enqueue(tx, letters.items)
+    deadline = letters.stage.deadline
+    messages = letters.people + letters.chats
+    await reminders.record(
+        tx, key, stage_key, REMINDER, deadline, not_before, outcome="written", messages=messages
+    )
+    return by_hand_cause(stage_key, card)
+
+
+def by_hand_cause(stage_key: str, card: int) -> str:
+    return f"{PREFIX}{stage_key}:{REMINDER}:{card}"
 
 
 async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:
@@ -277,30 +471,6 @@ async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:
             await outbox.withdraw(tx, cause)
 
 
-async def _write_wave(
-    tx: Transaction,
-    writer: notices.Writer,
-    wave: Wave,
-    not_before: datetime,
-    admins: frozenset[int],
-    buttons: dict[str, notices.Button],
-    bot_username: str | None,
-) -> int:
-    """The wave's private reminders and group notices; how many people and chats."""
-    people_told, chats_told = await write(
-        tx,
-        writer,
-        wave.stage,
-        wave.moment,
-        f"{PREFIX}{wave.key}",
-        not_before,
-        admins=admins,
-        buttons=buttons,
-        bot_username=bot_username,
-    )
-    return people_told + chats_told
-
-
 @dataclass(frozen=True)
 class Reach:
     """Who a reminder would reach now: people (privately) and group chats; held till when."""
@@ -308,6 +478,8 @@ class Reach:
     people: int
     chats: int
     held_until: datetime | None  # quiet hours now: it waits for their end
+    unreachable: int = 0  # owe something, but can't be written to
+    secretaries: tuple[tuple[str, str], ...] = ()  # of those: secretaries (name, unit), named
 
 
 async def reach(
@@ -323,17 +495,43 @@ async def reach(
     not_before = shift_out_of_quiet_hours(now, campaign.quiet_hours, campaign.timezone)
     letters, posts = await _contents(db, campaign, stage_key, REMINDER, not_before, admins, buttons)
     found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
-    reachable = {
-        letter.user_id
+    reachable, unreachable = _split(found, letters, not_before)
+    # Secretaries decide for a whole unit: the admin may want to call them.
+    secretaries = sorted(
+        (
+            found[letter.user_id].display_name if letter.user_id in found else str(letter.user_id),
+            unit,
+        )
         for letter in letters
-        if (person := found.get(letter.user_id)) is not None
-        and person.writable
-        and not person.on_leave(not_before)
-    }
-    return Reach(len(reachable), len(posts), not_before if not_before > now else None)
+        if letter.role == "secretary" and letter.user_id in unreachable
+        for unit, _ in letter.context.get("units", ())
+    )
+    held_until = not_before if not_before > now else None
+    return Reach(len(reachable), len(posts), held_until, len(unreachable), tuple(secretaries))
 
 
-REMINDER = "now"  # a reminder sent by hand (/remind): like an offset's, written at once
+async def _reachable(
+    db: Executor, letters: list[Letter], at: datetime | None
+) -> tuple[set[int], set[int]]:
+    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
+    return _split(found, letters, at)
+
+
+def _split(
+    found: dict[int, people.Person], letters: list[Letter], at: datetime | None
+) -> tuple[set[int], set[int]]:
+    """Of those the letters are for: who can be written to, and who owes but can't (never
+    opened a private chat with the bot, or blocked it). People on leave are neither."""
+    reachable, unreachable = set(), set()
+    for user_id in {letter.user_id for letter in letters}:
+        person = found.get(user_id)
+        if person is not None and at is not None and person.on_leave(at):
+            continue
+        (reachable if person is not None and person.writable else unreachable).add(user_id)
+    return reachable, unreachable
+
+
+REMINDER = reminders.BY_HAND  # a reminder sent by hand (/remind): like an offset's, at once
 
 
 async def _contents(
@@ -347,15 +545,29 @@ async def _contents(
 ) -> tuple[list[Letter], list[Post]]:
     if moment == CLOSED:  # a summary, not a reminder: no group notices
         debts, posts = CLOSINGS.get(stage_key), None
+    elif moment == OPENS and stage_key in OPENINGS:
+        debts, posts = OPENINGS[stage_key]
     else:
         debts, posts = DEBTS.get(stage_key), POSTS.get(stage_key)
-    reminding = Reminding(campaign.stage(stage_key), admins, buttons)
+    reminding = Reminding(campaign.stage(stage_key), admins, buttons, not_before)
     letters = await debts(db, reminding) if debts is not None else []
     return letters, (await posts(db, campaign, not_before) if posts is not None else [])
 
 
-async def write(
-    tx: Transaction,
+@dataclass(frozen=True)
+class Composed:
+    """A stage's reminders (or closing summary) ready for the outbox: the rows, how many
+    people and group chats they reach, and how many who owe can't be written to."""
+
+    stage: Stage
+    items: list[outbox.Outgoing]
+    people: int
+    chats: int
+    unreachable: int
+
+
+async def compose(
+    db: Executor,
     writer: notices.Writer,
     stage_key: str,
     moment: str,
@@ -365,26 +577,27 @@ async def write(
     admins: frozenset[int],
     buttons: dict[str, notices.Button],
     bot_username: str | None,
-) -> tuple[int, int]:
-    """A stage's reminders (or closing summary) into the outbox under `cause`: the people and
-    the group chats they go to."""
+) -> Composed:
+    """Read who owes what (committed data, no transaction), then render every letter and
+    group notice in a worker thread."""
     campaign = writer.campaign
-    letters, posts = await _contents(tx, campaign, stage_key, moment, not_before, admins, buttons)
+    letters, posts = await _contents(db, campaign, stage_key, moment, not_before, admins, buttons)
+    found = await people.get_many(db, sorted({letter.user_id for letter in letters}))
+    _, unreachable = _split(found, letters, not_before)
     shared = {"stage": campaign.stage(stage_key), "opening": moment == OPENS}
-    people_told = await notices.to_each(
-        tx,
-        writer,
-        [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
-        cause,
-        not_before=not_before,
-        on_leave_at=not_before,
-        **shared,
-    )
     link = f"https://t.me/{bot_username}?start=" if bot_username else None
-    chats_told = await notices.to_each_chat(
-        tx,
-        writer,
-        [
+
+    def render() -> tuple[list[outbox.Outgoing], int]:
+        private, reached = notices.compose_each(
+            writer,
+            found,
+            [(letter.user_id, letter.key, letter.context, letter.button) for letter in letters],
+            cause,
+            not_before=not_before,
+            on_leave_at=not_before,
+            **shared,
+        )
+        chats = [
             (
                 post.chat_id,
                 post.thread_id,
@@ -393,12 +606,12 @@ async def write(
                 ("open_in_bot", link + post.opens) if link else None,
             )
             for post in posts
-        ],
-        cause,
-        not_before=not_before,
-        **shared,
-    )
-    return people_told, chats_told
+        ]
+        public = notices.compose_chats(writer, chats, cause, not_before=not_before, **shared)
+        return private + public, reached
+
+    items, reached = await asyncio.to_thread(render)
+    return Composed(campaign.stage(stage_key), items, reached, len(posts), len(unreachable))
 
 
 async def _record(tx: Transaction, wave: Wave, outcome: str, messages: int = 0) -> None:

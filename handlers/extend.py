@@ -18,14 +18,15 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import notices, reminders
-from bot.applications import concerned_by, deadline_window, everyone, stage_phase
+from bot.applications import deadline_window, everyone, stage_phase
 from bot.campaign import STAGE_KEYS, Campaign, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
-from handlers import apply, flow_input, guards, nominations, ui
+from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
+from handlers.reminders import reminder_buttons
 from storage import applications, chats, flows, outbox
-from storage.db import Transaction
+from storage.db import Executor, Transaction
 
 FLOW = "extend_date"
 BUTTONS = Buttons(
@@ -172,7 +173,7 @@ async def _ask(
         await _say(update, ctx, in_place, "select/extend_refused", stage=stage)
         return
     shorter = deadline < stage.deadline or deadline <= ctx.now
-    concerned = everyone(await concerned_by(ctx.db, stage_key)) - {ctx.actor.user_id}
+    concerned = everyone(await _owing(ctx, ctx.db, stage_key)) - {ctx.actor.user_id}
     yes = ctx.msgs.label(ctx.locale, "extend_shorten" if shorter else "extend_yes")
     markup = ui.keyboard(
         [
@@ -216,6 +217,7 @@ async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> N
         await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
         # Reminders for the old deadline not yet out are withdrawn; the new one has its own.
         await outbox.withdraw(tx, f"{reminders.PREFIX}{stage_key}:")
+        await reminders.deadline_moved(tx, campaign, stage_key, ctx.now)
         await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage_key, before)
     ctx.core.campaign = campaign
     await ui.show(query, ctx, "select/extended", stage=campaign.stage(stage_key))
@@ -241,14 +243,11 @@ async def _announce(
     }
     cause = notices.cause(tx, f"deadline:{stage_key}")
     # Each with the button to what is left to do, while it can still be done.
-    buttons = {
-        "lead": ("continue_application", apply.BUTTONS.data("resume")),
-        "secretary": ("applications_waiting", nominations.BUTTONS.data("start")),
-    }
+    buttons = reminder_buttons()
     told = {ctx.actor.user_id}
     unreachable = 0
-    for role, people in (await concerned_by(tx, stage_key)).items():
-        button = buttons[role] if stage_key == "apply" and after == "open" else None
+    for role, people in sorted((await _owing(ctx, tx, stage_key)).items()):
+        button = buttons.get(role) if after == "open" else None
         unreachable += await notices.to_people(
             tx, writer, people - told, "select/deadline_moved", cause, button=button, **wording
         )
@@ -264,6 +263,11 @@ async def _announce(
         locale=ctx.locale,
         unreachable=unreachable,
     )
+
+
+async def _owing(ctx: Ctx, db: Executor, stage_key: str) -> dict[str, set[int]]:
+    """Those with something left to do in the stage: the ones its reminders go to."""
+    return await reminders.owing(db, ctx.campaign, stage_key, admins=ctx.core.settings.admins)
 
 
 def _unix(moment: datetime) -> int:

@@ -7,8 +7,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import reminders
+from bot.campaign import Stage
 from bot.core import Ctx
-from bot.rules import shift_out_of_quiet_hours
 from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
 from handlers.reminders import reminder_buttons
@@ -32,6 +32,10 @@ async def remind(update: Update, ctx: Ctx) -> None:
     stage = _stage(ctx)
     if stage is None:
         await ui.reply(update, ctx, "remind/nothing_open")
+        return
+    hold = await reminders.by_hand(ctx.db, ctx.campaign, stage.key, ctx.now)
+    if not hold.may_send:
+        await ui.reply(update, ctx, "remind/not_now", **_not_now(ctx, stage, hold))
         return
     reach = await reminders.reach(
         ctx.db,
@@ -61,23 +65,43 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     if stage is None or stage.key != tap.args[0]:
         await ui.alert(query, ctx, "remind/nothing_open")
         return
-    # One confirmation, one reminder: a second tap writes under the same key, so nothing.
+    # One confirmation, one reminder: a second tap finds the first one, just sent.
     card = query.message.message_id if query.message else 0
-    cause = f"{reminders.PREFIX}{stage.key}:{reminders.REMINDER}:{card}"
-    not_before = shift_out_of_quiet_hours(ctx.now, ctx.campaign.quiet_hours, ctx.campaign.timezone)
-    async with ctx.write() as tx:
-        await reminders.write(
-            tx,
+    hold = await reminders.by_hand(ctx.db, ctx.campaign, stage.key, ctx.now)
+    if hold.may_send:
+        # Read and rendered before the write (in a worker thread): it may be thousands.
+        letters = await reminders.compose(
+            ctx.db,
             ctx.core.writer,
             stage.key,
             reminders.REMINDER,
-            cause,
-            not_before,
+            reminders.by_hand_cause(stage.key, card),
+            hold.not_before,
             admins=ctx.core.settings.admins,
             buttons=reminder_buttons(),
             bot_username=ctx.core.bot_username,
         )
-        await outbox.want_report(
-            tx, cause, report_chat=ctx.actor.user_id, kind="select/announced", locale=ctx.locale
-        )
+        async with ctx.write() as tx:
+            hold = await reminders.by_hand(tx, ctx.campaign, stage.key, ctx.now)
+            if hold.may_send:
+                cause = await reminders.write_by_hand(tx, stage.key, card, hold.not_before, letters)
+                await outbox.want_report(
+                    tx,
+                    cause,
+                    report_chat=ctx.actor.user_id,
+                    kind="select/announced",
+                    locale=ctx.locale,
+                    unreachable=letters.unreachable,
+                )
+    if not hold.may_send:
+        await ui.show(query, ctx, "remind/not_now", **_not_now(ctx, stage, hold))
+        return
     await ui.show(query, ctx, "remind/sent", stage=stage)
+
+
+def _not_now(ctx: Ctx, stage: Stage, hold: reminders.ByHand) -> dict:
+    return {
+        "stage": stage,
+        "hold": hold,
+        "ahead": hold.recent is not None and hold.recent > ctx.now,
+    }

@@ -39,14 +39,18 @@ async def remind_due(core: Core) -> list[tuple[reminders.Wave, int]]:
         core.now(),
         admins=core.settings.admins,
         bot_username=core.bot_username,
-        buttons=reminder_buttons(),
+        buttons=reminder_buttons(core.bot_username),
     )
 
 
-def reminder_buttons() -> dict[str, tuple[str, str]]:
-    """The button each reminder carries to its item, by whom it is for."""
-    return {
+def reminder_buttons(bot_username: str | None = None) -> dict[str, tuple[str, str]]:
+    """The button each reminder carries to its item, by whom it is for (reporting opens with
+    /report, by a link to the bot's /start)."""
+    buttons = {
         "lead": ("continue_application", apply.BUTTONS.data("resume")),
         "secretary": ("applications_waiting", nominations.BUTTONS.data("start")),
         "admin": ("nominations_waiting", selection.BUTTONS.data("start")),
     }
+    if bot_username:
+        buttons["report"] = ("report_open", f"https://t.me/{bot_username}?start=report")
+    return buttons

@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import invites, notices
 from bot.access import load_actor
 from bot.core import Ctx
-from handlers import apply, guards, nominations, roster, ui
+from handlers import apply, guards, nominations, report, roster, ui
 from storage import flows, invitations, roles
 from storage.db import Executor
 from storage.roles import RoleGrant
@@ -145,4 +145,8 @@ async def cancel(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "cancel/cancelled" if ended else "cancel/nothing")
 
 
-_OPENED_BY_LINK = {"apply": apply.apply_command, "nominations": nominations.nominations}
+_OPENED_BY_LINK = {
+    "apply": apply.apply_command,
+    "nominations": nominations.nominations,
+    "report": report.report_command,  # the cultivation opening's button
+}

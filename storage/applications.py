@@ -393,21 +393,3 @@ async def set_deadline(tx: Transaction, stage: str, deadline: datetime, *, by: i
         (stage, to_db_time(deadline), by, tx.stamp),
     )
     await audit.record(tx, by, "stage.deadline", f"stage:{stage}", deadline=deadline)
-
-
-async def with_work_left(db: Executor) -> dict[str, set[int]]:
-    """Who still has something to do in the application stage, by role: leads whose project
-    has no submitted application (none, a draft, or returned), and secretaries of units with
-    submitted applications waiting for them. One query."""
-    rows = await db.fetch_all(
-        "SELECT r.user_id, r.role FROM roles r LEFT JOIN applications a"
-        " ON a.project_id = r.project_id"
-        " WHERE r.role = 'lead' AND (a.id IS NULL OR a.status IN ('draft', 'returned'))"
-        " UNION SELECT r.user_id, r.role FROM roles r WHERE r.role = 'secretary' AND EXISTS"
-        " (SELECT 1 FROM applications a JOIN projects p ON p.id = a.project_id"
-        " WHERE p.unit_id = r.unit_id AND a.status = 'submitted')"
-    )
-    found: dict[str, set[int]] = {"lead": set(), "secretary": set()}
-    for row in rows:
-        found[row["role"]].add(row["user_id"])
-    return found

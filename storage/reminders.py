@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Executor, Transaction, to_db_time
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 
 async def written(db: Executor, waves: Iterable[str]) -> set[str]:
@@ -17,6 +17,39 @@ async def written(db: Executor, waves: Iterable[str]) -> set[str]:
         f"SELECT wave FROM reminder_waves WHERE wave IN ({','.join('?' * len(keys))})", keys
     )
     return {row["wave"] for row in rows}
+
+
+BY_HAND = "now"  # the moment of a reminder an admin sent with /remind
+
+
+async def stages_recorded(db: Executor) -> set[str]:
+    """The stages with a scheduled wave written or skipped, for whatever deadline."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT stage FROM reminder_waves WHERE moment <> ?", (BY_HAND,)
+    )
+    return {row["stage"] for row in rows}
+
+
+async def by_hand(db: Executor) -> dict[str, list[datetime]]:
+    """When each stage's reminders sent by hand went (or go) out."""
+    rows = await db.fetch_all(
+        "SELECT stage, due FROM reminder_waves WHERE moment = ? ORDER BY due", (BY_HAND,)
+    )
+    found: dict[str, list[datetime]] = {}
+    for row in rows:
+        found.setdefault(row["stage"], []).append(from_db_time(row["due"]))
+    return found
+
+
+async def last_reminded(db: Executor, stage: str, until: datetime) -> datetime | None:
+    """When the stage's latest reminder written (on schedule or by hand; not a closing
+    summary) went out, up to `until`."""
+    due = await db.fetch_value(
+        "SELECT MAX(due) FROM reminder_waves WHERE stage = ? AND outcome = 'written'"
+        " AND moment <> 'closed' AND due <= ?",
+        (stage, to_db_time(until)),
+    )
+    return from_db_time(due)
 
 
 async def record(
@@ -186,3 +219,64 @@ async def secretaries_by_unit(db: Executor) -> dict[int, set[int]]:
     for row in rows:
         found.setdefault(row["unit_id"], set()).add(row["user_id"])
     return found
+
+
+# --- cultivation: the candidates (their application accepted) --------------------------------
+
+_CANDIDATE = " JOIN applications a ON a.project_id = p.id AND a.status = 'accepted'"
+
+
+async def candidate_people(db: Executor) -> dict[int, list[str]]:
+    """Each lead and member of a candidate project, with the candidates they report for."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT r.user_id, p.name, u.code, p.code FROM roles r"
+        " JOIN projects p ON p.id = r.project_id JOIN units u ON u.id = p.unit_id"
+        + _CANDIDATE
+        + " WHERE r.role IN ('lead', 'member') ORDER BY r.user_id, u.code, p.code"
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["user_id"], []).append(row["name"])
+    return found
+
+
+@dataclass(frozen=True)
+class CandidateChat:
+    chat_id: int
+    thread_id: int
+    projects: tuple[str, ...]  # the candidates it is bound to (a unit's: all of the unit's)
+
+
+async def candidate_chats(db: Executor) -> list[CandidateChat]:
+    """Bound chats the bot is in, of a candidate or of a unit with candidates."""
+    rows = await db.fetch_all(
+        "SELECT b.chat_id, b.thread_id, p.name"
+        + _PRESENT
+        + " JOIN projects p ON p.id = b.project_id"
+        " OR (b.project_id IS NULL AND p.unit_id = b.unit_id)"
+        + _CANDIDATE
+        + " ORDER BY b.chat_id, b.thread_id, p.code"
+    )
+    found: dict[tuple[int, int], list[str]] = {}
+    for row in rows:
+        found.setdefault((row["chat_id"], row["thread_id"]), []).append(row["name"])
+    return [CandidateChat(chat, thread, tuple(names)) for (chat, thread), names in found.items()]
+
+
+@dataclass(frozen=True)
+class CandidateReports:
+    project_name: str
+    unit_name: str
+    reports: int  # saved activity reports
+
+
+async def candidate_reports(db: Executor) -> list[CandidateReports]:
+    """Every candidate with how many activity reports it saved, by unit and project."""
+    rows = await db.fetch_all(
+        "SELECT p.name, u.name AS unit_name, COUNT(r.id) AS reports FROM projects p"
+        " JOIN units u ON u.id = p.unit_id"
+        + _CANDIDATE
+        + " LEFT JOIN activity_reports r ON r.project_id = p.id AND r.state = 'saved'"
+        " GROUP BY p.id ORDER BY u.code, p.code"
+    )
+    return [CandidateReports(r["name"], r["unit_name"], r["reports"]) for r in rows]

@@ -24,7 +24,7 @@ from bot.applications import summary
 from bot.broadcasts import Reach as BroadcastReach
 from bot.campaign_load import load_campaign
 from bot.orgs import Problem
-from bot.reminders import Reach
+from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
@@ -33,7 +33,7 @@ from storage.coaching import Comment
 from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
-from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
+from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.reports import ActivityReport, Progress
 from storage.roles import RoleGrant
 
@@ -202,10 +202,20 @@ SAMPLES: dict[str, dict] = {
     "remind/secretary": {"stage": STAGE, "opening": True, "units": [(HOSTILE, 1), (HOSTILE, 4)]},
     "remind/admin": {"stage": STAGE, "opening": False, "waiting": 2},
     "leave/status": {"until": WHEN},
-    "remind/confirm": {"stage": STAGE, "reach": Reach(12, 3, WHEN)},
+    "remind/confirm": {"stage": STAGE, "reach": Reach(12, 3, WHEN, 2, ((HOSTILE, HOSTILE),))},
     "remind/sent": {"stage": STAGE},
     "remind/kept": {},
     "remind/nothing_open": {},
+    "remind/cultivate_open": {"stage": STAGE, "projects": [HOSTILE, HOSTILE]},
+    "remind/cultivate_open_chat": {"stage": STAGE, "projects": [HOSTILE]},
+    "remind/cultivate_closed": {
+        "stage": STAGE,
+        "candidates": 3,
+        "reported": 1,
+        "reports": 7,
+        "silent": [CandidateReports(HOSTILE, HOSTILE, 0)],
+    },
+    "remind/not_now": {"stage": STAGE, "hold": ByHand(WHEN, False, WHEN), "ahead": False},
     "leave/bad_date": {"sent": HOSTILE},
     "remind/closed_admin": {
         "stage": STAGE,
@@ -216,6 +226,8 @@ SAMPLES: dict[str, dict] = {
         "projects": 13,
         "missing": 3,
         "units": 5,
+        "unreachable": 4,
+        "secretaries": [(HOSTILE, HOSTILE)],
     },
     "remind/closed_unit": {
         "stage": STAGE,
@@ -723,8 +735,10 @@ VARIANTS: dict[str, list[dict]] = {
     "remind/admin": [{"opening": True, "waiting": 1}],
     "leave/status": [{"until": None}],
     "remind/confirm": [{"reach": Reach(0, 0, None)}],
+    "remind/cultivate_closed": [{"candidates": 1, "reported": 1, "silent": []}],
+    "remind/not_now": [{"ahead": True}, {"hold": ByHand(WHEN, True, None)}],
     "remind/closed_admin": [
-        {"late": [], "missing": 0, "projects": 1},
+        {"late": [], "missing": 0, "projects": 1, "unreachable": 1, "secretaries": []},
         {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 2},
         {"late": [UnitDelivery(1, HOSTILE, 1, (HOSTILE,))], "missing": 1, "units": 1},
     ],

@@ -4,6 +4,8 @@ at night; caught up after downtime; withdrawn when the deadline moves."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,16 +14,19 @@ from bot.campaign import QuietHours
 from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
 from handlers.remind import BUTTONS as REMIND_BUTTONS
+from messages.render import Messages
 from storage import outbox, people
 from tests.conftest import World, told
 from tests.test_apply import lead_of, submitted
 from tests.test_outbox import _groups, _leads, _retried_until
+from tests.test_report import _candidate
 
 CAMPAIGN = load_campaign()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUIET = QuietHours(time(22, 0), time(8, 0))
 DEADLINE = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 SEVEN_DAYS_BEFORE = DEADLINE - timedelta(days=7)
+CULTIVATE_DEADLINE = datetime(2027, 9, 30, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 
 
 def _local(*args: int) -> datetime:
@@ -146,6 +151,28 @@ async def test_moving_the_deadline_withdraws_reminders_not_yet_out(world: World)
     assert "closes on 25 Jan 2027 18:00" in lena.last_reply.text
 
 
+async def test_after_extend_nobody_is_reminded_until_the_next_offset_of_the_new_deadline(
+    world: World,
+):
+    sam, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = datetime(2027, 1, 14, 12, 0, tzinfo=UTC)  # after the 1-day reminder
+    await world.remind()
+    assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
+    await world.admin.send("/extend apply 2027-01-17 18:00")
+    await world.admin.tap("✅ Move the deadline")
+    await world.sb.settle()
+    heard = {user.first_name: len(user.replies()) for user in (sam, lena)}
+    # The new deadline's 7-day and 3-day reminders are past: not sent now, nor at the next look.
+    assert await world.remind() == []
+    world.advance(minutes=30)
+    assert await world.remind() == []
+    assert {user.first_name: len(user.replies()) for user in (sam, lena)} == heard
+    world.clock.now = datetime(2027, 1, 16, 10, 0, tzinfo=UTC)  # a day before the new one
+    [wave] = [wave for wave, _ in await world.remind() if wave.stage == "apply"]
+    assert wave.moment == "1d" and "closes on 17 Jan 2027 18:00" in lena.last_reply.text
+
+
 async def test_a_changed_campaign_file_withdraws_reminders_for_the_old_deadline(world: World):
     _, _, lena, _ = await _owing_world(world)
     await world.remind()
@@ -159,11 +186,15 @@ async def test_a_changed_campaign_file_withdraws_reminders_for_the_old_deadline(
     moved.write_text(text.replace("2027-01-15T18:00", "2027-01-14T18:00", 1), encoding="utf-8")
     world.campaign_path = moved
     await world.start()
-    await world.remind()
+    assert await world.remind() == []  # the new deadline's 3-day reminder is past: skipped
     assert await outbox.rows_of(world.db, "remind:apply:3d:20270115T1000") == []
     before = len(lena.replies())
     world.advance(hours=9)  # 08:30: the quiet hours are over
     await world.sb.settle()
+    assert await world.remind() == []
+    assert len(lena.replies()) == before
+    world.clock.now = datetime(2027, 1, 13, 10, 0, tzinfo=UTC)  # a day before the new one
+    await world.remind()
     new = [r.text for r in lena.replies()[before:]]
     assert len(new) == 1 and "closes on 14 Jan 2027 18:00" in new[0], new
 
@@ -363,3 +394,207 @@ async def test_an_admin_previews_and_sends_a_reminder_now_once_with_a_report(wor
     world.clock.now = datetime(2027, 1, 12, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
     await world.admin.send("/remind")
     assert "It's quiet hours: it will go out at 13 Jan 2027 08:00." in world.admin.last_reply.text
+
+
+def test_offsets_are_wall_clock_in_the_campaigns_zone_across_a_daylight_saving_change():
+    berlin = ZoneInfo("Europe/Berlin")  # summer time from 28 Mar 2027, 02:00
+    stage = replace(
+        CAMPAIGN.stage("apply"),
+        opens=datetime(2027, 3, 1, 8, 0, tzinfo=UTC),
+        deadline=datetime(2027, 4, 1, 16, 0, tzinfo=UTC),  # 18:00 in Berlin, as loaded
+        remind=(timedelta(days=7), timedelta(days=6, hours=19, minutes=30)),
+    )
+    campaign = replace(CAMPAIGN, timezone=berlin, stages=(stage,))
+    due = {wave.moment: wave.due.astimezone(berlin) for wave in waves(campaign)}
+    # 18:00 a week before, in winter time (17:00 UTC, not the 16:00 UTC a plain week would be).
+    assert due["7d"] == datetime(2027, 3, 25, 18, 0, tzinfo=berlin)
+    assert due["7d"].utcoffset() == timedelta(hours=1)
+    # 22:30 on the Berlin clock is quiet: held until 08:00 there the next morning.
+    assert due["9810m"] == datetime(2027, 3, 26, 8, 0, tzinfo=berlin)
+
+
+async def test_extending_a_later_stage_tells_only_who_owes_something_in_it(world: World):
+    sam, rita, lena, liu = await _owing_world(world)  # they owe in applications, not after
+    world.clock.now = datetime(2027, 2, 1, 2, 0, tzinfo=UTC)  # cultivation: nobody owes
+    heard = {user.first_name: len(user.replies()) for user in (sam, rita, lena, liu)}
+    await world.admin.send("/extend cultivate 2027-10-05 18:00")
+    assert "0 people with something left to do" in world.admin.last_reply.text
+    await world.admin.tap("✅ Move the deadline")
+    await world.sb.settle()
+    assert {user.first_name: len(user.replies()) for user in (sam, rita, lena, liu)} == heard
+
+
+async def test_groups_hear_reminders_only_while_something_there_is_owed(world: World):
+    await world.import_orgs([("U1", 1)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await submitted(world, "P-U1-01", "Lena")
+    branch = world.sb.group("Branch 01", creator=sam, members=[lena])
+    await world.sb.add_bot(branch, by=sam)
+    await sam.send("/bind", chat=branch)
+    await sam.tap("Project U1-01 (P-U1-01)", message=world.sb.messages(branch)[-1])
+    unit = world.sb.group("Unit U1", creator=sam, members=[])
+    await world.sb.add_bot(unit, by=sam)
+    await sam.send("/bind", chat=unit)
+    await sam.tap("The whole unit: Unit U1", message=world.sb.messages(unit)[-1])
+    await world.remind()  # the opening: the unit still owes its decision
+    assert told(unit, "等待单位决定 1 份", world.sb) == 1
+    assert told(branch, "已提交 ✓", world.sb) == 0  # its application is in
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("⭐ Nominate")
+    heard = (len(world.sb.messages(branch)), len(world.sb.messages(unit)))
+    world.clock.now = SEVEN_DAYS_BEFORE
+    [(_, reached)] = await world.remind()
+    assert reached == 1  # the admin, with the nomination waiting: neither group
+    assert (len(world.sb.messages(branch)), len(world.sb.messages(unit))) == heard
+
+
+async def _remind_by_hand(world: World) -> None:
+    await world.admin.send("/remind")
+    await world.admin.tap("📣 Send now", message=world.admin.last_reply)
+    await world.sb.settle()
+
+
+async def test_a_reminder_by_hand_and_a_scheduled_one_shortly_after_it_go_out_once(world: World):
+    sam, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = SEVEN_DAYS_BEFORE - timedelta(hours=8)  # 10:00, the 7-day one at 18:00
+    await _remind_by_hand(world)
+    assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
+    heard = (len(lena.replies()), len(sam.replies()))
+    world.clock.now = SEVEN_DAYS_BEFORE
+    assert await world.remind() == []  # the 7-day one: replaced by the admin's
+    assert (len(lena.replies()), len(sam.replies())) == heard
+    # And the other way round: a scheduled one, then /remind two hours later.
+    world.clock.now = DEADLINE - timedelta(days=3)
+    [(wave, _)] = await world.remind()
+    assert wave.moment == "3d"
+    heard = (len(lena.replies()), len(sam.replies()))
+    world.advance(hours=2)
+    await world.admin.send("/remind")
+    screen = world.admin.last_reply
+    assert "went out at 12 Jan 2027 18:00: another one this soon would repeat it" in screen.text
+    assert screen.buttons == []
+    await world.sb.settle()
+    assert (len(lena.replies()), len(sam.replies())) == heard
+
+
+async def test_a_reminder_by_hand_at_night_is_held_and_never_comes_after_the_deadline(
+    world: World,
+):
+    _, _, lena, _ = await _owing_world(world)
+    await world.remind()
+    world.clock.now = datetime(2027, 1, 10, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    before = len(lena.replies())
+    await _remind_by_hand(world)
+    assert len(lena.replies()) == before  # held
+    world.advance(hours=9)  # 08:30
+    await world.sb.settle()
+    assert len(lena.replies()) == before + 1
+    assert "closes on 15 Jan 2027 18:00" in lena.last_reply.text
+    # Applications now close at 07:00: at 23:30 the night lasts until after the deadline.
+    await world.admin.send("/extend apply 2027-01-20 07:00")
+    await world.admin.tap("✅ Move the deadline")
+    await world.sb.settle()
+    world.clock.now = datetime(2027, 1, 19, 15, 30, tzinfo=UTC)
+    before = len(lena.replies())
+    await world.admin.send("/remind")
+    assert "would only arrive too late. Nothing was sent." in world.admin.last_reply.text
+    world.advance(hours=9)
+    await world.sb.settle()
+    assert len(lena.replies()) == before
+
+
+async def test_the_report_of_a_reminder_by_hand_counts_who_owes_but_cant_be_reached(
+    world: World,
+):
+    await _owing_world(world)
+    leo = await world.join("Leo", "lead", "P-U1-03")
+    await world.sb.block_bot(leo)
+    await world.remind()
+    await _remind_by_hand(world)
+    report = world.admin.last_reply.text
+    assert report.startswith("📣 The announcement is out. People told: 2.")
+    assert "Could not be reached: 1" in report
+
+
+async def test_the_closing_summary_counts_who_owed_but_cant_be_reached_and_names_secretaries(
+    world: World,
+):
+    _, rita, _, _ = await _owing_world(world)
+    leo = await world.join("Leo", "lead", "P-U1-03")
+    await world.sb.block_bot(leo)  # owes an application, can't be written to
+    await world.sb.block_bot(rita)  # U2 delivered nothing: she won't hear of it
+    await world.remind()
+    world.clock.now = DEADLINE + timedelta(minutes=5)
+    await world.remind()
+    summary = world.admin.last_reply.text
+    assert "1 person who still owed something could not be reminded" in summary
+    assert "can't write to (ask them to open a private chat with it):\n• Rita, Unit U2" in summary
+
+
+async def test_cultivation_opens_with_how_to_report_once_and_closes_with_a_summary(world: World):
+    lena, mei, leo, group = await _candidate(world)  # P-U1-01 is a candidate; P-U1-02 not
+    heard = len(leo.replies())
+    await world.remind()
+    opening = mei.last_reply
+    assert opening.text.startswith("📣 Cultivation is open until 30 Sep 2027 18:00.")
+    assert "Report what your branch does, for Project U1-01: send me photos" in opening.text
+    [[(label, link)]] = opening.buttons
+    assert label == "📝 Report an activity" and link.endswith("?start=report")
+    assert "Report what your branch does" in lena.last_reply.text
+    assert len(leo.replies()) == heard  # no candidate: nothing to report
+    post = world.sb.messages(group)[-1]
+    assert "Project U1-01：" in post.text and "/report" in post.text
+    assert post.buttons[0][0][1].endswith("?start=report")
+    await mei.send("/start report")  # the button's link
+    assert "What did the branch do?" in mei.last_reply.text
+    # Nothing to hand in by a date: no reminders follow, whatever the offsets.
+    told_before = (len(mei.replies()), len(world.sb.messages(group)))
+    for moment in (timedelta(days=30), timedelta(days=7), timedelta(days=1)):
+        world.clock.now = CULTIVATE_DEADLINE - moment
+        await world.remind()
+    assert (len(mei.replies()), len(world.sb.messages(group))) == told_before
+    world.clock.now = CULTIVATE_DEADLINE + timedelta(minutes=5)
+    await world.remind()
+    summary = world.admin.last_reply.text
+    assert summary.startswith("🔔 Cultivation closed on 30 Sep 2027 18:00.")
+    assert "0 of 1 candidate reported activities (0 reports in all)." in summary
+    assert "No report from:\n• Project U1-01, Unit U1" in summary
+    assert (len(mei.replies()), len(world.sb.messages(group))) == told_before
+
+
+async def test_a_waves_letters_are_rendered_in_a_worker_thread_outside_any_write(
+    world: World, monkeypatch
+):
+    await _owing_world(world)
+    texts = Messages.texts
+    seen: list[tuple[str, bool, bool]] = []
+
+    def watched(self, locale: str, key: str, /, **context):
+        if key.startswith("remind/"):
+            on_loop = threading.current_thread() is threading.main_thread()
+            seen.append((key, on_loop, world.db._write_lock.locked()))
+        return texts(self, locale, key, **context)
+
+    monkeypatch.setattr(Messages, "texts", watched)
+    await world.remind()  # the opening
+    await _remind_by_hand(world)
+    world.clock.now = SEVEN_DAYS_BEFORE
+    await world.remind()
+    keys = {key for key, *_ in seen}
+    assert {"remind/lead", "remind/secretary", "remind/confirm"} <= keys
+    letters = [item for item in seen if item[0] in ("remind/lead", "remind/secretary")]
+    assert len(letters) >= 6  # two waves and /remind, for Lena and Sam
+    assert all(not on_loop and not writing for _, on_loop, writing in letters)
+
+
+async def test_remind_names_the_secretaries_who_owe_but_cant_be_written_to(world: World):
+    sam, _, _, _ = await _owing_world(world)  # Sam: one application waiting in Unit U1
+    await world.sb.block_bot(sam)
+    await world.remind()
+    await world.admin.send("/remind")
+    preview = world.admin.last_reply.text
+    assert "People who still owe something: 1." in preview  # Lena
+    assert "1 more owes something but can't be written to" in preview
+    assert "Secretaries among them:\n• Sam, Unit U1" in preview
