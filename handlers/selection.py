@@ -87,7 +87,7 @@ async def _page(update: Update, ctx: Ctx, page: int) -> None:
     # Only the buttons change: the overview above them may be several messages long.
     markup, _ = await _overview(ctx, page)
     await update.callback_query.answer()
-    await ui.edit_buttons(update.callback_query, markup)
+    await ui.edit_buttons(update.callback_query, markup, ctx)
 
 
 async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:

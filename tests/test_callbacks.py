@@ -94,3 +94,28 @@ async def test_a_double_tap_is_answered_without_a_second_identical_edit(world):
     assert [m for m, _ in world.sb.requests if m.startswith("editMessage")] == edits
     assert "◀ Previous" in [label for row in menu.buttons for label, _ in row]
     assert world.sb.rejections == []  # no "message is not modified"
+
+
+async def _tap_twice_in_one_batch(world, label: str, message) -> None:
+    """Both taps wait in Telegram until the bot's next getUpdates, which gets them together:
+    the second carries the message as it was before the first one's edit."""
+    world.sb.hold("getUpdates")
+    await world.sb.wait_held()
+    await world.admin.tap(label, message=message, wait=False)
+    await world.admin.tap(label, message=message, wait=False)
+    world.sb.release("getUpdates")
+    await world.sb.settle()
+
+
+@pytest.mark.parametrize(
+    ("command", "label"), [("/language", "English"), ("/invite", "Unit secretary")]
+)
+async def test_two_taps_in_one_batch_make_one_edit(world, command: str, label: str):
+    await world.import_orgs([("U1", 1)])
+    await world.admin.send(command)
+    menu = world.admin.last_reply
+    before = len([m for m, _ in world.sb.requests if m.startswith("editMessage")])
+    await _tap_twice_in_one_batch(world, label, menu)
+    edits = [m for m, _ in world.sb.requests if m.startswith("editMessage")]
+    assert len(edits) == before + 1
+    assert world.sb.rejections == []  # no "message is not modified"
