@@ -268,14 +268,20 @@ async def _toggle(update: Update, ctx: Ctx, report_id: int, *, marking: bool) ->
             if changed is not None:
                 unit_chats = await report_card.post_highlight(ctx, tx, report, changed)
                 await report_card.follow(ctx, tx, report)
-                await _tell(ctx, tx, report, project, {report.author_id}, "marked", unit_chats)
+                # The author hears of the report's first mark only: marked again, it is news
+                # to nobody.
+                if await highlights.marks_of(tx, report.id) == 1:
+                    author = {report.author_id}
+                    await _tell(ctx, tx, report, project, author, "marked", unit_chats)
         else:
             changed = await highlights.unmark(tx, report.id, by=me)
             if changed is not None:
                 await report_card.follow(ctx, tx, report)
                 await _tell(ctx, tx, report, project, {changed.marked_by}, "unmarked")
-                # The author hears of it too, unless the news of the mark never went out.
-                if not await outbox.withdraw(tx, f"report:{report.id}:marked@"):
+                # The author hears of the first taking back too, unless the news of the mark
+                # never went out.
+                first = await highlights.marks_of(tx, report.id) == 1
+                if not await outbox.withdraw(tx, f"report:{report.id}:marked@") and first:
                     author = {report.author_id} - {changed.marked_by}
                     await _tell(ctx, tx, report, project, author, "unmarked_author")
     if changed is None:
