@@ -19,6 +19,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import notices
+from bot.access import Actor
 from bot.core import Ctx
 from handlers import coaching, guards, report_card, ui
 from handlers.callbacks import Tap
@@ -36,7 +37,12 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
 
 
-@guards.person()
+def _has_role(actor: Actor) -> bool:
+    """Highlights are the campaign's own news: for those with a role in it."""
+    return actor.is_admin or bool(actor.grants)
+
+
+@guards.person(_has_role)
 async def highlights_command(update: Update, ctx: Ctx) -> None:
     markup, context = await _list(ctx, 0, None, 0)
     await ui.reply(update, ctx, "highlights/list", markup, **context)
@@ -108,6 +114,9 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
 
 @guards.buttons(BUTTONS)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    if tap.action in _BROWSING and not _has_role(ctx.actor):
+        await ui.not_allowed(update.callback_query, ctx)
+        return
     await _ACTIONS[tap.action](update, ctx, *tap.args)
 
 
@@ -349,6 +358,9 @@ async def _coach_project(update: Update, ctx: Ctx, project_id: int) -> None:
     await coaching.ask(update, ctx, project, None)
 
 
+# What /highlights shows: its lists and the cards opened from them (marking and coaching
+# check the tapper's unit themselves).
+_BROWSING = {"open", "list", "criterion", "units", "criteria", "newest"}
 _ACTIONS = {
     "mark": _mark,
     "unmark": _unmark,

@@ -328,3 +328,20 @@ def test_a_card_not_out_yet_takes_new_words_and_its_waiting_edit_too():
     assert [c.method for c in report_card._changes(sent, None, "C", None)] == ["editMessageCaption"]
     assert report_card._changes(sent, edit, "B", None) == []
     assert report_card._changes(dataclasses.replace(card, state="failed"), None, "C", None) == []
+
+
+async def test_highlights_are_for_people_with_a_role(world: World):
+    _lena, _mei, _, sam, group, _ = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    await sam.tap(MARK, message=card)
+    report_id = int(card.button_data(UNMARK).split(":")[-1])
+    pat = world.sb.user("Pat")  # no role at all
+    await pat.send("/start")
+    await pat.send("/highlights")
+    assert pat.last_reply.text == "You are not allowed to do that."
+    # Nor do buttons kept from a role since removed, or forged, show anything.
+    for data in (f"hl:o:{report_id}", "hl:l:0:0", "hl:k"):
+        assert await world.answer_to(pat, pat.last_reply, data) == (
+            "You are not allowed to do that."
+        )
+    assert told(pat, "Study session", world.sb) == 0
