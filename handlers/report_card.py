@@ -8,10 +8,12 @@ through the outbox, in the transaction of the change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.core import Ctx
 from handlers.callbacks import Buttons
+from messages.split import visible_length
 from storage import chats, highlights, orgs, outbox, people, reports
 from storage.db import Executor, Transaction
 from storage.highlights import Highlight
@@ -75,21 +77,45 @@ async def words(
     if unmarked is not None and unmarked.unmarked_by is not None:
         wanted.add(unmarked.unmarked_by)
     found = await people.get_many(db, sorted(wanted))
-    text = ctx.core.writer.msgs.text(
-        locale,
-        "report/card",
-        campaign=ctx.campaign,
-        report=report,
-        project=await orgs.project(db, report.project_id),
-        activity=ctx.campaign.activity(report.activity),
-        criterion=ctx.campaign.criterion(report.criterion),
-        media=counts(media),
-        author=found.get(report.author_id),
-        caption=photo is not None,
-        marked_by=found.get(mark.marked_by) if mark else None,
-        unmarked_by=found.get(unmarked.unmarked_by) if unmarked else None,
-    )
-    return text, photo
+    project = await orgs.project(db, report.project_id)
+
+    def card(cut: int) -> str:
+        return ctx.core.writer.msgs.text(
+            locale,
+            "report/card",
+            campaign=ctx.campaign,
+            report=report,
+            project=project,
+            activity=ctx.campaign.activity(report.activity),
+            criterion=ctx.campaign.criterion(report.criterion),
+            media=counts(media),
+            author=found.get(report.author_id),
+            cut=cut,
+            marked_by=found.get(mark.marked_by) if mark else None,
+            unmarked_by=found.get(unmarked.unmarked_by) if unmarked else None,
+        )
+
+    if photo is None:
+        return card(_TEXT_CUT), None
+    return _caption(card), photo
+
+
+# Where the description is cut (characters): in a message of its own, and under a photo.
+_TEXT_CUT, _CAPTION_CUT = 3000, 700
+_SHORTEST_CUT = 3  # Jinja's truncate keeps room for its "..."
+CAPTION_LIMIT = 1024  # Telegram's, in UTF-16 code units once the HTML is parsed
+
+
+def _caption(card: Callable[[int], str]) -> str:
+    """The card as a photo's caption: its description cut shorter while the whole caption
+    (long names, a highlight's line, characters counting double in UTF-16) is over the limit
+    (Telegram would refuse the post for good)."""
+    cut = _CAPTION_CUT
+    text = card(cut)
+    while (over := visible_length(text) - CAPTION_LIMIT) > 0 and cut > _SHORTEST_CUT:
+        cut = max(_SHORTEST_CUT, cut - over)
+        text = card(cut)
+    return text
 
 
 def _toggle(ctx: Ctx, locale: str, report_id: int, mark: Highlight | None) -> dict[str, Any]:

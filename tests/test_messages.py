@@ -273,7 +273,7 @@ SAMPLES: dict[str, dict] = {
         "criterion": CAMPAIGN.criteria[0],
         "media": {"photo": 3, "video": 0, "document": 0},
         "author": PERSON,
-        "caption": True,
+        "cut": 700,
         "marked_by": PERSON,
         "unmarked_by": None,
     },
@@ -676,7 +676,7 @@ VARIANTS: dict[str, list[dict]] = {
         },
     ],
     "report/card": [
-        {"criterion": None, "caption": False, "media": {"photo": 1, "video": 0, "document": 0}},
+        {"criterion": None, "cut": 3000, "media": {"photo": 1, "video": 0, "document": 0}},
         {"marked_by": None, "unmarked_by": PERSON},
     ],
     "report/saved": [{"groups": 0}, {"changed": True}],
