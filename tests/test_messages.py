@@ -542,6 +542,7 @@ SAMPLES: dict[str, dict] = {
     "fallback/sticker": {},
     "fallback/edited": {},
     "errors/sorry": {},
+    "errors/sorry_unsaved": {},
     "errors/not_stored": {},
     "common/stale": {"command": "apply"},
     "people/not_allowed": {},
