@@ -429,6 +429,7 @@ SAMPLES: dict[str, dict] = {
     "common/prompt_expired": {"minutes": 30},
     "select/announced": {"people": 52, "groups": 3, "failed": 2},
     "select/ask_reason": {"project": PROJECT},
+    "select/decline_confirm": {"project": PROJECT, "unit": UNIT, "reason": HOSTILE},
     "select/deadline_moved": {"stage": STAGE, "reopened": True, "earlier": False},
     "select/extend_refused": {"stage": STAGE},
     "select/extended": {"stage": STAGE},
