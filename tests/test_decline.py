@@ -69,3 +69,18 @@ async def test_acting_elsewhere_ends_the_waiting_prompt(world: World):
     assert await _status(world, "P-U1-01") == "nominated"
     await world.sb.settle()
     assert told(lena, "declined", world.sb) == 0
+
+
+async def test_a_tap_elsewhere_ends_a_waiting_return_comment_too(world: World):
+    sam, _ = await nominated(world)
+    await submitted(world, "P-U1-02", "Luke")
+    await submitted(world, "P-U1-03", "Lu")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-02 · submitted")
+    await sam.tap("↩ Return with a comment")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-03 · submitted")
+    await sam.tap("⭐ Nominate")
+    await sam.send("done for today")
+    assert await _status(world, "P-U1-02") == "submitted"
+    assert await _status(world, "P-U1-03") == "nominated"
