@@ -221,21 +221,19 @@ async def edit(
     _remember_edit(ctx, shown, after)
 
 
-async def edit_buttons(
-    query: CallbackQuery, markup: InlineKeyboardMarkup | None, ctx: Ctx | None = None
-) -> None:
+async def edit_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None, ctx: Ctx) -> None:
+    """Change only the buttons of the message a button sat on (once for a double tap)."""
     shown = query.message
     before = _looks(shown)
     after = (before[0] if before else None, _rows(markup))
-    if before == after or (ctx is not None and _edited_already(ctx, shown, after)):
+    if before == after or _edited_already(ctx, shown, after):
         return
     try:
         await query.edit_message_reply_markup(markup)
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
-    if ctx is not None:
-        _remember_edit(ctx, shown, after)
+    _remember_edit(ctx, shown, after)
 
 
 # Per chat, the messages last edited in answer to a tap: enough for a burst of taps.
