@@ -96,23 +96,23 @@ async def words(
         )
 
     if photo is None:
-        return card(_TEXT_CUT), None
-    return _caption(card), photo
+        return _fitting(card, _TEXT_CUT, TEXT_LIMIT), None
+    return _fitting(card, _CAPTION_CUT, CAPTION_LIMIT), photo
 
 
 # Where the description is cut (characters): in a message of its own, and under a photo.
 _TEXT_CUT, _CAPTION_CUT = 3000, 700
 _SHORTEST_CUT = 3  # Jinja's truncate keeps room for its "..."
-CAPTION_LIMIT = 1024  # Telegram's, in UTF-16 code units once the HTML is parsed
+# Telegram's limits, in UTF-16 code units once the HTML is parsed.
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 
 
-def _caption(card: Callable[[int], str]) -> str:
-    """The card as a photo's caption: its description cut shorter while the whole caption
-    (long names, a highlight's line, characters counting double in UTF-16) is over the limit
-    (Telegram would refuse the post for good)."""
-    cut = _CAPTION_CUT
+def _fitting(card: Callable[[int], str], cut: int, limit: int) -> str:
+    """The card with its description cut at `cut`, and shorter while the whole card (long
+    names, a highlight's line, characters counting double in UTF-16) is over `limit`:
+    Telegram would refuse the post for good."""
     text = card(cut)
-    while (over := visible_length(text) - CAPTION_LIMIT) > 0 and cut > _SHORTEST_CUT:
+    while (over := visible_length(text) - limit) > 0 and cut > _SHORTEST_CUT:
         cut = max(_SHORTEST_CUT, cut - over)
         text = card(cut)
     return text

@@ -42,3 +42,19 @@ async def test_a_highlight_line_added_to_a_full_caption_still_fits(world: World)
     for message in (card, post):
         assert "⭐ 亮点，由Sam选出" in message.text and visible_length(message.text) <= 1024
     assert world.sb.rejections == []
+
+
+async def test_a_card_without_a_photo_fits_a_message(world: World):
+    lena, _, _, group = await _candidate(world)
+    await lena.send("/report")
+    for label in ("Party lecture", "Today", "10"):
+        await lena.tap(label)
+    await lena.send("🎉" * 2500)  # within the 3,000 characters a report takes: 5,000 units
+    await lena.tap("✓ Done")
+    await lena.tap("No photo ▶")
+    await lena.tap("✅ Save")
+    await world.sb.settle()
+    card = world.sb.messages(group)[-1]
+    assert card.kind == "text" and "🎉🎉..." in card.text
+    assert visible_length(card.text) <= 4096
+    assert world.sb.rejections == []
