@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot import notices, reminders
-from bot.campaign import load_campaign
+from bot.campaign_load import load_campaign
 from handlers.reminders import reminder_buttons
 from messages.render import Messages
 from storage.db import Database

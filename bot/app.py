@@ -260,10 +260,13 @@ class BotRunner:
 
     async def _setup_link(self, core: Core) -> str | None:
         """With no campaign admin at all, a one-time link that makes its first opener one
-        (the same link on every start until someone uses it)."""
-        if await self._admin_ids():
-            return None
+        (the same link on every start until someone uses it). Once any admin exists, by
+        whatever means, the link is withdrawn."""
         now = core.now()
+        if await self._admin_ids():
+            async with self.db.transaction(now) as tx:
+                await invitations.revoke_setup_links(tx)
+            return None
         async with self.db.transaction(now) as tx:
             invitation = await invitations.open_or_create(
                 tx,
@@ -273,7 +276,7 @@ class BotRunner:
                 project_id=None,
                 created_by=0,
                 expires_at=now + SETUP_LINK_LIFETIME,
-                origin="setup",
+                origin=invites.SETUP_ORIGIN,
             )
         return invites.deep_link(core.bot_username, invitation.code)
 

@@ -1,4 +1,4 @@
-"""`pacesetter run | demo | orgs import FILE | admins add ID… | admins list | campaign check |
+"""`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
 updates list | updates retry ID…`."""
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     admins_add = admins.add_parser("add", help="make Telegram users campaign admins")
-    admins_add.add_argument("user_ids", nargs="+", type=int, metavar="USER_ID")
+    admins_add.add_argument("user_ids", nargs="+", type=_user_id, metavar="USER_ID")
+    admins_remove = admins.add_parser("remove", help="take the admin role back")
+    admins_remove.add_argument("user_ids", nargs="+", type=_user_id, metavar="USER_ID")
     admins.add_parser("list", help="who the campaign admins are")
     updates = commands.add_parser(
         "updates", help="messages set aside because the bot kept stopping on them"
@@ -66,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     check = campaign.add_parser("check", help="validate a campaign file")
     check.add_argument("file", type=Path)
     return parser
+
+
+def _user_id(text: str) -> int:
+    """A person's Telegram id: a group's or a channel's is negative, and can't be an admin."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a Telegram user id (a group's or a channel's id is negative)"
+        )
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,6 +175,8 @@ async def _admins(settings: Settings, action: str, user_ids: list[int]) -> int:
             for user_id in user_ids:
                 print(f"{user_id} is a campaign admin (their menu follows at their next message)")
             return 0
+        if action == "remove":
+            return await _remove_admins(db, settings, user_ids)
         invited = {grant.user_id for grant in await roles.holders(db, "admin")}
         everyone = sorted(invited | settings.admins)
         known = await people.get_many(db, everyone)
@@ -205,6 +222,23 @@ async def _updates(settings: Settings, action: str, update_ids: list[int]) -> in
     if not aside:
         print("no update is set aside")
     return 0
+
+
+async def _remove_admins(db, settings: Settings, user_ids: list[int]) -> int:
+    from storage import roles
+
+    async with db.transaction(datetime.now(UTC)) as tx:
+        removed = {user_id for user_id in user_ids if await roles.revoke(tx, user_id, "admin")}
+    kept = 0
+    for user_id in user_ids:
+        if user_id in settings.admins:
+            kept += 1
+            print(f"{user_id} stays a campaign admin: listed in PACESETTER_ADMINS", file=sys.stderr)
+        elif user_id in removed:
+            print(f"{user_id} is no longer a campaign admin")
+        else:
+            print(f"{user_id} was not a campaign admin")
+    return 1 if kept else 0
 
 
 def _run(settings: Settings) -> int:

@@ -89,11 +89,20 @@ class Flow:
     stage: StageGuard | None = None
     # Extra context for the wrong-input and too-long replies (the section, its buttons, …).
     context: Callable[..., Awaitable[dict[str, Any]]] | None = None
+    # A prompt that ends when its person acts elsewhere: a tap of any button for which this
+    # says False (the callback data) ends the flow before the tap is handled, so a reason
+    # typed later can't land on what was asked about earlier. None: taps leave it waiting.
+    own_tap: Callable[[str | None], bool] | None = None
 
     def step(self, campaign: Campaign, name: str) -> Step | None:
         if isinstance(self.steps, Mapping):
             return self.steps.get(name)
         return self.steps(campaign, name)
+
+
+def left_by_tap(flow: Flow, data: str | None) -> bool:
+    """Whether a tap (its callback data) by someone in `flow` takes them out of it."""
+    return flow.own_tap is not None and not flow.own_tap(data)
 
 
 class Verdict(enum.Enum):

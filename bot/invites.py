@@ -14,6 +14,7 @@ from storage.roles import RoleGrant
 
 INVITATION_TTL = timedelta(days=7)
 PAYLOAD_PREFIX = "inv_"
+SETUP_ORIGIN = "setup"  # the first-admin link printed at start while there is no admin
 _PAYLOAD = re.compile(r"^inv_([A-Za-z0-9_-]{16})$")
 # Role -> what it is scoped to.
 SCOPE = {
@@ -84,6 +85,22 @@ def outcome(invitation: Invitation, user_id: int, now: datetime) -> Redeem:
     if now >= invitation.expires_at:
         return Redeem.EXPIRED
     return Redeem.OK
+
+
+def still_allowed(
+    invitation: Invitation, issuer: Actor | None, unit_id: int | None, *, admins_exist: bool
+) -> bool:
+    """Whether what allowed an invitation still holds when it is opened: its issuer may
+    still invite to that role and place (`unit_id`: the unit, or the project's); the
+    first-admin link, while there is no admin; a join link, made by the bot for one member
+    of a group (the tap checked the group)."""
+    if invitation.origin == SETUP_ORIGIN:
+        return not admins_exist
+    if made_for(invitation) is not None:
+        return True
+    return issuer is not None and may_invite(
+        issuer, invitation.role, unit_id, invitation.project_id
+    )
 
 
 def may_remove(actor: Actor, grant: RoleGrant) -> bool:

@@ -68,7 +68,7 @@ async def settle(query: CallbackQuery, ctx: Ctx, application: Application) -> No
     if len(ui.render(ctx, "apply/preview", **context)) == 1:
         await ui.edit(query, ctx, "apply/preview", None, **context)
     else:
-        await ui.edit_buttons(query, None)
+        await ui.edit_buttons(query, None, ctx)
 
 
 async def leads(query: CallbackQuery, ctx: Ctx, application_id: int) -> Application | None:
@@ -110,7 +110,7 @@ def card_steps(readable: Readable, card: Card) -> dict[str, Callable[..., Awaita
         application = await readable(update, ctx, application_id)
         if application is not None:
             await update.callback_query.answer()
-            await ui.edit_buttons(update.callback_query, None)
+            await ui.edit_buttons(update.callback_query, None, ctx)
             await send(update, ctx, application)
             await card(update, ctx, application)
 

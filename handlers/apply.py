@@ -187,7 +187,7 @@ async def _save_exit(update: Update, ctx: Ctx, application: App, key: str) -> No
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
     await update.callback_query.answer()
-    await ui.edit_buttons(update.callback_query, None)  # /apply brings them back
+    await ui.edit_buttons(update.callback_query, None, ctx)  # /apply brings them back
     await ui.reply(update, ctx, "apply/saved_exit")
 
 
@@ -268,7 +268,7 @@ async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
         await ui.alert(query, ctx, "apply/not_withdrawable")
         return
     await query.answer()
-    await ui.edit_buttons(query, None)
+    await ui.edit_buttons(query, None, ctx)
     resume = ctx.msgs.label(ctx.locale, "continue_application"), BUTTONS.data("resume")
     await ui.reply(update, ctx, "apply/withdrawn", ui.keyboard([[resume]]), project=project)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from contextvars import ContextVar
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ApplicationHandlerStop
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot import locale
 from bot.core import Ctx
 from handlers import ui
+from storage import db
 
 log = logging.getLogger("pacesetter.errors")
 # What SQLite says when a write can't be made now but may later: the update is retried.
@@ -24,8 +26,24 @@ def not_stored(error: BaseException | None) -> bool:
     return isinstance(error, sqlite3.OperationalError) and any(s in text for s in _NOT_WRITABLE)
 
 
+# (update id, commits so far) as the update's flow began: after the gate, which may store
+# the person, and before anything they sent is taken.
+_begun: ContextVar[tuple[int, int] | None] = ContextVar("begun", default=None)
+
+
 def register(app: Application) -> None:
     app.add_error_handler(on_error)
+    app.add_handler(TypeHandler(Update, _begin), group=-9)
+
+
+async def _begin(update: Update, ctx: Ctx) -> None:
+    _begun.set((update.update_id, db.commits.get()))
+
+
+def _stored(update_id: int | None) -> bool:
+    """Whether the failing update's change was committed before the failure."""
+    begun = _begun.get()
+    return begun is not None and begun[0] == update_id and db.commits.get() > begun[1]
 
 
 async def on_error(update: object, ctx: Ctx) -> None:
@@ -56,7 +74,10 @@ async def on_error(update: object, ctx: Ctx) -> None:
         ctx.user_data["locale"] = locale.from_telegram(
             user.language_code, ctx.campaign.default_locale
         )
-    key = "errors/not_stored" if retrying else "errors/sorry"
+    # "Nothing you sent was lost" only when it is true: the change was stored.
+    key = "errors/sorry" if _stored(update_id) else "errors/sorry_unsaved"
+    if retrying:
+        key = "errors/not_stored"
     try:
         if update.callback_query:
             await ui.alert(update.callback_query, ctx, key)

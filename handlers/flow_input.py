@@ -9,10 +9,16 @@ declared answer (wrong input, too long, expired, stage shut, role gone).
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.core import Ctx
-from bot.flow import Flow, Verdict, carried, judge
+from bot.flow import Flow, Verdict, carried, judge, left_by_tap
 from handlers import ui
 from storage import flows
 
@@ -24,6 +30,7 @@ def register(app: Application) -> None:
         ),
         group=-1,
     )
+    app.add_handler(CallbackQueryHandler(_tapped), group=-1)
 
 
 def declare(app: Application, flow: Flow) -> None:
@@ -31,6 +38,18 @@ def declare(app: Application, flow: Flow) -> None:
     if flow.name in app.bot_data.flows:
         raise ValueError(f"flow {flow.name!r} declared twice")
     app.bot_data.flows[flow.name] = flow
+
+
+async def _tapped(update: Update, ctx: Ctx) -> None:
+    """A tap elsewhere ends a prompt that says so (`Flow.own_tap`); the tap then goes on to
+    its own handler, which sees the person in no flow."""
+    position = ctx.flow
+    flow = ctx.core.flows.get(position.flow) if position is not None else None
+    if flow is None or not left_by_tap(flow, update.callback_query.data):
+        return
+    async with ctx.write() as tx:
+        await flows.end(tx, ctx.actor.user_id)
+    ctx.flow = None
 
 
 async def _dispatch(update: Update, ctx: Ctx) -> None:

@@ -19,6 +19,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import notices
+from bot.access import Actor
 from bot.core import Ctx
 from handlers import coaching, guards, report_card, ui
 from handlers.callbacks import Tap
@@ -36,7 +37,12 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
 
 
-@guards.person()
+def _has_role(actor: Actor) -> bool:
+    """Highlights are the campaign's own news: for those with a role in it."""
+    return actor.is_admin or bool(actor.grants)
+
+
+@guards.person(_has_role)
 async def highlights_command(update: Update, ctx: Ctx) -> None:
     markup, context = await _list(ctx, 0, None, 0)
     await ui.reply(update, ctx, "highlights/list", markup, **context)
@@ -108,6 +114,9 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
 
 @guards.buttons(BUTTONS)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    if tap.action in _BROWSING and not _has_role(ctx.actor):
+        await ui.not_allowed(update.callback_query, ctx)
+        return
     await _ACTIONS[tap.action](update, ctx, *tap.args)
 
 
@@ -268,14 +277,20 @@ async def _toggle(update: Update, ctx: Ctx, report_id: int, *, marking: bool) ->
             if changed is not None:
                 unit_chats = await report_card.post_highlight(ctx, tx, report, changed)
                 await report_card.follow(ctx, tx, report)
-                await _tell(ctx, tx, report, project, {report.author_id}, "marked", unit_chats)
+                # The author hears of the report's first mark only: marked again, it is news
+                # to nobody.
+                if await highlights.marks_of(tx, report.id) == 1:
+                    author = {report.author_id}
+                    await _tell(ctx, tx, report, project, author, "marked", unit_chats)
         else:
             changed = await highlights.unmark(tx, report.id, by=me)
             if changed is not None:
                 await report_card.follow(ctx, tx, report)
                 await _tell(ctx, tx, report, project, {changed.marked_by}, "unmarked")
-                # The author hears of it too, unless the news of the mark never went out.
-                if not await outbox.withdraw(tx, f"report:{report.id}:marked@"):
+                # The author hears of the first taking back too, unless the news of the mark
+                # never went out.
+                first = await highlights.marks_of(tx, report.id) == 1
+                if not await outbox.withdraw(tx, f"report:{report.id}:marked@") and first:
                     author = {report.author_id} - {changed.marked_by}
                     await _tell(ctx, tx, report, project, author, "unmarked_author")
     if changed is None:
@@ -343,6 +358,9 @@ async def _coach_project(update: Update, ctx: Ctx, project_id: int) -> None:
     await coaching.ask(update, ctx, project, None)
 
 
+# What /highlights shows: its lists and the cards opened from them (marking and coaching
+# check the tapper's unit themselves).
+_BROWSING = {"open", "list", "criterion", "units", "criteria", "newest"}
 _ACTIONS = {
     "mark": _mark,
     "unmark": _unmark,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -23,7 +24,7 @@ from storage import chats, invitations, orgs, roles
 from storage.orgs import Project
 
 BUTTONS = Buttons("jn", join=("j", (int,)))  # a project
-IN_GROUP = ("creator", "administrator", "member", "restricted")
+IN_GROUP = ("creator", "administrator", "member")  # and "restricted" while still a member
 LINK_LIFETIME = timedelta(days=1)  # the tapper's own link: they open it now or tap again
 
 
@@ -119,4 +120,6 @@ async def _in_group(ctx: Ctx, chat_id: int, user_id: int) -> bool:
         member = await ctx.bot.get_chat_member(chat_id, user_id)
     except BadRequest:
         return False
+    if member.status == ChatMemberStatus.RESTRICTED:
+        return bool(member.is_member)  # restricted stays the status of one who has left
     return member.status in IN_GROUP

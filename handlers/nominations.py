@@ -255,4 +255,5 @@ _RETURN = Flow(
     },
     allowed=lambda actor: bool(actor.secretary_units()),
     stage=application_view.STAGE,
+    own_tap=lambda data: False,  # any tap ends the prompt: a later text returns nothing
 )

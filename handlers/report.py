@@ -11,6 +11,7 @@ restart) continues it. Saving posts a card in the project's bound group through 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -154,6 +155,10 @@ async def _show(
 ) -> None:
     """The draft so far and its next question (or `step`'s), in the live message."""
     candidates = await reports.candidates_of(ctx.db, draft.author_id)
+    words = await _new_words(ctx, draft.author_id)
+    if words is not None:  # shown as written so far, and asked for until ✓ Done
+        draft = replace(draft, description=words)
+        step = step or "description"
     if step is None:
         step = cultivation.next_step(draft, several_projects=len(candidates) > 1) or "confirm"
     media = await reports.media_of(ctx.db, draft.id)
@@ -243,6 +248,13 @@ def _keyboard(
 
 
 # --- buttons ----------------------------------------------------------------------------------
+
+
+async def _new_words(ctx: Ctx, user_id: int) -> str | None:
+    """A new description being written (✎ Words): kept in the flow, not in the report, until
+    ✓ Done, so walking away leaves the report's own words in place."""
+    position = await flows.current(ctx.db, user_id)
+    return position.data.get("words") if position is not None else None
 
 
 async def _current(ctx: Ctx) -> ActivityReport | None:
@@ -368,9 +380,13 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         await ui.stale(query, ctx)
         return
     step = None
+    words = await _new_words(ctx, ctx.actor.user_id)
     async with ctx.write() as tx:
         if changes:
             await reports.update(tx, draft.id, **changes)
+        if tap.action == "written" and words:
+            await reports.update(tx, draft.id, description=words)
+            await flows.note(tx, ctx.actor.user_id, words=None)  # null: the key goes
         if tap.action == "tags":
             step = "tags"
         elif tap.action == "change":
@@ -378,7 +394,7 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
             if step == "media":
                 await reports.update(tx, draft.id, media_done=False)
             if step == "description":
-                await reports.update(tx, draft.id, description="")
+                await flows.note(tx, ctx.actor.user_id, words="")
     await _show(ctx, await reports.get(ctx.db, draft.id), step=step)
 
 
@@ -511,11 +527,17 @@ async def _typed(update: Update, ctx: Ctx) -> None:
         count = cultivation.parse_participants(text)
         changes = {"participants": count} if count else None
     elif step == "description":
-        if len(draft.description) + len(text) > cultivation.DESCRIPTION_LIMIT:
+        words = ctx.flow.data.get("words")
+        written = draft.description if words is None else words
+        if len(written) + len(text) > cultivation.DESCRIPTION_LIMIT:
             await ui.reply(update, ctx, "report/too_long", limit=cultivation.DESCRIPTION_LIMIT)
             return
         async with ctx.write() as tx:
-            await reports.add_to_description(tx, draft.id, message.text)
+            if words is None:
+                await reports.add_to_description(tx, draft.id, message.text)
+            else:  # a further message after a blank line, as add_to_description does
+                more = f"{words}\n\n{message.text}" if words else message.text
+                await flows.note(tx, ctx.actor.user_id, words=more)
         await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True, step="description")
         return
     if changes is None:

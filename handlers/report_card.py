@@ -8,10 +8,12 @@ through the outbox, in the transaction of the change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.core import Ctx
 from handlers.callbacks import Buttons
+from messages.split import visible_length
 from storage import chats, highlights, orgs, outbox, people, reports
 from storage.db import Executor, Transaction
 from storage.highlights import Highlight
@@ -75,21 +77,45 @@ async def words(
     if unmarked is not None and unmarked.unmarked_by is not None:
         wanted.add(unmarked.unmarked_by)
     found = await people.get_many(db, sorted(wanted))
-    text = ctx.core.writer.msgs.text(
-        locale,
-        "report/card",
-        campaign=ctx.campaign,
-        report=report,
-        project=await orgs.project(db, report.project_id),
-        activity=ctx.campaign.activity(report.activity),
-        criterion=ctx.campaign.criterion(report.criterion),
-        media=counts(media),
-        author=found.get(report.author_id),
-        caption=photo is not None,
-        marked_by=found.get(mark.marked_by) if mark else None,
-        unmarked_by=found.get(unmarked.unmarked_by) if unmarked else None,
-    )
-    return text, photo
+    project = await orgs.project(db, report.project_id)
+
+    def card(cut: int) -> str:
+        return ctx.core.writer.msgs.text(
+            locale,
+            "report/card",
+            campaign=ctx.campaign,
+            report=report,
+            project=project,
+            activity=ctx.campaign.activity(report.activity),
+            criterion=ctx.campaign.criterion(report.criterion),
+            media=counts(media),
+            author=found.get(report.author_id),
+            cut=cut,
+            marked_by=found.get(mark.marked_by) if mark else None,
+            unmarked_by=found.get(unmarked.unmarked_by) if unmarked else None,
+        )
+
+    if photo is None:
+        return _fitting(card, _TEXT_CUT, TEXT_LIMIT), None
+    return _fitting(card, _CAPTION_CUT, CAPTION_LIMIT), photo
+
+
+# Where the description is cut (characters): in a message of its own, and under a photo.
+_TEXT_CUT, _CAPTION_CUT = 3000, 700
+_SHORTEST_CUT = 3  # Jinja's truncate keeps room for its "..."
+# Telegram's limits, in UTF-16 code units once the HTML is parsed.
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+
+
+def _fitting(card: Callable[[int], str], cut: int, limit: int) -> str:
+    """The card with its description cut at `cut`, and shorter while the whole card (long
+    names, a highlight's line, characters counting double in UTF-16) is over `limit`:
+    Telegram would refuse the post for good."""
+    text = card(cut)
+    while (over := visible_length(text) - limit) > 0 and cut > _SHORTEST_CUT:
+        cut = max(_SHORTEST_CUT, cut - over)
+        text = card(cut)
+    return text
 
 
 def _toggle(ctx: Ctx, locale: str, report_id: int, mark: Highlight | None) -> dict[str, Any]:
@@ -144,16 +170,16 @@ async def post(ctx: Ctx, tx: Transaction, report: ActivityReport) -> int:
 
 
 async def post_highlight(ctx: Ctx, tx: Transaction, report: ActivityReport, mark: Highlight) -> int:
-    """A new highlight in the unit's own bound chats (those that have the card already just
-    see it edited); how many chats."""
+    """A new highlight in the unit's own bound chats (those that have the card already, or
+    a post of an earlier mark of the report, just see it edited); how many chats."""
     project = await orgs.project(tx, report.project_id)
     unit_chats = await chats.present_bindings(tx, project.unit_id, unit_itself=True)
-    has_card = {
-        (row.chat_id, row.thread_id)
-        for row in await outbox.rows_of(tx, card_cause(report.id))
-        if row.state != "failed"
-    }
-    targets = [target for target in unit_chats if target not in has_card]
+    earlier = [m for m in await highlights.all_of(tx, report.id) if m.id != mark.id]
+    has_post = set()
+    for cause in [card_cause(report.id), *(highlight_cause(report.id, m.id) for m in earlier)]:
+        rows = await outbox.rows_of(tx, cause)
+        has_post |= {(row.chat_id, row.thread_id) for row in rows if row.state != "failed"}
+    targets = [target for target in unit_chats if target not in has_post]
     await _send(ctx, tx, report, highlight_cause(report.id, mark.id), targets, mark)
     return len(targets)
 
@@ -162,11 +188,12 @@ async def follow(
     ctx: Ctx, tx: Transaction, report: ActivityReport, *, deleted: bool = False
 ) -> None:
     """Every post of the report says what it says now: the card, and each highlight's posts
-    in the unit's chats (a standing one says who chose it; one taken back says who took it
-    back, and loses its button). Deleted, the posts go. One edit per post waits at a time
-    (renewed with each change)."""
+    in the unit's chats (while one stands, all say who chose it: a report marked again is
+    not posted again; else they say who took it back last, and lose their button). Deleted,
+    the posts go. One edit per post waits at a time (renewed with each change)."""
     marks = await highlights.all_of(tx, report.id)
     standing = next((m for m in marks if m.unmarked_at is None), None)
+    latest = marks[-1] if marks else None
     posts = [(card_cause(report.id), None), *((highlight_cause(report.id, m.id), m) for m in marks)]
     locale = ctx.campaign.default_locale
     if not deleted:  # what the card and a standing highlight's posts say: the same words
@@ -176,7 +203,7 @@ async def follow(
     removals: list[Outgoing] = []
     for cause, mark in posts:
         rows = [row for row in await outbox.rows_of(tx, cause) if row.part == 0]
-        taken_back = mark is not None and mark.unmarked_at is not None
+        taken_back = mark is not None and standing is None
         if deleted or taken_back:
             # A post not out yet never goes, nor its edits: gone, or no highlight after all.
             await outbox.withdraw(tx, cause)
@@ -185,7 +212,7 @@ async def follow(
             removals += [_edit(row, f"{cause}:delete", "deleteMessage", {}) for row in rows]
             continue
         if taken_back:
-            text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=mark)
+            text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=latest)
             markup = None
         else:
             text, markup = current, current_markup

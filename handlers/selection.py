@@ -1,6 +1,10 @@
 """/applications: the organiser sees every unit and accepts or declines nominations.
 
-/applications ─▶ overview ─▶ nominated application ─▶ Accept | Decline with a reason
+/applications ─▶ overview ─▶ nominated application ─▶ Accept ─▶ Yes, accept
+                                                     └▶ Decline ─▶ the reason ─▶ Yes, decline
+
+A decline can't be undone either: the reason typed waits in the flow for its confirmation.
+The prompt ends when the admin taps anything else (`Flow.own_tap`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ BUTTONS = Buttons(
     accept=("y", (int,)),  # asks once more: an acceptance can't be undone
     accept_yes=("c", (int,)),
     actions=("b", (int,)),  # back from that question to the application's actions
-    decline=("n", (int,)),
+    decline=("n", (int,)),  # asks for the reason, then once more
+    decline_yes=("d", (int,)),
     full=("f", (int,)),  # its whole text, then the card again under it
     next=("x", (int,)),  # the card turns into this (next waiting) one
 )
@@ -87,7 +92,7 @@ async def _page(update: Update, ctx: Ctx, page: int) -> None:
     # Only the buttons change: the overview above them may be several messages long.
     markup, _ = await _overview(ctx, page)
     await update.callback_query.answer()
-    await ui.edit_buttons(update.callback_query, markup)
+    await ui.edit_buttons(update.callback_query, markup, ctx)
 
 
 async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:
@@ -196,27 +201,70 @@ async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
 
 
 async def reason_written(update: Update, ctx: Ctx) -> None:
-    """The reason for a decline (the flow lets only admins, and only text within bounds, in)."""
+    """The reason for a decline (the flow lets only admins, and only text within bounds, in):
+    kept in the flow, and asked about once more. Typed again, it is the new reason."""
     reason = update.effective_message.text
     application = await applications.get(ctx.db, ctx.flow.data.get("app", 0))
+    if application is None or application.status != "nominated":
+        async with ctx.write() as tx:
+            await flows.end(tx, ctx.actor.user_id)
+        await ui.reply(update, ctx, "common/stale" if application is None else "select/already")
+        return
+    async with ctx.write() as tx:
+        await flows.go(tx, ctx.actor.user_id, "confirm")
+        await flows.note(tx, ctx.actor.user_id, reason=reason)
+    project = await orgs.project(ctx.db, application.project_id)
+    label = ctx.msgs.label
+    markup = ui.keyboard(
+        [
+            [(label(ctx.locale, "decline_yes"), BUTTONS.data("decline_yes", application.id))],
+            [(label(ctx.locale, "back"), BUTTONS.data("actions", application.id))],
+        ]
+    )
+    await ui.reply(
+        update,
+        ctx,
+        "select/decline_confirm",
+        markup,
+        project=project,
+        unit=await orgs.unit(ctx.db, project.unit_id),
+        reason=reason,
+    )
+
+
+async def _decline(update: Update, ctx: Ctx, application_id: int) -> None:
+    """Yes, decline: with the reason the flow kept for this very application."""
+    query = update.callback_query
+    position = ctx.flow
+    waiting = position is not None and position.flow == DECLINE_FLOW
+    if not waiting or position.step != "confirm" or position.data.get("app") != application_id:
+        await ui.stale(query, ctx)
+        return
+    application = await applications.get(ctx.db, application_id)
+    moved = None
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
-        moved = application is not None and await application_view.decide(
-            ctx,
-            tx,
-            application,
-            "declined",
-            ("nominated",),
-            "select/told_declined",
-            comment=reason,
-        )
-    if application is None:
-        await ui.reply(update, ctx, "common/stale")
-        return
+        if application is not None:
+            moved = await application_view.decide(
+                ctx,
+                tx,
+                application,
+                "declined",
+                ("nominated",),
+                "select/told_declined",
+                comment=position.data.get("reason", ""),
+            )
     if not moved:
-        await ui.reply(update, ctx, "select/already")
+        await ui.alert(query, ctx, "select/already")
         return
-    await _card(update, ctx, moved, done="declined")
+    await query.answer()
+    await _card(update, ctx, moved, done="declined", in_place=True)
+
+
+def _own_tap(data: str | None) -> bool:
+    """Only "Yes, decline" acts within the decline: any other tap ends its prompt."""
+    tap = BUTTONS.parse(data)
+    return tap is not None and tap.action == "decline_yes"
 
 
 _DECLINE = Flow(
@@ -228,9 +276,17 @@ _DECLINE = Flow(
             reason_written,
             expires=PROMPT_EXPIRY,
             max_chars=REASON_LIMIT,
-        )
+        ),
+        "confirm": Step(
+            Accepts.TEXT,
+            "nominate/comment_as_text",
+            reason_written,
+            expires=PROMPT_EXPIRY,
+            max_chars=REASON_LIMIT,
+        ),
     },
     allowed=guards.admin,
+    own_tap=_own_tap,
 )
 
 _STEPS = {
@@ -239,5 +295,6 @@ _STEPS = {
     "accept_yes": _accept,
     "actions": _back_to_actions,
     "decline": _ask_reason,
+    "decline_yes": _decline,
     **application_view.card_steps(_readable, _card),
 }

@@ -12,7 +12,8 @@ from bot.access import load_actor
 from bot.core import Ctx
 from handlers import apply, guards, nominations, report, roster, ui
 from storage import flows, invitations, roles
-from storage.db import Executor
+from storage.db import Executor, Transaction
+from storage.invitations import Invitation
 from storage.roles import RoleGrant
 
 
@@ -95,6 +96,9 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         invitation = await invitations.by_code(tx, code)
         result = invites.outcome(invitation, user_id, ctx.now)
         grant = await invitations.described_grant(tx, invitation, user_id)
+        if result is invites.Redeem.OK and not await _still_allowed(ctx, tx, invitation, grant):
+            await _withdraw(tx, invitation)
+            result = invites.Redeem.REVOKED
         if result is invites.Redeem.OK:
             await invitations.redeem(tx, invitation, user_id)
             await notices.to_people(
@@ -119,6 +123,26 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
         # Also when this very update redeemed it before a crash: finish what it started.
         grants = tuple(await roles.of_user(ctx.db, user_id))
         await ui.refresh_menu(ctx, replace(ctx.actor, grants=grants))
+
+
+async def _still_allowed(
+    ctx: Ctx, tx: Transaction, invitation: Invitation, grant: RoleGrant
+) -> bool:
+    """The issuer still holds the role that let them invite (an admin, the unit's secretary,
+    the project's lead); the first-admin link still has no admin to wait for."""
+    admins = ctx.core.settings.admins
+    issuer = await load_actor(
+        tx, invitation.created_by, admins=admins, default_locale=ctx.campaign.default_locale
+    )
+    admins_exist = bool(admins) or bool(await roles.holder_ids(tx, ("admin",)))
+    return invites.still_allowed(invitation, issuer, grant.unit_id, admins_exist=admins_exist)
+
+
+async def _withdraw(tx: Transaction, invitation: Invitation) -> None:
+    if invitation.origin == invites.SETUP_ORIGIN:
+        await invitations.revoke_setup_links(tx)
+    else:
+        await invitations.revoke(tx, invitation, by=0)
 
 
 @guards.person()

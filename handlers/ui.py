@@ -209,25 +209,63 @@ async def edit(
     shown = query.message
     # A double tap renders the same screen again: Telegram refuses an identical edit, so
     # none is sent. (Compared as Telegram shows it: the text without its markup.)
-    same = isinstance(shown, Message) and shown.text == plain(text)
-    if same and _same_buttons(shown, markup):
+    after = (plain(text), _rows(markup))
+    if _looks(shown) == after or _edited_already(ctx, shown, after):
         return
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as error:
-        # Two taps at once can still both get here: the second edit is then the same.
+        # A restart forgets what was edited: the second edit of a double tap is then the same.
         if "not modified" not in str(error).lower():
             raise
+    _remember_edit(ctx, shown, after)
 
 
-async def edit_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
-    if query.message is not None and _same_buttons(query.message, markup):
+async def edit_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None, ctx: Ctx) -> None:
+    """Change only the buttons of the message a button sat on (once for a double tap)."""
+    shown = query.message
+    before = _looks(shown)
+    after = (before[0] if before else None, _rows(markup))
+    if before == after or _edited_already(ctx, shown, after):
         return
     try:
         await query.edit_message_reply_markup(markup)
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+    _remember_edit(ctx, shown, after)
+
+
+# Per chat, the messages last edited in answer to a tap: enough for a burst of taps.
+_EDITS_KEPT = 32
+Looks = tuple[str | None, list]  # a message as Telegram shows it: its text, its buttons
+
+
+def _looks(message: Any) -> Looks | None:
+    if not isinstance(message, Message):
+        return None  # too old for Telegram to say what it shows
+    return (message.text or message.caption, _rows(message.reply_markup))
+
+
+def _edited_already(ctx: Ctx, shown: Any, after: Looks) -> bool:
+    """Both taps of a double tap carry the message as it was before the first one's edit,
+    so what they show can't tell the second from the first; what the first edit made of
+    the same message can."""
+    before = _looks(shown)
+    if before is None or ctx.chat_data is None:
+        return False
+    return ctx.chat_data.get("edits", {}).get(shown.message_id) == (before, after)
+
+
+def _remember_edit(ctx: Ctx, shown: Any, after: Looks) -> None:
+    before = _looks(shown)
+    if before is None or ctx.chat_data is None:
+        return
+    edits = ctx.chat_data.setdefault("edits", {})
+    edits.pop(shown.message_id, None)  # the newest last
+    edits[shown.message_id] = (before, after)
+    while len(edits) > _EDITS_KEPT:
+        del edits[next(iter(edits))]
 
 
 def plain(html_text: str) -> str:
@@ -235,14 +273,10 @@ def plain(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", html_text)).strip()
 
 
-def _same_buttons(message: Message, markup: InlineKeyboardMarkup | None) -> bool:
-    def rows(keyboard: InlineKeyboardMarkup | None) -> list:
-        if keyboard is None:
-            return []
-        return [[(b.text, b.callback_data) for b in row] for row in keyboard.inline_keyboard]
-
-    current = message.reply_markup if isinstance(message, Message) else None
-    return rows(current) == rows(markup)
+def _rows(keyboard: InlineKeyboardMarkup | None) -> list:
+    if keyboard is None:
+        return []
+    return [[(b.text, b.callback_data) for b in row] for row in keyboard.inline_keyboard]
 
 
 def _thread_of(message: Message | None) -> int | None:

@@ -9,6 +9,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,9 @@ from typing import Any
 import aiosqlite
 
 Params = Sequence[Any] | dict[str, Any]
+# Write transactions committed in this task (an update's lane): the error handler compares
+# it with the count when the update's flow began, to know whether its change was stored.
+commits: ContextVar[int] = ContextVar("commits", default=0)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -239,6 +243,7 @@ class Database(Executor):
                 tx = Transaction(self._writer, now)
                 yield tx
                 await self._writer.commit()
+                commits.set(commits.get() + 1)
                 if tx.wrote_outbox:
                     self.outbox_written.set()
                 if tx.wrote_media:

@@ -47,6 +47,14 @@ async def all_of(db: Executor, report_id: int) -> list[Highlight]:
     return [_highlight(row) for row in rows]
 
 
+async def marks_of(db: Executor, report_id: int) -> int:
+    """How often the report was marked (taken back or standing)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*) AS n FROM highlights WHERE report_id = ?", (report_id,)
+    )
+    return row["n"]
+
+
 async def standing_of(db: Executor, report_ids: Sequence[int]) -> set[int]:
     """Which of these reports are highlights now."""
     if not report_ids:

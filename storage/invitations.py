@@ -151,6 +151,18 @@ async def revoke(tx: Transaction, invitation: Invitation, by: int) -> bool:
     return bool(changed)
 
 
+async def revoke_setup_links(tx: Transaction) -> int:
+    """The first-admin links still open are withdrawn (there is an admin now)."""
+    changed = await tx.execute(
+        "UPDATE invitations SET revoked_at = ? WHERE origin = 'setup' AND used_by IS NULL"
+        " AND revoked_at IS NULL",
+        (tx.stamp,),
+    )
+    if changed:
+        await audit.record(tx, 0, "invitation.revoke", "invitation:setup", count=changed)
+    return changed
+
+
 async def described_grant(db: Executor, invitation: Invitation, user_id: int) -> RoleGrant:
     """The role an invitation gives, with its unit and project names for display."""
     project = await orgs.project(db, invitation.project_id) if invitation.project_id else None

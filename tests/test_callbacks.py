@@ -116,3 +116,40 @@ def test_no_handler_module_imports_another_from_inside_a_function():
     nested = re.compile(r"^[ \t]+(from handlers[\w.]* import|import handlers)", re.M)
     for path in pathlib.Path("handlers").glob("*.py"):
         assert not nested.search(path.read_text(encoding="utf-8")), path
+
+
+async def _tap_twice_in_one_batch(world, label: str, message, user=None) -> None:
+    """Both taps wait in Telegram until the bot's next getUpdates, which gets them together:
+    the second carries the message as it was before the first one's edit."""
+    user = user or world.admin
+    world.sb.hold("getUpdates")
+    await world.sb.wait_held()
+    await user.tap(label, message=message, wait=False)
+    await user.tap(label, message=message, wait=False)
+    world.sb.release("getUpdates")
+    await world.sb.settle()
+
+
+@pytest.mark.parametrize(
+    ("command", "label"), [("/language", "English"), ("/invite", "Unit secretary")]
+)
+async def test_two_taps_in_one_batch_make_one_edit(world, command: str, label: str):
+    await world.import_orgs([("U1", 1)])
+    await world.admin.send(command)
+    menu = world.admin.last_reply
+    before = len([m for m, _ in world.sb.requests if m.startswith("editMessage")])
+    await _tap_twice_in_one_batch(world, label, menu)
+    edits = [m for m, _ in world.sb.requests if m.startswith("editMessage")]
+    assert len(edits) == before + 1
+    assert world.sb.rejections == []  # no "message is not modified"
+
+
+async def test_two_taps_in_one_batch_take_the_buttons_away_once(world):
+    await world.import_orgs([("U1", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    await lena.send("/apply")
+    await lena.send("first answer")
+    section = lena.last_reply
+    await _tap_twice_in_one_batch(world, "💾 Save and exit", section, lena)
+    assert not section.buttons
+    assert world.sb.rejections == []  # no "message is not modified"

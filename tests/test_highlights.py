@@ -92,22 +92,40 @@ async def test_taking_a_highlight_back_says_who_and_tells_whoever_chose_it(world
     assert await world.tap_answer(sam, MARK, message=card) is not None  # marked again
     await world.sb.settle()
     assert "⭐ 亮点，由Sam选出" in card.text
-    # A new post in the unit's chat; the old one still says who took it back.
+    # No new post in the unit's chat: the one it has says so again.
     assert told(unit_chat, "亮点，由Sam选出", world.sb) == 1
-    assert "Ada取消" in post.text
+    assert "亮点，由Sam选出" in post.text and "Ada取消" not in post.text and post.buttons
     rows = await world.db.fetch_all("SELECT * FROM highlights ORDER BY id")
     assert [(r["marked_by"], r["unmarked_by"]) for r in rows] == [
         (sam.id, world.admin.id),
         (sam.id, None),
     ]
-    # Deleted by its author, the report takes every post along: the card, and both posts in
-    # the unit's chat (the one taken back too).
+    # Deleted by its author, the report takes every post along: the card, and the post in
+    # the unit's chat.
     saved = next(m for m in reversed(mei.replies()) if m.button_data("🗑 Delete"))
     await mei.tap("🗑 Delete", message=saved)
     await mei.tap("🗑 Yes, delete it")
     await world.sb.settle()
     posts = [m for m in world.sb.messages(unit_chat) if "Study session" in m.text]
-    assert len(posts) == 2 and all(m.deleted for m in posts) and card.deleted
+    assert len(posts) == 1 and all(m.deleted for m in posts) and card.deleted
+
+
+async def test_marking_again_posts_nothing_new_and_the_author_hears_of_it_once(world: World):
+    _lena, mei, _, sam, group, unit_chat = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    for label in (MARK, UNMARK, MARK, UNMARK, MARK):
+        await sam.tap(label, message=card)
+        await world.sb.settle()
+    assert "⭐ 亮点，由Sam选出" in card.text
+    assert told(unit_chat, "Study session", world.sb) == 1  # one post, edited as it goes
+    assert "⭐ 亮点，由Sam选出" in world.sb.messages(unit_chat)[-1].text
+    assert told(mei, "chose your report as a highlight", world.sb) == 1
+    assert told(mei, "took back the highlight on your report", world.sb) == 1
+    # Taken back at last, the one post says who took it back.
+    await sam.tap(UNMARK, message=card)
+    await world.sb.settle()
+    [post] = [m for m in world.sb.messages(unit_chat) if "Study session" in m.text]
+    assert "☆ 已不是亮点：Sam取消" in post.text and not post.buttons
 
 
 async def test_only_the_units_secretary_or_an_admin_marks_and_forged_taps_change_nothing(
@@ -310,3 +328,20 @@ def test_a_card_not_out_yet_takes_new_words_and_its_waiting_edit_too():
     assert [c.method for c in report_card._changes(sent, None, "C", None)] == ["editMessageCaption"]
     assert report_card._changes(sent, edit, "B", None) == []
     assert report_card._changes(dataclasses.replace(card, state="failed"), None, "C", None) == []
+
+
+async def test_highlights_are_for_people_with_a_role(world: World):
+    _lena, _mei, _, sam, group, _ = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    await sam.tap(MARK, message=card)
+    report_id = int(card.button_data(UNMARK).split(":")[-1])
+    pat = world.sb.user("Pat")  # no role at all
+    await pat.send("/start")
+    await pat.send("/highlights")
+    assert pat.last_reply.text == "You are not allowed to do that."
+    # Nor do buttons kept from a role since removed, or forged, show anything.
+    for data in (f"hl:o:{report_id}", "hl:l:0:0", "hl:k"):
+        assert await world.answer_to(pat, pat.last_reply, data) == (
+            "You are not allowed to do that."
+        )
+    assert told(pat, "Study session", world.sb) == 0

@@ -303,3 +303,26 @@ def test_cli_adds_and_lists_admins(tmp_path):
     ]
     refused = _cli(tmp_path, "admins", "add", "not-a-number")
     assert refused.returncode == 2 and "invalid int value" in refused.stderr
+
+
+def test_cli_refuses_a_group_id_as_an_admin_and_removes_admins(tmp_path):
+    refused = _cli(tmp_path, "admins", "add", "-5")
+    assert refused.returncode == 2 and "-5 is not a Telegram user id" in refused.stderr
+    assert _cli(tmp_path, "admins", "add", "4242", "4343").returncode == 0
+    removed = _cli(tmp_path, "admins", "remove", "4242", "99")
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.splitlines() == [
+        "4242 is no longer a campaign admin",
+        "99 was not a campaign admin",
+    ]
+    assert _cli(tmp_path, "admins", "list").stdout.splitlines() == ["4343\t(not seen yet)\trole"]
+    env = {**os.environ, "PACESETTER_DB": str(tmp_path / "cli.db"), "PACESETTER_ADMINS": "77"}
+    configured = subprocess.run(
+        [sys.executable, "-m", "bot", "admins", "remove", "77"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert configured.returncode == 1
+    assert "77 stays a campaign admin: listed in PACESETTER_ADMINS" in configured.stderr

@@ -118,3 +118,17 @@ async def test_a_branch_link_lets_in_many_until_full_or_withdrawn(world: World):
     assert "withdrawn" in late.last_reply.text
     assert [await _is_member(world, m) for m in members] == [True, True, True]
     assert not await _is_member(world, late)
+
+
+async def test_a_restricted_member_joins_only_while_still_in_the_group(world: World):
+    mei = world.sb.user("Mei")
+    kai = world.sb.user("Kai")
+    await mei.send("/start")
+    await kai.send("/start")
+    _, group, bound = await _bound_group(world, mei, kai)
+    group.restricted[mei.id] = True  # muted, but in the group
+    group.restricted[kai.id] = False  # restricted, and has left since (his app still shows it)
+    assert await world.tap_answer(kai, JOIN, bound) == ("You are not allowed to do that.")
+    assert not await _is_member(world, kai)
+    assert (await world.tap_answer(mei, JOIN, bound)).startswith("Welcome!")
+    assert await _is_member(world, mei)

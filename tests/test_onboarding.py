@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.campaign_load import load_campaign
-from storage import audit, invitations, orgs, roles
-from tests.conftest import World
+from storage import audit, invitations, orgs, people, roles
+from tests.conftest import World, told
 
 CAMPAIGN = load_campaign()
 
@@ -346,6 +346,55 @@ async def test_with_no_admin_a_setup_link_makes_its_first_opener_one(world: Worl
     assert "already been used" in late.last_reply.text
     await world.restart()
     assert world.runner.setup_link is None  # there is an admin now
+
+
+async def test_the_setup_link_is_refused_and_withdrawn_once_an_admin_exists(world: World):
+    world.no_admins = True
+    await world.restart()
+    payload = world.runner.setup_link.split("start=")[1]
+    async with world.db.transaction(world.clock.now) as tx:  # `pacesetter admins add 4242`
+        await people.expect(tx, 4242)
+        await roles.grant(tx, 4242, "admin")
+    fang = world.sb.user("Fang")
+    await fang.send(f"/start {payload}")
+    assert "was withdrawn" in fang.last_reply.text
+    assert [g.user_id for g in await roles.holders(world.db, "admin")] == [4242]
+    code = payload.removeprefix("inv_")
+    assert (await invitations.by_code(world.db, code)).revoked_at is not None
+    await world.restart()
+    assert world.runner.setup_link is None
+
+
+async def test_a_start_with_an_admin_withdraws_a_setup_link_printed_before(world: World):
+    world.no_admins = True
+    await world.restart()
+    payload = world.runner.setup_link.split("start=")[1]
+    world.no_admins = False  # PACESETTER_ADMINS set since
+    await world.restart()
+    assert world.runner.setup_link is None
+    code = payload.removeprefix("inv_")
+    assert (await invitations.by_code(world.db, code)).revoked_at is not None
+
+
+async def test_an_invitation_works_only_while_its_issuer_holds_the_role_that_allowed_it(
+    world: World,
+):
+    await world.import_orgs([("U1", 2)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lead_link = await world.invite_link(sam, "lead", "P-U1-01")
+    lena = await world.join("Lena", "lead", "P-U1-02", by=sam)
+    member_link = await world.invite_link(lena, "member", "P-U1-02")
+    unit = await orgs.unit_by_code(world.db, "U1")
+    async with world.db.transaction(world.clock.now) as tx:  # both lose their roles
+        await roles.revoke(tx, sam.id, "secretary", unit_id=unit.id)
+        project = await orgs.project_by_code(tx, "P-U1-02")
+        await roles.revoke(tx, lena.id, "lead", project_id=project.id)
+    for name, payload in (("Kai", lead_link), ("Mo", member_link)):
+        person = world.sb.user(name)
+        await person.send(f"/start {payload}")
+        assert "was withdrawn" in person.last_reply.text
+        assert await roles.of_user(world.db, person.id) == []
+    assert told(sam, "opened your invitation", world.sb) == 1  # Lena's, before: nobody since
 
 
 async def test_free_text_lists_the_persons_own_commands(world: World):

@@ -39,7 +39,7 @@ async def test_a_failure_before_the_person_is_known_is_apologised_for_in_their_l
     with caplog.at_level(logging.ERROR, logger="pacesetter.errors"):
         await wei.send("/start")
     assert [r.text for r in wei.replies()] == [
-        world.runner.core.msgs.text("zh-Hant", "errors/sorry")
+        world.runner.core.msgs.text("zh-Hant", "errors/sorry_unsaved")  # nothing was stored
     ]
     assert len([r for r in caplog.records if r.name == "pacesetter.errors"]) == 1
 

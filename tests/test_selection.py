@@ -108,6 +108,9 @@ async def test_organiser_accepts_and_declines_and_everyone_is_told_in_their_lang
     assert world.admin.last_reply.text.startswith("Project U1-02\n")
     await world.admin.tap("✖ Decline with a reason")
     await world.admin.send("Too close to <U1-01> & similar.")
+    assert "Decline <b>Project" not in world.admin.last_reply.text  # plain as shown
+    assert "with this reason?" in world.admin.last_reply.text
+    await world.admin.tap("✖ Yes, decline")
     decided = world.admin.last_reply
     assert "Declined" in decided.text
     assert "No more nominations are waiting for your decision." in decided.text

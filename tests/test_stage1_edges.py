@@ -133,6 +133,7 @@ async def test_a_declined_nomination_frees_the_place_and_accepted_never_exceeds_
     await world.admin.tap("Project U1-01")
     await world.admin.tap("✖ Decline with a reason")
     await world.admin.send("Not this year.")
+    await world.admin.tap("✖ Yes, decline")
     told = sam.last_reply.text
     assert "Not this year." in told and "活动管理员" in told  # in the secretary's language
     await sam.send("/nominations")

@@ -267,7 +267,30 @@ def member_dict(user: dict, status: str, chat: SandboxChat | None = None) -> dic
             member["can_manage_topics"] = bool(chat.is_forum)
     elif status == "kicked":
         member["until_date"] = 0
+    elif status == "restricted":
+        in_chat = chat is not None and chat.restricted.get(user["id"], False)
+        member.update(dict.fromkeys(_RESTRICTED_RIGHTS, False), is_member=in_chat, until_date=0)
     return member
+
+
+_RESTRICTED_RIGHTS = (
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_send_messages",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_manage_topics",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
 
 
 # --- bot, updates, commands ------------------------------------------------------------------

@@ -295,6 +295,8 @@ class SandboxChat:
     creator_id: int | None = None
     admins: set[int] = field(default_factory=set)
     members: set[int] = field(default_factory=set)
+    # Restricted people, and whether each is still in the chat (one who left stays restricted).
+    restricted: dict[int, bool] = field(default_factory=dict)
     bot_status: str = "left"  # left, member, administrator, kicked
     migrated_to: int | None = None
     topics: dict[int, str] = field(default_factory=dict)
@@ -332,4 +334,6 @@ class SandboxChat:
             return "creator"
         if user_id in self.admins:
             return "administrator"
+        if user_id in self.restricted:
+            return "restricted"
         return "member" if user_id in self.members else "left"
