@@ -19,7 +19,7 @@ from bot.access import actor_of
 from bot.applications import with_overrides
 from bot.campaign import Campaign, load_campaign
 from bot.core import Core, Ctx
-from bot.media import Downloader, tell_too_big
+from bot.media import Downloader, folder_of, tell_gave_up, tell_too_big
 from bot.notices import report_messages
 from bot.outbox import Sender
 from bot.pacing import Pace, Pacer
@@ -226,9 +226,10 @@ class BotRunner:
         self.downloader = Downloader(
             self.app.bot,
             self.db,
-            self.settings.db_path.resolve().parent / "media",
+            folder_of(self.settings.db_path),
             core.now,
             lambda tx, unique_id: tell_too_big(tx, core.writer, unique_id),
+            lambda tx, unique_id: tell_gave_up(tx, core.writer, self.settings.admins, unique_id),
         )
         self._tasks = [
             asyncio.create_task(self.poller.run(self._stop), name="pacesetter-polling"),

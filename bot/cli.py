@@ -1,4 +1,5 @@
-"""`pacesetter run | demo | orgs import FILE | admins add ID… | admins list | campaign check`."""
+"""`pacesetter run | demo | orgs import FILE | admins add ID… | admins list | campaign check |
+media [--retry]`."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = campaign.add_parser("check", help="validate a campaign file")
     check.add_argument("file", type=Path)
+    media = commands.add_parser(
+        "media", help="local copies of reported files: counts, bytes, disk used and free"
+    )
+    media.add_argument(
+        "--retry",
+        action="store_true",
+        help="try the failed downloads again (the running bot picks them up within 30 s)",
+    )
     return parser
 
 
@@ -72,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_orgs_import(settings, args.file))
         if args.command == "admins":
             return asyncio.run(_admins(settings, args.action, getattr(args, "user_ids", [])))
+        if args.command == "media":
+            return asyncio.run(_media(settings, retry=args.retry))
         return _run(settings)
     except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
@@ -160,6 +171,50 @@ async def _admins(settings: Settings, action: str, user_ids: list[int]) -> int:
         print(f"{user_id}\t{name}\t{source}")
     if not everyone:
         print("no campaign admin yet: pacesetter admins add USER_ID", file=sys.stderr)
+    return 0
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit} ({n} bytes)"
+    return f"{n} bytes"
+
+
+async def _media(settings: Settings, *, retry: bool) -> int:
+    """What the local copies hold and the disk has left; with retry, the failed downloads go
+    again. Safe beside the running bot: one short write, which its downloader reads at its
+    next look."""
+    import shutil
+
+    from bot.media import disk_used, folder_of
+    from storage import media
+    from storage.db import Database
+
+    db = await Database.open(settings.db_path)
+    try:
+        again = 0
+        if retry:
+            async with db.transaction(datetime.now(UTC)) as tx:
+                again = await media.retry_failed(tx)
+        found = await media.tallies(db)
+    finally:
+        await db.close()
+    folder = folder_of(settings.db_path)
+    used = await asyncio.to_thread(disk_used, folder)
+    free = shutil.disk_usage(folder if folder.exists() else folder.parent).free
+    for state, name in (
+        ("stored", "stored"),
+        ("waiting", "waiting"),
+        ("too_big", "too big (kept in Telegram only)"),
+        ("failed", "failed"),
+        ("dropped", "to remove"),
+    ):
+        tally = found.get(state, media.Tally(0, 0))
+        print(f"{name}: {tally.files} files, {_bytes(tally.bytes)}")
+    print(f"{folder}: {_bytes(used)} used, {_bytes(free)} free")
+    if retry:
+        print(f"{again} failed downloads will be tried again (by the running bot, within 30 s)")
     return 0
 
 

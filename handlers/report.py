@@ -28,9 +28,11 @@ from bot.access import load_actor
 from bot.core import Ctx
 from bot.cultivation import STAGE
 from bot.flow import Accepts, Flow, StageGuard, Step
+from bot.media import DOWNLOAD_LIMIT, Quota, refusal
+from bot.settings import MB
 from handlers import fallback, flow_input, guards, report_card, ui
 from handlers.callbacks import Buttons, Tap
-from storage import flows, orgs, reports
+from storage import flows, media, orgs, reports
 from storage.db import Transaction
 from storage.reports import ActivityReport, Media
 
@@ -117,9 +119,14 @@ async def files_sent(update: Update, ctx: Ctx) -> None:
         await fallback.attachment(update, ctx)
         return
     async with ctx.write() as tx:
-        draft, let_go = await _draft(ctx, tx, media_done=True)
-        await flows.begin(tx, ctx.actor.user_id, FLOW, "ask")
-        await _store_files(tx, draft, update.effective_message)
+        refused = await _quota_refusal(ctx, tx, _media_of(update.effective_message))
+        if refused is None:
+            draft, let_go = await _draft(ctx, tx, media_done=True)
+            await flows.begin(tx, ctx.actor.user_id, FLOW, "ask")
+            await _store_files(tx, draft, update.effective_message)
+    if refused is not None:
+        await ui.reply(update, ctx, "report/quota", **refused)
+        return
     await _tell_let_go(update, ctx, let_go)
     if not _album(update, ctx, draft):
         await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True, step="ask")
@@ -441,6 +448,21 @@ def _media_of(message: Message) -> Media | None:
     )
 
 
+async def _quota_refusal(ctx: Ctx, tx: Transaction, item: Media | None) -> dict | None:
+    """Why this file can't join the person's report (what ui.reply says of it), if the copies
+    would go over their quota or everyone's; read in the write that would add it."""
+    if item is None:
+        return None
+    settings = ctx.core.settings
+    quota = Quota(settings.media_quota_person, settings.media_quota_total)
+    person = await media.person_bytes(tx, ctx.actor.user_id, at_most=DOWNLOAD_LIMIT)
+    which = refusal(quota, person=person, total=await media.held_bytes(tx), size=item.size)
+    if which is None:
+        return None
+    limit = quota.person if which == "person" else quota.total
+    return {"which": which, "used": round(person / MB), "limit": limit // MB}
+
+
 async def _store_files(tx: Transaction, draft: ActivityReport, message: Message) -> None:
     item = _media_of(message)
     if item is None:
@@ -496,7 +518,12 @@ async def _typed(update: Update, ctx: Ctx) -> None:
             await ui.reply(update, ctx, "report/too_many_files", limit=cultivation.MEDIA_LIMIT)
             return
         async with ctx.write() as tx:
-            await _store_files(tx, draft, message)
+            refused = await _quota_refusal(ctx, tx, _media_of(message))
+            if refused is None:
+                await _store_files(tx, draft, message)
+        if refused is not None:
+            await ui.reply(update, ctx, "report/quota", **refused)
+            return
         if not _album(update, ctx, draft):
             draft = await reports.get(ctx.db, draft.id)
             await _show(ctx, draft, fresh=True, step=_still_asking(ctx))

@@ -312,6 +312,8 @@ SAMPLES: dict[str, dict] = {
         "quiet_days": 30,
     },
     "report/too_big": {"kind": "video"},
+    "report/quota": {"which": "person", "used": 290, "limit": 300},
+    "report/copy_failed": {"reports": [12, 40], "error": HOSTILE},
     "highlights/list": {
         "items": [HIGHLIGHT_ITEM],
         "count": 12,
@@ -713,6 +715,7 @@ VARIANTS: dict[str, list[dict]] = {
         },
     ],
     "report/too_big": [{"kind": "document"}],
+    "report/quota": [{"which": "total", "used": 0, "limit": 20480}],
     "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
