@@ -1,0 +1,126 @@
+"""Local copies of reported files (issue 16, point 6): only what saved reports hold, within
+quotas, removed when no saved report holds them any more; `pacesetter media`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import timedelta
+
+from bot import cli
+from bot.sandbox.files import make_png
+from tests.conftest import World, told
+from tests.test_report import CULTIVATING, _candidate, _save_draft
+
+
+def _copies(world: World) -> list[str]:
+    """The files in the media folder, by their paths under it."""
+    folder = world.tmp_path / "media"
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+async def _rows(world: World) -> list[tuple[str, str]]:
+    rows = await world.db.fetch_all("SELECT file_unique_id, state FROM media_files ORDER BY 1")
+    return [tuple(row) for row in rows]
+
+
+async def test_a_discarded_or_expired_draft_leaves_nothing_on_disk(world: World):
+    _, mei, _, _ = await _candidate(world)
+    await mei.send_photo(caption="Not this one", data=make_png(16, 16, shade=10))
+    await world.sb.settle()
+    await mei.tap("✖ Discard")
+    await world.sb.settle()
+    assert await _rows(world) == [] and _copies(world) == []
+    # A draft left for over a week is let go with its photos, never copied either.
+    await mei.send_photo(caption="Nor this one", data=make_png(16, 16, shade=20))
+    await world.sb.settle()
+    world.clock.now = CULTIVATING + timedelta(days=8)
+    await mei.send("/report")
+    await world.sb.settle()
+    assert "was let go" in mei.replies()[-2].text
+    assert await _rows(world) == [] and _copies(world) == []
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM report_media") == 0
+
+
+async def test_a_deleted_reports_copy_goes_once_no_saved_report_holds_it(world: World):
+    _, mei, _, _ = await _candidate(world)
+    sent = await mei.send_photo(caption="Our meeting", data=make_png(16, 16, shade=30))
+    await _save_draft(mei)
+    first = mei.last_reply
+    await mei.send_content({"photo": sent["photo"], "caption": "The same photo, again"})
+    await _save_draft(mei)
+    second = mei.last_reply
+    await world.sb.settle()
+    [(unique_id, state)] = await _rows(world)
+    assert state == "stored" and len(_copies(world)) == 1
+    for label in ("🗑 Delete", "🗑 Yes, delete it"):
+        await mei.tap(label, message=first)
+    await world.sb.settle()
+    # The second report still holds it: the copy stays.
+    assert await _rows(world) == [(unique_id, "stored")] and len(_copies(world)) == 1
+    for label in ("🗑 Delete", "🗑 Yes, delete it"):
+        await mei.tap(label, message=second)
+    await world.sb.settle()
+    assert await _rows(world) == [] and _copies(world) == []
+
+
+async def _quota(world: World, **limits: int) -> None:
+    core = world.runner.core
+    core.settings = dataclasses.replace(core.settings, **limits)
+
+
+async def test_past_a_persons_or_the_total_quota_a_file_is_refused_with_a_clear_reply(
+    world: World,
+):
+    _, mei, _, _ = await _candidate(world)
+    await mei.send_photo(caption="Our meeting", data=make_png(16, 16, shade=40))
+    size = await world.db.fetch_value("SELECT size FROM report_media")
+    assert size > 0
+    await _quota(world, media_quota_person=size + 10)
+    await mei.send_photo(data=make_png(16, 16, shade=50))
+    assert mei.last_reply.text.startswith(
+        "This file was not added: your reports hold 0 MB of files already, and each person may"
+        " keep up to 0 MB"
+    )
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM report_media") == 1
+    await _save_draft(mei)
+    await world.sb.settle()
+    # Everyone's copies together: the saved photo fills the server.
+    await _quota(world, media_quota_person=10 * size, media_quota_total=size + 10)
+    await mei.send_photo(data=make_png(16, 16, shade=60))
+    assert mei.last_reply.text.startswith(
+        "This file was not added: the bot's server keeps up to 0 MB of files for all reports"
+    )
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM report_media") == 1
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM activity_reports") == 1  # no draft
+    await _quota(world, media_quota_total=10 * size)
+    await mei.send_photo(data=make_png(16, 16, shade=60))
+    assert "Report this as an activity of your branch?" in mei.last_reply.text
+
+
+async def test_pacesetter_media_counts_copies_and_retries_a_failed_one_the_admins_heard_of(
+    world: World, monkeypatch, capsys
+):
+    _, mei, _, _ = await _candidate(world)
+    await mei.send_photo(caption="Our meeting", data=make_png(16, 16, shade=70))
+    await _save_draft(mei)
+    await world.sb.settle()
+    world.sb.faults.error("getFile", 400, "Bad Request: file is temporarily unavailable", times=1)
+    await mei.send_photo(caption="Second meeting", data=make_png(16, 16, shade=80))
+    await _save_draft(mei)
+    await world.sb.settle()
+    assert [state for _, state in await _rows(world)].count("failed") == 1
+    assert told(world.admin, "could not be copied to the bot's server", world.sb) == 1
+    stored = await world.db.fetch_value("SELECT size FROM media_files WHERE state = 'stored'")
+    monkeypatch.setenv("PACESETTER_DB", str(world.tmp_path / "bot.db"))
+    assert await asyncio.to_thread(cli.main, ["media"]) == 0
+    printed = capsys.readouterr().out
+    assert f"stored: 1 files, {stored} bytes" in printed
+    assert "failed: 1 files" in printed and "too big (kept in Telegram only): 0 files" in printed
+    assert f"{world.tmp_path / 'media'}: {stored} bytes used" in printed and " free" in printed
+    assert await asyncio.to_thread(cli.main, ["media", "--retry"]) == 0
+    assert "1 failed downloads will be tried again" in capsys.readouterr().out
+    world.advance(seconds=1)  # the running bot looks again (within 30 s, without the wake-up)
+    await world.sb.settle()
+    assert [state for _, state in await _rows(world)] == ["stored", "stored"]
+    assert len(_copies(world)) == 2
