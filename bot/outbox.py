@@ -44,6 +44,7 @@ METHODS = {  # the Bot method of each outbox method name
     "sendVideo": "send_video",
     "editMessageText": "edit_message_text",
     "editMessageCaption": "edit_message_caption",
+    "editMessageMedia": "edit_message_media",  # a report card's photo, taken out (issue 16)
     "deleteMessage": "delete_message",
 }
 PROGRESS_EVERY = 2.0  # seconds between two edits of a progress message

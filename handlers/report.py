@@ -58,9 +58,11 @@ BUTTONS = Buttons(
     delete_yes=("y", (int,)),  # yes
     keep=("t", (int,)),  # no: keep it
     finish=("b", ()),  # done changing a saved report
+    unfile=("g", (int,)),  # take this file (its report_media row) out of the report
+    back=("v", ()),  # back to the report, taking nothing out
 )
 FOLLOW_UP = ("edit", "delete", "delete_yes", "keep")  # buttons on a saved report, not on a draft
-_CHANGEABLE = ("activity", "date", "participants", "description", "media")
+_CHANGEABLE = ("activity", "date", "participants", "description", "media", "files")
 
 
 def register(app: Application) -> None:
@@ -182,6 +184,7 @@ async def _show(
         activity=ctx.campaign.activity(draft.activity),
         criterion=ctx.campaign.criterion(draft.criterion),
         media=report_card.counts(media),
+        files=media,
         captions_used=bool(media) and draft.description == cultivation.captions(media),
     )
 
@@ -222,6 +225,13 @@ def _keyboard(
     elif step == "media":
         key = "media_done" if media else "no_photo"
         rows = [[(label(ctx.locale, key), BUTTONS.data("no_media"))]]
+    elif step == "files":
+        items = [
+            (label(ctx.locale, f"unfile_{m.kind}", number=n), BUTTONS.data("unfile", m.id))
+            for n, m in enumerate(media, 1)
+        ]
+        rows = [items[i : i + 4] for i in range(0, len(items), 4)]
+        rows.append([(label(ctx.locale, "back"), BUTTONS.data("back"))])
     elif step == "tags":
         rows = [
             [(c.title.get(ctx.locale), BUTTONS.data("tag", c.key))] for c in ctx.campaign.criteria
@@ -239,7 +249,8 @@ def _keyboard(
             ],
             [
                 (label(ctx.locale, f"change_{name}"), BUTTONS.data("change", name))
-                for name in ("description", "media")
+                for name in ("description", "media", "files")
+                if name != "files" or media
             ],
         ]
     if draft.state == "saved":
@@ -346,6 +357,9 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     if refusal is not None:
         await ui.alert(query, ctx, refusal, stage=ctx.campaign.stage(STAGE))
         return
+    if tap.action == "unfile":
+        await _unfile(update, ctx, draft, tap.args[0])
+        return
     changes = _change_of(ctx, tap)
     if changes is None:
         await ui.stale(query, ctx)
@@ -387,6 +401,20 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
             if step == "description":
                 await reports.update(tx, draft.id, description="")
     await _show(ctx, await reports.get(ctx.db, draft.id), step=step)
+
+
+async def _unfile(update: Update, ctx: Ctx, report: ActivityReport, media_id: int) -> None:
+    """One file out of the report (a saved one's card follows when it is shown, and the
+    file's copy goes unless another saved report holds it)."""
+    query = update.callback_query
+    item = next((m for m in await reports.media_of(ctx.db, report.id) if m.id == media_id), None)
+    if item is None:  # taken out already, or not of this report
+        await ui.stale(query, ctx)
+        return
+    await query.answer()
+    async with ctx.write() as tx:
+        await reports.remove_media(tx, report.id, item.file_unique_id, by=ctx.actor.user_id)
+    await _show(ctx, await reports.get(ctx.db, report.id))
 
 
 def _change_of(ctx: Ctx, tap: Tap) -> dict[str, Any] | None:
@@ -573,6 +601,7 @@ _FLOW = Flow(
         "description": _step(Accepts.TEXT),
         "media": _step(Accepts.BUTTONS_ONLY),
         "tags": _step(Accepts.BUTTONS_ONLY),
+        "files": _step(Accepts.BUTTONS_ONLY),
         "confirm": _step(Accepts.BUTTONS_ONLY),
     },
     allowed=_member,

@@ -36,6 +36,7 @@ class Media:
     size: int | None
     caption: str
     message_id: int
+    id: int = 0  # its row, once stored (a button names it)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def _media(row) -> Media:
         size=row["size"],
         caption=row["caption"],
         message_id=row["message_id"],
+        id=row["id"],
     )
 
 

@@ -124,3 +124,49 @@ async def test_pacesetter_media_counts_copies_and_retries_a_failed_one_the_admin
     await world.sb.settle()
     assert [state for _, state in await _rows(world)] == ["stored", "stored"]
     assert len(_copies(world)) == 2
+
+
+async def test_an_author_takes_photos_out_of_a_saved_report_and_the_group_card_follows(
+    world: World,
+):
+    _, mei, _, group = await _candidate(world)
+    await mei.send_media_group([("photo", None)] * 2, caption="Study session")
+    await world.sb.settle()
+    await _save_draft(mei)
+    await world.sb.settle()
+    first, second = [
+        row["file_id"]
+        for row in await world.db.fetch_all("SELECT file_id FROM report_media ORDER BY id")
+    ]
+    card = world.sb.messages(group)[-1]
+    assert (card.kind, card.file_id) == ("photo", first) and "📷 2 张照片" in card.text
+    assert len(_copies(world)) == 2
+    await mei.tap("✎ Edit")
+    await mei.tap("－ Photos")
+    assert "Which file should be taken out?" in mei.last_reply.text
+    await mei.tap("📷 1")
+    assert "📷 Photos: 1 · videos: 0 · documents: 0" in mei.last_reply.text
+    await world.sb.settle()
+    # The card shows the photo left, and says so; the first photo's copy is gone.
+    assert (card.kind, card.file_id, card.deleted) == ("photo", second, False)
+    assert "张照片" not in card.text and "Study session" in card.text  # the photo says it
+    assert [state for _, state in await _rows(world)] == ["stored"] and len(_copies(world)) == 1
+    # The last photo out: a photo post can't become text, so the card comes again as text.
+    await mei.tap("－ Photos")
+    await mei.tap("📷 1")
+    await world.sb.settle()
+    assert card.deleted
+    text_card = world.sb.messages(group)[-1]
+    assert text_card.kind == "text" and "Study session" in text_card.text
+    assert "照片" not in text_card.text
+    assert await _rows(world) == [] and _copies(world) == []
+    # It follows the report from then on, to its deletion.
+    await mei.tap("✎ People")
+    await mei.tap("30")
+    await world.sb.settle()
+    assert "👥 30 人" in text_card.text and text_card.edited
+    await mei.tap("🗑 Delete")
+    await mei.tap("🗑 Yes, delete it")
+    await world.sb.settle()
+    assert text_card.deleted
+    assert all(m.deleted for m in world.sb.messages(group) if "Study session" in m.text)

@@ -34,7 +34,7 @@ from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import LeadDebt, ProjectChat, UnitChat, UnitDelivery
-from storage.reports import ActivityReport, Progress
+from storage.reports import ActivityReport, Media, Progress
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -669,6 +669,19 @@ VARIANTS: dict[str, list[dict]] = {
         {"step": "description", "report": dataclasses.replace(ACTIVITY_REPORT, description="")},
         {"step": "description"},
         {"step": "media", "media": {"photo": 0, "video": 0, "document": 0}},
+        {
+            "step": "files",
+            "files": [
+                Media("photo", "f1", "u1", None, 100, HOSTILE, 1, id=1),
+                Media("video", "f2", "u2", None, 100, "", 2, id=2),
+                Media("document", "f3", "u3", HOSTILE, 100, "", 3, id=3),
+            ],
+        },
+        {
+            "step": "files",
+            "report": dataclasses.replace(ACTIVITY_REPORT, state="saved"),
+            "files": [Media("photo", "f1", "u1", None, 100, "", 1, id=1)],
+        },
         {"report": dataclasses.replace(ACTIVITY_REPORT, state="saved")},
         {
             "report": EMPTY_REPORT,
