@@ -230,7 +230,7 @@ async def tell_gave_up(
         writer,
         everyone,
         "report/copy_failed",
-        f"media:{file_unique_id}:failed:{item.attempts}",
+        notices.cause(tx, f"media:{file_unique_id}:failed"),  # once each time it is given up
         kind=item.kind,
         reports=[report_id for report_id, _ in holders],
         error=item.error or "",

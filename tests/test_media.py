@@ -7,8 +7,14 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
+import pytest
+
 from bot import cli
 from bot.sandbox.files import make_png
+from bot.settings import MB, MEDIA_QUOTA_TOTAL, SettingsError, load_settings
+from storage import orgs
+from storage.db import Database
+from storage.orgs import OrgRow
 from tests.conftest import World, told
 from tests.test_report import CULTIVATING, _candidate, _save_draft
 
@@ -170,3 +176,50 @@ async def test_an_author_takes_photos_out_of_a_saved_report_and_the_group_card_f
     await world.sb.settle()
     assert text_card.deleted
     assert all(m.deleted for m in world.sb.messages(group) if "Study session" in m.text)
+
+
+async def test_migration_20_lets_go_of_copies_only_drafts_or_deleted_reports_held(tmp_path):
+    path = tmp_path / "old.db"
+    old = await Database.open(path, migrate_upto=19)
+    stamp = CULTIVATING.isoformat()
+    async with old.transaction(CULTIVATING) as tx:
+        await orgs.import_rows(tx, [OrgRow(2, "U1", "Unit one", "P1", "Project one")], None)
+        await tx.execute(
+            "INSERT INTO people (user_id, first_name, created_at, updated_at)"
+            " VALUES (1, 'Ann', ?, ?)",
+            (stamp, stamp),
+        )
+        for report_id, state, unique_id in ((1, "saved", "kept"), (2, "draft", "draft_only")):
+            await tx.execute(
+                "INSERT INTO activity_reports (id, project_id, author_id, state, held_on,"
+                " created_at, updated_at) VALUES (?, 1, 1, ?, '2027-03-14', ?, ?)",
+                (report_id, state, stamp, stamp),
+            )
+            await tx.execute(
+                "INSERT INTO report_media (report_id, kind, file_id, file_unique_id, message_id,"
+                " added_at) VALUES (?, 'photo', 'f', ?, 1, ?)",
+                (report_id, unique_id, stamp),
+            )
+            await tx.execute(
+                "INSERT INTO media_files (file_unique_id, file_id, kind, state, path, next_try,"
+                " added_at) VALUES (?, 'f', 'photo', 'stored', ?, ?, ?)",
+                (unique_id, f"photos/{unique_id}.jpg", stamp, stamp),
+            )
+    await old.close()
+    db = await Database.open(path)
+    try:
+        rows = await db.fetch_all("SELECT file_unique_id, state, path FROM media_files ORDER BY 1")
+        assert [tuple(row) for row in rows] == [
+            ("draft_only", "dropped", "photos/draft_only.jpg"),  # the downloader removes it
+            ("kept", "stored", "photos/kept.jpg"),
+        ]
+    finally:
+        await db.close()
+
+
+def test_quotas_are_set_in_megabytes_and_a_wrong_one_is_named():
+    settings = load_settings({"PACESETTER_MEDIA_QUOTA_PERSON": "50"})
+    assert settings.media_quota_person == 50 * MB
+    assert settings.media_quota_total == MEDIA_QUOTA_TOTAL * MB
+    with pytest.raises(SettingsError, match="PACESETTER_MEDIA_QUOTA_TOTAL"):
+        load_settings({"PACESETTER_MEDIA_QUOTA_TOTAL": "lots"})
