@@ -176,11 +176,13 @@ async def follow(
     edits: list[Outgoing] = []
     removals: list[Outgoing] = []
     for cause, mark in posts:
-        rows = await _posts_of(tx, cause)
         taken_back = mark is not None and mark.unmarked_at is not None
         if deleted or taken_back:
             # A post not out yet never goes, nor its edits: gone, or no highlight after all.
+            # (Read after: a repost as text withdrawn, the photo post it replaced is back.)
             await outbox.withdraw(tx, cause)
+        rows = await _posts_of(tx, cause)
+        if deleted or taken_back:
             rows = [row for row in rows if row.state in ("sent", "sending")]
         if deleted:
             removals += [_edit(row, f"{row.cause}:delete", "deleteMessage", {}) for row in rows]

@@ -223,3 +223,24 @@ def test_quotas_are_set_in_megabytes_and_a_wrong_one_is_named():
     assert settings.media_quota_total == MEDIA_QUOTA_TOTAL * MB
     with pytest.raises(SettingsError, match="PACESETTER_MEDIA_QUOTA_TOTAL"):
         load_settings({"PACESETTER_MEDIA_QUOTA_TOTAL": "lots"})
+
+
+async def test_a_report_deleted_before_its_card_came_again_as_text_leaves_no_post(world: World):
+    _, mei, _, group = await _candidate(world)
+    await mei.send_photo(caption="Study session", data=make_png(16, 16, shade=90))
+    await _save_draft(mei)
+    await world.sb.settle()
+    card = world.sb.messages(group)[-1]
+    assert card.kind == "photo"
+    world.sb.faults.error("deleteMessage", 502, times=1)  # the group's changes wait a while
+    await mei.tap("✎ Edit")
+    await mei.tap("－ Photos")
+    await mei.tap("📷 1")
+    await world.sb.settle()
+    assert not card.deleted
+    await mei.tap("🗑 Delete")
+    await mei.tap("🗑 Yes, delete it")
+    world.advance(seconds=30)
+    await world.sb.settle()
+    assert card.deleted
+    assert [m.text for m in world.sb.messages(group) if not m.deleted and "Study" in m.text] == []
