@@ -50,7 +50,7 @@ class Quota:
     total: int
 
 
-def refusal(quota: Quota, *, person: int, total: int, size: int | None) -> str | None:
+def over_quota(quota: Quota, *, person: int, total: int, size: int | None) -> str | None:
     """Why a file of `size` bytes can't join a report, given what the person's reports and all
     saved reports hold now: "person", "total", or None if it can. A file too big to download
     is never copied, so it takes nothing; one of unknown size is counted as nothing (Telegram

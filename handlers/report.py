@@ -5,7 +5,8 @@
         ─▶ people ─▶ words (the captions, if the photos had some) ─▶ (photos, or none) ─▶ save
 
 One live message is edited in place as the buttons are tapped; it shows the report so far.
-Files are taken at any step. The draft is written to SQLite at each step, so /report (or a
+Files are taken at any step, within the quotas of their local copies (bot/media.py); － Photos
+takes one out again. The draft is written to SQLite at each step, so /report (or a
 restart) continues it. Saving posts a card in the project's bound group through the outbox.
 """
 
@@ -28,7 +29,7 @@ from bot.access import load_actor
 from bot.core import Ctx
 from bot.cultivation import STAGE
 from bot.flow import Accepts, Flow, StageGuard, Step
-from bot.media import DOWNLOAD_LIMIT, Quota, refusal
+from bot.media import DOWNLOAD_LIMIT, Quota, over_quota
 from bot.settings import MB
 from handlers import fallback, flow_input, guards, report_card, ui
 from handlers.callbacks import Buttons, Tap
@@ -484,7 +485,7 @@ async def _quota_refusal(ctx: Ctx, tx: Transaction, item: Media | None) -> dict 
     settings = ctx.core.settings
     quota = Quota(settings.media_quota_person, settings.media_quota_total)
     person = await media.person_bytes(tx, ctx.actor.user_id, at_most=DOWNLOAD_LIMIT)
-    which = refusal(quota, person=person, total=await media.held_bytes(tx), size=item.size)
+    which = over_quota(quota, person=person, total=await media.held_bytes(tx), size=item.size)
     if which is None:
         return None
     limit = quota.person if which == "person" else quota.total

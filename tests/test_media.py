@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot import cli
+from bot.media import DOWNLOAD_LIMIT, Quota, over_quota
 from bot.sandbox.files import make_png
 from bot.settings import MB, MEDIA_QUOTA_TOTAL, SettingsError, load_settings
 from storage import orgs
@@ -244,3 +245,12 @@ async def test_a_report_deleted_before_its_card_came_again_as_text_leaves_no_pos
     await world.sb.settle()
     assert card.deleted
     assert [m.text for m in world.sb.messages(group) if not m.deleted and "Study" in m.text] == []
+
+
+def test_over_quota_counts_only_what_would_be_copied():
+    quota = Quota(person=100, total=1000)
+    assert over_quota(quota, person=60, total=500, size=40) is None  # up to the quota: fine
+    assert over_quota(quota, person=60, total=500, size=41) == "person"
+    assert over_quota(quota, person=0, total=990, size=11) == "total"
+    assert over_quota(quota, person=100, total=1000, size=None) is None  # size unknown
+    assert over_quota(quota, person=100, total=1000, size=DOWNLOAD_LIMIT + 1) is None  # not copied
