@@ -8,9 +8,12 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+from telegram import InputMediaPhoto
+from telegram.error import BadRequest
 
 from bot import cli
 from bot.media import DOWNLOAD_LIMIT, Quota, over_quota
+from bot.sandbox import Sandbox
 from bot.sandbox.files import make_png
 from bot.settings import MB, MEDIA_QUOTA_TOTAL, SettingsError, load_settings
 from storage import orgs
@@ -18,6 +21,8 @@ from storage.db import Database
 from storage.orgs import OrgRow
 from tests.conftest import World, told
 from tests.test_report import CULTIVATING, _candidate, _save_draft
+from tests.test_sandbox import TOKEN as SANDBOX_TOKEN
+from tests.test_sandbox import make_bot, started
 
 
 def _copies(world: World) -> list[str]:
@@ -254,3 +259,23 @@ def test_over_quota_counts_only_what_would_be_copied():
     assert over_quota(quota, person=0, total=990, size=11) == "total"
     assert over_quota(quota, person=100, total=1000, size=None) is None  # size unknown
     assert over_quota(quota, person=100, total=1000, size=DOWNLOAD_LIMIT + 1) is None  # not copied
+
+
+async def test_the_sandbox_replaces_a_messages_photo_as_telegram_does():
+    async with Sandbox(token=SANDBOX_TOKEN) as sb, make_bot(sb) as bot:
+        alice = await started(sb)
+        first = await bot.send_photo(alice.id, make_png(8, 8, shade=1), caption="one")
+        second = await bot.send_photo(alice.id, make_png(8, 8, shade=2), caption="two")
+        new_id = second.photo[-1].file_id
+        media = InputMediaPhoto(new_id, caption="<b>new</b> words", parse_mode="HTML")
+        await bot.edit_message_media(media, alice.id, first.message_id)
+        shown = next(m for m in sb.messages(alice.id) if m.message_id == first.message_id)
+        assert (shown.kind, shown.file_id, shown.text, shown.edited) == (
+            "photo",
+            new_id,
+            "new words",
+            True,
+        )
+        text = await bot.send_message(alice.id, "plain")
+        with pytest.raises(BadRequest, match="no media in the message"):
+            await bot.edit_message_media(media, alice.id, text.message_id)
