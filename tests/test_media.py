@@ -20,6 +20,7 @@ from storage import orgs
 from storage.db import Database
 from storage.orgs import OrgRow
 from tests.conftest import World, told
+from tests.test_highlights import MARK, UNMARK, _unit_with_report
 from tests.test_report import CULTIVATING, _candidate, _save_draft
 from tests.test_sandbox import TOKEN as SANDBOX_TOKEN
 from tests.test_sandbox import make_bot, started
@@ -279,3 +280,26 @@ async def test_the_sandbox_replaces_a_messages_photo_as_telegram_does():
         text = await bot.send_message(alice.id, "plain")
         with pytest.raises(BadRequest, match="no media in the message"):
             await bot.edit_message_media(media, alice.id, text.message_id)
+
+
+async def test_a_highlights_posts_follow_a_photo_taken_out_too(world: World):
+    _, mei, _, sam, group, unit_chat = await _unit_with_report(world)
+    card = world.sb.messages(group)[-1]
+    await world.tap_answer(sam, MARK, message=card)
+    await world.sb.settle()
+    [post] = [m for m in world.sb.messages(unit_chat) if "亮点" in m.text]
+    second = await world.db.fetch_value("SELECT file_id FROM report_media ORDER BY id DESC")
+    await mei.tap("✎ Edit")
+    await mei.tap("－ Photos")
+    await mei.tap("📷 1")
+    await world.sb.settle()
+    for shown in (card, post):  # the same photo, words and button everywhere
+        assert (shown.kind, shown.file_id, shown.deleted) == ("photo", second, False)
+        assert "⭐ 亮点，由Sam选出" in shown.text and shown.button_data(UNMARK)
+    await mei.tap("－ Photos")
+    await mei.tap("📷 1")
+    await world.sb.settle()
+    assert card.deleted and post.deleted
+    for chat in (group, unit_chat):
+        [now] = [m for m in world.sb.messages(chat) if "Study session" in m.text and not m.deleted]
+        assert now.kind == "text" and "⭐ 亮点，由Sam选出" in now.text and now.button_data(UNMARK)
