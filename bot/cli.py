@@ -185,9 +185,7 @@ async def _media(settings: Settings, *, retry: bool) -> int:
     """What the local copies hold and the disk has left; with retry, the failed downloads go
     again. Safe beside the running bot: one short write, which its downloader reads at its
     next look."""
-    import shutil
-
-    from bot.media import disk_used, folder_of
+    from bot.media import disk_used, folder_of, free_space
     from storage import media
     from storage.db import Database
 
@@ -202,7 +200,7 @@ async def _media(settings: Settings, *, retry: bool) -> int:
         await db.close()
     folder = folder_of(settings.db_path)
     used = await asyncio.to_thread(disk_used, folder)
-    free = shutil.disk_usage(folder if folder.exists() else folder.parent).free
+    free = free_space(folder)
     for state, name in (
         ("stored", "stored"),
         ("waiting", "waiting"),

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import re
+import shutil
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,11 @@ TooBig = Callable[[Transaction, str], Awaitable[None]]
 GaveUp = Callable[[Transaction, str], Awaitable[None]]
 
 
+# Bytes always left free on the disk of the media folder, which is the database's too: SQLite
+# can't write (not even the outbox) on a full disk, whatever the quotas say.
+DISK_RESERVE = 2**30
+
+
 @dataclass(frozen=True)
 class Quota:
     """How much the copies may take: each person's (their saved reports and draft) and all
@@ -50,11 +56,13 @@ class Quota:
     total: int
 
 
-def over_quota(quota: Quota, *, person: int, total: int, size: int | None) -> str | None:
+def over_quota(
+    quota: Quota, *, person: int, total: int, size: int | None, free: int | None = None
+) -> str | None:
     """Why a file of `size` bytes can't join a report, given what the person's reports and all
-    saved reports hold now: "person", "total", or None if it can. A file too big to download
-    is never copied, so it takes nothing; one of unknown size is counted as nothing (Telegram
-    gives the size of nearly every file)."""
+    saved reports hold now (and the disk has `free`): "person", "total", "disk", or None if it
+    can. A file too big to download is never copied, so it takes nothing; one of unknown size
+    is counted as nothing (Telegram gives the size of nearly every file)."""
     size = size or 0
     if size > DOWNLOAD_LIMIT:
         return None
@@ -62,7 +70,14 @@ def over_quota(quota: Quota, *, person: int, total: int, size: int | None) -> st
         return "person"
     if total + size > quota.total:
         return "total"
+    if free is not None and free - size < DISK_RESERVE:
+        return "disk"
     return None
+
+
+def free_space(folder: Path) -> int:
+    """Bytes free on the folder's file system (its parent's, before it exists)."""
+    return shutil.disk_usage(folder if folder.exists() else folder.parent).free
 
 
 def folder_of(db_path: Path) -> Path:

@@ -29,7 +29,7 @@ from bot.access import load_actor
 from bot.core import Ctx
 from bot.cultivation import STAGE
 from bot.flow import Accepts, Flow, StageGuard, Step
-from bot.media import DOWNLOAD_LIMIT, Quota, over_quota
+from bot.media import DOWNLOAD_LIMIT, Quota, folder_of, free_space, over_quota
 from bot.settings import MB
 from handlers import fallback, flow_input, guards, report_card, ui
 from handlers.callbacks import Buttons, Tap
@@ -485,7 +485,13 @@ async def _quota_refusal(ctx: Ctx, tx: Transaction, item: Media | None) -> dict 
     settings = ctx.core.settings
     quota = Quota(settings.media_quota_person, settings.media_quota_total)
     person = await media.person_bytes(tx, ctx.actor.user_id, at_most=DOWNLOAD_LIMIT)
-    which = over_quota(quota, person=person, total=await media.held_bytes(tx), size=item.size)
+    which = over_quota(
+        quota,
+        person=person,
+        total=await media.held_bytes(tx),
+        size=item.size,
+        free=free_space(folder_of(settings.db_path)),  # one system call: no thread needed
+    )
     if which is None:
         return None
     limit = quota.person if which == "person" else quota.total

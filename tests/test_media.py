@@ -12,7 +12,7 @@ from telegram import InputMediaPhoto
 from telegram.error import BadRequest
 
 from bot import cli
-from bot.media import DOWNLOAD_LIMIT, Quota, over_quota
+from bot.media import DISK_RESERVE, DOWNLOAD_LIMIT, Quota, free_space, over_quota
 from bot.sandbox import Sandbox
 from bot.sandbox.files import make_png
 from bot.settings import MB, MEDIA_QUOTA_TOTAL, SettingsError, load_settings
@@ -109,6 +109,17 @@ async def test_past_a_persons_or_the_total_quota_a_file_is_refused_with_a_clear_
     await _quota(world, media_quota_total=10 * size)
     await mei.send_photo(data=make_png(16, 16, shade=60))
     assert "Report this as an activity of your branch?" in mei.last_reply.text
+
+
+async def test_a_file_is_refused_while_the_disk_is_nearly_full(world: World, monkeypatch):
+    _, mei, _, _ = await _candidate(world)
+    free = free_space(world.tmp_path)
+    monkeypatch.setattr("bot.media.DISK_RESERVE", free)  # whatever comes would go past it
+    await mei.send_photo(caption="Our meeting", data=make_png(16, 16, shade=40))
+    assert mei.last_reply.text.startswith(
+        "This file was not added: the bot's server is nearly out of disk space."
+    )
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM report_media") == 0
 
 
 async def test_pacesetter_media_counts_copies_and_retries_a_failed_one_the_admins_heard_of(
@@ -260,6 +271,8 @@ def test_over_quota_counts_only_what_would_be_copied():
     assert over_quota(quota, person=0, total=990, size=11) == "total"
     assert over_quota(quota, person=100, total=1000, size=None) is None  # size unknown
     assert over_quota(quota, person=100, total=1000, size=DOWNLOAD_LIMIT + 1) is None  # not copied
+    assert over_quota(quota, person=0, total=0, size=10, free=DISK_RESERVE + 10) is None
+    assert over_quota(quota, person=0, total=0, size=11, free=DISK_RESERVE + 10) == "disk"
 
 
 async def test_the_sandbox_replaces_a_messages_photo_as_telegram_does():

@@ -728,7 +728,10 @@ VARIANTS: dict[str, list[dict]] = {
         },
     ],
     "report/too_big": [{"kind": "document"}],
-    "report/quota": [{"which": "total", "used": 0, "limit": 20480}],
+    "report/quota": [
+        {"which": "total", "used": 0, "limit": 20480},
+        {"which": "disk", "used": 0, "limit": 0},
+    ],
     "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
