@@ -21,7 +21,7 @@ from bot.campaign import Campaign
 from bot.campaign_load import load_campaign
 from bot.core import Core, Ctx
 from bot.instance import InstanceLock
-from bot.media import Downloader, tell_too_big
+from bot.media import Downloader, folder_of, tell_gave_up, tell_too_big
 from bot.notices import report_messages
 from bot.outage import WriteOutage
 from bot.outbox import Sender
@@ -243,9 +243,10 @@ class BotRunner:
         self.downloader = Downloader(
             self.app.bot,
             self.db,
-            self.settings.db_path.resolve().parent / "media",
+            folder_of(self.settings.db_path),
             core.now,
             lambda tx, unique_id: tell_too_big(tx, core.writer, unique_id),
+            lambda tx, unique_id: tell_gave_up(tx, core.writer, self.settings.admins, unique_id),
         )
         self._tasks = [
             asyncio.create_task(self.poller.run(self._stop), name="pacesetter-polling"),

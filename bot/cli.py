@@ -1,5 +1,5 @@
 """`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
-updates list | updates retry ID…`."""
+updates list | updates retry ID… | media [--retry]`."""
 
 from __future__ import annotations
 
@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = campaign.add_parser("check", help="validate a campaign file")
     check.add_argument("file", type=Path)
+    media = commands.add_parser(
+        "media", help="local copies of reported files: counts, bytes, disk used and free"
+    )
+    media.add_argument(
+        "--retry",
+        action="store_true",
+        help="try the failed downloads again (the running bot picks them up within 30 s)",
+    )
     return parser
 
 
@@ -97,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_orgs_import(settings, args.file))
         if args.command == "updates":
             return asyncio.run(_updates(settings, args.action, getattr(args, "update_ids", [])))
+        if args.command == "media":
+            return asyncio.run(_media(settings, retry=args.retry))
         if args.command == "admins":
             return asyncio.run(_admins(settings, args.action, getattr(args, "user_ids", [])))
         return _run(settings)
@@ -239,6 +249,48 @@ async def _remove_admins(db, settings: Settings, user_ids: list[int]) -> int:
         else:
             print(f"{user_id} was not a campaign admin")
     return 1 if kept else 0
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit} ({n} bytes)"
+    return f"{n} bytes"
+
+
+async def _media(settings: Settings, *, retry: bool) -> int:
+    """What the local copies hold and the disk has left; with retry, the failed downloads go
+    again. Safe beside the running bot: one short write, which its downloader reads at its
+    next look."""
+    from bot.media import disk_used, folder_of, free_space
+    from storage import media
+    from storage.db import Database
+
+    db = await Database.open(settings.db_path)
+    try:
+        again = 0
+        if retry:
+            async with db.transaction(datetime.now(UTC)) as tx:
+                again = await media.retry_failed(tx)
+        found = await media.tallies(db)
+    finally:
+        await db.close()
+    folder = folder_of(settings.db_path)
+    used = await asyncio.to_thread(disk_used, folder)
+    free = free_space(folder)
+    for state, name in (
+        ("stored", "stored"),
+        ("waiting", "waiting"),
+        ("too_big", "too big (kept in Telegram only)"),
+        ("failed", "failed"),
+        ("dropped", "to remove"),
+    ):
+        tally = found.get(state, media.Tally(0, 0))
+        print(f"{name}: {tally.files} files, {_bytes(tally.bytes)}")
+    print(f"{folder}: {_bytes(used)} used, {_bytes(free)} free")
+    if retry:
+        print(f"{again} failed downloads will be tried again (by the running bot, within 30 s)")
+    return 0
 
 
 def _run(settings: Settings) -> int:

@@ -1,10 +1,12 @@
-"""The downloader: keeps a local copy of every reported file, in the background, so the
-results booklet can be made without Telegram.
+"""The downloader: keeps a local copy of every file a saved report holds, in the background,
+so the results booklet can be made without Telegram; and removes the copies no saved report
+holds any more (a report deleted, a photo taken out of one).
 
 Files go under the media folder beside the database, one per Telegram file (its unique id),
 written whole or not at all. Telegram lets bots download up to 20 MB: a larger file stays a
 reference (its file id), and the people who reported it are told. Time-outs and server errors
-are tried again with a growing pause; a file Telegram refuses is given up.
+are tried again with a growing pause; a file Telegram refuses is given up, and the admins are
+told (`pacesetter media --retry` tries the given-up files again).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable
+import shutil
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePath
 
@@ -21,7 +25,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot import notices
-from storage import media
+from storage import media, roles
 from storage.db import Database, Transaction
 from storage.media import MediaFile
 
@@ -32,9 +36,58 @@ IDLE_CHECK = 30.0  # seconds: the longest wait between two looks when nothing wa
 _EXTENSIONS = {"photo": ".jpg", "video": ".mp4", "document": ""}
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 
-# Writes the notices to the people who reported a file too big to copy (the downloader knows
-# no words).
+# Writes the notices to the people who reported a file too big to copy, or to the admins of
+# a file given up (the downloader knows no words).
 TooBig = Callable[[Transaction, str], Awaitable[None]]
+GaveUp = Callable[[Transaction, str], Awaitable[None]]
+
+
+# Bytes always left free on the disk of the media folder, which is the database's too: SQLite
+# can't write (not even the outbox) on a full disk, whatever the quotas say.
+DISK_RESERVE = 2**30
+
+
+@dataclass(frozen=True)
+class Quota:
+    """How much the copies may take: each person's (their saved reports and draft) and all
+    of them together."""
+
+    person: int
+    total: int
+
+
+def over_quota(
+    quota: Quota, *, person: int, total: int, size: int | None, free: int | None = None
+) -> str | None:
+    """Why a file of `size` bytes can't join a report, given what the person's reports and all
+    saved reports hold now (and the disk has `free`): "person", "total", "disk", or None if it
+    can. A file too big to download is never copied, so it takes nothing; one of unknown size
+    is counted as nothing (Telegram gives the size of nearly every file)."""
+    size = size or 0
+    if size > DOWNLOAD_LIMIT:
+        return None
+    if person + size > quota.person:
+        return "person"
+    if total + size > quota.total:
+        return "total"
+    if free is not None and free - size < DISK_RESERVE:
+        return "disk"
+    return None
+
+
+def free_space(folder: Path) -> int:
+    """Bytes free on the folder's file system (its parent's, before it exists)."""
+    return shutil.disk_usage(folder if folder.exists() else folder.parent).free
+
+
+def folder_of(db_path: Path) -> Path:
+    """The media folder: beside the database."""
+    return db_path.resolve().parent / "media"
+
+
+def disk_used(folder: Path) -> int:
+    """Bytes the files under the folder take (0 if there is none yet)."""
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else 0
 
 
 def local_path(item: MediaFile) -> str:
@@ -58,9 +111,10 @@ class Downloader:
         folder: Path,
         clock: Callable[[], datetime],
         too_big: TooBig,
+        gave_up: GaveUp | None = None,
     ) -> None:
         self.bot, self.db, self.folder, self.clock = bot, db, folder, clock
-        self.too_big = too_big
+        self.too_big, self.gave_up = too_big, gave_up
         self._working = True  # between a wake-up and the end of the look at what is due
         self._wake = asyncio.Event()
 
@@ -77,6 +131,7 @@ class Downloader:
             self.db.media_written.clear()
             self._wake.clear()
             try:
+                await self._remove_dropped()
                 due = await media.waiting(self.db, self.clock(), limit=10)
                 for item in due:
                     if stop.is_set():
@@ -114,24 +169,43 @@ class Downloader:
                 await self._too_big(item)
                 return
             log.warning("file %s refused: %s", item.file_unique_id, error)
-            async with self.db.transaction(self.clock()) as tx:
-                await media.failed(tx, item.file_unique_id, f"refused: {error}")
+            await self._failed(item, f"refused: {error}")
             return
         except (RetryAfter, TimedOut, NetworkError, OSError) as error:
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                await self._failed(item, f"gave up: {error}")
+                return
             async with self.db.transaction(self.clock()) as tx:
-                if item.attempts + 1 >= MAX_ATTEMPTS:
-                    await media.failed(tx, item.file_unique_id, f"gave up: {error}")
-                else:
-                    moment = tx.now + backoff(item.attempts + 1)
-                    await media.retry_at(tx, item.file_unique_id, moment, str(error))
+                moment = tx.now + backoff(item.attempts + 1)
+                await media.retry_at(tx, item.file_unique_id, moment, str(error))
             return
         async with self.db.transaction(self.clock()) as tx:
-            await media.stored(tx, item.file_unique_id, relative, len(data))
+            kept = await media.stored(tx, item.file_unique_id, relative, len(data))
+        if not kept:  # let go while it was downloading: the copy goes at once
+            await asyncio.to_thread(self._remove, relative)
+
+    async def _failed(self, item: MediaFile, error: str) -> None:
+        async with self.db.transaction(self.clock()) as tx:
+            if await media.failed(tx, item.file_unique_id, error) and self.gave_up:
+                await self.gave_up(tx, item.file_unique_id)
+
+    async def _remove_dropped(self) -> None:
+        """The copies no saved report holds any more: removed from the disk, then forgotten
+        (a crash between the two removes the file again, which is gone already)."""
+        while gone := await media.dropped(self.db, limit=50):
+            for item in gone:
+                if item.path:
+                    await asyncio.to_thread(self._remove, item.path)
+                async with self.db.transaction(self.clock()) as tx:
+                    await media.forget(tx, item.file_unique_id)
 
     async def _too_big(self, item: MediaFile) -> None:
         async with self.db.transaction(self.clock()) as tx:
             if await media.too_big(tx, item.file_unique_id):
                 await self.too_big(tx, item.file_unique_id)
+
+    def _remove(self, relative: str) -> None:
+        (self.folder / relative).unlink(missing_ok=True)
 
     def _write(self, relative: str, data: bytes) -> None:
         """The whole file or none: written aside, then renamed into place."""
@@ -153,4 +227,26 @@ async def tell_too_big(tx: Transaction, writer: notices.Writer, file_unique_id: 
         "report/too_big",
         f"media:{file_unique_id}:too_big",
         kind=item.kind if item else "document",
+    )
+
+
+async def tell_gave_up(
+    tx: Transaction, writer: notices.Writer, admins: Iterable[int], file_unique_id: str
+) -> None:
+    """The admins hear that a reported file could not be copied, so they can try again
+    (`pacesetter media --retry`) once Telegram or the disk is back."""
+    item = await media.get(tx, file_unique_id)
+    if item is None:
+        return
+    holders = await media.reporters_of(tx, file_unique_id)
+    everyone = set(admins) | await roles.holder_ids(tx, ("admin",))
+    await notices.to_people(
+        tx,
+        writer,
+        everyone,
+        "report/copy_failed",
+        notices.cause(tx, f"media:{file_unique_id}:failed"),  # once each time it is given up
+        kind=item.kind,
+        reports=[report_id for report_id, _ in holders],
+        error=item.error or "",
     )

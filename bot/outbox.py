@@ -32,7 +32,7 @@ from telegram.error import (
 from bot.pacing import BULK, Pacer
 from storage import chats, outbox, people
 from storage.db import Database, Transaction
-from storage.outbox import FOLLOWS, PROGRESS, Outgoing, Report, Row
+from storage.outbox import AFTER, FOLLOWS, PROGRESS, Outgoing, Report, Row
 
 log = logging.getLogger(__name__)
 # Time-outs and 5xx: a row is given up after this many tries, the back-off between them
@@ -46,6 +46,7 @@ METHODS = {  # the Bot method of each outbox method name
     "sendVideo": "send_video",
     "editMessageText": "edit_message_text",
     "editMessageCaption": "edit_message_caption",
+    "editMessageMedia": "edit_message_media",  # a report card's photo, taken out (issue 16)
     "deleteMessage": "delete_message",
 }
 PROGRESS_EVERY = 2.0  # seconds between two edits of a progress message
@@ -242,6 +243,7 @@ class Sender:
         kwargs = dict(row.payload)
         if kwargs.get("reply_markup") is not None:
             kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(kwargs["reply_markup"], self.bot)
+        kwargs.pop(AFTER, None)  # order only: the sender's query saw to it
         follows = kwargs.pop(FOLLOWS, None)
         if follows is not None:  # an edit or deletion of a message the outbox sent earlier
             message_id = await outbox.sent_message(self.db, follows, row.chat_id, row.thread_id)

@@ -18,9 +18,18 @@ _ENV = {
     "admins": "PACESETTER_ADMINS",
     "log_level": "PACESETTER_LOG_LEVEL",
     "proxy": "PACESETTER_PROXY",
+    "media_quota_person": "PACESETTER_MEDIA_QUOTA_PERSON",
+    "media_quota_total": "PACESETTER_MEDIA_QUOTA_TOTAL",
 }
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MB = 2**20
+# Copies of reported files, in MB. A phone photo as Telegram sends it is 0.1-0.3 MB: 300 MB
+# per person is over a thousand photos (or fifteen 20 MB videos), more than a year of honest
+# reports, yet one person can't fill the disk. 20 GB for everyone fits a small server's disk
+# beside the database and is ~70 people at their full quota; a bigger campaign raises it.
+MEDIA_QUOTA_PERSON = 300
+MEDIA_QUOTA_TOTAL = 20 * 1024
 
 
 class SettingsError(Exception):
@@ -59,6 +68,8 @@ class Settings:
     # Where Telegram can't be reached directly: every request goes through it. It may carry a
     # password, so it is kept out of logs like the token.
     proxy: Secret | None = None
+    media_quota_person: int = MEDIA_QUOTA_PERSON * MB  # bytes
+    media_quota_total: int = MEDIA_QUOTA_TOTAL * MB  # bytes
 
     @property
     def proxy_url(self) -> str | None:
@@ -87,6 +98,8 @@ def load_settings(environ: Mapping[str, str] | None = None, config: Path | None 
         admins=_admins(raw.get("admins", "")),
         log_level=_log_level(raw.get("log_level", "INFO")),
         proxy=_proxy(raw.get("proxy")),
+        media_quota_person=_megabytes("media_quota_person", raw, MEDIA_QUOTA_PERSON),
+        media_quota_total=_megabytes("media_quota_total", raw, MEDIA_QUOTA_TOTAL),
     )
 
 
@@ -154,6 +167,13 @@ def _admins(value: object) -> frozenset[int]:
             )
         admins.add(int(text))
     return frozenset(admins)
+
+
+def _megabytes(key: str, raw: dict[str, object], default: int) -> int:
+    text = str(raw.get(key, default)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{_ENV[key]} must be a whole number of megabytes, got {text!r}")
+    return int(text) * MB
 
 
 def _log_level(value: object) -> str:

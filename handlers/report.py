@@ -5,7 +5,8 @@
         ─▶ people ─▶ words (the captions, if the photos had some) ─▶ (photos, or none) ─▶ save
 
 One live message is edited in place as the buttons are tapped; it shows the report so far.
-Files are taken at any step. The draft is written to SQLite at each step, so /report (or a
+Files are taken at any step, within the quotas of their local copies (bot/media.py); － Photos
+takes one out again. The draft is written to SQLite at each step, so /report (or a
 restart) continues it. Saving posts a card in the project's bound group through the outbox.
 """
 
@@ -29,9 +30,11 @@ from bot.access import load_actor
 from bot.core import Ctx
 from bot.cultivation import STAGE
 from bot.flow import Accepts, Flow, StageGuard, Step
+from bot.media import DOWNLOAD_LIMIT, Quota, folder_of, free_space, over_quota
+from bot.settings import MB
 from handlers import fallback, flow_input, guards, report_card, ui
 from handlers.callbacks import Buttons, Tap
-from storage import flows, orgs, reports
+from storage import flows, media, orgs, reports
 from storage.db import Transaction
 from storage.reports import ActivityReport, Media
 
@@ -57,9 +60,11 @@ BUTTONS = Buttons(
     delete_yes=("y", (int,)),  # yes
     keep=("t", (int,)),  # no: keep it
     finish=("b", ()),  # done changing a saved report
+    unfile=("g", (int,)),  # take this file (its report_media row) out of the report
+    back=("v", ()),  # back to the report, taking nothing out
 )
 FOLLOW_UP = ("edit", "delete", "delete_yes", "keep")  # buttons on a saved report, not on a draft
-_CHANGEABLE = ("activity", "date", "participants", "description", "media")
+_CHANGEABLE = ("activity", "date", "participants", "description", "media", "files")
 
 
 def register(app: Application) -> None:
@@ -118,9 +123,14 @@ async def files_sent(update: Update, ctx: Ctx) -> None:
         await fallback.attachment(update, ctx)
         return
     async with ctx.write() as tx:
-        draft, let_go = await _draft(ctx, tx, media_done=True)
-        await flows.begin(tx, ctx.actor.user_id, FLOW, "ask")
-        await _store_files(tx, draft, update.effective_message)
+        refused = await _quota_refusal(ctx, tx, _media_of(update.effective_message))
+        if refused is None:
+            draft, let_go = await _draft(ctx, tx, media_done=True)
+            await flows.begin(tx, ctx.actor.user_id, FLOW, "ask")
+            await _store_files(tx, draft, update.effective_message)
+    if refused is not None:
+        await ui.reply(update, ctx, "report/quota", **refused)
+        return
     await _tell_let_go(update, ctx, let_go)
     if not _album(update, ctx, draft):
         await _show(ctx, await reports.get(ctx.db, draft.id), fresh=True, step="ask")
@@ -180,6 +190,7 @@ async def _show(
         activity=ctx.campaign.activity(draft.activity),
         criterion=ctx.campaign.criterion(draft.criterion),
         media=report_card.counts(media),
+        files=media,
         captions_used=bool(media) and draft.description == cultivation.captions(media),
     )
 
@@ -220,6 +231,13 @@ def _keyboard(
     elif step == "media":
         key = "media_done" if media else "no_photo"
         rows = [[(label(ctx.locale, key), BUTTONS.data("no_media"))]]
+    elif step == "files":
+        items = [
+            (label(ctx.locale, f"unfile_{m.kind}", number=n), BUTTONS.data("unfile", m.id))
+            for n, m in enumerate(media, 1)
+        ]
+        rows = [items[i : i + 4] for i in range(0, len(items), 4)]
+        rows.append([(label(ctx.locale, "back"), BUTTONS.data("back"))])
     elif step == "tags":
         rows = [
             [(c.title.get(ctx.locale), BUTTONS.data("tag", c.key))] for c in ctx.campaign.criteria
@@ -237,7 +255,8 @@ def _keyboard(
             ],
             [
                 (label(ctx.locale, f"change_{name}"), BUTTONS.data("change", name))
-                for name in ("description", "media")
+                for name in ("description", "media", "files")
+                if name != "files" or media
             ],
         ]
     if draft.state == "saved":
@@ -351,6 +370,9 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     if refusal is not None:
         await ui.alert(query, ctx, refusal, stage=ctx.campaign.stage(STAGE))
         return
+    if tap.action == "unfile":
+        await _unfile(update, ctx, draft, tap.args[0])
+        return
     changes = _change_of(ctx, tap)
     if changes is None:
         await ui.stale(query, ctx)
@@ -396,6 +418,20 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
             if step == "description":
                 await flows.note(tx, ctx.actor.user_id, words="")
     await _show(ctx, await reports.get(ctx.db, draft.id), step=step)
+
+
+async def _unfile(update: Update, ctx: Ctx, report: ActivityReport, media_id: int) -> None:
+    """One file out of the report (a saved one's card follows when it is shown, and the
+    file's copy goes unless another saved report holds it)."""
+    query = update.callback_query
+    item = next((m for m in await reports.media_of(ctx.db, report.id) if m.id == media_id), None)
+    if item is None:  # taken out already, or not of this report
+        await ui.stale(query, ctx)
+        return
+    await query.answer()
+    async with ctx.write() as tx:
+        await reports.remove_media(tx, report.id, item.file_unique_id, by=ctx.actor.user_id)
+    await _show(ctx, await reports.get(ctx.db, report.id))
 
 
 def _change_of(ctx: Ctx, tap: Tap) -> dict[str, Any] | None:
@@ -457,6 +493,27 @@ def _media_of(message: Message) -> Media | None:
     )
 
 
+async def _quota_refusal(ctx: Ctx, tx: Transaction, item: Media | None) -> dict | None:
+    """Why this file can't join the person's report (what ui.reply says of it), if the copies
+    would go over their quota or everyone's; read in the write that would add it."""
+    if item is None:
+        return None
+    settings = ctx.core.settings
+    quota = Quota(settings.media_quota_person, settings.media_quota_total)
+    person = await media.person_bytes(tx, ctx.actor.user_id, at_most=DOWNLOAD_LIMIT)
+    which = over_quota(
+        quota,
+        person=person,
+        total=await media.held_bytes(tx),
+        size=item.size,
+        free=free_space(folder_of(settings.db_path)),  # one system call: no thread needed
+    )
+    if which is None:
+        return None
+    limit = quota.person if which == "person" else quota.total
+    return {"which": which, "used": round(person / MB), "limit": limit // MB}
+
+
 async def _store_files(tx: Transaction, draft: ActivityReport, message: Message) -> None:
     item = _media_of(message)
     if item is None:
@@ -512,7 +569,12 @@ async def _typed(update: Update, ctx: Ctx) -> None:
             await ui.reply(update, ctx, "report/too_many_files", limit=cultivation.MEDIA_LIMIT)
             return
         async with ctx.write() as tx:
-            await _store_files(tx, draft, message)
+            refused = await _quota_refusal(ctx, tx, _media_of(message))
+            if refused is None:
+                await _store_files(tx, draft, message)
+        if refused is not None:
+            await ui.reply(update, ctx, "report/quota", **refused)
+            return
         if not _album(update, ctx, draft):
             draft = await reports.get(ctx.db, draft.id)
             await _show(ctx, draft, fresh=True, step=_still_asking(ctx))
@@ -568,6 +630,7 @@ _FLOW = Flow(
         "description": _step(Accepts.TEXT),
         "media": _step(Accepts.BUTTONS_ONLY),
         "tags": _step(Accepts.BUTTONS_ONLY),
+        "files": _step(Accepts.BUTTONS_ONLY),
         "confirm": _step(Accepts.BUTTONS_ONLY),
     },
     allowed=_member,

@@ -190,40 +190,119 @@ async def follow(
     """Every post of the report says what it says now: the card, and each highlight's posts
     in the unit's chats (while one stands, all say who chose it: a report marked again is
     not posted again; else they say who took it back last, and lose their button). Deleted,
-    the posts go. One edit per post waits at a time (renewed with each change)."""
+    the posts go. One edit per post waits at a time (renewed with each change). A photo post
+    whose photo was taken out of the report shows the next one, or, with none left, is posted
+    again as text (a photo can't become text)."""
     marks = await highlights.all_of(tx, report.id)
     standing = next((m for m in marks if m.unmarked_at is None), None)
     latest = marks[-1] if marks else None
     posts = [(card_cause(report.id), None), *((highlight_cause(report.id, m.id), m) for m in marks)]
     locale = ctx.campaign.default_locale
     if not deleted:  # what the card and a standing highlight's posts say: the same words
-        current, _ = await words(ctx, tx, report, locale, mark=standing)
+        current, photo = await words(ctx, tx, report, locale, mark=standing)
         current_markup = _toggle(ctx, locale, report.id, standing)
     edits: list[Outgoing] = []
     removals: list[Outgoing] = []
     for cause, mark in posts:
-        rows = [row for row in await outbox.rows_of(tx, cause) if row.part == 0]
         taken_back = mark is not None and standing is None
         if deleted or taken_back:
             # A post not out yet never goes, nor its edits: gone, or no highlight after all.
+            # (Read after: a repost as text withdrawn, the photo post it replaced is back.)
             await outbox.withdraw(tx, cause)
+        rows = await _posts_of(tx, cause)
+        if deleted or taken_back:
             rows = [row for row in rows if row.state in ("sent", "sending")]
         if deleted:
-            removals += [_edit(row, f"{cause}:delete", "deleteMessage", {}) for row in rows]
+            removals += [_edit(row, f"{row.cause}:delete", "deleteMessage", {}) for row in rows]
             continue
         if taken_back:
             text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=latest)
             markup = None
         else:
             text, markup = current, current_markup
-        # What each post says now: its last edit, or as sent.
-        last_edits = {
-            (row.chat_id, row.thread_id): row for row in await outbox.rows_of(tx, f"{cause}:edit")
-        }
+        last_edits: dict[str, dict[tuple[int, int], outbox.Row]] = {}
         for row in rows:
-            edits += _changes(row, last_edits.get((row.chat_id, row.thread_id)), text, markup)
+            if row.method == "sendPhoto" and row.state != "failed":
+                swapped = await _photo_swap(tx, row)
+                if photo is None:  # no photo left: the post goes, and comes again as text
+                    removals += [_edit(row, f"{row.cause}:delete", "deleteMessage", {})]
+                    removals += [_as_text(row, text, markup)]
+                    continue
+                if swapped is not None or photo.file_id != row.payload["photo"]:
+                    # Its photo changed once: from then on its words go with the photo, in
+                    # one edit that always comes after the caption edits made before.
+                    edits += _new_photo(row, swapped, photo, text, markup)
+                    continue
+            # What each post says now: its last edit, or as sent.
+            if row.cause not in last_edits:
+                last_edits[row.cause] = {
+                    (edit.chat_id, edit.thread_id): edit
+                    for edit in await outbox.rows_of(tx, f"{row.cause}:edit")
+                }
+            last_edit = last_edits[row.cause].get((row.chat_id, row.thread_id))
+            edits += _changes(row, last_edit, text, markup)
     await outbox.enqueue(tx, removals)
     await outbox.renew(tx, edits)
+
+
+async def _posts_of(tx: Transaction, cause: str) -> list[outbox.Row]:
+    """A post's rows, one per chat: as first sent, or its repost as text once the report had
+    no photo left."""
+    reposts = [row for row in await outbox.rows_of(tx, f"{cause}:text") if row.part == 0]
+    replaced = {(row.chat_id, row.thread_id) for row in reposts}
+    first = [
+        row
+        for row in await outbox.rows_of(tx, cause)
+        if row.part == 0 and (row.chat_id, row.thread_id) not in replaced
+    ]
+    return first + reposts
+
+
+async def _photo_swap(tx: Transaction, row: outbox.Row) -> outbox.Row | None:
+    """The edit that gave a photo post another photo, if one did."""
+    for swap in await outbox.rows_of(tx, f"{row.cause}:media"):
+        if (swap.chat_id, swap.thread_id) == (row.chat_id, row.thread_id):
+            return swap
+    return None
+
+
+def _new_photo(
+    row: outbox.Row,
+    swapped: outbox.Row | None,
+    photo: Media,
+    text: str,
+    markup: dict[str, Any] | None,
+) -> list[Outgoing]:
+    """What makes a photo post show `photo` with `text` and `markup`: nothing if its last
+    photo edit (`swapped`) does already, else that edit renewed."""
+    media = {"type": "photo", "media": photo.file_id, "caption": text, "parse_mode": "HTML"}
+    payload: dict[str, Any] = {"media": media}
+    if markup is not None:
+        payload["reply_markup"] = markup
+    if swapped is not None and all(
+        swapped.payload.get(key) == payload.get(key) for key in ("media", "reply_markup")
+    ):
+        return []
+    return [_edit(row, f"{row.cause}:media", "editMessageMedia", payload)]
+
+
+def _as_text(row: outbox.Row, text: str, markup: dict[str, Any] | None) -> Outgoing:
+    """A photo post sent again as text: its report has no photo left. It comes after the
+    photo post's deletion (the group never sees both, and a report deleted meanwhile takes
+    both back: the repost not out yet is withdrawn with the deletion)."""
+    payload: dict[str, Any] = {"text": text, outbox.AFTER: f"{row.cause}:delete"}
+    if markup is not None:
+        payload["reply_markup"] = markup
+    if row.thread_id:
+        payload["message_thread_id"] = row.thread_id
+    return Outgoing(
+        f"{row.cause}:text",
+        row.kind,
+        row.chat_id,
+        payload,
+        thread_id=row.thread_id,
+        priority=BULK,
+    )
 
 
 def _changes(

@@ -1,7 +1,12 @@
-"""Local copies of reported files: which wait, which are stored where, which can't be."""
+"""Local copies of reported files: which wait, which are stored where, which can't be, and
+which no saved report holds any more (dropped: the copy is to be removed).
+
+A file is copied only while a saved report holds it: a draft's files are not, and a file is
+dropped when the last saved report holding it is deleted or lets it go."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +23,7 @@ class MediaFile:
     state: str
     path: str | None
     attempts: int
+    error: str | None = None
 
 
 def _file(row) -> MediaFile:
@@ -30,6 +36,7 @@ def _file(row) -> MediaFile:
         state=row["state"],
         path=row["path"],
         attempts=row["attempts"],
+        error=row["error"],
     )
 
 
@@ -56,12 +63,14 @@ async def get(db: Executor, file_unique_id: str) -> MediaFile | None:
     return _file(row) if row else None
 
 
-async def stored(tx: Transaction, file_unique_id: str, path: str, size: int) -> None:
-    await tx.execute(
+async def stored(tx: Transaction, file_unique_id: str, path: str, size: int) -> bool:
+    """The copy is in place; False if the file was dropped while it was being downloaded."""
+    changed = await tx.execute(
         "UPDATE media_files SET state = 'stored', path = ?, size = ?, error = NULL"
-        " WHERE file_unique_id = ?",
+        " WHERE file_unique_id = ? AND state = 'waiting'",
         (path, size, file_unique_id),
     )
+    return bool(changed)
 
 
 async def too_big(tx: Transaction, file_unique_id: str) -> bool:
@@ -76,17 +85,19 @@ async def too_big(tx: Transaction, file_unique_id: str) -> bool:
 async def retry_at(tx: Transaction, file_unique_id: str, moment: datetime, error: str) -> None:
     await tx.execute(
         "UPDATE media_files SET attempts = attempts + 1, next_try = ?, error = ?"
-        " WHERE file_unique_id = ?",
+        " WHERE file_unique_id = ? AND state = 'waiting'",
         (to_db_time(moment), error[:200], file_unique_id),
     )
 
 
-async def failed(tx: Transaction, file_unique_id: str, error: str) -> None:
-    await tx.execute(
+async def failed(tx: Transaction, file_unique_id: str, error: str) -> bool:
+    """Given up; False if the file was dropped meanwhile (nobody needs to hear of it)."""
+    changed = await tx.execute(
         "UPDATE media_files SET state = 'failed', attempts = attempts + 1, error = ?"
-        " WHERE file_unique_id = ?",
+        " WHERE file_unique_id = ? AND state = 'waiting'",
         (error[:200], file_unique_id),
     )
+    return bool(changed)
 
 
 async def reporters_of(db: Executor, file_unique_id: str) -> list[tuple[int, int]]:
@@ -98,3 +109,107 @@ async def reporters_of(db: Executor, file_unique_id: str) -> list[tuple[int, int
         (file_unique_id,),
     )
     return [(row["id"], row["author_id"]) for row in rows]
+
+
+_SAVED_HOLDS = (
+    "EXISTS (SELECT 1 FROM report_media m JOIN activity_reports r ON r.id = m.report_id"
+    " WHERE m.file_unique_id = media_files.file_unique_id AND r.state = 'saved')"
+)
+
+
+async def hold(tx: Transaction, report_id: int) -> None:
+    """A saved report's files are to be copied: queued if new, queued again if they were
+    dropped (a copy being removed is downloaded anew). A draft's: nothing."""
+    added = await tx.execute(
+        "INSERT OR IGNORE INTO media_files (file_unique_id, file_id, kind, file_name, size,"
+        " next_try, added_at) SELECT file_unique_id, file_id, kind, file_name, size, ?, ?"
+        " FROM report_media WHERE report_id = ? AND report_id IN"
+        " (SELECT id FROM activity_reports WHERE state = 'saved') ORDER BY id",
+        (tx.stamp, tx.stamp, report_id),
+    )
+    again = await tx.execute(
+        "UPDATE media_files SET state = 'waiting', path = NULL, attempts = 0, next_try = ?,"
+        " error = NULL WHERE state = 'dropped' AND file_unique_id IN"
+        " (SELECT file_unique_id FROM report_media WHERE report_id = ?) AND " + _SAVED_HOLDS,
+        (tx.stamp, report_id),
+    )
+    if added or again:
+        tx.wrote_media = True
+
+
+async def release(tx: Transaction, file_unique_ids: Sequence[str]) -> int:
+    """Of these files, those no saved report holds any more are dropped (their copies go);
+    one a saved report still holds stays. How many were dropped."""
+    if not file_unique_ids:
+        return 0
+    changed = await tx.execute(
+        "UPDATE media_files SET state = 'dropped' WHERE state <> 'dropped' AND file_unique_id"
+        f" IN ({','.join('?' * len(file_unique_ids))}) AND NOT " + _SAVED_HOLDS,
+        list(file_unique_ids),
+    )
+    if changed:
+        tx.wrote_media = True
+    return changed
+
+
+async def dropped(db: Executor, *, limit: int) -> list[MediaFile]:
+    """Files whose copies are to be removed."""
+    rows = await db.fetch_all("SELECT * FROM media_files WHERE state = 'dropped' LIMIT ?", (limit,))
+    return [_file(row) for row in rows]
+
+
+async def forget(tx: Transaction, file_unique_id: str) -> bool:
+    """A dropped file's copy is gone: so is its row (unless a saved report took it again)."""
+    changed = await tx.execute(
+        "DELETE FROM media_files WHERE file_unique_id = ? AND state = 'dropped'",
+        (file_unique_id,),
+    )
+    return bool(changed)
+
+
+async def person_bytes(db: Executor, author_id: int, *, at_most: int) -> int:
+    """What this person's saved reports and draft hold, in bytes, each file once; files over
+    `at_most` are left out (they are never copied)."""
+    value = await db.fetch_value(
+        "SELECT IFNULL(SUM(size), 0) FROM (SELECT m.file_unique_id, MAX(m.size) AS size"
+        " FROM report_media m JOIN activity_reports r ON r.id = m.report_id"
+        " WHERE r.author_id = ? AND r.state IN ('draft', 'saved') GROUP BY m.file_unique_id)"
+        " WHERE size <= ?",
+        (author_id, at_most),
+    )
+    return int(value)
+
+
+async def held_bytes(db: Executor) -> int:
+    """What the copies stored or to be made take, in bytes."""
+    value = await db.fetch_value(
+        "SELECT IFNULL(SUM(size), 0) FROM media_files WHERE state IN ('waiting', 'stored')"
+    )
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Tally:
+    files: int
+    bytes: int
+
+
+async def tallies(db: Executor) -> dict[str, Tally]:
+    """Files and bytes by state (absent: none)."""
+    rows = await db.fetch_all(
+        "SELECT state, COUNT(*) AS n, IFNULL(SUM(size), 0) AS b FROM media_files GROUP BY state"
+    )
+    return {row["state"]: Tally(row["n"], row["b"]) for row in rows}
+
+
+async def retry_failed(tx: Transaction) -> int:
+    """Files given up are tried again from the start (the running downloader finds them at
+    its next look); how many."""
+    changed = await tx.execute(
+        "UPDATE media_files SET state = 'waiting', attempts = 0, next_try = ?, error = NULL"
+        " WHERE state = 'failed'",
+        (tx.stamp,),
+    )
+    if changed:
+        tx.wrote_media = True
+    return changed

@@ -13,6 +13,7 @@ from storage.db import Executor, Transaction, from_db_time, to_db_time
 PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
 PROGRESS = "progress:"  # the cause prefix of a report's progress edits (losing one is harmless)
 FOLLOWS = "_follows"  # in a payload: the cause of the message (same chat) an edit is about
+AFTER = "_after"  # in a payload: a cause (same chat) whose waiting messages go first
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,9 @@ async def want_report(
 async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = ()) -> list[Row]:
     """The next due message of each chat that has one, most urgent first. Order per chat holds
     only where it matters: a message waits for an earlier one still to go that it follows (the
-    send an edit or deletion is about) or that has its cause (the parts of one text); not for
-    one held till morning (quiet hours) or retried later."""
+    send an edit or deletion is about), that has its cause (the parts of one text) or that it
+    is to come after (AFTER: a post sent again as text, after its photo post's deletion); not
+    for one held till morning (quiet hours) or retried later."""
     marks = ",".join("?" * len(skip))
     skipping = f" AND o.chat_id NOT IN ({marks})" if skip else ""
     # "state IN (...)" too: SQLite then reads the partial index of waiting rows, not the table.
@@ -175,7 +177,8 @@ async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = 
         f" AND o.not_before <= ?{skipping} AND NOT EXISTS (SELECT 1 FROM outbox e"
         " WHERE e.chat_id = o.chat_id AND e.id < o.id AND e.state IN ('pending', 'sending')"
         " AND e.thread_id = o.thread_id"
-        f" AND e.cause IN (o.cause, json_extract(o.payload, '$.{FOLLOWS}'))))"
+        f" AND e.cause IN (o.cause, json_extract(o.payload, '$.{FOLLOWS}'),"
+        f" json_extract(o.payload, '$.{AFTER}'))))"
         " WHERE n = 1 ORDER BY priority, id LIMIT ?",
         (to_db_time(now), *skip, limit),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from storage import audit
+from storage import audit, media
 from storage.db import Executor, Transaction, from_db_time
 
 
@@ -36,6 +36,7 @@ class Media:
     size: int | None
     caption: str
     message_id: int
+    id: int = 0  # its row, once stored (a button names it)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def _media(row) -> Media:
         size=row["size"],
         caption=row["caption"],
         message_id=row["message_id"],
+        id=row["id"],
     )
 
 
@@ -144,25 +146,8 @@ async def add_to_description(tx: Transaction, report_id: int, text: str) -> None
 
 
 async def add_media(tx: Transaction, report_id: int, items: Sequence[Media]) -> None:
-    """Files for a report; one it has already (by unique id) is kept once. Each file is also
-    queued for its local copy (once, whatever the reports that share it)."""
-    await tx.execute_many(
-        "INSERT OR IGNORE INTO media_files (file_unique_id, file_id, kind, file_name, size,"
-        " next_try, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                m.file_unique_id,
-                m.file_id,
-                m.kind,
-                m.file_name,
-                m.size,
-                tx.stamp,
-                tx.stamp,
-            )
-            for m in items
-        ],
-    )
-    tx.wrote_media = True
+    """Files for a report; one it has already (by unique id) is kept once. A saved report's
+    files are queued for their local copies; a draft's wait for it to be saved."""
     await tx.execute_many(
         "INSERT OR IGNORE INTO report_media (report_id, kind, file_id, file_unique_id, file_name,"
         " size, caption, message_id, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -181,6 +166,23 @@ async def add_media(tx: Transaction, report_id: int, items: Sequence[Media]) -> 
             for m in items
         ],
     )
+    await media.hold(tx, report_id)
+
+
+async def remove_media(tx: Transaction, report_id: int, file_unique_id: str, *, by: int) -> bool:
+    """A file taken out of a report (its copy goes unless another saved report holds it);
+    False if it was not in it."""
+    changed = await tx.execute(
+        "DELETE FROM report_media WHERE report_id = ? AND file_unique_id = ?",
+        (report_id, file_unique_id),
+    )
+    if changed:
+        await tx.execute(
+            "UPDATE activity_reports SET updated_at = ? WHERE id = ?", (tx.stamp, report_id)
+        )
+        await audit.record(tx, by, "report.remove_file", f"report:{report_id}", file=file_unique_id)
+        await media.release(tx, [file_unique_id])
+    return bool(changed)
 
 
 async def media_of(db: Executor, report_id: int) -> list[Media]:
@@ -220,6 +222,7 @@ async def save(tx: Transaction, report_id: int, *, by: int) -> bool:
     )
     if changed:
         await audit.record(tx, by, "report.save", f"report:{report_id}")
+        await media.hold(tx, report_id)  # its files are copied from now on
     return bool(changed)
 
 
@@ -232,6 +235,8 @@ async def delete(tx: Transaction, report_id: int, *, by: int) -> bool:
     )
     if changed:
         await audit.record(tx, by, "report.delete", f"report:{report_id}")
+        held = await media_of(tx, report_id)  # their copies go, unless another report holds them
+        await media.release(tx, [m.file_unique_id for m in held])
     return bool(changed)
 
 

@@ -34,7 +34,7 @@ from storage.orgs import ImportCounts, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat, UnitDelivery
-from storage.reports import ActivityReport, Progress
+from storage.reports import ActivityReport, Media, Progress
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -324,6 +324,8 @@ SAMPLES: dict[str, dict] = {
         "quiet_days": 30,
     },
     "report/too_big": {"kind": "video"},
+    "report/quota": {"which": "person", "used": 290, "limit": 300},
+    "report/copy_failed": {"reports": [12, 40], "error": HOSTILE},
     "highlights/list": {
         "items": [HIGHLIGHT_ITEM],
         "count": 12,
@@ -686,6 +688,19 @@ VARIANTS: dict[str, list[dict]] = {
         {"step": "description", "report": dataclasses.replace(ACTIVITY_REPORT, description="")},
         {"step": "description"},
         {"step": "media", "media": {"photo": 0, "video": 0, "document": 0}},
+        {
+            "step": "files",
+            "files": [
+                Media("photo", "f1", "u1", None, 100, HOSTILE, 1, id=1),
+                Media("video", "f2", "u2", None, 100, "", 2, id=2),
+                Media("document", "f3", "u3", HOSTILE, 100, "", 3, id=3),
+            ],
+        },
+        {
+            "step": "files",
+            "report": dataclasses.replace(ACTIVITY_REPORT, state="saved"),
+            "files": [Media("photo", "f1", "u1", None, 100, "", 1, id=1)],
+        },
         {"report": dataclasses.replace(ACTIVITY_REPORT, state="saved")},
         {
             "report": EMPTY_REPORT,
@@ -732,6 +747,10 @@ VARIANTS: dict[str, list[dict]] = {
         },
     ],
     "report/too_big": [{"kind": "document"}],
+    "report/quota": [
+        {"which": "total", "used": 0, "limit": 20480},
+        {"which": "disk", "used": 0, "limit": 0},
+    ],
     "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "remind/lead": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],

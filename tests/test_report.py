@@ -186,6 +186,9 @@ async def test_reported_files_are_copied_beside_the_database_and_a_too_big_one_i
     await mei.send_video(data=fake_video(8000))
     await mei.send_document(b"minutes", filename="minutes.pdf", mime_type="application/pdf")
     await world.sb.settle()
+    assert await world.db.fetch_all("SELECT * FROM media_files") == []  # a draft's: not copied
+    await _save_draft(mei)
+    await world.sb.settle()
     rows = await world.db.fetch_all("SELECT kind, state, path FROM media_files ORDER BY kind")
     states = {row["kind"]: (row["state"], row["path"]) for row in rows}
     assert states["video"] == ("too_big", None)
@@ -207,6 +210,7 @@ async def test_a_copy_that_fails_for_a_while_is_tried_again_until_it_is_stored(w
     _, mei, _, _ = await _candidate(world)
     world.sb.faults.error("getFile", 502, times=2)
     await mei.send_photo(caption="Our meeting")
+    await _save_draft(mei)
     await world.sb.settle()
     for _ in range(10):  # each retry waits on the campaign's clock
         state = await world.db.fetch_value("SELECT state FROM media_files")
@@ -217,6 +221,12 @@ async def test_a_copy_that_fails_for_a_while_is_tried_again_until_it_is_stored(w
     row = await world.db.fetch_one("SELECT state, attempts, path FROM media_files")
     assert (row["state"], row["attempts"]) == ("stored", 2)
     assert (world.tmp_path / "media" / row["path"]).is_file()
+
+
+async def _save_draft(author) -> None:
+    """The draft the files just sent began, saved (its words are their captions)."""
+    for label in ("📝 Report it", "Themed Party day", "Yesterday", "20", "✅ Save"):
+        await author.tap(label)
 
 
 async def _photo_report(mei) -> None:

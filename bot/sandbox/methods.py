@@ -662,6 +662,28 @@ def edit_message_caption(sb: Sandbox, p: dict) -> dict:
     return _apply_edit(sb, chat, message, changes)
 
 
+@method("editMessageMedia")
+def edit_message_media(sb: Sandbox, p: dict) -> dict:
+    """Another photo, video or document in place of a message's own, with its caption (a text
+    message has none to replace)."""
+    chat, message = _edit_target(sb, p)
+    item = p.get("media")
+    if not isinstance(item, dict) or item.get("type") not in ("photo", "video", "document"):
+        raise bad_request("can't parse InputMedia: media type is not specified")
+    if message.kind not in ("photo", "video", "document"):
+        raise bad_request("there is no media in the message to edit")
+    markup = _inline_only(check_markup(p.get("reply_markup")))
+    kind = item["type"]
+    content, _, file_id = media_content(sb, p, item, kind)
+    changes: dict[str, Any] = dict.fromkeys(("photo", "video", "document", "caption_entities"))
+    changes["caption"] = None
+    changes.update(content)
+    changes["reply_markup"] = markup
+    message.kind, message.file_id = kind, file_id
+    message.html = item.get("caption") or ""
+    return _apply_edit(sb, chat, message, changes)
+
+
 @method("editMessageReplyMarkup")
 def edit_message_reply_markup(sb: Sandbox, p: dict) -> dict:
     chat, message = _edit_target(sb, p)
