@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import zipfile
 from decimal import Decimal
 
 import docx
 import pytest
 
-from bot import docx_form
+from bot import docx_form, office
 from bot.campaign import load_campaign
 from bot.sandbox.files import make_png
 from storage import applications, orgs
@@ -282,3 +284,87 @@ async def test_a_section_longer_than_its_limit_is_named_and_left_as_it_was(world
     assert "1 of 11 sections" in report.text
     _, stored = await _answers(world)
     assert stored["foundation"].text == "Short." and "experience" not in stored
+
+
+# --- hostile Word files: refused from the zip's directory, before python-docx opens them -----
+
+
+def _repacked(data: bytes, big: dict[str, int] | None = None, extra: int = 0) -> bytes:
+    """`data` with each part named in `big` replaced by that many zero bytes (written in
+    pieces, so the test never holds them) and `extra` tiny parts added."""
+    big = big or {}
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            if entry.filename not in big:
+                target.writestr(entry.filename, source.read(entry.filename))
+        for name, size in big.items():
+            with target.open(name, "w", force_zip64=True) as part:
+                for start in range(0, size, 2**20):
+                    part.write(bytes(min(2**20, size - start)))
+        for number in range(extra):
+            target.writestr(f"customXml/extra{number}.xml", "<a/>")
+    return out.getvalue()
+
+
+def _media(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return next(n for n in archive.namelist() if n.startswith("word/media/"))
+
+
+@pytest.mark.parametrize(
+    ("hostile", "refusal"),
+    [
+        # The issue's file: a small .docx whose picture is a huge run of zeros.
+        (lambda d: _repacked(d, {_media(d): 60 * 2**20}), "unpacks to more than 50 MB"),
+        (
+            lambda d: _repacked(
+                d, {_media(d): 40 * 2**20, "a.png": 40 * 2**20, "b.png": 40 * 2**20}
+            ),
+            "more than 100 MB in all",
+        ),
+        (lambda d: _repacked(d, {_media(d): 4 * 2**20}), "more than 200 times its packed size"),
+        (lambda d: _repacked(d, extra=1001), "made of more than 1000 parts"),
+    ],
+    ids=["one-part", "total", "ratio", "entries"],
+)
+async def test_a_word_file_that_unpacks_too_far_is_refused_unopened(world: World, hostile, refusal):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    data = hostile(_rough(["Experience and practices", "From Word."], pictures=1))
+    assert len(data) < 2**20  # small to send: the bomb is in what it unpacks to
+    await lena.send_document(data, "bomb.docx", DOCX)
+    assert refusal in lena.last_reply.text
+    assert "I did not open this Word file" in lena.last_reply.text
+    _, stored = await _answers(world)
+    assert stored == {}
+
+
+def test_office_check_passes_a_genuine_20_mb_document_of_photos():
+    # Photos (JPEG) don't pack: random bytes stand for them. 19 MB in 40 pictures.
+    data = _rough(["Experience and practices", "From Word."], pictures=1)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            target.writestr(entry.filename, source.read(entry.filename))
+        for number in range(40):
+            target.writestr(f"word/media/photo{number}.jpeg", os.urandom(475 * 1024))
+    assert office.check(out.getvalue()) is None
+    assert office.check(b"not a zip") == office.Refusal("not_zip")
+    assert office.check(data[: len(data) // 2]) == office.Refusal("not_zip")
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04broken zip", _rough([])[:200], _rough([])[:-10]])
+async def test_a_damaged_word_file_gets_the_clear_answer(world: World, data):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    await lena.send_document(data, "damaged.docx", DOCX)
+    assert "couldn't open this as a Word document" in lena.last_reply.text
