@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import threading
 import zipfile
 from decimal import Decimal
 
@@ -14,7 +16,7 @@ from bot import docx_form, office
 from bot.campaign import load_campaign
 from bot.sandbox.files import make_png
 from storage import applications, orgs
-from tests.conftest import APPLY_OPEN, World
+from tests.conftest import APPLY_OPEN, World, until
 from tests.test_apply import lead_of, write_all
 
 CAMPAIGN = load_campaign()
@@ -368,3 +370,31 @@ async def test_a_damaged_word_file_gets_the_clear_answer(world: World, data):
     await lena.send("/apply")
     await lena.send_document(data, "damaged.docx", DOCX)
     assert "couldn't open this as a Word document" in lena.last_reply.text
+
+
+async def test_others_are_answered_while_a_word_file_is_read(world: World, monkeypatch):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    released, order = threading.Event(), []
+    read = docx_form.read
+
+    def slow_read(data: bytes, sections):
+        order.append("reading")
+        released.wait(timeout=5)  # on the event loop this would hold every chat
+        order.append("read")
+        return read(data, sections)
+
+    monkeypatch.setattr(docx_form, "read", slow_read)
+    data = _rough(["Experience and practices", "From Word."])
+    sending = asyncio.create_task(lena.send_document(data, "draft.docx", DOCX))
+    await until(lambda: order, what="the reading to start")
+    bystander = world.sb.user("Bystander")
+    await bystander.send("/help", wait=False)
+    await until(lambda: bystander.last_reply is not None, what="the answer to /help")
+    order.append("answered")
+    released.set()
+    await sending
+    assert order == ["reading", "answered", "read"]
+    _, stored = await _answers(world)
+    assert stored["experience"].text == "From Word."

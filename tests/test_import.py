@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
 import subprocess
 import sys
+import threading
 import zipfile
 
 import openpyxl
@@ -14,7 +16,7 @@ import pytest
 
 from bot import orgs as org_import
 from storage import audit, chats, orgs
-from tests.conftest import World, org_csv
+from tests.conftest import World, org_csv, until
 
 
 async def _send(world: World, data: bytes, name: str = "orgs.csv") -> str:
@@ -406,3 +408,25 @@ def test_cli_refuses_a_damaged_sheet_without_a_traceback(tmp_path):
     result = _cli(tmp_path, "orgs", "import", str(bad))
     assert result.returncode == 1
     assert "this Excel file is damaged" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_others_are_answered_while_a_sheet_is_parsed(world: World, monkeypatch):
+    released, order = threading.Event(), []
+    parse = org_import.parse
+
+    def slow_parse(data: bytes):
+        order.append("parsing")
+        released.wait(timeout=5)  # on the event loop this would hold every chat
+        order.append("parsed")
+        return parse(data)
+
+    monkeypatch.setattr(org_import, "parse", slow_parse)
+    importing = asyncio.create_task(_send(world, org_csv([("U1", 2)])))
+    await until(lambda: order, what="the parse to start")
+    bystander = world.sb.user("Bystander")
+    await bystander.send("/help", wait=False)
+    await until(lambda: bystander.last_reply is not None, what="the answer to /help")
+    order.append("answered")
+    released.set()
+    assert "Imported 2 rows" in await importing
+    assert order == ["parsing", "answered", "parsed"]
