@@ -113,10 +113,14 @@ def read(data: bytes, sections: Sequence[Section]) -> Filled:
 
 def _read(document: Document, sections: Sequence[Section]) -> Filled:
     hints = {_normal(h) for s in sections for h in s.hint.values.values() if h}
+    titles: dict[str, Section] = {}  # normalised once, not for every line
+    for section in sections:
+        for title in section.title.values.values():
+            titles.setdefault(_normal(title), section)
     texts: dict[str, list[str]] = {}
     current: Section | None = None
     for line in _lines(document):
-        heading = _heading(line, sections)
+        heading = _heading(line, titles)
         if heading is not None:
             current = heading
             texts.setdefault(current.key, [])
@@ -170,19 +174,13 @@ def _text_of(element) -> str:
     )
 
 
-def _heading(line: str, sections: Sequence[Section]) -> Section | None:
+def _heading(line: str, titles: dict[str, Section]) -> Section | None:
     if not line.strip() or len(line.strip()) > _HEADING_CHARS:
         return None
     bare = _normal(
         _DECORATION.sub("", _NUMBERING.sub("", unicodedata.normalize("NFKC", line.strip()).lower()))
     )
-    if not bare:
-        return None
-    for section in sections:
-        for title in section.title.values.values():
-            if bare == _normal(title):
-                return section
-    return None
+    return titles.get(bare) if bare else None
 
 
 def _normal(text: str) -> str:

@@ -330,8 +330,12 @@ def _media(data: bytes) -> str:
         ),
         (lambda d: _repacked(d, {_media(d): 4 * 2**20}), "more than 200 times its packed size"),
         (lambda d: _repacked(d, extra=1001), "made of more than 1000 parts"),
+        (
+            lambda d: _repacked(d, {"word/document.xml": 12 * 2**20}),
+            "text unpacks to more than 10 MB",
+        ),
     ],
-    ids=["one-part", "total", "ratio", "entries"],
+    ids=["one-part", "total", "ratio", "entries", "xml"],
 )
 async def test_a_word_file_that_unpacks_too_far_is_refused_unopened(world: World, hostile, refusal):
     await world.import_orgs([("U1", 20)])

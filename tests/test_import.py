@@ -399,6 +399,10 @@ async def test_a_damaged_sheet_is_refused_with_a_reason(world: World, name: str)
     assert "Sorry" not in world.admin.last_reply.text
     bomb = _sheet_xml(_sheet(ROWS), lambda xml: xml + bytes(60 * 2**20))
     assert "a part of this Excel file unpacks to more than 50 MB" in await _send(world, bomb, name)
+    big = _sheet_xml(_sheet(ROWS), lambda xml: xml + bytes(12 * 2**20))
+    assert "the sheet in this Excel file unpacks to more than 10 MB" in await _send(
+        world, big, name
+    )
     assert await orgs.unit_count(world.db) == 0
 
 

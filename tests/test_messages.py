@@ -743,6 +743,7 @@ VARIANTS: dict[str, list[dict]] = {
     "apply/docx_unreadable": [{"too_big": True, "limit_mb": 20}],
     "apply/docx_unsafe": [
         {"reason": "entry_size", "limit": 50},
+        {"reason": "xml_size", "limit": 10},
         {"reason": "total_size", "limit": 100},
         {"reason": "ratio", "limit": 200},
     ],
