@@ -402,3 +402,16 @@ async def test_others_are_answered_while_a_word_file_is_read(world: World, monke
     assert order == ["reading", "answered", "read"]
     _, stored = await _answers(world)
     assert stored["experience"].text == "From Word."
+
+
+def _forged_version(data: bytes) -> bytes:
+    """`data` with its first directory entry asking for a zip version none can read."""
+    at = data.index(b"PK\x01\x02") + 6  # "version needed to extract"
+    return data[:at] + bytes([200, 0]) + data[at + 2 :]
+
+
+def test_a_forged_zip_directory_is_not_a_zip_we_open():
+    data = _forged_version(_rough(["Experience and practices", "From Word."]))
+    assert office.check(data) == office.Refusal("not_zip")
+    with pytest.raises(docx_form.NotAWordFile):
+        docx_form.read(data, SECTIONS)

@@ -406,6 +406,13 @@ async def test_a_damaged_sheet_is_refused_with_a_reason(world: World, name: str)
     assert await orgs.unit_count(world.db) == 0
 
 
+async def test_a_sheet_with_a_forged_zip_directory_is_refused_as_damaged(world: World):
+    data = _sheet(ROWS)
+    at = data.index(b"PK\x01\x02") + 6  # "version needed to extract": one none can read
+    forged = data[:at] + bytes([200, 0]) + data[at + 2 :]
+    assert "this Excel file is damaged and can't be read" in await _send(world, forged, "u.xlsx")
+
+
 def test_cli_refuses_a_damaged_sheet_without_a_traceback(tmp_path):
     bad = tmp_path / "units.xlsx"
     bad.write_bytes(_malformed())
