@@ -16,6 +16,7 @@ import struct
 import sys
 import tempfile
 import time
+import zipfile
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +55,7 @@ def noise_png(side: int) -> bytes:
     )
 
 
-def application_docx() -> bytes:
+def application_docx(pictures: int = PICTURES) -> bytes:
     """An application as a lead writes it: every section's heading and text, many photos."""
     document = docx.Document()
     document.add_heading("深中通道S08标项目党支部标杆创建申报书", level=0)
@@ -65,10 +66,27 @@ def application_docx() -> bytes:
         elif section.kind == "text":
             for _ in range(5):
                 document.add_paragraph("支部坚持“三会一课”制度，结合项目生产开展主题党日。" * 4)
-    for _ in range(PICTURES):
+    for _ in range(pictures):
         document.add_picture(io.BytesIO(noise_png(PICTURE_SIDE)))
     out = io.BytesIO()
     document.save(out)
+    return out.getvalue()
+
+
+def zero_picture(data: bytes, size: int) -> bytes:
+    """The .docx with its picture replaced by `size` zero bytes, written in pieces."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            if not entry.filename.startswith("word/media/"):
+                target.writestr(entry.filename, source.read(entry.filename))
+                continue
+            with target.open(entry.filename, "w", force_zip64=True) as part:
+                for _ in range(size // 2**20):
+                    part.write(bytes(2**20))
     return out.getvalue()
 
 
@@ -181,6 +199,13 @@ async def main() -> None:
                     f"bot process memory: {before['VmRSS']} MB before the files,"
                     f" {after['VmRSS']} MB after, peak (VmHWM) {after['VmHWM']} MB"
                 )
+                # The issue's file: a small .docx whose picture unpacks to 300 MB of zeros.
+                bomb = zero_picture(application_docx(pictures=1), 300 * 2**20)
+                took, answer = await answer_to(sb, lead, bomb, "bomb.docx")
+                print(
+                    f"a {len(bomb) // 1024} KB .docx unpacking to 300 MB: answered in {took:.2f} s"
+                    f" ({answer[:70]}…); peak (VmHWM) now {memory(process.pid)['VmHWM']} MB"
+                )
             finally:
                 process.terminate()
                 await process.wait()
@@ -224,6 +249,17 @@ async def read_word(sb: Sandbox, lead, data: bytes) -> tuple[float, str]:
 
     await _until(lambda: answered() is not None, 300)
     return time.perf_counter() - started, answered().text.splitlines()[0]
+
+
+async def answer_to(sb: Sandbox, lead, data: bytes, filename: str) -> tuple[float, str]:
+    """Seconds until the bot's first answer to a Word file, and that answer."""
+    await asyncio.sleep(3)  # the previous file's answers are all out
+    before = len(sb.messages(lead.id))
+    started = time.perf_counter()
+    await lead.send_document(data, filename, DOCX, wait=False)
+    await _until(lambda: len(sb.messages(lead.id)) > before, 300)
+    took = time.perf_counter() - started
+    return took, sb.messages(lead.id)[before].text
 
 
 async def import_sheet(sb: Sandbox, admin, data: bytes) -> float:
