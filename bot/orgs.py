@@ -148,7 +148,7 @@ def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
     refusal = office.check(data)  # before openpyxl unpacks anything
     if refusal is not None:
         code = "malformed_sheet" if refusal.reason == "not_zip" else f"office_{refusal.reason}"
-        args = {"reason": "zip"} if refusal.reason == "not_zip" else {"limit": refusal.limit}
+        args = {"reason": "BadZipFile"} if refusal.reason == "not_zip" else {"limit": refusal.limit}
         raise ImportRefused([Problem(None, code, args)])
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
