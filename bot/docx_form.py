@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +20,7 @@ from docx.document import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
+from bot import office
 from bot.campaign import Section
 from bot.rules import amount_in, parse_amount
 
@@ -38,7 +38,12 @@ _DECORATION = re.compile(r"[（(【\[].*?[)）】\]]")  # "（500字以内）", 
 
 
 class NotAWordFile(ValueError):
-    """Not a .docx at all (an old .doc, a renamed file, a damaged one)."""
+    """Not a .docx at all (an old .doc, a renamed file, a damaged one), or one not opened:
+    `refusal` says which of the zip's bounds it passed."""
+
+    def __init__(self, refusal: office.Refusal | None = None) -> None:
+        super().__init__(refusal.reason if refusal else "unreadable")
+        self.refusal = refusal if refusal is not None and refusal.reason != "not_zip" else None
 
 
 @dataclass(frozen=True)
@@ -93,18 +98,29 @@ def _grey(paragraph, text: str) -> None:
 
 
 def read(data: bytes, sections: Sequence[Section]) -> Filled:
-    """The sections found in a filled document, their texts, amounts and the pictures."""
-    if len(data) > MAX_BYTES or not zipfile.is_zipfile(io.BytesIO(data)):
+    """The sections found in a filled document, their texts, amounts and the pictures. Slow
+    on a big file: run it off the event loop."""
+    if len(data) > MAX_BYTES:
         raise NotAWordFile
+    refusal = office.check(data)  # before python-docx unpacks every part into memory
+    if refusal is not None:
+        raise NotAWordFile(refusal)
     try:
-        document = docx.Document(io.BytesIO(data))
+        return _read(docx.Document(io.BytesIO(data)), sections)
     except Exception as error:  # python-docx raises whatever the broken part makes it raise
         raise NotAWordFile from error
+
+
+def _read(document: Document, sections: Sequence[Section]) -> Filled:
     hints = {_normal(h) for s in sections for h in s.hint.values.values() if h}
+    titles: dict[str, Section] = {}  # normalised once, not for every line
+    for section in sections:
+        for title in section.title.values.values():
+            titles.setdefault(_normal(title), section)
     texts: dict[str, list[str]] = {}
     current: Section | None = None
     for line in _lines(document):
-        heading = _heading(line, sections)
+        heading = _heading(line, titles)
         if heading is not None:
             current = heading
             texts.setdefault(current.key, [])
@@ -158,19 +174,13 @@ def _text_of(element) -> str:
     )
 
 
-def _heading(line: str, sections: Sequence[Section]) -> Section | None:
+def _heading(line: str, titles: dict[str, Section]) -> Section | None:
     if not line.strip() or len(line.strip()) > _HEADING_CHARS:
         return None
     bare = _normal(
         _DECORATION.sub("", _NUMBERING.sub("", unicodedata.normalize("NFKC", line.strip()).lower()))
     )
-    if not bare:
-        return None
-    for section in sections:
-        for title in section.title.values.values():
-            if bare == _normal(title):
-                return section
-    return None
+    return titles.get(bare) if bare else None
 
 
 def _normal(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -12,6 +13,7 @@ from typing import Any
 
 import openpyxl
 
+from bot import office
 from storage import orgs
 from storage.db import Database, Transaction
 from storage.orgs import ImportCounts, OrgRow
@@ -19,6 +21,8 @@ from storage.orgs import ImportCounts, OrgRow
 REQUIRED = ("unit_code", "unit_name", "project_code", "project_name")
 OPTIONAL = ("chat_id",)
 MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000  # the largest organisation has 7,460 projects: a row each
+MAX_COLUMNS = 50  # of a sheet, read: the import names five, a sheet may declare 16,384
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _NAME_LIMIT = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -41,8 +45,12 @@ class ImportRefused(Exception):
 
 
 def parse(data: bytes) -> list[OrgRow]:
-    """Rows of a CSV or .xlsx file, or ImportRefused listing every problem found in it."""
+    """Rows of a CSV or .xlsx file, or ImportRefused listing every problem found in it. Slow
+    on a big file: run it off the event loop."""
     numbered = _xlsx_records(data) if data.startswith(_ZIP) else _records(_decoded(data))
+    if len(numbered) > MAX_ROWS + 1:  # a header and the rows
+        line = numbered[MAX_ROWS + 1][0]
+        raise ImportRefused([Problem(line, "too_many_rows", {"limit": MAX_ROWS})])
     if not numbered:
         raise ImportRefused([Problem(None, "empty_file")])
     (header_line, header), body = numbered[0], numbered[1:]
@@ -134,22 +142,45 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
-    """The first sheet's non-blank rows, with their row numbers, as text."""
+    """The first sheet's non-blank rows, with their row numbers, as text; every row there is,
+    whatever dimension the sheet declares (a tool may write one too small, or the largest
+    possible), the first MAX_COLUMNS cells of each."""
+    refusal = office.check(data)  # before openpyxl unpacks anything
+    if refusal is not None:
+        code = "malformed_sheet" if refusal.reason == "not_zip" else f"office_{refusal.reason}"
+        args = {"reason": "BadZipFile"} if refusal.reason == "not_zip" else {"limit": refusal.limit}
+        raise ImportRefused([Problem(None, code, args)])
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # a damaged or foreign zip: openpyxl raises many kinds
-        reason = _shown(type(error).__name__)
-        raise ImportRefused([Problem(None, "malformed", {"reason": reason})]) from None
+        raise _damaged(error) from None
     try:
         sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # else rows past the declared one are dropped
         records = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for number, row in enumerate(rows, start=1):
+            if row.count(None) == len(row):  # fast: a gap in the rows comes as all None
+                continue
             cells = [_cell_text(value) for value in row]
-            if any(cell.strip() for cell in cells):
-                records.append((number, cells))
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(records) > MAX_ROWS:  # the header and MAX_ROWS rows are read already
+                raise ImportRefused([Problem(number, "too_many_rows", {"limit": MAX_ROWS})])
+            records.append((number, cells))
         return records
+    except ImportRefused:
+        raise
+    except Exception as error:  # malformed XML in the sheet, a damaged part
+        raise _damaged(error) from None
     finally:
         book.close()
+
+
+def _damaged(error: Exception) -> ImportRefused:
+    return ImportRefused(
+        [Problem(None, "malformed_sheet", {"reason": _shown(type(error).__name__)})]
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -274,7 +305,7 @@ async def import_csv(
 ) -> tuple[int, ImportCounts]:
     """Check the file whole, then write it in one transaction, with `finish` (the flow that
     asked for it ends with it); (rows, counts)."""
-    rows = parse(data)
+    rows = await asyncio.to_thread(parse, data)  # other chats are answered meanwhile
     async with db.transaction(now) as tx:
         # Checked inside the transaction so a concurrent import cannot slip in between.
         owners = await orgs.unit_codes_of_projects(tx, [row.project_code for row in rows])

@@ -7,6 +7,7 @@ sent back (any time the lead could type the answers), read into the sections it 
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from telegram import InputFile, InputMediaDocument, InputMediaPhoto, Message, Update
@@ -52,7 +53,8 @@ async def form_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         return
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
-    data = docx_form.template(
+    data = await asyncio.to_thread(
+        docx_form.template,
         ctx.campaign.sections,
         ctx.locale,
         title=ctx.msgs.label(ctx.locale, "word_form_title", name=project.name),
@@ -96,9 +98,17 @@ async def received(update: Update, ctx: Ctx) -> None:
         raise ApplicationHandlerStop
     data = bytes(await (await document.get_file()).download_as_bytearray())
     try:
-        filled = docx_form.read(data, ctx.campaign.sections)
-    except docx_form.NotAWordFile:
-        await ui.reply(update, ctx, "apply/docx_unreadable", too_big=False)
+        # Off the event loop: a big document takes seconds, and other chats are answered
+        # meanwhile (this update's lane waits, so the runner stays busy till it is done).
+        filled = await asyncio.to_thread(docx_form.read, data, ctx.campaign.sections)
+    except docx_form.NotAWordFile as unread:
+        if unread.refusal is not None:
+            refusal = unread.refusal
+            await ui.reply(
+                update, ctx, "apply/docx_unsafe", reason=refusal.reason, limit=refusal.limit
+            )
+        else:
+            await ui.reply(update, ctx, "apply/docx_unreadable", too_big=False)
         raise ApplicationHandlerStop from None
     sections = ctx.campaign.sections
     if not any(filled.texts.get(s.key) for s in sections):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
+import threading
+import zipfile
 from decimal import Decimal
 
 import docx
 import pytest
 
-from bot import docx_form
+from bot import docx_form, office
 from bot.campaign_load import load_campaign
 from bot.sandbox.files import make_png
 from storage import applications, orgs
-from tests.conftest import APPLY_OPEN, World
+from tests.conftest import APPLY_OPEN, World, until
 from tests.test_apply import lead_of, write_all
 
 CAMPAIGN = load_campaign()
@@ -282,3 +286,132 @@ async def test_a_section_longer_than_its_limit_is_named_and_left_as_it_was(world
     assert "1 of 11 sections" in report.text
     _, stored = await _answers(world)
     assert stored["foundation"].text == "Short." and "experience" not in stored
+
+
+# --- hostile Word files: refused from the zip's directory, before python-docx opens them -----
+
+
+def _repacked(data: bytes, big: dict[str, int] | None = None, extra: int = 0) -> bytes:
+    """`data` with each part named in `big` replaced by that many zero bytes (written in
+    pieces, so the test never holds them) and `extra` tiny parts added."""
+    big = big or {}
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            if entry.filename not in big:
+                target.writestr(entry.filename, source.read(entry.filename))
+        for name, size in big.items():
+            with target.open(name, "w", force_zip64=True) as part:
+                for start in range(0, size, 2**20):
+                    part.write(bytes(min(2**20, size - start)))
+        for number in range(extra):
+            target.writestr(f"customXml/extra{number}.xml", "<a/>")
+    return out.getvalue()
+
+
+def _media(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return next(n for n in archive.namelist() if n.startswith("word/media/"))
+
+
+@pytest.mark.parametrize(
+    ("hostile", "refusal"),
+    [
+        # The issue's file: a small .docx whose picture is a huge run of zeros.
+        (lambda d: _repacked(d, {_media(d): 60 * 2**20}), "unpacks to more than 50 MB"),
+        (
+            lambda d: _repacked(
+                d, {_media(d): 40 * 2**20, "a.png": 40 * 2**20, "b.png": 40 * 2**20}
+            ),
+            "more than 100 MB in all",
+        ),
+        (lambda d: _repacked(d, {_media(d): 4 * 2**20}), "more than 200 times its packed size"),
+        (lambda d: _repacked(d, extra=1001), "made of more than 1000 parts"),
+        (
+            lambda d: _repacked(d, {"word/document.xml": 12 * 2**20}),
+            "text unpacks to more than 10 MB",
+        ),
+    ],
+    ids=["one-part", "total", "ratio", "entries", "xml"],
+)
+async def test_a_word_file_that_unpacks_too_far_is_refused_unopened(world: World, hostile, refusal):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    data = hostile(_rough(["Experience and practices", "From Word."], pictures=1))
+    assert len(data) < 2**20  # small to send: the bomb is in what it unpacks to
+    await lena.send_document(data, "bomb.docx", DOCX)
+    assert refusal in lena.last_reply.text
+    assert "I did not open this Word file" in lena.last_reply.text
+    _, stored = await _answers(world)
+    assert stored == {}
+
+
+def test_office_check_passes_a_genuine_20_mb_document_of_photos():
+    # Photos (JPEG) don't pack: random bytes stand for them. 19 MB in 40 pictures.
+    data = _rough(["Experience and practices", "From Word."], pictures=1)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            target.writestr(entry.filename, source.read(entry.filename))
+        for number in range(40):
+            target.writestr(f"word/media/photo{number}.jpeg", os.urandom(475 * 1024))
+    assert office.check(out.getvalue()) is None
+    assert office.check(b"not a zip") == office.Refusal("not_zip")
+    assert office.check(data[: len(data) // 2]) == office.Refusal("not_zip")
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04broken zip", _rough([])[:200], _rough([])[:-10]])
+async def test_a_damaged_word_file_gets_the_clear_answer(world: World, data):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    await lena.send_document(data, "damaged.docx", DOCX)
+    assert "couldn't open this as a Word document" in lena.last_reply.text
+
+
+async def test_others_are_answered_while_a_word_file_is_read(world: World, monkeypatch):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    released, order = threading.Event(), []
+    read = docx_form.read
+
+    def slow_read(data: bytes, sections):
+        order.append("reading")
+        released.wait(timeout=5)  # on the event loop this would hold every chat
+        order.append("read")
+        return read(data, sections)
+
+    monkeypatch.setattr(docx_form, "read", slow_read)
+    data = _rough(["Experience and practices", "From Word."])
+    sending = asyncio.create_task(lena.send_document(data, "draft.docx", DOCX))
+    await until(lambda: order, what="the reading to start")
+    bystander = world.sb.user("Bystander")
+    await bystander.send("/help", wait=False)
+    await until(lambda: bystander.last_reply is not None, what="the answer to /help")
+    order.append("answered")
+    released.set()
+    await sending
+    assert order == ["reading", "answered", "read"]
+    _, stored = await _answers(world)
+    assert stored["experience"].text == "From Word."
+
+
+def _forged_version(data: bytes) -> bytes:
+    """`data` with its first directory entry asking for a zip version none can read."""
+    at = data.index(b"PK\x01\x02") + 6  # "version needed to extract"
+    return data[:at] + bytes([200, 0]) + data[at + 2 :]
+
+
+def test_a_forged_zip_directory_is_not_a_zip_we_open():
+    data = _forged_version(_rough(["Experience and practices", "From Word."]))
+    assert office.check(data) == office.Refusal("not_zip")
+    with pytest.raises(docx_form.NotAWordFile):
+        docx_form.read(data, SECTIONS)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import re
 import subprocess
 import sys
+import threading
+import zipfile
 
 import openpyxl
 import pytest
 
+from bot import orgs as org_import
 from storage import audit, chats, orgs
-from tests.conftest import World, org_csv
+from tests.conftest import World, org_csv, until
 
 
 async def _send(world: World, data: bytes, name: str = "orgs.csv") -> str:
@@ -326,3 +331,136 @@ def test_cli_refuses_a_group_id_as_an_admin_and_removes_admins(tmp_path):
     )
     assert configured.returncode == 1
     assert "77 stays a campaign admin: listed in PACESETTER_ADMINS" in configured.stderr
+
+
+# --- hostile sheets: every row read, no more cells than there are, a clear refusal ------------
+
+ROWS = [
+    ["unit_code", "unit_name", "project_code", "project_name"],
+    ["U1", "One", "P1", "First"],
+    ["U1", "One", "P2", "Second"],
+]
+
+
+def _sheet_xml(data: bytes, change) -> bytes:
+    """The .xlsx with its sheet's XML rewritten by `change`."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            part = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                part = change(part)
+            target.writestr(entry.filename, part)
+    return out.getvalue()
+
+
+def _declared(data: bytes, ref: str) -> bytes:
+    """The sheet with `ref` as its declared dimension, whatever its cells are."""
+    return _sheet_xml(
+        data,
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), xml),
+    )
+
+
+def _far_down(row: int, values: list) -> bytes:
+    book = openpyxl.Workbook()
+    for values_ in ROWS:
+        book.active.append(values_)
+    for column, value in enumerate(values, start=1):
+        book.active.cell(row, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_a_sheet_declaring_every_cell_is_read_in_the_cells_it_has(world, monkeypatch):
+    # Excel's largest sheet declared, a row far down: each row used to be 16,384 cells long.
+    data = _declared(_far_down(300, ["U2", "Two", "P3", "Far down"]), "A1:XFD1048576")
+    read = []
+    cell_text = org_import._cell_text
+    monkeypatch.setattr(org_import, "_cell_text", lambda value: read.append(1) or cell_text(value))
+    assert "Imported 3 rows" in await _send(world, data, "units.xlsx")
+    assert (await orgs.project_by_code(world.db, "P3")).name == "Far down"
+    assert len(read) <= 4 * org_import.MAX_COLUMNS  # the rows there are, the columns capped
+
+
+async def test_rows_past_the_declared_dimension_are_read_not_dropped(world: World):
+    data = _declared(_sheet([*ROWS, ["U1", "One", "P3", "Third"]]), "A1:D2")
+    assert "Imported 3 rows" in await _send(world, data, "units.xlsx")
+    assert await orgs.project_by_code(world.db, "P3") is not None
+
+
+async def test_rows_past_the_cap_refuse_the_file_whole(world: World, monkeypatch):
+    many = org_csv([("U1", org_import.MAX_ROWS + 1)])
+    reply = await _send(world, many)
+    assert f"line {org_import.MAX_ROWS + 2}: the sheet has more than 20000 rows" in reply
+    monkeypatch.setattr(org_import, "MAX_ROWS", 2)  # a sheet of 20,000 rows is slow to build
+    data = _declared(_sheet([*ROWS, ["U1", "One", "P3", "Third"]]), "A1:D3")
+    reply = await _send(world, data, "units.xlsx")
+    assert "line 4: the sheet has more than 2 rows" in reply
+    assert await orgs.unit_count(world.db) == 0
+    # A value far down is read (and here refused for what it lacks), not lost.
+    data = _declared(_far_down(25_000, ["stray"]), "A1:XFD1048576")
+    monkeypatch.setattr(org_import, "MAX_ROWS", 20_000)
+    assert "line 25000: unit_name is empty" in await _send(world, data, "units.xlsx")
+
+
+def _malformed() -> bytes:
+    return _sheet_xml(
+        _sheet(ROWS),
+        lambda xml: xml[: xml.index(b"</sheetData>")] + b'<row r="9"><c r="A9"><v>1</c></row>',
+    )
+
+
+@pytest.mark.parametrize("name", ["units.xlsx", "units.csv"])
+async def test_a_damaged_sheet_is_refused_with_a_reason(world: World, name: str):
+    reply = await _send(world, _malformed(), name)
+    assert "this Excel file is damaged and can't be read" in reply
+    assert "Sorry" not in world.admin.last_reply.text
+    bomb = _sheet_xml(_sheet(ROWS), lambda xml: xml + bytes(60 * 2**20))
+    assert "a part of this Excel file unpacks to more than 50 MB" in await _send(world, bomb, name)
+    big = _sheet_xml(_sheet(ROWS), lambda xml: xml + bytes(12 * 2**20))
+    assert "the sheet in this Excel file unpacks to more than 10 MB" in await _send(
+        world, big, name
+    )
+    assert await orgs.unit_count(world.db) == 0
+
+
+async def test_a_sheet_with_a_forged_zip_directory_is_refused_as_damaged(world: World):
+    data = _sheet(ROWS)
+    at = data.index(b"PK\x01\x02") + 6  # "version needed to extract": one none can read
+    forged = data[:at] + bytes([200, 0]) + data[at + 2 :]
+    assert "this Excel file is damaged and can't be read" in await _send(world, forged, "u.xlsx")
+
+
+def test_cli_refuses_a_damaged_sheet_without_a_traceback(tmp_path):
+    bad = tmp_path / "units.xlsx"
+    bad.write_bytes(_malformed())
+    result = _cli(tmp_path, "orgs", "import", str(bad))
+    assert result.returncode == 1
+    assert "this Excel file is damaged" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_others_are_answered_while_a_sheet_is_parsed(world: World, monkeypatch):
+    released, order = threading.Event(), []
+    parse = org_import.parse
+
+    def slow_parse(data: bytes):
+        order.append("parsing")
+        released.wait(timeout=5)  # on the event loop this would hold every chat
+        order.append("parsed")
+        return parse(data)
+
+    monkeypatch.setattr(org_import, "parse", slow_parse)
+    importing = asyncio.create_task(_send(world, org_csv([("U1", 2)])))
+    await until(lambda: order, what="the parse to start")
+    bystander = world.sb.user("Bystander")
+    await bystander.send("/help", wait=False)
+    await until(lambda: bystander.last_reply is not None, what="the answer to /help")
+    order.append("answered")
+    released.set()
+    assert "Imported 2 rows" in await importing
+    assert order == ["parsing", "answered", "parsed"]

@@ -410,6 +410,7 @@ SAMPLES: dict[str, dict] = {
         "left_out": 2,
     },
     "apply/docx_unreadable": {"too_big": False},
+    "apply/docx_unsafe": {"reason": "entries", "limit": 1000},
     "apply/card": {
         "application": APPLICATION,
         "project": PROJECT,
@@ -780,6 +781,12 @@ VARIANTS: dict[str, list[dict]] = {
         }
     ],
     "apply/docx_unreadable": [{"too_big": True, "limit_mb": 20}],
+    "apply/docx_unsafe": [
+        {"reason": "entry_size", "limit": 50},
+        {"reason": "xml_size", "limit": 10},
+        {"reason": "total_size", "limit": 100},
+        {"reason": "ratio", "limit": 200},
+    ],
     "invite/choose_project": [{"page": 1, "pages": 1}],
     "invite/choose_unit": [{"page": 1, "pages": 1}],
     "invite/created": [{"grant": GRANTS[0]}],
