@@ -279,4 +279,5 @@ _FLOW = Flow(
         )
     },
     allowed=guards.admin,
+    own_tap=lambda data: BUTTONS.parse(data) is not None,  # a tap elsewhere ends the draft
 )

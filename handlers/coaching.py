@@ -118,4 +118,5 @@ _FLOW = Flow(
         )
     },
     allowed=lambda actor: actor.is_admin or bool(actor.secretary_units()),
+    own_tap=lambda data: False,  # no buttons of its own: any tap elsewhere ends the prompt
 )

@@ -293,4 +293,5 @@ _TYPED = Flow(
     {"date": Step(Accepts.TEXT, "select/extend_type", _date_typed, expires=PROMPT_EXPIRY)},
     allowed=guards.admin,
     context=_typed_context,
+    own_tap=lambda data: BUTTONS.parse(data) is not None,  # a tap elsewhere ends the prompt
 )

@@ -84,3 +84,34 @@ async def test_a_tap_elsewhere_ends_a_waiting_return_comment_too(world: World):
     await sam.send("done for today")
     assert await _status(world, "P-U1-02") == "submitted"
     assert await _status(world, "P-U1-03") == "nominated"
+
+
+async def test_a_tap_elsewhere_ends_the_waiting_extend_broadcast_and_coaching_prompts(
+    world: World,
+):
+    await world.import_orgs([("U1", 2)])
+    await world.join("Sam", "secretary", "U1")  # someone a broadcast can go to
+    # /extend: the typed date is not asked for any more once the admin acts elsewhere.
+    await world.admin.send("/extend")
+    await world.admin.tap("Application and selection")
+    await world.admin.tap("✎ Type a date")
+    await world.admin.send("/language")
+    await world.admin.tap("English")
+    assert await flows.current(world.db, world.admin.id) is None
+    await world.admin.send("2027-02-01")
+    assert "to 1 Feb 2027 18:00?" not in world.admin.last_reply.text
+    # /broadcast: a message sent after a tap elsewhere is no draft.
+    await world.admin.send("/broadcast")
+    await world.admin.tap("✉ Unit secretary, privately")
+    assert "Send me the message for" in world.admin.last_reply.text
+    await world.admin.send("/language")
+    await world.admin.tap("English")
+    await world.admin.send("Meeting on Friday")
+    assert "That is how it will look" not in world.admin.last_reply.text
+    assert await flows.current(world.db, world.admin.id) is None
+    # Its own buttons keep the draft: the audience can still be chosen after it is typed.
+    await world.admin.send("/broadcast")
+    await world.admin.tap("✉ Unit secretary, privately")
+    await world.admin.send("Meeting on Friday")
+    assert "That is how it will look" in world.admin.last_reply.text
+    assert (await flows.current(world.db, world.admin.id)).flow == "broadcast"

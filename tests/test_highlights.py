@@ -345,3 +345,16 @@ async def test_highlights_are_for_people_with_a_role(world: World):
             "You are not allowed to do that."
         )
     assert told(pat, "Study session", world.sb) == 0
+
+
+async def test_a_tap_elsewhere_ends_a_waiting_coaching_comment(world: World):
+    lena, _mei, _, sam, _group, _ = await _unit_with_report(world)
+    await sam.send("/progress")
+    await sam.tap("💬 Project U1-01")
+    assert "Lena will read it." in sam.last_reply.text
+    await sam.send("/language")
+    await sam.tap("English")  # acting elsewhere, before writing the comment
+    await sam.send("Lunch at noon?")  # not a comment for anyone
+    assert sam.last_reply.text != "💬 Sent to Lena."
+    await world.sb.settle()
+    assert told(lena, "Lunch at noon?", world.sb) == 0
