@@ -15,9 +15,10 @@ An update whose handling failed because the database could not be written is not
 handled: its lane retries it every few seconds until it is stored (and after a restart, too).
 
 An update that takes the whole process down (out of memory, a crash) is not replayed for
-ever: each start counts the updates it replays, and one that MAX_ATTEMPTS starts began and
-never finished is set aside (kept, listed by `pacesetter updates`), its sender and the admins
-told once.
+ever: each handling of an update is counted as it begins (an update waiting in its lane
+behind another has not begun), and at start one that MAX_ATTEMPTS handlings began and none
+finished is set aside (kept, listed by `pacesetter updates`), its sender and the admins told
+once.
 """
 
 from __future__ import annotations
@@ -200,17 +201,17 @@ class Poller:
         return fetch.result()
 
     async def _replay(self) -> list[inbox.Received]:
-        """What a crash left unhandled, counted as begun once more; what kept killing the
-        process is set aside instead, and its sender and the admins are told."""
+        """What a crash left unhandled, but for what kept killing the process: that is set
+        aside, and its sender and the admins are told."""
         try:
             async with self.db.transaction(self.clock()) as tx:
-                replay, aside = await inbox.begin_replay(tx, MAX_ATTEMPTS)
+                aside = await inbox.set_aside_stuck(tx, MAX_ATTEMPTS)
                 if aside:
                     await self.on_set_aside(tx, aside)
         except sqlite3.Error as error:
-            # Counting is a write: with a full disk, replay uncounted rather than not at all.
-            log.error("could not count the updates to replay (%s)", error)
-            return await inbox.unhandled(self.db)
+            # A write: with a full disk, replay what waits rather than nothing.
+            log.error("could not set aside the updates that kept failing (%s)", error)
+            aside = []
         for update in aside:
             log.error(
                 "update %s set aside: %s starts began it and none finished it"
@@ -218,7 +219,7 @@ class Poller:
                 update.update_id,
                 update.attempts,
             )
-        return replay
+        return await inbox.unhandled(self.db)
 
     async def _store(self, batch: Sequence[Update]) -> set[int]:
         body = self.updates_request.last_body if self.updates_request else None
@@ -266,6 +267,7 @@ class Poller:
                 self.idle.set()
 
     async def _handle(self, update: Update) -> None:
+        await self._count_attempt(update.update_id)
         delay: float | None = None
         while True:
             failures = self.storage_failures.get(update.update_id, 0)
@@ -294,6 +296,13 @@ class Poller:
                 await self.outage.failed(error)
                 delay = retry_delay(delay)
                 await asyncio.sleep(delay)
+
+    async def _count_attempt(self, update_id: int) -> None:
+        try:
+            async with self.db.statement(self.clock()) as tx:
+                await inbox.began(tx, update_id)
+        except sqlite3.Error as error:  # a full disk: handling it will say so
+            log.warning("update %s: could not count this attempt (%s)", update_id, error)
 
     async def _finish_lanes(self) -> None:
         """On stop: the updates in hand are finished (a retrying one stays in the inbox)."""

@@ -33,17 +33,16 @@ async def store(tx: Transaction, received: Sequence[Received]) -> list[int]:
     (`db.statement`)."""
     if not received:
         return []
-    marks = ",".join(["(?, ?, ?, ?, 1)"] * len(received))
+    marks = ",".join(["(?, ?, ?, ?)"] * len(received))
     params = [
         value
         for item in received
         for value in (item.update_id, item.chat_id, json.dumps(item.payload), tx.stamp)
     ]
-    # A new update is handled at once: its first attempt. A stored, unhandled update is
-    # "updated" to itself, so RETURNING names it (this start counted it when it replayed it);
-    # a handled or set-aside one is left alone and not returned.
+    # A stored, unhandled update is "updated" to itself, so RETURNING names it; a handled or
+    # set-aside one is left alone and not returned.
     rows = await tx.fetch_all(
-        f"INSERT INTO inbox (update_id, chat_id, payload, received_at, attempts) VALUES {marks}"
+        f"INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES {marks}"
         " ON CONFLICT (update_id) DO UPDATE SET update_id = excluded.update_id"
         " WHERE inbox.handled_at IS NULL AND inbox.set_aside_at IS NULL RETURNING update_id",
         params,
@@ -62,20 +61,22 @@ async def unhandled(db: Executor) -> list[Received]:
     return [Received(r["update_id"], r["chat_id"], json.loads(r["payload"])) for r in rows]
 
 
-async def begin_replay(tx: Transaction, max_attempts: int) -> tuple[list[Received], list[SetAside]]:
-    """At start: what a crash left unhandled is attempted once more and counted, except what
-    `max_attempts` starts already began and never finished, which is set aside instead.
-    Returns (to replay, newly set aside)."""
-    aside = await tx.fetch_all(
+async def began(tx: Transaction, update_id: int) -> None:
+    """Handling the update begins (once more): counted before, so that a start that dies in
+    it has counted it."""
+    await tx.execute("UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", (update_id,))
+
+
+async def set_aside_stuck(tx: Transaction, max_attempts: int) -> list[SetAside]:
+    """At start: what `max_attempts` handlings began and none finished (each took the process
+    down) is set aside, no longer replayed. Returns those set aside now, in order."""
+    rows = await tx.fetch_all(
         "UPDATE inbox SET set_aside_at = ?"
         " WHERE handled_at IS NULL AND set_aside_at IS NULL AND attempts >= ?"
         " RETURNING update_id, payload, attempts, received_at, set_aside_at",
         (tx.stamp, max_attempts),
     )
-    await tx.execute(
-        "UPDATE inbox SET attempts = attempts + 1 WHERE handled_at IS NULL AND set_aside_at IS NULL"
-    )
-    return await unhandled(tx), sorted(map(_set_aside, aside), key=lambda a: a.update_id)
+    return sorted(map(_set_aside, rows), key=lambda a: a.update_id)
 
 
 async def set_aside(db: Executor) -> list[SetAside]:

@@ -9,6 +9,7 @@ import sys
 from tests.test_restart import replied, running, until  # noqa: F401 (the fixture)
 
 ASIDE = "SELECT update_id, attempts, set_aside_at IS NOT NULL, handled_at FROM inbox"
+UNHANDLED = "SELECT update_id FROM inbox WHERE handled_at IS NULL ORDER BY update_id"
 
 
 async def test_an_update_that_kills_every_start_is_set_aside_on_the_fourth_and_all_else_goes_on(
@@ -23,16 +24,18 @@ async def test_an_update_that_kills_every_start_is_set_aside_on_the_fourth_and_a
         sb.hold("sendMessage")
         if start == 0:
             await lena.send("/help", wait=False)
+            # Her next message waits in her lane behind it: it never begins, so never counts.
+            await lena.send("/whoami", wait=False)
+            await until(lambda: len(bot.query(UNHANDLED)) == 2)
         else:
             await bot.start()
         while (await sb.wait_request("sendMessage", timeout=20))["chat_id"] != lena.id:
             pass
         await bot.kill()
         sb.release("sendMessage")
-    (update_id,) = [
-        row[0] for row in bot.query("SELECT update_id FROM inbox WHERE handled_at IS NULL")
-    ]
+    update_id, waiting = [row[0] for row in bot.query(UNHANDLED)]
     assert bot.query(ASIDE + " WHERE update_id = ?", update_id) == [(update_id, 3, 0, None)]
+    assert bot.query(ASIDE + " WHERE update_id = ?", waiting) == [(waiting, 0, 0, None)]
 
     await bot.start()  # the fourth start sets it aside instead of dying on it again
     await until(replied(lena, "could not handle the message you sent me"))
@@ -42,8 +45,10 @@ async def test_an_update_that_kills_every_start_is_set_aside_on_the_fourth_and_a
     mo = sb.user("Mo")
     await mo.send("/start")
     await until(replied(mo, "Hello, Mo"))
+    await until(replied(lena, f"(id {lena.id})"))  # what waited behind it is answered
     await sb.settle(timeout=30)
     assert bot.query(ASIDE + " WHERE update_id = ?", update_id) == [(update_id, 3, 1, None)]
+    assert bot.query(ASIDE + " WHERE update_id = ?", waiting)[0][1:3] == (1, 0)
     notice = next(r.text for r in admin.replies() if "set aside" in r.text)
     assert "From: Lena" in notice and f"pacesetter updates retry {update_id}" in notice
     assert not any("/help" in r.text and "Commands" in r.text for r in lena.replies())
