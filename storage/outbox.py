@@ -166,8 +166,9 @@ async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = 
     """The next due message of each chat that has one, most urgent first. Order per chat holds
     only where it matters: a message waits for an earlier one still to go that it follows (the
     send an edit or deletion is about), that has its cause (the parts of one text) or that it
-    is to come after (AFTER: a post sent again as text, after its photo post's deletion); not
-    for one held till morning (quiet hours) or retried later."""
+    is to come after (AFTER: a post sent again as text, after its photo post's deletion), and
+    an edit waits for an earlier change of the same message; not for one held till morning
+    (quiet hours) or retried later."""
     marks = ",".join("?" * len(skip))
     skipping = f" AND o.chat_id NOT IN ({marks})" if skip else ""
     # "state IN (...)" too: SQLite then reads the partial index of waiting rows, not the table.
@@ -177,8 +178,12 @@ async def due(db: Executor, now: datetime, *, limit: int, skip: Sequence[int] = 
         f" AND o.not_before <= ?{skipping} AND NOT EXISTS (SELECT 1 FROM outbox e"
         " WHERE e.chat_id = o.chat_id AND e.id < o.id AND e.state IN ('pending', 'sending')"
         " AND e.thread_id = o.thread_id"
-        f" AND e.cause IN (o.cause, json_extract(o.payload, '$.{FOLLOWS}'),"
-        f" json_extract(o.payload, '$.{AFTER}'))))"
+        f" AND (e.cause IN (o.cause, json_extract(o.payload, '$.{FOLLOWS}'),"
+        f" json_extract(o.payload, '$.{AFTER}'))"
+        # Two changes of one message go in order, whatever their causes: an older edit
+        # retried late would otherwise undo a newer one.
+        f" OR json_extract(e.payload, '$.{FOLLOWS}') = json_extract(o.payload, '$.{FOLLOWS}')"
+        " OR json_extract(e.payload, '$.message_id') = json_extract(o.payload, '$.message_id'))))"
         " WHERE n = 1 ORDER BY priority, id LIMIT ?",
         (to_db_time(now), *skip, limit),
     )

@@ -354,3 +354,18 @@ async def test_after_a_restart_the_pace_starts_from_the_last_minutes_sends(world
     await world.restart()  # killed and started again: Telegram still counts those three
     assert world.runner.pacer.ready_in(chat) > 0
     assert world.runner.pacer.ready_in(world.sb.user("Someone else").id) == 0
+
+
+async def test_two_changes_of_one_message_keep_their_order_whatever_their_causes(world: World):
+    chat = await _opened(world)
+    await _write(world, _note("card", chat, "v0"))
+    world.sb.faults.flood(chat, method="editMessageText", retry_after=2, times=1)
+    await _write(
+        world,
+        _edit("card:edit", chat, "v1 (older edit)", "card"),
+        _edit("card:media", chat, "v2 (newer edit)", "card"),
+    )
+    for _ in range(4):  # the older one is retried after its 429; the newer waits for it
+        world.advance(seconds=3)
+        await world.sb.settle()
+    assert world.sb.messages(chat)[-1].text == "v2 (newer edit)"
