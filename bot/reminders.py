@@ -30,7 +30,7 @@ from typing import Any
 from bot import notices
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
-from storage import outbox, people, reminders, roles
+from storage import applications, outbox, people, reminders, roles
 from storage.db import Database, Executor, Transaction
 
 PREFIX = "remind:"  # the outbox cause of every reminder: remind:<stage>:<moment>:…
@@ -389,10 +389,24 @@ async def write_due(
         async with db.transaction(now) as tx:
             if await reminders.written(tx, [wave.key]):
                 continue  # another look wrote it meanwhile
+            if await _overtaken_meanwhile(tx, wave):
+                await _record(tx, wave, "skipped")
+                continue
             await outbox.enqueue(tx, letters.items)
             await _record(tx, wave, "written", letters.people + letters.chats)
         done.append((wave, letters.people + letters.chats))
     return done
+
+
+async def _overtaken_meanwhile(tx: Transaction, wave: Wave) -> bool:
+    """While a wave's letters were rendered, its deadline moved (/extend) or someone sent a
+    reminder by hand: written now, it would name the old date, or come twice."""
+    moved_to = (await applications.deadline_overrides(tx)).get(wave.stage)
+    if moved_to is not None and moved_to != wave.deadline:
+        return True
+    return wave.moment != CLOSED and replaced(
+        wave, (await reminders.by_hand(tx)).get(wave.stage, [])
+    )
 
 
 async def deadline_moved(

@@ -16,7 +16,7 @@ from bot.reminders import Wave, offset_name, send_time, to_write, waves
 from handlers.remind import BUTTONS as REMIND_BUTTONS
 from messages.render import Messages
 from storage import outbox, people
-from tests.conftest import World, told
+from tests.conftest import World, told, until
 from tests.test_apply import lead_of, submitted
 from tests.test_outbox import _groups, _leads, _retried_until
 from tests.test_report import _candidate
@@ -598,3 +598,31 @@ async def test_remind_names_the_secretaries_who_owe_but_cant_be_written_to(world
     assert "People who still owe something: 1." in preview  # Lena
     assert "1 more owes something but can't be written to" in preview
     assert "Secretaries among them:\n• Sam, Unit U1" in preview
+
+
+async def test_a_deadline_moved_while_a_wave_is_rendered_keeps_the_old_date_out(
+    world: World, monkeypatch
+):
+    _, _, lena, _ = await _owing_world(world)
+    await world.remind()  # the opening
+    texts = Messages.texts
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(self, locale, key, /, **context):
+        if key == "remind/lead" and not release.is_set():
+            entered.set()
+            release.wait(timeout=20)  # a bound for a broken test, not a measurement
+        return texts(self, locale, key, **context)
+
+    monkeypatch.setattr(Messages, "texts", slow)
+    world.clock.now = SEVEN_DAYS_BEFORE
+    wave = asyncio.create_task(world.remind())
+    await until(entered.is_set, what="the wave's letters being rendered")
+    await world.admin.send("/extend apply 2027-01-25 18:00")  # meanwhile, the deadline moves
+    await world.admin.tap("✅ Move the deadline")
+    release.set()
+    await wave
+    await world.sb.settle()
+    heard = [r.text for r in lena.replies()]
+    moved = next(i for i, text in enumerate(heard) if "is now 25 Jan 2027 18:00" in text)
+    assert not any("15 Jan" in text for text in heard[moved:])  # the old date: never after
