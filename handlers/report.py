@@ -421,8 +421,9 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
 
 
 async def _unfile(update: Update, ctx: Ctx, report: ActivityReport, media_id: int) -> None:
-    """One file out of the report (a saved one's card follows when it is shown, and the
-    file's copy goes unless another saved report holds it)."""
+    """One file out of the report: a saved one's card follows in the same write (a redelivered
+    tap finds the file gone and changes nothing), and the file's copy goes unless another
+    saved report holds it."""
     query = update.callback_query
     item = next((m for m in await reports.media_of(ctx.db, report.id) if m.id == media_id), None)
     if item is None:  # taken out already, or not of this report
@@ -431,6 +432,8 @@ async def _unfile(update: Update, ctx: Ctx, report: ActivityReport, media_id: in
     await query.answer()
     async with ctx.write() as tx:
         await reports.remove_media(tx, report.id, item.file_unique_id, by=ctx.actor.user_id)
+        if report.state == "saved":
+            await report_card.follow(ctx, tx, await reports.get(tx, report.id))
     await _show(ctx, await reports.get(ctx.db, report.id))
 
 
