@@ -336,6 +336,18 @@ async def owing(
     return found
 
 
+async def concerned_chats(
+    db: Executor, campaign: Campaign, stage_key: str, now: datetime
+) -> list[tuple[int, int]]:
+    """The bound group chats (chat, topic) a stage concerns now: those its reminders post to
+    (where something is owed), or for a stage that owes nothing by a date, those it opens
+    with; none for a stage with neither defined."""
+    posts = POSTS.get(stage_key) or OPENINGS.get(stage_key, (None, None))[1]
+    if posts is None:
+        return []
+    return sorted({(post.chat_id, post.thread_id) for post in await posts(db, campaign, now)})
+
+
 async def write_due(
     db: Database,
     writer: notices.Writer,

@@ -252,9 +252,9 @@ async def _announce(
             tx, writer, people - told, "select/deadline_moved", cause, button=button, **wording
         )
         told |= people  # a lead who is also a secretary hears it once
-    await notices.to_chats(
-        tx, writer, await chats.present_bindings(tx), "select/deadline_moved", cause, **wording
-    )
+    # The groups the stage concerns (where something is owed), not every bound group.
+    concerned = await reminders.concerned_chats(tx, writer.campaign, stage_key, ctx.now)
+    await notices.to_chats(tx, writer, concerned, "select/deadline_moved", cause, **wording)
     await outbox.want_report(
         tx,
         cause,

@@ -8,7 +8,7 @@ import pytest
 
 from bot.campaign_load import load_campaign
 from handlers.extend import parse_deadline, presets
-from tests.conftest import World
+from tests.conftest import World, told
 
 CAMPAIGN = load_campaign()
 
@@ -112,3 +112,18 @@ def test_dates_parse_in_local_time_within_the_campaign_years():
     assert parse_deadline("2027/01/20 18:00", CAMPAIGN) is not None
     for nonsense in ("0001-01-01 00:00", "9999-12-31 23:59", "tomorrow", "2027-02-30 10:00"):
         assert parse_deadline(nonsense, CAMPAIGN) is None
+
+
+async def test_a_moved_deadline_is_told_in_the_groups_the_stage_concerns_only(world: World):
+    from tests.test_report import _candidate
+
+    *_, candidate_group = await _candidate(world)  # P-U1-01 a candidate, its group bound
+    other = world.sb.group("Branch 2", creator=world.admin)  # P-U1-02: not a candidate
+    await world.sb.add_bot(other, by=world.admin)
+    await world.admin.send("/bind P-U1-02", chat=other)
+    await world.admin.send("/extend cultivate 2027-10-05 18:00")
+    await world.admin.tap("✅ Move the deadline")
+    await world.sb.settle()
+    moved = "培育创建的截止时间已调整为 2027年10月5日 18:00"  # groups read the campaign's language
+    assert told(candidate_group, moved, world.sb) == 1
+    assert told(other, moved, world.sb) == 0
