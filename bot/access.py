@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot import locale
@@ -70,3 +70,8 @@ async def load_actor(
         return None
     grants = await roles.of_user(db, user_id)
     return actor_of(person, grants, admins=admins, default_locale=default_locale)
+
+
+async def admin_ids(db: Executor, configured: Iterable[int]) -> set[int]:
+    """Every campaign admin: those configured (PACESETTER_ADMINS) and those invited as one."""
+    return set(configured) | await roles.holder_ids(db, ("admin",))

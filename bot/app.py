@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import invites, menus, set_aside
-from bot.access import actor_of
+from bot.access import actor_of, admin_ids
 from bot.applications import with_overrides
 from bot.campaign import Campaign
 from bot.campaign_load import load_campaign
@@ -287,7 +287,7 @@ class BotRunner:
         await self._set_private_menus(core, sorted(others - await self._admin_ids()))
 
     async def _admin_ids(self) -> set[int]:
-        return await set_aside.admin_ids(self.db, self.settings.admins)
+        return await admin_ids(self.db, self.settings.admins)
 
     async def _set_private_menus(self, core: Core, user_ids: list[int]) -> None:
         """Only menus that differ from the one last set: a restart costs no request for the

@@ -25,7 +25,8 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot import notices
-from storage import media, roles
+from bot.access import admin_ids
+from storage import media
 from storage.db import Database, Transaction
 from storage.media import MediaFile
 
@@ -239,7 +240,7 @@ async def tell_gave_up(
     if item is None:
         return
     holders = await media.reporters_of(tx, file_unique_id)
-    everyone = set(admins) | await roles.holder_ids(tx, ("admin",))
+    everyone = await admin_ids(tx, admins)
     await notices.to_people(
         tx,
         writer,

@@ -20,8 +20,8 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot import locale
+from bot.access import admin_ids
 from bot.campaign import Campaign
-from bot.set_aside import admin_ids
 from messages.render import Messages
 from storage import people
 from storage.db import Database

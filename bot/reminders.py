@@ -24,13 +24,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from bot import notices
+from bot.access import admin_ids
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
-from storage import applications, outbox, people, reminders, roles
+from storage import applications, outbox, people, reminders
 from storage.db import Database, Executor, Transaction
 
 PREFIX = "remind:"  # the outbox cause of every reminder: remind:<stage>:<moment>:…
@@ -75,7 +76,7 @@ def send_time(at: datetime, deadline: datetime, quiet: QuietHours, tz) -> dateti
     return (began - _BEFORE_QUIET).astimezone(UTC)
 
 
-def before(deadline: datetime, offset: timedelta, tz) -> datetime:
+def before(deadline: datetime, offset: timedelta, tz: tzinfo) -> datetime:
     """`offset` before the deadline on the campaign's wall clock: "7d" before 18:00 is 18:00 a
     week earlier, also across a daylight-saving change (aware arithmetic in one zone is local)."""
     return (deadline.astimezone(tz) - offset).astimezone(UTC)
@@ -165,7 +166,7 @@ async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
         )
     waiting = await reminders.nominations_waiting(db)
     if waiting:
-        admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+        admins = await admin_ids(db, reminding.admins)
         letters += [
             Letter(a, "remind/admin", {"waiting": waiting}, buttons.get("admin"), "admin")
             for a in sorted(admins)
@@ -237,7 +238,7 @@ async def apply_closed(db: Executor, reminding: Reminding) -> list[Letter]:
     reach; where the campaign says so, each unit's secretaries hear of their own."""
     units = await reminders.deliveries(db)
     late = [unit for unit in units if unit.missing]
-    admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+    admins = await admin_ids(db, reminding.admins)
     secretaries = await reminders.secretaries_by_unit(db)
     _, unreachable = await _reachable(db, await apply_debts(db, reminding), reminding.at)
     of_late = {user_id: unit for unit in late for user_id in secretaries.get(unit.unit_id, ())}
@@ -300,7 +301,7 @@ async def cultivate_opening_posts(db: Executor, campaign: Campaign, now: datetim
 async def cultivate_closed(db: Executor, reminding: Reminding) -> list[Letter]:
     """Stage 2 closed: the admins hear how many candidates reported, and which did not."""
     found = await reminders.candidate_reports(db)
-    admins = set(reminding.admins) | await roles.holder_ids(db, ("admin",))
+    admins = await admin_ids(db, reminding.admins)
     summary = {
         "candidates": len(found),
         "reported": sum(1 for item in found if item.reports),

@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from bot.access import admin_ids
 from bot.notices import Writer, to_each, to_people
-from storage import people, roles
-from storage.db import Executor, Transaction
+from storage import people
+from storage.db import Transaction
 from storage.inbox import SetAside
 
 MAX_ATTEMPTS = 3  # starts that began an update and died before it was handled
-
-
-async def admin_ids(db: Executor, configured: Iterable[int]) -> set[int]:
-    """Configured admins and those invited as admins."""
-    return set(configured) | await roles.holder_ids(db, ("admin",))
 
 
 def sender_of(payload: dict) -> int | None:

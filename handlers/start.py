@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
-from bot.access import load_actor
+from bot.access import admin_ids, load_actor
 from bot.core import Ctx
 from handlers import apply, guards, nominations, report, roster, ui
 from storage import flows, invitations, roles
@@ -134,7 +134,7 @@ async def _still_allowed(
     issuer = await load_actor(
         tx, invitation.created_by, admins=admins, default_locale=ctx.campaign.default_locale
     )
-    admins_exist = bool(admins) or bool(await roles.holder_ids(tx, ("admin",)))
+    admins_exist = bool(await admin_ids(tx, admins))
     return invites.still_allowed(invitation, issuer, grant.unit_id, admins_exist=admins_exist)
 
 
