@@ -54,6 +54,9 @@ _PACED = _SENDING | {
     "deleteMessages",
     "answerCallbackQuery",
 }
+# A 429 for one chat while we spend the overall budget as fast as it refills is taken to be
+# the overall limit, but holds the other chats this long at most (that chat waits it all).
+GUESSED_OVERALL_WAIT = 5.0
 _REPLY_RETRIES = 3  # an answer to someone acting waits out a 429 this often before giving up
 
 
@@ -226,9 +229,19 @@ class Pacer(BaseRateLimiter[str]):
                 self.retry_afters += 1
                 seconds = error.retry_after.total_seconds()
                 self.cool_down(chat_id, seconds)
-                if chat_id is None or self._spending_fast():
+                if chat_id is None:
                     self.cool_down(None, seconds)  # the overall limit: every request waits
                     log.warning("429 (overall): every request waits %.0f s", seconds)
+                elif self._spending_fast():
+                    # Probably the overall limit, but it came for one chat: the others wait
+                    # a little only, as a group's minute-long wait would stall everyone.
+                    everyone = min(seconds, GUESSED_OVERALL_WAIT)
+                    self.cool_down(None, everyone)
+                    log.warning(
+                        "429 for chat %s at full pace: every request waits %.0f s",
+                        chat_id,
+                        everyone,
+                    )
                 else:
                     log.warning("429 for chat %s: waiting %.0f s", chat_id, seconds)
                 if bulk or attempt == _REPLY_RETRIES:

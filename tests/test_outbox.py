@@ -369,3 +369,13 @@ async def test_two_changes_of_one_message_keep_their_order_whatever_their_causes
         world.advance(seconds=3)
         await world.sb.settle()
     assert world.sb.messages(chat)[-1].text == "v2 (newer edit)"
+
+
+async def test_a_long_429_for_one_chat_at_full_pace_holds_the_others_briefly_only():
+    async with _paced_bot(Pace()) as (sb, bot, pacer, chats):
+        *others, flooded = chats
+        sb.faults.flood(flooded, retry_after=40, times=1)  # a group's minute, say
+        sends = [bot.send_message(chat, "the wave", rate_limit_args=BULK) for chat in chats]
+        await asyncio.gather(*sends, return_exceptions=True)
+        assert pacer.ready_in(flooded) > 30  # that chat waits what Telegram said
+        assert all(0 < pacer.ready_in(chat) <= 5 for chat in others)  # the rest, briefly
