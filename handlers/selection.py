@@ -140,19 +140,24 @@ async def _card(
         await ui.reply(update, ctx, "select/actions", ui.keyboard(rows), **context)
 
 
+def _confirm_markup(ctx: Ctx, action: str, application_id: int) -> InlineKeyboardMarkup:
+    """Yes (`action`, which acts), or back to the application's actions."""
+    label = ctx.msgs.label
+    return ui.keyboard(
+        [
+            [(label(ctx.locale, action), BUTTONS.data(action, application_id))],
+            [(label(ctx.locale, "back"), BUTTONS.data("actions", application_id))],
+        ]
+    )
+
+
 async def _ask_accept(update: Update, ctx: Ctx, application_id: int) -> None:
     application = await applications.get(ctx.db, application_id)
     if application is None or application.status != "nominated":
         await ui.alert(update.callback_query, ctx, "select/already")
         return
     project = await orgs.project(ctx.db, application.project_id)
-    label = ctx.msgs.label
-    markup = ui.keyboard(
-        [
-            [(label(ctx.locale, "accept_yes"), BUTTONS.data("accept_yes", application.id))],
-            [(label(ctx.locale, "back"), BUTTONS.data("actions", application.id))],
-        ]
-    )
+    markup = _confirm_markup(ctx, "accept_yes", application.id)
     await ui.show(
         update.callback_query,
         ctx,
@@ -214,13 +219,7 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
         await flows.go(tx, ctx.actor.user_id, "confirm")
         await flows.note(tx, ctx.actor.user_id, reason=reason)
     project = await orgs.project(ctx.db, application.project_id)
-    label = ctx.msgs.label
-    markup = ui.keyboard(
-        [
-            [(label(ctx.locale, "decline_yes"), BUTTONS.data("decline_yes", application.id))],
-            [(label(ctx.locale, "back"), BUTTONS.data("actions", application.id))],
-        ]
-    )
+    markup = _confirm_markup(ctx, "decline_yes", application.id)
     await ui.reply(
         update,
         ctx,
