@@ -19,9 +19,12 @@ from handlers.reminders import remind_due
 from storage.db import Database
 
 TOKEN = "123456:TEST-token-abcdefgh"
-# Scripted people answer in microseconds; the per-chat pace of real people would only slow the
-# suite down. The sandbox's limits are relaxed to match (see the `world` fixture).
-FAST = Pace(chat_per_second=1000.0, chat_burst=1000.0)
+# Scripted people answer in microseconds; the pace of real people would only slow the suite
+# down (every tap's answer and edit now counts against the overall budget too). The sandbox's
+# limits are relaxed to match (see the `world` fixture); the pacing tests set their own.
+FAST = Pace(
+    chat_per_second=1000.0, chat_burst=1000.0, overall_per_second=1000.0, overall_burst=1000.0
+)
 # Inside the default campaign's application stage (opens 2026-12-01, deadline 2027-01-15).
 APPLY_OPEN = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
 
@@ -169,6 +172,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         # Scripted people answer in microseconds; Telegram's ~1 message/s per chat would only
         # slow the suite down. tests/test_robustness.py puts the real limit back and checks it.
         sb.limits.chat_per_second = 1000.0
+        sb.limits.overall_per_second = 1000.0
         admin = sb.user("Ada", language_code="en", username="ada")
         world = World(sb=sb, tmp_path=tmp_path, clock=FakeClock(APPLY_OPEN), admin=admin)
         await world.start()
