@@ -93,6 +93,7 @@ def _user_id(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         if args.command == "campaign":
             return _campaign_check(args.file)
@@ -119,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pacesetter: {where}: {line}", file=sys.stderr)
         return 2
     except sqlite3.Error as error:
-        print(f"pacesetter: cannot use the database: {error}", file=sys.stderr)
+        where = f" {settings.db_path} (PACESETTER_DB)" if settings is not None else ""
+        print(f"pacesetter: cannot use the database{where}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -318,8 +320,10 @@ def _run(settings: Settings) -> int:
         )
         return 2
     except NetworkError as error:
+        through = f" through PACESETTER_PROXY={settings.proxy_shown}" if settings.proxy else ""
         print(
-            f"pacesetter: cannot reach the Bot API at {settings.api_url}: {error}", file=sys.stderr
+            f"pacesetter: cannot reach the Bot API at {settings.api_url}{through}: {error}",
+            file=sys.stderr,
         )
         return 1
     return 0

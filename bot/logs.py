@@ -41,6 +41,7 @@ def setup_logging(level: int, *secrets: str) -> None:
 
 def install_redaction(handler: logging.Handler, *secrets: str) -> None:
     handler.addFilter(RedactTokens(*secrets))
-    # httpx logs every request URL, token included, at INFO.
-    for name in ("httpx", "httpcore"):
+    # httpx logs every request URL, token included, at INFO; APScheduler says at INFO what it
+    # will do once started, which reads as noise before an error that stops the bot.
+    for name in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -75,6 +75,16 @@ class Settings:
     def proxy_url(self) -> str | None:
         return self.proxy.reveal() if self.proxy else None
 
+    @property
+    def proxy_shown(self) -> str | None:
+        """The proxy as an error may name it: its password (if any) left out."""
+        if self.proxy is None:
+            return None
+        scheme, _, rest = self.proxy.reveal().partition("://")
+        credentials, at, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if at else f"{scheme}://{rest}"
+
     def require_token(self) -> Secret:
         if self.token is None:
             raise SettingsError(

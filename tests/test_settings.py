@@ -115,5 +115,25 @@ def test_an_unusable_database_path_says_so_in_one_line(tmp_path):
         env={"PACESETTER_DB": str(tmp_path / "missing" / "dir" / "x.db")},
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("pacesetter: cannot use the database:")
+    where = tmp_path / "missing" / "dir" / "x.db"
+    assert result.stderr.startswith(f"pacesetter: cannot use the database {where} (PACESETTER_DB):")
     assert result.stderr.count("\n") == 1, result.stderr  # one line: no thread's traceback
+
+
+def test_a_dead_proxy_is_named_without_its_password_and_nothing_else_is_said(tmp_path):
+    result = _cli(
+        "run",
+        env={
+            "PACESETTER_TOKEN": TOKEN,
+            "PACESETTER_DB": str(tmp_path / "bot.db"),
+            "PACESETTER_API_URL": "http://127.0.0.1:9",
+            "PACESETTER_PROXY": "http://ops:s3cret@127.0.0.1:9",  # nothing listens there
+        },
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()  # no scheduler's notes before it
+    assert line.startswith(
+        "pacesetter: cannot reach the Bot API at http://127.0.0.1:9"
+        " through PACESETTER_PROXY=http://ops:***@127.0.0.1:9: "
+    )
+    assert "s3cret" not in result.stderr
