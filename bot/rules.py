@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -168,3 +168,49 @@ def _strip_affix(text: str, affixes: tuple[str, ...], *, prefix: bool) -> str:
         if not prefix and text.endswith(affix):
             return text[: -len(affix)].strip()
     return text
+
+
+# --- typed moments ----------------------------------------------------------------------------
+
+# 2027-01-20 18:00, 2027/1/20, 2027年1月20日 18时30分, 1月20日 18点, 1-20, 1.20 18:00 …
+_TYPED_MOMENT = re.compile(
+    r"(?:(?P<y>\d{4})\s*[-/.年]\s*)?(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*T?\s*(?P<H>\d{1,2})\s*(?:[:时點点]\s*(?P<M>\d{1,2})?\s*分?)?)?"
+)
+# …and as the bot prints it in English: 20 Jan 2027 18:00, 20 Jan 18:00.
+_PRINTED_MOMENT = re.compile(
+    r"(?P<d>\d{1,2})\s+(?P<mon>[A-Za-z]{3})[a-z]*\.?(?:\s+(?P<y>\d{4}))?"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def parse_moment(text: str, today: date, *, hour: int = 18) -> datetime | None:
+    """A local date and time as people type it, or as the bot prints it: '2027-01-20 18:00',
+    '2027年1月20日', '1月20日 18：00', '1-20', '20 Jan 2027 18:00'. A day alone is at `hour`;
+    a day without its year is the next such day from `today` on. Naive: the caller gives it
+    the campaign's time zone. None when it reads as no moment."""
+    typed = unicodedata.normalize("NFKC", text).strip()  # full-width digits and colon
+    found = _TYPED_MOMENT.fullmatch(typed) or _PRINTED_MOMENT.fullmatch(typed)
+    if found is None:
+        return None
+    parts = found.groupdict()
+    month = int(parts["m"]) if parts.get("m") else None
+    if parts.get("mon"):
+        name = parts["mon"].lower()
+        month = _MONTHS.index(name) + 1 if name in _MONTHS else None
+    if month is None:
+        return None
+    try:
+        moment = datetime(
+            int(parts["y"]) if parts["y"] else today.year,
+            month,
+            int(parts["d"]),
+            int(parts["H"]) if parts["H"] else hour,
+            int(parts["M"]) if parts["M"] else 0,
+        )
+        if parts["y"] is None and moment.date() < today:
+            moment = moment.replace(year=today.year + 1)
+    except ValueError:  # 2月30日, 25:00, 29 Feb in a year without one
+        return None
+    return moment

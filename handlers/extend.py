@@ -22,6 +22,7 @@ from bot.applications import deadline_window, everyone, stage_phase
 from bot.campaign import STAGE_KEYS, Campaign, CampaignError, with_deadline
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
+from bot.rules import parse_moment
 from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from handlers.reminders import reminder_buttons
@@ -39,7 +40,6 @@ BUTTONS = Buttons(
     keep=("k", ()),  # the deadline stays as it is
 )
 PRESET_DAYS = (1, 3, 7, 14)
-_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d")
 
 
 def register(app: Application) -> None:
@@ -48,30 +48,25 @@ def register(app: Application) -> None:
     flow_input.declare(app, _TYPED)
 
 
-def parse_deadline(text: str, campaign: Campaign) -> datetime | None:
-    """'2027-01-20 18:00' (or a day alone: at 18:00) in the campaign's time zone; None when
-    it is no date, or one outside the campaign's years (year 1 would not even convert)."""
+def parse_deadline(text: str, campaign: Campaign, now: datetime) -> datetime | None:
+    """A deadline as people type it (bot.rules.parse_moment: a day alone is at 18:00) in the
+    campaign's time zone; None when it is no date, or one outside the campaign's years (year
+    1 would not even convert)."""
     first, last = deadline_window(campaign)
-    for layout in _FORMATS:
-        try:
-            local = datetime.strptime(text.strip(), layout)
-        except ValueError:
-            continue
-        if layout == "%Y-%m-%d":
-            local = local.replace(hour=18)
-        if not first <= local.year <= last:
-            return None
-        return local.replace(tzinfo=campaign.timezone)
-    return None
+    local = parse_moment(text, campaign.local(now).date())
+    if local is None or not first <= local.year <= last:
+        return None
+    return local.replace(tzinfo=campaign.timezone)
 
 
 @guards.person(guards.admin, "select/not_admin")
 async def extend(update: Update, ctx: Ctx) -> None:
     args = ctx.args or []
     if len(args) >= 2 and args[0] in STAGE_KEYS:
-        deadline = parse_deadline(" ".join(args[1:3]), ctx.campaign)
+        typed = " ".join(args[1:])
+        deadline = parse_deadline(typed, ctx.campaign, ctx.now)
         if deadline is None:
-            await _refuse_date(update, ctx, " ".join(args[1:3]))
+            await _refuse_date(update, ctx, typed)
             return
         await _ask(update, ctx, args[0], deadline)
         return
@@ -142,7 +137,7 @@ async def _type_date(update: Update, ctx: Ctx, stage_key: str) -> None:
 async def _date_typed(update: Update, ctx: Ctx) -> None:
     stage_key = ctx.flow.data.get("stage", "")
     text = update.effective_message.text
-    deadline = parse_deadline(text, ctx.campaign)
+    deadline = parse_deadline(text, ctx.campaign, ctx.now)
     if stage_key not in STAGE_KEYS:
         async with ctx.write() as tx:
             await flows.end(tx, ctx.actor.user_id)

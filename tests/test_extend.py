@@ -105,13 +105,51 @@ def test_presets_follow_the_deadline_or_today_when_it_passed():
     assert all(d > deadline for d in after)
 
 
+NOW = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)  # 10 Dec 2026 in Shanghai
+
+
 def test_dates_parse_in_local_time_within_the_campaign_years():
-    assert parse_deadline("2027-01-20 18:00", CAMPAIGN) == datetime(
+    assert parse_deadline("2027-01-20 18:00", CAMPAIGN, NOW) == datetime(
         2027, 1, 20, 18, 0, tzinfo=CAMPAIGN.timezone
     )
-    assert parse_deadline("2027/01/20 18:00", CAMPAIGN) is not None
+    assert parse_deadline("2027/01/20 18:00", CAMPAIGN, NOW) is not None
     for nonsense in ("0001-01-01 00:00", "9999-12-31 23:59", "tomorrow", "2027-02-30 10:00"):
-        assert parse_deadline(nonsense, CAMPAIGN) is None
+        assert parse_deadline(nonsense, CAMPAIGN, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "moment"),
+    [
+        ("2027年1月20日", (2027, 1, 20, 18, 0)),  # a day alone: at 18:00
+        ("2027年1月20日 18：00", (2027, 1, 20, 18, 0)),  # the full-width colon of a Chinese IME
+        ("1月20日", (2027, 1, 20, 18, 0)),  # no year: the next 20 January
+        ("1月20日 17时30分", (2027, 1, 20, 17, 30)),
+        ("1月20日 17点", (2027, 1, 20, 17, 0)),
+        ("1-20", (2027, 1, 20, 18, 0)),
+        ("1/20 9:00", (2027, 1, 20, 9, 0)),
+        ("12-24 18:00", (2026, 12, 24, 18, 0)),  # still ahead this year
+        ("２０２７－０１－２０　１８：００", (2027, 1, 20, 18, 0)),  # full-width throughout
+        ("2027-01-20T18:00", (2027, 1, 20, 18, 0)),
+        ("20 Jan 2027 18:00", (2027, 1, 20, 18, 0)),  # as the bot prints it in English
+        ("20 Jan 18:00", (2027, 1, 20, 18, 0)),
+    ],
+)
+def test_dates_are_read_as_people_type_them(typed: str, moment: tuple[int, ...]):
+    assert parse_deadline(typed, CAMPAIGN, NOW) == datetime(*moment, tzinfo=CAMPAIGN.timezone)
+
+
+@pytest.mark.parametrize("typed", ["1月32日", "13-01", "1-20 25:00", "20 Foo 2027", "明天", "2027"])
+def test_what_is_no_date_is_refused(typed: str):
+    assert parse_deadline(typed, CAMPAIGN, NOW) is None
+
+
+async def test_extend_takes_a_date_typed_the_chinese_way(world: World):
+    await world.admin.send("/extend apply 2027年1月20日 18：00")
+    assert "to 20 Jan 2027 18:00?" in world.admin.last_reply.text
+    await world.admin.tap("✅ Move the deadline")
+    assert world.runner.core.campaign.stage("apply").deadline == datetime(
+        2027, 1, 20, 10, 0, tzinfo=UTC
+    )
 
 
 async def test_a_moved_deadline_is_told_in_the_groups_the_stage_concerns_only(world: World):
