@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import Ctx
-from bot.rules import LEAVE_PRESETS, end_of_leave
+from bot.rules import LEAVE_PRESETS, end_of_leave, parse_moment
 from handlers import guards, ui
 from handlers.callbacks import Buttons, Tap
 from storage import people
@@ -26,7 +26,7 @@ def register(app: Application) -> None:
 @guards.person()
 async def leave(update: Update, ctx: Ctx) -> None:
     if ctx.args:
-        until = _typed(ctx, ctx.args[0])
+        until = _typed(ctx, " ".join(ctx.args))
         if until is None:
             await ui.reply(update, ctx, "leave/bad_date", sent=ctx.args[0][:40])
             return
@@ -50,10 +50,10 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
 
 
 def _typed(ctx: Ctx, text: str) -> datetime | None:
-    """A day (YYYY-MM-DD) from tomorrow to a year ahead: away until its end, local time."""
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
+    """A day as people type it (2027-01-20, 1月20日, 1-20: bot.rules.parse_moment) from
+    tomorrow to a year ahead: away until its end, local time."""
+    day = parse_moment(text, ctx.campaign.local(ctx.now).date())
+    if day is None:
         return None
     until = end_of_leave(day.replace(tzinfo=ctx.campaign.timezone), ctx.campaign.timezone)
     return until if ctx.now < until <= ctx.now + LONGEST else None

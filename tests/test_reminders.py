@@ -340,6 +340,8 @@ async def test_people_on_leave_are_not_reminded_nor_named_in_their_group(world: 
     assert "can't use “2027-13-01”" in lena.last_reply.text
     await sam.send("/leave 2027-01-20")
     assert "on leave until 20 Jan 2027 23:59" in sam.last_reply.text
+    await sam.send("/leave 1月21日")  # as it is typed in Chinese, the year the next 21 January
+    assert "on leave until 21 Jan 2027 23:59" in sam.last_reply.text
     await sam.tap("I'm back")
     assert "You are not on leave" in sam.last_reply.text
     # Leo, who can't be reached, is away too: his secretary says so from /people.
