@@ -19,14 +19,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot import notices, reminders
 from bot.applications import deadline_window, everyone, stage_phase
-from bot.campaign import STAGE_KEYS, Campaign, CampaignError, with_deadline
+from bot.campaign import STAGE_KEYS, Campaign, CampaignError, Stage, with_deadline
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.rules import parse_moment
 from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons, Tap
 from handlers.reminders import reminder_buttons
-from storage import applications, chats, flows, outbox
+from storage import applications, flows, outbox
 from storage.db import Executor, Transaction
 
 FLOW = "extend_date"
@@ -168,8 +168,17 @@ async def _ask(
         await _say(update, ctx, in_place, "select/extend_refused", stage=stage)
         return
     shorter = deadline < stage.deadline or deadline <= ctx.now
+    # Well into the next stage (a month typed wrong, 10 for 01): both would be open. A few
+    # weeks' overlap is the ordinary late extension (the stages may meet), not worth one.
+    following = _following(ctx.campaign, stage_key)
+    overlaps = (
+        following
+        if following and deadline > following.opens + OVERLAP_NAMED and not shorter
+        else None
+    )
     concerned = everyone(await _owing(ctx, ctx.db, stage_key)) - {ctx.actor.user_id}
-    yes = ctx.msgs.label(ctx.locale, "extend_shorten" if shorter else "extend_yes")
+    yes_key = "extend_shorten" if shorter else "extend_overlap" if overlaps else "extend_yes"
+    yes = ctx.msgs.label(ctx.locale, yes_key)
     markup = ui.keyboard(
         [
             [(yes, BUTTONS.data("yes", stage_key, _unix(deadline)))],
@@ -180,11 +189,22 @@ async def _ask(
         "stage": stage,
         "deadline": deadline,
         "people": len(concerned),
-        "groups": len(await chats.present_bindings(ctx.db)),
+        "groups": len(await reminders.concerned_chats(ctx.db, ctx.campaign, stage_key, ctx.now)),
         "shorter": shorter,
         "past": deadline <= ctx.now,
+        "overlaps": overlaps,
     }
     await _say(update, ctx, in_place, "select/extend_confirm", markup, **context)
+
+
+# How far into the next stage a new deadline may run before the question names it.
+OVERLAP_NAMED = timedelta(days=30)  # longer than any preset extension (two weeks)
+
+
+def _following(campaign: Campaign, stage_key: str) -> Stage | None:
+    keys = [stage.key for stage in campaign.stages]
+    index = keys.index(stage_key) + 1
+    return campaign.stages[index] if index < len(keys) else None
 
 
 async def _say(update: Update, ctx: Ctx, in_place: bool, key: str, markup=None, **context) -> None:

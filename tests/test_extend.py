@@ -165,3 +165,20 @@ async def test_a_moved_deadline_is_told_in_the_groups_the_stage_concerns_only(wo
     moved = "培育创建的截止时间已调整为 2027年10月5日 18:00"  # groups read the campaign's language
     assert told(candidate_group, moved, world.sb) == 1
     assert told(other, moved, world.sb) == 0
+
+
+async def test_a_deadline_past_the_next_stages_opening_is_named_with_a_button_of_its_own(
+    world: World,
+):
+    await world.admin.send("/extend apply 2027-10-20")  # meant: 2027-01-20
+    question = world.admin.last_reply
+    assert (
+        "20 Oct 2027 18:00 is after <b>Cultivation</b> opens (16 Jan 2027 09:00)" in question.html
+    )
+    assert "both stages would be open at once until then" in question.text
+    labels = [label for row in question.buttons for label, _ in row]
+    assert labels == ["⚠ Yes, past the next stage's opening", "✖ Cancel"]
+    await world.admin.tap("✖ Cancel", message=question)
+    assert world.runner.core.campaign.stage("apply").deadline == CAMPAIGN.stage("apply").deadline
+    await world.admin.send("/extend apply 2027-01-20")  # a few days into it: the plain question
+    assert world.admin.last_reply.buttons[0][0][0] == "✅ Move the deadline"

@@ -435,6 +435,7 @@ SAMPLES: dict[str, dict] = {
         "groups": 3,
         "shorter": False,
         "past": False,
+        "overlaps": None,
     },
     "select/extend_stage": {"stages": CAMPAIGN.stages},
     "select/extend_date": {"stage": STAGE},
@@ -818,7 +819,11 @@ VARIANTS: dict[str, list[dict]] = {
         {"reopened": False, "earlier": True, "closed_now": False},
         {"reopened": False, "earlier": True, "closed_now": True},
     ],
-    "select/extend_confirm": [{"people": 1, "shorter": True}, {"shorter": True, "past": True}],
+    "select/extend_confirm": [
+        {"people": 1, "shorter": True},
+        {"shorter": True, "past": True},
+        {"overlaps": CAMPAIGN.stages[1]},
+    ],
     "select/overview": [
         {"units": [], "silent": [], "waiting": 0},
         {"units": [], "waiting": 1},
