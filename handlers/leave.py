@@ -50,8 +50,8 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
 
 
 def _typed(ctx: Ctx, text: str) -> datetime | None:
-    """A day as people type it (2027-01-20, 1月20日, 1-20: bot.rules.parse_moment) from
-    tomorrow to a year ahead: away until its end, local time."""
+    """A day as people type it (bot.rules.parse_moment: 2027-01-20, 1-20, the Chinese way)
+    from tomorrow to a year ahead: away until its end, local time."""
     day = parse_moment(text, ctx.campaign.local(ctx.now).date())
     if day is None:
         return None
