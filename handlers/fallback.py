@@ -5,9 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import menus
+from bot import cultivation, menus
+from bot.applications import stage_phase
 from bot.core import Ctx
 from handlers import ui
+from storage import reports
 
 _PRIVATE = filters.ChatType.PRIVATE
 # Commands that work in the private chat only: in a group they get a button that opens it.
@@ -77,7 +79,21 @@ async def sticker(update: Update, ctx: Ctx) -> None:
 
 
 async def text(update: Update, ctx: Ctx) -> None:
+    if await _reporting(ctx):
+        # What a member of a candidate most likely wants now: to report, with photos.
+        label = ctx.msgs.label(ctx.locale, "report_open")
+        url = f"https://t.me/{ctx.core.bot_username}?start=report"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
+        await ui.reply(update, ctx, "fallback/report_hint", markup)
+        return
     await ui.reply(update, ctx, "fallback/text", commands=_commands(ctx))
+
+
+async def _reporting(ctx: Ctx) -> bool:
+    """Cultivation is open and the person is a lead or member of a candidate project."""
+    if ctx.actor is None or stage_phase(ctx.campaign, cultivation.STAGE, ctx.now) != "open":
+        return False
+    return bool(await reports.candidates_of(ctx.db, ctx.actor.user_id))
 
 
 async def attachment(update: Update, ctx: Ctx) -> None:

@@ -554,6 +554,7 @@ SAMPLES: dict[str, dict] = {
     "group/bind_not_allowed": {"unit_name": HOSTILE},
     "group/bind_in_group": {},
     "fallback/text": {"commands": ["help", "nominations", "people"]},
+    "fallback/report_hint": {},
     "fallback/unknown_command": {"command": "/<x>"},
     "fallback/file": {"roles": ["admin"]},
     "fallback/sticker": {},

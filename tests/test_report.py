@@ -380,3 +380,16 @@ async def test_once_the_stage_is_over_a_report_is_no_longer_changed_or_deleted(w
     assert row["state"] == "saved"
     await world.sb.settle()
     assert not world.sb.messages(group)[-1].deleted
+
+
+async def test_a_text_nobody_takes_points_a_candidates_member_to_reporting(world: World):
+    _, mei, leo, _ = await _candidate(world)  # cultivation is open; Mei's project a candidate
+    await mei.send("hello, how do I send our study session?")
+    hint = mei.last_reply
+    assert hint.text.startswith("I can't read free text here. To report an activity, send me")
+    assert hint.buttons[0][0][0] == "📝 Report an activity"
+    (button,) = hint.reply_markup["inline_keyboard"][0]
+    assert button["url"] == "https://t.me/pacesetter_bot?start=report"
+    await leo.send("hello?")  # his project is no candidate: the commands he has, as before
+    assert "To report an activity" not in leo.last_reply.text
+    assert leo.last_reply.text.startswith("I can't read free text here. Here is what you can do:")
