@@ -197,8 +197,8 @@ class Downloader:
             for item in gone:
                 if item.path:
                     await asyncio.to_thread(self._remove, item.path)
-                async with self.db.transaction(self.clock()) as tx:
-                    await media.forget(tx, item.file_unique_id)
+            async with self.db.transaction(self.clock()) as tx:
+                await media.forget(tx, [item.file_unique_id for item in gone])
 
     async def _too_big(self, item: MediaFile) -> None:
         async with self.db.transaction(self.clock()) as tx:

@@ -158,13 +158,16 @@ async def dropped(db: Executor, *, limit: int) -> list[MediaFile]:
     return [_file(row) for row in rows]
 
 
-async def forget(tx: Transaction, file_unique_id: str) -> bool:
-    """A dropped file's copy is gone: so is its row (unless a saved report took it again)."""
-    changed = await tx.execute(
-        "DELETE FROM media_files WHERE file_unique_id = ? AND state = 'dropped'",
-        (file_unique_id,),
+async def forget(tx: Transaction, file_unique_ids: Sequence[str]) -> int:
+    """Dropped files whose copies are gone: so are their rows (unless a saved report took one
+    again meanwhile); how many."""
+    if not file_unique_ids:
+        return 0
+    return await tx.execute(
+        "DELETE FROM media_files WHERE state = 'dropped' AND file_unique_id"
+        f" IN ({','.join('?' * len(file_unique_ids))})",
+        list(file_unique_ids),
     )
-    return bool(changed)
 
 
 async def person_bytes(db: Executor, author_id: int, *, at_most: int) -> int:
