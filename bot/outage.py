@@ -22,6 +22,7 @@ from telegram.error import TelegramError
 from bot import locale
 from bot.access import admin_ids
 from bot.campaign import Campaign
+from bot.notices import Writer
 from messages.render import Messages
 from storage import people
 from storage.db import Database
@@ -49,6 +50,7 @@ class WriteOutage:
         clock: Callable[[], datetime],
     ) -> None:
         self.bot, self.db, self.msgs, self.campaign = bot, db, msgs, campaign
+        self.writer = Writer(msgs, campaign)  # whose language each person reads
         self.configured_admins = frozenset(configured_admins)
         self.clock = clock
         self.since: datetime | None = None  # the first failed write of this outage
@@ -97,9 +99,7 @@ class WriteOutage:
             with contextlib.suppress(sqlite3.Error):  # reading may still work: their choice
                 person = await people.get(self.db, user.id)
                 if person is not None:
-                    their = locale.choose(
-                        person.locale, person.telegram_language, self.campaign.default_locale
-                    )
+                    their = self.writer.locale_of(person)
             try:
                 if query is not None:
                     await query.answer(self.msgs.alert(their, "errors/not_stored"), show_alert=True)
@@ -121,11 +121,7 @@ class WriteOutage:
             person = found.get(user_id)
             if person is not None and not person.writable:
                 continue
-            their = (
-                locale.choose(person.locale, person.telegram_language, default)
-                if person
-                else default
-            )
+            their = self.writer.locale_of(person) if person is not None else default
             text = self.msgs.text(their, key, campaign=self.campaign, **context)
             try:
                 await self.bot.send_message(user_id, text)
