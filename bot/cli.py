@@ -1,5 +1,5 @@
 """`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
-updates list | updates retry ID… | media [--retry]`."""
+updates list | updates retry ID… | media [--retry] | template FILE.docx`."""
 
 from __future__ import annotations
 
@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = campaign.add_parser("check", help="validate a campaign file")
     check.add_argument("file", type=Path)
+    template = commands.add_parser(
+        "template", help="write the application form as a Word template to FILE"
+    )
+    template.add_argument("file", type=Path, metavar="FILE.docx")
+    template.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    template.add_argument(
+        "--campaign", type=Path, help="a campaign file (default: the built-in campaign)"
+    )
     media = commands.add_parser(
         "media", help="local copies of reported files: counts, bytes, disk used and free"
     )
@@ -97,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "campaign":
             return _campaign_check(args.file)
+        if args.command == "template":
+            return _template(args.file, args.lang, args.campaign)
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -141,6 +151,27 @@ def _campaign_check(path: Path) -> int:
     if not problems:
         print(f"{path}: OK")
     return 1 if problems else 0
+
+
+def _template(path: Path, locale: str, campaign_path: Path | None) -> int:
+    from bot import docx_template
+    from messages.render import Messages
+
+    try:
+        campaign = load_campaign(campaign_path)
+    except CampaignError as error:  # named by --campaign here, not PACESETTER_CAMPAIGN
+        for line in _problem_lines(error.problems):
+            print(f"pacesetter: {campaign_path}: {line}", file=sys.stderr)
+        return 2
+    msgs = Messages(campaign.timezone)
+    words = docx_template.words(msgs, locale, campaign)
+    try:
+        path.write_bytes(docx_template.build(campaign.sections, locale, words))
+    except OSError as error:
+        print(f"pacesetter: cannot write {path}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"{path}: {words.title} ({locale}, {len(campaign.sections)} sections)")
+    return 0
 
 
 async def _orgs_import(settings: Settings, path: Path) -> int:

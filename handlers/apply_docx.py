@@ -16,7 +16,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 from telegram.ext import filters as f
 
 from bot import applications as rules
-from bot import cultivation, docx_form
+from bot import cultivation, docx_form, docx_template
 from bot.applications import stage_phase
 from bot.core import Ctx
 from handlers import application_view, guards, ui
@@ -53,14 +53,9 @@ async def form_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         return
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
-    data = await asyncio.to_thread(
-        docx_form.template,
-        ctx.campaign.sections,
-        ctx.locale,
-        title=ctx.msgs.label(ctx.locale, "word_form_title", name=project.name),
-        guidance=ui.plain(ui.render(ctx, "apply/docx_guidance")[0]),
-        files_note=ctx.msgs.label(ctx.locale, "word_form_pictures"),
-    )
+    title = ctx.msgs.label(ctx.locale, "word_form_title", name=project.name)
+    words = docx_template.words(ctx.msgs, ctx.locale, ctx.campaign, title=title)
+    data = await asyncio.to_thread(docx_template.build, ctx.campaign.sections, ctx.locale, words)
     filename = _UNSAFE_IN_FILENAME.sub(
         "_", ctx.msgs.label(ctx.locale, "word_form_file", name=project.name)
     )

@@ -34,6 +34,7 @@ INPUT_VOCABULARY = {
     "bot/docx_form.py",
     "bot/demo.py",
     "bot/cultivation.py",  # dates and head counts as people type them (3月12日, 25人)
+    "bot/docx_template.py",  # the form's typefaces (仿宋, 黑体) and numbering (一、二、)
 }
 
 
