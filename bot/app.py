@@ -40,6 +40,7 @@ from handlers import (
     extend,
     fallback,
     flow_input,
+    form_template,
     gate,
     groups,
     highlights,
@@ -74,6 +75,7 @@ FLOWS = (
     edits,  # group -2: edited messages go to the flow that stored them, never re-run
     flow_input,  # group -1: typed answers go to the flow the person is in
     start,  # /start (invitation links), /help, /whoami, /cancel
+    form_template,  # 📄 the application form as a Word template, under /help
     language,
     invite,
     roster,  # /people: who holds which role; removing one

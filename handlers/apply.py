@@ -30,6 +30,7 @@ from bot.flow import Accepts, Flow, Step
 from handlers import application_view, apply_answers, apply_steps, edits, flow_input, guards, ui
 from handlers.application_buttons import LEAD as BUTTONS
 from handlers.callbacks import Tap
+from handlers.form_template import keyboard as form_template_button
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 
@@ -48,7 +49,7 @@ def register(app: Application) -> None:
 async def apply_command(update: Update, ctx: Ctx) -> None:
     led = sorted(ctx.actor.projects("lead"))
     if not led:
-        await ui.reply(update, ctx, "apply/not_lead")
+        await ui.reply(update, ctx, "apply/not_lead", form_template_button(update, ctx))
         return
     if len(led) == 1:
         await _open(update, ctx, led[0])

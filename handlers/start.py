@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import invites, notices
 from bot.access import admin_ids, load_actor
 from bot.core import Ctx
-from handlers import apply, guards, nominations, report, roster, ui
+from handlers import apply, form_template, guards, nominations, report, roster, ui
 from storage import flows, invitations, roles
 from storage.db import Executor, Transaction
 from storage.invitations import Invitation
@@ -147,7 +147,16 @@ async def _withdraw(tx: Transaction, invitation: Invitation) -> None:
 
 @guards.person()
 async def help_command(update: Update, ctx: Ctx) -> None:
-    await ui.reply(update, ctx, "help/help", roles=ctx.actor.role_names, **stage_context(ctx))
+    template = form_template.keyboard(update, ctx)  # 📄 the form, to send out
+    await ui.reply(
+        update,
+        ctx,
+        "help/help",
+        template,
+        roles=ctx.actor.role_names,
+        template=template is not None,
+        **stage_context(ctx),
+    )
 
 
 @guards.person()

@@ -1,6 +1,6 @@
 """The application form as a Chinese 申报书: A4, the East Asian fonts and language in the
-styles, sections numbered 一、二、…, a cover table and the 推荐意见 box; from the CLI and
-/apply; filled in and read back."""
+styles, sections numbered 一、二、…, a cover table and the 推荐意见 box; from the CLI, from
+/help and /apply; filled in and read back."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from docx.shared import Cm
 from bot import docx_form, docx_template
 from bot.campaign import Localized
 from bot.campaign_load import load_campaign
+from handlers.form_template import BUTTONS as TEMPLATE_BUTTONS
 from messages.render import Messages
 from tests.conftest import World
 
@@ -220,6 +221,47 @@ def test_cli_writes_the_form(tmp_path: Path):
     assert missing.returncode == 2 and "no.toml: cannot read it" in missing.stderr
     unwritable = _cli(tmp_path, "template", str(tmp_path / "no" / "form.docx"))
     assert unwritable.returncode == 1 and "cannot write" in unwritable.stderr
+
+
+async def test_a_secretary_gets_the_form_from_help_and_a_member_sees_no_button(world: World):
+    await world.import_orgs([("U1", 2)])
+    sam = await world.join("Sam", "secretary", "U1", language_code="zh-hans")
+    await sam.send("/help")
+    assert "申报书 Word 模板" in sam.last_reply.text
+    await sam.tap("📄 申报书模板")
+    form = sam.last_reply
+    assert form.kind == "document"
+    assert form.raw["document"]["file_name"] == "基层党建标杆创建活动申报书.docx"
+    assert "《基层党建标杆创建活动申报书》" in form.text
+    document = _open(world.sb.file_bytes(form.file_id))
+    assert _headings(document)[0] == "一、党建工作基础"
+    assert document.tables[0].rows[0].cells[0].text == "单位"
+    # A branch member and a lead see no such button, and a forged tap is refused.
+    mo = await world.join("Mo", "member", "P-U1-01")
+    lena = await world.join("Lena", "lead", "P-U1-02")
+    for person in (mo, lena):
+        await person.send("/help")
+        assert person.last_reply.buttons == [] and "Word template" not in person.last_reply.text
+    sent = len(mo.replies())
+    refusal = await world.answer_to(mo, mo.last_reply, TEMPLATE_BUTTONS.data("send"))
+    assert refusal == "You are not allowed to do that."
+    assert len(mo.replies()) == sent
+
+
+async def test_an_admin_gets_the_form_from_help_and_from_apply(world: World):
+    admin = world.admin
+    await admin.send("/help")
+    await admin.tap("📄 Application form template")
+    form = admin.last_reply
+    assert form.raw["document"]["file_name"] == (
+        "Application form - Grassroots Party-Building Pacesetter Campaign.docx"
+    )
+    assert _headings(_open(world.sb.file_bytes(form.file_id)))[0] == "1. Foundation of Party work"
+    # /apply is for leads; an admin who sends it is offered the form to send out.
+    await admin.send("/apply")
+    assert "Applications are written by project leads" in admin.last_reply.text
+    await admin.tap("📄 Application form template")
+    assert admin.last_reply.kind == "document"
 
 
 async def test_a_leads_form_from_apply_is_the_chinese_form_with_the_projects_name(world: World):
