@@ -111,7 +111,7 @@ def numbered(number: int, title: str, locale: str) -> str:
 
 
 def build(sections: Sequence[Section], locale: str, words: Words) -> bytes:
-    """The form as a .docx: slow enough (tens of ms) to run off the event loop."""
+    """The form as a .docx: about 0.1 s of work, to run off the event loop."""
     look = _TYPES.get(locale, _TYPES["zh-Hans"])
     document = docx.Document()
     _page(document)
@@ -175,7 +175,7 @@ def _styles(document: Document, look: _Type) -> None:
     _style(heading, look, look.heading, look.heading_size, bold=look.heading_bold)
     heading.paragraph_format.space_before = Pt(12)
     heading.paragraph_format.space_after = Pt(6)
-    # Their linked character styles, which WPS shows beside them, look the same.
+    # Their linked character styles (a run given the heading's look) match them.
     for linked, face, size, bold in (
         ("Title Char", look.title, look.title_size, True),
         ("Heading 1 Char", look.heading, look.heading_size, look.heading_bold),
