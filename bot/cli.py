@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", type=Path, help="keep the demo's SQLite file here")
     demo.add_argument(
         "--lang",
-        choices=("zh-Hans", "en"),
+        choices=("zh-Hans", "zh-Hant", "en"),
         default="zh-Hans",
         help="the language everyone in the demo reads, and its organisation's names",
     )

@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import rules
 from storage.reports import ActivityReport, Media, Progress
 
 STAGE = "cultivate"
@@ -37,29 +38,24 @@ def recent_days(now: datetime, tz: ZoneInfo, count: int = 3) -> list[date]:
     return [first - timedelta(days=n) for n in range(count)]
 
 
-def day_allowed(day: date, now: datetime, tz: ZoneInfo) -> bool:
+def parse_day(text: str, now: datetime, tz: ZoneInfo) -> tuple[date | None, str | None]:
+    """The day a report is about, as people type it or the bot prints it ('2027-03-12', '3-12',
+    '3月12日', '12 Mar'; bot.rules.parse_day): a day without its year is the latest such day
+    up to today, since an activity has been held. With it, why a report can't be about it:
+    "ahead" (not held yet) or "old" (over 60 days ago). (None, None): no day at all."""
     first = today(now, tz)
-    return first - timedelta(days=LOOKBACK.days) <= day <= first
-
-
-_DAY = re.compile(r"^\s*(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?\s*$")
-
-
-def parse_day(text: str, now: datetime, tz: ZoneInfo) -> date | None:
-    """'2027-03-12', '3-12', '3/12', '3月12日': a day within the last 60 days, else None. A day
-    without its year is the latest such day not after today."""
-    match = _DAY.match(text)
-    if match is None:
-        return None
-    year, month, day = (int(g) if g else None for g in match.groups())
-    first = today(now, tz)
-    try:
-        found = date(year or first.year, month, day)
-        if year is None and found > first:
-            found = date(first.year - 1, month, day)
-    except ValueError:
-        return None
-    return found if day_allowed(found, now, tz) else None
+    day = rules.parse_day(text, first, past=True)
+    if day is None:
+        return None, None
+    if day > first:
+        return day, "ahead"
+    if first - day > LOOKBACK:
+        # '3-16' typed on 15 March: this year's, still ahead, is more likely meant than last.
+        coming = rules.parse_day(text, first)
+        if coming is not None and first < coming <= first + LOOKBACK:
+            return coming, "ahead"
+        return day, "old"
+    return day, None
 
 
 def parse_participants(text: str) -> int | None:

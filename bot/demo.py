@@ -55,6 +55,12 @@ class Cast:
     def answer(self, section: Section) -> str:
         return self.says["answer"].format(title=section.title.get(self.locale))
 
+    def chapter(self, key: str) -> str:
+        """A chapter's heading, naming units and stages as the bot does (the stages' names
+        come from the campaign file)."""
+        names = {stage.key: stage.title.get(self.locale) for stage in CAMPAIGN.stages}
+        return self.chapters[key].format(fhb=self.units[0][1], rbr=self.units[1][1], **names)
+
 
 def _english_projects(name: str, count: int) -> tuple[str, ...]:
     return tuple(f"{name} project {i:02d}" for i in range(1, count + 1))
@@ -116,8 +122,10 @@ ZH = Cast(
         "photo": "六月主题党日活动",
         "comment": "请按季度拆分经费预算。",
         "bad_amount": "每季度15000，共60000",
-        "others": "{name}用同样的方式回答其余各部分",
-        "three": "邀请，以及两份申报的填写和提交",
+        "budget": "12.5万",
+        "word_budget": "9.8万元",
+        "others": "{name}用同样的方式填写其余各项",
+        "three": "邀请，以及两份申报书的填写和提交",
         "word_file": "申报书.docx",
         "album": "集中学习新修订的《条例》，并讨论各班组的分工。",
         "lecture": "书记以“深中通道上的党旗红”为题讲专题党课，32名党员参加。",
@@ -128,18 +136,102 @@ ZH = Cast(
     chapters={
         "import": "活动管理员导入单位和项目",
         "secretary": "活动管理员邀请单位党组织书记（点按钮）",
-        "lead": "书记邀请项目负责人，负责人邀请支部党员",
+        "lead": "单位党组织书记邀请支部书记（申报联系人），支部书记邀请支部党员",
         "bind": "关联项目的工作群",
         "help": "每个人都知道自己能做什么",
-        "apply": "第一阶段：项目负责人逐部分填写申报材料",
-        "more": "{fhb}另有两个项目申报；{rbr}有了书记和项目负责人",
-        "word": "{fhb}的第三个项目用 Word 填写申报书：下载模板，填好发回",
-        "quota": "{fhb}在名额内推荐：12 个项目，10% 向上取整 = 2 个名额",
-        "return": "{rbr}附意见退回申报，负责人修改后重新提交",
-        "decide": "活动管理员在总览中作出决定",
-        "cultivate": "第二阶段：支部党员在手机上报告活动（照片可选），卡片发到工作群",
-        "highlight": "书记把一次活动选为亮点，并给项目负责人写指导意见",
-        "progress": "进展视图：负责人、书记、活动管理员（只列事实，不排名）",
+        "apply": "第一阶段（{apply}）：支部书记（申报联系人）逐项填写申报书",
+        "more": "{fhb}另有两个项目申报；{rbr}有了单位党组织书记和支部书记（申报联系人）",
+        "word": "{fhb}的第三个申报项目用Word填写申报书：下载模板，填好发回",
+        "quota": "{fhb}在名额内推荐：12个项目，按10%的比例向上取整，名额为2个",
+        "return": "{rbr}附意见退回申报书，支部书记修改后重新提交",
+        "decide": "活动管理员在总览中确定创建项目",
+        "cultivate": "第二阶段（{cultivate}）：支部党员用手机报告活动（照片可选），卡片发到工作群",
+        "highlight": "单位党组织书记把一次活动选为亮点，并给支部书记写指导意见",
+        "progress": "进展视图：支部书记、单位党组织书记、活动管理员（只列事实，不排名）",
+    },
+)
+
+HANT = Cast(
+    locale="zh-Hant",
+    csv_header="單位代碼,單位名稱,項目代碼,項目名稱",  # the import reads Chinese headers too
+    units=(
+        (
+            "FHB-1",
+            "第一航務工程有限公司",
+            (
+                "深中通道S08標項目黨支部",
+                "黃茅海跨海通道T2標項目黨支部",
+                "南沙港區四期工程項目黨支部",
+                "湛江港30萬噸級航道項目黨支部",
+                "高欄港集裝箱碼頭二期項目黨支部",
+                "廣澳港區防波堤工程項目黨支部",
+                "徐圩港區航道工程項目黨支部",
+                "古雷港區5號泊位項目黨支部",
+                "機場三跑道填海工程項目黨支部",
+                "大連灣海底隧道項目黨支部",
+                "欽州港東航道擴建項目黨支部",
+                "小洋山北作業區碼頭項目黨支部",
+            ),
+        ),
+        (
+            "RBR-2",
+            "路橋建設有限公司",
+            (
+                "廣湛高鐵湛江灣跨海大橋項目黨支部",
+                "成渝高速擴容TJ5標項目黨支部",
+                "南玉高速公路項目黨支部",
+                "鄭州四環線快速化工程項目黨支部",
+                "貴陽環城高速北段項目黨支部",
+            ),
+        ),
+        ("DSN-3", "設計研究院", ("南沙港鐵路勘察設計項目黨支部",)),
+    ),
+    people={
+        "admin": "趙敏",
+        "secretary": "陳麗",
+        "lead": "李森",
+        "member": "王芳",
+        "lead2": "劉洋",
+        "lead3": "周敏",
+        "secretary2": "黃磊",
+        "lead4": "馬駿",
+        "member2": "孫悅",
+    },
+    group="S08標項目黨支部工作群",
+    says={
+        "question": "照片在哪裡上傳？",
+        "first": "支部現有黨員32名，紮根深中通道施工一線；每週開展理論學習，隱患整改用時<24小時。",
+        "more": "……並在每個施工班組設立黨員先鋒崗。🙂",
+        "answer": "{title}：本支部情況簡述。",
+        "photo": "六月主題黨日活動",
+        "comment": "請按季度拆分經費預算。",
+        "bad_amount": "每季度15000，共60000",
+        "budget": "12.5萬",
+        "word_budget": "9.8萬元",
+        "others": "{name}用同樣的方式填寫其餘各項",
+        "three": "邀請，以及兩份申報書的填寫和提交",
+        "word_file": "申報書.docx",
+        "album": "集中學習新修訂的《條例》，並討論各班組的分工。",
+        "lecture": "書記以「深中通道上的黨旗紅」為題講專題黨課，32名黨員參加。",
+        "site": "黨員先鋒崗在沉管安裝現場值守，連續作業36小時。",
+        "coach": "學習記錄很完整；下次請寫明討論形成了哪些措施、由誰落實。",
+        "reports": "三週裡支部黨員報告了三次活動",
+    },
+    chapters={
+        "import": "活動管理員導入單位和項目",
+        "secretary": "活動管理員邀請單位黨組織書記（點按鈕）",
+        "lead": "單位黨組織書記邀請支部書記（申報聯繫人），支部書記邀請支部黨員",
+        "bind": "關聯項目的工作群",
+        "help": "每個人都知道自己能做什麼",
+        "apply": "第一階段（{apply}）：支部書記（申報聯繫人）逐項填寫申報書",
+        "more": "{fhb}另有兩個項目申報；{rbr}有了單位黨組織書記和支部書記（申報聯繫人）",
+        "word": "{fhb}的第三個申報項目用Word填寫申報書：下載模板，填好發回",
+        "quota": "{fhb}在名額內推薦：12個項目，按10%的比例向上取整，名額為2個",
+        "return": "{rbr}附意見退回申報書，支部書記修改後重新提交",
+        "decide": "活動管理員在總覽中確定創建項目",
+        "cultivate": "第二階段（{cultivate}）：支部黨員用手機報告活動（照片可選），卡片發到工作群",
+        "highlight": "單位黨組織書記把一次活動選為亮點，並給支部書記寫指導意見",
+        "progress": "進展視圖：支部書記、單位黨組織書記、活動管理員（只列事實，不排名）",
     },
 )
 
@@ -171,6 +263,8 @@ EN = Cast(
         "photo": "Themed Party day, June",
         "comment": "Please split the budget by quarter.",
         "bad_amount": "15000 per quarter: 60000",
+        "budget": "12.5万",
+        "word_budget": "9.8万元",
         "others": "{name} answers the other sections the same way",
         "three": "invitations, and two applications written and submitted",
         "word_file": "application.docx",
@@ -186,18 +280,18 @@ EN = Cast(
         "lead": "The secretary invites a project lead, who invites a branch member",
         "bind": "The project's group chat is bound",
         "help": "Everyone knows where they stand",
-        "apply": "Stage 1: a project lead writes the application, section by section",
+        "apply": "Stage 1, {apply}: a project lead writes the application, section by section",
         "more": "Two more {fhb} projects apply; {rbr} gets a secretary and a lead",
         "word": "A third {fhb} project writes its application in Word: the form, filled, sent back",
         "quota": "{fhb} nominates within its quota: 12 projects, 10% rounded up = 2 places",
         "return": "{rbr} returns its application with a comment; the lead revises it",
         "decide": "The campaign admin decides from the overview",
-        "cultivate": "Stage 2: members report activities from their phones (photos optional)",
+        "cultivate": "Stage 2, {cultivate}: members report activities from their phones",
         "highlight": "The secretary picks a highlight and coaches the project's lead",
         "progress": "Progress, for the lead, the secretary and the admin (facts, no ranking)",
     },
 )
-CASTS = {cast.locale: cast for cast in (ZH, EN)}
+CASTS = {cast.locale: cast for cast in (ZH, HANT, EN)}
 
 
 def _campaign_in(locale: str, scratch: Path) -> Path | None:
@@ -246,8 +340,7 @@ class Chapters:
         self.summaries: list[tuple[int, int, str]] = []  # (start, end, summary)
 
     def __call__(self, key: str) -> None:
-        units = {"fhb": self.cast.units[0][1], "rbr": self.cast.units[1][1]}
-        self.marks.append((len(self.sb.transcript()), self.cast.chapters[key].format(**units)))
+        self.marks.append((len(self.sb.transcript()), self.cast.chapter(key)))
 
     @contextmanager
     def summarised(self, summary: str) -> Iterator[None]:
@@ -414,7 +507,7 @@ async def play_stage_one(
                 await lead.send(cast.answer(section))
                 await lead.tap(label(locale, "done"))
             elif section.kind == "number":
-                await lead.send("12.5万")
+                await lead.send(says["budget"])
     await lead.send_photo(caption=says["photo"])
     await lead.tap(label(locale, "done"))
     await lead.tap(label(locale, "submit"))
@@ -429,7 +522,7 @@ async def play_stage_one(
         await write_application(cast, rbr_lead, "60,000 元")
 
     chapter("word")
-    await write_in_word(sb, cast, zhou, "9.8万元")
+    await write_in_word(sb, cast, zhou, says["word_budget"])
 
     chapter("quota")
     await secretary.send("/nominations")

@@ -172,45 +172,101 @@ def _strip_affix(text: str, affixes: tuple[str, ...], *, prefix: bool) -> str:
 
 # --- typed moments ----------------------------------------------------------------------------
 
-# 2027-01-20 18:00, 2027/1/20, 2027年1月20日 18时30分, 1月20日 18点, 1-20, 1.20 18:00 …
+# 2027-01-20 18:00, 2027/1/20, 2027年1月20日 18时30分, 1月20日下午6点半, 1-20, 1.20 18:00 …
 _TYPED_MOMENT = re.compile(
-    r"(?:(?P<y>\d{4})\s*[-/.年]\s*)?(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*T?\s*(?P<H>\d{1,2})\s*(?:[:时點点]\s*(?P<M>\d{1,2})?\s*分?)?)?"
+    r"(?:(?P<y>\d{4})\s*[-/.年]\s*)?(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号號]?"
+    r"(?:\s*t?\s*(?P<noon>上午|早上|中午|下午|晚上|傍晚)?\s*(?P<H>\d{1,2})"
+    r"\s*(?:[:时時點点]\s*(?:(?P<M>\d{1,2})\s*分?|(?P<half>半))?)?)?\s*(?:之前|以前|前)?"
 )
-# …and as the bot prints it in English: 20 Jan 2027 18:00, 20 Jan 18:00.
+# …and as the bot prints it in English: 20 Jan 2027 18:00, 20 Jan 18:00; or Jan 20, 2027.
 _PRINTED_MOMENT = re.compile(
-    r"(?P<d>\d{1,2})\s+(?P<mon>[A-Za-z]{3})[a-z]*\.?(?:\s+(?P<y>\d{4}))?"
-    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?"
+    r"(?P<d>\d{1,2})\s+(?P<mon>[a-z]{3})[a-z]*\.?,?(?:\s+(?P<y>\d{4}))?"
+    r"(?:,?\s+(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2}))?"
+)
+_PRINTED_MONTH_FIRST = re.compile(
+    r"(?P<mon>[a-z]{3})[a-z]*\.?\s+(?P<d>\d{1,2})(?:,?\s+(?P<y>\d{4}))?"
+    r"(?:,?\s+(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2}))?"
+)
+# A weekday beside a date, the bot's or the typist's, says nothing the date doesn't: （周三）,
+# 星期三, 週三, (Wed), Wednesday, — dropped before reading. (No month starts like a weekday.)
+_WEEKDAY = re.compile(
+    r"\(?\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]\s*\)?"
+    r"|\(?\s*\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b\.?\s*\)?,?"
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_AFTERNOON = ("下午", "晚上", "傍晚")
 
 
-def parse_moment(text: str, today: date, *, hour: int = 18) -> datetime | None:
+def parse_moment(text: str, today: date, *, hour: int = 18, past: bool = False) -> datetime | None:
     """A local date and time as people type it, or as the bot prints it: '2027-01-20 18:00',
-    '2027年1月20日', '1月20日 18：00', '1-20', '20 Jan 2027 18:00'. A day alone is at `hour`;
-    a day without its year is the next such day from `today` on. Naive: the caller gives it
-    the campaign's time zone. None when it reads as no moment."""
-    typed = unicodedata.normalize("NFKC", text).strip()  # full-width digits and colon
-    found = _TYPED_MOMENT.fullmatch(typed) or _PRINTED_MOMENT.fullmatch(typed)
+    '2027年1月20日', '1月20日（周三）18：00', '1-20', '20 Jan 2027 18:00', '20 Jan (Wed) 18:00'.
+    A day alone is at `hour`. A day without its year is the next such day from `today` on, or
+    with `past` the latest one up to `today`. Naive: the caller gives it the campaign's time
+    zone. None when it reads as no moment."""
+    # NFKC: full-width digits, colon and brackets (a Chinese IME's) become ASCII.
+    typed = unicodedata.normalize("NFKC", text).strip().lower()
+    typed = " ".join(_WEEKDAY.sub(" ", typed).split())
+    found = next(
+        (
+            m
+            for m in (
+                _TYPED_MOMENT.fullmatch(typed),
+                _PRINTED_MOMENT.fullmatch(typed),
+                _PRINTED_MONTH_FIRST.fullmatch(typed),
+            )
+            if m is not None
+        ),
+        None,
+    )
     if found is None:
         return None
     parts = found.groupdict()
-    month = int(parts["m"]) if parts.get("m") else None
+    month = _month(parts)
+    clock = _clock(parts, hour)
+    if month is None or clock is None:
+        return None
+    day = _day(parts["y"], month, int(parts["d"]), today, past=past)
+    return None if day is None else datetime.combine(day, clock)
+
+
+def parse_day(text: str, today: date, *, past: bool = False) -> date | None:
+    """A calendar day read as parse_moment reads it (a time typed with it is let be)."""
+    moment = parse_moment(text, today, past=past)
+    return None if moment is None else moment.date()
+
+
+def _month(parts: dict[str, str | None]) -> int | None:
     if parts.get("mon"):
-        name = parts["mon"].lower()
-        month = _MONTHS.index(name) + 1 if name in _MONTHS else None
-    if month is None:
+        name = parts["mon"]
+        return _MONTHS.index(name) + 1 if name in _MONTHS else None
+    return int(parts["m"]) if parts.get("m") else None
+
+
+def _clock(parts: dict[str, str | None], hour: int) -> time | None:
+    if not parts["H"]:
+        return time(hour)
+    hours = int(parts["H"])
+    if parts.get("noon") in _AFTERNOON and 1 <= hours < 12:
+        hours += 12  # 下午6点 is 18:00
+    minutes = 30 if parts.get("half") else int(parts["M"] or 0)
+    if hours > 23 or minutes > 59:
         return None
+    return time(hours, minutes)
+
+
+def _day(year: str | None, month: int, day: int, today: date, *, past: bool) -> date | None:
+    if year is not None:
+        return _valid(int(year), month, day)
+    # This year's, else the year after (or before): 2月29日 may only exist in the other.
+    for candidate in (today.year, today.year - 1 if past else today.year + 1):
+        found = _valid(candidate, month, day)
+        if found is not None and (found <= today if past else found >= today):
+            return found
+    return None
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
     try:
-        moment = datetime(
-            int(parts["y"]) if parts["y"] else today.year,
-            month,
-            int(parts["d"]),
-            int(parts["H"]) if parts["H"] else hour,
-            int(parts["M"]) if parts["M"] else 0,
-        )
-        if parts["y"] is None and moment.date() < today:
-            moment = moment.replace(year=today.year + 1)
-    except ValueError:  # 2月30日, 25:00, 29 Feb in a year without one
+        return date(year, month, day)
+    except ValueError:  # 2月30日, 13-01, year 0
         return None
-    return moment

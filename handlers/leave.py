@@ -26,9 +26,10 @@ def register(app: Application) -> None:
 @guards.person()
 async def leave(update: Update, ctx: Ctx) -> None:
     if ctx.args:
-        until = _typed(ctx, " ".join(ctx.args))
+        typed = " ".join(ctx.args)
+        until = _typed(ctx, typed)
         if until is None:
-            await ui.reply(update, ctx, "leave/bad_date", sent=ctx.args[0][:40])
+            await ui.reply(update, ctx, "leave/bad_date", sent=typed[:40])
             return
         await _set(ctx, until)
     status = await _status(ctx)
@@ -50,8 +51,8 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
 
 
 def _typed(ctx: Ctx, text: str) -> datetime | None:
-    """A day as people type it (bot.rules.parse_moment: 2027-01-20, 1-20, the Chinese way)
-    from tomorrow to a year ahead: away until its end, local time."""
+    """A day as people type it or the bot prints it (bot.rules.parse_moment: 2027-01-20,
+    1-20, 20 Jan (Wed)) from tomorrow to a year ahead: away until its end, local time."""
     day = parse_moment(text, ctx.campaign.local(ctx.now).date())
     if day is None:
         return None

@@ -586,7 +586,10 @@ async def _typed(update: Update, ctx: Ctx) -> None:
     text = message.text.strip()
     changes: dict[str, Any] | None = None
     if step == "date":
-        day = cultivation.parse_day(text, ctx.now, ctx.campaign.timezone)
+        day, refusal = cultivation.parse_day(text, ctx.now, ctx.campaign.timezone)
+        if refusal is not None:  # read, but a report can't be about it: say why
+            await ui.reply(update, ctx, "report/bad_day", day=day, reason=refusal)
+            return
         changes = {"held_on": day} if day else None
     elif step == "participants":
         count = cultivation.parse_participants(text)

@@ -44,14 +44,14 @@ def bot_lines(transcript: str) -> list[str]:
     return said
 
 
-@pytest.mark.parametrize("language", ["zh-Hans", "en"])
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant", "en"])
 def test_the_demo_runs_on_a_fresh_machine_in_its_language(language):
     out, _ = run_demo(language)  # how long it takes is for the benchmarks, not a test
     assert "!!" not in out  # the demo marks a refused request or a protocol problem with !!
     assert "-- demo finished in" in out
     cast = CASTS[language]
     for heading in ("import", "apply", "decide"):
-        assert f"== {cast.chapters[heading]} ==" in out
+        assert f"== {cast.chapter(heading)} ==" in out
     people = cast.people
     assert f"{people['admin']} → bot: /import" in out
     assert f"{people['secretary']} adds bot to {cast.group}" in out
@@ -64,8 +64,8 @@ def test_the_demo_runs_on_a_fresh_machine_in_its_language(language):
     assert cast.project(0, 2)["name"] in overview
     # Stage 2: an album reported, a highlight picked, a coaching comment, progress by role.
     for heading in ("cultivate", "highlight", "progress"):
-        assert f"== {cast.chapters[heading]} ==" in out
-    stage_two = out.split(f"== {cast.chapters['cultivate']} ==")[1]
+        assert f"== {cast.chapter(heading)} ==" in out
+    stage_two = out.split(f"== {cast.chapter('cultivate')} ==")[1]
     assert f"bot → {cast.group}: [photo]" in stage_two and cast.says["album"] in stage_two
     assert f"bot → {people['lead']}: 💬" in stage_two and cast.says["coach"] in stage_two
     for person in ("lead", "secretary", "admin"):
@@ -86,3 +86,23 @@ def test_the_english_demo_says_nothing_in_chinese():
     said = bot_lines(run_demo("en")[0])
     assert [line for line in said if CJK.search(INPUT_VOCABULARY.sub("", line))] == []
     assert any("First Harbour Engineering Co." in line for line in said)
+
+
+def test_the_traditional_demo_names_its_organisation_and_speaks_in_traditional():
+    said = bot_lines(run_demo("zh-Hant")[0])
+    zh, hant = CASTS["zh-Hans"], CASTS["zh-Hant"]
+    text = "\n".join(said)
+    for number, (_, unit, _) in enumerate(hant.units[:2]):
+        assert unit in text and hant.project(number, 1)["name"] in text
+    assert "申報遴選" in text and "基層黨建標桿創建活動" in text  # the campaign's words, converted
+    # The characters the Simplified cast writes differently: none in what the bot says (but
+    # the import's Simplified headers, shown as things one may type).
+    simplified = set("".join(_texts(zh))) - set("".join(_texts(hant)))
+    assert {"党", "单", "项", "标"} <= simplified
+    mixed = [line for line in said if simplified & set(INPUT_VOCABULARY.sub("", line))]
+    assert mixed == []
+
+
+def _texts(cast) -> list[str]:
+    names = [name for _, unit, projects in cast.units for name in (unit, *projects)]
+    return [*names, *cast.people.values(), cast.group, *cast.says.values(), *cast.chapters.values()]
