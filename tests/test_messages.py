@@ -479,6 +479,8 @@ SAMPLES: dict[str, dict] = {
         "unit": UNIT,
         "by": PERSON,
     },
+    "start/how_to_join": {},
+    "start/join_waiting": {"project": PROJECT},
     "start/welcome": {
         "apply_open": False,
         "name": HOSTILE,
