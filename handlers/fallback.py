@@ -29,6 +29,7 @@ PRIVATE_ONLY = (
     "report",
     "progress",
     "highlights",
+    "guide",
 )
 
 

@@ -232,7 +232,7 @@ async def test_anything_else_in_private_gets_a_helpful_answer(world: World):
     sent = await nina.send("hello there")
     assert nina.last_reply.text == (
         "I can't read free text here. Here is what you can do:\n"
-        "/help · /deadlines · /whoami · /language"
+        "/help · /guide · /deadlines · /whoami · /language"
     )
     await nina.edit(sent, "hello again")
     assert "only read new messages" in nina.last_reply.text
@@ -403,12 +403,14 @@ async def test_free_text_lists_the_persons_own_commands(world: World):
     lena = await world.join("Lena", "lead", "P-U1-01")
     await sam.send("what now?")
     assert sam.last_reply.text.endswith(
-        "/help · /invite · /people · /nominations · /progress · /highlights · /leave · /deadlines"
+        "/help · /guide · /invite · /people · /nominations · /progress · /highlights · /leave"
+        " · /deadlines"
         " · /whoami · /language"
     )
     await lena.send("what now?")
     assert lena.last_reply.text.endswith(
-        "/help · /apply · /report · /progress · /highlights · /invite · /leave · /deadlines"
+        "/help · /guide · /apply · /report · /progress · /highlights · /invite · /leave"
+        " · /deadlines"
         " · /whoami · /language"
     )
     await world.admin.send("what now?")
