@@ -3,6 +3,8 @@ secretary where one tap in the group does."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.conftest import World
 from tests.test_join import JOIN, _bound_group, _is_member
 
@@ -49,3 +51,39 @@ async def test_an_expired_join_link_is_not_offered(world: World):
     assert "tap “🙋 Join this branch”" in kai.last_reply.text
     await kai.tap(JOIN, message=bound)  # he can talk to the bot now: one tap joins him
     assert await _is_member(world, kai)
+
+
+async def test_a_text_nobody_takes_is_answered_for_the_persons_role_and_the_open_stage(
+    world: World,
+):
+    await world.import_orgs([("U1", 2)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    mei = await world.join("Mei", "member", "P-U1-01")
+    await sam.send("how do we apply?")  # the application stage is open
+    assert sam.last_reply.text.startswith(
+        "I can't read free text here. To nominate your unit's applications within its quota,"
+        " send /nominations; your projects' leads write them with /apply."
+    )
+    await lena.send("how do we apply?")
+    assert lena.last_reply.text.startswith(
+        "I can't read free text here. To write your project's application, send /apply."
+    )
+    await mei.send("where do I send photos?")
+    assert mei.last_reply.text.startswith(
+        "I can't read free text here. When Cultivation opens on 16 Jan 2027 09:00, you can"
+        " report your branch's activities here, with photos."
+    )
+    await world.admin.send("hello")
+    admin = world.admin.last_reply.text
+    assert "/applications" in admin and "/nominations" not in admin
+    # No command of a stage that is not open: cultivation's are not offered yet.
+    for text in (sam.last_reply.text, lena.last_reply.text, mei.last_reply.text, admin):
+        assert not {"/report", "/progress", "/highlights"} & set(text.split())
+    world.clock.now = datetime(2027, 1, 15, 12, tzinfo=UTC)  # between the stages
+    await lena.send("and now?")
+    assert lena.last_reply.text.startswith("I can't read free text here. When Cultivation opens")
+    assert "/apply" not in lena.last_reply.text
+    await sam.send("and now?")
+    assert sam.last_reply.text.startswith("I can't read free text here.\nHere is what you can do")
+    assert "/nominations" not in sam.last_reply.text
