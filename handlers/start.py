@@ -75,6 +75,9 @@ async def _join_link_waiting(update: Update, ctx: Ctx) -> bool:
     if invitation is None:
         return False
     project = await orgs.project(ctx.db, invitation.project_id)
+    actor = ctx.actor
+    if project is None or actor.is_lead_of(project.id) or project.id in actor.projects("member"):
+        return False  # gone, or theirs already some other way
     label = ctx.msgs.label(ctx.locale, "join_project", name=project.name)
     url = invites.deep_link(ctx.core.bot_username, invitation.code)
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])

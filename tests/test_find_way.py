@@ -87,3 +87,14 @@ async def test_a_text_nobody_takes_is_answered_for_the_persons_role_and_the_open
     await sam.send("and now?")
     assert sam.last_reply.text.startswith("I can't read free text here.\nHere is what you can do")
     assert "/nominations" not in sam.last_reply.text
+
+
+async def test_a_join_link_is_not_offered_to_one_who_joined_another_way(world: World):
+    kai = world.sb.user("Kai")
+    _, _, bound = await _bound_group(world, kai)
+    await kai.tap(JOIN, message=bound)
+    payload = await world.invite_link(world.admin, "member", "P-U1-01")
+    await kai.send(f"/start {payload}")  # an ordinary invitation, opened
+    await kai.send("/start")
+    assert kai.last_reply.text.startswith("Hello, Kai!")
+    assert "Branch member — Project U1-01" in kai.last_reply.text
