@@ -4,7 +4,7 @@ whole application again (real sections run to 500–2,000 characters each)."""
 from __future__ import annotations
 
 from tests.conftest import World
-from tests.test_apply import TEXT_SECTIONS, lead_of
+from tests.test_apply import TEXT_SECTIONS, lead_of, submitted
 
 
 def _long(key: str, length: int) -> str:
@@ -65,3 +65,19 @@ async def test_a_fixed_budget_and_a_skipped_section_answer_in_one_message(world:
     assert len(sent) == 1 and "○ 11. Supporting materials (skipped)" in sent[0].text
     await lena.tap("✅ Submit", message=sent[0])
     assert "Submitted" in lena.last_reply.text
+
+
+async def test_a_fix_after_the_unit_returned_it_keeps_the_units_comment_in_view(world: World):
+    await world.import_orgs([("U1", 3)])
+    sam = await world.join("Sam", "secretary", "U1")
+    lena = await submitted(world, "P-U1-01", "Lena")
+    await sam.send("/nominations")
+    await sam.tap("Project U1-01 · submitted")
+    await sam.tap("↩ Return with a comment")
+    await sam.send("Please raise the budget & say why.")
+    await lena.send("/apply")
+    await lena.tap("✎ 10")
+    await lena.send("150000")
+    fixed = lena.last_reply.text
+    assert "Section 10 now reads:\n10. Budget\n150,000 yuan" in fixed
+    assert "↩ Your unit's comment: Please raise the budget & say why." in fixed
