@@ -43,6 +43,7 @@ from handlers import (
     form_template,
     gate,
     groups,
+    guide,
     highlights,
     invite,
     join,
@@ -89,6 +90,7 @@ FLOWS = (
     groups,  # joins, leaves, upgrades, /bind
     join,  # 🙋 members join from their project's group
     deadlines,  # /deadlines: the stages and how long is left, for everyone
+    guide,  # /guide: the member guide, in the reader's language
     leave,  # /leave: away for a while, no reminders
     reminders,  # stage reminders on a schedule, to those who owe something
     remind,  # /remind: an admin sends the stage's reminder now, after a preview

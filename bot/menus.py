@@ -18,7 +18,7 @@ from bot.access import Actor
 from messages.render import Messages
 
 log = logging.getLogger(__name__)
-EVERYONE = ("start", "help", "deadlines", "whoami", "language", "cancel")
+EVERYONE = ("start", "help", "guide", "deadlines", "whoami", "language", "cancel")
 IN_GROUPS = ("bind", "unbind", "deadlines", "help")
 ADMIN = (
     "import",
@@ -57,7 +57,7 @@ def commands_for(actor: Actor) -> tuple[str, ...]:
     ):
         if has_role:
             extra += [c for c in commands if c not in extra]
-    return (*EVERYONE[:2], *extra, *EVERYONE[2:])
+    return (*EVERYONE[:3], *extra, *EVERYONE[3:])  # /start, /help, /guide first
 
 
 async def set_default_menus(bot: Bot, msgs: Messages, default_locale: str) -> None:

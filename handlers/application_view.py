@@ -9,6 +9,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from bot import applications as rules
 from bot import notices
+from bot.campaign import Section
 from bot.core import Ctx
 from bot.flow import StageGuard
 from handlers import application_files, ui
@@ -52,6 +53,45 @@ async def send(
         )
     else:
         await ui.reply(update, ctx, "apply/preview", markup, **context)
+
+
+async def send_fixed(
+    update: Update, ctx: Ctx, application: Application, section: Section, **extra: Any
+) -> None:
+    """After a fix from the preview: the section as it now reads and the whole in short (which
+    sections are answered), with ✎ for another fix, the full preview and submit; the whole
+    application again would take many messages after every fix."""
+    answers = await applications.answers(ctx.db, application.id)
+    sections = ctx.campaign.sections
+    label = ctx.msgs.label
+    edits = [
+        (label(ctx.locale, "edit_section", number=i), LEAD.data("edit", application.id, s.key))
+        for i, s in enumerate(sections, start=1)
+    ]
+    rows = [edits[i : i + 4] for i in range(0, len(edits), 4)]
+    rows.append(
+        [
+            (label(ctx.locale, "preview"), LEAD.data("preview", application.id)),
+            (label(ctx.locale, "submit"), LEAD.data("submit", application.id)),
+        ]
+    )
+    markup = ui.keyboard(rows)
+    await ui.live(
+        ctx,
+        update.effective_chat.id,
+        "apply/preview_fixed",
+        markup,
+        live_for=f"fixed:{section.key}",
+        project=await orgs.project(ctx.db, application.project_id),
+        application=application,
+        sections=sections,
+        answers=answers,
+        answered={s.key for s in sections if rules.has_content(s, answers.get(s.key))},
+        missing=rules.missing_required(sections, answers),
+        section=section,
+        number=[s.key for s in sections].index(section.key) + 1,
+        **extra,
+    )
 
 
 async def settle(query: CallbackQuery, ctx: Ctx, application: Application) -> None:

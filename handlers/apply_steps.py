@@ -85,10 +85,21 @@ def step_after(ctx: Ctx, section: Section) -> str:
 
 async def show_step(update: Update, ctx: Ctx, application: App, step: str, **extra) -> None:
     if step == PREVIEW:
+        fixed = fixed_section(ctx)
+        if fixed is not None:
+            await application_view.send_fixed(update, ctx, application, fixed, **extra)
+            return
         await show_preview(update, ctx, application, editable=True, **extra)
         return
     section = rules.section_by_key(ctx.campaign.sections, step)
     await show_section(update, ctx, application, section, **extra)
+
+
+def fixed_section(ctx: Ctx) -> Section | None:
+    """The section the lead opened from the preview to fix, while they are at it."""
+    if not (in_flow(ctx) and ctx.flow.data.get("back_to_preview")):
+        return None
+    return rules.section_by_key(ctx.campaign.sections, ctx.flow.step)
 
 
 async def ask(

@@ -29,6 +29,7 @@ PRIVATE_ONLY = (
     "report",
     "progress",
     "highlights",
+    "guide",
 )
 
 
@@ -79,21 +80,42 @@ async def sticker(update: Update, ctx: Ctx) -> None:
 
 
 async def text(update: Update, ctx: Ctx) -> None:
-    if await _reporting(ctx):
+    candidate = await _candidate(ctx)
+    cultivating = stage_phase(ctx.campaign, cultivation.STAGE, ctx.now)
+    if candidate and cultivating == "open":
         # What a member of a candidate most likely wants now: to report, with photos.
         label = ctx.msgs.label(ctx.locale, "report_open")
         url = f"https://t.me/{ctx.core.bot_username}?start=report"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
         await ui.reply(update, ctx, "fallback/report_hint", markup)
         return
-    await ui.reply(update, ctx, "fallback/text", commands=_commands(ctx))
+    apply_open = ctx.campaign.is_open("apply", ctx.now)
+    await ui.reply(
+        update,
+        ctx,
+        "fallback/text",
+        roles=_roles(ctx),
+        apply_open=apply_open,
+        cultivating=cultivating,
+        commands=_open_commands(ctx, apply_open, cultivating == "open", candidate),
+    )
 
 
-async def _reporting(ctx: Ctx) -> bool:
-    """Cultivation is open and the person is a lead or member of a candidate project."""
-    if ctx.actor is None or stage_phase(ctx.campaign, cultivation.STAGE, ctx.now) != "open":
-        return False
-    return bool(await reports.candidates_of(ctx.db, ctx.actor.user_id))
+async def _candidate(ctx: Ctx) -> bool:
+    """The person is a lead or member of a candidate project."""
+    return ctx.actor is not None and bool(await reports.candidates_of(ctx.db, ctx.actor.user_id))
+
+
+def _open_commands(ctx: Ctx, apply_open: bool, cultivating: bool, candidate: bool) -> list[str]:
+    """The person's own commands that do something now: none of a stage that is not open."""
+    shut = set()
+    if not apply_open:
+        shut |= {"apply", "nominations"}
+    if not cultivating:
+        shut |= {"report", "progress", "highlights"}
+    if not candidate:
+        shut.add("report")
+    return [c for c in _commands(ctx) if c not in shut]
 
 
 async def attachment(update: Update, ctx: Ctx) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
 from bot.access import admin_ids, load_actor
 from bot.core import Ctx
 from handlers import apply, form_template, guards, nominations, report, roster, ui
-from storage import flows, invitations, roles
+from storage import flows, invitations, orgs, roles
 from storage.db import Executor, Transaction
 from storage.invitations import Invitation
 from storage.roles import RoleGrant
@@ -56,6 +56,8 @@ async def start(update: Update, ctx: Ctx) -> None:
     if opens is not None:
         await opens(update, ctx)
         return
+    if await _join_link_waiting(update, ctx):
+        return
     await ui.reply(
         update,
         ctx,
@@ -64,6 +66,23 @@ async def start(update: Update, ctx: Ctx) -> None:
         roles=role_lines(ctx),
         **stage_context(ctx),
     )
+
+
+async def _join_link_waiting(update: Update, ctx: Ctx) -> bool:
+    """Someone who tapped a group's join button but left the private chat it opened without
+    starting it gets their own join link again, as a button; True if there was one."""
+    invitation = await invitations.open_join_link_for(ctx.db, ctx.actor.user_id, ctx.now)
+    if invitation is None:
+        return False
+    project = await orgs.project(ctx.db, invitation.project_id)
+    actor = ctx.actor
+    if project is None or actor.is_lead_of(project.id) or project.id in actor.projects("member"):
+        return False  # gone, or theirs already some other way
+    label = ctx.msgs.label(ctx.locale, "join_project", name=project.name)
+    url = invites.deep_link(ctx.core.bot_username, invitation.code)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
+    await ui.reply(update, ctx, "start/join_waiting", markup, project=project)
+    return True
 
 
 async def _roster_button(

@@ -196,3 +196,15 @@ async def make_branch_link(tx: Transaction, invitation: Invitation, max_uses: in
         (max_uses, invitation.id),
     )
     return bool(changed)
+
+
+async def open_join_link_for(db: Executor, user_id: int, now: datetime) -> Invitation | None:
+    """The newest join link the bot made for this person (a tap on a group's join button)
+    that still works: they left the private chat without opening it."""
+    row = await db.fetch_one(
+        "SELECT * FROM invitations WHERE origin LIKE 'join:%' AND origin LIKE ?"
+        " AND used_by IS NULL AND revoked_at IS NULL AND expires_at > ?"
+        " ORDER BY id DESC LIMIT 1",
+        (f"%:{user_id}", to_db_time(now)),
+    )
+    return _invitation(row) if row else None

@@ -392,6 +392,9 @@ async def test_a_text_nobody_takes_points_a_candidates_member_to_reporting(world
     assert hint.buttons[0][0][0] == "📝 Report an activity"
     (button,) = hint.reply_markup["inline_keyboard"][0]
     assert button["url"] == "https://t.me/pacesetter_bot?start=report"
-    await leo.send("hello?")  # his project is no candidate: the commands he has, as before
+    await leo.send("hello?")  # his project is no candidate: nothing to report, and no /report
     assert "To report an activity" not in leo.last_reply.text
-    assert leo.last_reply.text.startswith("I can't read free text here. Here is what you can do:")
+    assert leo.last_reply.text.startswith(
+        "I can't read free text here. Your project is not a candidate"
+    )
+    assert "/report" not in leo.last_reply.text
