@@ -155,7 +155,7 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
     msgs = Messages(load_campaign(settings.campaign_path).timezone)
     db = await Database.open(settings.db_path)
     try:
-        rows, counts = await import_csv(db, data, None, datetime.now(UTC))
+        sheet, counts = await import_csv(db, data, None, datetime.now(UTC))
     except ImportRefused as refused:
         # One line per problem, each naming the file: nothing was written.
         for problem in refused.problems:
@@ -165,6 +165,7 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
         return 1
     finally:
         await db.close()
+    rows = len(sheet.rows)
     print(
         f"{path}: {rows} rows; units {counts.units_added} new, {counts.units_renamed} renamed;"
         f" projects {counts.projects_added} new, {counts.projects_renamed} renamed;"
