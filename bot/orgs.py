@@ -80,7 +80,11 @@ def parse(data: bytes) -> Sheet:
     at, columns = _header(numbered)
     (header_line, header), body = numbered[at], numbered[at + 1 :]
     skipped = [
-        Problem(line, "skip_above_header", {"text": _shown(" ".join(c.strip() for c in cells))})
+        Problem(
+            line,
+            "skip_above_header",
+            {"text": _shown(" ".join(c.strip() for c in cells if c.strip()))},
+        )
         for line, cells in numbered[:at]
     ]
     ignored = [
@@ -88,9 +92,10 @@ def parse(data: bytes) -> Sheet:
         for i, (cell, key) in enumerate(zip(header, columns, strict=True))
         if cell.strip() and not key
     ]
+    known = [i for i, key in enumerate(columns) if key]
     kept: list[tuple[int, list[str]]] = []
     for line, cells in body:
-        reason = _not_a_row(cells, header, columns, ignored)
+        reason = _not_a_row(cells, header, known, ignored)
         if reason is None:
             kept.append((line, cells))
         else:
@@ -98,11 +103,14 @@ def parse(data: bytes) -> Sheet:
     if not kept:
         raise ImportRefused([Problem(None, "no_rows")])
     problems: list[Problem] = []
-    units, rows, filled = _UnitAbove(), [], 0
+    # The header's width: up to its last named cell; cells under none must be empty.
+    width = max(i for i, cell in enumerate(header) if cell.strip()) + 1
+    unnamed = [i for i in range(width) if not header[i].strip()]
+    units, rows, filled = _UnitAbove(columns), [], 0
     for line, cells in kept:
-        cells, was_filled = units.fill(cells, columns)
+        cells, was_filled = units.fill(cells)
         filled += was_filled
-        rows.append(_row(line, columns, header, cells, problems))
+        rows.append(_row(line, columns[:width], unnamed, cells, problems))
     problems += _cross_check([row for row in rows if row is not None])
     if problems:
         raise ImportRefused(problems)
@@ -200,20 +208,20 @@ def _header(numbered: list[tuple[int, list[str]]]) -> tuple[int, list[str | None
 
 
 def _not_a_row(
-    cells: list[str], header: list[str], columns: list[str | None], ignored: list[int]
+    cells: list[str], header: list[str], known: list[int], ignored: list[int]
 ) -> tuple[str, dict[str, Any]] | None:
     """Why a row under the header is none of the import's (None: it is one): it has values
     under ignored columns only (序号 numbered ahead of the rows, a note), or is the header
-    again."""
-    known = [i for i, key in enumerate(columns) if key]
-    values = [cells[i].strip() for i in known if i < len(cells)]
-    if not any(values):
-        if any(cell.strip() for cell in cells[len(header) :]):
+    again. `known`: where the columns we read are."""
+    n = len(cells)
+    if not any(cells[i].strip() for i in known if i < n):
+        filled = [i for i, cell in enumerate(cells) if cell.strip()]
+        if not set(filled) <= set(ignored):
             return None  # a value under no header: refused as such
-        shown = ", ".join(header[i].strip() for i in ignored if i < len(cells) and cells[i].strip())
+        shown = ", ".join(header[i].strip() for i in filled)
         return "skip_only_ignored", {"columns": _shown(shown)}
-    if all(_column(cells[i]) == columns[i] for i in known if i < len(cells)):
-        return "skip_header_again", {}
+    if all(cells[i].strip() == header[i].strip() for i in known if i < n):
+        return "skip_header_again", {}  # printed again on every page
     return None
 
 
@@ -222,27 +230,32 @@ class _UnitAbove:
     cells merged down (read, the cells below the first are blank) or simply left blank. Only
     a row that names a project, and no other unit, is filled; and only its unit."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: list[str | None]) -> None:
         self.code, self.name = "", ""
+        self.width = len(columns)
+        self.at_code, self.at_name = columns.index("unit_code"), columns.index("unit_name")
+        self.projects = [i for i, key in enumerate(columns) if key in _PROJECT_COLUMNS]
 
-    def fill(self, cells: list[str], columns: list[str | None]) -> tuple[list[str], bool]:
-        where = {key: i for i, key in enumerate(columns) if key}
-        value = {key: cells[i].strip() if i < len(cells) else "" for key, i in where.items()}
-        code, name = value["unit_code"], value["unit_name"]
-        project = any(value.get(key) for key in ("project_code", "project_name", "chat_id"))
+    def fill(self, cells: list[str]) -> tuple[list[str], bool]:
+        n = len(cells)
+        code = cells[self.at_code].strip() if self.at_code < n else ""
+        name = cells[self.at_name].strip() if self.at_name < n else ""
+        if code and name:
+            self.code, self.name = code, name
+            return cells, False
         fill = (
-            project
-            and bool(self.code)
-            and not (code and name)
+            bool(self.code)
             and code in ("", self.code)
             and name in ("", self.name)
+            and any(cells[i].strip() for i in self.projects if i < n)
         )
         if fill:
-            cells = cells + [""] * (len(columns) - len(cells))
-            cells[where["unit_code"]], cells[where["unit_name"]] = self.code, self.name
-        elif code and name:
-            self.code, self.name = code, name
+            cells = cells + [""] * (self.width - n)
+            cells[self.at_code], cells[self.at_name] = self.code, self.name
         return cells, fill
+
+
+_PROJECT_COLUMNS = ("project_code", "project_name", "chat_id")
 
 
 def _decoded(data: bytes) -> str:
@@ -341,7 +354,7 @@ def _shown(value: str) -> str:
 def _row(
     line: int,
     columns: list[str | None],
-    header: list[str],
+    unnamed: list[int],
     cells: list[str],
     problems: list[Problem],
 ) -> OrgRow | None:
@@ -349,16 +362,19 @@ def _row(
     # nothing, but a value there would be lost: refused. Ignored columns are not read.
     while cells and not cells[-1].strip():
         cells = cells[:-1]
-    unnamed = [value for i, value in enumerate(cells) if i >= len(header) or not header[i].strip()]
-    if any(value.strip() for value in unnamed):
-        expected = max(i for i, cell in enumerate(header) if cell.strip()) + 1
-        problems.append(Problem(line, "columns", {"expected": expected, "found": len(cells)}))
+    width = len(columns)
+    if len(cells) > width or any(cells[i].strip() for i in unnamed if i < len(cells)):
+        problems.append(Problem(line, "columns", {"expected": width, "found": len(cells)}))
         return None
     before = len(problems)
     clean = {key: value.strip() for key, value in zip(columns, cells, strict=False) if key}
     for column in REQUIRED:
         value = clean.get(column, "")
-        if column.endswith("_code") and _SCIENTIFIC.fullmatch(value):
+        if (
+            column.endswith("_code")
+            and ("E+" in value or "e+" in value)
+            and _SCIENTIFIC.fullmatch(value)
+        ):
             whole = _whole(value)
             if whole is None:
                 problems.append(Problem(line, "code_rounded", {"column": column, "value": value}))
