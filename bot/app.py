@@ -319,6 +319,11 @@ class BotRunner:
 
     async def stop(self) -> None:
         self._stop.set()
+        if self.app is not None:
+            # A check of an import's groups can take a minute: not waited for. Sending the
+            # sheet again checks them again.
+            for task in self.app.bot_data.checking:
+                task.cancel()
         try:
             if self._tasks:
                 results = await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -318,3 +318,21 @@ async def test_the_check_follows_the_answer_and_others_are_answered_meanwhile(wo
     await sending
     await world.sb.settle()
     assert "The bot is in 1 of them" in world.admin.last_reply.text
+
+
+async def test_a_check_under_way_does_not_hold_the_bot_from_stopping(world: World):
+    sam = world.sb.user("Sam")
+    group = world.sb.supergroup("一支部群", creator=sam)
+    world.sb.hold("getChat")
+    rows = [
+        ["单位代码", "单位名称", "支部代码", "支部名称", "群号"],
+        ["U1", "一公司", "P1", "一支部", group.id],
+    ]
+    sending = asyncio.create_task(world.admin.send_document(_xlsx(rows), filename="名单.xlsx"))
+    await world.sb.wait_held()
+    await asyncio.wait_for(world.stop(), timeout=30)  # not the minute a big check takes
+    world.sb.release("getChat")
+    await world.start()
+    await sending
+    assert "Imported 1 rows" in world.admin.last_reply.text
+    assert await orgs.project_by_code(world.db, "P1") is not None
