@@ -1,20 +1,33 @@
-"""Benchmark: reading the organisation's sheet, 746 units and 7,460 projects, as bot.orgs.parse
-reads it off the event loop: a plain CSV (the header on line 1), the same in GBK as offices
-keep it (a title line, 序号 and 备注 columns, the unit written once per unit, 群号), and both
-as .xlsx.
+"""Benchmark: the organisation's sheet, 746 units and 7,460 projects.
+
+1. bot.orgs.parse, as the import runs it off the event loop: a plain CSV (the header on line
+   1), the same in GBK as offices keep it (a title line, 序号 and 备注 columns, the unit
+   written once per unit, 群号), and both as .xlsx.
+2. A sheet naming 746 groups (the bot in half of them) sent to the bot at Telegram's pace:
+   when the answer comes, when the check of the groups follows, and how long someone else
+   waits for an answer meanwhile.
 
 Run: python -m bench.import_sheets
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import openpyxl
 
+from bench.common import describe, sends, sends_document
 from bot import orgs
+from bot.app import BotRunner
+from bot.sandbox import Sandbox
+from bot.settings import Secret, Settings
+
+TOKEN = "999999:BENCH-sheets-token"
 
 UNITS, PROJECTS_PER_UNIT = 746, 10
 ROUNDS = 5
@@ -64,6 +77,45 @@ def timed(data: bytes) -> str:
     return f"median {statistics.median(seconds) * 1000:.0f} ms, best {min(seconds) * 1000:.0f} ms"
 
 
+async def check_groups(scratch: Path) -> None:
+    async with Sandbox(token=TOKEN) as sb:
+        sb.settle_timeout = 300
+        admin, owner, other = sb.user("Admin"), sb.user("Owner"), sb.user("Other")
+        groups = [sb.supergroup(f"Branch {n}", creator=owner) for n in range(UNITS)]
+        for group in groups[::2]:
+            group.bot_status = "member"  # added while the bot was away: it never saw it
+        rows = plain()[: UNITS + 1]
+        for row, group in zip(rows[1:], groups, strict=True):
+            row[4] = group.id
+        settings = Settings(
+            token=Secret(TOKEN),
+            api_url=sb.api_url,
+            db_path=scratch / "sheets.db",
+            admins=frozenset({admin.id}),
+        )
+        runner = BotRunner(settings, poll_timeout=5)
+        await runner.start()
+        try:
+            await sends(sb, admin, "/import")
+            before = len(sb.messages(admin.id))
+            started = time.perf_counter()
+            answered = await sends_document(sb, admin, xlsx_bytes(rows), "orgs.xlsx")
+            waits = []
+            while runner.core.checking:
+                waits.append(await sends(sb, other, "/help"))
+                await asyncio.sleep(1)
+            while not any("I asked Telegram" in m.text for m in sb.messages(admin.id)[before:]):
+                await asyncio.sleep(0.01)
+            checked = time.perf_counter() - started
+            lookups = sum(1 for m, _ in sb.requests if m in ("getChat", "getChatMember"))
+            print(f"{UNITS} groups: the import answered in {answered:.2f} s,")
+            print(f"  the check ({lookups} requests) told after {checked:.1f} s")
+            print(f"  /help meanwhile, once a second: {describe(waits)}")
+            print(f"  429s drawn: {runner.pacer.retry_afters}")
+        finally:
+            await runner.stop()
+
+
 def main() -> None:
     count = UNITS * PROJECTS_PER_UNIT
     print(f"parse of {count} rows, {ROUNDS} rounds each:")
@@ -75,6 +127,8 @@ def main() -> None:
         print(f"  .xlsx as offices keep it: {timed(xlsx_bytes(office))}")
     except orgs.ImportRefused as refused:
         print(f"  as offices keep it: refused ({refused.problems[0].code})")
+    with tempfile.TemporaryDirectory() as scratch:
+        asyncio.run(check_groups(Path(scratch)))
 
 
 if __name__ == "__main__":
