@@ -171,6 +171,11 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
         f" projects {counts.projects_added} new, {counts.projects_renamed} renamed;"
         f" group chats linked {counts.chats_bound}"
     )
+    if sheet.ignored:
+        print(f"{path}: ignored columns: {', '.join(sheet.ignored)}")
+    for problem in sheet.skipped:  # what was left out, as the bot's answer lists it
+        text = msgs.label("en", f"csv_{problem.code}", **problem.args)
+        print(f"{path}: line {problem.line} left out: {text}")
     return 0
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import subprocess
+import sys
 
 import openpyxl
 import pytest
@@ -336,3 +339,23 @@ async def test_a_check_under_way_does_not_hold_the_bot_from_stopping(world: Worl
     await sending
     assert "Imported 1 rows" in world.admin.last_reply.text
     assert await orgs.project_by_code(world.db, "P1") is not None
+
+
+def test_the_cli_names_what_it_ignored_and_left_out(tmp_path):
+    sheet = tmp_path / "名单.csv"
+    sheet.write_bytes(
+        _csv(["党支部名单,,,,,", *[",".join(HEADER)], "1,U1,一公司,P1,一支部,", "2,,,,,"])
+    )
+    env = {**os.environ, "PACESETTER_DB": str(tmp_path / "cli.db")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "orgs", "import", str(sheet)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 rows; units 1 new" in result.stdout
+    assert "ignored columns: 序号, 备注" in result.stdout
+    assert "line 1 left out: above the header: 党支部名单" in result.stdout
+    assert "line 4 left out: only ignored columns filled (序号)" in result.stdout
