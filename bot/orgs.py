@@ -117,8 +117,8 @@ def parse(data: bytes) -> Sheet:
     return Sheet(
         rows=[row for row in rows if row is not None],
         header_line=header_line,
-        read=tuple((header[i].strip(), key) for i, key in enumerate(columns) if key),
-        ignored=tuple(header[i].strip() for i in ignored),
+        read=tuple((_shown(header[i].strip()), key) for i, key in enumerate(columns) if key),
+        ignored=tuple(_shown(header[i].strip()) for i in ignored),
         skipped=tuple(skipped),
         filled=filled,
     )
