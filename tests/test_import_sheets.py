@@ -5,6 +5,7 @@ scientific numbers, and a check with Telegram of the groups the sheet names."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import subprocess
@@ -12,10 +13,13 @@ import sys
 
 import openpyxl
 import pytest
+from telegram.ext import ExtBot
 
 from bot import orgs as org_import
+from bot.pacing import BULK, Pace, Pacer
+from bot.sandbox import Sandbox
 from storage import chats, orgs
-from tests.conftest import World, until
+from tests.conftest import TOKEN, World, until
 
 HEADER = ["序号", "单位代码", "单位名称", "项目代码", "项目名称", "备注"]
 
@@ -359,3 +363,22 @@ def test_the_cli_names_what_it_ignored_and_left_out(tmp_path):
     assert "ignored columns: 序号, 备注" in result.stdout
     assert "line 1 left out: above the header: 党支部名单" in result.stdout
     assert "line 4 left out: only ignored columns filled (序号)" in result.stdout
+
+
+async def test_lookups_are_paced_on_the_overall_rate_and_spare_the_groups_own():
+    async with Sandbox(token=TOKEN) as sb:
+        group = sb.supergroup("一支部群", creator=sb.user("Sam"))
+        group.bot_status = "member"
+        pacer = Pacer(Pace(overall_burst=3, overall_per_second=0.001))  # then one in 1,000 s
+        async with ExtBot(TOKEN, base_url=f"{sb.api_url}/bot", rate_limiter=pacer) as bot:
+            lookups = [
+                asyncio.create_task(bot.get_chat(group.id, rate_limit_args=BULK)) for _ in range(4)
+            ]
+            await until(lambda: sum(task.done() for task in lookups) == 3, what="3 lookups")
+            await asyncio.sleep(0.2)  # the fourth would have gone by now, unpaced
+            assert sum(task.done() for task in lookups) == 3
+            assert [m for m, _ in sb.requests].count("getChat") == 3
+            assert pacer.ready_in(group.id) == 0  # the group's own budget: for its posts
+            lookups[3].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lookups[3]
