@@ -342,7 +342,11 @@ def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a chat id or a code typed as a number
+        if abs(value) < 1e15:
+            return str(int(value))  # a chat id or a code typed as a number
+        # Excel keeps 15 digits of a number: written as it kept them, the rest is refused
+        # as lost (see _whole), not filled with the float's guesses.
+        return f"{value:.14E}"
     return str(value)
 
 

@@ -228,6 +228,10 @@ async def test_an_xlsx_chat_id_stored_as_a_float_is_read_exactly(world: World):
     data = _xlsx([[*HEADER, "群ID"], [1, "U1", "一公司", "P1", "一支部", None, -1.00123456789e12]])
     assert "Imported 1 rows" in await _send(world, data)
     assert (await chats.binding(world.db, -1001234567890)).project_id is not None
+    # A 19-digit code typed as a number: Excel kept 15 digits of it.
+    data = _xlsx([HEADER, [1, "U1", "一公司", 1234567890123456789, "二支部"]])
+    reply = await _send(world, data)
+    assert "line 2: project_code “1.23456789012346E+18” lost its last digits" in reply
 
 
 # --- 6. what was left out, and why ------------------------------------------------------
