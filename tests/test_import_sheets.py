@@ -386,3 +386,23 @@ async def test_lookups_are_paced_on_the_overall_rate_and_spare_the_groups_own():
             lookups[3].cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await lookups[3]
+
+
+async def test_a_group_the_bot_left_unseen_is_no_longer_taken_to_hold_it(world: World):
+    world.allow_rejections = True  # asked about a group it was removed from, Telegram refuses
+    sam = world.sb.user("Sam")
+    group = world.sb.supergroup("一支部群", creator=sam)
+    await world.sb.add_bot(group, by=sam)
+    await world.stop()
+    await world.sb.remove_bot(group, by=sam, wait=False)
+    world.sb.drop_pending_updates()  # removed while the bot was away, the update lost
+    await world.start()
+    assert (await chats.get(world.db, group.id)).bot_present
+    rows = [
+        ["单位代码", "单位名称", "支部代码", "支部名称", "群号"],
+        ["U1", "一公司", "P1", "一支部", group.id],
+    ]
+    await world.admin.send_document(_xlsx(rows), filename="名单.xlsx")
+    assert f"一支部 (P1, line 2): {group.id}" in world.admin.last_reply.text
+    assert not (await chats.get(world.db, group.id)).bot_present
+    assert await chats.present_bindings(world.db) == []
