@@ -1,5 +1,5 @@
-"""Reading the units-and-projects sheet (CSV or .xlsx) as offices keep it: every row checked
-before anything is written."""
+"""Reading the units-and-projects sheet (CSV or .xlsx) as offices keep it, every row checked
+before anything is written; and asking Telegram whether the bot is in the groups it names."""
 
 from __future__ import annotations
 
