@@ -181,12 +181,13 @@ class BotRunner:
         return self.app.bot_data
 
     def busy(self) -> bool:
-        """Updates in hand, messages due, or an album's answer to come: what tests wait for
-        before they look."""
+        """Updates in hand, messages due, an album's answer or an import's check to come: what
+        tests wait for before they look."""
         in_hand = self.poller is not None and self.poller.busy()
         sending = self.sender is not None and self.sender.busy()
         copying = self.downloader is not None and self.downloader.busy()
-        return in_hand or sending or copying or bool(self.app and self.app.bot_data.albums_open)
+        waiting = bool(self.app and (self.app.bot_data.albums_open or self.app.bot_data.checking))
+        return in_hand or sending or copying or waiting
 
     async def start(self) -> None:
         campaign = load_campaign(self.settings.campaign_path)
@@ -322,6 +323,11 @@ class BotRunner:
 
     async def stop(self) -> None:
         self._stop.set()
+        if self.app is not None:
+            # A check of an import's groups can take a minute: not waited for. Sending the
+            # sheet again checks them again.
+            for task in self.app.bot_data.checking:
+                task.cancel()
         try:
             if self._tasks:
                 results = await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -186,7 +186,7 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
     msgs = Messages(load_campaign(settings.campaign_path).timezone)
     db = await Database.open(settings.db_path)
     try:
-        rows, counts = await import_csv(db, data, None, datetime.now(UTC))
+        sheet, counts = await import_csv(db, data, None, datetime.now(UTC))
     except ImportRefused as refused:
         # One line per problem, each naming the file: nothing was written.
         for problem in refused.problems:
@@ -196,11 +196,17 @@ async def _orgs_import(settings: Settings, path: Path) -> int:
         return 1
     finally:
         await db.close()
+    rows = len(sheet.rows)
     print(
         f"{path}: {rows} rows; units {counts.units_added} new, {counts.units_renamed} renamed;"
         f" projects {counts.projects_added} new, {counts.projects_renamed} renamed;"
         f" group chats linked {counts.chats_bound}"
     )
+    if sheet.ignored:
+        print(f"{path}: ignored columns: {', '.join(sheet.ignored)}")
+    for problem in sheet.skipped:  # what was left out, as the bot's answer lists it
+        text = msgs.label("en", f"csv_{problem.code}", **problem.args)
+        print(f"{path}: line {problem.line} left out: {text}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -47,6 +48,8 @@ class Core:
         self.storage_failures: dict[int, int] = {}
         # Albums whose one acknowledgement is still to come (handlers/apply.py).
         self.albums_open: set[str] = set()
+        # Checks of an import's group chats still asking Telegram (handlers/orgs_import.py).
+        self.checking: set[asyncio.Task] = set()
 
     def now(self) -> datetime:
         return self.clock()

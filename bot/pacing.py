@@ -54,6 +54,9 @@ _PACED = _SENDING | {
     "deleteMessages",
     "answerCallbackQuery",
 }
+# Lookups put nothing in a chat: they count against the overall rate only (Telegram's ~30
+# requests a second), not the chat's own. A check of every group of an import is thousands.
+_LOOKUPS = frozenset({"getChat", "getChatMember"})
 # A 429 for one chat while we spend the overall budget as fast as it refills is taken to be
 # the overall limit, but holds the other chats this long at most (that chat waits it all).
 GUESSED_OVERALL_WAIT = 5.0
@@ -209,9 +212,9 @@ class Pacer(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict | list[dict]:
-        chat_id = _chat_of(data)
+        chat_id = None if endpoint in _LOOKUPS else _chat_of(data)
         bulk = rate_limit_args == BULK
-        paced = endpoint in _PACED
+        paced = endpoint in _PACED or endpoint in _LOOKUPS
         cost = len(data.get("media") or ()) or 1 if endpoint == "sendMediaGroup" else 1
         for attempt in range(_REPLY_RETRIES + 1):
             if paced:

@@ -7,11 +7,12 @@ from pathlib import PurePath
 from telegram import Document, Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot import notices
 from bot import orgs as org_import
 from bot.core import Ctx
 from bot.flow import Accepts, Flow, Step
 from handlers import flow_input, guards, report, ui
-from storage import flows, orgs
+from storage import chats, flows, orgs
 
 FLOW = "import"
 
@@ -76,7 +77,7 @@ async def document(update: Update, ctx: Ctx) -> None:
     )
     data = bytes(await (await doc.get_file()).download_as_bytearray())
     try:
-        rows, counts = await org_import.import_csv(
+        sheet, counts = await org_import.import_csv(
             ctx.db,
             data,
             ctx.actor.user_id,
@@ -95,10 +96,46 @@ async def document(update: Update, ctx: Ctx) -> None:
         progress,
         "import/done",
         filename=filename,
-        rows=rows,
+        sheet=sheet,
         counts=counts,
         unit_total=await orgs.unit_count(ctx.db),
+        checking=len(sheet.chat_ids),
     )
+    if sheet.chat_ids:
+        _check_chats(update, ctx, filename, sheet)
+
+
+def _check_chats(update: Update, ctx: Ctx, filename: str, sheet: org_import.Sheet) -> None:
+    """Whether the bot is in each group the sheet names, asked of Telegram after the answer
+    (a request or two a group at its pace: 746 groups take about a minute); the outcome
+    follows as a notice, written with the chats found."""
+    core, user_id = ctx.core, ctx.actor.user_id
+    projects = {row.chat_id: row for row in sheet.rows if row.chat_id is not None}
+
+    async def check() -> None:
+        checked = await org_import.check_chats(ctx.bot, sheet.chat_ids)
+        absent = [projects[c.chat_id] for c in checked if c.absent]
+        async with core.db.transaction(core.now()) as tx:
+            await chats.record_checked(
+                tx, [c.found for c in checked if c.found], [row.chat_id for row in absent]
+            )
+            await notices.to_people(
+                tx,
+                core.writer,
+                [user_id],
+                "import/checked",
+                notices.cause(tx, "import.check"),
+                filename=filename,
+                total=len(checked),
+                present=sum(1 for c in checked if c.found),
+                absent=absent,
+                unknown=sum(1 for c in checked if not c.found and not c.absent),
+                bot_username=core.bot_username,
+            )
+
+    task = ctx.application.create_task(check(), update=update, name="import-check")
+    core.checking.add(task)  # the runner is busy until it is done
+    task.add_done_callback(core.checking.discard)
 
 
 async def _outcome(update: Update, ctx: Ctx, progress: Message | None, key: str, **context):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage import audit
@@ -207,3 +208,50 @@ async def chats_per_unit(db: Executor) -> list[tuple[int, str, str, int]]:
         " GROUP BY u.id ORDER BY u.code"
     )
     return [(row["id"], row["code"], row["name"], row["chats"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A chat Telegram says the bot is in, with what it says of the chat."""
+
+    chat_id: int
+    type: str
+    title: str
+    is_forum: bool
+    bot_status: str
+
+
+async def record_checked(tx: Transaction, found: Sequence[Found], absent: Sequence[int]) -> int:
+    """What Telegram answered when asked about chats (after an import): those the bot is in
+    are recorded as such, though it missed the update that said so (added while the bot was
+    offline for over a day); those it is not in are no longer taken to hold it. How many
+    chats were newly found to hold the bot. A few statements, whatever the number of chats."""
+    present = {row["chat_id"] for row in await _present_among(tx, [c.chat_id for c in found])}
+    await tx.execute_many(
+        "INSERT INTO chats (chat_id, type, title, is_forum, bot_status, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET type = excluded.type,"
+        " title = excluded.title, is_forum = excluded.is_forum,"
+        " bot_status = excluded.bot_status, updated_at = excluded.updated_at",
+        [(c.chat_id, c.type, c.title, int(c.is_forum), c.bot_status, tx.stamp) for c in found],
+    )
+    gone = [row["chat_id"] for row in await _present_among(tx, list(absent))]
+    await tx.execute_many(
+        "UPDATE chats SET bot_status = 'left', updated_at = ? WHERE chat_id = ?",
+        [(tx.stamp, chat_id) for chat_id in gone],
+    )
+    newly = sorted(c.chat_id for c in found if c.chat_id not in present)
+    if newly or gone:
+        await audit.record(tx, None, "chat.checked", "chats", present=newly, gone=sorted(gone))
+    return len(newly)
+
+
+async def _present_among(db: Executor, chat_ids: Sequence[int]) -> list:
+    rows: list = []
+    for at in range(0, len(chat_ids), 500):  # well under SQLite's bound-parameter limit
+        chunk = chat_ids[at : at + 500]
+        rows += await db.fetch_all(
+            "SELECT chat_id FROM chats WHERE bot_status IN ('member', 'administrator')"
+            f" AND chat_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+    return rows

@@ -23,14 +23,14 @@ from hypothesis import strategies as st
 from bot.applications import summary
 from bot.broadcasts import Reach as BroadcastReach
 from bot.campaign_load import load_campaign
-from bot.orgs import Problem
+from bot.orgs import Problem, Sheet
 from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
 from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.coaching import Comment
-from storage.orgs import ImportCounts, Project, Unit
+from storage.orgs import ImportCounts, OrgRow, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat, UnitDelivery
@@ -526,9 +526,29 @@ SAMPLES: dict[str, dict] = {
     "import/ask": {},
     "import/done": {
         "filename": HOSTILE,
-        "rows": 3,
+        "sheet": Sheet(
+            rows=[OrgRow(4, "U1", HOSTILE, "P1", HOSTILE, -1001)],
+            header_line=3,
+            read=((HOSTILE, "unit_code"), ("支部名称", "project_name"), ("群号", "chat_id")),
+            ignored=(HOSTILE, "备注"),
+            skipped=(
+                Problem(1, "skip_above_header", {"text": HOSTILE}),
+                Problem(9, "skip_only_ignored", {"columns": "序号"}),
+                Problem(10, "skip_header_again"),
+            ),
+            filled=2,
+        ),
         "counts": ImportCounts(1, 2, 3, 4, 5),
         "unit_total": 9,
+        "checking": 3,
+    },
+    "import/checked": {
+        "filename": HOSTILE,
+        "total": 3,
+        "present": 1,
+        "absent": [OrgRow(4, "U1", HOSTILE, "P1", HOSTILE, -1001)],
+        "unknown": 1,
+        "bot_username": "pacesetter_bot",
     },
     "import/refused": {
         "filename": HOSTILE,
@@ -537,7 +557,7 @@ SAMPLES: dict[str, dict] = {
             Problem(None, "empty_file"),
             Problem(None, "no_rows"),
             Problem(3, "chat_id_rounded", {"value": "-1.00123E+12"}),
-            Problem(1, "header", {"found": HOSTILE}),
+            Problem(1, "header", {"rows": 10, "missing": "unit_code", "found": HOSTILE}),
             Problem(2, "columns", {"expected": 4, "found": 3}),
             Problem(3, "empty", {"column": "unit_code"}),
             Problem(4, "bad_code", {"column": "project_code", "value": HOSTILE}),
@@ -549,6 +569,8 @@ SAMPLES: dict[str, dict] = {
             Problem(10, "chat_twice", {"value": -5, "code": "P1", "first_line": 2}),
             Problem(11, "malformed", {"reason": HOSTILE}),
             Problem(12, "control", {"column": "unit_name"}),
+            Problem(1, "header_twice", {"column": "project_name", "found": HOSTILE}),
+            Problem(13, "code_rounded", {"column": "project_code", "value": "1.10101E+11"}),
         ],
     },
     "import/not_admin": {},
@@ -681,8 +703,14 @@ VARIANTS: dict[str, list[dict]] = {
     ],
     "help/stage_line": [{"stage": STAGE}, {"next_stage": None}],
     "import/done": [
-        {"counts": ImportCounts(), "rows": 1},
-        {"counts": ImportCounts(units_added=1)},
+        {"counts": ImportCounts(), "checking": 0},
+        {"counts": ImportCounts(units_added=1), "checking": 1},
+        {"sheet": Sheet([], 1, (("unit_code", "unit_code"),), (), (), 0)},
+        {"sheet": Sheet([], 1, (), (), (Problem(2, "skip_header_again"),) * 31, 1)},
+    ],
+    "import/checked": [
+        {"total": 1, "present": 0, "absent": [], "unknown": 0},
+        {"absent": [OrgRow(4, "U1", "u", "P1", "p", -1001)] * 31, "present": 0},
     ],
     "import/refused": [
         {"problems": [Problem(3, "empty", {"column": "unit_code"})]},
@@ -943,6 +971,10 @@ LABEL_ARGS = {
     "reason": "r",
     "number": 3,
     "count": 12,
+    "rows": 10,
+    "missing": "m",
+    "text": "t",
+    "columns": "序号",
     "role": "Project lead",
     "status": "submitted",
     "days": 7,
