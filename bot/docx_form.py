@@ -94,6 +94,25 @@ _HEADER_FIELDS = frozenset(
 )
 
 
+# Word 97–2003 (.doc) and WPS (.wps) files are OLE2 compound files, not zips: python-docx
+# can't read them, and the lead only has to save them again as .docx.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+OLD_WORD_EXTENSIONS = (".doc", ".wps", ".wpt", ".dot")
+OLD_WORD_TYPES = ("application/msword", "application/vnd.ms-works", "application/wps-office")
+_OTHER_OLE2 = (".xls", ".et", ".ppt", ".dps", ".msg")  # old Excel, WPS sheets, slides, mail
+
+
+def old_word(filename: str | None, mime_type: str | None, head: bytes = b"") -> bool:
+    """An old Word or a WPS file, by its name, its type, or (`head`: its first bytes) the
+    OLE2 signature, unless the name says it is another old Office file."""
+    name, mime = (filename or "").lower(), (mime_type or "").lower()
+    if name.endswith(OLD_WORD_EXTENSIONS):
+        return True
+    if mime.startswith(OLD_WORD_TYPES) and not mime.endswith(("docx", "xlsx", "pptx")):
+        return True
+    return head.startswith(OLE2_MAGIC) and not name.endswith(_OTHER_OLE2)
+
+
 class NotAWordFile(ValueError):
     """Not a .docx at all (an old .doc, a renamed file, a damaged one), or one not opened:
     `refusal` says which of the zip's bounds it passed."""

@@ -21,7 +21,7 @@ from bot.applications import stage_phase
 from bot.core import Ctx
 from handlers import application_view, guards, ui
 from handlers.application_buttons import WORD
-from handlers.apply_steps import form_button, preview_after_import
+from handlers.apply_steps import form_button, in_flow, preview_after_import
 from handlers.callbacks import Tap
 from storage import applications, orgs, reports
 from storage.applications import Application as App
@@ -41,6 +41,13 @@ def register(app: Application) -> None:
     # Before the flows (group -1): a Word file may answer the whole application at once.
     app.add_handler(
         MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE & WORD_FILE, received),
+        group=-3,
+    )
+    # An old .doc or a .wps file: "save it as .docx", not "this section takes text".
+    app.add_handler(
+        MessageHandler(
+            f.ChatType.PRIVATE & f.UpdateType.MESSAGE & f.Document.ALL & ~WORD_FILE, old_format
+        ),
         group=-3,
     )
 
@@ -102,7 +109,9 @@ async def received(update: Update, ctx: Ctx) -> None:
         # meanwhile (this update's lane waits, so the runner stays busy till it is done).
         filled = await asyncio.to_thread(docx_form.read, data, ctx.campaign.sections)
     except docx_form.NotAWordFile as unread:
-        if unread.refusal is not None:
+        if docx_form.old_word(None, None, data[:8]):  # a .doc renamed .docx
+            await ui.reply(update, ctx, "apply/docx_old_format", filename=document.file_name or "")
+        elif unread.refusal is not None:
             refusal = unread.refusal
             await ui.reply(
                 update, ctx, "apply/docx_unsafe", reason=refusal.reason, limit=refusal.limit
@@ -141,6 +150,25 @@ async def received(update: Update, ctx: Ctx) -> None:
         left_out=filled.pictures_left_out,
     )
     await preview_after_import(update, ctx, await applications.get(ctx.db, application.id))
+    raise ApplicationHandlerStop
+
+
+async def old_format(update: Update, ctx: Ctx) -> None:
+    """A lead's old Word (.doc) or WPS (.wps) file while applications are open is answered with
+    how to save it as .docx, unless it is a supporting document for the files section. A
+    document whose name says nothing is looked into while the lead is at a text section."""
+    if ctx.actor is None or not ctx.actor.projects("lead"):
+        return
+    if application_view.STAGE.refusal(ctx.campaign, ctx.now) is not None or _at_files_section(ctx):
+        return
+    document = update.effective_message.document
+    old = docx_form.old_word(document.file_name, document.mime_type)
+    if not old and in_flow(ctx) and (document.file_size or 0) <= docx_form.MAX_BYTES:
+        data = bytes(await (await document.get_file()).download_as_bytearray())
+        old = docx_form.old_word(document.file_name, document.mime_type, data[:8])
+    if not old:
+        return
+    await ui.reply(update, ctx, "apply/docx_old_format", filename=document.file_name or "")
     raise ApplicationHandlerStop
 
 

@@ -637,3 +637,46 @@ async def test_the_template_shape_is_read_without_its_cover_or_its_box(world: Wo
     assert stored[BUDGET.key].amount == Decimal("125000")
     assert stored[BUDGET.key].text == "12.5万元"  # the box's words are no part of it
     assert stored["support"].text == "support的答案。"
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # how a .doc or .wps file begins
+
+
+@pytest.mark.parametrize(
+    ("filename", "mime_type"),
+    [
+        ("申报书.doc", "application/msword"),
+        ("申报书.wps", "application/vnd.ms-works"),
+        ("申报书", "application/wps-office.wps"),
+        ("申报书.docx", DOCX),  # a .doc renamed
+        ("scan", "application/octet-stream"),  # a name that says nothing: the bytes do
+    ],
+)
+async def test_an_old_word_or_wps_file_is_asked_for_as_docx(world: World, filename, mime_type):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    await lena.send_document(OLE2, filename, mime_type)
+    assert "an old Word (.doc) or WPS (.wps) file" in lena.last_reply.text
+    assert "File → Save As → Word Document (.docx)" in lena.last_reply.text
+    _, stored = await _answers(world)
+    assert stored == {}
+
+
+async def test_an_old_word_file_is_named_in_the_leads_language_and_taken_as_a_supporting_file(
+    world: World,
+):
+    await world.import_orgs([("U1", 20)])
+    lena = await world.join("Lena", "lead", "P-U1-01", language_code="zh-hans")
+    await lena.send_document(OLE2, "申报书.doc", "application/msword")  # outside /apply too
+    assert "《申报书.doc》" in lena.last_reply.text and "另存为" in lena.last_reply.text
+    await lena.send("/apply")
+    for section in SECTIONS:
+        if section.kind == "text":
+            await lena.send("简短的答案。")
+            await lena.tap("✓ 完成")
+        elif section.kind == "number":
+            await lena.send("50000")
+    await lena.send_document(OLE2, "会议记录.doc", "application/msword")
+    _, stored = await _answers(world)
+    assert [p.file_name for p in stored[FILES.key].files] == ["会议记录.doc"]

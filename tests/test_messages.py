@@ -410,6 +410,7 @@ SAMPLES: dict[str, dict] = {
         "left_out": 2,
     },
     "apply/docx_unreadable": {"too_big": False},
+    "apply/docx_old_format": {"filename": HOSTILE},
     "apply/docx_unsafe": {"reason": "entries", "limit": 1000},
     "apply/card": {
         "application": APPLICATION,
@@ -783,6 +784,7 @@ VARIANTS: dict[str, list[dict]] = {
         }
     ],
     "apply/docx_unreadable": [{"too_big": True, "limit_mb": 20}],
+    "apply/docx_old_format": [{"filename": ""}],
     "apply/docx_unsafe": [
         {"reason": "entry_size", "limit": 50},
         {"reason": "xml_size", "limit": 10},
