@@ -188,6 +188,8 @@ _TOTAL_BEFORE = re.compile(
 # A bare number followed by one of these counts something else: 2027年, 32名, 3次, 1季度.
 _NOT_MONEY_AFTER = re.compile(r"\s*(?:[年月日号號人名个個次项項期季届屆岁歲%]|周|週|天|小时|小時)")
 
+_GLUED = re.compile(r"[0-9万萬千百亿億]")
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -202,23 +204,21 @@ def unit_in_heading(heading: str) -> Decimal:
     return Decimal(_UNITS[found.group(1)]) if found else Decimal(1)
 
 
-def plausible_budget(amount: Decimal) -> bool:
-    low, high = PLAUSIBLE_BUDGET
-    return low <= amount <= high
-
-
-def read_budget(text: str, unit: Decimal = Decimal(1)) -> Budget | None:
+def read_budget(
+    text: str, unit: Decimal = Decimal(1), *, bare_figures: bool = True
+) -> Budget | None:
     """The budget a text states, bare figures counted in `unit` (from the heading): the text
     itself if it is an amount, else the figure marked as the total (合计/总计/共计), else the
     one amount it states. Several amounts without a total: the first, or the one the others
-    add up to, and not sure. None if it states no amount."""
+    add up to, and not sure. None if it states no amount; without `bare_figures`, a figure
+    inside a sentence counts only with its unit ("3万元", not "3")."""
     folded = unicodedata.normalize("NFKC", text).strip()
     lines = [line for line in folded.splitlines() if line.strip()]
     for candidate in (folded, *lines[:1]):
         read = _parse_amount(candidate)
         if read is not None:
             return _budget(_in_unit(read, unit), sure=True)
-    found = list(_amounts_in(folded.lower(), unit))
+    found = [f for f in _amounts_in(folded.lower(), unit) if bare_figures or not f[2]]
     if not found:
         return None
     totals = [amount for amount, total, _ in found if total]
@@ -233,8 +233,20 @@ def read_budget(text: str, unit: Decimal = Decimal(1)) -> Budget | None:
     return _budget(money[0], sure=False)
 
 
+def typed_budget(text: str) -> Budget | None:
+    """A budget as typed in the chat: an amount ("12.5万"), or a text stating amounts with
+    their unit ("第一季度1.5万元……合计6万元")."""
+    return read_budget(text, bare_figures=False)
+
+
+def budget_doubt(amount: Decimal) -> str | None:
+    """Why an amount is implausible for a budget: "low", "high", or None."""
+    low, high = PLAUSIBLE_BUDGET
+    return "low" if amount < low else "high" if amount > high else None
+
+
 def _budget(amount: Decimal, *, sure: bool) -> Budget:
-    return Budget(amount, sure and plausible_budget(amount))
+    return Budget(amount, sure and budget_doubt(amount) is None)
 
 
 def _in_unit(read: tuple[Decimal, bool], unit: Decimal) -> Decimal:
@@ -250,6 +262,8 @@ def _amounts_in(text: str, unit: Decimal) -> Iterator[tuple[Decimal, bool, bool]
         if read is None:
             continue
         if read[1] and _NOT_MONEY_AFTER.match(text, match.end()):
+            continue
+        if _GLUED.match(text, match.end()):  # "12.5万万": no amount anyone writes
             continue
         total = _TOTAL_BEFORE.search(text, 0, match.start()) is not None
         yield _in_unit(read, unit), total, read[1]

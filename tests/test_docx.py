@@ -619,7 +619,10 @@ async def test_a_plain_numbered_application_is_read_section_by_section(world: Wo
     await lena.send("/apply")
     await lena.send_document(_numbered(PLAIN_NUMBERED), "申报书.docx", DOCX)
     report = next(r for r in reversed(lena.replies()) if r.text.startswith("📄 已读取"))
-    assert "125,000 元" in report.text
+    assert "✓ 10. 经费预算：125,000 元" in report.text
+    assert "✓ 9. 工作保障" in report.text
+    assert "5. 创建方案：文件中没有这一节" in report.text  # which were not found
+    assert "11. 佐证材料：有标题，但下面没有内容" in report.text  # headed, nothing under it
     _, stored = await _answers(world)
     assert stored["support"].text == "支部书记负总责。"
     assert stored[BUDGET.key].amount == Decimal("125000")
@@ -680,3 +683,65 @@ async def test_an_old_word_file_is_named_in_the_leads_language_and_taken_as_a_su
     await lena.send_document(OLE2, "会议记录.doc", "application/msword")
     _, stored = await _answers(world)
     assert [p.file_name for p in stored[FILES.key].files] == ["会议记录.doc"]
+
+
+# --- an amount read with doubt is confirmed before it is stored --------------------------------
+
+
+async def test_several_amounts_in_a_word_budget_are_confirmed_before_they_are_stored(
+    world: World,
+):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    lines = [("二、经验做法", True), ("From Word.", False), ("十、经费预算", True)]
+    data = _numbered([*lines, ("培训费2万元，活动经费3万元。", False)])
+    await lena.send_document(data, "draft.docx", DOCX)
+    report = next(r for r in reversed(lena.replies()) if r.text.startswith("📄 Read from"))
+    assert "10. Budget: read as 20,000 yuan; confirm it below." in report.text
+    ask = lena.last_reply
+    assert "I found several amounts for “Budget”" in ask.text and "20,000 yuan" in ask.text
+    _, stored = await _answers(world)
+    assert BUDGET.key not in stored  # not yet
+    right = ask.button_data("✓ That's right")
+    await lena.tap("✓ That's right")
+    _, stored = await _answers(world)
+    assert stored[BUDGET.key].amount == Decimal("20000")
+    assert stored[BUDGET.key].text == "培训费2万元，活动经费3万元。"
+    assert "Application: Project U1-01" in lena.last_reply.text  # the preview, as after a read
+    await lena.tap_data(ask, right)  # a second tap stores nothing more
+    assert (await _answers(world))[1][BUDGET.key].amount == Decimal("20000")
+
+
+async def test_an_implausible_word_budget_may_be_typed_instead(world: World):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await lena.send("/apply")
+    data = _numbered([("十、经费预算", True), ("12.5", False)])  # 12.5 元: 万 forgotten
+    await lena.send_document(data, "draft.docx", DOCX)
+    assert "which is less than 100 yuan" in lena.last_reply.text
+    await lena.tap("✎ Type it instead")
+    assert "Section 10 of 11: Budget" in lena.last_reply.text
+    await lena.send("12.5万")
+    _, stored = await _answers(world)
+    assert stored[BUDGET.key].amount == Decimal("125000")
+
+
+async def test_a_typed_budget_reads_a_breakdown_and_confirms_an_implausible_amount(world: World):
+    await world.import_orgs([("U1", 20)])
+    lena = await lead_of(world)
+    await write_all(lena, budget="12.5")
+    assert "which is less than 100 yuan" in lena.last_reply.text
+    _, stored = await _answers(world)
+    assert BUDGET.key not in stored
+    await lena.tap("✓ That's right")
+    _, stored = await _answers(world)
+    assert stored[BUDGET.key].amount == Decimal("12.5")
+    assert "Section 11 of 11" in lena.last_reply.text  # on to the next section
+    await lena.tap("◀ Back")
+    await lena.send("第一季度1.5万元……第四季度1.5万元，合计6万元")
+    _, stored = await _answers(world)
+    assert stored[BUDGET.key].amount == Decimal("60000")
+    await lena.tap("◀ Back")
+    await lena.send("about three people")  # no amount: asked again, as before
+    assert "I couldn't read an amount" in lena.last_reply.text
