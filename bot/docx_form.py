@@ -43,6 +43,7 @@ _NUMBERED = re.compile(
 )
 _NUMBER_ONLY = re.compile(r"\s*[0-9一二三四五六七八九十]+\s*[、.．]?\s*")  # a 序号 cell
 _TITLE_SUFFIX = 4  # characters a heading may add to a title: 工作保障措施, 业绩成果情况
+_SENTENCE = re.compile(r"[，,。；;！!？?]")  # a line with these is a sentence, not a title
 # The recommending unit's box at the foot of a 申报书 ends the last section.
 _END_MARKERS = (
     "推荐意见",
@@ -333,7 +334,7 @@ class _Titles:
         if not bare:
             return None
         section = self.exact.get(bare)
-        if section is None and marked:
+        if section is None and marked and not _SENTENCE.search(head):
             section = next(
                 (
                     s
@@ -423,9 +424,9 @@ class _Reader:
         if not filled:
             return
         first = filled[0]
-        if len(filled) == 1 and first == 0 and len(cells[0]) > 0:
+        if len(filled) == 1 and first == 0:  # a box, or a form's title with no answer yet
             for line in cells[0]:
-                self.paragraph(line)
+                self.paragraph(line, cell=len(cells) > 1)
             return
         if _ends_sections(texts[first]):
             self.current = None

@@ -241,6 +241,8 @@ async def old_format(update: Update, ctx: Ctx) -> None:
     document whose name says nothing is looked into while the lead is at a text section."""
     if ctx.actor is None or not ctx.actor.projects("lead"):
         return
+    if ctx.flow is not None and not in_flow(ctx):
+        return  # another flow's file
     if application_view.STAGE.refusal(ctx.campaign, ctx.now) is not None or _at_files_section(ctx):
         return
     document = update.effective_message.document
