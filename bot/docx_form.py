@@ -43,6 +43,7 @@ _NUMBERED = re.compile(
 )
 _NUMBER_ONLY = re.compile(r"\s*[0-9一二三四五六七八九十]+\s*[、.．]?\s*")  # a 序号 cell
 _TITLE_SUFFIX = 4  # characters a heading may add to a title: 工作保障措施, 业绩成果情况
+_HINT_LABEL = 6  # characters before a hint left in place: 填写说明, 提示
 _SENTENCE = re.compile(r"[，,。；;！!？?]")  # a line with these is a sentence, not a title
 # The recommending unit's box at the foot of a 申报书 ends the last section.
 _END_MARKERS = (
@@ -313,6 +314,11 @@ class _Titles:
         self.longest_first = sorted(self.exact.items(), key=lambda item: -len(item[0]))
         self.hints = {self.normal(h) for s in sections for h in s.hint.values.values() if h}
 
+    def hint(self, line: str) -> bool:
+        """A section's grey hint left in place, bracketed or labelled ("说明：…") or not."""
+        bare = self.normal(line)
+        return any(bare.endswith(h) and len(bare) - len(h) <= _HINT_LABEL for h in self.hints)
+
     def normal(self, text: str) -> str:
         return _normal(text).translate(self.fold)
 
@@ -460,7 +466,7 @@ class _Reader:
         current = self.current
         if current is None or current.kind == "files" or not text.strip():
             return
-        if self.titles.normal(text) in self.titles.hints:
+        if self.titles.hint(text):
             return
         self.texts[current.key].append(text.strip())
 

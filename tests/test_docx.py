@@ -576,7 +576,7 @@ def _chinese_template(box_cells: int) -> bytes:
     _cover(document, COVER)
     for number, section in zip("一二三四五六七八九十", SECTIONS[:10], strict=True):
         document.add_paragraph().add_run(f"{number}、{section.title.get('zh-Hans')}").bold = True
-        hint = document.add_paragraph().add_run(section.hint.get("zh-Hans"))
+        hint = document.add_paragraph().add_run(f"（填写说明：{section.hint.get('zh-Hans')}）")
         hint.font.color.rgb = docx.shared.RGBColor(0x80, 0x80, 0x80)
         answer = "12.5万元" if section.kind == "number" else f"{section.key}的答案。"
         document.add_paragraph(answer)
