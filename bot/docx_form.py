@@ -43,6 +43,7 @@ _NUMBERED = re.compile(
 )
 _NUMBER_ONLY = re.compile(r"\s*[0-9一二三四五六七八九十]+\s*[、.．]?\s*")  # a 序号 cell
 _TITLE_SUFFIX = 4  # characters a heading may add to a title: 工作保障措施, 业绩成果情况
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _HINT_LABEL = 6  # characters before a hint left in place: 填写说明, 提示
 _SENTENCE = re.compile(r"[，,。；;！!？?]")  # a line with these is a sentence, not a title
 # The recommending unit's box at the foot of a 申报书 ends the last section.
@@ -313,9 +314,16 @@ class _Titles:
                 self.exact.setdefault(self.normal(_DECORATION.sub("", title)), section)
         self.longest_first = sorted(self.exact.items(), key=lambda item: -len(item[0]))
         self.hints = {self.normal(h) for s in sections for h in s.hint.values.values() if h}
+        # Brackets, a label and spaces around a hint: a longer line is never one.
+        hints = [h for s in sections for h in s.hint.values.values()]
+        self.longest_hint = max(map(len, hints), default=0) + 4 * _HINT_LABEL
+        self.hint_ends = {h[-1] for h in self.hints if h}
 
     def hint(self, line: str) -> bool:
         """A section's grey hint left in place, bracketed or labelled ("说明：…") or not."""
+        # Most lines end otherwise than every hint: no need to fold them.
+        if len(line) > self.longest_hint or self.normal(_last_char(line)) not in self.hint_ends:
+            return False
         bare = self.normal(line)
         return any(bare.endswith(h) and len(bare) - len(h) <= _HINT_LABEL for h in self.hints)
 
@@ -327,9 +335,12 @@ class _Titles:
         not, alone or followed by ：and the answer; or starting with a title and a word or two
         more ("工作保障措施") when the line looks like a heading (bold, numbered, or a form's
         title cell). A long line that merely begins with a title's words is text."""
-        text = unicodedata.normalize("NFKC", line.text).strip()
-        numbering = _NUMBERED.match(text)
-        marked = line.marked or cell or numbering is not None
+        raw = line.text.strip()
+        marked = line.marked or cell or _NUMBERED.match(raw) is not None
+        if len(raw) > _HEADING_CHARS and not marked:  # most lines: no need to fold them
+            return None
+        text = unicodedata.normalize("NFKC", raw)
+        marked = marked or _NUMBERED.match(text) is not None  # "１." typed full-width
         if not text or (len(text) > _HEADING_CHARS and not marked):
             return None
         rest = _NUMBERING.sub("", text.lower(), count=1)
@@ -368,6 +379,11 @@ def _pairs(sections: Sequence[Section]) -> dict[int, int]:
     return pairs
 
 
+def _last_char(text: str) -> str:
+    """The last letter or digit of a text ("" if none), found without folding it all."""
+    return next((ch for ch in reversed(text) if ch.isalnum()), "")
+
+
 def _split_at_colon(text: str) -> tuple[str, str]:
     """A line at its first ：or : outside brackets ("经费预算（单位：万元）：12.5")."""
     depth = 0
@@ -384,6 +400,8 @@ def _split_at_colon(text: str) -> tuple[str, str]:
 def _ends_sections(text: str) -> bool:
     """A line that closes the application: the recommending unit's opinion and its seal, as
     at the foot of a 申报书 ("推荐意见（盖章）")."""
+    if len(text) > 2 * _END_CHARS:  # most lines: no need to fold them
+        return False
     bare = _normal(_NUMBERING.sub("", unicodedata.normalize("NFKC", text).strip(), count=1))
     if not bare or len(bare) > _END_CHARS:
         return False
@@ -473,8 +491,7 @@ class _Reader:
 
 def _normal(text: str) -> str:
     """Letters and digits only, case and width folded: how titles and hints are compared."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in folded if ch.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def _pictures(document: Document) -> Iterator[Picture]:

@@ -265,7 +265,8 @@ def _amounts_in(text: str, unit: Decimal) -> Iterator[tuple[Decimal, bool, bool]
             continue
         if _GLUED.match(text, match.end()):  # "12.5万万": no amount anyone writes
             continue
-        total = _TOTAL_BEFORE.search(text, 0, match.start()) is not None
+        # The marker sits just before the figure: a short look back, not the whole text.
+        total = _TOTAL_BEFORE.search(text, max(0, match.start() - 16), match.start()) is not None
         yield _in_unit(read, unit), total, read[1]
 
 
