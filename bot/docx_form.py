@@ -457,8 +457,10 @@ class _Reader:
             return
         if _header_field(texts[first]):
             return
-        if first == 0 or _NUMBER_ONLY.fullmatch(texts[0]):  # "1 | 党建工作基础 | …"
-            title = first if first > 0 else 0
+        title = first
+        if _NUMBER_ONLY.fullmatch(texts[first]) and len(filled) > 1:  # "1 | 党建工作基础 | …"
+            title = filled[1]
+        if first == 0:
             heading = self.titles.heading(_Line(texts[title]), cell=True)
             if heading is not None:
                 self.start(heading)
@@ -471,7 +473,8 @@ class _Reader:
                 for line in cell:
                     self.add(line.text)
             return
-        self.add(" | ".join(text.replace("\n", " ") for text in texts if text))
+        lines = (" ".join(line.text.strip() for line in cell).strip() for cell in cells)
+        self.add(" | ".join(text for text in lines if text))
 
     def start(self, heading: _Heading) -> None:
         self.current = heading.section

@@ -477,6 +477,19 @@ def _table_form(pictures: int = 1) -> bytes:
     return _saved(document)
 
 
+def test_a_form_with_a_number_column_is_read_by_its_title_column():
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    rows = [("序号", "项目", "内容"), ("1", "党建工作基础", FOUNDATION)]
+    rows.append(("2", "经费预算（万元）", "6"))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    filled = docx_form.read(_saved(document), SECTIONS)
+    assert filled.texts["foundation"] == FOUNDATION
+    assert filled.amounts == {BUDGET.key: Decimal("60000")}
+
+
 def _numbered(lines: list[tuple[str, bool]]) -> bytes:
     """Headings as plain paragraphs numbered 一、二、…, bold or not (True: bold)."""
     document = docx.Document()
