@@ -79,6 +79,9 @@ class Section:
     # A text answer's length in characters, all its messages together: a bound that keeps a
     # preview readable on a phone (some fifteen pages of Chinese text).
     max_chars: int = DEFAULT_SECTION_CHARS
+    # Other titles offices give the section in a Word file (a funding budget for the budget),
+    # in any language: a heading matches these as it matches the title.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -355,8 +355,15 @@ class _Parser:
             "kind": (self.choice(SECTION_KINDS), ...),
             "required": (self.boolean, True),
             "max_chars": (self.section_chars, DEFAULT_SECTION_CHARS),
+            "aliases": (self.strings, ()),
         }
         return self.sequence(value, path, fields, Section, at_least_one=True)
+
+    def strings(self, value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            return self.problem(path, f"must be a list of strings, not {_type_name(value)}")
+        got = [self.string(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return _INVALID if _any_invalid(got) else tuple(got)
 
     def section_chars(self, value: Any, path: str) -> Any:
         chars = self.integer(value, path)

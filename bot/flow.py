@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.applications import stage_phase
-from bot.rules import parse_amount
+from bot.rules import typed_budget
 
 if TYPE_CHECKING:
     from telegram import Message
@@ -35,7 +35,7 @@ class Accepts(enum.Flag):
 
     BUTTONS_ONLY = 0
     TEXT = enum.auto()
-    NUMBER = enum.auto()  # text that reads as an amount (bot.rules.parse_amount)
+    NUMBER = enum.auto()  # text that states an amount (bot.rules.typed_budget)
     PHOTO = enum.auto()
     DOCUMENT = enum.auto()
     VIDEO = enum.auto()
@@ -46,7 +46,7 @@ def carried(message: Message) -> Accepts:
     kinds = Accepts.BUTTONS_ONLY
     if message.text:
         kinds |= Accepts.TEXT
-        if parse_amount(message.text) is not None:
+        if typed_budget(message.text) is not None:
             kinds |= Accepts.NUMBER
     if message.photo:
         kinds |= Accepts.PHOTO

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -121,20 +123,30 @@ _NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
 
 def parse_amount(text: str) -> Decimal | None:
     """Read a budget amount such as "12.5万", "125,000 元" or "¥125000"; None if it is not one."""
+    read = _parse_amount(text)
+    return read[0] if read is not None else None
+
+
+def _parse_amount(text: str) -> tuple[Decimal, bool] | None:
+    """The amount, and whether it was a bare number (no ¥, 元, 万 or the like to say its unit)."""
     # NFKC turns full-width digits, commas and ￥ into their ASCII forms.
     rest = unicodedata.normalize("NFKC", text).strip().lower()
     if not rest or len(rest) > 24:  # keeps well inside Decimal's 28-digit precision
         return None
-    rest = _strip_affix(rest, _PREFIXES, prefix=True)
-    match = _NUMBER.match(rest)
+    unprefixed = _strip_affix(rest, _PREFIXES, prefix=True)
+    match = _NUMBER.match(unprefixed)
     if match is None:
         return None
     number = Decimal(match.group(1).replace(",", "") + (match.group(2) or ""))
-    tail = _strip_affix(rest[match.end() :].strip(), _SUFFIXES, prefix=False)
+    after = unprefixed[match.end() :].strip()
+    tail = _strip_affix(after, _SUFFIXES, prefix=False)
     multiplier = _MULTIPLIERS.get(tail)
     if multiplier is None:
         return None
-    amount = number * multiplier
+    return _whole(number * multiplier), unprefixed == rest and not after
+
+
+def _whole(amount: Decimal) -> Decimal:
     # Whole amounts come back as plain integers (125000, not 125000.0).
     return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
@@ -159,6 +171,103 @@ def amount_in(text: str) -> Decimal | None:
         if amount is not None:
             return amount
     return None
+
+
+# A budget below or above these is more likely a slip (12.5 for 12.5万) than the amount meant.
+PLAUSIBLE_BUDGET = (Decimal(100), Decimal(10_000_000))
+# Units a heading gives its figures: "经费预算（万元）", "(单位：元)".
+_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "萬元": 10_000, "万": 10_000, "萬": 10_000}
+_UNIT_IN_HEADING = re.compile(
+    r"[（(【\[]\s*(?:单位|單位)?\s*[:：]?\s*(千元|万元|萬元|万|萬|元)\s*[)）】\]]"
+)
+# The figure a breakdown marks as its total: "合计6万元", "总额：12.5万元", "共计 60,000 元".
+_TOTAL_BEFORE = re.compile(
+    r"(?:合计|合計|总计|總計|共计|共計|总额|總額|总预算|總預算|总经费|總經費|总金额|總金額|共)"
+    r"\s*(?:金额|金額|经费|經費|预算|預算)?\s*(?:[:：为為是]|约|約)?\s*$"
+)
+# A bare number followed by one of these counts something else: 2027年, 32名, 3次, 1季度.
+_NOT_MONEY_AFTER = re.compile(r"\s*(?:[年月日号號人名个個次项項期季届屆岁歲%]|周|週|天|小时|小時)")
+
+_GLUED = re.compile(r"[0-9万萬千百亿億]")
+
+
+@dataclass(frozen=True)
+class Budget:
+    amount: Decimal
+    # One amount, or the one marked as the total, and a plausible one: stored without asking.
+    sure: bool
+
+
+def unit_in_heading(heading: str) -> Decimal:
+    """What a bare figure under this heading is worth in yuan: 10000 under "经费预算（万元）"."""
+    found = _UNIT_IN_HEADING.search(unicodedata.normalize("NFKC", heading))
+    return Decimal(_UNITS[found.group(1)]) if found else Decimal(1)
+
+
+def read_budget(
+    text: str, unit: Decimal = Decimal(1), *, bare_figures: bool = True
+) -> Budget | None:
+    """The budget a text states, bare figures counted in `unit` (from the heading): the text
+    itself if it is an amount, else the figure marked as the total (合计/总计/共计), else the
+    one amount it states. Several amounts without a total: the first, or the one the others
+    add up to, and not sure. None if it states no amount; without `bare_figures`, a figure
+    inside a sentence counts only with its unit ("3万元", not "3")."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    lines = [line for line in folded.splitlines() if line.strip()]
+    for candidate in (folded, *lines[:1]):
+        read = _parse_amount(candidate)
+        if read is not None:
+            return _budget(_in_unit(read, unit), sure=True)
+    found = [f for f in _amounts_in(folded.lower(), unit) if bare_figures or not f[2]]
+    if not found:
+        return None
+    totals = [amount for amount, total, _ in found if total]
+    if totals:
+        return _budget(totals[-1], sure=True)
+    money = [amount for amount, _, bare in found if not bare] or [a for a, _, _ in found]
+    if len(set(money)) == 1:
+        return _budget(money[0], sure=True)
+    largest = max(money)
+    if largest * 2 == sum(money):  # "12.5万元，其中培训3万元、活动9.5万元"
+        return _budget(largest, sure=True)
+    return _budget(money[0], sure=False)
+
+
+def typed_budget(text: str) -> Budget | None:
+    """A budget as typed in the chat: an amount ("12.5万"), or a text stating amounts with
+    their unit ("第一季度1.5万元……合计6万元")."""
+    return read_budget(text, bare_figures=False)
+
+
+def budget_doubt(amount: Decimal) -> str | None:
+    """Why an amount is implausible for a budget: "low", "high", or None."""
+    low, high = PLAUSIBLE_BUDGET
+    return "low" if amount < low else "high" if amount > high else None
+
+
+def _budget(amount: Decimal, *, sure: bool) -> Budget:
+    return Budget(amount, sure and budget_doubt(amount) is None)
+
+
+def _in_unit(read: tuple[Decimal, bool], unit: Decimal) -> Decimal:
+    amount, bare = read
+    return _whole(amount * unit) if bare else amount
+
+
+def _amounts_in(text: str, unit: Decimal) -> Iterator[tuple[Decimal, bool, bool]]:
+    """Each amount in a text: its value, whether it is marked as the total, and whether it was a
+    bare figure (numbers that count years, people or times left out)."""
+    for match in _AMOUNT_IN_TEXT.finditer(text):
+        read = _parse_amount(match.group(0))
+        if read is None:
+            continue
+        if read[1] and _NOT_MONEY_AFTER.match(text, match.end()):
+            continue
+        if _GLUED.match(text, match.end()):  # "12.5万万": no amount anyone writes
+            continue
+        # The marker sits just before the figure: a short look back, not the whole text.
+        total = _TOTAL_BEFORE.search(text, max(0, match.start() - 16), match.start()) is not None
+        yield _in_unit(read, unit), total, read[1]
 
 
 def _strip_affix(text: str, affixes: tuple[str, ...], *, prefix: bool) -> str:

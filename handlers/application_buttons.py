@@ -38,4 +38,11 @@ UNIT = Buttons(
     next=("x", (int,)),  # the card turns into this (next waiting) one
 )
 # The Word form of an application, to fill in offline.
-WORD = Buttons("dx", command="apply", form=("f", (int,)))
+WORD = Buttons(
+    "dx",
+    command="apply",
+    form=("f", (int,)),
+    # An amount read with doubt (several in a Word file, or implausible): as read, or typed.
+    amount_ok=("a", (int,)),
+    amount_retype=("t", (int,)),
+)

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from bot import applications as rules
 from bot.campaign import Section
 from bot.core import Ctx
-from bot.rules import parse_amount
+from bot.rules import typed_budget
 from handlers import application_view, apply_steps, guards, ui
 from storage import applications, flows
 from storage.applications import Application as App
@@ -92,7 +92,20 @@ async def _store(ctx: Ctx, application: App, section: Section, part: Part, uniqu
 
 async def _number(update: Update, ctx: Ctx, application: App, section: Section) -> None:
     message = update.effective_message
-    amount = parse_amount(message.text)  # the step takes only messages that read as one
+    budget = typed_budget(message.text)  # the step takes only messages that state one
+    amount = budget.amount
+    if not budget.sure:  # several amounts without a total, or an implausible one: ask first
+        await apply_steps.hold_amount(
+            update,
+            ctx,
+            application,
+            section,
+            amount,
+            text=message.text,
+            message_id=message.message_id,
+            word=False,
+        )
+        return
     async with ctx.write() as tx:
         await applications.clear_section(tx, application.id, section.key, by=ctx.actor.user_id)
         await applications.add_part(
@@ -182,7 +195,8 @@ async def edit_answer(update: Update, ctx: Ctx) -> bool:
     if await guards.refuse_if_shut(update, ctx, STAGE):
         return True
     text = message.text if message.text is not None else message.caption or ""
-    amount = parse_amount(text) if section.kind == "number" else None
+    budget = typed_budget(text) if section.kind == "number" else None
+    amount = budget.amount if budget is not None else None
     if section.kind == "number" and amount is None:
         # The old amount stays: an edit must not leave the text and the number disagreeing.
         await ui.reply(update, ctx, "apply/wants_number", section=section, sent=text[:100])

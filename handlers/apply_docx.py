@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from decimal import Decimal
 
 from telegram import InputFile, InputMediaDocument, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
@@ -21,7 +22,19 @@ from bot.applications import stage_phase
 from bot.core import Ctx
 from handlers import application_view, guards, ui
 from handlers.application_buttons import WORD
-from handlers.apply_steps import form_button, preview_after_import
+from handlers.apply_steps import (
+    PREVIEW,
+    ask,
+    enter,
+    form_button,
+    held_amount,
+    hold_amount,
+    in_flow,
+    preview_after_import,
+    show_preview,
+    show_step,
+    step_after,
+)
 from handlers.callbacks import Tap
 from storage import applications, orgs, reports
 from storage.applications import Application as App
@@ -37,20 +50,30 @@ _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(form_tapped, pattern=BUTTONS.pattern))
+    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
     # Before the flows (group -1): a Word file may answer the whole application at once.
     app.add_handler(
         MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE & WORD_FILE, received),
         group=-3,
     )
+    # An old .doc or a .wps file: "save it as .docx", not "this section takes text".
+    app.add_handler(
+        MessageHandler(
+            f.ChatType.PRIVATE & f.UpdateType.MESSAGE & f.Document.ALL & ~WORD_FILE, old_format
+        ),
+        group=-3,
+    )
 
 
 @guards.buttons(BUTTONS)
-async def form_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+    application = await application_view.leads(update.callback_query, ctx, tap.args[0])
+    if application is not None:
+        await _BUTTONS[tap.action](update, ctx, application)
+
+
+async def _form(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
-    application = await application_view.leads(query, ctx, tap.args[0])
-    if application is None:
-        return
     await query.answer()
     project = await orgs.project(ctx.db, application.project_id)
     title = ctx.msgs.label(ctx.locale, "word_form_title", name=project.name)
@@ -65,6 +88,48 @@ async def form_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
         InputFile(data, filename=filename),
         caption=caption,
     )
+
+
+@guards.stage_open(application_view.STAGE)
+async def _amount_ok(update: Update, ctx: Ctx, application: App) -> None:
+    """The amount read with doubt is right: stored as if typed, and the lead moves on."""
+    query = update.callback_query
+    held = held_amount(ctx, application)
+    if held is None:
+        await ui.stale(query, ctx)
+        return
+    if application.status not in rules.EDITABLE:
+        await ui.alert(query, ctx, "apply/not_editable")
+        return
+    section, pending = held
+    amount, by = Decimal(pending["amount"]), ctx.actor.user_id
+    step = PREVIEW if pending["word"] else step_after(ctx, section)
+    async with ctx.write() as tx:
+        await applications.clear_section(tx, application.id, section.key, by=by)
+        part = Part(by, pending["message"], "text", pending["text"])
+        await applications.add_part(tx, application.id, section.key, part)
+        await applications.set_state(tx, application.id, section.key, "done", by=by, amount=amount)
+        await enter(tx, ctx, application, step)
+    await query.answer()
+    await ui.edit_buttons(query, None, ctx)
+    if pending["word"]:
+        await show_preview(update, ctx, application, editable=True, fresh=True)
+    else:
+        await show_step(update, ctx, application, step, saved_amount=amount)
+
+
+@guards.stage_open(application_view.STAGE)
+async def _amount_retype(update: Update, ctx: Ctx, application: App) -> None:
+    """Not the amount meant: the section asks for it again, the doubtful one forgotten."""
+    query = update.callback_query
+    held = held_amount(ctx, application)
+    if held is None:
+        await ui.stale(query, ctx)
+        return
+    await query.answer()
+    await ui.edit_buttons(query, None, ctx)
+    back = bool(ctx.flow.data.get("back_to_preview"))
+    await ask(update, ctx, application, held[0], back_to_preview=back)
 
 
 async def received(update: Update, ctx: Ctx) -> None:
@@ -97,7 +162,9 @@ async def received(update: Update, ctx: Ctx) -> None:
         # meanwhile (this update's lane waits, so the runner stays busy till it is done).
         filled = await asyncio.to_thread(docx_form.read, data, ctx.campaign.sections)
     except docx_form.NotAWordFile as unread:
-        if unread.refusal is not None:
+        if docx_form.old_word(None, None, data[:8]):  # a .doc renamed .docx
+            await ui.reply(update, ctx, "apply/docx_old_format", filename=document.file_name or "")
+        elif unread.refusal is not None:
             refusal = unread.refusal
             await ui.reply(
                 update, ctx, "apply/docx_unsafe", reason=refusal.reason, limit=refusal.limit
@@ -118,24 +185,69 @@ async def received(update: Update, ctx: Ctx) -> None:
     pictures = await _send_pictures(ctx, message, filled.pictures) if takes_files else []
     await _store(ctx, application, message, filled, pictures)
     too_long = [s for s in sections if len(filled.texts.get(s.key, "")) > s.max_chars]
+    unsure = [s for s in sections if s.key in filled.unsure and s not in too_long]
+    unread_amounts = [
+        s
+        for s in sections
+        if s.kind == "number" and filled.texts.get(s.key) and not filled.found(s)
+    ]
+    found = [s for s in sections if filled.found(s) and s not in too_long and s not in unsure]
     await ui.reply(
         update,
         ctx,
         "apply/docx_read",
         filename=document.file_name or "",
         sections=sections,
-        found=[s for s in sections if filled.found(s) and s not in too_long],
+        found=found,
         too_long=too_long,
-        unread_amounts=[
+        unread_amounts=unread_amounts,
+        unsure=unsure,
+        # Headed but nothing under it: the lead may have filled in the wrong place.
+        empty=[
             s
             for s in sections
-            if s.kind == "number" and filled.texts.get(s.key) and not filled.found(s)
+            if s.key in filled.headings and s not in (*found, *too_long, *unsure, *unread_amounts)
         ],
         amounts=filled.amounts,
         pictures=len(pictures),
         left_out=filled.pictures_left_out,
     )
-    await preview_after_import(update, ctx, await applications.get(ctx.db, application.id))
+    application = await applications.get(ctx.db, application.id)
+    if unsure:  # the first in doubt is asked about; the preview follows the answer
+        section = unsure[0]
+        await hold_amount(
+            update,
+            ctx,
+            application,
+            section,
+            filled.amounts[section.key],
+            text=filled.texts[section.key],
+            message_id=message.message_id,
+            word=True,
+        )
+    else:
+        await preview_after_import(update, ctx, application)
+    raise ApplicationHandlerStop
+
+
+async def old_format(update: Update, ctx: Ctx) -> None:
+    """A lead's old Word (.doc) or WPS (.wps) file while applications are open is answered with
+    how to save it as .docx, unless it is a supporting document for the files section. A
+    document whose name says nothing is looked into while the lead is at a text section."""
+    if ctx.actor is None or not ctx.actor.projects("lead"):
+        return
+    if ctx.flow is not None and not in_flow(ctx):
+        return  # another flow's file
+    if application_view.STAGE.refusal(ctx.campaign, ctx.now) is not None or _at_files_section(ctx):
+        return
+    document = update.effective_message.document
+    old = docx_form.old_word(document.file_name, document.mime_type)
+    if not old and in_flow(ctx) and (document.file_size or 0) <= docx_form.MAX_BYTES:
+        data = bytes(await (await document.get_file()).download_as_bytearray())
+        old = docx_form.old_word(document.file_name, document.mime_type, data[:8])
+    if not old:
+        return
+    await ui.reply(update, ctx, "apply/docx_old_format", filename=document.file_name or "")
     raise ApplicationHandlerStop
 
 
@@ -257,8 +369,10 @@ async def _store(
             text = filled.texts.get(section.key)
             if not text or len(text) > section.max_chars:
                 continue  # too long is said in the report; the chat answer stays
-            if section.kind == "number" and section.key not in filled.amounts:
-                continue
+            if section.kind == "number" and (
+                section.key not in filled.amounts or section.key in filled.unsure
+            ):
+                continue  # unread, or to be confirmed first: the chat answer stays meanwhile
             await applications.clear_section(tx, application.id, section.key, by=by)
             part = Part(by, message.message_id, "text", text)
             await applications.add_part(tx, application.id, section.key, part)
@@ -270,3 +384,7 @@ async def _store(
                 by=by,
                 amount=filled.amounts.get(section.key),
             )
+
+
+# What each button does, given the lead's application.
+_BUTTONS = {"form": _form, "amount_ok": _amount_ok, "amount_retype": _amount_retype}

@@ -6,6 +6,7 @@ Written in the same transaction as the answer that moves them (`flows`), so a re
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -13,6 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import applications as rules
 from bot.campaign import Section
 from bot.core import Ctx
+from bot.rules import budget_doubt
 from handlers import application_view, ui
 from handlers.application_buttons import LEAD as BUTTONS
 from handlers.application_buttons import WORD
@@ -81,6 +83,60 @@ def step_after(ctx: Ctx, section: Section) -> str:
     if (ctx.flow and ctx.flow.data.get("back_to_preview")) or following is None:
         return PREVIEW
     return following.key
+
+
+async def hold_amount(
+    update: Update,
+    ctx: Ctx,
+    application: App,
+    section: Section,
+    amount: Decimal,
+    *,
+    text: str,
+    message_id: int,
+    word: bool,
+) -> None:
+    """An amount read with doubt (several in the text, or implausible) is not stored yet: it
+    waits in the flow, at its section, while the lead confirms it or types it (the buttons
+    are apply_docx's). `word`: read from a Word file, so the preview follows."""
+    pending = {
+        "section": section.key,
+        "amount": str(amount),
+        "text": text,
+        "message": message_id,
+        "word": word,
+    }
+    async with ctx.write() as tx:
+        here = in_flow(ctx) and ctx.flow.step == section.key
+        if not here or ctx.flow.data.get("app") != application.id:
+            await enter(tx, ctx, application, section.key)
+        await flows.note(tx, ctx.actor.user_id, pending=pending)
+    label = ctx.msgs.label
+    buttons = [
+        (label(ctx.locale, "amount_ok"), WORD.data("amount_ok", application.id)),
+        (label(ctx.locale, "amount_retype"), WORD.data("amount_retype", application.id)),
+    ]
+    await ui.reply(
+        update,
+        ctx,
+        "apply/amount_confirm",
+        ui.keyboard([buttons]),
+        section=section,
+        amount=amount,
+        doubt=budget_doubt(amount) or "several",
+    )
+
+
+def held_amount(ctx: Ctx, application: App) -> tuple[Section, dict[str, Any]] | None:
+    """The amount waiting for the lead's confirmation, and its section, if the lead is still
+    there."""
+    if not in_flow(ctx) or ctx.flow.data.get("app") != application.id:
+        return None
+    pending = ctx.flow.data.get("pending")
+    if not isinstance(pending, dict) or ctx.flow.step != pending.get("section"):
+        return None
+    section = rules.section_by_key(ctx.campaign.sections, pending["section"])
+    return (section, pending) if section is not None else None
 
 
 async def show_step(update: Update, ctx: Ctx, application: App, step: str, **extra) -> None:

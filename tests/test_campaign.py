@@ -356,6 +356,14 @@ def test_a_section_may_set_its_size_limit(tmp_path: Path) -> None:
     assert campaign.sections[1].max_chars == 30_000  # the default
 
 
+def test_a_section_may_name_other_titles_for_word_files(tmp_path: Path) -> None:
+    campaign = load_campaign(
+        write(tmp_path, sub('kind = "text"', 'kind = "text"\naliases = ["资金预算"]')(VALID))
+    )
+    assert campaign.sections[0].aliases == ("资金预算",)
+    assert campaign.sections[1].aliases == ()  # the default
+
+
 def test_ratio_of_one_and_minimum_zero_are_allowed(tmp_path: Path) -> None:
     text = sub("ratio = 0.1", "ratio = 1")(VALID).replace("minimum = 1", "minimum = 0")
     quota = load_campaign(write(tmp_path, text)).quota
@@ -467,6 +475,16 @@ BROKEN: list[tuple[str, Callable[[str], str], str]] = [
         "section size not whole",
         sub('kind = "text"', 'kind = "text"\nmax_chars = "lots"'),
         "section[0].max_chars",
+    ),
+    (
+        "section aliases not a list",
+        sub('kind = "text"', 'kind = "text"\naliases = "资金预算"'),
+        "section[0].aliases",
+    ),
+    (
+        "section alias empty",
+        sub('kind = "text"', 'kind = "text"\naliases = [" "]'),
+        "section[0].aliases[0]",
     ),
     ("deliverable kind unknown", sub('kind = "document"', 'kind = "audio"'), "deliverable[0].kind"),
     ("weight zero", sub("weight = 1.0", "weight = 0"), "criterion[0].weight"),

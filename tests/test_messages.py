@@ -416,12 +416,16 @@ SAMPLES: dict[str, dict] = {
         "sections": CAMPAIGN.sections,
         "found": [SECTION, BUDGET, FILES],
         "unread_amounts": [],
+        "unsure": [],
+        "empty": [CAMPAIGN.sections[3]],
         "too_long": [CAMPAIGN.sections[1]],
         "amounts": {BUDGET.key: Decimal("125000")},
         "pictures": 3,
         "left_out": 2,
     },
     "apply/docx_unreadable": {"too_big": False},
+    "apply/docx_old_format": {"filename": HOSTILE},
+    "apply/amount_confirm": {"section": BUDGET, "amount": Decimal("60000"), "doubt": "several"},
     "apply/docx_unsafe": {"reason": "entries", "limit": 1000},
     "apply/card": {
         "application": APPLICATION,
@@ -838,6 +842,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"chat": ProjectChat(-1, 0, 2, HOSTILE, "submitted", 11)},
     ],
     "apply/docx_read": [
+        {"found": [SECTION], "unsure": [BUDGET], "empty": []},
         {
             "found": CAMPAIGN.sections,
             "too_long": [],
@@ -845,9 +850,11 @@ VARIANTS: dict[str, list[dict]] = {
             "amounts": {},
             "pictures": 1,
             "left_out": 0,
-        }
+        },
     ],
     "apply/docx_unreadable": [{"too_big": True, "limit_mb": 20}],
+    "apply/docx_old_format": [{"filename": ""}],
+    "apply/amount_confirm": [{"doubt": "low", "amount": Decimal("12.5")}, {"doubt": "high"}],
     "apply/docx_unsafe": [
         {"reason": "entry_size", "limit": 50},
         {"reason": "xml_size", "limit": 10},

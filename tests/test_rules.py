@@ -16,8 +16,10 @@ from bot.rules import (
     amount_in,
     in_quiet_hours,
     parse_amount,
+    read_budget,
     reminder_times,
     shift_out_of_quiet_hours,
+    unit_in_heading,
     unit_quota,
 )
 from storage.applications import Answer, Application, Listed, Part
@@ -338,3 +340,41 @@ def test_summary_counts_only_required_sections_as_missing():
 )
 def test_an_amount_is_found_inside_a_longer_text(text, amount):
     assert amount_in(text) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "amount", "sure"),
+    [
+        ("12.5", 10_000, "125000", True),  # under "经费预算（万元）"
+        ("12.5万元", 10_000, "125000", True),  # its own unit
+        ("第一季度1.5万元……第四季度1.5万元，合计6万元", 1, "60000", True),
+        ("总计：60,000元（其中培训2万元）", 1, "60000", True),
+        ("12.5万元，其中培训3万元、活动9.5万元", 1, "125000", True),  # the others add up to it
+        ("2027年组织32名党员培训，需3万元", 1, "30000", True),  # years and people are no money
+        ("培训费2万元，活动经费3万元", 1, "20000", False),  # several, no total: ask
+        ("12.5", 1, "12.5", False),  # below 100 元
+        ("2亿元", 1, "200000000", False),  # above 10 million
+    ],
+)
+def test_a_budget_is_read_in_the_headings_unit_preferring_the_total(text, unit, amount, sure):
+    budget = read_budget(text, Decimal(unit))
+    assert budget is not None
+    assert (budget.amount, budget.sure) == (Decimal(amount), sure)
+
+
+def test_a_text_without_an_amount_is_no_budget():
+    assert read_budget("待定") is None
+
+
+@pytest.mark.parametrize(
+    ("heading", "unit"),
+    [
+        ("经费预算（万元）", 10_000),
+        ("經費預算(萬元)", 10_000),
+        ("经费预算（单位：千元）", 1_000),
+        ("经费预算（元）", 1),
+        ("经费预算", 1),
+    ],
+)
+def test_the_unit_of_a_budget_is_read_from_its_heading(heading, unit):
+    assert unit_in_heading(heading) == unit
