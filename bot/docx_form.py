@@ -18,7 +18,6 @@ from decimal import Decimal
 import docx
 from docx.document import Document
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
 
 from bot import office
 from bot.campaign import Section
@@ -28,7 +27,6 @@ MAX_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_PICTURES = 50  # a files section's bound (bot.applications.MAX_ANSWER_PARTS)
 PICTURE_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
 _HEADING_CHARS = 60  # longer paragraphs are text, never a heading
-_GUIDANCE = RGBColor(0x80, 0x80, 0x80)
 # "1." "1、" "一、" "（一）" "(1)" "第一部分" "Part 1:" and the like before a title.
 _NUMBERING = re.compile(
     r"^(?:part|section|第)?\s*[0-9一二三四五六七八九十]+\s*(?:部分|章|节|節)?\s*[、.．:：)）]?"
@@ -148,34 +146,6 @@ class Filled:
         if section.kind == "number":
             return section.key in self.amounts
         return bool(self.texts.get(section.key, "").strip())
-
-
-def template(
-    sections: Sequence[Section], locale: str, *, title: str, guidance: str, files_note: str
-) -> bytes:
-    """A .docx with the sections as numbered headings, each hint in grey under it, and room to
-    write; `title` heads the document and `guidance` says how to fill it in."""
-    document = docx.Document()
-    document.add_heading(title, level=0)
-    _grey(document.add_paragraph(), guidance)
-    for number, section in enumerate(sections, start=1):
-        document.add_heading(f"{number}. {section.title.get(locale)}", level=1)
-        hint = section.hint.get(locale)
-        if hint:
-            _grey(document.add_paragraph(), hint)
-        if section.kind == "files":
-            _grey(document.add_paragraph(), files_note)
-        document.add_paragraph()
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _grey(paragraph, text: str) -> None:
-    run = paragraph.add_run(text)
-    run.italic = True
-    run.font.size = Pt(9)
-    run.font.color.rgb = _GUIDANCE
 
 
 def read(data: bytes, sections: Sequence[Section]) -> Filled:
@@ -405,7 +375,7 @@ def _ends_sections(text: str) -> bool:
     bare = _normal(_NUMBERING.sub("", unicodedata.normalize("NFKC", text).strip(), count=1))
     if not bare or len(bare) > _END_CHARS:
         return False
-    return bare.startswith(_END_MARKERS) or any(seal in bare for seal in _SEALS)
+    return any(marker in bare for marker in (*_END_MARKERS, *_SEALS))  # 单位党组织推荐意见 too
 
 
 def _header_field(text: str) -> bool:

@@ -58,19 +58,6 @@ def _rough(paragraphs: list[str], pictures: int = 0) -> bytes:
     return out.getvalue()
 
 
-def test_the_template_has_every_section_as_a_heading_with_its_hint():
-    data = docx_form.template(
-        SECTIONS, "zh-Hans", title="申报书", guidance="说明", files_note="插图"
-    )
-    document = docx.Document(io.BytesIO(data))
-    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == [f"{n}. {s.title.get('zh-Hans')}" for n, s in enumerate(SECTIONS, 1)]
-    texts = [p.text for p in document.paragraphs]
-    assert SECTIONS[0].hint.get("zh-Hans") in texts
-    # Read back untouched, it answers nothing: the hints are guidance, not answers.
-    assert docx_form.read(data, SECTIONS).texts == {}
-
-
 def test_a_rough_document_is_matched_by_title_whatever_the_numbering():
     data = _rough(
         [
