@@ -1,5 +1,5 @@
-"""The application as a Word document: a template made from the campaign's sections, and a
-filled one (from Word or WPS, following the template roughly) read back section by section.
+"""The application as a Word document, filled in (from the bot's form, bot.docx_template, or
+an office's own 申报书 in Word or WPS) and read back section by section.
 
 Headings are matched by title in any of the campaign's languages, whatever numbering or
 decoration surrounds them ("一、党建工作基础", "1. 党建工作基础（500字以内）"); the text up to the
