@@ -156,9 +156,9 @@ async def test_a_word_application_round_trip_with_chinese_headings_and_a_picture
     await lena.send_document(filled, "申报书.docx", DOCX)
     replies = lena.replies()
     report = next(r for r in reversed(replies) if r.text.startswith("📄 已读取"))
-    assert "11/11" in report.text and "125,000 元" in report.text
-    assert "1 张图片" in report.text
-    assert "申报材料：Project U1-01" in lena.last_reply.text  # the preview, to check and submit
+    assert "11/11" in report.text and "125,000元" in report.text
+    assert "1张图片" in report.text
+    assert "申报书：Project U1-01" in lena.last_reply.text  # the preview, to check and submit
     application, stored = await _answers(world)
     assert stored["foundation"].text == "党建工作基础：我们的做法。"
     assert stored[BUDGET.key].amount == Decimal("125000")
