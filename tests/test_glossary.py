@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot import menus
+from bot import demo, menus
 from bot.campaign_load import load_campaign
 from messages.render import ROOT, Messages, catalog_path
 
@@ -29,6 +29,8 @@ ALLOWED: dict[tuple[str, str], dict[str, str]] = {
         "匿名管理员": "Telegram's own name for an admin who posts as the group",
         "管理员权限": "Telegram's admin rights screen, where “remain anonymous” is turned off",
     },
+    ("zh-Hans", "上报"): {"上报告": "a place ending in 上 (手机上) before the verb 报告, not 上报"},
+    ("zh-Hant", "上報"): {"上報告": "a place ending in 上 (手機上) before the verb 報告, not 上報"},
     ("zh-Hant", "管理員"): {
         "群管理員": "a Telegram group's administrator, not the campaign admin",
         "匿名管理員": "Telegram's own name for an admin who posts as the group",
@@ -104,8 +106,14 @@ def _sources() -> list[tuple[str, str]]:
     ]
 
 
+def _demo(locale: str) -> list[tuple[str, str]]:
+    """The demo's own narration (what its people type is theirs to word)."""
+    cast = demo.CASTS.get(locale)
+    return [(f"demo:{key}", text) for key, text in cast.chapters.items()] if cast else []
+
+
 def _texts(locale: str) -> list[tuple[str, str]]:
-    return _msgstrs(locale) + _guides(locale) + _sources()
+    return _msgstrs(locale) + _guides(locale) + _sources() + _demo(locale)
 
 
 def _retired_words_in(locale: str, text: str) -> list[str]:
