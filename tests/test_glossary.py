@@ -284,4 +284,5 @@ async def test_the_timeline_dates_follow_the_campaigns_clock(world):
     await fang.send("/deadlines")
     text = fang.last_reply.text
     assert "12月1日 09:00至2027年1月15日 18:00" in text, text
+    assert "进行中：距截止还有36天8小时。" in text
     assert "2026年" not in text
