@@ -206,7 +206,7 @@ class BotRunner:
                     job.schedule_removal()
             core: Core = self.app.bot_data
             core.settings, core.db, core.campaign = self.settings, self.db, campaign
-            core.msgs = Messages(campaign.timezone)
+            core.msgs = Messages(campaign.timezone, clock=core.now)  # this year is the clock's
             if self.clock is not None:
                 core.clock = self.clock
             await self.app.initialize()
@@ -261,7 +261,7 @@ class BotRunner:
 
     async def _set_menus(self, core: Core) -> None:
         await menus.set_default_menus(self.app.bot, core.msgs, core.campaign.default_locale)
-        await menus.set_descriptions(self.app.bot, core.msgs, core.campaign.default_locale)
+        await menus.set_descriptions(self.app.bot, core.msgs, core.campaign)
         await self._set_private_menus(core, sorted(await self._admin_ids()))
 
     async def _setup_link(self, core: Core) -> str | None:

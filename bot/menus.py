@@ -15,6 +15,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden
 
 from bot.access import Actor
+from bot.campaign import Campaign
 from messages.render import Messages
 
 log = logging.getLogger(__name__)
@@ -96,14 +97,20 @@ async def set_private_menu(bot: Bot, msgs: Messages, actor: Actor) -> str | None
     return signature(msgs, actor)
 
 
-async def set_descriptions(bot: Bot, msgs: Messages, default_locale: str) -> None:
+def description(msgs: Messages, campaign: Campaign, locale: str) -> str:
+    """The bot's description, naming the campaign's stages as its file does."""
+    stages = msgs.joined(locale, (stage.title.get(locale) for stage in campaign.stages))
+    return msgs.label(locale, "bot_description", stages=stages)
+
+
+async def set_descriptions(bot: Bot, msgs: Messages, campaign: Campaign) -> None:
     """What someone opening the bot for the first time reads ("What can this bot do?"), and
     its profile line, per language; only where it differs from what Telegram has."""
-    for code, locale in [("", default_locale), *MENU_LANGUAGES.items()]:
+    for code, locale in [("", campaign.default_locale), *MENU_LANGUAGES.items()]:
         language = code or None
-        description = msgs.label(locale, "bot_description")
-        if (await bot.get_my_description(language)).description != description:
-            await bot.set_my_description(description, language)
+        long = description(msgs, campaign, locale)
+        if (await bot.get_my_description(language)).description != long:
+            await bot.set_my_description(long, language)
         short = msgs.label(locale, "bot_short_description")
         if (await bot.get_my_short_description(language)).short_description != short:
             await bot.set_my_short_description(short, language)

@@ -296,7 +296,8 @@ def role_line(ctx: Ctx, grant: RoleGrant) -> str:
 
 async def alert(query: CallbackQuery, ctx: Ctx, key: str, **context: Any) -> None:
     """Answer a button with a pop-up (plain text, as Telegram shows it)."""
-    await query.answer(ctx.msgs.alert(ctx.locale, key, **context), show_alert=True)
+    alert = ctx.msgs.alert(ctx.locale, key, campaign=ctx.campaign, **context)
+    await query.answer(alert, show_alert=True)
 
 
 async def toast(query: CallbackQuery, ctx: Ctx, key: str, **context: Any) -> None:

@@ -15,7 +15,8 @@ import gettext
 import html
 import re
 import tomllib
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -35,13 +36,26 @@ SOURCE_LOCALE = "en"  # the msgids are English, so English is the templates as w
 ALERT_LIMIT = 200  # answerCallbackQuery text
 _BLANK_LINES = re.compile(r"\n{3,}")
 ROOT = Path(__file__).parent
-_DAY_FORMATS = {"zh-Hant": "%Y年%-m月%-d日", "zh-Hans": "%Y年%-m月%-d日", "en": "%-d %b %Y"}
-_MONTH_FORMATS = {"zh-Hant": "%Y年%-m月", "zh-Hans": "%Y年%-m月", "en": "%b %Y"}
-_DATE_FORMATS = {
-    "zh-Hant": "%Y年%-m月%-d日 %H:%M",
-    "zh-Hans": "%Y年%-m月%-d日 %H:%M",
-    "en": "%-d %b %Y %H:%M",
+# Each as (this year, another year): the year is shown only when it is not the current one.
+_DAY_FORMATS = {
+    "zh-Hant": ("%-m月%-d日", "%Y年%-m月%-d日"),
+    "zh-Hans": ("%-m月%-d日", "%Y年%-m月%-d日"),
+    "en": ("%-d %b", "%-d %b %Y"),
 }
+_MONTH_FORMATS = {
+    "zh-Hant": ("%-m月", "%Y年%-m月"),
+    "zh-Hans": ("%-m月", "%Y年%-m月"),
+    "en": ("%b", "%b %Y"),
+}
+_DATE_FORMATS = {
+    "zh-Hant": ("%-m月%-d日 %H:%M", "%Y年%-m月%-d日 %H:%M"),
+    "zh-Hans": ("%-m月%-d日 %H:%M", "%Y年%-m月%-d日 %H:%M"),
+    "en": ("%-d %b %H:%M", "%-d %b %Y %H:%M"),
+}
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 class Messages:
@@ -49,11 +63,17 @@ class Messages:
     locale; `label(locale, "cancel")` gives a short plain label named in labels.toml.
 
     The locale and the key are positional-only and nothing else is a keyword, so every
-    keyword argument reaches the template: a screen may use `limit`, `locale` or `key`."""
+    keyword argument reaches the template: a screen may use `limit`, `locale` or `key`.
 
-    def __init__(self, timezone: ZoneInfo, root: Path = ROOT) -> None:
+    `clock` says which year is this year, so dates in it go without one; the bot passes its
+    own clock, the one its tests move."""
+
+    def __init__(
+        self, timezone: ZoneInfo, root: Path = ROOT, clock: Callable[[], datetime] = _wall_clock
+    ) -> None:
         self.timezone = timezone
         self.root = root
+        self.clock = clock
         with (root / "labels.toml").open("rb") as handle:
             self._labels: dict[str, str] = tomllib.load(handle)
         self._translations = {locale: _translations(root, locale) for locale in LOCALES}
@@ -75,8 +95,8 @@ class Messages:
         # Newstyle: placeholders are filled and escaped by gettext itself, also in _("…", x=…).
         env.install_gettext_translations(self._translations[locale], newstyle=True)
         env.filters["when"] = lambda moment: self.when(locale, moment)
-        env.filters["day"] = lambda day: day.strftime(_DAY_FORMATS[locale])  # a calendar day
-        env.filters["month"] = lambda day: day.strftime(_MONTH_FORMATS[locale])
+        env.filters["day"] = lambda day: self._dated(day, _DAY_FORMATS[locale])  # a calendar day
+        env.filters["month"] = lambda day: self._dated(day, _MONTH_FORMATS[locale])
         env.filters["loc"] = lambda value: value.get(locale)
         env.filters["amount"] = _amount
         env.globals["label"] = lambda key, /, **context: self.label(locale, key, **context)
@@ -121,7 +141,15 @@ class Messages:
 
     def when(self, locale: str, moment: datetime) -> str:
         """A moment as the `when` filter shows it, for button labels."""
-        return self.local(moment).strftime(_DATE_FORMATS[locale])
+        return self._dated(self.local(moment), _DATE_FORMATS[locale])
+
+    def _dated(self, day: date, formats: tuple[str, str]) -> str:
+        """In the first format this year (in the campaign's time zone), else in the second."""
+        return day.strftime(formats[day.year != self.local(self.clock()).year])
+
+    def joined(self, locale: str, items: Iterable[str]) -> str:
+        """A list in a sentence, separated as the locale separates one ("a, b" / "甲、乙")."""
+        return self._translations[locale].gettext(", ").join(items)
 
 
 def catalog_path(root: Path, locale: str) -> Path:

@@ -172,13 +172,13 @@ async def test_a_broadcast_waits_for_the_end_of_quiet_hours(world: World):
     world.clock.now = datetime(2026, 12, 10, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
     await _ask(world, "👥 All group chats (1)")
     await world.admin.send("Tomorrow's meeting")
-    assert "quiet hours: it will go out at 11 Dec 2026 08:00" in world.admin.last_reply.text
+    assert "quiet hours: it will go out at 11 Dec 08:00" in world.admin.last_reply.text
     await world.admin.tap("📣 Send to 1")
     await world.sb.settle()
     assert told(group, "Tomorrow's meeting", world.sb) == 0
     assert world.admin.last_reply.text.startswith(
         "📣 Broadcast to every bound group chat: held for quiet hours, it goes out at"
-        " 11 Dec 2026 08:00.\nSent 0 of 1."
+        " 11 Dec 08:00.\nSent 0 of 1."
     )
     world.clock.now = datetime(2026, 12, 11, 0, 0, 1, tzinfo=UTC)  # 08:00 in Shanghai
     world.runner.sender.wake()
@@ -238,7 +238,7 @@ async def test_chinese_words_for_an_admin_in_chinese(world: World):
     await world.admin.send("/broadcast")
     await world.admin.tap("👥 全部群（2）")
     await world.admin.send("明天开会")
-    assert "将发送至所有已绑定的群：2 个群。" in world.admin.last_reply.text
+    assert "将发送至所有已绑定的群：2个群。" in world.admin.last_reply.text
     await world.admin.tap("📣 发送（2）")
     await world.sb.settle()
-    assert world.admin.last_reply.text == "📣 向所有已绑定的群广播：已完成，已发送 2/2。"
+    assert world.admin.last_reply.text == "📣 向所有已绑定的群广播：已完成，已发送2/2。"

@@ -25,7 +25,7 @@ async def test_everyone_sees_the_stages_with_what_is_left_in_private_and_in_a_gr
     shown = mo.last_reply.text
     # 2026-12-10 02:00 UTC is 10:00 in Shanghai; the application stage closes on 15 Jan 18:00.
     assert "the stages (times in Asia/Shanghai)" in shown
-    assert "1. Application and selection\n1 Dec 2026 09:00 – 15 Jan 2027 18:00" in shown
+    assert "1. Application and selection\n1 Dec 09:00 – 15 Jan 2027 18:00" in shown
     assert "Open now: closes in 36 days 8 hours." in shown
     assert "2. Cultivation" in shown and "Opens in 36 days 23 hours." in shown
     assert "deadlines" in dict(world.sb.commands("chat", chat_id=mo.id))
@@ -39,7 +39,7 @@ async def test_everyone_sees_the_stages_with_what_is_left_in_private_and_in_a_gr
     await world.admin.tap("✅ Move the deadline")
     world.advance(days=36, hours=8)  # past the old deadline, before the new one
     await mo.send("/deadlines")
-    assert "1 Dec 2026 09:00 – 20 Jan 2027 18:00" in mo.last_reply.text
+    assert "1 Dec 2026 09:00 – 20 Jan 18:00" in mo.last_reply.text  # now 2027: its year goes
     assert "Open now: closes in 5 days." in mo.last_reply.text
 
 
@@ -55,7 +55,7 @@ async def test_a_campaign_in_a_zone_with_summer_time_shows_each_date_in_its_own_
     shown = world.admin.last_reply.text
     assert "(times in Europe/Berlin)" in shown
     # 18:00 in Shanghai is 11:00 in Berlin in winter (UTC+1) and 12:00 in summer (UTC+2).
-    assert "1 Dec 2026 02:00 – 15 Jan 2027 11:00" in shown
+    assert "1 Dec 02:00 – 15 Jan 2027 11:00" in shown
     assert "16 Jan 2027 02:00 – 30 Sep 2027 12:00" in shown
     # The clocks go forward on 28 March 2027: 11:00 to 12:00 on the wall is 187 days and one
     # hour, in real time 187 days; the countdown tells real time.

@@ -71,7 +71,7 @@ async def test_a_secretary_marks_the_card_in_the_group_and_the_unit_and_author_h
     await lena.send("/highlights")
     listing = lena.last_reply.text
     assert listing.startswith("⭐ Highlights: 1, the newest first.")
-    assert "1. Project U1-01 (Unit U1): Themed Party day, 14 Mar 2027 📷 2" in listing
+    assert "1. Project U1-01 (Unit U1): Themed Party day, 14 Mar 📷 2" in listing
     await lena.tap("1")
     assert lena.replies()[-2].kind == "photo" and "Study session" in lena.last_reply.text
 
@@ -258,7 +258,7 @@ async def test_progress_counts_highlights_and_a_deleted_report_takes_its_posts_a
     await lena.tap("📋 Newest reports")
     listing = lena.last_reply.text
     assert listing.startswith("📋 Your project's reports: 1, the newest first.")
-    assert "Themed Party day, 14 Mar 2027 📷 2 ⭐" in listing
+    assert "Themed Party day, 14 Mar 📷 2 ⭐" in listing
     await lena.tap("1")
     assert "Study session" in lena.last_reply.text and not lena.last_reply.buttons
     # The author changes it: both posts follow.
@@ -269,7 +269,7 @@ async def test_progress_counts_highlights_and_a_deleted_report_takes_its_posts_a
     await mei.tap("30")
     await mei.tap("✓ Done")
     await world.sb.settle()
-    assert "👥 30 人" in card.text and "👥 30 人" in post.text
+    assert "👥 30人" in card.text and "👥 30人" in post.text
     assert "⭐ 亮点，由Sam选出" in card.text and "⭐ 亮点，由Sam选出" in post.text
     # And deletes it: both posts go, and it is no highlight any more.
     await mei.tap("🗑 Delete", message=saved)
@@ -303,7 +303,7 @@ async def test_a_card_changed_again_while_its_edit_is_in_flight_ends_up_saying_b
     await until(edit_in_flight, what="the card's first edit")
     await sam.tap(MARK, message=card)  # meanwhile: a second change of the same card
     await world.sb.settle()
-    assert "👥 30 人" in card.text and "⭐ 亮点，由Sam选出" in card.text
+    assert "👥 30人" in card.text and "⭐ 亮点，由Sam选出" in card.text
     assert card.button_data(UNMARK)
     edits = [m for m, p in world.sb.requests if m == "editMessageCaption"]
     assert len(edits) == 2  # the second went out once the first was answered

@@ -163,7 +163,7 @@ async def test_an_author_takes_photos_out_of_a_saved_report_and_the_group_card_f
         for row in await world.db.fetch_all("SELECT file_id FROM report_media ORDER BY id")
     ]
     card = world.sb.messages(group)[-1]
-    assert (card.kind, card.file_id) == ("photo", first) and "📷 2 张照片" in card.text
+    assert (card.kind, card.file_id) == ("photo", first) and "📷 2张照片" in card.text
     assert len(_copies(world)) == 2
     await mei.tap("✎ Edit")
     await mei.tap("－ Photos")
@@ -188,7 +188,7 @@ async def test_an_author_takes_photos_out_of_a_saved_report_and_the_group_card_f
     await mei.tap("✎ People")
     await mei.tap("30")
     await world.sb.settle()
-    assert "👥 30 人" in text_card.text and text_card.edited
+    assert "👥 30人" in text_card.text and text_card.edited
     await mei.tap("🗑 Delete")
     await mei.tap("🗑 Yes, delete it")
     await world.sb.settle()

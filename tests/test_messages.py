@@ -929,7 +929,7 @@ def _samples() -> list[tuple[str, str, dict]]:
 SAMPLE_CASES = [pytest.param(key, values, id=case) for case, key, values in _samples()]
 
 
-MSGS = Messages(CAMPAIGN.timezone)
+MSGS = Messages(CAMPAIGN.timezone, clock=lambda: WHEN)  # this year: 2027
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -985,6 +985,7 @@ LABEL_ARGS = {
     "role": "Project lead",
     "status": "submitted",
     "days": 7,
+    "stages": "x",
 }
 
 
@@ -1152,8 +1153,8 @@ def test_catalogs_templates_and_labels_are_packaged():
 def test_dates_are_shown_in_the_campaign_time_zone():
     en = MSGS.text("en", "invite/expired", expires_at=WHEN, campaign=CAMPAIGN)
     zh = MSGS.text("zh-Hans", "invite/expired", expires_at=WHEN, campaign=CAMPAIGN)
-    assert "15 Jan 2027 18:00" in en  # 10:00 UTC is 18:00 in Asia/Shanghai
-    assert "2027年1月15日 18:00" in zh
+    assert "15 Jan 18:00" in en  # 10:00 UTC is 18:00 in Asia/Shanghai
+    assert "1月15日 18:00" in zh
 
 
 def test_a_long_message_splits_into_valid_parts():
@@ -1236,7 +1237,7 @@ def test_chinese_sentences_hold_names_without_spaces(locale):
 @pytest.mark.parametrize("locale", LOCALES)
 def test_amounts_carry_their_currency(locale):
     saved = MSGS.text(locale, "apply/section", **SAMPLES["apply/section"], saved_amount=125000)
-    assert ("125,000 元" if locale != "en" else "125,000 yuan") in saved, saved
+    assert ("125,000元" if locale != "en" else "125,000 yuan") in saved, saved
 
 
 @pytest.mark.parametrize(

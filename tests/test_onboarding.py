@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot import menus
 from bot.campaign_load import load_campaign
 from storage import audit, invitations, orgs, people, roles
 from tests.conftest import World, told
@@ -197,10 +198,12 @@ async def test_help_says_what_each_role_can_do_now(world: World):
     mo = await world.join("Mo", "member", "P-U1-01")
     await mo.send("/help")
     text = mo.last_reply.text
-    assert "/import" not in text and "When the cultivation stage opens" in text
+    assert "/import" not in text and "When Cultivation opens" in text
     world.clock.now = datetime(2027, 10, 3, tzinfo=UTC)  # between cultivation and assessment
     await mo.send("/help")
-    assert "Next: Assessment and acceptance opens 8 Oct 2027 09:00." in mo.last_reply.text
+    assert (
+        "Next: Assessment and acceptance opens 8 Oct 09:00."
+    )  # 2027 is this year in mo.last_reply.text
     world.clock.now = datetime(2028, 1, 1, tzinfo=UTC)
     await mo.send("/help")
     assert "The campaign has ended." in mo.last_reply.text
@@ -316,11 +319,12 @@ async def test_a_configured_admin_has_their_menu_from_their_first_message(world:
 
 
 async def test_the_profile_says_what_the_bot_does_in_each_language(world: World):
-    msgs = world.runner.core.msgs
+    msgs, campaign = world.runner.core.msgs, world.runner.core.campaign
     settings = world.sb.settings
-    assert settings[("description", "")] == msgs.label("zh-Hans", "bot_description")
-    assert settings[("description", "zh")] == msgs.label("zh-Hans", "bot_description")
-    assert settings[("description", "en")] == msgs.label("en", "bot_description")
+    assert settings[("description", "")] == menus.description(msgs, campaign, "zh-Hans")
+    assert settings[("description", "zh")] == menus.description(msgs, campaign, "zh-Hans")
+    assert settings[("description", "en")] == menus.description(msgs, campaign, "en")
+    assert "申报遴选、培育创建、考核验收、巩固成果" in settings[("description", "")]
     assert settings[("short_description", "en")] == msgs.label("en", "bot_short_description")
     assert len(msgs.label("zh-Hant", "bot_short_description")) <= 120
     calls = len(world.sb.requests)

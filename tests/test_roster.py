@@ -164,16 +164,16 @@ async def test_a_secretary_marks_a_lead_on_leave_and_back_and_the_lead_is_told(w
     await sam.tap("Lena · Project lead — Project U1-01 (Unit U1)", message=screen)
     await sam.tap("🏖 14 days", message=screen)
     assert screen.text.endswith(
-        "🏖 On leave until 24 Dec 2026 23:59: no reminders until then, and not named as missing"
+        "🏖 On leave until 24 Dec 23:59: no reminders until then, and not named as missing"
         " in their groups."
     )
     await world.sb.settle()
     assert lena.last_reply.text == (
-        "🏖 Sam marked you on leave until 24 Dec 2026 23:59: no reminders until then, and your"
+        "🏖 Sam marked you on leave until 24 Dec 23:59: no reminders until then, and your"
         " groups won't name you as missing. Send /leave to change it."
     )
     await lena.send("/leave")
-    assert "You are on leave until 24 Dec 2026 23:59" in lena.last_reply.text
+    assert "You are on leave until 24 Dec 23:59" in lena.last_reply.text
     # A tap on an old screen, or forged days, changes nothing.
     grant = await _grant_id(world, lena.id, "lead")
     assert "out of date" in await world.answer_to(sam, screen, BUTTONS.data("leave", grant, 5))
