@@ -606,7 +606,7 @@ async def test_a_table_form_sent_by_a_lead_fills_the_sections_and_keeps_its_pict
     await lena.send_document(_table_form(pictures=2), "申报表.docx", DOCX)
     report = next(r for r in reversed(lena.replies()) if r.text.startswith("📄 已读取"))
     assert "6/11" in report.text and "125,000元" in report.text
-    assert "2 张图片" in report.text
+    assert "2张图片" in report.text
     _, stored = await _answers(world)
     assert stored["foundation"].text == FOUNDATION + "\n支部委员会由5人组成。"
     assert stored[BUDGET.key].amount == Decimal("125000")
@@ -621,7 +621,7 @@ async def test_a_plain_numbered_application_is_read_section_by_section(world: Wo
     report = next(r for r in reversed(lena.replies()) if r.text.startswith("📄 已读取"))
     assert "✓ 10. 经费预算：125,000元" in report.text
     assert "✓ 9. 工作保障" in report.text
-    assert "5. 创建方案：文件中没有这一节" in report.text  # which were not found
+    assert "5. 创建方案：文件中没有这一部分" in report.text  # which were not found
     assert "11. 佐证材料：有标题，但下面没有内容" in report.text  # headed, nothing under it
     _, stored = await _answers(world)
     assert stored["support"].text == "支部书记负总责。"
