@@ -134,7 +134,7 @@ async def test_wrong_input_and_forged_buttons_get_clear_answers_and_change_nothi
     await lena.send("2026-01-01")  # more than 60 days ago
     assert "1 Jan 2026 is more than 60 days ago" in lena.last_reply.text
     await lena.send("2027-03-16")  # tomorrow
-    assert "16 Mar 2027 is still ahead" in lena.last_reply.text
+    assert "16 Mar is still ahead" in lena.last_reply.text
     await lena.send("the day before")
     assert "not a day within the last 60 days" in lena.last_reply.text
     await lena.tap("Today")
