@@ -18,6 +18,7 @@ STAGE_KEYS: tuple[str, ...] = ("apply", "cultivate", "assess", "consolidate")
 ROUNDINGS: tuple[str, ...] = ("ceil", "floor", "round")
 SECTION_KINDS: tuple[str, ...] = ("text", "number", "files")
 DELIVERABLE_KINDS: tuple[str, ...] = ("document", "video", "booklet")
+FINAL_KINDS: tuple[str, ...] = ("document", "photo", "text")  # how a final item may come
 
 # Keys travel inside Telegram callback data, which is capped at 64 bytes.
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,23}")
@@ -107,6 +108,15 @@ class Deliverable:
 
 
 @dataclass(frozen=True)
+class FinalItem:
+    """What each candidate hands in for the assessment (a work summary, a results report)."""
+
+    key: str
+    title: Localized
+    accepts: tuple[str, ...] = FINAL_KINDS
+
+
+@dataclass(frozen=True)
 class QuietHours:
     start: time
     end: time
@@ -126,6 +136,7 @@ class Campaign:
     criteria: tuple[Criterion, ...]
     activities: tuple[Activity, ...]
     deliverables: tuple[Deliverable, ...]
+    finals: tuple[FinalItem, ...] = ()
     quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
     # Where people read the one-page guide (docs/guide.zh-Hans.md, published): /help links it.
     guide_url: str | None = None
@@ -144,6 +155,10 @@ class Campaign:
     def criterion(self, key: str | None) -> Criterion | None:
         """The criterion with this key; None for none (or a key the campaign no longer has)."""
         return next((c for c in self.criteria if c.key == key), None)
+
+    def final(self, key: str | None) -> FinalItem | None:
+        """The final item with this key; None for none (or one the campaign no longer has)."""
+        return next((f for f in self.finals if f.key == key), None)
 
     def current_stage(self, now: datetime) -> Stage | None:
         _require_aware(now)

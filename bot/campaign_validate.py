@@ -18,6 +18,7 @@ from bot.campaign import (
     DEFAULT_QUIET_HOURS,
     DEFAULT_SECTION_CHARS,
     DELIVERABLE_KINDS,
+    FINAL_KINDS,
     KEY_PATTERN,
     LOCALES,
     ROUNDINGS,
@@ -27,6 +28,7 @@ from bot.campaign import (
     Campaign,
     Criterion,
     Deliverable,
+    FinalItem,
     Localized,
     QuietHours,
     Quota,
@@ -393,6 +395,23 @@ class _Parser:
         }
         return self.sequence(value, path, fields, Deliverable, at_least_one=False)
 
+    def final(self, value: Any, path: str) -> Any:
+        fields = {
+            "key": (self.key, ...),
+            "title": (self.localized, ...),
+            "accepts": (self.final_kinds, FINAL_KINDS),
+        }
+        return self.sequence(value, path, fields, FinalItem, at_least_one=False)
+
+    def final_kinds(self, value: Any, path: str) -> Any:
+        got = self.strings(value, path)
+        if got is _INVALID:
+            return got
+        kinds = [self.choice(FINAL_KINDS)(kind, f"{path}[{i}]") for i, kind in enumerate(got)]
+        if _any_invalid(kinds):
+            return _INVALID
+        return tuple(kinds) or self.problem(path, "needs at least one kind")
+
     def campaign(self, data: dict[str, Any], source: str) -> Campaign | None:
         fields = {
             "timezone": (self.timezone, ...),
@@ -405,6 +424,7 @@ class _Parser:
             "criterion": (self.criterion, ...),
             "activity": (self.activity, ()),
             "deliverable": (self.deliverable, ()),
+            "final": (self.final, ()),
             "guide_url": (self.url, None),
         }
         got = self.table(data, "", fields)
@@ -420,6 +440,7 @@ class _Parser:
             criteria=got["criterion"],
             activities=got["activity"],
             deliverables=got["deliverable"],
+            finals=got["final"],
             quiet_hours=got["quiet_hours"],
             guide_url=got["guide_url"],
             source=source,

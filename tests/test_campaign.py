@@ -117,6 +117,12 @@ def test_default_criteria_activities_deliverables(default: Campaign) -> None:
         ("video", "video"),
         ("booklet", "booklet"),
     ]
+    assert [(f.key, f.accepts) for f in default.finals] == [
+        ("summary", ("document", "photo", "text")),
+        ("results", ("document", "photo", "text")),
+    ]
+    assert default.final("results").title.get("zh-Hans") == "成果报告"
+    assert default.final("nothing") is None
 
 
 def test_every_text_has_all_locales(default: Campaign) -> None:
@@ -487,6 +493,16 @@ BROKEN: list[tuple[str, Callable[[str], str], str]] = [
         "section[0].aliases[0]",
     ),
     ("deliverable kind unknown", sub('kind = "document"', 'kind = "audio"'), "deliverable[0].kind"),
+    (
+        "final kind unknown",
+        lambda t: t + f'[[final]]\nkey = "summary"\ntitle = {L}\naccepts = ["video"]\n',
+        "final[0].accepts[0]",
+    ),
+    (
+        "final accepting nothing",
+        lambda t: t + f'[[final]]\nkey = "summary"\ntitle = {L}\naccepts = []\n',
+        "final[0].accepts",
+    ),
     ("weight zero", sub("weight = 1.0", "weight = 0"), "criterion[0].weight"),
     ("weight negative", sub("weight = 1.0", "weight = -2.5"), "criterion[0].weight"),
     ("weight not a number", sub("weight = 1.0", 'weight = "heavy"'), "criterion[0].weight"),
