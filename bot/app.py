@@ -39,6 +39,7 @@ from handlers import (
     errors,
     extend,
     fallback,
+    final,
     flow_input,
     form_template,
     gate,
@@ -99,6 +100,7 @@ FLOWS = (
     progress,  # stage 2: /progress, where candidates stand, to coach them
     highlights,  # stage 2: /highlights, and the button on a report's card
     coaching,  # stage 2: a secretary's or an admin's comment to a candidate's lead
+    final,  # stage 3: /final, a candidate's work summary and results report
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

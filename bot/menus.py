@@ -33,7 +33,7 @@ ADMIN = (
     "highlights",
 )
 SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
-LEAD = ("apply", "report", "progress", "highlights", "invite", "leave")
+LEAD = ("apply", "report", "final", "progress", "highlights", "invite", "leave")
 MEMBER = ("report", "progress", "highlights", "leave")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}

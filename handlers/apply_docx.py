@@ -137,6 +137,8 @@ async def received(update: Update, ctx: Ctx) -> None:
     left to whatever else takes documents (an attachment in the files section, say)."""
     if ctx.actor is None or not ctx.actor.projects("lead"):
         return
+    if ctx.flow is not None and not in_flow(ctx):
+        return  # another flow's file (a final document in /final, say)
     message = update.effective_message
     refusal = application_view.STAGE.refusal(ctx.campaign, ctx.now)
     if refusal is not None:

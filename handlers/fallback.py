@@ -27,6 +27,7 @@ PRIVATE_ONLY = (
     "broadcast",
     "leave",
     "report",
+    "final",
     "progress",
     "highlights",
     "guide",

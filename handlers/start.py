@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import invites, notices
 from bot.access import admin_ids, load_actor
 from bot.core import Ctx
-from handlers import apply, form_template, guards, nominations, report, roster, ui
+from handlers import apply, final, form_template, guards, nominations, report, roster, ui
 from storage import flows, invitations, orgs, roles
 from storage.db import Executor, Transaction
 from storage.invitations import Invitation
@@ -33,6 +33,7 @@ def stage_context(ctx: Ctx) -> dict:
         "next_stage": upcoming[0] if upcoming else None,
         "apply_open": ctx.campaign.is_open("apply", now),
         "cultivating": ctx.campaign.is_open("cultivate", now),
+        "assessing": ctx.campaign.is_open("assess", now),
     }
 
 
@@ -201,4 +202,5 @@ _OPENED_BY_LINK = {
     "apply": apply.apply_command,
     "nominations": nominations.nominations,
     "report": report.report_command,  # the cultivation opening's button
+    "final": final.final_command,  # the assessment reminders' group button
 }

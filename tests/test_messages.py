@@ -30,6 +30,7 @@ from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.coaching import Comment
+from storage.finals import Candidate, Content, Final
 from storage.orgs import ImportCounts, OrgRow, Project, Unit
 from storage.outbox import Report
 from storage.people import Person
@@ -93,6 +94,19 @@ HIGHLIGHT_ITEM = {
 }
 EMPTY_REPORT = dataclasses.replace(
     ACTIVITY_REPORT, activity=None, held_on=None, participants=None, description="", criterion=None
+)
+
+ASSESS = CAMPAIGN.stage("assess")
+FINAL = CAMPAIGN.finals[0]
+CANDIDATE = Candidate(2, "P1", HOSTILE, HOSTILE, frozenset({FINAL.key}))
+TEXT_FINAL = Final(1, 2, FINAL.key, Content("text", text=f"{HOSTILE}\nmore"), 1, WHEN)
+FILE_FINAL = Final(
+    2,
+    2,
+    FINAL.key,
+    Content("document", None, "f", "u", HOSTILE, 250_000, "application/pdf"),
+    1,
+    WHEN,
 )
 
 SAMPLES: dict[str, dict] = {
@@ -500,6 +514,7 @@ SAMPLES: dict[str, dict] = {
         "next_stage": None,
         "apply_open": True,
         "cultivating": False,
+        "assessing": True,
         "template": True,
     },
     "help/template": {"form": HOSTILE},
@@ -632,6 +647,44 @@ SAMPLES: dict[str, dict] = {
     "invite/branch_link": {"grant": GRANT, "expires_at": WHEN, "count": 50, "link": HOSTILE},
     "invite/full": {},
     "common/not_allowed": {},
+    "final/after": {"stage": ASSESS},
+    "final/ask": {"project": CANDIDATE, "item": FINAL, "stored": TEXT_FINAL, "typed": 0},
+    "final/bad_type": {"file_name": HOSTILE},
+    "final/before": {"stage": ASSESS},
+    "final/confirm_first": {},
+    "final/not_a_document": {},
+    "final/not_candidate": {},
+    "final/not_lead": {},
+    "final/nothing_pending": {},
+    "final/nothing_typed": {},
+    "final/preview": {
+        "project": CANDIDATE,
+        "item": FINAL,
+        "content": FILE_FINAL.content,
+        "shown": "",
+        "replaces": TEXT_FINAL,
+    },
+    "final/saved": {"item": HOSTILE},
+    "final/screen": {
+        "project": CANDIDATE,
+        "stage": ASSESS,
+        "items": [{"item": FINAL, "stored": FILE_FINAL}, {"item": FINAL, "stored": None}],
+    },
+    "final/stored": {"stored": TEXT_FINAL},
+    "final/too_big": {"file_name": HOSTILE, "limit": 20},
+    "final/too_long": {"limit": 30000},
+    "final/wrong_input": {"item": FINAL},
+    "remind/final_chat": {
+        "stage": ASSESS,
+        "opening": True,
+        "project": CANDIDATE,
+        "missing": [FINAL],
+    },
+    "remind/final_lead": {
+        "stage": ASSESS,
+        "opening": False,
+        "owed": [{"project": CANDIDATE, "missing": list(CAMPAIGN.finals)}],
+    },
 }
 
 # More values for templates with branches, so that every branch renders in every locale.
@@ -906,6 +959,18 @@ VARIANTS: dict[str, list[dict]] = {
         {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
         {"stage": None, "next_stage": None},
     ],
+    "final/ask": [{"typed": 120}, {"stored": None}],
+    "final/preview": [
+        {"content": TEXT_FINAL.content, "shown": HOSTILE, "replaces": None},
+        {"content": Content("photo", file_id="p"), "replaces": FILE_FINAL},
+    ],
+    "final/stored": [
+        {"stored": FILE_FINAL},
+        {"stored": Final(3, 2, "x", Content("photo"), 1, WHEN)},
+    ],
+    "final/wrong_input": [{"item": None}],
+    "remind/final_chat": [{"opening": False}],
+    "remind/final_lead": [{"opening": True}],
     "whoami/role_line": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
     "whoami/role_phrase": [
         {"grant": GRANTS[0]},
@@ -986,6 +1051,7 @@ LABEL_ARGS = {
     "status": "submitted",
     "days": 7,
     "stages": "x",
+    "item": "x",
 }
 
 
