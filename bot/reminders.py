@@ -31,7 +31,7 @@ from bot import notices
 from bot.access import admin_ids
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
-from storage import applications, outbox, people, reminders
+from storage import applications, finals, outbox, people, reminders
 from storage.db import Database, Executor, Transaction
 
 PREFIX = "remind:"  # the outbox cause of every reminder: remind:<stage>:<moment>:…
@@ -144,6 +144,7 @@ class Reminding:
     admins: frozenset[int]
     buttons: dict[str, notices.Button]
     at: datetime | None = None  # when they will read it: who is on leave then
+    campaign: Campaign | None = None  # what it asks for (stage 3's final items)
 
 
 async def apply_debts(db: Executor, reminding: Reminding) -> list[Letter]:
@@ -313,10 +314,55 @@ async def cultivate_closed(db: Executor, reminding: Reminding) -> list[Letter]:
     ]
 
 
-# Stages 3 and 4 add theirs here; a stage with no debts owes nothing, so nobody is reminded.
-DEBTS: dict[str, Debts] = {"apply": apply_debts}
+async def _finals_owed(db: Executor, campaign: Campaign) -> list[tuple[finals.Candidate, list]]:
+    """Every candidate with the final items it has not handed in (those with none missing
+    are left out), in the campaign's order."""
+    return [
+        (candidate, missing)
+        for candidate in await finals.candidates(db)
+        if (missing := [f for f in campaign.finals if f.key not in candidate.handed_in])
+    ]
+
+
+async def assess_debts(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 3: the leads of candidates with a final item missing, each told what is missing
+    of which project, with the button to /final."""
+    owed = await _finals_owed(db, reminding.campaign)
+    leads = await finals.candidate_leads(db)
+    by_lead: dict[int, list[dict[str, Any]]] = {}
+    for candidate, missing in owed:
+        for user_id in sorted(leads.get(candidate.project_id, ())):
+            by_lead.setdefault(user_id, []).append({"project": candidate, "missing": missing})
+    button = reminding.buttons.get("final")
+    return [
+        Letter(user_id, "remind/final_lead", {"owed": owed_by}, button, "lead")
+        for user_id, owed_by in by_lead.items()
+    ]
+
+
+async def assess_posts(db: Executor, campaign: Campaign, now: datetime) -> list[Post]:
+    """Stage 3: each bound chat of a candidate with a final item missing hears what."""
+    missing = {
+        candidate.project_id: (candidate, items)
+        for candidate, items in await _finals_owed(db, campaign)
+    }
+    return [
+        Post(
+            chat_id,
+            thread_id,
+            "remind/final_chat",
+            {"project": missing[project_id][0], "missing": missing[project_id][1]},
+            "final",
+        )
+        for chat_id, thread_id, project_id in await finals.candidate_chats(db)
+        if project_id in missing
+    ]
+
+
+# Stage 4 adds its own here; a stage with no debts owes nothing, so nobody is reminded.
+DEBTS: dict[str, Debts] = {"apply": apply_debts, "assess": assess_debts}
 CLOSINGS: dict[str, Debts] = {"apply": apply_closed, "cultivate": cultivate_closed}
-POSTS: dict[str, Posts] = {"apply": apply_posts}
+POSTS: dict[str, Posts] = {"apply": apply_posts, "assess": assess_posts}
 # Who hears a stage open, where it is not those who owe (the default): what to do, once.
 OPENINGS: dict[str, tuple[Debts, Posts]] = {
     "cultivate": (cultivate_opening, cultivate_opening_posts)
@@ -332,7 +378,8 @@ async def owing(
     if debts is None:
         return {}
     found: dict[str, set[int]] = {}
-    for letter in await debts(db, Reminding(campaign.stage(stage_key), admins, {})):
+    asked = Reminding(campaign.stage(stage_key), admins, {}, campaign=campaign)
+    for letter in await debts(db, asked):
         found.setdefault(letter.role, set()).add(letter.user_id)
     return found
 
@@ -576,7 +623,7 @@ async def _contents(
         debts, posts = OPENINGS[stage_key]
     else:
         debts, posts = DEBTS.get(stage_key), POSTS.get(stage_key)
-    reminding = Reminding(campaign.stage(stage_key), admins, buttons, not_before)
+    reminding = Reminding(campaign.stage(stage_key), admins, buttons, not_before, campaign)
     letters = await debts(db, reminding) if debts is not None else []
     return letters, (await posts(db, campaign, not_before) if posts is not None else [])
 

@@ -9,13 +9,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import reminders
 from bot.app import BotRunner
 from bot.campaign import QuietHours
 from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, load_campaign
 from bot.reminders import Wave, offset_name, send_time, to_write, waves
 from handlers.remind import BUTTONS as REMIND_BUTTONS
 from messages.render import Messages
-from storage import outbox, people
+from storage import finals, outbox, people
 from tests.conftest import World, told, until
 from tests.test_apply import lead_of, submitted
 from tests.test_outbox import _groups, _leads, _retried_until
@@ -628,3 +629,83 @@ async def test_a_deadline_moved_while_a_wave_is_rendered_keeps_the_old_date_out(
     heard = [r.text for r in lena.replies()]
     moved = next(i for i, text in enumerate(heard) if "is now 25 Jan 18:00" in text)
     assert not any("15 Jan" in text for text in heard[moved:])  # the old date: never after
+
+
+# --- stage 3: the final items --------------------------------------------------------------
+
+ASSESSING = datetime(2027, 10, 20, 2, 0, tzinfo=UTC)  # inside 考核验收 (8 Oct – 15 Nov)
+
+
+async def _two_candidates(world: World):
+    """Lena's Project U1-01 and Leo's Project U1-02 both candidates, each with a bound group;
+    cultivation's waves out of the way, the clock in 考核验收 before its opening wave."""
+    lena, mei, leo, group = await _candidate(world)
+    stamp = world.clock.now.isoformat()
+    async with world.db.transaction(world.clock.now) as tx:
+        await tx.execute(
+            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
+            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-02'",
+            (leo.id, stamp, stamp),
+        )
+    other = world.sb.group("Branch 2", creator=world.admin)
+    await world.sb.add_bot(other, by=world.admin)
+    await world.admin.send("/bind P-U1-02", chat=other)
+    await world.remind()
+    world.clock.now = ASSESSING
+    return lena, mei, leo, group, other
+
+
+async def _hand_in(world: World, lead, code: str, *items: str) -> None:
+    project_id = await world.db.fetch_value("SELECT id FROM projects WHERE code = ?", (code,))
+    async with world.db.transaction(world.clock.now) as tx:
+        for item in items:
+            content = finals.Content("text", text=f"{item} of {code}")
+            await finals.submit(tx, project_id, item, content, by=lead.id)
+
+
+async def test_final_items_missing_are_owed_by_the_leads_only_and_their_groups_hear_it(
+    world: World,
+):
+    lena, mei, leo, group, other = await _two_candidates(world)
+    await _hand_in(world, lena, "P-U1-01", "summary")
+    heard = {user.first_name: len(user.replies()) for user in (lena, mei, leo)}
+    in_groups = (len(world.sb.messages(group)), len(world.sb.messages(other)))
+    await world.remind()  # 考核验收 opens
+    letter = leo.last_reply
+    assert letter.text.startswith("📣 Assessment and acceptance is open until 15 Nov 18:00.")
+    assert "• Project U1-02 still owes: Work summary, Results report" in letter.text
+    [[(label, link)]] = letter.buttons
+    assert label == "📎 Hand in the final items" and link.endswith("?start=final")
+    assert "• Project U1-01 still owes: Results report" in lena.last_reply.text
+    assert "Work summary" not in lena.last_reply.text.split("still owes")[1]
+    assert len(mei.replies()) == heard["Mei"]  # a member owes nothing
+    posts = world.sb.messages(group)[in_groups[0] :], world.sb.messages(other)[in_groups[1] :]
+    assert [len(p) for p in posts] == [1, 1]
+    assert "Project U1-01尚未提交：成果报告。" in posts[0][0].text
+    assert "Project U1-02尚未提交：创建工作总结、成果报告。" in posts[1][0].text
+    await leo.send("/start final")  # the letter's link opens /final
+    assert "○ Work summary: not handed in yet" in leo.last_reply.text
+    # Lena hands in the rest: only Leo and his group owe, for /remind, /extend and waves.
+    await _hand_in(world, lena, "P-U1-01", "results")
+    campaign = world.runner.core.campaign
+    admins = frozenset({world.admin.id})
+    assert await reminders.owing(world.db, campaign, "assess", admins=admins) == {"lead": {leo.id}}
+    concerned = await reminders.concerned_chats(world.db, campaign, "assess", ASSESSING)
+    assert concerned == [(other.id, 0)]
+    world.clock.now = ASSESSING + timedelta(days=1)
+    heard = {user.first_name: len(user.replies()) for user in (lena, leo)}
+    in_groups = (len(world.sb.messages(group)), len(world.sb.messages(other)))
+    await world.admin.send("/remind")
+    assert "People who still owe something: 1. Group chats: 1." in world.admin.last_reply.text
+    await world.admin.tap("📣 Send now")
+    await world.sb.settle()
+    assert len(lena.replies()) == heard["Lena"]
+    assert len(leo.replies()) == heard["Leo"] + 1 and "Project U1-02 still owes" in (
+        leo.last_reply.text
+    )
+    assert len(world.sb.messages(group)) == in_groups[0]
+    assert len(world.sb.messages(other)) == in_groups[1] + 1
+    await world.admin.send("/extend assess 2027-11-20 18:00")
+    assert "1 person with something left to do in it and 1 group chats" in (
+        world.admin.last_reply.text
+    )
