@@ -225,6 +225,8 @@ async def _confirm(update: Update, ctx: Ctx, candidate: Candidate, item: FinalIt
             and data.get("project") == candidate.project_id
             and data.get("item") == item.key
             and "content" in data
+            and query.message is not None
+            and data.get("preview") == query.message.message_id
         )
         if ready:
             await flows.end(tx, ctx.actor.user_id)
@@ -381,10 +383,13 @@ async def _preview(
     }
     if query is not None:
         await ui.edit(query, ctx, "final/preview", markup, **context)
+        shown_in = query.message.message_id
     else:
-        await ctx.bot.send_message(
-            chat_id, ui.render(ctx, "final/preview", **context)[0], reply_markup=markup
-        )
+        text = ui.render(ctx, "final/preview", **context)[0]
+        shown_in = (await ctx.bot.send_message(chat_id, text, reply_markup=markup)).message_id
+    # Only this preview's ✅ stores it: an older one left on the screen showed something else.
+    async with ctx.write() as tx:
+        await flows.note(tx, ctx.actor.user_id, preview=shown_in)
 
 
 _STEP = Step(

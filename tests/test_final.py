@@ -101,7 +101,9 @@ async def test_replacing_names_what_is_replaced_and_keeps_the_old_version(world:
     ]
 
 
-async def test_files_of_the_wrong_type_or_too_big_are_refused_and_wps_is_taken(world: World):
+async def test_wrong_types_and_big_files_are_refused_wps_is_taken_one_preview_counts(
+    world: World,
+):
     lena, _, _, _, project_id = await _assessing(world)
     await lena.send("/final")
     await lena.tap(SEND_SUMMARY)
@@ -124,8 +126,17 @@ async def test_files_of_the_wrong_type_or_too_big_are_refused_and_wps_is_taken(w
     assert "The document above: 《总结.wps》" in lena.last_reply.text
     await lena.send("more words")
     assert lena.last_reply.text == "First tap ✅ Confirm or ✖ Cancel under the preview above."
+    wps = lena.replies()[-2]
+    # /final again, and another file: the older preview's ✅ no longer stores anything.
+    await lena.send("/final")
+    await lena.tap(SEND_SUMMARY)
+    await lena.send_document(PDF, filename="新.pdf", mime_type="application/pdf")
+    assert await world.tap_answer(lena, "✅ Confirm", message=wps) == (
+        "Nothing is waiting to be stored. Send /final to see your items."
+    )
+    assert not await _stored(world, project_id)
     await lena.tap("✅ Confirm")
-    assert (await _stored(world, project_id))["summary"].content.file_name == "总结.wps"
+    assert (await _stored(world, project_id))["summary"].content.file_name == "新.pdf"
 
 
 async def test_others_are_refused_clearly_and_forged_buttons_change_nothing(world: World):
