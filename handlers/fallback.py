@@ -116,6 +116,8 @@ def _open_commands(ctx: Ctx, apply_open: bool, cultivating: bool, candidate: boo
         shut |= {"report", "progress", "highlights"}
     if not candidate:
         shut.add("report")
+    if not candidate or not ctx.campaign.is_open("assess", ctx.now):
+        shut.add("final")
     return [c for c in _commands(ctx) if c not in shut]
 
 

@@ -92,18 +92,13 @@ async def final_command(update: Update, ctx: Ctx) -> None:
 async def _screen(ctx: Ctx, candidate: Candidate) -> tuple[InlineKeyboardMarkup, dict[str, Any]]:
     stored = (await finals.current(ctx.db, [candidate.project_id])).get(candidate.project_id, {})
     label = ctx.msgs.label
-    rows = []
-    for item in ctx.campaign.finals:
+
+    def button(item: FinalItem) -> ui.Button:
         key = "final_replace" if item.key in stored else "final_send"
-        title = item.title.get(ctx.locale)
-        rows.append(
-            [
-                (
-                    label(ctx.locale, key, item=title),
-                    BUTTONS.data("item", candidate.project_id, item.key),
-                )
-            ]
-        )
+        text = label(ctx.locale, key, item=item.title.get(ctx.locale))
+        return text, BUTTONS.data("item", candidate.project_id, item.key)
+
+    rows = [[button(item)] for item in ctx.campaign.finals]
     items = [{"item": item, "stored": stored.get(item.key)} for item in ctx.campaign.finals]
     return ui.keyboard(rows), {
         "project": candidate,

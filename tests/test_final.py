@@ -141,6 +141,9 @@ async def test_wrong_types_and_big_files_are_refused_wps_is_taken_one_preview_co
 
 async def test_others_are_refused_clearly_and_forged_buttons_change_nothing(world: World):
     lena, mei, leo, group, project_id = await _assessing(world)
+    # The menu offers /final to leads, not to members.
+    assert "final" in dict(world.sb.commands("chat", chat_id=lena.id))
+    assert "final" not in dict(world.sb.commands("chat", chat_id=mei.id))
     await mei.send("/final")
     assert mei.last_reply.text.startswith("Only the lead of a candidate project")
     await leo.send("/final")
@@ -170,12 +173,21 @@ async def test_others_are_refused_clearly_and_forged_buttons_change_nothing(worl
 async def test_before_and_after_the_stage_nothing_is_taken(world: World):
     lena, _, _, _, project_id = await _assessing(world)
     world.clock.now = datetime(2027, 3, 15, 2, 0, tzinfo=UTC)  # cultivation
+    await lena.send("/help")
+    assert "/final" not in lena.last_reply.text
     await lena.send("/final")
     assert lena.last_reply.text == (
         "The final items are handed in during Assessment and acceptance, which opens on"
         " 8 Oct 09:00."
     )
     world.clock.now = ASSESSING
+    await lena.send("/help")
+    assert (
+        "/final — hand in the work summary and the results report (deadline 15 Nov 18:00)"
+        in lena.last_reply.text
+    )
+    await lena.send("what now?")  # free text lists what works now
+    assert " /final " in lena.last_reply.text
     await lena.send("/final")
     screen = lena.last_reply
     await lena.tap(SEND_SUMMARY, message=screen)

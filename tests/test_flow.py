@@ -101,6 +101,7 @@ def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
         "broadcast",
         "report",
         "coach",
+        "final",
     }
     msgs = Messages(CAMPAIGN.timezone)
     templates = msgs.template_keys("en")
