@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage import media
 from storage.db import Executor, Transaction, from_db_time
 
 
@@ -115,6 +116,7 @@ async def submit(
             now,
         ),
     )
+    await media.hold_final(tx, row["id"])  # a local copy, as a saved report's files get
     return _final(row)
 
 

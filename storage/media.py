@@ -137,14 +137,42 @@ async def hold(tx: Transaction, report_id: int) -> None:
         tx.wrote_media = True
 
 
+# A candidate's final item (any version: the record keeps what the reviewers had) holds its file.
+_FINAL_HOLDS = (
+    "EXISTS (SELECT 1 FROM final_items f WHERE f.file_unique_id = media_files.file_unique_id)"
+)
+
+
+async def hold_final(tx: Transaction, final_id: int) -> None:
+    """A final item's file is to be copied, as a saved report's is: queued if new, queued
+    again if it was dropped. Typed text: nothing."""
+    added = await tx.execute(
+        "INSERT OR IGNORE INTO media_files (file_unique_id, file_id, kind, file_name, size,"
+        " next_try, added_at) SELECT file_unique_id, file_id, kind, file_name, size, ?, ?"
+        " FROM final_items WHERE id = ? AND file_unique_id IS NOT NULL",
+        (tx.stamp, tx.stamp, final_id),
+    )
+    again = await tx.execute(
+        "UPDATE media_files SET state = 'waiting', path = NULL, attempts = 0, next_try = ?,"
+        " error = NULL WHERE state = 'dropped' AND file_unique_id IN"
+        " (SELECT file_unique_id FROM final_items WHERE id = ?)",
+        (tx.stamp, final_id),
+    )
+    if added or again:
+        tx.wrote_media = True
+
+
 async def release(tx: Transaction, file_unique_ids: Sequence[str]) -> int:
-    """Of these files, those no saved report holds any more are dropped (their copies go);
-    one a saved report still holds stays. How many were dropped."""
+    """Of these files, those no saved report (nor final item) holds any more are dropped
+    (their copies go); one still held stays. How many were dropped."""
     if not file_unique_ids:
         return 0
     changed = await tx.execute(
         "UPDATE media_files SET state = 'dropped' WHERE state <> 'dropped' AND file_unique_id"
-        f" IN ({','.join('?' * len(file_unique_ids))}) AND NOT " + _SAVED_HOLDS,
+        f" IN ({','.join('?' * len(file_unique_ids))}) AND NOT "
+        + _SAVED_HOLDS
+        + " AND NOT "
+        + _FINAL_HOLDS,
         list(file_unique_ids),
     )
     if changed:

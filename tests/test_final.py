@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.final import BUTTONS
-from storage import finals
+from storage import finals, media
 from tests.conftest import World
 from tests.test_report import _candidate
 
@@ -64,6 +64,12 @@ async def test_a_lead_hands_in_a_document_and_typed_text_after_a_preview_each(wo
     stored = await _stored(world, project_id)
     assert stored["summary"].content.kind == "document"
     assert stored["summary"].content.file_name == "总结.pdf"
+    await world.sb.settle()  # the document is copied beside the database, as reports' files
+    [copy] = await world.db.fetch_all("SELECT file_unique_id, state, path FROM media_files")
+    assert copy["state"] == "stored" and copy["path"].endswith(".pdf")
+    assert (world.tmp_path / "media" / copy["path"]).read_bytes() == PDF
+    async with world.db.transaction(world.clock.now) as tx:  # a report letting the same file go
+        assert await media.release(tx, [copy["file_unique_id"]]) == 0
     assert stored["results"].content.text == "Results, line one\nline two\n\nPart two"
     assert stored["results"].submitted_by == lena.id
     assert "✓ Results report: typed text, 36 characters: Results, line one" in preview.text
