@@ -9,12 +9,12 @@ from __future__ import annotations
 import html
 
 from telegram import InputMediaDocument, InputMediaPhoto, InputMediaVideo, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot import applications as rules
 from bot.core import Ctx
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import applications, orgs
 from storage.applications import Answer, Part
 from storage.applications import Application as App
@@ -26,7 +26,7 @@ _MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputM
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 def button(ctx: Ctx, application: App, answers: dict[str, Answer]) -> list[ui.Button]:
@@ -38,10 +38,10 @@ def button(ctx: Ctx, application: App, answers: dict[str, Answer]) -> list[ui.Bu
     return [(label, BUTTONS.data("send", application.id))]
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+@BUTTONS.on("send")
+async def _send_files(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
-    application = await applications.get(ctx.db, tap.args[0])
+    application = await applications.get(ctx.db, application_id)
     project = await orgs.project(ctx.db, application.project_id) if application else None
     if project is None:
         await ui.stale(query, ctx)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
@@ -17,7 +18,7 @@ from telegram.ext import (
 
 from bot.core import Ctx
 from handlers import guards, join, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons, Handler
 from storage import chats, orgs, people
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
     app.add_handler(CommandHandler("bind", bind))
     app.add_handler(CommandHandler("unbind", unbind))
-    app.add_handler(CallbackQueryHandler(bind_tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 async def membership(update: Update, ctx: Ctx) -> None:
@@ -209,14 +210,21 @@ async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardM
     return ui.keyboard(rows)
 
 
-@guards.buttons(BUTTONS)
-async def bind_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    if update.effective_chat.type not in GROUPS:
-        await ui.stale(update.callback_query, ctx)
-        return
-    await _BIND_STEPS[tap.action](update, ctx, *tap.args)
+def _in_group(step: Handler) -> Handler:
+    """/bind's buttons act only in a group: anywhere else they are out of date."""
+
+    @functools.wraps(step)
+    async def checked(update: Update, ctx: Ctx, *args: Any) -> None:
+        if update.effective_chat.type not in GROUPS:
+            await ui.stale(update.callback_query, ctx)
+            return
+        await step(update, ctx, *args)
+
+    return checked
 
 
+@BUTTONS.on("units")
+@_in_group
 async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
     query = update.callback_query
     units = await _units_for(ctx)
@@ -232,6 +240,8 @@ async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
     )
 
 
+@BUTTONS.on("projects")
+@_in_group
 async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
     query = update.callback_query
     unit = await orgs.unit(ctx.db, unit_id)
@@ -248,6 +258,8 @@ async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> 
     )
 
 
+@BUTTONS.on("project")
+@_in_group
 async def _project_chosen(update: Update, ctx: Ctx, project_id: int) -> None:
     project = await orgs.project(ctx.db, project_id)
     if project is None:
@@ -256,6 +268,8 @@ async def _project_chosen(update: Update, ctx: Ctx, project_id: int) -> None:
     await _chosen(update, ctx, await orgs.unit(ctx.db, project.unit_id), project)
 
 
+@BUTTONS.on("unit")
+@_in_group
 async def _unit_chosen(update: Update, ctx: Ctx, unit_id: int) -> None:
     unit = await orgs.unit(ctx.db, unit_id)
     if unit is None:
@@ -274,15 +288,6 @@ async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Proje
     await _bind(update, ctx, unit.id, project.id if project else None)
     markup, context = _bound(update, ctx, unit, project)
     await ui.show(query, ctx, "group/bound", markup, **context)
-
-
-# (step, number of numeric arguments) -> what to do
-_BIND_STEPS = {
-    "units": _units_shown,
-    "projects": _projects_shown,
-    "project": _project_chosen,
-    "unit": _unit_chosen,
-}
 
 
 @guards.person()

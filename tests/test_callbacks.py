@@ -23,7 +23,7 @@ import handlers.report
 import handlers.report_card
 import handlers.roster
 import handlers.selection
-from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap
+from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap, check
 
 DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
@@ -96,16 +96,41 @@ async def test_a_double_tap_is_answered_without_a_second_identical_edit(world):
     assert world.sb.rejections == []  # no "message is not modified"
 
 
-def test_the_buttons_that_lead_to_an_application_each_have_a_handler_where_they_are_handled():
+def test_the_buttons_that_lead_to_an_application_are_the_flows_own():
     # Declared apart from their flows (handlers/application_buttons.py), so that the notices
-    # can carry them without an import cycle: each action must still be taken by its flow.
-    from handlers import application_buttons, apply, apply_docx, nominations
+    # can carry them without an import cycle: each action is still taken by its flow.
+    from handlers import application_buttons, apply, nominations
 
-    assert {"open", "resume", *apply._BUTTONS} == set(application_buttons.LEAD.actions)
-    assert {"start", *nominations._STEPS} == set(application_buttons.UNIT.actions)
-    assert set(apply_docx._BUTTONS) == set(apply_docx.BUTTONS.actions)
     assert apply.BUTTONS is application_buttons.LEAD
     assert nominations.BUTTONS is application_buttons.UNIT
+    assert handlers.apply.BUTTONS.handlers["submit"].__module__ == "handlers.apply"
+    assert handlers.nominations.BUTTONS.handlers["nominate"].__module__ == "handlers.nominations"
+    assert handlers.apply_docx.BUTTONS.handlers["form"].__module__ == "handlers.apply_docx"
+
+
+@pytest.mark.parametrize("buttons", ALL, ids=[b.prefix for b in ALL])
+def test_every_declared_action_has_exactly_one_handler(buttons: Buttons):
+    assert buttons.problems() == []
+    check([buttons])
+
+
+def test_the_check_fails_on_an_action_without_a_handler_or_a_handler_without_an_action():
+    missing = Buttons("z1", yes=("y", ()), no=("n", ()))
+    stray = Buttons("z2", yes=("y", ()))
+    twice = Buttons("z3", yes=("y", ()))
+    del ALL[-3:]  # only for this test
+
+    async def handler(update, ctx) -> None: ...
+
+    missing.on("yes")(handler)
+    stray.on("yes", "maybe")(handler)
+    twice.on("yes")(handler)
+    twice.on("yes")(handler)
+    with pytest.raises(ValueError) as failed:
+        check([missing, stray, twice])
+    assert str(failed.value) == (
+        "buttons: z1:no has no handler; z2:maybe is not declared; z3:yes has two handlers"
+    )
 
 
 def test_no_handler_module_imports_another_from_inside_a_function():
