@@ -117,8 +117,10 @@ def may_lead(actor: Actor, application: Application) -> bool:
     return actor.is_lead_of(application.project_id)
 
 
-# A lead's button on an application: it exists (else out of date) and is theirs.
+# A lead's button on an application: it exists (else out of date) and is theirs; with
+# LEADS_OPEN, one that changes it also needs the stage open.
 LEADS = guards.on_object(guards.row(applications.get), may_lead)
+LEADS_OPEN = guards.on_object(guards.row(applications.get), may_lead, stage=STAGE)
 
 
 def _as_is(step: Handler) -> Handler:

@@ -134,8 +134,7 @@ async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> S
 
 
 @BUTTONS.on("done")
-@application_view.LEADS
-@guards.stage_open(STAGE)
+@application_view.LEADS_OPEN
 async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -148,8 +147,7 @@ async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
 
 
 @BUTTONS.on("skip")
-@application_view.LEADS
-@guards.stage_open(STAGE)
+@application_view.LEADS_OPEN
 async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -173,8 +171,7 @@ async def _finish_section(
 
 
 @BUTTONS.on("back")
-@application_view.LEADS
-@guards.stage_open(STAGE)
+@application_view.LEADS_OPEN
 async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -202,8 +199,7 @@ async def _preview_tapped(update: Update, ctx: Ctx, application: App) -> None:
 
 
 @BUTTONS.on("edit")
-@application_view.LEADS
-@guards.stage_open(STAGE)
+@application_view.LEADS_OPEN
 async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = rules.section_by_key(ctx.campaign.sections, key)
     if section is None:
@@ -217,8 +213,7 @@ async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) ->
 
 
 @BUTTONS.on("submit")
-@application_view.LEADS
-@guards.stage_open(STAGE)
+@application_view.LEADS_OPEN
 async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     answers = await applications.answers(ctx.db, application.id)
@@ -267,8 +262,8 @@ async def _move_and_tell(
 
 
 @BUTTONS.on("withdraw")
-@application_view.LEADS
-@guards.stage_open(STAGE)  # a withdrawn application could not be submitted again
+# Open stage only: a withdrawn application could not be submitted again.
+@application_view.LEADS_OPEN
 async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     project = await orgs.project(ctx.db, application.project_id)

@@ -85,8 +85,7 @@ async def _form(update: Update, ctx: Ctx, application: App) -> None:
 
 
 @BUTTONS.on("amount_ok")
-@application_view.LEADS
-@guards.stage_open(application_view.STAGE)
+@application_view.LEADS_OPEN
 async def _amount_ok(update: Update, ctx: Ctx, application: App) -> None:
     """The amount read with doubt is right: stored as if typed, and the lead moves on."""
     query = update.callback_query
@@ -115,8 +114,7 @@ async def _amount_ok(update: Update, ctx: Ctx, application: App) -> None:
 
 
 @BUTTONS.on("amount_retype")
-@application_view.LEADS
-@guards.stage_open(application_view.STAGE)
+@application_view.LEADS_OPEN
 async def _amount_retype(update: Update, ctx: Ctx, application: App) -> None:
     """Not the amount meant: the section asks for it again, the doubtful one forgotten."""
     query = update.callback_query

@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import Actor
 from bot.core import Ctx
 from handlers import guards, join, ui
 from handlers.callbacks import Buttons, Handler
@@ -240,14 +241,15 @@ async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
     )
 
 
+def _may_bind(actor: Actor, unit: orgs.Unit) -> bool:
+    return actor.is_admin or actor.is_secretary_of(unit.id)
+
+
 @BUTTONS.on("projects")
 @_in_group
-async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
+@guards.on_object(guards.row(orgs.unit), _may_bind, gone="common/not_allowed")
+async def _projects_shown(update: Update, ctx: Ctx, unit: orgs.Unit, page: int) -> None:
     query = update.callback_query
-    unit = await orgs.unit(ctx.db, unit_id)
-    if unit is None or not (ctx.actor.is_admin or ctx.actor.is_secretary_of(unit.id)):
-        await ui.not_allowed(query, ctx)
-        return
     await ui.show(
         query,
         ctx,
@@ -260,21 +262,15 @@ async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> 
 
 @BUTTONS.on("project")
 @_in_group
-async def _project_chosen(update: Update, ctx: Ctx, project_id: int) -> None:
-    project = await orgs.project(ctx.db, project_id)
-    if project is None:
-        await ui.stale(update.callback_query, ctx)
-        return
+@guards.on_object(guards.row(orgs.project))
+async def _project_chosen(update: Update, ctx: Ctx, project: orgs.Project) -> None:
     await _chosen(update, ctx, await orgs.unit(ctx.db, project.unit_id), project)
 
 
 @BUTTONS.on("unit")
 @_in_group
-async def _unit_chosen(update: Update, ctx: Ctx, unit_id: int) -> None:
-    unit = await orgs.unit(ctx.db, unit_id)
-    if unit is None:
-        await ui.stale(update.callback_query, ctx)
-        return
+@guards.on_object(guards.row(orgs.unit))
+async def _unit_chosen(update: Update, ctx: Ctx, unit: orgs.Unit) -> None:
     await _chosen(update, ctx, unit, None)
 
 

@@ -13,6 +13,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler
 
 from bot import invites
+from bot.access import Actor
 from bot.core import Ctx
 from handlers import guards, ui
 from handlers.callbacks import Buttons
@@ -222,14 +223,20 @@ async def _create(
     }
 
 
+def may_manage(actor: Actor, invitation: Invitation) -> bool:
+    """An invitation is its maker's (or an admin's) to widen or withdraw."""
+    return invitation.created_by == actor.user_id or actor.is_admin
+
+
+_OWN = guards.on_object(guards.row(invitations.by_id), may_manage)
+
+
 @BUTTONS.on("branch")
-async def _branch(update: Update, ctx: Ctx, invitation_id: int) -> None:
+@_OWN
+async def _branch(update: Update, ctx: Ctx, invitation: Invitation) -> None:
     """The member link becomes one for the whole branch: up to BRANCH_LINK_USES members,
     until it expires or is withdrawn."""
     query = update.callback_query
-    invitation = await _own_invitation(update, ctx, invitation_id)
-    if invitation is None:
-        return
     async with ctx.write() as tx:
         made = await invitations.make_branch_link(tx, invitation, invites.BRANCH_LINK_USES)
     if not made:
@@ -247,30 +254,14 @@ async def _branch(update: Update, ctx: Ctx, invitation_id: int) -> None:
     )
 
 
-async def _own_invitation(update: Update, ctx: Ctx, invitation_id: int) -> Invitation | None:
-    """The invitation a button names, if the tapper made it (or is an admin); else None,
-    after saying why."""
-    query = update.callback_query
-    invitation = await invitations.by_id(ctx.db, invitation_id)
-    if invitation is None:
-        await ui.stale(query, ctx)
-        return None
-    if invitation.created_by != ctx.actor.user_id and not ctx.actor.is_admin:
-        await ui.not_allowed(query, ctx)
-        return None
-    return invitation
-
-
 def _revoke_row(ctx: Ctx, invitation: Invitation) -> list[ui.Button]:
     return [(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]
 
 
 @BUTTONS.on("revoke")
-async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
+@_OWN
+async def _revoke(update: Update, ctx: Ctx, invitation: Invitation) -> None:
     query = update.callback_query
-    invitation = await _own_invitation(update, ctx, invitation_id)
-    if invitation is None:
-        return
     async with ctx.write() as tx:
         done = await invitations.revoke(tx, invitation, ctx.actor.user_id)
     grant = await invitations.described_grant(ctx.db, invitation, 0)

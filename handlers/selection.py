@@ -93,12 +93,16 @@ async def _page(update: Update, ctx: Ctx, page: int) -> None:
     await ui.edit_buttons(update.callback_query, markup, ctx)
 
 
+def _draft(application: App) -> bool:
+    return application.status == "draft"  # the lead's alone until submitted, forged data or not
+
+
 async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:
     application = await applications.get(ctx.db, application_id)
     if application is None:
         await ui.stale(update.callback_query, ctx)
         return None
-    if application.status == "draft":  # the lead's alone until submitted, forged data or not
+    if _draft(application):
         await ui.not_allowed(update.callback_query, ctx)
         return None
     return application
@@ -168,10 +172,8 @@ async def _ask_accept(update: Update, ctx: Ctx, application_id: int) -> None:
 
 
 @BUTTONS.on("actions")
-async def _back_to_actions(update: Update, ctx: Ctx, application_id: int) -> None:
-    application = await _readable(update, ctx, application_id)
-    if application is None:
-        return
+@guards.on_object(guards.row(applications.get), lambda _, application: not _draft(application))
+async def _back_to_actions(update: Update, ctx: Ctx, application: App) -> None:
     await update.callback_query.answer()
     await _card(update, ctx, application, in_place=True)
 
