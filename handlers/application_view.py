@@ -19,6 +19,7 @@ from handlers.callbacks import Buttons, Handler
 from storage import applications, orgs
 from storage.applications import Answer, Application, Listed
 from storage.db import Transaction
+from storage.outbox import Cause
 
 # Applications are written, submitted, nominated and returned only while this stage is open.
 STAGE = StageGuard("apply", before="apply/not_yet", after="apply/closed")
@@ -212,7 +213,7 @@ async def decide(
         ctx.core.writer,
         project,
         told,
-        notices.cause(tx, f"application:{application.id}:{to}"),
+        notices.cause(tx, Cause("application", application.id, to)),
         leads=leads,
         sender=ctx.actor.user_id,
         # Returned, it is the lead's to revise: the button opens it for that.

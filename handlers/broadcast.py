@@ -28,7 +28,7 @@ from bot.rules import shift_out_of_quiet_hours
 from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons
 from storage import chats, flows, outbox, roles
-from storage.outbox import Report
+from storage.outbox import Cause, Report
 
 FLOW = "broadcast"
 REPORT = "broadcast/report"
@@ -234,7 +234,7 @@ async def _send(update: Update, ctx: Ctx) -> None:
         await ui.stale(query, ctx)
         return
     not_before = shift_out_of_quiet_hours(ctx.now, ctx.campaign.quiet_hours, ctx.campaign.timezone)
-    cause = f"broadcast:{ctx.actor.user_id}:{card}"
+    cause = str(Cause("broadcast", ctx.actor.user_id, card))
     audience = _audience_context(ctx)
     report = Report(
         cause=cause,

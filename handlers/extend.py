@@ -28,6 +28,7 @@ from handlers.callbacks import Buttons
 from handlers.reminders import reminder_buttons
 from storage import applications, flows, outbox
 from storage.db import Executor, Transaction
+from storage.outbox import Cause
 
 FLOW = "extend_date"
 BUTTONS = Buttons(
@@ -239,7 +240,7 @@ async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> N
     async with ctx.write() as tx:
         await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
         # Reminders for the old deadline not yet out are withdrawn; the new one has its own.
-        await outbox.withdraw(tx, f"{reminders.PREFIX}{stage_key}:")
+        await outbox.withdraw(tx, Cause.of(reminders.PREFIX, stage_key))
         await reminders.deadline_moved(tx, campaign, stage_key, ctx.now)
         await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage_key, before)
     ctx.core.campaign = campaign
@@ -265,7 +266,7 @@ async def _announce(
         "earlier": stage.deadline < old,
         "closed_now": after == "closed",
     }
-    cause = notices.cause(tx, f"deadline:{stage_key}")
+    cause = notices.cause(tx, Cause("deadline", stage_key))
     # Each with the button to what is left to do, while it can still be done.
     buttons = reminder_buttons()
     told = {ctx.actor.user_id}

@@ -27,6 +27,7 @@ from handlers.callbacks import Handler
 from handlers.report_card import BUTTONS
 from storage import highlights, orgs, outbox, reports
 from storage.db import Transaction
+from storage.outbox import Cause
 from storage.reports import ActivityReport
 
 _COLUMNS = 4  # numbered buttons to a row
@@ -310,7 +311,10 @@ async def _toggle(update: Update, ctx: Ctx, report_id: int, *, marking: bool) ->
                 # The author hears of the first taking back too, unless the news of the mark
                 # never went out.
                 first = await highlights.marks_of(tx, report.id) == 1
-                if not await outbox.withdraw(tx, f"report:{report.id}:marked@") and first:
+                if (
+                    not await outbox.withdraw(tx, str(Cause("report", report.id, "marked", at="")))
+                    and first
+                ):
                     author = {report.author_id} - {changed.marked_by}
                     await _tell(ctx, tx, report, project, author, "unmarked_author")
     if changed is None:
@@ -341,7 +345,7 @@ async def _tell(
         ctx.core.writer,
         to,
         f"highlights/told_{what}",
-        notices.cause(tx, f"report:{report.id}:{what}"),
+        notices.cause(tx, Cause("report", report.id, what)),
         button=("open_report", BUTTONS.data("open", report.id)),
         project=project,
         activity=ctx.campaign.activity(report.activity),

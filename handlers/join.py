@@ -22,6 +22,7 @@ from handlers import guards, ui
 from handlers.callbacks import Buttons
 from storage import chats, invitations, orgs, roles
 from storage.orgs import Project
+from storage.outbox import Cause
 
 BUTTONS = Buttons("jn", join=("j", (int,)))  # a project
 IN_GROUP = ("creator", "administrator", "member")  # and "restricted" while still a member
@@ -104,7 +105,7 @@ async def _join(update: Update, ctx: Ctx, project_id: int) -> None:
                 ctx.core.writer,
                 [user_id],
                 "join/welcome",
-                notices.cause(tx, f"join:{project.id}:{user_id}"),
+                notices.cause(tx, Cause("join", project.id, user_id)),
                 project=project,
             )
     await ui.alert(query, ctx, "join/joined", project=project)

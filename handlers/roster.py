@@ -22,6 +22,7 @@ from bot.rules import LEAVE_PRESETS, end_of_leave
 from handlers import guards, ui
 from handlers.callbacks import Buttons
 from storage import invitations, orgs, people, roles
+from storage.outbox import Cause
 from storage.roles import RoleGrant
 
 WIDE = 0  # the "unit" of admins and reviewers, on the wire
@@ -185,7 +186,7 @@ async def _leave(update: Update, ctx: Ctx, grant: RoleGrant, days: int) -> None:
             ctx.core.writer,
             [grant.user_id],
             "people/leave_told",
-            notices.cause(tx, f"person:{grant.user_id}:leave"),
+            notices.cause(tx, Cause("person", grant.user_id, "leave")),
             until=until,
             by=ctx.actor.person,
         )
@@ -222,7 +223,7 @@ async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
                 ctx.core.writer,
                 [grant.user_id],
                 "people/removed_told",
-                notices.cause(tx, f"role:{grant.grant_id}:removed"),
+                notices.cause(tx, Cause("role", grant.grant_id, "removed")),
                 grant=grant,
                 by=ctx.actor.person,
             )
