@@ -40,7 +40,8 @@ def button(ctx: Ctx, application: App, answers: dict[str, Answer]) -> list[ui.Bu
     return [(label, BUTTONS.data("send", application.id))]
 
 
-async def _with_project(ctx: Ctx, application_id: int) -> tuple[App, Project] | None:
+async def with_project(ctx: Ctx, application_id: int) -> tuple[App, Project] | None:
+    """An application a button names, with its project (and so its unit): a guard's loader."""
     application = await applications.get(ctx.db, application_id)
     project = await orgs.project(ctx.db, application.project_id) if application else None
     return (application, project) if project is not None else None
@@ -52,7 +53,7 @@ def _may_read(actor: Actor, named: tuple[App, Project]) -> bool:
 
 
 @BUTTONS.on("send")
-@guards.on_object(_with_project, _may_read)
+@guards.on_object(with_project, _may_read)
 async def _send_files(update: Update, ctx: Ctx, named: tuple[App, Project]) -> None:
     query = update.callback_query
     application, project = named

@@ -17,13 +17,15 @@ from telegram.ext import (
 )
 
 from bot import applications as rules
+from bot.access import Actor
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
-from handlers import application_view, flow_input, guards, ui
+from handlers import application_files, application_view, flow_input, guards, ui
 from handlers.application_buttons import UNIT
 from handlers.callbacks import Handler
 from storage import applications, flows, orgs
 from storage.applications import Application as App
+from storage.orgs import Project
 
 RETURN_FLOW = "return_comment"
 BUTTONS = UNIT
@@ -87,21 +89,18 @@ async def _start(update: Update, ctx: Ctx) -> None:
     await nominations(update, ctx)
 
 
+def _secretary_of(actor: Actor, named: tuple[App, Project]) -> bool:
+    return actor.is_secretary_of(named[1].unit_id)
+
+
 def _own_unit(step: Handler) -> Handler:
-    """Server side, every time: the button may name another unit's application."""
+    """Server side, every time: the button may name another unit's application. The step
+    is given the application's id: it reads the application again in its own write."""
 
     @functools.wraps(step)
-    async def checked(update: Update, ctx: Ctx, application_id: int, *args: Any) -> None:
-        query = update.callback_query
-        application = await applications.get(ctx.db, application_id)
-        project = await orgs.project(ctx.db, application.project_id) if application else None
-        if project is None:
-            await ui.stale(query, ctx)
-            return
-        if not ctx.actor.is_secretary_of(project.unit_id):
-            await ui.not_allowed(query, ctx)
-            return
-        await step(update, ctx, application_id, *args)
+    @guards.on_object(application_files.with_project, _secretary_of)
+    async def checked(update: Update, ctx: Ctx, named: tuple[App, Project], *args: Any) -> None:
+        await step(update, ctx, named[0].id, *args)
 
     return checked
 

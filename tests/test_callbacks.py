@@ -275,6 +275,14 @@ async def test_the_object_guard_refuses_another_projects_a_gone_and_a_shut_stage
     assert await world.answer_to(rita, rita.last_reply, revoke("revoke", 999999)) == (
         "This button is out of date. Send /invite for a current one."
     )
+    # Another unit's secretary nominating it, and nominating one that is not there.
+    nominate = application_buttons.UNIT.data
+    assert await world.answer_to(rita, rita.last_reply, nominate("nominate", own.id)) == (
+        "You are not allowed to do that."
+    )
+    assert await world.answer_to(rita, rita.last_reply, nominate("nominate", 999999)) == (
+        "This button is out of date. Send /nominations for a current one."
+    )
     # The lead's own application, once the stage is shut.
     world.clock.now = datetime(2027, 1, 16, 0, 0, tzinfo=UTC)
     await lena.send("/help")
