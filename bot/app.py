@@ -33,6 +33,7 @@ from handlers import (
     apply,
     apply_docx,
     broadcast,
+    callbacks,
     coaching,
     deadlines,
     edits,
@@ -135,6 +136,7 @@ def build_application(
     )
     for flow in FLOWS:
         flow.register(app)
+    callbacks.check()  # every button action has its one handler, or the bot does not start
     app.job_queue.run_repeating(
         _forget_old_updates,
         interval=timedelta(hours=6),

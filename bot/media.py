@@ -29,6 +29,7 @@ from bot.access import admin_ids
 from storage import media
 from storage.db import Database, Transaction
 from storage.media import MediaFile
+from storage.outbox import Cause
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
@@ -246,7 +247,7 @@ async def tell_gave_up(
         writer,
         everyone,
         "report/copy_failed",
-        notices.cause(tx, f"media:{file_unique_id}:failed"),  # once each time it is given up
+        notices.cause(tx, Cause("media", file_unique_id, "failed")),  # each time given up
         kind=item.kind,
         reports=[report_id for report_id, _ in holders],
         error=item.error or "",

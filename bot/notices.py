@@ -14,14 +14,16 @@ from messages.render import Messages
 from storage import orgs, outbox, people, roles
 from storage.audit import current_update_id
 from storage.db import Executor, Transaction
-from storage.outbox import BULK, PRIVATE, PROGRESS, Outgoing, Report
+from storage.outbox import BULK, PRIVATE, PROGRESS, REPORT, Cause, Outgoing, Report
 
 
-def cause(tx: Transaction, subject: str) -> str:
+def cause(tx: Transaction, subject: Cause | str) -> str:
     """The key of a change's notices: the update that made it (a redelivery of that update
     writes nothing twice), or, for scheduled work, the moment."""
+    if isinstance(subject, str):  # a subject still written as text reads as the same cause
+        subject = Cause.parse(subject)
     update_id = current_update_id.get()
-    return f"{subject}@u{update_id}" if update_id is not None else f"{subject}@{tx.stamp}"
+    return str(subject.made_by(f"u{update_id}" if update_id is not None else tx.stamp))
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,7 @@ def report_messages(writer: Writer, report: Report, **extra: Any) -> list[Outgoi
         **report.context,
         **extra,
     )
-    cause = f"{PROGRESS if not report.done else 'report:'}{report.cause}"
+    cause = str(Cause.parse(report.cause).about(REPORT if report.done else PROGRESS))
     items = _messages(
         cause, report.kind, report.report_chat, texts, user_id=report.report_chat, priority=PRIVATE
     )

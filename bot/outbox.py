@@ -32,7 +32,7 @@ from telegram.error import (
 from bot.pacing import BULK, Pacer
 from storage import chats, outbox, people
 from storage.db import Database, Transaction
-from storage.outbox import AFTER, FOLLOWS, PROGRESS, Outgoing, Report, Row
+from storage.outbox import AFTER, FOLLOWS, PROGRESS, Cause, Outgoing, Report, Row
 
 log = logging.getLogger(__name__)
 # Time-outs and 5xx: a row is given up after this many tries, the back-off between them
@@ -260,7 +260,8 @@ class Sender:
                 return None  # it shows that already
             if row.method == "deleteMessage" and "not found" in reason:
                 return None  # gone already
-            if row.method != "editMessageText" or follows or row.cause.startswith(PROGRESS):
+            progress = Cause.parse(row.cause).kind == PROGRESS
+            if row.method != "editMessageText" or follows or progress:
                 raise
             # The message to turn into the report is gone (deleted): the report comes anew.
             del kwargs["message_id"]

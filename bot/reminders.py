@@ -33,8 +33,9 @@ from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
 from storage import applications, finals, outbox, people, reminders
 from storage.db import Database, Executor, Transaction
+from storage.outbox import Cause
 
-PREFIX = "remind:"  # the outbox cause of every reminder: remind:<stage>:<moment>:…
+PREFIX = "remind"  # the outbox cause kind of every reminder: remind:<stage>:<moment>:…
 OPENS = "opens"
 CLOSED = "closed"  # after the deadline: who delivered, to the admins (and the units)
 _BEFORE_QUIET = timedelta(minutes=1)
@@ -49,7 +50,16 @@ class Wave:
 
     @property
     def key(self) -> str:
-        return f"{self.stage}:{self.moment}:{self.deadline.astimezone(UTC):%Y%m%dT%H%M}"
+        return f"{self.stage}:{self.moment}:{self._at}"
+
+    @property
+    def cause(self) -> str:
+        """Its messages' cause in the outbox: remind:<key>."""
+        return str(Cause(PREFIX, self.stage, self.moment, self._at))
+
+    @property
+    def _at(self) -> str:
+        return f"{self.deadline.astimezone(UTC):%Y%m%dT%H%M}"
 
 
 def offset_name(offset: timedelta) -> str:
@@ -440,7 +450,7 @@ async def write_due(
             writer,
             wave.stage,
             wave.moment,
-            f"{PREFIX}{wave.key}",
+            wave.cause,
             not_before,
             admins=admins,
             buttons=buttons,
@@ -532,16 +542,16 @@ async def write_by_hand(
 
 
 def by_hand_cause(stage_key: str, card: int) -> str:
-    return f"{PREFIX}{stage_key}:{REMINDER}:{card}"
+    return str(Cause(PREFIX, stage_key, REMINDER, card))
 
 
 async def _withdraw_overtaken(tx: Transaction, current: list[Wave]) -> None:
     """Reminders not yet out for a deadline the campaign no longer has (its file changed while
     they waited for the quiet hours to end) are withdrawn: they would give the old date. An
     admin's /remind (remind:<stage>:now:…) is left alone."""
-    keys = {f"{PREFIX}{wave.key}" for wave in current}
-    for cause in await outbox.pending_causes(tx, PREFIX):
-        if cause not in keys and cause.split(":")[2:3] != [REMINDER]:
+    keys = {wave.cause for wave in current}
+    for cause in await outbox.pending_causes(tx, Cause.of(PREFIX)):
+        if cause not in keys and Cause.parse(cause).ids[1:2] != (REMINDER,):
             await outbox.withdraw(tx, cause)
 
 

@@ -10,6 +10,7 @@ from bot.notices import Writer, to_each, to_people
 from storage import people
 from storage.db import Transaction
 from storage.inbox import SetAside
+from storage.outbox import Cause
 
 MAX_ATTEMPTS = 3  # starts that began an update and died before it was handled
 
@@ -33,7 +34,7 @@ async def tell(
         sender = sender_of(update.payload)
         if sender is not None:
             first_sent.setdefault(sender, update.received_at)
-    cause = f"set-aside@{aside[0].update_id}"
+    cause = str(Cause("set-aside", at=str(aside[0].update_id)))
     letters = [(s, "errors/set_aside", {"when": when}, None) for s, when in first_sent.items()]
     await to_each(tx, writer, letters, cause)
     known = await people.get_many(tx, sorted(first_sent))

@@ -9,15 +9,17 @@ from __future__ import annotations
 import html
 
 from telegram import InputMediaDocument, InputMediaPhoto, InputMediaVideo, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot import applications as rules
+from bot.access import Actor
 from bot.core import Ctx
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import applications, orgs
 from storage.applications import Answer, Part
 from storage.applications import Application as App
+from storage.orgs import Project
 
 BUTTONS = Buttons("af", send=("s", (int,)))  # an application
 CAPTION_LIMIT = 1024  # characters of a caption, as Telegram counts them
@@ -26,7 +28,7 @@ _MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputM
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 def button(ctx: Ctx, application: App, answers: dict[str, Answer]) -> list[ui.Button]:
@@ -38,17 +40,23 @@ def button(ctx: Ctx, application: App, answers: dict[str, Answer]) -> list[ui.Bu
     return [(label, BUTTONS.data("send", application.id))]
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    query = update.callback_query
-    application = await applications.get(ctx.db, tap.args[0])
+async def with_project(ctx: Ctx, application_id: int) -> tuple[App, Project] | None:
+    """An application a button names, with its project (and so its unit): a guard's loader."""
+    application = await applications.get(ctx.db, application_id)
     project = await orgs.project(ctx.db, application.project_id) if application else None
-    if project is None:
-        await ui.stale(query, ctx)
-        return
-    if not rules.may_read(ctx.actor, application.status, project.unit_id, project.id):
-        await ui.not_allowed(query, ctx)
-        return
+    return (application, project) if project is not None else None
+
+
+def _may_read(actor: Actor, named: tuple[App, Project]) -> bool:
+    application, project = named
+    return rules.may_read(actor, application.status, project.unit_id, project.id)
+
+
+@BUTTONS.on("send")
+@guards.on_object(with_project, _may_read)
+async def _send_files(update: Update, ctx: Ctx, named: tuple[App, Project]) -> None:
+    query = update.callback_query
+    application, project = named
     answers = await applications.answers(ctx.db, application.id)
     batches = rules.file_batches(ctx.campaign.sections, answers)
     if not batches:

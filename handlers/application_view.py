@@ -9,14 +9,17 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from bot import applications as rules
 from bot import notices
+from bot.access import Actor
 from bot.campaign import Section
 from bot.core import Ctx
 from bot.flow import StageGuard
-from handlers import application_files, ui
+from handlers import application_files, guards, ui
 from handlers.application_buttons import LEAD, UNIT
+from handlers.callbacks import Buttons, Handler
 from storage import applications, orgs
 from storage.applications import Answer, Application, Listed
 from storage.db import Transaction
+from storage.outbox import Cause
 
 # Applications are written, submitted, nominated and returned only while this stage is open.
 STAGE = StageGuard("apply", before="apply/not_yet", after="apply/closed")
@@ -111,41 +114,51 @@ async def settle(query: CallbackQuery, ctx: Ctx, application: Application) -> No
         await ui.edit_buttons(query, None, ctx)
 
 
-async def leads(query: CallbackQuery, ctx: Ctx, application_id: int) -> Application | None:
-    """The application a lead's button names, if it exists and is theirs; else the button is
-    answered as out of date or not theirs."""
-    application = await applications.get(ctx.db, application_id)
-    if application is None:
-        await ui.stale(query, ctx)
-        return None
-    if not ctx.actor.is_lead_of(application.project_id):
-        await ui.not_allowed(query, ctx)
-        return None
-    return application
+def may_lead(actor: Actor, application: Application) -> bool:
+    return actor.is_lead_of(application.project_id)
+
+
+# A lead's button on an application: it exists (else out of date) and is theirs; with
+# LEADS_OPEN, one that changes it also needs the stage open.
+LEADS = guards.on_object(guards.row(applications.get), may_lead)
+LEADS_OPEN = guards.on_object(guards.row(applications.get), may_lead, stage=STAGE)
+
+
+def _as_is(step: Handler) -> Handler:
+    return step
 
 
 Readable = Callable[[Update, Ctx, int], Awaitable[Application | None]]
 Card = Callable[..., Awaitable[None]]  # (update, ctx, application, *, in_place=False)
 
 
-def card_steps(readable: Readable, card: Card) -> dict[str, Callable[..., Awaitable[None]]]:
-    """The ways to a decision card, the same for the unit and the organiser, given who may
-    read which (`readable`) and how the card looks (`card`, which edits in place without
-    answering the button): "show" it as a new message, "next" in place of the card tapped,
-    "full" text first, with the card again under it and the old one inert."""
+def card_steps(
+    buttons: Buttons, readable: Readable, card: Card, guard: Callable[[Handler], Handler] = _as_is
+) -> None:
+    """The ways to a decision card, declared on `buttons`, the same for the unit and the
+    organiser, given who may read which (`readable`) and how the card looks (`card`, which
+    edits in place without answering the button): "show" it as a new message, "next" in
+    place of the card tapped, "full" text first, with the card again under it and the old
+    one inert; each step checked by `guard` first."""
 
+    @buttons.on("show")
+    @guard
     async def show(update: Update, ctx: Ctx, application_id: int) -> None:
         application = await readable(update, ctx, application_id)
         if application is not None:
             await update.callback_query.answer()
             await card(update, ctx, application)
 
+    @buttons.on("next")
+    @guard
     async def next_(update: Update, ctx: Ctx, application_id: int) -> None:
         application = await readable(update, ctx, application_id)
         if application is not None:
             await update.callback_query.answer()
             await card(update, ctx, application, in_place=True)
 
+    @buttons.on("full")
+    @guard
     async def full(update: Update, ctx: Ctx, application_id: int) -> None:
         application = await readable(update, ctx, application_id)
         if application is not None:
@@ -153,8 +166,6 @@ def card_steps(readable: Readable, card: Card) -> dict[str, Callable[..., Awaita
             await ui.edit_buttons(update.callback_query, None, ctx)
             await send(update, ctx, application)
             await card(update, ctx, application)
-
-    return {"show": show, "next": next_, "full": full}
 
 
 def reading_row(
@@ -202,7 +213,7 @@ async def decide(
         ctx.core.writer,
         project,
         told,
-        notices.cause(tx, f"application:{application.id}:{to}"),
+        notices.cause(tx, Cause("application", application.id, to)),
         leads=leads,
         sender=ctx.actor.user_id,
         # Returned, it is the lead's to revise: the button opens it for that.

@@ -18,7 +18,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     filters,
 )
@@ -29,7 +28,6 @@ from bot.core import Ctx
 from bot.flow import Accepts, Flow, Step
 from handlers import application_view, apply_answers, apply_steps, edits, flow_input, guards, ui
 from handlers.application_buttons import LEAD as BUTTONS
-from handlers.callbacks import Tap
 from handlers.form_template import keyboard as form_template_button
 from storage import applications, flows, orgs
 from storage.applications import Application as App
@@ -40,7 +38,7 @@ PREVIEW = apply_steps.PREVIEW
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("apply", apply_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
     flow_input.declare(app, _FLOW)
     edits.take(app, apply_answers.edit_answer)
 
@@ -105,24 +103,20 @@ async def _status(update: Update, ctx: Ctx, application: App) -> None:
     )
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+@BUTTONS.on("resume")
+async def _resume(update: Update, ctx: Ctx) -> None:
+    await update.callback_query.answer()
+    await apply_command(update, ctx)
+
+
+@BUTTONS.on("open")
+async def _open_tapped(update: Update, ctx: Ctx, project_id: int) -> None:
     query = update.callback_query
-    if tap.action == "resume":
-        await query.answer()
-        await apply_command(update, ctx)
+    if not ctx.actor.is_lead_of(project_id):
+        await ui.not_allowed(query, ctx)
         return
-    number = tap.args[0]
-    if tap.action == "open":
-        if not ctx.actor.is_lead_of(number):
-            await ui.not_allowed(query, ctx)
-            return
-        await query.answer()
-        await _open(update, ctx, number)
-        return
-    application = await application_view.leads(query, ctx, number)
-    if application is not None:
-        await _BUTTONS[tap.action](update, ctx, application, *tap.args[1:])
+    await query.answer()
+    await _open(update, ctx, project_id)
 
 
 async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> Section | None:
@@ -139,7 +133,8 @@ async def _at_section(update: Update, ctx: Ctx, application: App, key: str) -> S
     return section
 
 
-@guards.stage_open(STAGE)
+@BUTTONS.on("done")
+@application_view.LEADS_OPEN
 async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -151,7 +146,8 @@ async def _done(update: Update, ctx: Ctx, application: App, key: str) -> None:
     await _finish_section(update, ctx, application, section, "done")
 
 
-@guards.stage_open(STAGE)
+@BUTTONS.on("skip")
+@application_view.LEADS_OPEN
 async def _skip(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -174,7 +170,8 @@ async def _finish_section(
     await apply_steps.show_step(update, ctx, application, step)
 
 
-@guards.stage_open(STAGE)
+@BUTTONS.on("back")
+@application_view.LEADS_OPEN
 async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = await _at_section(update, ctx, application, key)
     if section is None:
@@ -184,6 +181,8 @@ async def _back(update: Update, ctx: Ctx, application: App, key: str) -> None:
     await apply_steps.ask(update, ctx, application, previous)
 
 
+@BUTTONS.on("save_exit")
+@application_view.LEADS
 async def _save_exit(update: Update, ctx: Ctx, application: App, key: str) -> None:
     async with ctx.write() as tx:
         await flows.end(tx, ctx.actor.user_id)
@@ -192,12 +191,15 @@ async def _save_exit(update: Update, ctx: Ctx, application: App, key: str) -> No
     await ui.reply(update, ctx, "apply/saved_exit")
 
 
+@BUTTONS.on("preview")
+@application_view.LEADS
 async def _preview_tapped(update: Update, ctx: Ctx, application: App) -> None:
     await update.callback_query.answer()
     await apply_steps.preview(update, ctx, application)
 
 
-@guards.stage_open(STAGE)
+@BUTTONS.on("edit")
+@application_view.LEADS_OPEN
 async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) -> None:
     section = rules.section_by_key(ctx.campaign.sections, key)
     if section is None:
@@ -210,7 +212,8 @@ async def _edit_section(update: Update, ctx: Ctx, application: App, key: str) ->
     await apply_steps.ask(update, ctx, application, section, back_to_preview=True)
 
 
-@guards.stage_open(STAGE)
+@BUTTONS.on("submit")
+@application_view.LEADS_OPEN
 async def _submit(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     answers = await applications.answers(ctx.db, application.id)
@@ -258,7 +261,9 @@ async def _move_and_tell(
     return moved is not None
 
 
-@guards.stage_open(STAGE)  # a withdrawn application could not be submitted again
+@BUTTONS.on("withdraw")
+# Open stage only: a withdrawn application could not be submitted again.
+@application_view.LEADS_OPEN
 async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     project = await orgs.project(ctx.db, application.project_id)
@@ -272,19 +277,6 @@ async def _withdraw(update: Update, ctx: Ctx, application: App) -> None:
     await ui.edit_buttons(query, None, ctx)
     resume = ctx.msgs.label(ctx.locale, "continue_application"), BUTTONS.data("resume")
     await ui.reply(update, ctx, "apply/withdrawn", ui.keyboard([[resume]]), project=project)
-
-
-# What each button does, given its application (and section).
-_BUTTONS = {
-    "done": _done,
-    "skip": _skip,
-    "back": _back,
-    "save_exit": _save_exit,
-    "preview": _preview_tapped,
-    "edit": _edit_section,
-    "submit": _submit,
-    "withdraw": _withdraw,
-}
 
 
 async def _input_context(update: Update, ctx: Ctx) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from telegram import InputFile, InputMediaDocument, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler
+from telegram.ext import Application, ApplicationHandlerStop, MessageHandler
 from telegram.ext import filters as f
 
 from bot import applications as rules
@@ -35,7 +35,6 @@ from handlers.apply_steps import (
     show_step,
     step_after,
 )
-from handlers.callbacks import Tap
 from storage import applications, orgs, reports
 from storage.applications import Application as App
 from storage.applications import Part
@@ -50,7 +49,7 @@ _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
     # Before the flows (group -1): a Word file may answer the whole application at once.
     app.add_handler(
         MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE & WORD_FILE, received),
@@ -65,13 +64,8 @@ def register(app: Application) -> None:
     )
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    application = await application_view.leads(update.callback_query, ctx, tap.args[0])
-    if application is not None:
-        await _BUTTONS[tap.action](update, ctx, application)
-
-
+@BUTTONS.on("form")
+@application_view.LEADS
 async def _form(update: Update, ctx: Ctx, application: App) -> None:
     query = update.callback_query
     await query.answer()
@@ -90,7 +84,8 @@ async def _form(update: Update, ctx: Ctx, application: App) -> None:
     )
 
 
-@guards.stage_open(application_view.STAGE)
+@BUTTONS.on("amount_ok")
+@application_view.LEADS_OPEN
 async def _amount_ok(update: Update, ctx: Ctx, application: App) -> None:
     """The amount read with doubt is right: stored as if typed, and the lead moves on."""
     query = update.callback_query
@@ -118,7 +113,8 @@ async def _amount_ok(update: Update, ctx: Ctx, application: App) -> None:
         await show_step(update, ctx, application, step, saved_amount=amount)
 
 
-@guards.stage_open(application_view.STAGE)
+@BUTTONS.on("amount_retype")
+@application_view.LEADS_OPEN
 async def _amount_retype(update: Update, ctx: Ctx, application: App) -> None:
     """Not the amount meant: the section asks for it again, the doubtful one forgotten."""
     query = update.callback_query
@@ -386,7 +382,3 @@ async def _store(
                 by=by,
                 amount=filled.amounts.get(section.key),
             )
-
-
-# What each button does, given the lead's application.
-_BUTTONS = {"form": _form, "amount_ok": _amount_ok, "amount_retype": _amount_retype}

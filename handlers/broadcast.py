@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import broadcasts, notices
 from bot.broadcasts import GROUPS, UNIT, Content
@@ -26,9 +26,9 @@ from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.outbox import METHODS
 from bot.rules import shift_out_of_quiet_hours
 from handlers import flow_input, guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import chats, flows, outbox, roles
-from storage.outbox import Report
+from storage.outbox import Cause, Report
 
 FLOW = "broadcast"
 REPORT = "broadcast/report"
@@ -46,7 +46,7 @@ BUTTONS = Buttons(
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("broadcast", broadcast, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS, guards.admin))
     flow_input.declare(app, _FLOW)
 
 
@@ -75,31 +75,30 @@ async def _audiences(ctx: Ctx):
     return ui.keyboard(rows)
 
 
-@guards.buttons(BUTTONS, guards.admin)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    query = update.callback_query
-    if tap.action == "to" and tap.args[0] not in broadcasts.AUDIENCES:
-        await ui.stale(query, ctx)
-        return
-    if (tap.action == "to" and tap.args[0] == UNIT) or tap.action == "units":
-        await _units(update, ctx, tap.args[0] if tap.action == "units" else 0)
-    elif tap.action in ("to", "unit"):
-        await _ask(update, ctx, *_audience_of(tap))
-    elif tap.action == "again":
-        await _again(update, ctx)
-    elif tap.action == "send":
-        await _send(update, ctx)
+@BUTTONS.on("to")
+async def _to(update: Update, ctx: Ctx, audience: str) -> None:
+    if audience not in broadcasts.AUDIENCES:
+        await ui.stale(update.callback_query, ctx)
+    elif audience == UNIT:
+        await _units(update, ctx, 0)
     else:
-        async with ctx.write() as tx:
-            if ctx.flow is not None and ctx.flow.flow == FLOW:
-                await flows.end(tx, ctx.actor.user_id)
-        await ui.show(query, ctx, "broadcast/kept")
+        await _ask(update, ctx, audience, 0)
 
 
-def _audience_of(tap: Tap) -> tuple[str, int]:
-    return (UNIT, tap.args[0]) if tap.action == "unit" else (tap.args[0], 0)
+@BUTTONS.on("unit")
+async def _to_unit(update: Update, ctx: Ctx, unit_id: int) -> None:
+    await _ask(update, ctx, UNIT, unit_id)
 
 
+@BUTTONS.on("keep")
+async def _keep(update: Update, ctx: Ctx) -> None:
+    async with ctx.write() as tx:
+        if ctx.flow is not None and ctx.flow.flow == FLOW:
+            await flows.end(tx, ctx.actor.user_id)
+    await ui.show(update.callback_query, ctx, "broadcast/kept")
+
+
+@BUTTONS.on("units")
 async def _units(update: Update, ctx: Ctx, page: int) -> None:
     """The units that have a group chat with the bot in it, a page at a time."""
     items = [
@@ -130,6 +129,7 @@ async def _ask(update: Update, ctx: Ctx, audience: str, unit_id: int) -> None:
     await ui.show(update.callback_query, ctx, "broadcast/ask", audience=audience, unit=unit_name)
 
 
+@BUTTONS.on("again")
 async def _again(update: Update, ctx: Ctx) -> None:
     position = ctx.flow
     if position is None or position.flow != FLOW:
@@ -220,6 +220,7 @@ async def _preview(ctx: Ctx, chat_id: int, content: Content) -> None:
     await getattr(ctx.bot, METHODS[content.method])(chat_id, **content.payload())
 
 
+@BUTTONS.on("send")
 async def _send(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
     position = ctx.flow
@@ -233,7 +234,7 @@ async def _send(update: Update, ctx: Ctx) -> None:
         await ui.stale(query, ctx)
         return
     not_before = shift_out_of_quiet_hours(ctx.now, ctx.campaign.quiet_hours, ctx.campaign.timezone)
-    cause = f"broadcast:{ctx.actor.user_id}:{card}"
+    cause = str(Cause("broadcast", ctx.actor.user_id, card))
     audience = _audience_context(ctx)
     report = Report(
         cause=cause,

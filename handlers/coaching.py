@@ -14,6 +14,7 @@ from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from handlers import flow_input, progress, report_card, ui
 from storage import coaching, flows, orgs, people, reports, roles
+from storage.outbox import Cause
 from storage.reports import ActivityReport
 
 FLOW = "coach"
@@ -85,7 +86,7 @@ async def written(update: Update, ctx: Ctx) -> None:
                 ctx.core.writer,
                 readers,
                 "coach/told",
-                notices.cause(tx, f"coaching:{project.id}"),  # once per update
+                notices.cause(tx, Cause("coaching", project.id)),  # once per update
                 button=button,
                 project=project,
                 report=report,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import notices, reminders
 from bot.applications import deadline_window, everyone, stage_phase
@@ -24,10 +24,11 @@ from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.rules import parse_moment
 from handlers import flow_input, guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from handlers.reminders import reminder_buttons
 from storage import applications, flows, outbox
 from storage.db import Executor, Transaction
+from storage.outbox import Cause
 
 FLOW = "extend_date"
 BUTTONS = Buttons(
@@ -44,7 +45,7 @@ PRESET_DAYS = (1, 3, 7, 14)
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("extend", extend, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS, guards.admin))
     flow_input.declare(app, _TYPED)
 
 
@@ -80,12 +81,12 @@ async def extend(update: Update, ctx: Ctx) -> None:
     )
 
 
-@guards.buttons(BUTTONS, guards.admin)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    if tap.action != "keep" and tap.args[0] not in STAGE_KEYS:
-        await ui.stale(update.callback_query, ctx)
-        return
-    await _STEPS[tap.action](update, ctx, *tap.args)
+async def _stage_key(ctx: Ctx, key: str) -> str | None:
+    """A stage a button names: one that can be extended, or the button is out of date."""
+    return key if key in STAGE_KEYS else None
+
+
+_STAGE = guards.on_object(_stage_key)
 
 
 def presets(campaign: Campaign, stage_key: str, now: datetime) -> list[datetime]:
@@ -101,6 +102,8 @@ def presets(campaign: Campaign, stage_key: str, now: datetime) -> list[datetime]
     return [(base + timedelta(days=days)).astimezone(UTC) for days in PRESET_DAYS]
 
 
+@BUTTONS.on("stage")
+@_STAGE
 async def _choose_date(update: Update, ctx: Ctx, stage_key: str) -> None:
     dates = presets(ctx.campaign, stage_key, ctx.now)
     rows = [
@@ -121,11 +124,15 @@ async def _choose_date(update: Update, ctx: Ctx, stage_key: str) -> None:
     )
 
 
+@BUTTONS.on("date")
+@_STAGE
 async def _date_chosen(update: Update, ctx: Ctx, stage_key: str, moment: int) -> None:
     await update.callback_query.answer()
     await _ask(update, ctx, stage_key, datetime.fromtimestamp(moment, UTC), in_place=True)
 
 
+@BUTTONS.on("type_")
+@_STAGE
 async def _type_date(update: Update, ctx: Ctx, stage_key: str) -> None:
     async with ctx.write() as tx:
         await flows.begin(tx, ctx.actor.user_id, FLOW, "date", stage=stage_key)
@@ -215,6 +222,8 @@ async def _say(update: Update, ctx: Ctx, in_place: bool, key: str, markup=None, 
         await ui.reply(update, ctx, key, markup, **context)
 
 
+@BUTTONS.on("yes")
+@_STAGE
 async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> None:
     query = update.callback_query
     deadline = datetime.fromtimestamp(moment, UTC)
@@ -231,13 +240,14 @@ async def _confirmed(update: Update, ctx: Ctx, stage_key: str, moment: int) -> N
     async with ctx.write() as tx:
         await applications.set_deadline(tx, stage_key, deadline, by=ctx.actor.user_id)
         # Reminders for the old deadline not yet out are withdrawn; the new one has its own.
-        await outbox.withdraw(tx, f"{reminders.PREFIX}{stage_key}:")
+        await outbox.withdraw(tx, Cause.of(reminders.PREFIX, stage_key))
         await reminders.deadline_moved(tx, campaign, stage_key, ctx.now)
         await _announce(ctx, tx, notices.Writer(ctx.msgs, campaign), stage_key, before)
     ctx.core.campaign = campaign
     await ui.show(query, ctx, "select/extended", stage=campaign.stage(stage_key))
 
 
+@BUTTONS.on("keep")
 async def _kept(update: Update, ctx: Ctx) -> None:
     await ui.show(update.callback_query, ctx, "select/extend_kept")
 
@@ -256,7 +266,7 @@ async def _announce(
         "earlier": stage.deadline < old,
         "closed_now": after == "closed",
     }
-    cause = notices.cause(tx, f"deadline:{stage_key}")
+    cause = notices.cause(tx, Cause("deadline", stage_key))
     # Each with the button to what is left to do, while it can still be done.
     buttons = reminder_buttons()
     told = {ctx.actor.user_id}
@@ -287,15 +297,6 @@ async def _owing(ctx: Ctx, db: Executor, stage_key: str) -> dict[str, set[int]]:
 
 def _unix(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-_STEPS = {
-    "stage": _choose_date,
-    "date": _date_chosen,
-    "type_": _type_date,
-    "yes": _confirmed,
-    "keep": _kept,
-}
 
 
 async def _typed_context(update: Update, ctx: Ctx) -> dict[str, Any]:

@@ -9,19 +9,19 @@ from __future__ import annotations
 import asyncio
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot import docx_template
 from bot.access import Actor
 from bot.core import Ctx
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 
 BUTTONS = Buttons("tf", command="help", send=("s", ()))
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(send, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS, may_get))
 
 
 def may_get(actor: Actor) -> bool:
@@ -37,8 +37,8 @@ def keyboard(update: Update, ctx: Ctx) -> InlineKeyboardMarkup | None:
     return ui.keyboard([[(ctx.msgs.label(ctx.locale, "template_button"), BUTTONS.data("send"))]])
 
 
-@guards.buttons(BUTTONS, may_get)
-async def send(update: Update, ctx: Ctx, tap: Tap) -> None:
+@BUTTONS.on("send")
+async def send(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
     await query.answer()
     words = docx_template.words(ctx.msgs, ctx.locale, ctx.campaign)

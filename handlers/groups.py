@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
+from bot.access import Actor
 from bot.core import Ctx
 from handlers import guards, join, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons, Handler
 from storage import chats, orgs, people
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
     app.add_handler(CommandHandler("bind", bind))
     app.add_handler(CommandHandler("unbind", unbind))
-    app.add_handler(CallbackQueryHandler(bind_tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 async def membership(update: Update, ctx: Ctx) -> None:
@@ -209,14 +211,21 @@ async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardM
     return ui.keyboard(rows)
 
 
-@guards.buttons(BUTTONS)
-async def bind_tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    if update.effective_chat.type not in GROUPS:
-        await ui.stale(update.callback_query, ctx)
-        return
-    await _BIND_STEPS[tap.action](update, ctx, *tap.args)
+def _in_group(step: Handler) -> Handler:
+    """/bind's buttons act only in a group: anywhere else they are out of date."""
+
+    @functools.wraps(step)
+    async def checked(update: Update, ctx: Ctx, *args: Any) -> None:
+        if update.effective_chat.type not in GROUPS:
+            await ui.stale(update.callback_query, ctx)
+            return
+        await step(update, ctx, *args)
+
+    return checked
 
 
+@BUTTONS.on("units")
+@_in_group
 async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
     query = update.callback_query
     units = await _units_for(ctx)
@@ -232,12 +241,15 @@ async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
     )
 
 
-async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
+def _may_bind(actor: Actor, unit: orgs.Unit) -> bool:
+    return actor.is_admin or actor.is_secretary_of(unit.id)
+
+
+@BUTTONS.on("projects")
+@_in_group
+@guards.on_object(guards.row(orgs.unit), _may_bind, gone="common/not_allowed")
+async def _projects_shown(update: Update, ctx: Ctx, unit: orgs.Unit, page: int) -> None:
     query = update.callback_query
-    unit = await orgs.unit(ctx.db, unit_id)
-    if unit is None or not (ctx.actor.is_admin or ctx.actor.is_secretary_of(unit.id)):
-        await ui.not_allowed(query, ctx)
-        return
     await ui.show(
         query,
         ctx,
@@ -248,19 +260,17 @@ async def _projects_shown(update: Update, ctx: Ctx, unit_id: int, page: int) -> 
     )
 
 
-async def _project_chosen(update: Update, ctx: Ctx, project_id: int) -> None:
-    project = await orgs.project(ctx.db, project_id)
-    if project is None:
-        await ui.stale(update.callback_query, ctx)
-        return
+@BUTTONS.on("project")
+@_in_group
+@guards.on_object(guards.row(orgs.project))
+async def _project_chosen(update: Update, ctx: Ctx, project: orgs.Project) -> None:
     await _chosen(update, ctx, await orgs.unit(ctx.db, project.unit_id), project)
 
 
-async def _unit_chosen(update: Update, ctx: Ctx, unit_id: int) -> None:
-    unit = await orgs.unit(ctx.db, unit_id)
-    if unit is None:
-        await ui.stale(update.callback_query, ctx)
-        return
+@BUTTONS.on("unit")
+@_in_group
+@guards.on_object(guards.row(orgs.unit))
+async def _unit_chosen(update: Update, ctx: Ctx, unit: orgs.Unit) -> None:
     await _chosen(update, ctx, unit, None)
 
 
@@ -274,15 +284,6 @@ async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Proje
     await _bind(update, ctx, unit.id, project.id if project else None)
     markup, context = _bound(update, ctx, unit, project)
     await ui.show(query, ctx, "group/bound", markup, **context)
-
-
-# (step, number of numeric arguments) -> what to do
-_BIND_STEPS = {
-    "units": _units_shown,
-    "projects": _projects_shown,
-    "project": _project_chosen,
-    "unit": _unit_chosen,
-}
 
 
 @guards.person()

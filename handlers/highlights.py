@@ -11,21 +11,23 @@ tells the author; taking it back says who did, and tells whoever had marked it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from telegram import InputMediaPhoto, Message, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import notices
 from bot.access import Actor
 from bot.core import Ctx
 from handlers import coaching, guards, report_card, ui
-from handlers.callbacks import Tap
+from handlers.callbacks import Handler
 from handlers.report_card import BUTTONS
 from storage import highlights, orgs, outbox, reports
 from storage.db import Transaction
+from storage.outbox import Cause
 from storage.reports import ActivityReport
 
 _COLUMNS = 4  # numbered buttons to a row
@@ -34,7 +36,7 @@ ALBUM_LIMIT = 10  # photos Telegram puts in one album
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("highlights", highlights_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 def _has_role(actor: Actor) -> bool:
@@ -112,19 +114,28 @@ async def _list(ctx: Ctx, unit_id: int, criterion: str | None, page: int):
     return ui.keyboard(rows), context
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    if tap.action in _BROWSING and not _has_role(ctx.actor):
-        await ui.not_allowed(update.callback_query, ctx)
-        return
-    await _ACTIONS[tap.action](update, ctx, *tap.args)
+def _browsing(step: Handler) -> Handler:
+    """Browsing the highlights is for those with a role; marking and coaching check their own."""
+
+    @functools.wraps(step)
+    async def checked(update: Update, ctx: Ctx, *args: Any) -> None:
+        if not _has_role(ctx.actor):
+            await ui.not_allowed(update.callback_query, ctx)
+            return
+        await step(update, ctx, *args)
+
+    return checked
 
 
+@BUTTONS.on("list")
+@_browsing
 async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
     markup, context = await _list(ctx, unit_id, None, page)
     await ui.show(update.callback_query, ctx, "highlights/list", markup, **context)
 
 
+@BUTTONS.on("criterion")
+@_browsing
 async def _show_criterion(update: Update, ctx: Ctx, key: str, page: int) -> None:
     if ctx.campaign.criterion(key) is None:
         await ui.stale(update.callback_query, ctx)
@@ -133,6 +144,8 @@ async def _show_criterion(update: Update, ctx: Ctx, key: str, page: int) -> None
     await ui.show(update.callback_query, ctx, "highlights/list", markup, **context)
 
 
+@BUTTONS.on("units")
+@_browsing
 async def _units(update: Update, ctx: Ctx, page: int) -> None:
     ids = [unit_id for unit_id, _ in await highlights.units_with_some(ctx.db)]
     units = await orgs.units_by_ids(ctx.db, ids)
@@ -144,6 +157,8 @@ async def _units(update: Update, ctx: Ctx, page: int) -> None:
     )
 
 
+@BUTTONS.on("criteria")
+@_browsing
 async def _criteria(update: Update, ctx: Ctx) -> None:
     rows = [
         [(c.title.get(ctx.locale), BUTTONS.data("criterion", c.key, 0))]
@@ -153,6 +168,8 @@ async def _criteria(update: Update, ctx: Ctx) -> None:
     await ui.show(update.callback_query, ctx, "highlights/criteria", ui.keyboard(rows))
 
 
+@BUTTONS.on("newest")
+@_browsing
 async def _newest(update: Update, ctx: Ctx, page: int) -> None:
     """The newest saved reports: all (an admin), the secretary's units', to open and pick
     highlights from; or, for a lead or member, their own projects', to read."""
@@ -222,6 +239,8 @@ def _private_markup(ctx: Ctx, report: ActivityReport, project: orgs.Project, mar
     )
 
 
+@BUTTONS.on("open")
+@_browsing
 async def _open(update: Update, ctx: Ctx, report_id: int) -> None:
     """The report's card, privately: its photo and words, and for a secretary or an admin,
     the buttons to mark it and to coach."""
@@ -252,10 +271,12 @@ async def _open(update: Update, ctx: Ctx, report_id: int) -> None:
         await ctx.bot.send_message(chat_id, text, reply_markup=markup)
 
 
+@BUTTONS.on("mark")
 async def _mark(update: Update, ctx: Ctx, report_id: int) -> None:
     await _toggle(update, ctx, report_id, marking=True)
 
 
+@BUTTONS.on("unmark")
 async def _unmark(update: Update, ctx: Ctx, report_id: int) -> None:
     await _toggle(update, ctx, report_id, marking=False)
 
@@ -290,7 +311,10 @@ async def _toggle(update: Update, ctx: Ctx, report_id: int, *, marking: bool) ->
                 # The author hears of the first taking back too, unless the news of the mark
                 # never went out.
                 first = await highlights.marks_of(tx, report.id) == 1
-                if not await outbox.withdraw(tx, f"report:{report.id}:marked@") and first:
+                if (
+                    not await outbox.withdraw(tx, str(Cause("report", report.id, "marked", at="")))
+                    and first
+                ):
                     author = {report.author_id} - {changed.marked_by}
                     await _tell(ctx, tx, report, project, author, "unmarked_author")
     if changed is None:
@@ -321,7 +345,7 @@ async def _tell(
         ctx.core.writer,
         to,
         f"highlights/told_{what}",
-        notices.cause(tx, f"report:{report.id}:{what}"),
+        notices.cause(tx, Cause("report", report.id, what)),
         button=("open_report", BUTTONS.data("open", report.id)),
         project=project,
         activity=ctx.campaign.activity(report.activity),
@@ -344,32 +368,17 @@ async def _refresh_private_card(
         await message.edit_text(text, reply_markup=markup)
 
 
+@BUTTONS.on("coach")
 async def _coach(update: Update, ctx: Ctx, report_id: int) -> None:
     found = await _saved(update, ctx, report_id)
     if found is not None:
         await coaching.ask(update, ctx, found[1], found[0])
 
 
+@BUTTONS.on("coach_project")
 async def _coach_project(update: Update, ctx: Ctx, project_id: int) -> None:
     project = await orgs.project(ctx.db, project_id)
     if project is None:
         await ui.stale(update.callback_query, ctx)
         return
     await coaching.ask(update, ctx, project, None)
-
-
-# What /highlights shows: its lists and the cards opened from them (marking and coaching
-# check the tapper's unit themselves).
-_BROWSING = {"open", "list", "criterion", "units", "criteria", "newest"}
-_ACTIONS = {
-    "mark": _mark,
-    "unmark": _unmark,
-    "open": _open,
-    "list": _show_list,
-    "criterion": _show_criterion,
-    "units": _units,
-    "criteria": _criteria,
-    "newest": _newest,
-    "coach": _coach,
-    "coach_project": _coach_project,
-}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import invites
+from bot.access import Actor
 from bot.core import Ctx
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import invitations, orgs
 from storage.invitations import Invitation
 
@@ -35,7 +36,7 @@ BUTTONS = Buttons(
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("invite", invite))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 @guards.person()
@@ -84,21 +85,16 @@ async def _resolve(ctx: Ctx, role: str, code: str) -> tuple[int | None, int | No
     return None
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    query = update.callback_query
-    if tap.action == "branch":
-        await _branch(update, ctx, *tap.args)
-        return
-    if tap.action == "revoke":
-        await _revoke(update, ctx, *tap.args)
-        return
-    if tap.args[0] not in invites.SCOPE:
-        await ui.stale(query, ctx)
-        return
-    await _STEPS[tap.action](update, ctx, *tap.args)
+async def _role(ctx: Ctx, role: str) -> str | None:
+    """A role a button names: one that can be invited to, or the button is out of date."""
+    return role if role in invites.SCOPE else None
 
 
+_ROLE = guards.on_object(_role)
+
+
+@BUTTONS.on("role")
+@_ROLE
 async def _role_chosen(update: Update, ctx: Ctx, role: str) -> None:
     if role not in invites.invitable_roles(ctx.actor):
         await ui.not_allowed(update.callback_query, ctx)
@@ -109,6 +105,8 @@ async def _role_chosen(update: Update, ctx: Ctx, role: str) -> None:
         await _unit_page(update, ctx, role, 0)
 
 
+@BUTTONS.on("units")
+@_ROLE
 async def _unit_page(update: Update, ctx: Ctx, role: str, page: int) -> None:
     query = update.callback_query
     if ctx.actor.is_admin:
@@ -130,6 +128,8 @@ async def _unit_page(update: Update, ctx: Ctx, role: str, page: int) -> None:
     )
 
 
+@BUTTONS.on("unit")
+@_ROLE
 async def _unit_chosen(update: Update, ctx: Ctx, role: str, unit_id: int) -> None:
     if invites.SCOPE[role] == "unit":
         await _finish(update, ctx, role, unit_id, None)
@@ -137,6 +137,8 @@ async def _unit_chosen(update: Update, ctx: Ctx, role: str, unit_id: int) -> Non
         await _project_page(update, ctx, role, unit_id, 0)
 
 
+@BUTTONS.on("projects")
+@_ROLE
 async def _project_page(update: Update, ctx: Ctx, role: str, unit_id: int, page: int) -> None:
     query = update.callback_query
     unit = await orgs.unit(ctx.db, unit_id)
@@ -167,6 +169,8 @@ async def _project_page(update: Update, ctx: Ctx, role: str, unit_id: int, page:
     )
 
 
+@BUTTONS.on("project")
+@_ROLE
 async def _project_chosen(update: Update, ctx: Ctx, role: str, project_id: int) -> None:
     project = await orgs.project(ctx.db, project_id)
     if project is None:
@@ -219,13 +223,20 @@ async def _create(
     }
 
 
-async def _branch(update: Update, ctx: Ctx, invitation_id: int) -> None:
+def may_manage(actor: Actor, invitation: Invitation) -> bool:
+    """An invitation is its maker's (or an admin's) to widen or withdraw."""
+    return invitation.created_by == actor.user_id or actor.is_admin
+
+
+_OWN = guards.on_object(guards.row(invitations.by_id), may_manage)
+
+
+@BUTTONS.on("branch")
+@_OWN
+async def _branch(update: Update, ctx: Ctx, invitation: Invitation) -> None:
     """The member link becomes one for the whole branch: up to BRANCH_LINK_USES members,
     until it expires or is withdrawn."""
     query = update.callback_query
-    invitation = await _own_invitation(update, ctx, invitation_id)
-    if invitation is None:
-        return
     async with ctx.write() as tx:
         made = await invitations.make_branch_link(tx, invitation, invites.BRANCH_LINK_USES)
     if not made:
@@ -243,42 +254,17 @@ async def _branch(update: Update, ctx: Ctx, invitation_id: int) -> None:
     )
 
 
-async def _own_invitation(update: Update, ctx: Ctx, invitation_id: int) -> Invitation | None:
-    """The invitation a button names, if the tapper made it (or is an admin); else None,
-    after saying why."""
-    query = update.callback_query
-    invitation = await invitations.by_id(ctx.db, invitation_id)
-    if invitation is None:
-        await ui.stale(query, ctx)
-        return None
-    if invitation.created_by != ctx.actor.user_id and not ctx.actor.is_admin:
-        await ui.not_allowed(query, ctx)
-        return None
-    return invitation
-
-
 def _revoke_row(ctx: Ctx, invitation: Invitation) -> list[ui.Button]:
     return [(ctx.msgs.label(ctx.locale, "revoke"), BUTTONS.data("revoke", invitation.id))]
 
 
-async def _revoke(update: Update, ctx: Ctx, invitation_id: int) -> None:
+@BUTTONS.on("revoke")
+@_OWN
+async def _revoke(update: Update, ctx: Ctx, invitation: Invitation) -> None:
     query = update.callback_query
-    invitation = await _own_invitation(update, ctx, invitation_id)
-    if invitation is None:
-        return
     async with ctx.write() as tx:
         done = await invitations.revoke(tx, invitation, ctx.actor.user_id)
     grant = await invitations.described_grant(ctx.db, invitation, 0)
     await ui.show(
         query, ctx, "invite/revoked_done" if done else "invite/not_revocable", grant=grant
     )
-
-
-# (step, number of numeric arguments) -> what to do
-_STEPS = {
-    "role": _role_chosen,
-    "units": _unit_page,
-    "unit": _unit_chosen,
-    "projects": _project_page,
-    "project": _project_chosen,
-}

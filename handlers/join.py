@@ -13,15 +13,16 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
 from bot.access import actor_of
 from bot.core import Ctx
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import chats, invitations, orgs, roles
 from storage.orgs import Project
+from storage.outbox import Cause
 
 BUTTONS = Buttons("jn", join=("j", (int,)))  # a project
 IN_GROUP = ("creator", "administrator", "member")  # and "restricted" while still a member
@@ -30,7 +31,7 @@ LINK_LIFETIME = timedelta(days=1)  # the tapper's own link: they open it now or 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("join", post, ~filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 def markup(ctx: Ctx, project: Project) -> InlineKeyboardMarkup:
@@ -59,11 +60,11 @@ async def post(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "join/invite", markup(ctx, project), project=project)
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+@BUTTONS.on("join")
+async def _join(update: Update, ctx: Ctx, project_id: int) -> None:
     query = update.callback_query
     message = query.message
-    project = await orgs.project(ctx.db, tap.args[0])
+    project = await orgs.project(ctx.db, project_id)
     if message is None or project is None or message.chat.type == "private":
         await ui.stale(query, ctx)
         return
@@ -104,7 +105,7 @@ async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
                 ctx.core.writer,
                 [user_id],
                 "join/welcome",
-                notices.cause(tx, f"join:{project.id}:{user_id}"),
+                notices.cause(tx, Cause("join", project.id, user_id)),
                 project=project,
             )
     await ui.alert(query, ctx, "join/joined", project=project)

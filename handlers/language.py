@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.core import Ctx
 from bot.locale import LOCALES
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import people
 
 BUTTONS = Buttons("lang", command="language", choose=("set", (str,)))
@@ -19,7 +19,7 @@ _BY_LOWER = {code.lower(): code for code in LOCALES}  # keys on the wire are low
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("language", choose))
-    app.add_handler(CallbackQueryHandler(chosen, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 @guards.person()
@@ -31,10 +31,10 @@ async def choose(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "language/choose", markup=ui.keyboard([buttons]))
 
 
-@guards.buttons(BUTTONS)
-async def chosen(update: Update, ctx: Ctx, tap: Tap) -> None:
+@BUTTONS.on("choose")
+async def chosen(update: Update, ctx: Ctx, key: str) -> None:
     query = update.callback_query
-    code = _BY_LOWER.get(tap.args[0])
+    code = _BY_LOWER.get(key)
     if code is None:
         await ui.stale(query, ctx)
         return

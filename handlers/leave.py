@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot.core import Ctx
 from bot.rules import LEAVE_PRESETS, end_of_leave, parse_moment
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import people
 
 BUTTONS = Buttons("lv", command="leave", days=("d", (int,)), back=("b", ()))
@@ -20,7 +20,7 @@ LONGEST = timedelta(days=366)
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("leave", leave, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 @guards.person()
@@ -36,14 +36,20 @@ async def leave(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "leave/status", _markup(ctx, status["until"]), **status)
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    until = None
-    if tap.action == "days":
-        if tap.args[0] not in LEAVE_PRESETS:
-            await ui.stale(update.callback_query, ctx)
-            return
-        until = end_of_leave(ctx.now + timedelta(days=tap.args[0]), ctx.campaign.timezone)
+@BUTTONS.on("days")
+async def _days(update: Update, ctx: Ctx, days: int) -> None:
+    if days not in LEAVE_PRESETS:
+        await ui.stale(update.callback_query, ctx)
+        return
+    await _tapped(update, ctx, end_of_leave(ctx.now + timedelta(days=days), ctx.campaign.timezone))
+
+
+@BUTTONS.on("back")
+async def _back(update: Update, ctx: Ctx) -> None:
+    await _tapped(update, ctx, None)
+
+
+async def _tapped(update: Update, ctx: Ctx, until: datetime | None) -> None:
     await _set(ctx, until)
     await ui.show(
         update.callback_query, ctx, "leave/status", _markup(ctx, until), **await _status(ctx)

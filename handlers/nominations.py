@@ -5,25 +5,27 @@
 
 from __future__ import annotations
 
+import functools
 from functools import partial
 from typing import Any
 
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     filters,
 )
 
 from bot import applications as rules
+from bot.access import Actor
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
-from handlers import application_view, flow_input, guards, ui
+from handlers import application_files, application_view, flow_input, guards, ui
 from handlers.application_buttons import UNIT
-from handlers.callbacks import Tap
+from handlers.callbacks import Handler
 from storage import applications, flows, orgs
 from storage.applications import Application as App
+from storage.orgs import Project
 
 RETURN_FLOW = "return_comment"
 BUTTONS = UNIT
@@ -33,7 +35,7 @@ COMMENT_LIMIT = 1000
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("nominations", nominations, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
     flow_input.declare(app, _RETURN)
 
 
@@ -81,30 +83,33 @@ async def _list(ctx: Ctx, unit_id: int, page: int) -> dict[str, Any]:
     }
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    query = update.callback_query
-    if tap.action == "start":
-        await query.answer()
-        await nominations(update, ctx)
-        return
-    if tap.action == "list":
-        unit_id = tap.args[0]
-    else:
-        application = await applications.get(ctx.db, tap.args[0])
-        project = await orgs.project(ctx.db, application.project_id) if application else None
-        if project is None:
-            await ui.stale(query, ctx)
-            return
-        unit_id = project.unit_id
-    # Server side, every time: the button may name another unit's application.
-    if not ctx.actor.is_secretary_of(unit_id):
-        await ui.not_allowed(query, ctx)
-        return
-    await _STEPS[tap.action](update, ctx, *tap.args)
+@BUTTONS.on("start")
+async def _start(update: Update, ctx: Ctx) -> None:
+    await update.callback_query.answer()
+    await nominations(update, ctx)
 
 
+def _secretary_of(actor: Actor, named: tuple[App, Project]) -> bool:
+    return actor.is_secretary_of(named[1].unit_id)
+
+
+def _own_unit(step: Handler) -> Handler:
+    """Server side, every time: the button may name another unit's application. The step
+    is given the application's id: it reads the application again in its own write."""
+
+    @functools.wraps(step)
+    @guards.on_object(application_files.with_project, _secretary_of)
+    async def checked(update: Update, ctx: Ctx, named: tuple[App, Project], *args: Any) -> None:
+        await step(update, ctx, named[0].id, *args)
+
+    return checked
+
+
+@BUTTONS.on("list")
 async def _show_list(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
+    if not ctx.actor.is_secretary_of(unit_id):
+        await ui.not_allowed(update.callback_query, ctx)
+        return
     listing = await _list(ctx, unit_id, page)
     await ui.show(update.callback_query, ctx, "nominate/list", listing.pop("markup"), **listing)
 
@@ -155,6 +160,8 @@ async def _card(
         await ui.reply(update, ctx, "nominate/actions", ui.keyboard(rows), **context)
 
 
+@BUTTONS.on("nominate")
+@_own_unit
 @guards.stage_open(application_view.STAGE)
 async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
@@ -178,6 +185,8 @@ async def _nominate(update: Update, ctx: Ctx, application_id: int) -> None:
     await _card(update, ctx, moved, done="nominated", in_place=True)
 
 
+@BUTTONS.on("unnominate")
+@_own_unit
 @guards.stage_open(application_view.STAGE)
 async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
@@ -194,6 +203,8 @@ async def _unnominate(update: Update, ctx: Ctx, application_id: int) -> None:
 
 
 # Returned after the deadline, it could never come back: refused like a nomination.
+@BUTTONS.on("return_")
+@_own_unit
 @guards.stage_open(application_view.STAGE)
 async def _ask_comment(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
@@ -234,13 +245,7 @@ async def comment_written(update: Update, ctx: Ctx) -> None:
     await _card(update, ctx, moved, done="returned")
 
 
-_STEPS = {
-    "list": _show_list,
-    "nominate": _nominate,
-    "unnominate": _unnominate,
-    "return_": _ask_comment,
-    **application_view.card_steps(_readable, _card),
-}
+application_view.card_steps(BUTTONS, _readable, _card, guard=_own_unit)
 
 _RETURN = Flow(
     RETURN_FLOW,

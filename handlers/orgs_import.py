@@ -13,6 +13,7 @@ from bot.core import Ctx
 from bot.flow import Accepts, Flow, Step
 from handlers import flow_input, guards, report, ui
 from storage import chats, flows, orgs
+from storage.outbox import Cause
 
 FLOW = "import"
 
@@ -124,7 +125,7 @@ def _check_chats(update: Update, ctx: Ctx, filename: str, sheet: org_import.Shee
                 core.writer,
                 [user_id],
                 "import/checked",
-                notices.cause(tx, "import.check"),
+                notices.cause(tx, Cause("import.check")),
                 filename=filename,
                 total=len(checked),
                 present=sum(1 for c in checked if c.found),

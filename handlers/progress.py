@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import date
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import cultivation
 from bot.core import Ctx
 from handlers import guards, report_card, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import coaching, highlights, people, reports
 
 BUTTONS = Buttons("pg", command="progress", page=("p", (int,)))
@@ -24,7 +24,7 @@ BUTTONS = Buttons("pg", command="progress", page=("p", (int,)))
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("progress", progress_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
 
 
 @guards.person()
@@ -33,9 +33,9 @@ async def progress_command(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "progress/view", markup, **context)
 
 
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    markup, context = await _screen(ctx, tap.args[0])
+@BUTTONS.on("page")
+async def _page(update: Update, ctx: Ctx, page: int) -> None:
+    markup, context = await _screen(ctx, page)
     await ui.show(update.callback_query, ctx, "progress/view", markup, **context)
 
 

@@ -4,13 +4,13 @@ once (quiet hours still hold it); a report follows when the last message is out.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import reminders
 from bot.campaign import Stage
 from bot.core import Ctx
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from handlers.reminders import reminder_buttons
 from storage import outbox
 
@@ -19,7 +19,7 @@ BUTTONS = Buttons("rm", command="remind", send=("y", (str,)), keep=("n", ()))
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("remind", remind, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS, guards.admin))
 
 
 def _stage(ctx: Ctx):
@@ -55,14 +55,16 @@ async def remind(update: Update, ctx: Ctx) -> None:
     await ui.reply(update, ctx, "remind/confirm", markup, stage=stage, reach=reach)
 
 
-@guards.buttons(BUTTONS, guards.admin)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+@BUTTONS.on("keep")
+async def _keep(update: Update, ctx: Ctx) -> None:
+    await ui.show(update.callback_query, ctx, "remind/kept")
+
+
+@BUTTONS.on("send")
+async def _send(update: Update, ctx: Ctx, stage_key: str) -> None:
     query = update.callback_query
-    if tap.action == "keep":
-        await ui.show(query, ctx, "remind/kept")
-        return
     stage = _stage(ctx)
-    if stage is None or stage.key != tap.args[0]:
+    if stage is None or stage.key != stage_key:
         await ui.alert(query, ctx, "remind/nothing_open")
         return
     # One confirmation, one reminder: a second tap finds the first one, just sent.

@@ -19,7 +19,6 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -64,12 +63,15 @@ BUTTONS = Buttons(
     back=("v", ()),  # back to the report, taking nothing out
 )
 FOLLOW_UP = ("edit", "delete", "delete_yes", "keep")  # buttons on a saved report, not on a draft
+# Buttons on the draft: what each does depends on the draft's state, so one handler takes them.
+ON_DRAFT = ("start", "drop", "project", "activity", "day", "people", "written", "no_media")
+ON_DRAFT += ("tag", "tags", "change", "save", "finish", "unfile", "back")
 _CHANGEABLE = ("activity", "date", "participants", "description", "media", "files")
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("report", report_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS, _member))
     # Files sent outside any flow: perhaps an activity to report (flows come first, in -1).
     files = filters.PHOTO | filters.VIDEO | filters.Document.ALL
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & files, files_sent))
@@ -316,6 +318,7 @@ def _saved_markup(ctx: Ctx, report: ActivityReport):
     )
 
 
+@BUTTONS.on(*FOLLOW_UP, tap=True)
 async def _follow_up(update: Update, ctx: Ctx, tap: Tap) -> None:
     """Change or delete a saved report (its author, within 48 hours)."""
     query = update.callback_query
@@ -356,12 +359,9 @@ async def _follow_up(update: Update, ctx: Ctx, tap: Tap) -> None:
     await ui.show(query, ctx, "report/deleted")
 
 
-@guards.buttons(BUTTONS, _member)
+@BUTTONS.on(*ON_DRAFT, tap=True)
 async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
     query = update.callback_query
-    if tap.action in FOLLOW_UP:
-        await _follow_up(update, ctx, tap)
-        return
     draft = await _current(ctx)
     if draft is None:
         await ui.stale(query, ctx)

@@ -17,7 +17,7 @@ from messages.split import visible_length
 from storage import chats, highlights, orgs, outbox, people, reports
 from storage.db import Executor, Transaction
 from storage.highlights import Highlight
-from storage.outbox import BULK, Outgoing
+from storage.outbox import BULK, Cause, Outgoing
 from storage.reports import ActivityReport, Media
 
 # Highlights and coaching, on a card (in a group or privately), in /highlights and /progress.
@@ -37,13 +37,21 @@ BUTTONS = Buttons(
 )
 
 
+def _step(cause: str, step: str) -> str:
+    return str(Cause.parse(cause).then(step))
+
+
+def _delete(row: outbox.Row) -> Outgoing:
+    return _edit(row, _step(row.cause, "delete"), "deleteMessage", {})
+
+
 def card_cause(report_id: int) -> str:
-    return f"report:{report_id}:card"
+    return str(Cause("report", report_id, "card"))
 
 
 def highlight_cause(report_id: int, highlight_id: int) -> str:
     # Ends in ":post" so that withdrawing by prefix never reaches mark 12 from mark 1.
-    return f"report:{report_id}:hl:{highlight_id}:post"
+    return str(Cause("report", report_id, "hl", highlight_id, "post"))
 
 
 def may_mark(ctx: Ctx, project: orgs.Project) -> bool:
@@ -213,7 +221,7 @@ async def follow(
         if deleted or taken_back:
             rows = [row for row in rows if row.state in ("sent", "sending")]
         if deleted:
-            removals += [_edit(row, f"{row.cause}:delete", "deleteMessage", {}) for row in rows]
+            removals += [_delete(row) for row in rows]
             continue
         if taken_back:
             text, _ = await words(ctx, tx, report, locale, mark=None, unmarked=latest)
@@ -225,7 +233,7 @@ async def follow(
             if row.method == "sendPhoto" and row.state != "failed":
                 swapped = await _photo_swap(tx, row)
                 if photo is None:  # no photo left: the post goes, and comes again as text
-                    removals += [_edit(row, f"{row.cause}:delete", "deleteMessage", {})]
+                    removals += [_delete(row)]
                     removals += [_as_text(row, text, markup)]
                     continue
                 if swapped is not None or photo.file_id != row.payload["photo"]:
@@ -237,7 +245,7 @@ async def follow(
             if row.cause not in last_edits:
                 last_edits[row.cause] = {
                     (edit.chat_id, edit.thread_id): edit
-                    for edit in await outbox.rows_of(tx, f"{row.cause}:edit")
+                    for edit in await outbox.rows_of(tx, _step(row.cause, "edit"))
                 }
             last_edit = last_edits[row.cause].get((row.chat_id, row.thread_id))
             edits += _changes(row, last_edit, text, markup)
@@ -248,7 +256,7 @@ async def follow(
 async def _posts_of(tx: Transaction, cause: str) -> list[outbox.Row]:
     """A post's rows, one per chat: as first sent, or its repost as text once the report had
     no photo left."""
-    reposts = [row for row in await outbox.rows_of(tx, f"{cause}:text") if row.part == 0]
+    reposts = [row for row in await outbox.rows_of(tx, _step(cause, "text")) if row.part == 0]
     replaced = {(row.chat_id, row.thread_id) for row in reposts}
     first = [
         row
@@ -260,7 +268,7 @@ async def _posts_of(tx: Transaction, cause: str) -> list[outbox.Row]:
 
 async def _photo_swap(tx: Transaction, row: outbox.Row) -> outbox.Row | None:
     """The edit that gave a photo post another photo, if one did."""
-    for swap in await outbox.rows_of(tx, f"{row.cause}:media"):
+    for swap in await outbox.rows_of(tx, _step(row.cause, "media")):
         if (swap.chat_id, swap.thread_id) == (row.chat_id, row.thread_id):
             return swap
     return None
@@ -283,20 +291,20 @@ def _new_photo(
         swapped.payload.get(key) == payload.get(key) for key in ("media", "reply_markup")
     ):
         return []
-    return [_edit(row, f"{row.cause}:media", "editMessageMedia", payload)]
+    return [_edit(row, _step(row.cause, "media"), "editMessageMedia", payload)]
 
 
 def _as_text(row: outbox.Row, text: str, markup: dict[str, Any] | None) -> Outgoing:
     """A photo post sent again as text: its report has no photo left. It comes after the
     photo post's deletion (the group never sees both, and a report deleted meanwhile takes
     both back: the repost not out yet is withdrawn with the deletion)."""
-    payload: dict[str, Any] = {"text": text, outbox.AFTER: f"{row.cause}:delete"}
+    payload: dict[str, Any] = {"text": text, outbox.AFTER: _step(row.cause, "delete")}
     if markup is not None:
         payload["reply_markup"] = markup
     if row.thread_id:
         payload["message_thread_id"] = row.thread_id
     return Outgoing(
-        f"{row.cause}:text",
+        _step(row.cause, "text"),
         row.kind,
         row.chat_id,
         payload,
@@ -322,7 +330,7 @@ def _changes(
     if markup is not None:
         payload["reply_markup"] = markup
     method = "editMessageCaption" if row.method == "sendPhoto" else "editMessageText"
-    edit = _edit(row, f"{row.cause}:edit", method, payload)
+    edit = _edit(row, _step(row.cause, "edit"), method, payload)
     if row.state != "pending":
         return [edit]
     fresh = {k: v for k, v in row.payload.items() if k != "reply_markup"} | payload

@@ -13,15 +13,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import invites, notices
 from bot.access import Actor, load_actor
 from bot.core import Ctx
 from bot.rules import LEAVE_PRESETS, end_of_leave
 from handlers import guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import invitations, orgs, people, roles
+from storage.outbox import Cause
 from storage.roles import RoleGrant
 
 WIDE = 0  # the "unit" of admins and reviewers, on the wire
@@ -38,7 +39,7 @@ BUTTONS = Buttons(
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("people", people_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS, _manages))
 
 
 def _manages(actor: Actor) -> bool:
@@ -113,34 +114,31 @@ def _role_text(ctx: Ctx, grant: RoleGrant) -> str:
     return ui.plain(ui.role_line(ctx, grant))
 
 
-@guards.buttons(BUTTONS, _manages)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
+@BUTTONS.on("units")
+async def _units(update: Update, ctx: Ctx, page: int) -> None:
     query = update.callback_query
-    if tap.action == "units":
-        await query.answer()
-        await ui.edit(query, ctx, "people/choose_unit", await _units_markup(ctx, tap.args[0]))
-        return
-    if tap.action == "unit":
-        unit_id, page = tap.args
-        if not may_see(ctx.actor, unit_id):
-            await ui.not_allowed(query, ctx)
-            return
-        context, markup = await _unit_screen(ctx, unit_id, page)
-        await ui.show(query, ctx, "people/unit", markup, **context)
-        return
-    grant = await roles.by_id(ctx.db, tap.args[0])
-    if grant is None:
-        await ui.alert(query, ctx, "people/gone")
-        return
-    if not invites.may_remove(ctx.actor, grant):
+    await query.answer()
+    await ui.edit(query, ctx, "people/choose_unit", await _units_markup(ctx, page))
+
+
+@BUTTONS.on("unit")
+async def _unit(update: Update, ctx: Ctx, unit_id: int, page: int) -> None:
+    query = update.callback_query
+    if not may_see(ctx.actor, unit_id):
         await ui.not_allowed(query, ctx)
         return
-    if tap.action == "ask":
-        await _ask(update, ctx, grant)
-    elif tap.action == "leave":
-        await _leave(update, ctx, grant, tap.args[1])
-    else:
-        await _remove(update, ctx, grant)
+    context, markup = await _unit_screen(ctx, unit_id, page)
+    await ui.show(query, ctx, "people/unit", markup, **context)
+
+
+# A role the button names: still held, and one the tapper may take away.
+_GRANT = guards.on_object(guards.row(roles.by_id), invites.may_remove, gone="people/gone")
+
+
+@BUTTONS.on("ask")
+@_GRANT
+async def _ask_tapped(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
+    await _ask(update, ctx, grant)
 
 
 async def _ask(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
@@ -173,6 +171,8 @@ async def _ask(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
     )
 
 
+@BUTTONS.on("leave")
+@_GRANT
 async def _leave(update: Update, ctx: Ctx, grant: RoleGrant, days: int) -> None:
     """On leave for `days` (0: back), and told so with the way to change it."""
     if days and days not in LEAVE_PRESETS:
@@ -186,13 +186,15 @@ async def _leave(update: Update, ctx: Ctx, grant: RoleGrant, days: int) -> None:
             ctx.core.writer,
             [grant.user_id],
             "people/leave_told",
-            notices.cause(tx, f"person:{grant.user_id}:leave"),
+            notices.cause(tx, Cause("person", grant.user_id, "leave")),
             until=until,
             by=ctx.actor.person,
         )
     await _ask(update, ctx, grant)
 
 
+@BUTTONS.on("remove")
+@_GRANT
 async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
     """The role, the links it alone allowed, and the notice to the person: one write."""
     async with ctx.write() as tx:
@@ -221,7 +223,7 @@ async def _remove(update: Update, ctx: Ctx, grant: RoleGrant) -> None:
                 ctx.core.writer,
                 [grant.user_id],
                 "people/removed_told",
-                notices.cause(tx, f"role:{grant.grant_id}:removed"),
+                notices.cause(tx, Cause("role", grant.grant_id, "removed")),
                 grant=grant,
                 by=ctx.actor.person,
             )

@@ -14,14 +14,14 @@ from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot import applications as rules
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, Step
 from bot.rules import unit_quota
 from handlers import application_view, flow_input, guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import applications, flows, orgs
 from storage.applications import Application as App
 
@@ -46,7 +46,7 @@ REASON_LIMIT = 1000
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("applications", overview, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS, guards.admin))
     flow_input.declare(app, _DECLINE)
 
 
@@ -79,15 +79,13 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
     return ui.keyboard(rows), context
 
 
-@guards.buttons(BUTTONS, guards.admin)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    if tap.action == "start":
-        await update.callback_query.answer()
-        await overview(update, ctx)
-        return
-    await _STEPS[tap.action](update, ctx, *tap.args)
+@BUTTONS.on("start")
+async def _start(update: Update, ctx: Ctx) -> None:
+    await update.callback_query.answer()
+    await overview(update, ctx)
 
 
+@BUTTONS.on("page")
 async def _page(update: Update, ctx: Ctx, page: int) -> None:
     # Only the buttons change: the overview above them may be several messages long.
     markup, _ = await _overview(ctx, page)
@@ -95,12 +93,16 @@ async def _page(update: Update, ctx: Ctx, page: int) -> None:
     await ui.edit_buttons(update.callback_query, markup, ctx)
 
 
+def _draft(application: App) -> bool:
+    return application.status == "draft"  # the lead's alone until submitted, forged data or not
+
+
 async def _readable(update: Update, ctx: Ctx, application_id: int) -> App | None:
     application = await applications.get(ctx.db, application_id)
     if application is None:
         await ui.stale(update.callback_query, ctx)
         return None
-    if application.status == "draft":  # the lead's alone until submitted, forged data or not
+    if _draft(application):
         await ui.not_allowed(update.callback_query, ctx)
         return None
     return application
@@ -151,6 +153,7 @@ def _confirm_markup(ctx: Ctx, action: str, application_id: int) -> InlineKeyboar
     )
 
 
+@BUTTONS.on("accept")
 async def _ask_accept(update: Update, ctx: Ctx, application_id: int) -> None:
     application = await applications.get(ctx.db, application_id)
     if application is None or application.status != "nominated":
@@ -168,14 +171,14 @@ async def _ask_accept(update: Update, ctx: Ctx, application_id: int) -> None:
     )
 
 
-async def _back_to_actions(update: Update, ctx: Ctx, application_id: int) -> None:
-    application = await _readable(update, ctx, application_id)
-    if application is None:
-        return
+@BUTTONS.on("actions")
+@guards.on_object(guards.row(applications.get), lambda _, application: not _draft(application))
+async def _back_to_actions(update: Update, ctx: Ctx, application: App) -> None:
     await update.callback_query.answer()
     await _card(update, ctx, application, in_place=True)
 
 
+@BUTTONS.on("accept_yes")
 async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
     application = await applications.get(ctx.db, application_id)
@@ -192,6 +195,7 @@ async def _accept(update: Update, ctx: Ctx, application_id: int) -> None:
     await _card(update, ctx, moved, done="accepted", in_place=True)
 
 
+@BUTTONS.on("decline")
 async def _ask_reason(update: Update, ctx: Ctx, application_id: int) -> None:
     query = update.callback_query
     application = await applications.get(ctx.db, application_id)
@@ -231,6 +235,7 @@ async def reason_written(update: Update, ctx: Ctx) -> None:
     )
 
 
+@BUTTONS.on("decline_yes")
 async def _decline(update: Update, ctx: Ctx, application_id: int) -> None:
     """Yes, decline: with the reason the flow kept for this very application."""
     query = update.callback_query
@@ -288,12 +293,4 @@ _DECLINE = Flow(
     own_tap=_own_tap,
 )
 
-_STEPS = {
-    "page": _page,
-    "accept": _ask_accept,
-    "accept_yes": _accept,
-    "actions": _back_to_actions,
-    "decline": _ask_reason,
-    "decline_yes": _decline,
-    **application_view.card_steps(_readable, _card),
-}
+application_view.card_steps(BUTTONS, _readable, _card)

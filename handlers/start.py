@@ -14,6 +14,7 @@ from handlers import apply, final, form_template, guards, nominations, report, r
 from storage import flows, invitations, orgs, roles
 from storage.db import Executor, Transaction
 from storage.invitations import Invitation
+from storage.outbox import Cause
 from storage.roles import RoleGrant
 
 
@@ -126,7 +127,7 @@ async def _open_invitation(update: Update, ctx: Ctx, payload: str) -> None:
                 ctx.core.writer,
                 [invitation.created_by],
                 "invite/accepted",
-                notices.cause(tx, f"invitation:{invitation.id}"),
+                notices.cause(tx, Cause("invitation", invitation.id)),
                 button=await _roster_button(ctx, tx, invitation.created_by, grant),
                 name=ctx.actor.person.display_name,
                 grant=grant,

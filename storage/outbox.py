@@ -1,4 +1,10 @@
-"""Messages waiting to be sent: written with the change that causes them, sent by one sender."""
+"""Messages waiting to be sent: written with the change that causes them, sent by one sender.
+
+A message's cause is a Cause: a kind and its ids (`report:7:card`), and after `@` what made
+it (the update `u123`, or the moment of scheduled work), written as text exactly as before, so
+rows already stored read back the same (Cause.parse). The text's `kind:` start is how a kind's
+rows are found (`Cause.of(kind, *ids)` for a prefix).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,52 @@ from typing import Any
 from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 PRIVATE, BULK = 0, 1  # priorities: a notice to one person goes before a wave to many groups
-PROGRESS = "progress:"  # the cause prefix of a report's progress edits (losing one is harmless)
+PROGRESS = "progress"  # the kind of a report's progress edits (losing one is harmless)
+REPORT = "report"  # the kind of a report's last word on how its messages went
 FOLLOWS = "_follows"  # in a payload: the cause of the message (same chat) an edit is about
 AFTER = "_after"  # in a payload: a cause (same chat) whose waiting messages go first
+
+
+@dataclass(frozen=True)
+class Cause:
+    kind: str
+    ids: tuple[str | int, ...] = ()
+    at: str | None = None  # what made it: "u<update id>", a moment; "" any (a prefix)
+
+    def __init__(self, kind: str, *ids: str | int, at: str | None = None) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "at", at)
+
+    def __str__(self) -> str:
+        text = ":".join(map(str, (self.kind, *self.ids)))
+        return text if self.at is None else f"{text}@{self.at}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cause:
+        """The cause a stored text names: str(Cause.parse(text)) == text for every text."""
+        subject, stamped, at = text.partition("@")
+        kind, *ids = subject.split(":")
+        ids = [int(i) if i.isdigit() and i == str(int(i)) else i for i in ids]
+        return cls(kind, *ids, at=at if stamped else None)
+
+    def made_by(self, at: str) -> Cause:
+        return Cause(self.kind, *self.ids, at=at)
+
+    def then(self, step: str) -> Cause:
+        """A later step of the same message (its edit, deletion): `:step` after the text."""
+        if self.at is None:
+            return Cause(self.kind, *self.ids, step)
+        return Cause(self.kind, *self.ids, at=f"{self.at}:{step}")
+
+    def about(self, kind: str) -> Cause:
+        """A cause of `kind` about this one: `progress:` and this cause, as it reads."""
+        return Cause(kind, self.kind, *self.ids, at=self.at)
+
+    @staticmethod
+    def of(kind: str, *ids: str | int) -> str:
+        """The start of the text of every cause of this kind with these first ids."""
+        return ":".join(map(str, (kind, *ids))) + ":"
 
 
 @dataclass(frozen=True)

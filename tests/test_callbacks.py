@@ -23,7 +23,8 @@ import handlers.report
 import handlers.report_card
 import handlers.roster
 import handlers.selection
-from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap
+from handlers import application_buttons
+from handlers.callbacks import ALL, LIMIT, LONGEST, Buttons, Tap, check
 
 DECLARED = [(buttons, action) for buttons in ALL for action in buttons.actions]
 
@@ -96,16 +97,41 @@ async def test_a_double_tap_is_answered_without_a_second_identical_edit(world):
     assert world.sb.rejections == []  # no "message is not modified"
 
 
-def test_the_buttons_that_lead_to_an_application_each_have_a_handler_where_they_are_handled():
+def test_the_buttons_that_lead_to_an_application_are_the_flows_own():
     # Declared apart from their flows (handlers/application_buttons.py), so that the notices
-    # can carry them without an import cycle: each action must still be taken by its flow.
-    from handlers import application_buttons, apply, apply_docx, nominations
+    # can carry them without an import cycle: each action is still taken by its flow.
+    from handlers import application_buttons, apply, nominations
 
-    assert {"open", "resume", *apply._BUTTONS} == set(application_buttons.LEAD.actions)
-    assert {"start", *nominations._STEPS} == set(application_buttons.UNIT.actions)
-    assert set(apply_docx._BUTTONS) == set(apply_docx.BUTTONS.actions)
     assert apply.BUTTONS is application_buttons.LEAD
     assert nominations.BUTTONS is application_buttons.UNIT
+    assert handlers.apply.BUTTONS.handlers["submit"].__module__ == "handlers.apply"
+    assert handlers.nominations.BUTTONS.handlers["nominate"].__module__ == "handlers.nominations"
+    assert handlers.apply_docx.BUTTONS.handlers["form"].__module__ == "handlers.apply_docx"
+
+
+@pytest.mark.parametrize("buttons", ALL, ids=[b.prefix for b in ALL])
+def test_every_declared_action_has_exactly_one_handler(buttons: Buttons):
+    assert buttons.problems() == []
+    check([buttons])
+
+
+def test_the_check_fails_on_an_action_without_a_handler_or_a_handler_without_an_action():
+    missing = Buttons("z1", yes=("y", ()), no=("n", ()))
+    stray = Buttons("z2", yes=("y", ()))
+    twice = Buttons("z3", yes=("y", ()))
+    del ALL[-3:]  # only for this test
+
+    async def handler(update, ctx) -> None: ...
+
+    missing.on("yes")(handler)
+    stray.on("yes", "maybe")(handler)
+    twice.on("yes")(handler)
+    twice.on("yes")(handler)
+    with pytest.raises(ValueError) as failed:
+        check([missing, stray, twice])
+    assert str(failed.value) == (
+        "buttons: z1:no has no handler; z2:maybe is not declared; z3:yes has two handlers"
+    )
 
 
 def test_no_handler_module_imports_another_from_inside_a_function():
@@ -153,3 +179,116 @@ async def test_two_taps_in_one_batch_take_the_buttons_away_once(world):
     await _tap_twice_in_one_batch(world, "💾 Save and exit", section, lena)
     assert not section.buttons
     assert world.sb.rejections == []  # no "message is not modified"
+
+
+class _Query:
+    """Just what a guard answers with: the pop-up's text."""
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+        self.answers: list[str] = []
+
+    async def answer(self, text: str | None = None, show_alert: bool = False) -> None:
+        self.answers.append(text)
+
+
+class _Words:
+    def alert(self, locale: str, key: str, **context) -> str:
+        return key
+
+
+def _tapped(data: str):
+    from types import SimpleNamespace
+
+    query = _Query(data)
+    update = SimpleNamespace(callback_query=query)
+    actor = SimpleNamespace(user_id=7)
+    ctx = SimpleNamespace(actor=actor, msgs=_Words(), locale="en", campaign=None, flow=None)
+    return update, ctx, query
+
+
+@pytest.mark.parametrize(
+    ("named", "gone", "answer"),
+    [
+        (1, None, "common/stale"),  # gone: out of date
+        (1, "people/gone", "people/gone"),  # gone, said its own way
+        (2, None, "common/not_allowed"),  # another's
+        (3, None, None),  # the actor's: the handler has it, in place of its id
+    ],
+)
+async def test_the_object_guard_loads_checks_and_refuses(named: int, gone: str, answer: str):
+    from handlers import guards
+
+    things = {2: {"owner": 8}, 3: {"owner": 7}}
+    done = []
+
+    async def load(ctx, id_: int):
+        return things.get(id_)
+
+    @guards.on_object(load, lambda actor, thing: thing["owner"] == actor.user_id, gone=gone)
+    async def act(update, ctx, thing: dict, extra: str) -> None:
+        done.append((thing, extra))
+
+    update, ctx, query = _tapped("iv:r:1")
+    await act(update, ctx, named, "more")
+    assert query.answers == ([answer] if answer else [])
+    assert done == ([] if answer else [(things[3], "more")])
+
+
+async def test_the_object_guard_refuses_another_projects_a_gone_and_a_shut_stages_object(
+    world,
+):
+    from datetime import UTC, datetime
+
+    from storage import applications, invitations, orgs
+
+    await world.import_orgs([("U1", 2), ("U2", 1)])
+    lena = await world.join("Lena", "lead", "P-U1-01")
+    olga = await world.join("Olga", "lead", "P-U1-02")
+    sam = await world.join("Sam", "secretary", "U1")
+    rita = await world.join("Rita", "secretary", "U2")
+    await lena.send("/apply")
+    await olga.send("/apply")
+    project = await orgs.project_by_code(world.db, "P-U1-01")
+    own = await applications.of_project(world.db, project.id)
+    audit = "SELECT COUNT(*) FROM audit_log"
+    before = await world.db.fetch_value(audit)
+    submit = application_buttons.LEAD.data
+    # Another project's application, and one that is not there.
+    await olga.send("/apply")
+    assert await world.answer_to(olga, olga.last_reply, submit("submit", own.id)) == (
+        "You are not allowed to do that."
+    )
+    assert await world.answer_to(olga, olga.last_reply, submit("submit", 999999)) == (
+        "This button is out of date. Send /apply for a current one."
+    )
+    # Another unit's secretary withdrawing Sam's invitation link, and a gone one.
+    await sam.send("/invite lead P-U1-02")
+    link = await invitations.by_id(
+        world.db, await world.db.fetch_value("SELECT MAX(id) FROM invitations")
+    )
+    revoke = handlers.invite.BUTTONS.data
+    await rita.send("/help")
+    assert await world.answer_to(rita, rita.last_reply, revoke("revoke", link.id)) == (
+        "You are not allowed to do that."
+    )
+    assert await world.answer_to(rita, rita.last_reply, revoke("revoke", 999999)) == (
+        "This button is out of date. Send /invite for a current one."
+    )
+    # Another unit's secretary nominating it, and nominating one that is not there.
+    nominate = application_buttons.UNIT.data
+    assert await world.answer_to(rita, rita.last_reply, nominate("nominate", own.id)) == (
+        "You are not allowed to do that."
+    )
+    assert await world.answer_to(rita, rita.last_reply, nominate("nominate", 999999)) == (
+        "This button is out of date. Send /nominations for a current one."
+    )
+    # The lead's own application, once the stage is shut.
+    world.clock.now = datetime(2027, 1, 16, 0, 0, tzinfo=UTC)
+    await lena.send("/help")
+    answer = await world.answer_to(lena, lena.last_reply, submit("submit", own.id))
+    assert answer.startswith("The application deadline passed on 15 Jan 18:00")
+    # Nothing changed.
+    assert (await applications.get(world.db, own.id)).status == "draft"
+    assert (await invitations.by_id(world.db, link.id)).revoked_at is None
+    assert await world.db.fetch_value(audit) == before + 1  # Sam's link, nothing else
