@@ -13,20 +13,21 @@ item and ends the flow, so a second tap writes nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from pathlib import PurePath
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from bot.campaign import FinalItem
 from bot.core import Ctx
 from bot.flow import Accepts, Flow, StageGuard, Step
 from bot.media import DOWNLOAD_LIMIT
 from handlers import flow_input, guards, ui
-from handlers.callbacks import Buttons, Tap
+from handlers.callbacks import Buttons
 from storage import finals, flows
 from storage.finals import Candidate, Content
 
@@ -65,7 +66,7 @@ PREVIEW_CHARS = 300  # of typed text, in the preview
 def register(app: Application) -> None:
     # In a group, /final is answered with the way to the private chat (handlers/fallback.py).
     app.add_handler(CommandHandler("final", final_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(tapped, pattern=BUTTONS.pattern))
+    app.add_handler(guards.tapped(BUTTONS))
     flow_input.declare(app, _FLOW)
 
 
@@ -107,43 +108,49 @@ async def _screen(ctx: Ctx, candidate: Candidate) -> tuple[InlineKeyboardMarkup,
     }
 
 
-# --- buttons: one guard, one table of actions ------------------------------------------------
+# --- buttons: each action on the candidate it names, checked by one guard -----------------------
 
 
-Action = Callable[..., Awaitable[None]]
+def _in_private(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Final items are handed in privately: a tap in a group is out of place."""
 
-
-@guards.buttons(BUTTONS)
-async def tapped(update: Update, ctx: Ctx, tap: Tap) -> None:
-    candidate = await _guard(update, ctx, tap.args[0])
-    if candidate is None:
-        return
-    item = None
-    if len(tap.args) > 1:
-        item = ctx.campaign.final(tap.args[1])
-        if item is None:  # the campaign no longer has it, or forged
+    @functools.wraps(handler)
+    async def guarded(update: Update, ctx: Ctx, *args: Any) -> None:
+        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
             await ui.stale(update.callback_query, ctx)
             return
-    await _ACTIONS[tap.action](update, ctx, candidate, *([item] if item else []))
+        await handler(update, ctx, *args)
+
+    return guarded
 
 
-async def _guard(update: Update, ctx: Ctx, project_id: int) -> Candidate | None:
-    """The candidate a button names, if the tapper leads it, privately, while the stage is
-    open; otherwise they are told why not."""
-    query = update.callback_query
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        await ui.stale(query, ctx)
-        return None
-    if project_id not in ctx.actor.projects("lead"):
-        await ui.alert(query, ctx, "final/not_lead")
-        return None
-    if await guards.refuse_if_shut(update, ctx, GUARD):
-        return None
+async def _candidate(ctx: Ctx, project_id: int) -> Candidate | None:
     found = await finals.candidates(ctx.db, [project_id])
-    if not found:
-        await ui.alert(query, ctx, "final/not_candidate")
-        return None
-    return found[0]
+    return found[0] if found else None
+
+
+def _leads(actor, candidate: Candidate) -> bool:
+    return candidate.project_id in actor.projects("lead")
+
+
+# The candidate a button names, if the tapper leads it while the stage is open; else told why.
+_LEADS_OPEN = guards.on_object(
+    _candidate, _leads, gone="final/not_candidate", refusal="final/not_lead", stage=GUARD
+)
+
+
+def _with_item(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """The item a button names, by its key; one the campaign no longer has is out of date."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, ctx: Ctx, candidate: Candidate, key: str) -> None:
+        item = ctx.campaign.final(key)
+        if item is None:
+            await ui.stale(update.callback_query, ctx)
+            return
+        await handler(update, ctx, candidate, item)
+
+    return guarded
 
 
 def _mine(ctx: Ctx, candidate: Candidate, item: FinalItem | None = None) -> dict | None:
@@ -159,6 +166,10 @@ def _mine(ctx: Ctx, candidate: Candidate, item: FinalItem | None = None) -> dict
     return data
 
 
+@BUTTONS.on("item")
+@_in_private
+@_LEADS_OPEN
+@_with_item
 async def _item(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem) -> None:
     """Ask for the item: a document, a picture, or typed text."""
     async with ctx.write() as tx:
@@ -189,6 +200,10 @@ def _asking_buttons(ctx: Ctx, candidate: Candidate, item: FinalItem) -> InlineKe
     return ui.keyboard(rows)
 
 
+@BUTTONS.on("done")
+@_in_private
+@_LEADS_OPEN
+@_with_item
 async def _done(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem) -> None:
     """The typed text is complete: its preview."""
     query = update.callback_query
@@ -207,6 +222,10 @@ async def _done(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem)
     await _preview(ctx, update.effective_chat.id, candidate, item, content, query=query)
 
 
+@BUTTONS.on("confirm")
+@_in_private
+@_LEADS_OPEN
+@_with_item
 async def _confirm(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem) -> None:
     """Store what the preview showed: checked against the flow in the same transaction that
     ends it, so a double tap or an old preview stores nothing."""
@@ -238,6 +257,9 @@ async def _confirm(update: Update, ctx: Ctx, candidate: Candidate, item: FinalIt
     await ui.edit(query, ctx, "final/screen", markup, **context)
 
 
+@BUTTONS.on("cancel")
+@_in_private
+@_LEADS_OPEN
 async def _cancel(update: Update, ctx: Ctx, candidate: Candidate) -> None:
     if _mine(ctx, candidate) is not None:
         async with ctx.write() as tx:
@@ -245,14 +267,6 @@ async def _cancel(update: Update, ctx: Ctx, candidate: Candidate) -> None:
         ctx.flow = None
     markup, context = await _screen(ctx, candidate)
     await ui.show(update.callback_query, ctx, "final/screen", markup, **context)
-
-
-_ACTIONS: dict[str, Action] = {
-    "item": _item,
-    "done": _done,
-    "confirm": _confirm,
-    "cancel": _cancel,
-}
 
 
 # --- what the lead sends ---------------------------------------------------------------------
