@@ -3,10 +3,14 @@ recusals and the group vote."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot import cli
 from storage import audit, orgs, people, reviews, votes
 from storage.db import Database, migrations
 from storage.orgs import OrgRow
@@ -279,3 +283,36 @@ async def test_a_closed_vote_takes_no_ballots_and_a_new_one_may_open(db):
     ]
     [logged] = await audit.entries(db, action="vote.close")
     assert logged.detail["counts"]["recommend"] == 1
+
+
+async def test_pacesetter_assignments_prints_the_record_and_csv(db, tmp_path, monkeypatch, capsys):
+    found = await assigned(db, {(BOB, "P2"), (ALICE, "P3"), (ALICE, "P1")})
+    async with db.transaction(NOW) as tx:
+        await reviews.recuse(tx, found[(ALICE, "P3")], "conflict", by=ALICE)
+        await people.expect(tx, 77)
+        await reviews.assign(tx, {(77, (await project_ids(db))["P1"])}, by=ADMIN)
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "reviews.db"))
+    assert await asyncio.to_thread(cli.main, ["assignments"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{ALICE}\tAlice\tP1\tassigned",
+        f"{ALICE}\tAlice\tP3\trecused",
+        f"{BOB}\tBob Li\tP2\tassigned",
+        "77\t(not seen yet)\tP1\tassigned",
+    ]
+    assert await asyncio.to_thread(cli.main, ["assignments", "--csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["reviewer_id", "reviewer", "project", "state"]
+    assert rows[1:] == [
+        [str(ALICE), "Alice", "P1", "assigned"],
+        [str(ALICE), "Alice", "P3", "recused"],
+        [str(BOB), "Bob Li", "P2", "assigned"],
+        ["77", "(not seen yet)", "P1", "assigned"],
+    ]
+
+
+async def test_pacesetter_assignments_says_when_nobody_is_assigned(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "empty.db"))
+    assert await asyncio.to_thread(cli.main, ["assignments", "--csv"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "reviewer_id,reviewer,project,state\n"
+    assert "no reviewer is assigned a candidate yet" in printed.err
