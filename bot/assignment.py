@@ -1,4 +1,4 @@
-"""Which reviewer reviews which candidate in 考核验收: a plain function, data in, data out.
+"""Which reviewer reviews which candidate in stage 3 (assessment): data in, data out.
 
 `assign` gives each candidate `per_candidate` reviewers (all eligible ones when fewer, or with
 `per_candidate = 0`), never one with a conflict, keeping every pair it is given and only adding.

@@ -119,7 +119,7 @@ DEFAULT_QUIET_HOURS = QuietHours(time(22, 0), time(8, 0))
 
 @dataclass(frozen=True)
 class Assessment:
-    """How 考核验收 assigns reviewers and, in the next step, reads their scores."""
+    """How stage 3 (assessment) assigns reviewers and, in the next step, reads their scores."""
 
     # Reviewers per candidate; 0 = every reviewer reviews every candidate (no /assign step).
     reviewers_per_candidate: int = 5

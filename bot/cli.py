@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
         help="try the failed downloads again (the running bot picks them up within 30 s)",
     )
     assignments = commands.add_parser(
-        "assignments", help="who reviews which candidate in 考核验收, and how far they got"
+        "assignments",
+        help="who reviews which candidate in stage 3 (assessment), and how far they got",
     )
     assignments.add_argument(
         "--csv", action="store_true", help="comma-separated, with a header row"
