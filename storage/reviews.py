@@ -326,16 +326,18 @@ async def submit(
     scores: Mapping[str, int] | None = None,
     comment: str | None = None,
 ) -> Review | None:
-    """Submit the card's values (or these `scores` and `comment`, /score's one message) for
-    `criteria`, the campaign's keys. None when a criterion has no value or the review is
-    recused. A change to submitted values is recorded with the old and new ones."""
+    """Submit the card's values (or these `scores` and `comment`, /score's one message; no
+    comment keeps the one there is) for `criteria`, the campaign's keys. None when a
+    criterion has no value or the review is recused. A change to submitted values is
+    recorded with the old and new ones."""
     review = await get(tx, review_id)
     if review is None or review.state == RECUSED:
         return None
     if scores is not None:
         for key, value in scores.items():
             await set_score(tx, review_id, key, value)
-        await set_comment(tx, review_id, comment)
+        if comment is not None:
+            await set_comment(tx, review_id, comment)
         review = await get(tx, review_id)
     before = (await scores_of(tx, [review_id]))[review_id]
     if any(key not in before.draft for key in criteria):

@@ -148,9 +148,14 @@ async def test_score_in_one_message_submits_at_once_and_can_change_the_comment(d
         review = await reviews.submit(tx, review_id, CRITERIA, by=BOB, scores=values)
         assert review.state == "submitted" and review.comment is None
         await reviews.submit(tx, review_id, CRITERIA, by=BOB, scores=values, comment="thin")
-    [change] = await reviews.history(db, review_id)
-    assert dict(change.old) == dict(change.new) == values
-    assert (change.old_comment, change.new_comment) == (None, "thin")
+        # Scores without a comment keep the one there is.
+        again = {**values, "ideology": 6}
+        review = await reviews.submit(tx, review_id, CRITERIA, by=BOB, scores=again)
+    assert review.comment == "thin"
+    first, second = await reviews.history(db, review_id)
+    assert dict(first.old) == dict(first.new) == values
+    assert (first.old_comment, first.new_comment) == (None, "thin")
+    assert (dict(second.new), second.new_comment) == (again, "thin")
 
 
 async def test_revert_puts_the_card_back_to_what_was_submitted(db):
