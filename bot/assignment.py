@@ -20,8 +20,8 @@ lowers the sum of squared loads, so the pass ends.
 
 What it guarantees (tests/test_assignment.py checks each over random org trees):
 - no added pair has a conflict, and no reviewer is given a candidate twice;
-- a candidate gets min(per_candidate, kept + eligible) reviewers; any fewer than per_candidate
-  is named in `short` with the number it got;
+- a candidate gets min(per_candidate, kept + eligible) reviewers (its kept ones all, when they
+  are more); any fewer than per_candidate is named in `short` with the number it got;
 - balance: for any candidate c and two reviewers a and b both eligible for it, where a was given
   c in this run and b does not have it, load(a) ≤ load(b) + 1. With no conflicts and nothing
   kept, every reviewer is eligible for all the work and this is max − min load ≤ 1 overall;
