@@ -31,7 +31,7 @@ class Org:
 
 @st.composite
 def orgs(draw: st.DrawFn, *, conflict: st.SearchStrategy[str] | None = None) -> Org:
-    units = draw(st.integers(1, 6))
+    units = draw(st.integers(1, 5))
     projects = [
         (project, unit)
         for unit in range(1, units + 1)
@@ -42,7 +42,7 @@ def orgs(draw: st.DrawFn, *, conflict: st.SearchStrategy[str] | None = None) -> 
     reviewers = []
     for user in draw(st.lists(st.integers(1, 10_000), min_size=1, max_size=14, unique=True)):
         # A role in a project counts for its unit, as does being the unit's secretary.
-        roles = draw(st.lists(st.sampled_from(projects), max_size=2))
+        roles = draw(st.lists(st.sampled_from(projects), max_size=3))
         secretary = draw(st.lists(st.integers(1, units), max_size=1))
         reviewers.append(Reviewer(user, frozenset([u for _, u in roles] + secretary)))
     return Org(
@@ -172,6 +172,12 @@ def test_rerun_with_reviewers_who_joined_later_keeps_every_pair(
         can = len(eligible(org, c))
         want = can if org.per_candidate == 0 else min(org.per_candidate, can)
         assert got[c.project_id] == max(want, Counter(p for _, p in before.pairs)[c.project_id])
+    load = loads(after)
+    for user, project in after.added:
+        candidate = next(c for c in org.candidates if c.project_id == project)
+        for b in eligible(org, candidate):
+            if (b.user_id, project) not in after.pairs:
+                assert load[user] <= load[b.user_id] + 1
 
 
 def test_a_secretary_who_reviews_is_never_given_their_units_candidate() -> None:
@@ -183,6 +189,21 @@ def test_a_secretary_who_reviews_is_never_given_their_units_candidate() -> None:
     result = assign(candidates, reviewers, 3)
     assert result.short == (Shortfall(11, 2), Shortfall(21, 2), Shortfall(22, 2))
     assert len(assign(candidates, reviewers, 2, conflict="none").pairs) == 6
+
+
+def test_conflicts_that_leave_the_first_pass_uneven_are_evened_out() -> None:
+    # Only 10 and 14 may take unit 1's two candidates; only 10 and 12 unit 2's five.
+    candidates = [Candidate(p, 1) for p in (1, 2)] + [Candidate(p, 2) for p in range(3, 8)]
+    reviewers = [
+        Reviewer(10),
+        Reviewer(11, frozenset({1, 2})),
+        Reviewer(12, frozenset({1})),
+        Reviewer(13, frozenset({1, 2})),
+        Reviewer(14, frozenset({2})),
+    ]
+    load = loads(assign(candidates, reviewers, 1))
+    assert sorted(load.values()) == [2, 2, 3]
+    assert load[11] == load[13] == 0
 
 
 def test_zero_means_every_reviewer_reviews_every_candidate_without_a_conflict() -> None:
