@@ -19,6 +19,8 @@ ROUNDINGS: tuple[str, ...] = ("ceil", "floor", "round")
 SECTION_KINDS: tuple[str, ...] = ("text", "number", "files")
 DELIVERABLE_KINDS: tuple[str, ...] = ("document", "video", "booklet")
 FINAL_KINDS: tuple[str, ...] = ("document", "photo", "text")  # how a final item may come
+CONFLICT_RULES: tuple[str, ...] = ("unit", "none")
+RANKINGS: tuple[str, ...] = ("calibrated", "raw")
 
 # Keys travel inside Telegram callback data, which is capped at 64 bytes.
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,23}")
@@ -126,6 +128,32 @@ DEFAULT_QUIET_HOURS = QuietHours(time(22, 0), time(8, 0))
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """How stage 3 (assessment) assigns reviewers and, in the next step, reads their scores."""
+
+    # Reviewers per candidate; 0 = every reviewer reviews every candidate (no /assign step).
+    reviewers_per_candidate: int = 5
+    # "unit": a reviewer holding any role in a candidate's unit is never assigned it.
+    conflict: str = "unit"
+    # How strongly a reviewer's offset is pulled towards 0 when calibrating (in reviews).
+    shrinkage: float = 2.0
+    # A reviewer sees the others' anonymised scores for a candidate after submitting their own.
+    show_others_after_own: bool = False
+    # The quick group vote (/vote CODE) in the reviewers' chat.
+    vote: bool = False
+    # A candidate's reviews are flagged as disagreeing when the totals spread more than this
+    # fraction of the maximum total, or one criterion's scores spread more than this many points.
+    spread_total: float = 0.2
+    spread_criterion: float = 4.0
+    # Fewer submitted reviews than this and a candidate is flagged, not ranked with the others.
+    min_reviews: int = 3
+    rank_by: str = "calibrated"
+
+
+DEFAULT_ASSESSMENT = Assessment()
+
+
+@dataclass(frozen=True)
 class Campaign:
     timezone: ZoneInfo
     default_locale: str
@@ -138,6 +166,7 @@ class Campaign:
     deliverables: tuple[Deliverable, ...]
     finals: tuple[FinalItem, ...] = ()
     quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
+    assessment: Assessment = DEFAULT_ASSESSMENT
     # Where people read the one-page guide (docs/guide.zh-Hans.md, published): /help links it.
     guide_url: str | None = None
     source: str = field(default=BUILT_IN, compare=False)

@@ -15,16 +15,20 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.campaign import (
+    CONFLICT_RULES,
+    DEFAULT_ASSESSMENT,
     DEFAULT_QUIET_HOURS,
     DEFAULT_SECTION_CHARS,
     DELIVERABLE_KINDS,
     FINAL_KINDS,
     KEY_PATTERN,
     LOCALES,
+    RANKINGS,
     ROUNDINGS,
     SECTION_KINDS,
     STAGE_KEYS,
     Activity,
+    Assessment,
     Campaign,
     Criterion,
     Deliverable,
@@ -258,6 +262,47 @@ class _Parser:
             return self.problem(_join(path, "end"), "must differ from start")
         return QuietHours(got["start"], got["end"])
 
+    def assessment(self, value: Any, path: str) -> Any:
+        d = DEFAULT_ASSESSMENT
+        got = self.table(
+            value,
+            path,
+            {
+                "reviewers_per_candidate": (self.integer, d.reviewers_per_candidate),
+                "conflict": (self.choice(CONFLICT_RULES), d.conflict),
+                "shrinkage": (self.number, d.shrinkage),
+                "show_others_after_own": (self.boolean, d.show_others_after_own),
+                "vote": (self.boolean, d.vote),
+                "spread_total": (self.number, d.spread_total),
+                "spread_criterion": (self.number, d.spread_criterion),
+                "min_reviews": (self.integer, d.min_reviews),
+                "rank_by": (self.choice(RANKINGS), d.rank_by),
+            },
+        )
+        if got is None:
+            return _INVALID
+        checks: dict[str, tuple[Callable[[Any], bool], str]] = {
+            "reviewers_per_candidate": (
+                lambda n: n >= 0,
+                "must not be negative (0 = every reviewer reviews every candidate)",
+            ),
+            "shrinkage": (lambda x: x > 0, "must be more than 0"),
+            "spread_total": (
+                lambda x: 0 < x <= 1,
+                "must be a fraction of the maximum total, more than 0 and at most 1 (0.2 = 20%)",
+            ),
+            "spread_criterion": (lambda x: x > 0, "must be more than 0 (points on the scale)"),
+            "min_reviews": (lambda n: n >= 1, "must be at least 1"),
+        }
+        for key, (ok, message) in checks.items():
+            if got[key] is not _INVALID and not ok(got[key]):
+                got[key] = self.problem(_join(path, key), message)
+        if _any_invalid(got.values()):
+            return _INVALID
+        for key in ("shrinkage", "spread_total", "spread_criterion"):
+            got[key] = float(got[key])
+        return Assessment(**got)
+
     def items(
         self,
         value: Any,
@@ -425,10 +470,20 @@ class _Parser:
             "activity": (self.activity, ()),
             "deliverable": (self.deliverable, ()),
             "final": (self.final, ()),
+            "assessment": (self.assessment, DEFAULT_ASSESSMENT),
             "guide_url": (self.url, None),
         }
         got = self.table(data, "", fields)
         if got is None or _any_invalid(got.values()):
+            return None
+        assessment, criteria = got["assessment"], got["criterion"]
+        largest = max(c.scale for c in criteria)
+        if assessment.spread_criterion > largest:
+            # A spread no criterion can reach would never flag anything.
+            self.problem(
+                "assessment.spread_criterion",
+                f"must not exceed the largest criterion scale ({largest})",
+            )
             return None
         return Campaign(
             timezone=got["timezone"],
@@ -442,6 +497,7 @@ class _Parser:
             deliverables=got["deliverable"],
             finals=got["final"],
             quiet_hours=got["quiet_hours"],
+            assessment=assessment,
             guide_url=got["guide_url"],
             source=source,
         )

@@ -1,5 +1,5 @@
 """`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
-updates list | updates retry ID… | media [--retry] | template FILE.docx`."""
+updates list | updates retry ID… | media [--retry] | template FILE.docx | assignments [--csv]`."""
 
 from __future__ import annotations
 
@@ -83,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="try the failed downloads again (the running bot picks them up within 30 s)",
     )
+    assignments = commands.add_parser(
+        "assignments",
+        help="who reviews which candidate in stage 3 (assessment), and how far they got",
+    )
+    assignments.add_argument(
+        "--csv", action="store_true", help="comma-separated, with a header row"
+    )
     return parser
 
 
@@ -120,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_media(settings, retry=args.retry))
         if args.command == "admins":
             return asyncio.run(_admins(settings, args.action, getattr(args, "user_ids", [])))
+        if args.command == "assignments":
+            return asyncio.run(_assignments(settings, as_csv=args.csv))
         return _run(settings)
     except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
@@ -238,6 +247,32 @@ async def _admins(settings: Settings, action: str, user_ids: list[int]) -> int:
         print(f"{user_id}\t{name}\t{source}")
     if not everyone:
         print("no campaign admin yet: pacesetter admins add USER_ID", file=sys.stderr)
+    return 0
+
+
+async def _assignments(settings: Settings, *, as_csv: bool) -> int:
+    import csv
+
+    from storage import reviews
+    from storage.db import Database
+
+    db = await Database.open(settings.db_path)
+    try:
+        rows = await reviews.record(db)
+    finally:
+        await db.close()
+    lines = [
+        (r.reviewer_id, r.reviewer_name or "(not seen yet)", r.project_code, r.state) for r in rows
+    ]
+    if as_csv:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(("reviewer_id", "reviewer", "project", "state"))
+        out.writerows(lines)
+    else:
+        for line in lines:
+            print("\t".join(str(v) for v in line))
+    if not rows:
+        print("no reviewer is assigned a candidate yet", file=sys.stderr)
     return 0
 
 

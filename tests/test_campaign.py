@@ -125,6 +125,14 @@ def test_default_criteria_activities_deliverables(default: Campaign) -> None:
     assert default.final("nothing") is None
 
 
+def test_default_assessment(default: Campaign) -> None:
+    a = default.assessment
+    assert (a.reviewers_per_candidate, a.conflict, a.shrinkage) == (5, "unit", 2.0)
+    assert (a.show_others_after_own, a.vote) == (False, False)
+    assert (a.spread_total, a.spread_criterion, a.min_reviews) == (0.2, 4.0, 3)
+    assert a.rank_by == "calibrated"
+
+
 def test_every_text_has_all_locales(default: Campaign) -> None:
     for where, text in all_localized(default):
         assert set(text.values) == set(LOCALES), where
@@ -376,6 +384,51 @@ def test_ratio_of_one_and_minimum_zero_are_allowed(tmp_path: Path) -> None:
     assert (quota.ratio, quota.minimum) == (1, 0)
 
 
+def assessment(*lines: str) -> Callable[[str], str]:
+    """Append an [assessment] table with these lines."""
+    return lambda text: text + "\n[assessment]\n" + "\n".join(lines) + "\n"
+
+
+def test_assessment_table_is_optional(tmp_path: Path) -> None:
+    assert load_campaign(write(tmp_path, VALID)).assessment == load_campaign().assessment
+
+
+def test_assessment_table_sets_each_key(tmp_path: Path) -> None:
+    edit = assessment(
+        "reviewers_per_candidate = 0",
+        'conflict = "none"',
+        "shrinkage = 0.5",
+        "show_others_after_own = true",
+        "vote = true",
+        "spread_total = 0.15",
+        "spread_criterion = 2.5",
+        "min_reviews = 1",
+        'rank_by = "raw"',
+    )
+    a = load_campaign(write(tmp_path, edit(VALID))).assessment
+    assert (a.reviewers_per_candidate, a.conflict, a.shrinkage) == (0, "none", 0.5)
+    assert (a.show_others_after_own, a.vote) == (True, True)
+    assert (a.spread_total, a.spread_criterion, a.min_reviews, a.rank_by) == (0.15, 2.5, 1, "raw")
+    assert all(isinstance(x, float) for x in (a.shrinkage, a.spread_total, a.spread_criterion))
+
+
+def test_assessment_messages_say_what_is_allowed(tmp_path: Path) -> None:
+    edit = assessment("reviewers_per_candidate = -1", "spread_total = 20", 'conflict = "team"')
+    assert dict(check_campaign(write(tmp_path, edit(VALID)))) == {
+        "assessment.reviewers_per_candidate": (
+            "must not be negative (0 = every reviewer reviews every candidate)"
+        ),
+        "assessment.spread_total": (
+            "must be a fraction of the maximum total, more than 0 and at most 1 (0.2 = 20%)"
+        ),
+        "assessment.conflict": "'team' is not one of unit, none",
+    }
+    edit = assessment("spread_criterion = 11")
+    assert check_campaign(write(tmp_path, edit(VALID))) == [
+        ("assessment.spread_criterion", "must not exceed the largest criterion scale (10)")
+    ]
+
+
 BROKEN: list[tuple[str, Callable[[str], str], str]] = [
     ("unknown top-level key", lambda t: 'colour = "red"\n' + t, "colour"),
     ("typo in a stage", nth(1, "deadline = ", "deadlin = "), "stage[1].deadlin"),
@@ -518,6 +571,38 @@ BROKEN: list[tuple[str, Callable[[str], str], str]] = [
         "quiet_hours.stop",
     ),
     ("toml syntax error", sub("ratio = 0.1", "ratio = = 0.1"), "file"),
+    ("assessment not a table", lambda t: "assessment = 5\n" + t, "assessment"),
+    ("assessment unknown key", assessment("reviewers = 5"), "assessment.reviewers"),
+    (
+        "reviewers per candidate negative",
+        assessment("reviewers_per_candidate = -1"),
+        "assessment.reviewers_per_candidate",
+    ),
+    (
+        "reviewers per candidate not whole",
+        assessment("reviewers_per_candidate = 2.5"),
+        "assessment.reviewers_per_candidate",
+    ),
+    ("conflict unknown", assessment('conflict = "team"'), "assessment.conflict"),
+    ("shrinkage zero", assessment("shrinkage = 0"), "assessment.shrinkage"),
+    ("shrinkage negative", assessment("shrinkage = -1.0"), "assessment.shrinkage"),
+    ("shrinkage a string", assessment('shrinkage = "2"'), "assessment.shrinkage"),
+    (
+        "show others not a bool",
+        assessment('show_others_after_own = "no"'),
+        "assessment.show_others_after_own",
+    ),
+    ("vote not a bool", assessment("vote = 1"), "assessment.vote"),
+    ("spread total zero", assessment("spread_total = 0"), "assessment.spread_total"),
+    ("spread total a percentage", assessment("spread_total = 20"), "assessment.spread_total"),
+    ("spread criterion zero", assessment("spread_criterion = 0"), "assessment.spread_criterion"),
+    (
+        "spread criterion beyond the scale",
+        assessment("spread_criterion = 11"),
+        "assessment.spread_criterion",
+    ),
+    ("min reviews zero", assessment("min_reviews = 0"), "assessment.min_reviews"),
+    ("rank by unknown", assessment('rank_by = "median"'), "assessment.rank_by"),
 ]
 
 
