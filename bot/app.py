@@ -32,6 +32,7 @@ from handlers import (
     application_files,
     apply,
     apply_docx,
+    assign,
     broadcast,
     callbacks,
     coaching,
@@ -102,6 +103,7 @@ FLOWS = (
     highlights,  # stage 2: /highlights, and the button on a report's card
     coaching,  # stage 2: a secretary's or an admin's comment to a candidate's lead
     final,  # stage 3: /final, a candidate's work summary and results report
+    assign,  # stage 3: /assign, the reviewers of each candidate, after a preview
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -31,6 +31,7 @@ ADMIN = (
     "broadcast",
     "progress",
     "highlights",
+    "assign",
 )
 SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
 LEAD = ("apply", "report", "final", "progress", "highlights", "invite", "leave")

@@ -647,6 +647,24 @@ SAMPLES: dict[str, dict] = {
     "invite/branch_link": {"grant": GRANT, "expires_at": WHEN, "count": 50, "link": HOSTILE},
     "invite/full": {},
     "common/not_allowed": {},
+    "assign/cancelled": {},
+    "assign/closed": {"stage": ASSESS},
+    "assign/done": {"added": 12},
+    "assign/nothing": {"candidates": 0, "reviewers": 0},
+    "assign/preview": {
+        "changed": True,
+        "stage": ASSESS,
+        "candidates": 3,
+        "reviewers": 4,
+        "per_candidate": 2,
+        "added": 5,
+        "kept": 1,
+        "least": 1,
+        "most": 2,
+        "short": [(CANDIDATE, 1)],
+        "conflicts": 2,
+    },
+    "assign/up_to_date": {},
     "final/after": {"stage": ASSESS},
     "final/ask": {"project": CANDIDATE, "item": FINAL, "stored": TEXT_FINAL, "typed": 0},
     "final/bad_type": {"file_name": HOSTILE},
@@ -699,6 +717,22 @@ GRANTS = [
     RoleGrant(1, "admin", None, None, None, None),
 ]
 VARIANTS: dict[str, list[dict]] = {
+    "assign/nothing": [{"candidates": 2, "reviewers": 0}],
+    "assign/preview": [
+        {
+            "changed": False,
+            "stage": ASSESS,
+            "candidates": 1,
+            "reviewers": 1,
+            "per_candidate": 0,
+            "added": 1,
+            "kept": 0,
+            "least": 1,
+            "most": 1,
+            "short": [],
+            "conflicts": 0,
+        }
+    ],
     "people/unit": [
         {"unit": None, "removable": 0, "pages": 1},
         {"count": 0, "removable": 0, "pages": 1},

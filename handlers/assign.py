@@ -1,0 +1,163 @@
+"""/assign: an admin gives each candidate its reviewers for stage 3 (assessment), after a preview.
+
+    /assign ─▶ the plan: candidates, reviewers, N, pairs to add, the load per reviewer, any
+               candidate short of N, conflicts avoided ─▶ ✅ Confirm ─▶ "done: X pairs added"
+                                                        └▶ ✖ Cancel
+
+The plan is bot/assignment.py's over what is stored now: reviews already made are kept (only
+pairs are added), recusals are never made again. With `reviewers_per_candidate = 0` the plan
+is every reviewer for every candidate, conflicts left out. ✅ carries a fingerprint of the plan
+it was shown with; the plan is computed again in the transaction that writes it, and one that
+changed meanwhile (a reviewer joined) is shown instead of written. A double tap adds nothing.
+Allowed any time before the stage closes: admins prepare it before the stage opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.applications import stage_phase
+from bot.assignment import Assignment, Candidate, Reviewer, assign, conflicted
+from bot.core import Ctx
+from handlers import guards, ui
+from handlers.callbacks import Buttons
+from storage import finals, orgs, reviews, roles
+from storage.db import Executor
+
+STAGE = "assess"
+BUTTONS = Buttons(
+    "as",
+    command="assign",
+    confirm=("y", (int,)),  # write the plan with this fingerprint
+    cancel=("n", ()),  # nothing written
+)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("assign", assign_command, filters.ChatType.PRIVATE))
+    app.add_handler(guards.tapped(BUTTONS, guards.admin))
+
+
+@dataclass(frozen=True)
+class Plan:
+    candidates: tuple[finals.Candidate, ...]
+    reviewers: tuple[int, ...]
+    per_candidate: int
+    result: Assignment
+    conflicts: int  # (reviewer, candidate) pairs never made for a conflict
+
+    @property
+    def fingerprint(self) -> int:
+        """Short enough for a button; a different set of pairs to add gives another."""
+        text = ",".join(f"{r}:{p}" for r, p in sorted(self.result.added))
+        return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "big")
+
+
+async def _plan(ctx: Ctx, db: Executor) -> Plan:
+    rules = ctx.campaign.assessment
+    listed = await finals.candidates(db)
+    projects = await orgs.projects_by_ids(db, [c.project_id for c in listed])
+    unit_of = {p.id: p.unit_id for p in projects}
+    candidates = [Candidate(c.project_id, unit_of[c.project_id]) for c in listed]
+    reviewer_ids = sorted(await roles.holder_ids(db, ["reviewer"]))
+    grants = await roles.of_users(db, reviewer_ids)
+    # A reviewer's units: wherever they hold any role (secretary, lead, member).
+    people = [
+        Reviewer(u, frozenset(g.unit_id for g in grants[u] if g.unit_id is not None))
+        for u in reviewer_ids
+    ]
+    kept, barred = await reviews.pairs(db)
+    result = assign(
+        candidates,
+        people,
+        rules.reviewers_per_candidate,
+        conflict=rules.conflict,
+        kept=kept,
+        barred=barred,
+    )
+    conflicts = sum(1 for r in people for c in candidates if conflicted(r, c, rules.conflict))
+    return Plan(
+        tuple(listed), tuple(reviewer_ids), rules.reviewers_per_candidate, result, conflicts
+    )
+
+
+def _closed(ctx: Ctx) -> bool:
+    return stage_phase(ctx.campaign, STAGE, ctx.now) == "closed"
+
+
+@guards.person(guards.admin, "select/not_admin")
+async def assign_command(update: Update, ctx: Ctx) -> None:
+    if _closed(ctx):
+        await ui.reply(update, ctx, "assign/closed", stage=ctx.campaign.stage(STAGE))
+        return
+    plan = await _plan(ctx, ctx.db)
+    key, markup, context = _preview(ctx, plan)
+    await ui.reply(update, ctx, key, markup, **context)
+
+
+def _preview(
+    ctx: Ctx, plan: Plan, *, changed: bool = False
+) -> tuple[str, InlineKeyboardMarkup | None, dict[str, Any]]:
+    """The screen for a plan: the preview with its buttons, or why there is nothing to do."""
+    if not plan.candidates or not plan.reviewers:
+        return "assign/nothing", None, {"candidates": len(plan.candidates), "reviewers": 0}
+    if not plan.result.added:
+        return "assign/up_to_date", None, {}
+    loads = [plan.result.load(r) for r in plan.reviewers]
+    named = {c.project_id: c for c in plan.candidates}
+    label = ctx.msgs.label
+    markup = ui.keyboard(
+        [
+            [(label(ctx.locale, "assign_confirm"), BUTTONS.data("confirm", plan.fingerprint))],
+            [(label(ctx.locale, "cancel"), BUTTONS.data("cancel"))],
+        ]
+    )
+    return (
+        "assign/preview",
+        markup,
+        {
+            "changed": changed,
+            "stage": ctx.campaign.stage(STAGE),
+            "candidates": len(plan.candidates),
+            "reviewers": len(plan.reviewers),
+            "per_candidate": plan.per_candidate,
+            "added": len(plan.result.added),
+            "kept": len(plan.result.pairs) - len(plan.result.added),
+            "least": min(loads),
+            "most": max(loads),
+            "short": [(named[s.project_id], s.got) for s in plan.result.short],
+            "conflicts": plan.conflicts,
+        },
+    )
+
+
+@BUTTONS.on("confirm")
+async def _confirm(update: Update, ctx: Ctx, fingerprint: int) -> None:
+    query = update.callback_query
+    if _closed(ctx):
+        await ui.alert(query, ctx, "assign/closed", stage=ctx.campaign.stage(STAGE))
+        return
+    added = 0
+    async with ctx.write() as tx:
+        plan = await _plan(ctx, tx)  # what is stored now, not what the preview saw
+        if plan.result.added and plan.fingerprint == fingerprint:
+            added = await reviews.assign(tx, plan.result.added, by=ctx.actor.user_id)
+    if added:
+        await ui.show(query, ctx, "assign/done", added=added)
+    elif not plan.result.added:
+        # A double tap, or another admin was first: the message keeps what it says.
+        await ui.alert(query, ctx, "assign/up_to_date")
+    else:
+        # The inputs changed since the preview: the new plan, to be confirmed in its turn.
+        key, markup, context = _preview(ctx, plan, changed=True)
+        await ui.show(query, ctx, key, markup, **context)
+
+
+@BUTTONS.on("cancel")
+async def _cancel(update: Update, ctx: Ctx) -> None:
+    await ui.show(update.callback_query, ctx, "assign/cancelled")
