@@ -28,6 +28,7 @@ PRIVATE_ONLY = (
     "leave",
     "report",
     "final",
+    "assign",
     "progress",
     "highlights",
     "guide",

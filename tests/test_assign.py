@@ -50,6 +50,14 @@ async def test_preview_then_confirm_writes_the_pairs_never_a_conflict_once(world
     _per_candidate(world, 2)
     await rita.send("/assign")
     assert rita.last_reply.text == "Only campaign admins can do that."
+    assert "assign" in dict(world.sb.commands("chat", chat_id=world.admin.id))
+    assert "assign" not in dict(world.sb.commands("chat", chat_id=rita.id))
+    group = world.sb.group("Reviewers", creator=world.admin)
+    await world.sb.add_bot(group, by=world.admin)
+    await world.admin.send("/assign", chat=group)
+    assert world.sb.messages(group)[-1].text == (
+        "/assign works in our private chat: tap below to open it."
+    )
     await world.admin.send("/assign")
     preview = world.admin.last_reply
     assert "3 candidates, 3 reviewers." in preview.text
