@@ -30,6 +30,9 @@ from storage import finals, orgs, reviews, roles
 from storage.db import Executor
 
 STAGE = "assess"
+# Candidates short of reviewers named on the preview; the rest counted. The preview is edited
+# in place when a plan changed, and an edit holds one message (4,096 characters).
+SHORT_NAMED = 20
 BUTTONS = Buttons(
     "as",
     command="assign",
@@ -130,7 +133,8 @@ def _preview(
             "kept": len(plan.result.pairs) - len(plan.result.added),
             "least": min(loads),
             "most": max(loads),
-            "short": [(named[s.project_id], s.got) for s in plan.result.short],
+            "short": [(named[s.project_id], s.got) for s in plan.result.short[:SHORT_NAMED]],
+            "short_more": max(0, len(plan.result.short) - SHORT_NAMED),
             "conflicts": plan.conflicts,
         },
     )

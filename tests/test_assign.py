@@ -135,11 +135,17 @@ async def test_with_zero_per_candidate_everyone_reviews_everything_but_conflicts
     }
 
 
-async def test_after_the_stage_closed_nothing_is_assigned(world: World):
-    await _candidates(world, [("U1", 1)])
+async def test_a_long_shortfall_is_cut_short_and_nothing_is_assigned_after_the_close(
+    world: World,
+):
+    await _candidates(world, [("U1", 21)])
     await _reviewer(world, "Rita")
-    await world.admin.send("/assign")
+    await world.admin.send("/assign")  # 5 per candidate, the default: every one short
     preview = world.admin.last_reply
+    assert preview.text.count("• Project U1-") == 20
+    assert preview.text.endswith(
+        "… and 1 more candidate.\nReviews already started are never moved. Write this assignment?"
+    )
     data = preview.button_data("✅ Confirm")
     world.clock.now = AFTER
     answer = await world.answer_to(world.admin, preview, data)

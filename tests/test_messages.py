@@ -662,6 +662,7 @@ SAMPLES: dict[str, dict] = {
         "least": 1,
         "most": 2,
         "short": [(CANDIDATE, 1)],
+        "short_more": 3,
         "conflicts": 2,
     },
     "assign/up_to_date": {},
@@ -730,6 +731,7 @@ VARIANTS: dict[str, list[dict]] = {
             "least": 1,
             "most": 1,
             "short": [],
+            "short_more": 0,
             "conflicts": 0,
         }
     ],
