@@ -32,7 +32,7 @@ async def _retried_until(world: World, predicate, rounds: int = 15) -> None:
         if predicate():
             return
         world.advance(seconds=3)
-        await asyncio.sleep(1.0)
+        await world.sb.settle(timeout=30)  # what became due is sent (or failed again)
     assert predicate()
 
 
