@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
-from collections.abc import AsyncIterator, Sequence
+import ssl
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import pytest
 
 from bot.app import BotRunner
@@ -16,6 +20,7 @@ from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxUser
 from bot.settings import Secret, Settings
 from handlers.reminders import remind_due
+from messages import render
 from storage.db import Database
 
 TOKEN = "123456:TEST-token-abcdefgh"
@@ -164,6 +169,51 @@ class World:
 
     def transcript(self) -> str:
         return "\n".join(self.sb.transcript())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_tls_context() -> Iterator[None]:
+    """Each bot a test starts builds two HTTP clients, and each would load the CA bundle again
+    (~25 ms of CPU, thousands of times) for TLS the loopback sandbox never speaks: loaded once.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ssl, "create_default_context", functools.cache(ssl.create_default_context))
+        yield
+
+
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory, for every Messages the suite makes (all configure
+    Jinja alike; a changed template's source no longer matches its checksum)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, tuple[str | None, object]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self.codes.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def messages_prepared_once() -> Iterator[None]:
+    """Every bot a test starts makes its own Messages, which would parse both catalogs and
+    compile each template it renders again (~10-100 ms of CPU a test): done once a session.
+    Both are only read once made."""
+    shared = SharedBytecode()
+    environment = render.Messages._environment
+
+    def with_shared_bytecode(self: render.Messages, locale: str) -> jinja2.Environment:
+        env = environment(self, locale)
+        env.bytecode_cache = shared
+        return env
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "_translations", functools.cache(render._translations))
+        patch.setattr(render.Messages, "_environment", with_shared_bytecode)
+        yield
 
 
 @pytest.fixture
