@@ -111,17 +111,8 @@ async def _screen(ctx: Ctx, candidate: Candidate) -> tuple[InlineKeyboardMarkup,
 # --- buttons: each action on the candidate it names, checked by one guard -----------------------
 
 
-def _in_private(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """Final items are handed in privately: a tap in a group is out of place."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, ctx: Ctx, *args: Any) -> None:
-        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-            await ui.stale(update.callback_query, ctx)
-            return
-        await handler(update, ctx, *args)
-
-    return guarded
+# Final items are handed in privately: a tap in a group is out of place.
+_IN_PRIVATE = guards.in_chats(ChatType.PRIVATE)
 
 
 async def _candidate(ctx: Ctx, project_id: int) -> Candidate | None:
@@ -167,7 +158,7 @@ def _mine(ctx: Ctx, candidate: Candidate, item: FinalItem | None = None) -> dict
 
 
 @BUTTONS.on("item")
-@_in_private
+@_IN_PRIVATE
 @_LEADS_OPEN
 @_with_item
 async def _item(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem) -> None:
@@ -201,7 +192,7 @@ def _asking_buttons(ctx: Ctx, candidate: Candidate, item: FinalItem) -> InlineKe
 
 
 @BUTTONS.on("done")
-@_in_private
+@_IN_PRIVATE
 @_LEADS_OPEN
 @_with_item
 async def _done(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem) -> None:
@@ -223,7 +214,7 @@ async def _done(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem)
 
 
 @BUTTONS.on("confirm")
-@_in_private
+@_IN_PRIVATE
 @_LEADS_OPEN
 @_with_item
 async def _confirm(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem) -> None:
@@ -258,7 +249,7 @@ async def _confirm(update: Update, ctx: Ctx, candidate: Candidate, item: FinalIt
 
 
 @BUTTONS.on("cancel")
-@_in_private
+@_IN_PRIVATE
 @_LEADS_OPEN
 async def _cancel(update: Update, ctx: Ctx, candidate: Candidate) -> None:
     if _mine(ctx, candidate) is not None:

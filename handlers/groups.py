@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -19,7 +17,7 @@ from telegram.ext import (
 from bot.access import Actor
 from bot.core import Ctx
 from handlers import guards, join, ui
-from handlers.callbacks import Buttons, Handler
+from handlers.callbacks import Buttons
 from storage import chats, orgs, people
 
 log = logging.getLogger(__name__)
@@ -211,21 +209,12 @@ async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardM
     return ui.keyboard(rows)
 
 
-def _in_group(step: Handler) -> Handler:
-    """/bind's buttons act only in a group: anywhere else they are out of date."""
-
-    @functools.wraps(step)
-    async def checked(update: Update, ctx: Ctx, *args: Any) -> None:
-        if update.effective_chat.type not in GROUPS:
-            await ui.stale(update.callback_query, ctx)
-            return
-        await step(update, ctx, *args)
-
-    return checked
+# /bind's buttons act only in a group: anywhere else they are out of date.
+_IN_GROUP = guards.in_chats(*GROUPS)
 
 
 @BUTTONS.on("units")
-@_in_group
+@_IN_GROUP
 async def _units_shown(update: Update, ctx: Ctx, page: int) -> None:
     query = update.callback_query
     units = await _units_for(ctx)
@@ -246,7 +235,7 @@ def _may_bind(actor: Actor, unit: orgs.Unit) -> bool:
 
 
 @BUTTONS.on("projects")
-@_in_group
+@_IN_GROUP
 @guards.on_object(guards.row(orgs.unit), _may_bind, gone="common/not_allowed")
 async def _projects_shown(update: Update, ctx: Ctx, unit: orgs.Unit, page: int) -> None:
     query = update.callback_query
@@ -261,14 +250,14 @@ async def _projects_shown(update: Update, ctx: Ctx, unit: orgs.Unit, page: int) 
 
 
 @BUTTONS.on("project")
-@_in_group
+@_IN_GROUP
 @guards.on_object(guards.row(orgs.project))
 async def _project_chosen(update: Update, ctx: Ctx, project: orgs.Project) -> None:
     await _chosen(update, ctx, await orgs.unit(ctx.db, project.unit_id), project)
 
 
 @BUTTONS.on("unit")
-@_in_group
+@_IN_GROUP
 @guards.on_object(guards.row(orgs.unit))
 async def _unit_chosen(update: Update, ctx: Ctx, unit: orgs.Unit) -> None:
     await _chosen(update, ctx, unit, None)

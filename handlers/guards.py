@@ -119,6 +119,23 @@ def on_object(
     return wrap
 
 
+def in_chats(*kinds: str):
+    """A button that acts only in these kinds of chat (private, group, supergroup): tapped
+    anywhere else it is out of date, and changes nothing."""
+
+    def wrap(handler: Callable[..., Awaitable[None]]):
+        @functools.wraps(handler)
+        async def guarded(update: Update, ctx: Ctx, *args: Any) -> None:
+            if update.effective_chat is None or update.effective_chat.type not in kinds:
+                await ui.stale(update.callback_query, ctx)
+                return
+            await handler(update, ctx, *args)
+
+        return guarded
+
+    return wrap
+
+
 def stage_open(stage: StageGuard):
     """A command, button or edit that changes something only while `stage` is open. Before
     or after, the person is told so, naming the date (a pop-up for a button), and leaves any

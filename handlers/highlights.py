@@ -241,13 +241,11 @@ def _private_markup(ctx: Ctx, report: ActivityReport, project: orgs.Project, mar
 
 @BUTTONS.on("open")
 @_browsing
+@guards.in_chats(ChatType.PRIVATE)  # only ever offered privately
 async def _open(update: Update, ctx: Ctx, report_id: int) -> None:
     """The report's card, privately: its photo and words, and for a secretary or an admin,
     the buttons to mark it and to coach."""
     query = update.callback_query
-    if update.effective_chat.type != ChatType.PRIVATE:  # only ever offered privately
-        await ui.stale(query, ctx)
-        return
     found = await _saved(update, ctx, report_id)
     if found is None:
         return
