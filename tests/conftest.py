@@ -123,6 +123,20 @@ class World:
         await self.admin.send_document(org_csv(units), filename="orgs.csv", mime_type="text/csv")
         assert "Imported" in self.admin.last_reply.text, self.admin.last_reply.text
 
+    async def accept(self, *codes: str, by: SandboxUser | None = None) -> None:
+        """These projects' applications accepted outright (every project's, without codes):
+        candidates, as the admins' decision leaves them."""
+        where, args = "", list(codes)
+        if codes:
+            where = f" WHERE code IN ({', '.join('?' * len(codes))})"
+        stamp = self.clock.now.isoformat()
+        async with self.db.transaction(self.clock.now) as tx:
+            await tx.execute(
+                "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
+                " SELECT id, 'accepted', ?, ?, ? FROM projects" + where,
+                ((by or self.admin).id, stamp, stamp, *args),
+            )
+
     async def invite_link(self, inviter: SandboxUser, role: str, code: str = "") -> str:
         await inviter.send(f"/invite {role} {code}".strip())
         match = re.search(r"start=(inv_[A-Za-z0-9_-]+)", inviter.last_reply.text)

@@ -15,13 +15,7 @@ AFTER = datetime(2027, 11, 15, 10, 1, tzinfo=UTC)  # 18:01 in Shanghai, 考核�
 async def _candidates(world: World, units: list[tuple[str, int]]) -> dict[str, int]:
     """The units' projects, every one accepted (a candidate): their ids by code."""
     await world.import_orgs(units)
-    stamp = world.clock.now.isoformat()
-    async with world.db.transaction(world.clock.now) as tx:
-        await tx.execute(
-            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
-            " SELECT id, 'accepted', ?, ?, ? FROM projects",
-            (world.admin.id, stamp, stamp),
-        )
+    await world.accept()
     rows = await world.db.fetch_all("SELECT code, id FROM projects")
     return {row["code"]: row["id"] for row in rows}
 

@@ -640,13 +640,7 @@ async def _two_candidates(world: World):
     """Lena's Project U1-01 and Leo's Project U1-02 both candidates, each with a bound group;
     cultivation's waves out of the way, the clock in 考核验收 before its opening wave."""
     lena, mei, leo, group = await _candidate(world)
-    stamp = world.clock.now.isoformat()
-    async with world.db.transaction(world.clock.now) as tx:
-        await tx.execute(
-            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
-            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-02'",
-            (leo.id, stamp, stamp),
-        )
+    await world.accept("P-U1-02", by=leo)
     other = world.sb.group("Branch 2", creator=world.admin)
     await world.sb.add_bot(other, by=world.admin)
     await world.admin.send("/bind P-U1-02", chat=other)

@@ -24,13 +24,7 @@ async def _candidate(world: World):
     group = world.sb.group("Branch 1", creator=world.admin)
     await world.sb.add_bot(group, by=world.admin)
     await world.admin.send("/bind P-U1-01", chat=group)
-    stamp = world.clock.now.isoformat()
-    async with world.db.transaction(world.clock.now) as tx:
-        await tx.execute(
-            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
-            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-01'",
-            (lena.id, stamp, stamp),
-        )
+    await world.accept("P-U1-01", by=lena)
     world.clock.now = CULTIVATING
     return lena, mei, leo, group
 
@@ -299,12 +293,7 @@ async def test_for_48_hours_the_author_edits_or_deletes_and_the_group_card_follo
 
 async def test_a_member_of_two_candidates_picks_the_project_first(world: World):
     lena, mei, _, _ = await _candidate(world)
-    async with world.db.transaction(world.clock.now) as tx:
-        await tx.execute(
-            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
-            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-02'",
-            (lena.id, world.clock.now.isoformat(), world.clock.now.isoformat()),
-        )
+    await world.accept("P-U1-02", by=lena)
     link = await world.invite_link(world.admin, "member", "P-U1-02")
     await mei.send(f"/start {link}")
     await mei.send("/report")
@@ -322,12 +311,7 @@ async def test_progress_shows_facts_for_each_role_and_never_a_rank(world: World)
     lena, mei, leo, _ = await _candidate(world)
     await _photo_report(mei)  # about 14 March
     sam = await world.join("Sam", "secretary", "U1")
-    async with world.db.transaction(world.clock.now) as tx:  # U1-02 a candidate too
-        await tx.execute(
-            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
-            " SELECT id, 'accepted', ?, ?, ? FROM projects WHERE code = 'P-U1-02'",
-            (leo.id, world.clock.now.isoformat(), world.clock.now.isoformat()),
-        )
+    await world.accept("P-U1-02", by=leo)  # U1-02 a candidate too
     await mei.send("/help")  # in cultivation, members are shown the way to report
     assert "/report — report an activity of your branch" in mei.last_reply.text
     await lena.send("/progress")
@@ -351,13 +335,7 @@ async def test_progress_shows_facts_for_each_role_and_never_a_rank(world: World)
 
 async def test_a_long_progress_list_pages_with_buttons(world: World):
     await world.import_orgs([("U1", 10)])
-    stamp = world.clock.now.isoformat()
-    async with world.db.transaction(world.clock.now) as tx:
-        await tx.execute(
-            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
-            " SELECT id, 'accepted', ?, ?, ? FROM projects",
-            (world.admin.id, stamp, stamp),
-        )
+    await world.accept()
     world.clock.now = CULTIVATING
     await world.admin.send("/progress")
     screen = world.admin.last_reply
