@@ -39,6 +39,7 @@ from handlers import (
     deadlines,
     edits,
     errors,
+    evidence,
     extend,
     fallback,
     final,
@@ -55,6 +56,7 @@ from handlers import (
     nominations,
     orgs_import,
     progress,
+    recuse,
     remind,
     reminders,
     report,
@@ -104,6 +106,8 @@ FLOWS = (
     coaching,  # stage 2: a secretary's or an admin's comment to a candidate's lead
     final,  # stage 3: /final, a candidate's work summary and results report
     assign,  # stage 3: /assign, the reviewers of each candidate, after a preview
+    evidence,  # stage 3: what a scoring card glimpses, sent in full
+    recuse,  # stage 3: a reviewer withdraws from a candidate
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -14,20 +14,18 @@ Allowed any time before the stage closes: admins prepare it before the stage ope
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot import reviewing
 from bot.applications import stage_phase
-from bot.assignment import Assignment, Candidate, Reviewer, assign, conflicted
 from bot.core import Ctx
+from bot.reviewing import Plan
 from handlers import guards, ui
 from handlers.callbacks import Buttons
-from storage import finals, orgs, reviews, roles
-from storage.db import Executor
+from storage import reviews
 
 STAGE = "assess"
 # Candidates short of reviewers named on the preview; the rest counted. The preview is edited
@@ -46,49 +44,6 @@ def register(app: Application) -> None:
     app.add_handler(guards.tapped(BUTTONS, guards.admin))
 
 
-@dataclass(frozen=True)
-class Plan:
-    candidates: tuple[finals.Candidate, ...]
-    reviewers: tuple[int, ...]
-    per_candidate: int
-    result: Assignment
-    conflicts: int  # (reviewer, candidate) pairs never made for a conflict
-
-    @property
-    def fingerprint(self) -> int:
-        """Short enough for a button; a different set of pairs to add gives another."""
-        text = ",".join(f"{r}:{p}" for r, p in sorted(self.result.added))
-        return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "big")
-
-
-async def _plan(ctx: Ctx, db: Executor) -> Plan:
-    rules = ctx.campaign.assessment
-    listed = await finals.candidates(db)
-    projects = await orgs.projects_by_ids(db, [c.project_id for c in listed])
-    unit_of = {p.id: p.unit_id for p in projects}
-    candidates = [Candidate(c.project_id, unit_of[c.project_id]) for c in listed]
-    reviewer_ids = sorted(await roles.holder_ids(db, ["reviewer"]))
-    grants = await roles.of_users(db, reviewer_ids)
-    # A reviewer's units: wherever they hold any role (secretary, lead, member).
-    people = [
-        Reviewer(u, frozenset(g.unit_id for g in grants[u] if g.unit_id is not None))
-        for u in reviewer_ids
-    ]
-    kept, barred = await reviews.pairs(db)
-    result = assign(
-        candidates,
-        people,
-        rules.reviewers_per_candidate,
-        conflict=rules.conflict,
-        kept=kept,
-        barred=barred,
-    )
-    conflicts = sum(1 for r in people for c in candidates if conflicted(r, c, rules.conflict))
-    return Plan(
-        tuple(listed), tuple(reviewer_ids), rules.reviewers_per_candidate, result, conflicts
-    )
-
-
 def _closed(ctx: Ctx) -> bool:
     return stage_phase(ctx.campaign, STAGE, ctx.now) == "closed"
 
@@ -98,7 +53,7 @@ async def assign_command(update: Update, ctx: Ctx) -> None:
     if _closed(ctx):
         await ui.reply(update, ctx, "assign/closed", stage=ctx.campaign.stage(STAGE))
         return
-    plan = await _plan(ctx, ctx.db)
+    plan = await reviewing.plan(ctx.db, ctx.campaign)
     key, markup, context = _preview(ctx, plan)
     await ui.reply(update, ctx, key, markup, **context)
 
@@ -148,7 +103,8 @@ async def _confirm(update: Update, ctx: Ctx, fingerprint: int) -> None:
         return
     added = 0
     async with ctx.write() as tx:
-        plan = await _plan(ctx, tx)  # what is stored now, not what the preview saw
+        # What is stored now, not what the preview saw.
+        plan = await reviewing.plan(tx, ctx.campaign)
         if plan.result.added and plan.fingerprint == fingerprint:
             added = await reviews.assign(tx, plan.result.added, by=ctx.actor.user_id)
     if added:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from bot.applications import summary
 from bot.broadcasts import Reach as BroadcastReach
 from bot.campaign_load import load_campaign
+from bot.evidence import Evidence
 from bot.orgs import Problem, Sheet
 from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
@@ -684,6 +685,7 @@ SAMPLES: dict[str, dict] = {
         "replaces": TEXT_FINAL,
     },
     "final/saved": {"item": HOSTILE},
+    "review/evidence": {"evidence": Evidence(project=PROJECT, unit=UNIT)},
     "final/screen": {
         "project": CANDIDATE,
         "stage": ASSESS,
