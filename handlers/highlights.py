@@ -260,13 +260,24 @@ async def _open(update: Update, ctx: Ctx, report_id: int) -> None:
     chat_id = update.effective_chat.id
     photos = [m.file_id for m in await reports.media_of(ctx.db, report.id) if m.kind == "photo"]
     if len(photos) > 1:  # all of them, as an album; the card and its buttons under it
-        album = [InputMediaPhoto(file_id) for file_id in photos[:ALBUM_LIMIT]]
-        await ctx.bot.send_media_group(chat_id, album)
+        await send_photos(
+            ctx, chat_id, [InputMediaPhoto(file_id) for file_id in photos[:ALBUM_LIMIT]]
+        )
         await ctx.bot.send_message(chat_id, text, reply_markup=markup)
     elif photo is not None:
         await ctx.bot.send_photo(chat_id, photo.file_id, caption=text, reply_markup=markup)
     else:
         await ctx.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def send_photos(ctx: Ctx, chat_id: int, photos: Sequence[InputMediaPhoto]) -> None:
+    """Photos as albums of up to ALBUM_LIMIT; a lone one as a photo (an album holds 2–10)."""
+    for start in range(0, len(photos), ALBUM_LIMIT):
+        album = photos[start : start + ALBUM_LIMIT]
+        if len(album) == 1:
+            await ctx.bot.send_photo(chat_id, album[0].media, caption=album[0].caption)
+        else:
+            await ctx.bot.send_media_group(chat_id, album)
 
 
 @BUTTONS.on("mark")

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from bot.applications import summary
 from bot.broadcasts import Reach as BroadcastReach
 from bot.campaign_load import load_campaign
-from bot.evidence import Evidence
+from bot.evidence import Evidence, Reports
+from bot.evidence import Section as EvidenceSection
 from bot.orgs import Problem, Sheet
 from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
@@ -108,6 +109,25 @@ FILE_FINAL = Final(
     Content("document", None, "f", "u", HOSTILE, 250_000, "application/pdf"),
     1,
     WHEN,
+)
+EVIDENCE = Evidence(
+    project=PROJECT,
+    unit=UNIT,
+    sections=(
+        EvidenceSection(SECTION.key, HOSTILE, True, SECTION.title, answered=True),
+        EvidenceSection("experience", "", False, CAMPAIGN.sections[1].title),
+        EvidenceSection(BUDGET.key, "", False, BUDGET.title, Decimal("125000"), True),
+    ),
+    reports=(
+        Reports("ideology", 12, WHEN.date(), CAMPAIGN.criteria[0].title),
+        Reports("mechanism", 0, None, CAMPAIGN.criteria[1].title),
+    ),
+    highlights=2,
+    highlight_photos=5,
+    finals={FINAL.key: FILE_FINAL, "results": TEXT_FINAL},
+    unsorted=Reports(None, 3, WHEN.date()),
+    final_items=CAMPAIGN.finals,
+    application=True,
 )
 
 SAMPLES: dict[str, dict] = {
@@ -685,7 +705,15 @@ SAMPLES: dict[str, dict] = {
         "replaces": TEXT_FINAL,
     },
     "final/saved": {"item": HOSTILE},
-    "review/evidence": {"evidence": Evidence(project=PROJECT, unit=UNIT)},
+    "review/evidence": {"evidence": EVIDENCE},
+    "evidence/final_caption": {"project": CANDIDATE, "item": FINAL, "final": FILE_FINAL},
+    "evidence/final_text": {"project": CANDIDATE, "item": FINAL, "final": TEXT_FINAL},
+    "evidence/more_photos": {"shown": 50, "num": 72},
+    "evidence/no_finals": {},
+    "evidence/no_photos": {},
+    "evidence/not_reviewer": {},
+    "evidence/photo": {"activity": CAMPAIGN.activities[0], "day": WHEN.date()},
+    "evidence/sent": {},
     "final/screen": {
         "project": CANDIDATE,
         "stage": ASSESS,
@@ -1007,6 +1035,16 @@ VARIANTS: dict[str, list[dict]] = {
         {"stored": Final(3, 2, "x", Content("photo"), 1, WHEN)},
     ],
     "final/wrong_input": [{"item": None}],
+    "evidence/final_caption": [{"final": Final(3, 2, "x", Content("photo"), 1, WHEN)}],
+    "evidence/photo": [{"activity": None}, {"day": None}, {"activity": None, "day": None}],
+    "review/evidence": [
+        {"evidence": Evidence(project=PROJECT, unit=UNIT)},
+        {
+            "evidence": dataclasses.replace(
+                EVIDENCE, finals={"results": Final(3, 2, "results", Content("photo"), 1, WHEN)}
+            )
+        },
+    ],
     "remind/final_chat": [{"opening": False}],
     "remind/final_lead": [{"opening": True}],
     "whoami/role_line": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
