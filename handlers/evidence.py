@@ -56,7 +56,7 @@ def rows(ctx: Ctx, evidence: Evidence) -> list[list[ui.Button]]:
         text = label(ctx.locale, "evidence_photos", count=evidence.highlight_photos)
         first.append((text, BUTTONS.data("photos", project_id)))
     second = []
-    if evidence.finals:
+    if any(item.key in evidence.finals for item in evidence.final_items):
         second.append((label(ctx.locale, "evidence_finals"), BUTTONS.data("finals", project_id)))
     return [row for row in (first, second) if row]
 

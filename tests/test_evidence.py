@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+import handlers.evidence
 from bot import evidence
 from bot.campaign_load import load_campaign
 from bot.sandbox import SandboxUser
@@ -69,6 +70,9 @@ async def _seed(db: Database, author: int, file_id) -> Seeded:
             await applications.add_part(
                 tx, application.id, section, Part(author, n + 1, "text", text)
             )
+        for n in range(3):  # not a key section, and longer than a message: 📄 sends it all
+            part = Part(author, 10 + n, "text", f"预期成果{n}。" + "成果" * 1_000)
+            await applications.add_part(tx, application.id, "results", part)
         await applications.set_state(tx, application.id, "experience", "skipped", by=author)
         await applications.set_state(
             tx, application.id, "budget", "done", by=author, amount=Decimal("125000")
@@ -295,7 +299,7 @@ def test_the_block_stays_short_whatever_the_data():
 # --- the buttons, through the sandbox ---------------------------------------------------------
 
 
-async def test_each_button_sends_what_it_says_to_an_assigned_reviewer(world: World):
+async def test_each_button_sends_what_it_says_to_an_assigned_reviewer(world: World, monkeypatch):
     seeded, rita = await _world(world)
     card = rita.last_reply  # any message of the bot's: the data is what counts
     before = len(rita.replies())
@@ -303,8 +307,10 @@ async def test_each_button_sends_what_it_says_to_an_assigned_reviewer(world: Wor
     assert answer == "Sent below."
     sent = rita.replies()[before:]
     assert sent[0].text.startswith("Application: Project U1-01")
+    assert len(sent) >= 2 and all(len(m.text) <= 4096 for m in sent)
     whole = "\n".join(m.text for m in sent)
     assert FOUNDATION in whole and "补充材料。" in whole  # in full, not the glimpse
+    assert all(f"预期成果{n}。" in whole for n in range(3))
     # Photos: the newest highlight's first, in albums of at most 10, a lone one as a photo.
     before = len(rita.replies())
     assert await world.answer_to(rita, card, BUTTONS.data("photos", seeded.full)) == "Sent below."
@@ -318,6 +324,14 @@ async def test_each_button_sends_what_it_says_to_an_assigned_reviewer(world: Wor
         "⭐ Themed Party day, 14 Mar",
     ]
     assert sent[0].text and sent[2].text and not sent[1].text  # each report's first
+    # However many there are, a tap sends a few albums and says where the rest are.
+    monkeypatch.setattr(handlers.evidence, "PHOTO_LIMIT", 10)
+    before = len(rita.replies())
+    await world.answer_to(rita, card, BUTTONS.data("photos", seeded.full))
+    await world.sb.settle()
+    *album, note = rita.replies()[before:]
+    assert [m.file_id for m in album] == seeded.photos[:10]
+    assert note.text == "🖼 The first 10 of 11 photos are above; /highlights shows them all."
     # The final items: the document as handed in, the typed text as a message.
     before = len(rita.replies())
     assert await world.answer_to(rita, card, BUTTONS.data("finals", seeded.full)) == "Sent below."
