@@ -103,8 +103,7 @@ async def _admin_view(update: Update, ctx: Ctx) -> None:
 async def _reviewer_view(update: Update, ctx: Ctx) -> None:
     async with ctx.write() as tx:
         await reviewing.ensure_everyone(tx, ctx.campaign)
-    if ctx.flow is not None and ctx.flow.flow == FLOW:
-        async with ctx.write() as tx:
+        if ctx.flow is not None and ctx.flow.flow == FLOW:  # a comment asked for is let go
             await flows.end(tx, ctx.actor.user_id)
     queue = await reviews.queue(ctx.db, ctx.actor.user_id)
     if not queue:
@@ -127,7 +126,8 @@ def _valid(criteria: Sequence[Criterion], values: dict[str, int]) -> dict[str, i
 async def _card(
     ctx: Ctx, review: Review, said: str | None = None
 ) -> tuple[InlineKeyboardMarkup | None, dict[str, Any]]:
-    """The card of a review as stored, and its buttons; `said`: a line on top (submitted …)."""
+    """The card of a review as stored, and its buttons; `said`: a line on top, /score's
+    "changed" or "same" (a tap is answered with a toast)."""
     criteria = ctx.campaign.criteria
     queue = await reviews.queue(ctx.db, review.reviewer_id)
     ids = [item.review_id for item in queue]
@@ -323,7 +323,7 @@ async def _submit(update: Update, ctx: Ctx, review: Review) -> None:
         await _show(update, ctx, review.id)  # an old card shows what is set
         return
     await (ui.toast(query, ctx, f"review/{said}") if said else query.answer())
-    await _show(update, ctx, review.id, said)
+    await _show(update, ctx, review.id)
 
 
 async def _submit_in(
@@ -527,5 +527,6 @@ async def score_command(update: Update, ctx: Ctx) -> None:
             ctx, tx, review, [c.key for c in criteria], scores=typed.scores, comment=typed.comment
         )
     review = await reviews.get(ctx.db, review.id)
-    markup, context = await _card(ctx, review, said or "unchanged")
+    # The card says it is submitted; a change, or nothing new, is said on top.
+    markup, context = await _card(ctx, review, None if said == "submitted" else said or "same")
     await ui.reply(update, ctx, "review/card", markup, **context)

@@ -105,7 +105,7 @@ CANDIDATE = Candidate(2, "P1", HOSTILE, HOSTILE, frozenset({FINAL.key}))
 REVIEW = Review(1, 1, 2, "submitted", None, WHEN, HOSTILE, HOSTILE, WHEN, WHEN, None, None)
 DRAFT_REVIEW = dataclasses.replace(REVIEW, state="draft", draft_comment=None, submitted_at=None)
 CARD = {
-    "said": "submitted",
+    "said": "changed",
     "position": 3,
     "queued": 20,
     "scored": 7,
@@ -764,8 +764,8 @@ GRANTS = [
 ]
 VARIANTS: dict[str, list[dict]] = {
     "review/card": [
-        {"said": "changed", "position": None, "phase": "before", "others": []},
-        {"said": "unchanged", "phase": "closed"},
+        {"said": None, "position": None, "phase": "before", "others": []},
+        {"said": "same", "phase": "closed"},
         {"said": None, "phase": "closed", "review": DRAFT_REVIEW},
         {"edited": False},
         {"review": DRAFT_REVIEW, "values": {}},

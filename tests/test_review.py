@@ -95,7 +95,7 @@ async def test_the_card_scores_by_buttons_keeps_values_through_the_queue_and_sub
     assert "Weighted total: 45 of 60" in card.text
     answer = await world.tap_answer(rita, "✅ Submit", message=card)
     assert answer == "✅ Submitted."
-    assert card.text.startswith("✅ Submitted.\n📝 1 of 2 candidates scored · this is 2 of 2")
+    assert card.text.startswith("📝 1 of 2 candidates scored · this is 2 of 2")
     assert "✅ Submitted. You can change it until 15 Nov 18:00." in card.text
     assert not card.button_data("✅ Submit") and not card.button_data("↩ Undo changes")
     submitted = await reviews.scores_of(world.db, [u1.id])
@@ -161,7 +161,7 @@ async def test_score_submits_in_one_message_and_refuses_what_it_cannot_take(worl
     # Full-width digits, Chinese commas and the wide space, as Chinese keyboards type them.
     await rita.send("/score P-U1-01 ８，7、9 6\u30008；7 材料扎实，亮点突出")
     card = rita.last_reply
-    assert card.text.startswith("✅ Submitted.\n📝 1 of 2 candidates scored")
+    assert card.text.startswith("📝 1 of 2 candidates scored · this is 2 of 2\n✅ Submitted.")
     assert "1. Ideological leadership ×1: 8/10" in card.text
     assert "6. Self-renewal ×1: 7/10" in card.text
     assert "💬 Your comment: 材料扎实，亮点突出" in card.text
@@ -241,6 +241,9 @@ async def test_a_submitted_review_changes_until_the_close_each_change_audited(wo
     [change] = await reviews.history(world.db, review.id)
     assert change.by == rita.id and change.old["ideology"] == 5 and change.new["ideology"] == 9
     assert change.old_comment is None and change.new_comment == "Strong on standards"
+    await rita.send("/score p-u1-01 9 5 5 5 5 6")  # a change by /score, the code in any case
+    assert rita.last_reply.text.startswith("✅ Your change is submitted.\n📝 1 of 1")
+    assert (await reviews.history(world.db, review.id))[-1].new["renewal"] == 6
     # After the close: the card's buttons and /score are refused, naming the date.
     world.clock.now = AFTER
     answer = await _set(world, rita, new_card, review.id, "ideology", 2)
@@ -249,7 +252,7 @@ async def test_a_submitted_review_changes_until_the_close_each_change_audited(wo
     )
     await rita.send("/score P-U1-01 1 1 1 1 1 1")
     assert rita.last_reply.text.startswith("Assessment and acceptance closed on 15 Nov 18:00")
-    assert len(await reviews.history(world.db, review.id)) == 1
+    assert len(await reviews.history(world.db, review.id)) == 2
     assert (await _values(world, review.id))["ideology"] == 9
     await rita.send("/review")  # still readable, no longer scored
     assert "✅ Submitted. Assessment and acceptance closed on 15 Nov 18:00" in rita.last_reply.text
