@@ -231,6 +231,10 @@ async def test_a_submitted_review_changes_until_the_close_each_change_audited(wo
     assert rita.last_reply.text.startswith("That question expired after 30 minutes")
     assert (await reviews.get(world.db, review.id)).draft_comment is None
     await rita.tap("✍ Comment", message=card)
+    await _set(world, rita, card, review.id, "ideology", 5)  # another tap lets the prompt go
+    await rita.send("Stray text")
+    assert (await reviews.get(world.db, review.id)).draft_comment is None
+    await rita.tap("✍ Comment", message=card)
     await rita.send("Strong on standards")
     new_card = rita.last_reply
     assert "💬 Your comment: Strong on standards" in new_card.text
