@@ -29,6 +29,8 @@ PRIVATE_ONLY = (
     "report",
     "final",
     "assign",
+    "review",
+    "score",
     "progress",
     "highlights",
     "guide",

@@ -102,6 +102,7 @@ def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
         "report",
         "coach",
         "final",
+        "review",
     }
     msgs = Messages(CAMPAIGN.timezone)
     templates = msgs.template_keys("en")

@@ -28,6 +28,7 @@ from bot.evidence import Section as EvidenceSection
 from bot.orgs import Problem, Sheet
 from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
+from handlers.review import Typed
 from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
@@ -38,6 +39,7 @@ from storage.outbox import Report
 from storage.people import Person
 from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.reports import ActivityReport, Media, Progress
+from storage.reviews import Review
 from storage.roles import RoleGrant
 
 CAMPAIGN = load_campaign()
@@ -101,6 +103,24 @@ EMPTY_REPORT = dataclasses.replace(
 ASSESS = CAMPAIGN.stage("assess")
 FINAL = CAMPAIGN.finals[0]
 CANDIDATE = Candidate(2, "P1", HOSTILE, HOSTILE, frozenset({FINAL.key}))
+REVIEW = Review(1, 1, 2, "submitted", None, WHEN, HOSTILE, HOSTILE, WHEN, WHEN, None, None)
+DRAFT_REVIEW = dataclasses.replace(REVIEW, state="draft", draft_comment=None, submitted_at=None)
+CARD = {
+    "said": "changed",
+    "position": 3,
+    "queued": 20,
+    "scored": 7,
+    "review": REVIEW,
+    "evidence": Evidence(project=PROJECT, unit=UNIT),
+    "criteria": CAMPAIGN.criteria,
+    "values": {c.key: 7 for c in CAMPAIGN.criteria[:4]},
+    "total": 28.0,
+    "most": 60.0,
+    "edited": True,
+    "phase": "open",
+    "stage": ASSESS,
+    "others": [{"number": 1, "scores": ["7", "–"], "total": 7.5}],
+}
 TEXT_FINAL = Final(1, 2, FINAL.key, Content("text", text=f"{HOSTILE}\nmore"), 1, WHEN)
 FILE_FINAL = Final(
     2,
@@ -714,6 +734,29 @@ SAMPLES: dict[str, dict] = {
     "evidence/not_reviewer": {},
     "evidence/photo": {"activity": CAMPAIGN.activities[0], "day": WHEN.date()},
     "evidence/sent": {},
+    "review/admin": {},
+    "review/after": {"stage": ASSESS},
+    "review/all_in": {"reviews": 5, "candidates": 2},
+    "review/before": {"stage": ASSESS},
+    "review/card": CARD,
+    "review/changed": {},
+    "review/comment_ask": {"project": PROJECT, "limit": 1000, "minutes": 30, "comment": None},
+    "review/comment_too_long": {"length": 1001, "limit": 1000},
+    "review/comment_wrong_input": {},
+    "review/missing": {"missing": list(CAMPAIGN.criteria[:2]), "of": 6},
+    "review/not_assigned": {"project": PROJECT, "review": None},
+    "review/not_reviewer": {},
+    "review/not_yours": {},
+    "review/nothing": {"stage": ASSESS},
+    "review/recused": {},
+    "review/score_form": {"criteria": CAMPAIGN.criteria},
+    "review/score_unknown": {"code": HOSTILE, "criteria": CAMPAIGN.criteria},
+    "review/score_usage": {
+        "typed": Typed(problem="value", at=CAMPAIGN.criteria[0], given=HOSTILE),
+        "criteria": CAMPAIGN.criteria,
+    },
+    "review/submitted": {},
+    "review/undone": {},
     "final/screen": {
         "project": CANDIDATE,
         "stage": ASSESS,
@@ -748,6 +791,18 @@ GRANTS = [
     RoleGrant(1, "admin", None, None, None, None),
 ]
 VARIANTS: dict[str, list[dict]] = {
+    "review/card": [
+        {"said": None, "position": None, "phase": "before", "others": []},
+        {"said": "same", "phase": "closed"},
+        {"said": None, "phase": "closed", "review": DRAFT_REVIEW},
+        {"edited": False},
+        {"review": DRAFT_REVIEW, "values": {}},
+        {"review": DRAFT_REVIEW, "edited": False},
+    ],
+    "review/comment_ask": [{"comment": HOSTILE}],
+    "review/missing": [{"missing": list(CAMPAIGN.criteria[:1])}],
+    "review/not_assigned": [{"review": REVIEW}],
+    "review/score_usage": [{"typed": Typed(problem="count", given="2")}],
     "assign/nothing": [{"candidates": 2, "reviewers": 0}],
     "assign/preview": [
         {
