@@ -20,13 +20,18 @@ from storage.db import Database
 from tests.conftest import TOKEN, org_csv
 
 
-def campaign_open_now(tmp_path: Path, *, cultivating: bool = False) -> Path:
+def campaign_open_now(
+    tmp_path: Path, *, cultivating: bool = False, assessing: bool = False
+) -> Path:
     """The built-in campaign with its stages moved so that applications are open today (or,
-    `cultivating`, closed a while ago, and cultivation open)."""
+    `cultivating`, closed a while ago, and cultivation open; or `assessing`, the assessment
+    open)."""
     now = datetime.now(UTC).replace(microsecond=0)
     days = [(-1, 30), (31, 200), (201, 240), (241, 300)]  # opens, deadline per stage
     if cultivating:
         days = [(-60, -31), (-30, 200), (201, 240), (241, 300)]
+    if assessing:
+        days = [(-90, -61), (-60, -31), (-30, 200), (201, 300)]
     moments = iter((now + timedelta(days=d)).isoformat() for pair in days for d in pair)
     text = DEFAULT_CAMPAIGN_PATH.read_text(encoding="utf-8")
     text = re.sub(
@@ -53,7 +58,13 @@ class BotProcess:
     """`python -m bot run` against the sandbox, its log in a file (a pipe could fill and block)."""
 
     def __init__(
-        self, sb: Sandbox, tmp_path: Path, admin: SandboxUser, *, cultivating: bool = False
+        self,
+        sb: Sandbox,
+        tmp_path: Path,
+        admin: SandboxUser,
+        *,
+        cultivating: bool = False,
+        assessing: bool = False,
     ) -> None:
         self.env = {
             **os.environ,
@@ -62,7 +73,9 @@ class BotProcess:
             "PACESETTER_DB": str(tmp_path / "bot.db"),
             "PACESETTER_ADMINS": str(admin.id),
             "PACESETTER_LOG_LEVEL": "DEBUG",
-            "PACESETTER_CAMPAIGN": str(campaign_open_now(tmp_path, cultivating=cultivating)),
+            "PACESETTER_CAMPAIGN": str(
+                campaign_open_now(tmp_path, cultivating=cultivating, assessing=assessing)
+            ),
         }
         self.db_path = tmp_path / "bot.db"
         self.logs: list[Path] = []
