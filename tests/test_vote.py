@@ -357,3 +357,25 @@ async def test_edit_turns_and_results_in_storage(tmp_path):
         assert other.is_open and await votes.results(db, []) == {}
     finally:
         await db.close()
+
+
+async def test_a_forum_topic_as_the_reviewers_chat(world: World):
+    await world.import_orgs([("U1", 1)])
+    await world.accept()
+    rita = await world.join("Rita", "reviewer")
+    forum = world.sb.supergroup("Committee", creator=world.admin, forum=True, members=[rita])
+    await world.sb.add_bot(forum, by=world.admin)
+    topic = await world.sb.create_topic(forum, "Votes", by=world.admin)
+    await world.admin.send("/bind", chat=forum, thread_id=topic)
+    await world.admin.tap(WIDE, message=world.sb.messages(forum, thread_id=topic)[-1])
+    bound = world.sb.messages(forum, thread_id=topic)[-1].text
+    assert bound.startswith("This topic is now the reviewers' chat")
+    world.clock.now = ASSESSING
+    _votes_on(world)
+    await world.admin.send("/vote P-U1-01", chat=forum)  # the forum's general chat: not bound
+    assert world.sb.messages(forum)[-1].text.startswith("/vote works in the reviewers' chat")
+    await world.admin.send("/vote P-U1-01", chat=forum, thread_id=topic)
+    card = world.sb.messages(forum, thread_id=topic)[-1]
+    assert card.text.startswith("🗳 快速投票：Project U1-01")
+    await rita.tap("👍 赞成", message=card)
+    assert _counts(1, 0, 0) in card.text and card.thread_id == topic
