@@ -120,6 +120,11 @@ async def test_vote_works_only_where_and_when_the_campaign_uses_it(world: World)
     assert world.sb.messages(group)[-1].text.startswith("No candidate has the code P-U1-02")
     await world.admin.send("/vote", chat=group)
     assert world.sb.messages(group)[-1].text.startswith("Send /vote and a candidate's")
+    world.clock.now = datetime(2027, 3, 15, 2, 0, tzinfo=UTC)  # cultivation, before 考核验收
+    await world.admin.send("/vote P-U1-01", chat=group)
+    assert world.sb.messages(group)[-1].text == (
+        "Votes are held during Assessment and acceptance, which opens on 8 Oct 09:00."
+    )
     assert await world.db.fetch_value("SELECT COUNT(*) FROM votes") == 0
 
 
@@ -197,6 +202,9 @@ async def test_an_admin_closes_the_vote_after_confirming_and_the_result_is_kept(
     answer = await world.tap_answer(world.admin, "🔒 结束投票", message=card)
     assert answer == "Close the vote? Tap ✅ on the card to close it, ✖ to keep it open."
     assert card.button_data("✅ 确认结束") and card.button_data("👍 赞成")
+    # Everyone sees the question; only an admin's ✅ closes.
+    answer = await world.tap_answer(rita, "✅ 确认结束", message=card)
+    assert answer == "Only campaign admins can open or close a vote."
     await world.admin.tap("✖ 继续投票", message=card)
     assert card.button_data("🔒 结束投票") and not card.button_data("✅ 确认结束")
     assert not await votes.results(world.db, [project_id])  # still open
