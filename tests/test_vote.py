@@ -387,3 +387,19 @@ async def test_a_forum_topic_as_the_reviewers_chat(world: World):
     assert card.text.startswith("🗳 快速投票：Project U1-01")
     await rita.tap("👍 赞成", message=card)
     assert _counts(1, 0, 0) in card.text and card.thread_id == topic
+
+
+async def test_a_tap_whose_edit_was_lost_shows_after_a_restart(world: World):
+    """The edit is written with the ballot: an edit that never reached Telegram (the network,
+    or the process dying) goes again, after a restart too."""
+    (rita, *_), _, group = await _setup(world)
+    card = await _open_card(world, group)
+    world.sb.faults.error("editMessageText", 502, chat_id=group.id, times=1)
+    assert await world.tap_answer(rita, "👍 赞成", message=card) == (
+        "Counted: 👍 Recommend. Tap it again to withdraw it."
+    )
+    assert _counts(0, 0, 0) in card.text  # the edit failed: retried later
+    await world.restart()
+    world.advance(seconds=2)
+    await world.sb.settle()
+    assert _counts(1, 0, 0) in card.text
