@@ -36,6 +36,7 @@ from telegram.ext import Application, CommandHandler
 from bot import evidence
 from bot.access import Actor
 from bot.core import Ctx
+from bot.evidence import Evidence
 from bot.flow import StageGuard
 from handlers import guards, ui
 from handlers.callbacks import Buttons
@@ -127,12 +128,13 @@ async def _open(update: Update, ctx: Ctx, candidate: finals.Candidate) -> None:
     """The vote and its card, in one transaction: the card is written, not sent here, so a
     crash after the commit still posts it, and a redelivered /vote finds the vote open."""
     chat_id, thread = update.effective_chat.id, ui.thread_id(update)
+    found = await _evidence(ctx, candidate.project_id)
     async with ctx.write() as tx:
         vote = await votes.open_vote(
             tx, candidate.project_id, chat_id, thread, by=ctx.actor.user_id
         )
         if vote is not None:
-            text, markup = await _card(ctx, tx, vote)
+            text, markup = await _card(ctx, tx, vote, found)
             payload: dict[str, Any] = {"text": text, "reply_markup": markup}
             if thread:
                 payload["message_thread_id"] = thread
@@ -173,9 +175,10 @@ async def _point_to_open(update: Update, ctx: Ctx, candidate: finals.Candidate) 
 
 
 async def _close_by_command(update: Update, ctx: Ctx, candidate: finals.Candidate) -> None:
+    found = await _evidence(ctx, candidate.project_id)
     async with ctx.write() as tx:
         vote = await votes.open_on(tx, candidate.project_id)
-        closed = await _close(tx, ctx, vote) if vote is not None else None
+        closed = await _close(tx, ctx, vote, found) if vote is not None else None
     if closed is None:
         await ui.reply(update, ctx, "vote/none_open", project=candidate)
         return
@@ -185,12 +188,19 @@ async def _close_by_command(update: Update, ctx: Ctx, candidate: finals.Candidat
 # --- the card ---------------------------------------------------------------------------------
 
 
-async def _card(ctx: Ctx, tx: Transaction, vote: Vote) -> tuple[str, dict[str, Any] | None]:
+async def _evidence(ctx: Ctx, project_id: int) -> Evidence:
+    """What the card says of the candidate: read before the write transaction, which then
+    holds the lock only for the ballot and the counts (a tap changes nothing of this)."""
+    return await evidence.gather(ctx.db, ctx.campaign, project_id)
+
+
+async def _card(
+    ctx: Ctx, tx: Transaction, vote: Vote, found: Evidence
+) -> tuple[str, dict[str, Any] | None]:
     """The card as the chat sees it now (in the campaign's language: it is everyone's), and
     its buttons as the outbox stores them (None once closed)."""
     locale = ctx.campaign.default_locale
     counts = (await votes.tally(tx, [vote.id]))[vote.id]
-    found = await evidence.gather(tx, ctx.campaign, vote.project_id)
     items = [{"item": item, "stored": found.finals.get(item.key)} for item in ctx.campaign.finals]
     text = ctx.msgs.texts(
         locale,
@@ -229,11 +239,11 @@ def _buttons(
     return ui.keyboard(rows)
 
 
-async def _show(tx: Transaction, ctx: Ctx, vote: Vote) -> None:
+async def _show(tx: Transaction, ctx: Ctx, vote: Vote, found: Evidence) -> None:
     """The card edited to say what the vote is now: the waiting edit renewed with these
     words, due at the card's next turn (at once when the vote closed: nothing follows)."""
     vote = await votes.get(tx, vote.id)
-    text, markup = await _card(ctx, tx, vote)
+    text, markup = await _card(ctx, tx, vote, found)
     turn = tx.now
     if vote.is_open:
         turn = await votes.edit_turn(tx, vote.id, timedelta(seconds=EDIT_EVERY))
@@ -252,12 +262,14 @@ async def _show(tx: Transaction, ctx: Ctx, vote: Vote) -> None:
     await outbox.renew(tx, [edit])
 
 
-async def _close(tx: Transaction, ctx: Ctx, vote: Vote) -> tuple[Vote, dict[str, int]] | None:
+async def _close(
+    tx: Transaction, ctx: Ctx, vote: Vote, found: Evidence
+) -> tuple[Vote, dict[str, int]] | None:
     """Close the vote and show its final counts on the card; None if it was closed already."""
     closed = await votes.close(tx, vote.id, by=ctx.actor.user_id)
     if closed is None:
         return None
-    await _show(tx, ctx, closed)
+    await _show(tx, ctx, closed, found)
     return closed, (await votes.tally(tx, [vote.id]))[vote.id]
 
 
@@ -305,10 +317,11 @@ async def _cast(update: Update, ctx: Ctx, vote: Vote, choice: str) -> None:
     if choice not in MARKS:
         await ui.stale(query, ctx)
         return
+    found = await _evidence(ctx, vote.project_id)
     async with ctx.write() as tx:
         cast = await votes.cast(tx, vote.id, ctx.actor.user_id, choice)
         if cast.changed:
-            await _show(tx, ctx, vote)
+            await _show(tx, ctx, vote, found)
     if not cast.changed:  # closed (before or since the guard looked)
         await ui.alert(query, ctx, "vote/closed")
     elif cast.ballot is None:
@@ -354,8 +367,9 @@ async def _keep(update: Update, ctx: Ctx, vote: Vote) -> None:
 async def _confirm(update: Update, ctx: Ctx, vote: Vote) -> None:
     """Closed in the transaction that shows it; a double tap closes nothing twice."""
     query = update.callback_query
+    found = await _evidence(ctx, vote.project_id)
     async with ctx.write() as tx:
-        closed = await _close(tx, ctx, vote)
+        closed = await _close(tx, ctx, vote, found)
     if closed is None:
         await ui.alert(query, ctx, "vote/closed")
         return
