@@ -64,6 +64,7 @@ from handlers import (
     roster,
     selection,
     start,
+    vote,
 )
 from messages.render import Messages
 from storage import applications, invitations, people, roles
@@ -108,6 +109,7 @@ FLOWS = (
     final,  # stage 3: /final, a candidate's work summary and results report
     assign,  # stage 3: /assign, the reviewers of each candidate, after a preview
     review,  # stage 3: /review and /score, a reviewer's scoring card
+    vote,  # stage 3: /vote, the quick group vote in the reviewers' chat
     evidence,  # stage 3: what a scoring card glimpses, sent in full
     recuse,  # stage 3: a reviewer withdraws from a candidate
     fallback,  # last: whatever nobody took gets a helpful answer

@@ -1,4 +1,8 @@
-"""Group chats: the bot joining or leaving, supergroup upgrades, /bind and /unbind."""
+"""Group chats: the bot joining or leaving, supergroup upgrades, /bind and /unbind.
+
+A chat (or forum topic) is bound to a unit or a project, by its secretary or an admin; or, by
+an admin only, to the campaign itself (🌐 campaign admins and reviewers): the reviewers' chat,
+where /vote posts its cards (handlers/vote.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ BUTTONS = Buttons(
     projects=("p", (int, int)),  # a unit's page of projects
     project=("P", (int,)),
     unit=("U", (int,)),  # the whole unit
+    campaign=("C", ()),  # the reviewers' chat, for the campaign's admins and reviewers
 )
 
 
@@ -101,12 +106,18 @@ async def _bound_unit(ctx: Ctx, chat_id: int, thread: int) -> orgs.Unit | None:
     return await orgs.unit(ctx.db, project.unit_id)
 
 
-async def _refusal(update: Update, ctx: Ctx, unit: orgs.Unit) -> tuple[str, dict] | None:
-    """None when the sender may link this chat to `unit`; else (template, its values).
-    A chat already linked to another unit can only be taken over by someone in charge of it."""
+async def _refusal(update: Update, ctx: Ctx, unit: orgs.Unit | None) -> tuple[str, dict] | None:
+    """None when the sender may link this chat to `unit` (None: to the campaign, or unlink
+    the reviewers' chat); else (template, its values). A chat already linked to another unit
+    can only be taken over by someone in charge of it; the reviewers' chat by an admin."""
     if not await _is_group_admin(ctx, update.effective_chat.id, ctx.actor.user_id):
         return "group/bind_not_group_admin", {}
-    current = await _bound_unit(ctx, update.effective_chat.id, ui.thread_id(update))
+    chat_id, thread = update.effective_chat.id, ui.thread_id(update)
+    if not ctx.actor.is_admin and (
+        unit is None or await chats.campaign_chat(ctx.db, chat_id, thread) is not None
+    ):
+        return "group/bind_campaign_not_allowed", {}
+    current = await _bound_unit(ctx, chat_id, thread)
     for needed in (unit, current):
         if needed is not None and not (ctx.actor.is_admin or ctx.actor.is_secretary_of(needed.id)):
             return "group/bind_not_allowed", {"unit_name": needed.name}
@@ -191,7 +202,14 @@ async def _offer(update: Update, ctx: Ctx) -> None:
 async def _unit_page(ctx: Ctx, units: list[orgs.Unit], page: int) -> InlineKeyboardMarkup:
     choices = ui.choices(ctx, units, lambda id_: BUTTONS.data("projects", id_, 0))
     rows, _, _ = ui.paged(ctx, choices, page, lambda to: BUTTONS.data("units", to))
-    return ui.keyboard(rows)
+    return ui.keyboard(_campaign_row(ctx) + rows)
+
+
+def _campaign_row(ctx: Ctx) -> list[list[ui.Button]]:
+    """🌐 the reviewers' chat: offered to campaign admins only."""
+    if not ctx.actor.is_admin:
+        return []
+    return [[(ctx.msgs.label(ctx.locale, "campaign_wide"), BUTTONS.data("campaign"))]]
 
 
 async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardMarkup:
@@ -206,7 +224,7 @@ async def _project_page(ctx: Ctx, unit: orgs.Unit, page: int) -> InlineKeyboardM
     rows.append(
         [(ctx.msgs.label(ctx.locale, "whole_unit", name=unit.name), BUTTONS.data("unit", unit.id))]
     )
-    return ui.keyboard(rows)
+    return ui.keyboard(rows + _campaign_row(ctx))
 
 
 # /bind's buttons act only in a group: anywhere else they are out of date.
@@ -275,12 +293,35 @@ async def _chosen(update: Update, ctx: Ctx, unit: orgs.Unit, project: orgs.Proje
     await ui.show(query, ctx, "group/bound", markup, **context)
 
 
+@BUTTONS.on("campaign")
+@_IN_GROUP
+async def _campaign_chosen(update: Update, ctx: Ctx) -> None:
+    """The reviewers' chat: checked again at the tap (the button may be forged, or tapped by
+    a secretary who saw an admin's /bind)."""
+    query = update.callback_query
+    refusal = await _refusal(update, ctx, None)
+    if refusal:
+        await ui.alert(query, ctx, refusal[0], **refusal[1])
+        return
+    chat = update.effective_chat
+    async with ctx.write() as tx:
+        if await chats.get(tx, chat.id) is None:
+            await chats.record_status(
+                tx, chat.id, chat.type, chat.title or "", bool(chat.is_forum), "member", None
+            )
+        await chats.bind_campaign(tx, chat.id, ui.thread_id(update), by=ctx.actor.user_id)
+    await ui.show(query, ctx, "group/bound_campaign", thread_id=ui.thread_id(update))
+
+
 @guards.person()
 async def unbind(update: Update, ctx: Ctx) -> None:
     if update.effective_chat.type not in GROUPS:
         await ui.reply(update, ctx, "group/bind_in_group")
         return
     chat_id, thread = update.effective_chat.id, ui.thread_id(update)
+    if await chats.campaign_chat(ctx.db, chat_id, thread) is not None:
+        await _unbind_campaign(update, ctx, chat_id, thread)
+        return
     unit = await _bound_unit(ctx, chat_id, thread)
     if unit is None:
         await ui.reply(update, ctx, "group/not_bound", thread_id=thread)
@@ -291,4 +332,14 @@ async def unbind(update: Update, ctx: Ctx) -> None:
         return
     async with ctx.write() as tx:
         await chats.unbind(tx, chat_id, thread, ctx.actor.user_id)
+    await ui.reply(update, ctx, "group/unbound", thread_id=thread)
+
+
+async def _unbind_campaign(update: Update, ctx: Ctx, chat_id: int, thread: int) -> None:
+    refusal = await _refusal(update, ctx, None)
+    if refusal:
+        await ui.reply(update, ctx, refusal[0], **refusal[1])
+        return
+    async with ctx.write() as tx:
+        await chats.unbind_campaign(tx, chat_id, thread, ctx.actor.user_id)
     await ui.reply(update, ctx, "group/unbound", thread_id=thread)

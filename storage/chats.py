@@ -1,12 +1,14 @@
-"""Group chats the bot is in, and which project or unit each (or each forum topic) belongs to."""
+"""Group chats the bot is in, and which project or unit each (or each forum topic) belongs to;
+or that it is the reviewers' chat, for the campaign's admins and reviewers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from storage import audit
-from storage.db import Executor, Transaction
+from storage.db import Executor, Transaction, from_db_time
 
 PRESENT = ("member", "administrator")
 
@@ -127,6 +129,14 @@ async def migrate(tx: Transaction, old_id: int, new_id: int, title: str) -> bool
     moved = await tx.execute(
         "UPDATE chat_bindings SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
     )
+    await tx.execute(
+        "DELETE FROM campaign_chats WHERE chat_id = ? AND thread_id IN"
+        " (SELECT thread_id FROM campaign_chats WHERE chat_id = ?)",
+        (new_id, old_id),
+    )
+    moved += await tx.execute(
+        "UPDATE campaign_chats SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+    )
     await audit.record(tx, None, "chat.migrate", f"chat:{old_id}", to=new_id, bindings=moved)
     return True
 
@@ -154,6 +164,10 @@ async def bind(
         " bound_by = excluded.bound_by, bound_at = excluded.bound_at",
         (chat_id, thread_id, unit_id, project_id, by, tx.stamp),
     )
+    # A chat (or topic) is a unit's or the reviewers', never both.
+    await tx.execute(
+        "DELETE FROM campaign_chats WHERE chat_id = ? AND thread_id = ?", (chat_id, thread_id)
+    )
     await audit.record(
         tx, by, "chat.bind", f"chat:{chat_id}:{thread_id}", unit_id=unit_id, project_id=project_id
     )
@@ -165,6 +179,50 @@ async def unbind(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool
     )
     if removed:
         await audit.record(tx, by, "chat.unbind", f"chat:{chat_id}:{thread_id}")
+    return bool(removed)
+
+
+@dataclass(frozen=True)
+class CampaignChat:
+    """A group (or topic) bound for the campaign's admins and reviewers: the reviewers' chat."""
+
+    chat_id: int
+    thread_id: int  # 0: the whole chat
+    bound_by: int
+    bound_at: datetime
+
+
+async def campaign_chat(db: Executor, chat_id: int, thread_id: int = 0) -> CampaignChat | None:
+    row = await db.fetch_one(
+        "SELECT * FROM campaign_chats WHERE chat_id = ? AND thread_id = ?", (chat_id, thread_id)
+    )
+    if row is None:
+        return None
+    return CampaignChat(
+        row["chat_id"], row["thread_id"], row["bound_by"], from_db_time(row["bound_at"])
+    )
+
+
+async def bind_campaign(tx: Transaction, chat_id: int, thread_id: int, *, by: int) -> None:
+    """Make the chat (or topic) a reviewers' chat; a unit's or project's binding there goes."""
+    await tx.execute(
+        "DELETE FROM chat_bindings WHERE chat_id = ? AND thread_id = ?", (chat_id, thread_id)
+    )
+    await tx.execute(
+        "INSERT INTO campaign_chats (chat_id, thread_id, bound_by, bound_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (chat_id, thread_id) DO UPDATE SET bound_by = excluded.bound_by,"
+        " bound_at = excluded.bound_at",
+        (chat_id, thread_id, by, tx.stamp),
+    )
+    await audit.record(tx, by, "chat.bind", f"chat:{chat_id}:{thread_id}", scope="campaign")
+
+
+async def unbind_campaign(tx: Transaction, chat_id: int, thread_id: int, by: int) -> bool:
+    removed = await tx.execute(
+        "DELETE FROM campaign_chats WHERE chat_id = ? AND thread_id = ?", (chat_id, thread_id)
+    )
+    if removed:
+        await audit.record(tx, by, "chat.unbind", f"chat:{chat_id}:{thread_id}", scope="campaign")
     return bool(removed)
 
 

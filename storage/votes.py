@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storage import audit
-from storage.db import Executor, Transaction, from_db_time
+from storage.db import Executor, Transaction, from_db_time, to_db_time
 
 CHOICES: tuple[str, ...] = ("recommend", "undecided", "not_yet")
 
@@ -25,6 +25,7 @@ class Vote:
     opened_at: datetime
     closed_by: int | None
     closed_at: datetime | None
+    edit_at: datetime | None = None  # when the card's latest edit goes out
 
     @property
     def is_open(self) -> bool:
@@ -60,6 +61,7 @@ def _vote(row) -> Vote:
         opened_at=from_db_time(row["opened_at"]),
         closed_by=row["closed_by"],
         closed_at=from_db_time(row["closed_at"]),
+        edit_at=from_db_time(row["edit_at"]),
     )
 
 
@@ -114,6 +116,21 @@ async def open_vote(
     return await get(tx, new_id)
 
 
+async def edit_turn(tx: Transaction, vote_id: int, every: timedelta) -> datetime:
+    """When the card's next edit may go out: at `tx.now` if its last one went `every` ago or
+    more, else `every` after it. An edit still to come keeps its time (taps in between only
+    change what it will say), so a burst of taps is one edit now and one for the last state,
+    never one a tap, and the last state always shows."""
+    vote = await get(tx, vote_id)
+    turn = tx.now
+    if vote is not None and vote.edit_at is not None:
+        if vote.edit_at > tx.now:
+            return vote.edit_at
+        turn = max(tx.now, vote.edit_at + every)
+    await tx.execute("UPDATE votes SET edit_at = ? WHERE id = ?", (to_db_time(turn), vote_id))
+    return turn
+
+
 async def set_message(tx: Transaction, vote_id: int, message_id: int) -> None:
     """The card's message, once sent: taps on it name the vote by it."""
     await tx.execute("UPDATE votes SET message_id = ? WHERE id = ?", (message_id, vote_id))
@@ -154,6 +171,31 @@ async def cast(tx: Transaction, vote_id: int, voter_id: int, choice: str) -> Cas
     )
     await audit.record(tx, voter_id, "vote.cast", subject, choice=choice)
     return Cast(await ballot_of(tx, vote_id, voter_id), True)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A candidate's latest closed vote and its counts: what the admins see beside the scores
+    (never part of a weighted total)."""
+
+    vote: Vote
+    counts: dict[str, int]
+
+
+async def results(db: Executor, project_ids: Sequence[int]) -> dict[int, Result]:
+    """The latest closed vote of each of these candidates that has one, with its counts."""
+    if not project_ids:
+        return {}
+    marks = ",".join("?" * len(project_ids))
+    rows = await db.fetch_all(
+        f"SELECT * FROM votes v WHERE project_id IN ({marks}) AND closed_at IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM votes l WHERE l.project_id = v.project_id"
+        " AND l.closed_at IS NOT NULL AND l.id > v.id)",
+        list(project_ids),
+    )
+    found = [_vote(row) for row in rows]
+    counts = await tally(db, [vote.id for vote in found])
+    return {vote.project_id: Result(vote, counts[vote.id]) for vote in found}
 
 
 async def ballot_of(db: Executor, vote_id: int, voter_id: int) -> Ballot | None:

@@ -41,6 +41,7 @@ from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat,
 from storage.reports import ActivityReport, Media, Progress
 from storage.reviews import Review
 from storage.roles import RoleGrant
+from storage.votes import Vote
 
 CAMPAIGN = load_campaign()
 HOSTILE = '<b>Tom & "Jerry"</b> <script>x</script> 🙂'
@@ -122,6 +123,8 @@ CARD = {
     "others": [{"number": 1, "scores": ["7", "–"], "total": 7.5}],
 }
 TEXT_FINAL = Final(1, 2, FINAL.key, Content("text", text=f"{HOSTILE}\nmore"), 1, WHEN)
+OPEN_VOTE = Vote(1, 2, -100, 0, None, 1, WHEN, None, None)
+VOTE_COUNTS = {"recommend": 12, "undecided": 0, "not_yet": 3}
 FILE_FINAL = Final(
     2,
     2,
@@ -651,6 +654,8 @@ SAMPLES: dict[str, dict] = {
     "group/bind_not_group_admin": {},
     "group/bind_not_allowed": {"unit_name": HOSTILE},
     "group/bind_in_group": {},
+    "group/bind_campaign_not_allowed": {},
+    "group/bound_campaign": {"thread_id": 0},
     "fallback/text": {
         "commands": ["help", "nominations", "people"],
         "roles": ["secretary"],
@@ -757,6 +762,29 @@ SAMPLES: dict[str, dict] = {
     },
     "review/submitted": {},
     "review/undone": {},
+    "vote/after": {"stage": ASSESS},
+    "vote/before": {"stage": ASSESS},
+    "vote/card": {
+        "evidence": Evidence(project=PROJECT, unit=UNIT),
+        "items": [{"item": FINAL, "stored": TEXT_FINAL}, {"item": FINAL, "stored": None}],
+        "counts": VOTE_COUNTS,
+        "vote": OPEN_VOTE,
+    },
+    "vote/closed": {},
+    "vote/closed_reply": {"project": CANDIDATE, "counts": VOTE_COUNTS},
+    "vote/closed_toast": {"counts": VOTE_COUNTS},
+    "vote/confirm_close": {},
+    "vote/counted": {"choice": HOSTILE},
+    "vote/counts": {"counts": VOTE_COUNTS},
+    "vote/none_open": {"project": CANDIDATE},
+    "vote/not_admin": {},
+    "vote/not_candidate": {"code": HOSTILE},
+    "vote/not_reviewer": {},
+    "vote/off": {},
+    "vote/open_already": {"project": CANDIDATE, "here": True},
+    "vote/usage": {},
+    "vote/where": {},
+    "vote/withdrawn": {},
     "final/screen": {
         "project": CANDIDATE,
         "stage": ASSESS,
@@ -1100,6 +1128,9 @@ VARIANTS: dict[str, list[dict]] = {
             )
         },
     ],
+    "group/bound_campaign": [{"thread_id": 4}],
+    "vote/card": [{"vote": dataclasses.replace(OPEN_VOTE, closed_by=1, closed_at=WHEN)}],
+    "vote/open_already": [{"here": False}],
     "remind/final_chat": [{"opening": False}],
     "remind/final_lead": [{"opening": True}],
     "whoami/role_line": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
