@@ -11,7 +11,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +27,7 @@ from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, load_campaign
 from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser
 from bot.sandbox.files import make_png
+from bot.sandbox.world import BotMessage
 from bot.settings import Secret, Settings
 from messages.render import Messages
 
@@ -112,6 +113,9 @@ ZH = Cast(
         "secretary2": "黄磊",
         "lead4": "马骏",
         "member2": "孙悦",
+        "reviewer1": "吴刚",
+        "reviewer2": "郑洁",
+        "reviewer3": "钱伟",
     },
     group="S08标项目党支部工作群",
     says={
@@ -132,6 +136,11 @@ ZH = Cast(
         "site": "党员先锋岗在沉管安装现场值守，连续作业36小时。",
         "coach": "学习记录很完整；下次请写明讨论形成了哪些措施、由谁落实。",
         "reports": "三周里支部党员报告了三次活动",
+        "summary_file": "创建工作总结.pdf",
+        "results": "成果报告：支部获评省级文明工地；隐患整改平均用时由3天缩短到1天。",
+        "reviewers_group": "评审专家群",
+        "scores": "8 7 9 8 7 8 经验做法可复制，建议推广。",
+        "scoring": "三位评审专家用按钮为各自的创建项目打分",
     },
     chapters={
         "import": "活动管理员导入单位和项目",
@@ -148,6 +157,15 @@ ZH = Cast(
         "cultivate": "第二阶段（{cultivate}）：支部党员用手机报告活动（照片可选），卡片发到项目群",
         "highlight": "单位党组织书记把一次活动选为亮点，并给支部书记写指导意见",
         "progress": "进展视图：支部书记、单位党组织书记、活动管理员（只列事实，不排名）",
+        "final": "第三阶段（{assess}）：支部书记（申报联系人）提交创建工作总结和成果报告",
+        "reviewers": "活动管理员邀请评审专家；{fhb}的单位党组织书记也是评审专家",
+        "assign": "分配评审：每个创建项目都有评审专家，本单位的人不评本单位的项目",
+        "score": "评审专家在手机上按六项指标打分：点按钮，不用打字",
+        "typed": "这位单位党组织书记用 /score 一条消息提交评分",
+        "recuse": "一位评审专家申请回避，活动管理员收到通知",
+        "change": "截止前修改已提交的评分（留有记录）",
+        "vote": "评审专家群里的快速投票：只显示票数，不显示姓名",
+        "reviewed": "活动管理员查看评审进展",
     },
 )
 
@@ -196,6 +214,9 @@ HANT = Cast(
         "secretary2": "黃磊",
         "lead4": "馬駿",
         "member2": "孫悅",
+        "reviewer1": "吳剛",
+        "reviewer2": "鄭潔",
+        "reviewer3": "錢偉",
     },
     group="S08標項目黨支部工作群",
     says={
@@ -216,6 +237,11 @@ HANT = Cast(
         "site": "黨員先鋒崗在沉管安裝現場值守，連續作業36小時。",
         "coach": "學習記錄很完整；下次請寫明討論形成了哪些措施、由誰落實。",
         "reports": "三週裡支部黨員報告了三次活動",
+        "summary_file": "創建工作總結.pdf",
+        "results": "成果報告：支部獲評省級文明工地；隱患整改平均用時由3天縮短到1天。",
+        "reviewers_group": "評審專家群",
+        "scores": "8 7 9 8 7 8 經驗做法可複製，建議推廣。",
+        "scoring": "三位評審專家用按鈕為各自的創建項目打分",
     },
     chapters={
         "import": "活動管理員導入單位和項目",
@@ -232,6 +258,15 @@ HANT = Cast(
         "cultivate": "第二階段（{cultivate}）：支部黨員用手機報告活動（照片可選），卡片發到項目群",
         "highlight": "單位黨組織書記把一次活動選為亮點，並給支部書記寫指導意見",
         "progress": "進展視圖：支部書記、單位黨組織書記、活動管理員（只列事實，不排名）",
+        "final": "第三階段（{assess}）：支部書記（申報聯繫人）提交創建工作總結和成果報告",
+        "reviewers": "活動管理員邀請評審專家；{fhb}的單位黨組織書記也是評審專家",
+        "assign": "分配評審：每個創建項目都有評審專家，本單位的人不評本單位的項目",
+        "score": "評審專家在手機上按六項指標打分：點按鈕，不用打字",
+        "typed": "這位單位黨組織書記用 /score 一條消息提交評分",
+        "recuse": "一位評審專家申請迴避，活動管理員收到通知",
+        "change": "截止前修改已提交的評分（留有記錄）",
+        "vote": "評審專家群裡的快速投票：只顯示票數，不顯示姓名",
+        "reviewed": "活動管理員查看評審進展",
     },
 )
 
@@ -253,6 +288,9 @@ EN = Cast(
         "secretary2": "Huang Lei",
         "lead4": "Ma Jun",
         "member2": "Sun Yue",
+        "reviewer1": "Wu Gang",
+        "reviewer2": "Zheng Jie",
+        "reviewer3": "Qian Wei",
     },
     group="FHB-1 P01 branch",
     says={
@@ -273,6 +311,11 @@ EN = Cast(
         "site": "The vanguard post kept watch at the caisson placing for 36 hours straight.",
         "coach": "A good record of the study; next time say what was decided and who follows up.",
         "reports": "three activities reported over three weeks",
+        "summary_file": "work-summary.pdf",
+        "results": "Results: a provincial model site; hazards now fixed in 1 day, not 3.",
+        "reviewers_group": "Reviewers",
+        "scores": "8 7 9 8 7 8 Replicable; worth spreading across the group.",
+        "scoring": "three reviewers score their candidates by buttons",
     },
     chapters={
         "import": "The campaign admin imports the units and projects",
@@ -289,6 +332,15 @@ EN = Cast(
         "cultivate": "Stage 2, {cultivate}: members report activities from their phones",
         "highlight": "The secretary picks a highlight and coaches the project's lead",
         "progress": "Progress, for the lead, the secretary and the admin (facts, no ranking)",
+        "final": "Stage 3, {assess}: the lead hands in the work summary and the results report",
+        "reviewers": "The campaign admin invites reviewers; {fhb}'s secretary is one too",
+        "assign": "Assignment: every candidate gets reviewers, never from its own unit",
+        "score": "A reviewer scores six criteria on the phone: buttons, no typing",
+        "typed": "That secretary submits scores in one message with /score",
+        "recuse": "A reviewer recuses; the admins are told",
+        "change": "A submitted score is changed before the deadline (and recorded)",
+        "vote": "The quick vote in the reviewers' chat: counts, never names",
+        "reviewed": "The campaign admin follows the reviews' progress",
     },
 )
 CASTS = {cast.locale: cast for cast in (ZH, HANT, EN)}
@@ -362,9 +414,22 @@ class Clock:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.woken: Callable[[], None] = lambda: None  # the bot's outbox, told to look again
 
     def __call__(self) -> datetime:
         return self.now
+
+    def assessment_day(self, day: int) -> None:
+        """10:00 on day `day` of the assessment, in the campaign's time zone."""
+        tz = CAMPAIGN.timezone
+        opened = CAMPAIGN.stage("assess").opens.astimezone(tz).date() + timedelta(days=day)
+        self.now = datetime.combine(opened, dt_time(10), tz)
+
+    def later(self, **delta: float) -> None:
+        """A few seconds on: what the bot holds back until then (a vote card's next edit)
+        becomes due."""
+        self.now += timedelta(**delta)
+        self.woken()
 
     def cultivation_week(self, week: int) -> None:
         """10:00 on the first day of week `week` of cultivation, in the campaign's time zone."""
@@ -422,7 +487,9 @@ async def play(
     await lead.send("/whoami")
     await member.send(cast.says["question"])
     await play_stage_one(sb, cast, admin, secretary, lead, chapter)
-    await play_stage_two(sb, cast, Team(admin, secretary, lead, member), group, chapter, clock)
+    team = Team(admin, secretary, lead, member)
+    await play_stage_two(sb, cast, team, group, chapter, clock)
+    await play_stage_three(sb, cast, team, chapter, clock)
 
 
 async def write_application(cast: Cast, lead: SandboxUser, budget: str) -> None:
@@ -622,6 +689,112 @@ async def play_stage_two(
     await team.admin.send("/progress")
 
 
+def score_button(card: BotMessage, number: int, value: int) -> str:
+    """The data of the scoring card's button for criterion `number` at `value`: each criterion
+    has two rows, 0–5 and 6–10, the first button of each labelled "number·value"."""
+    rows = [row for row in card.buttons if row[0][0].startswith(f"{number}·")]
+    row, column = (rows[0], value) if value <= 5 else (rows[1], value - 6)
+    return row[column][1]
+
+
+async def score(reviewer: SandboxUser, card: BotMessage, values: tuple[int, ...]) -> None:
+    """Every criterion's value tapped on the card, then ✅ Submit."""
+    for number, value in enumerate(values, start=1):
+        await reviewer.tap_data(card, score_button(card, number, value))
+    await reviewer.tap(label(CAMPAIGN.default_locale, "review_submit"), message=card)
+
+
+async def play_stage_three(
+    sb: Sandbox, cast: Cast, team: Team, chapter: Chapters, clock: Clock
+) -> None:
+    """The final items handed in; reviewers invited and assigned, a conflict avoided; scores
+    by buttons and by /score, a recusal, a changed score; the quick vote; the progress."""
+    locale, says = cast.locale, cast.says
+    fhb, rbr = cast.project(0, 1), cast.project(1, 1)
+    admin, lead = team.admin, team.lead
+    chapter("final")
+    clock.assessment_day(1)
+    await lead.send("/final")
+    summary, results = CAMPAIGN.finals
+    await lead.tap(label(locale, "final_send", item=summary.title.get(locale)))
+    await lead.send_document(
+        b"%PDF-1.4\n% demo\n", filename=says["summary_file"], mime_type="application/pdf"
+    )
+    await lead.tap(label(locale, "final_confirm"))
+    await lead.tap(label(locale, "final_send", item=results.title.get(locale)))
+    await lead.send(says["results"])
+    await lead.tap(label(locale, "done"))
+    await lead.tap(label(locale, "final_confirm"))
+
+    chapter("reviewers")
+    wu, zheng, qian = [await join(sb, cast, admin, f"reviewer{n}", "reviewer") for n in (1, 2, 3)]
+    await admin.send("/invite reviewer")
+    await team.secretary.send(f"/start {_link(admin)}")
+
+    chapter("assign")
+    await admin.send("/assign")
+    await admin.tap(label(locale, "assign_confirm"))
+
+    chapter("score")
+    await wu.send("/review")
+    card = wu.last_reply
+    for number, value in ((1, 8), (2, 7)):
+        await wu.tap_data(card, score_button(card, number, value))
+    with chapter.summarised(says["scoring"]):
+        for number, value in ((3, 9), (4, 8), (5, 8), (6, 9)):
+            await wu.tap_data(card, score_button(card, number, value))
+        await wu.tap(label(locale, "review_submit"), message=card)
+        await wu.tap(label(locale, "review_next"), message=card)
+        await score(wu, card, (7, 7, 8, 6, 7, 7))
+        await zheng.send("/review")
+        await score(zheng, zheng.last_reply, (9, 8, 9, 9, 8, 9))
+        await zheng.tap(label(locale, "review_next"), message=zheng.last_reply)
+        await score(zheng, zheng.last_reply, (6, 7, 6, 7, 6, 6))
+
+    chapter("recuse")
+    await qian.send("/review")  # the first card: a unit this reviewer once worked in
+    await qian.tap(label(locale, "recuse"), message=qian.last_reply)
+    await qian.tap(label(locale, "recuse_unit"))
+    await qian.tap(label(locale, "recuse_yes"))
+    await qian.send("/review")
+    await score(qian, qian.last_reply, (7, 6, 7, 7, 6, 7))
+
+    chapter("typed")
+    await team.secretary.send(f"/score {rbr['code']} {says['scores']}")
+
+    chapter("change")
+    await wu.send("/review")
+    card = wu.last_reply
+    await wu.tap_data(card, score_button(card, 2, 8))
+    await wu.tap(label(locale, "review_submit_change"), message=card)
+
+    chapter("vote")
+    room = sb.group(
+        says["reviewers_group"], creator=admin, members=[wu, zheng, qian, team.secretary]
+    )
+    await sb.add_bot(room, by=admin)
+    await admin.send("/bind", chat=room)
+    await admin.tap(label(locale, "campaign_wide"), message=sb.messages(room)[-1])
+    await admin.send(f"/vote {fhb['code']}", chat=room)
+    await sb.settle()
+    vote_card = sb.messages(room)[-1]
+    for reviewer, choice in (
+        (wu, "vote_recommend"),
+        (zheng, "vote_recommend"),
+        (qian, "vote_undecided"),
+    ):
+        await reviewer.tap(label(locale, choice), message=vote_card)
+    clock.later(seconds=5)
+    await sb.settle()
+    await admin.tap(label(locale, "vote_close"), message=vote_card)
+    await admin.tap(label(locale, "vote_close_confirm"), message=vote_card)
+    clock.later(seconds=5)
+    await sb.settle()
+
+    chapter("reviewed")
+    await admin.send("/review")
+
+
 async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = "zh-Hans") -> int:
     cast = CASTS[language]
     started = time.monotonic()
@@ -649,6 +822,7 @@ async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = 
                 pace=Pace(chat_per_second=1000.0, chat_burst=1000.0),
             )
             await runner.start()
+            clock.woken = runner.sender.wake
             sb.bot_busy = runner.busy  # each step waits for the bot's answers and notices
             try:
                 await play(sb, cast, admin, chapter, clock)
