@@ -60,6 +60,7 @@ from handlers import (
     remind,
     reminders,
     report,
+    review_progress,
     roster,
     selection,
     start,
@@ -108,6 +109,7 @@ FLOWS = (
     assign,  # stage 3: /assign, the reviewers of each candidate, after a preview
     evidence,  # stage 3: what a scoring card glimpses, sent in full
     recuse,  # stage 3: a reviewer withdraws from a candidate
+    review_progress,  # stage 3: the admins' view of the reviews, per candidate and reviewer
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )
