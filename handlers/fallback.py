@@ -32,6 +32,7 @@ PRIVATE_ONLY = (
     "progress",
     "highlights",
     "guide",
+    "review",
     "recuse",
 )
 
