@@ -280,3 +280,15 @@ async def candidate_reports(db: Executor) -> list[CandidateReports]:
         " GROUP BY p.id ORDER BY u.code, p.code"
     )
     return [CandidateReports(r["name"], r["unit_name"], r["reports"]) for r in rows]
+
+
+# --- assessment: the reviewers ---------------------------------------------------------------
+
+
+async def reviewers_owing(db: Executor) -> dict[int, int]:
+    """Each reviewer with reviews not yet submitted (recused ones owe nothing): how many."""
+    rows = await db.fetch_all(
+        "SELECT reviewer_id, COUNT(*) AS left FROM reviews"
+        " WHERE state IN ('assigned', 'draft') GROUP BY reviewer_id ORDER BY reviewer_id"
+    )
+    return {row["reviewer_id"]: row["left"] for row in rows}

@@ -1,14 +1,19 @@
 """The admins' progress of stage 3's reviews (reached from a recusal's notice: 📊), paged and
-refreshed in place, names but never scores. Through the sandbox."""
+refreshed in place, names but never scores; the reviewers' reminders: only to those with
+reviews left, saying how many. Through the sandbox."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from bot import reminders
 from handlers import review_progress
 from storage import reviews, votes
 from tests.conftest import World
 from tests.test_recuse import ASSESSING, YES, assign, notices_to, reviewing
 
 PROGRESS = "📊 Review progress"
+SEVEN_DAYS_BEFORE = datetime(2027, 11, 8, 10, 1, tzinfo=UTC)  # just after 考核验收's 7d wave
 
 
 async def _submit(world: World, review_id: int, by, value: int = 7, comment: str = "") -> None:
@@ -92,3 +97,43 @@ async def test_with_zero_per_candidate_progress_counts_everyones_reviews(world: 
     assert "Submitted: 0 of 3 reviews; recused: 1." in text
     assert "• Rita: 0 / 2" in text and "• Ron: 0 / 1, 1 recused" in text
     assert len(await reviews.queue(world.db, rita.id)) == 2
+
+
+async def test_reviewers_with_reviews_left_are_reminded_how_many_and_no_one_else(world: World):
+    [rita, ron, vic], ids = await reviewing(world, [("U1", 2)], ["Rita", "Ron", "Vic"], 2)
+    one, two = ids["P-U1-01"], ids["P-U1-02"]
+    found = await assign(world, (rita, one), (rita, two), (ron, one), (ron, two), (vic, one))
+    world.clock.now = ASSESSING
+    await world.remind()  # 考核验收 opens
+    await _submit(world, found[ron.id, one], ron)
+    await _submit(world, found[ron.id, two], ron)
+    await _recuse(world, vic, "P-U1-01")  # recused: owes nothing
+    heard = {user.first_name: len(user.replies()) for user in (rita, ron, vic)}
+    world.clock.now = SEVEN_DAYS_BEFORE
+    written = await world.remind()
+    assert [(wave.stage, wave.moment) for wave, _ in written] == [("assess", "7d")]
+    letter = rita.last_reply
+    assert len(rita.replies()) == heard["Rita"] + 1
+    assert letter.text.startswith("⏰ Assessment and acceptance closes on 15 Nov 18:00.")
+    assert "You have 2 candidates left to score and submit." in letter.text
+    [[(label, link)]] = letter.buttons
+    assert label == "📝 Score your candidates" and link.endswith("?start=review")
+    assert len(ron.replies()) == heard["Ron"] and len(vic.replies()) == heard["Vic"]
+    campaign, admins = world.runner.core.campaign, frozenset({world.admin.id})
+    owing = await reminders.owing(world.db, campaign, "assess", admins=admins)
+    assert owing == {"reviewer": {rita.id}}
+    world.clock.now = SEVEN_DAYS_BEFORE + timedelta(days=1)
+    await world.admin.send("/remind")
+    assert "People who still owe something: 1. Group chats: 0." in world.admin.last_reply.text
+
+
+async def test_with_zero_per_candidate_reviews_not_yet_made_are_owed_too(world: World):
+    [rita], _ = await reviewing(world, [("U1", 2)], ["Rita"], 0)
+    world.clock.now = ASSESSING
+    campaign, admins = world.runner.core.campaign, frozenset({world.admin.id})
+    assert await world.db.fetch_value("SELECT COUNT(*) FROM reviews") == 0
+    assert await reminders.owing(world.db, campaign, "assess", admins=admins) == {
+        "reviewer": {rita.id}
+    }
+    await world.remind()
+    assert "You have 2 candidates left to score and submit." in rita.last_reply.text
