@@ -263,13 +263,15 @@ async def test_with_zero_per_candidate_a_reviewer_recuses_with_no_assign_step(wo
     assert "It has 0 reviewers left." in notice.text
 
 
-async def test_reviewers_get_their_own_menu_and_admins_review_in_theirs(world: World):
+async def test_reviewers_get_their_own_menu_and_help_and_admins_review_in_their_menu(world: World):
     await world.admin.send("/start")
     rita = await world.join("Rita", "reviewer")
     menu = dict(world.sb.commands("chat", chat_id=rita.id))
     assert menu["review"] == "Score your candidates (admins: the reviews' progress)"
     assert menu["recuse"] == "Recuse yourself from a candidate"
     assert "assign" not in menu and "apply" not in menu
+    await rita.send("/help")
+    assert "/recuse CODE reason — recuse yourself from a candidate" in rita.last_reply.text
     assert "review" in dict(world.sb.commands("chat", chat_id=world.admin.id))
     hans = await world.join("Han", "reviewer", language_code="zh-hans")
     menu = dict(world.sb.commands("chat", chat_id=hans.id))
