@@ -21,6 +21,7 @@ from bot.core import Ctx
 from handlers import guards, ui
 from handlers.callbacks import Buttons
 from storage import finals, people, reviews, roles, votes
+from storage.db import Executor
 
 STAGE = "assess"
 PER_PAGE = 25  # lines (a candidate or a reviewer) on a page: one message, well under 4,096
@@ -64,7 +65,7 @@ async def _page(update: Update, ctx: Ctx, page: int) -> None:
 async def _screen(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, dict[str, Any]]:
     async with ctx.write() as tx:
         await reviewing.ensure_everyone(tx, ctx.campaign)
-    lines = await _candidate_lines(ctx) + await _reviewer_lines(ctx)
+    lines = await candidate_lines(ctx.db) + await reviewer_lines(ctx.db)
     pages = max(1, -(-len(lines) // PER_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = lines[page * PER_PAGE : (page + 1) * PER_PAGE]
@@ -84,13 +85,14 @@ async def _screen(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, dic
     }
 
 
-async def _candidate_lines(ctx: Ctx) -> list[dict[str, Any]]:
-    """Every candidate (those with no reviewer yet too), with the latest vote's counts."""
-    listed = await finals.candidates(ctx.db)
-    progress = {p.project_id: p for p in await reviews.progress_by_candidate(ctx.db)}
-    by_project = await votes.of_projects(ctx.db, [c.project_id for c in listed])
+async def candidate_lines(db: Executor) -> list[dict[str, Any]]:
+    """Every candidate (those with no reviewer yet too), with the latest vote's counts: a
+    few set-based reads, however many candidates."""
+    listed = await finals.candidates(db)
+    progress = {p.project_id: p for p in await reviews.progress_by_candidate(db)}
+    by_project = await votes.of_projects(db, [c.project_id for c in listed])
     latest = {p: found[-1] for p, found in by_project.items() if found}
-    counts = await votes.tally(ctx.db, [v.id for v in latest.values()])
+    counts = await votes.tally(db, [v.id for v in latest.values()])
     lines = []
     for candidate in listed:
         done = progress.get(candidate.project_id)
@@ -108,11 +110,11 @@ async def _candidate_lines(ctx: Ctx) -> list[dict[str, Any]]:
     return lines
 
 
-async def _reviewer_lines(ctx: Ctx) -> list[dict[str, Any]]:
+async def reviewer_lines(db: Executor) -> list[dict[str, Any]]:
     """Every reviewer (those given nothing yet too) and anyone who still has reviews."""
-    progress = {p.reviewer_id: p for p in await reviews.progress_by_reviewer(ctx.db)}
-    ids = sorted(set(progress) | await roles.holder_ids(ctx.db, ["reviewer"]))
-    found = await people.get_many(ctx.db, ids)
+    progress = {p.reviewer_id: p for p in await reviews.progress_by_reviewer(db)}
+    ids = sorted(set(progress) | await roles.holder_ids(db, ["reviewer"]))
+    found = await people.get_many(db, ids)
     lines = []
     for user_id in ids:
         done = progress.get(user_id)
