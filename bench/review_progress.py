@@ -3,8 +3,8 @@ candidates × 20 reviewers, everyone reviewing everyone (1,500 reviews), half su
 few recused, a vote on every candidate.
 
 Prints database time (p50, p95, max over 200 runs) for what the progress screen reads (its
-candidate and reviewer lines) and for who owes reviews in the reminders (with 5 per candidate
-as stored, and with `reviewers_per_candidate = 0`, counted from the plan).
+candidate and reviewer lines) and for who owes in the assessment's reminders (the reviews as
+stored, and with `reviewers_per_candidate = 0`, where those not made yet come from the plan).
 
 Run: python -m bench.review_progress
 """

@@ -115,7 +115,9 @@ async def recuse_command(update: Update, ctx: Ctx) -> None:
     if review.state == reviews.RECUSED:
         await ui.reply(update, ctx, "recuse/already", project=candidate)
         return
-    reason = " ".join(args[1:]).strip()
+    # The reason as typed after the code, its line breaks kept (ctx.args splits them away).
+    typed = (update.effective_message.text or "").split(maxsplit=2)
+    reason = typed[2].strip() if len(typed) > 2 else ""
     if not reason:  # asked for, with the one-tap reasons
         await ui.reply(update, ctx, "recuse/ask", _ask_markup(ctx, review), project=candidate)
         return

@@ -167,12 +167,14 @@ async def test_recuse_by_command_before_the_stage_opens_and_its_refusals(world: 
         "You don't review P-U1-02: you can only recuse yourself from a candidate assigned to you."
     )
     # Before 考核验收 opens (the clock is in 申报遴选): a conflict seen early is taken.
-    await rita.send("/recuse P-U1-01 I was its project manager until last year")
+    await rita.send("/recuse P-U1-01 I was its project manager\nuntil last year")
     confirm = rita.last_reply
     assert confirm.text.startswith("Recuse yourself from Project U1-01 (Unit U1) with this")
-    assert "I was its project manager until last year" in confirm.text
+    assert "I was its project manager\nuntil last year" in confirm.text
     await rita.tap(YES, message=confirm)
-    assert (await _state(world, review_id)).state == reviews.RECUSED
+    recused = await _state(world, review_id)
+    assert recused.state == reviews.RECUSED
+    assert recused.recuse_reason == "I was its project manager\nuntil last year"
     await rita.send("/recuse P-U1-01 again")
     assert rita.last_reply.text == (
         "You have already recused yourself from Project U1-01: nothing more to do."
