@@ -300,7 +300,7 @@ async def _recuse(
         admins,
         "recuse/told_admins",
         str(Cause("recuse", review.id)),  # fixed by the review: told once
-        button=(("recuse_reassign", BUTTONS.data("reassign")), review_progress.button(ctx)),
+        button=(("recuse_reassign", BUTTONS.data("reassign")), review_progress.button()),
         project=candidate,
         reviewer=ctx.actor.person.display_name,
         preset=preset,

@@ -38,7 +38,7 @@ def register(app: Application) -> None:
     app.add_handler(guards.tapped(BUTTONS, guards.admin))
 
 
-def button(ctx: Ctx) -> tuple[str, str]:
+def button() -> tuple[str, str]:
     """📊 Review progress: the label key and data, for a notice to the admins."""
     return "review_progress", BUTTONS.data("start")
 
