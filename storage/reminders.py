@@ -286,9 +286,12 @@ async def candidate_reports(db: Executor) -> list[CandidateReports]:
 
 
 async def reviewers_owing(db: Executor) -> dict[int, int]:
-    """Each reviewer with reviews not yet submitted (recused ones owe nothing): how many."""
+    """Each reviewer with reviews not yet submitted (recused ones owe nothing): how many.
+    Someone no longer a reviewer owes nothing, whatever was left."""
     rows = await db.fetch_all(
         "SELECT reviewer_id, COUNT(*) AS left FROM reviews"
-        " WHERE state IN ('assigned', 'draft') GROUP BY reviewer_id ORDER BY reviewer_id"
+        " WHERE state IN ('assigned', 'draft')"
+        " AND reviewer_id IN (SELECT user_id FROM roles WHERE role = 'reviewer')"
+        " GROUP BY reviewer_id ORDER BY reviewer_id"
     )
     return {row["reviewer_id"]: row["left"] for row in rows}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import reminders
 from handlers import review_progress
-from storage import reviews, votes
+from storage import reviews, roles, votes
 from tests.conftest import World
 from tests.test_recuse import ASSESSING, YES, assign, notices_to, reviewing
 
@@ -125,6 +125,9 @@ async def test_reviewers_with_reviews_left_are_reminded_how_many_and_no_one_else
     world.clock.now = SEVEN_DAYS_BEFORE + timedelta(days=1)
     await world.admin.send("/remind")
     assert "People who still owe something: 1. Group chats: 0." in world.admin.last_reply.text
+    async with world.db.transaction(world.clock.now) as tx:  # no longer a reviewer
+        await roles.revoke(tx, rita.id, "reviewer", revoked_by=world.admin.id)
+    assert await reminders.owing(world.db, campaign, "assess", admins=admins) == {}
 
 
 async def test_with_zero_per_candidate_reviews_not_yet_made_are_owed_too(world: World):
