@@ -61,6 +61,7 @@ from handlers import (
     reminders,
     report,
     review,
+    review_progress,
     roster,
     selection,
     start,
@@ -112,6 +113,7 @@ FLOWS = (
     vote,  # stage 3: /vote, the quick group vote in the reviewers' chat
     evidence,  # stage 3: what a scoring card glimpses, sent in full
     recuse,  # stage 3: a reviewer withdraws from a candidate
+    review_progress,  # stage 3: the admins' view of the reviews, per candidate and reviewer
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -32,10 +32,13 @@ ADMIN = (
     "progress",
     "highlights",
     "assign",
+    "review",
 )
 SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
 LEAD = ("apply", "report", "final", "progress", "highlights", "invite", "leave")
 MEMBER = ("report", "progress", "highlights", "leave")
+# /score is a typed shortcut with arguments: the card in /review is the way in, not the menu.
+REVIEWER = ("review", "recuse")
 # Telegram menus are chosen by a two-letter language code; our locales map onto them.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
 
@@ -56,6 +59,7 @@ def commands_for(actor: Actor) -> tuple[str, ...]:
         (bool(actor.secretary_units()), SECRETARY),
         (bool(actor.projects("lead")), LEAD),
         (bool(actor.projects("member")), MEMBER),
+        (actor.has("reviewer"), REVIEWER),
     ):
         if has_role:
             extra += [c for c in commands if c not in extra]

@@ -41,6 +41,8 @@ class Writer:
 
 
 Button = tuple[str, str]  # (label key, callback data or link): the item a notice is about
+# A notice may carry several buttons instead, one a row (a recusal: reassign, or the progress).
+Buttons = tuple[Button, ...]
 
 
 def _messages(
@@ -48,19 +50,27 @@ def _messages(
     key: str,
     chat_id: int,
     texts: Sequence[str],
-    button: tuple[str, str] | None = None,
+    button: tuple[str, str] | Buttons | None = None,
     **row: Any,
 ) -> list[Outgoing]:
-    """One row per part; a button (label, data or a link), if any, under the last."""
+    """One row per part; a button (label, data or a link), or several, under the last."""
     items = []
     for index, text in enumerate(texts):
         payload: dict[str, Any] = {"text": text}
-        if button is not None and index == len(texts) - 1:
-            kind = "url" if button[1].startswith("https://") else "callback_data"
-            keyboard = [[{"text": button[0], kind: button[1]}]]
+        if button and index == len(texts) - 1:
+            keyboard = [[_button(one)] for one in _several(button)]
             payload["reply_markup"] = {"inline_keyboard": keyboard}
         items.append(Outgoing(cause, key, chat_id, payload, part=index, **row))
     return items
+
+
+def _several(button: Button | Buttons) -> Buttons:
+    return (button,) if isinstance(button[0], str) else button
+
+
+def _button(button: tuple[str, str]) -> dict[str, str]:
+    kind = "url" if button[1].startswith("https://") else "callback_data"
+    return {"text": button[0], kind: button[1]}
 
 
 async def to_people(
@@ -70,12 +80,12 @@ async def to_people(
     key: str,
     cause: str,
     *,
-    button: Button | None = None,
+    button: Button | Buttons | None = None,
     **context: Any,
 ) -> int:
-    """A private notice to each person, in their language, with a button to its item if
-    given; returns how many can't be reached (never opened a private chat with the bot, or
-    blocked it)."""
+    """A private notice to each person, in their language, with a button to its item (or
+    buttons) if given; returns how many can't be reached (never opened a private chat with
+    the bot, or blocked it)."""
     wanted = sorted(set(user_ids))
     letters = [(user_id, key, {}, button) for user_id in wanted]
     return len(wanted) - await to_each(tx, writer, letters, cause, **context)
@@ -84,7 +94,7 @@ async def to_people(
 async def to_each(
     tx: Transaction,
     writer: Writer,
-    letters: Sequence[tuple[int, str, dict[str, Any], Button | None]],
+    letters: Sequence[tuple[int, str, dict[str, Any], Button | Buttons | None]],
     cause: str,
     *,
     not_before: datetime | None = None,
@@ -106,7 +116,7 @@ async def to_each(
 def compose_each(
     writer: Writer,
     found: dict[int, people.Person],
-    letters: Sequence[tuple[int, str, dict[str, Any], Button | None]],
+    letters: Sequence[tuple[int, str, dict[str, Any], Button | Buttons | None]],
     cause: str,
     *,
     not_before: datetime | None = None,
@@ -128,7 +138,11 @@ def compose_each(
         alike = (their_locale, key, repr(sorted(context.items())))
         if alike not in rendered:
             rendered[alike] = writer.render(their_locale, key, **shared, **context)
-        shown = (writer.msgs.label(their_locale, button[0]), button[1]) if button else None
+        shown = (
+            tuple((writer.msgs.label(their_locale, k), data) for k, data in _several(button))
+            if button
+            else None
+        )
         items += _messages(
             cause, key, user_id, rendered[alike], shown, user_id=user_id, not_before=not_before
         )

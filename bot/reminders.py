@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot import notices
+from bot import notices, reviewing
 from bot.access import admin_ids
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
@@ -336,7 +336,8 @@ async def _finals_owed(db: Executor, campaign: Campaign) -> list[tuple[finals.Ca
 
 async def assess_debts(db: Executor, reminding: Reminding) -> list[Letter]:
     """Stage 3: the leads of candidates with a final item missing, each told what is missing
-    of which project, with the button to /final."""
+    of which project, with the button to /final; the reviewers with reviews not submitted,
+    each told how many, with the button to /review."""
     owed = await _finals_owed(db, reminding.campaign)
     leads = await finals.candidate_leads(db)
     by_lead: dict[int, list[dict[str, Any]]] = {}
@@ -344,10 +345,26 @@ async def assess_debts(db: Executor, reminding: Reminding) -> list[Letter]:
         for user_id in sorted(leads.get(candidate.project_id, ())):
             by_lead.setdefault(user_id, []).append({"project": candidate, "missing": missing})
     button = reminding.buttons.get("final")
-    return [
+    letters = [
         Letter(user_id, "remind/final_lead", {"owed": owed_by}, button, "lead")
         for user_id, owed_by in by_lead.items()
     ]
+    button = reminding.buttons.get("review")
+    return letters + [
+        Letter(user_id, "remind/reviewer", {"left": left}, button, "reviewer")
+        for user_id, left in (await _reviews_owed(db, reminding.campaign)).items()
+    ]
+
+
+async def _reviews_owed(db: Executor, campaign: Campaign) -> dict[int, int]:
+    """Each reviewer's reviews not submitted. With `reviewers_per_candidate = 0` the reviews
+    everyone has are made when first read (reviewing.ensure_everyone, a write): those not
+    made yet are owed too, counted from the plan (this only reads)."""
+    left = await reminders.reviewers_owing(db)
+    if campaign.assessment.reviewers_per_candidate == 0:
+        for reviewer_id, _ in (await reviewing.plan(db, campaign)).result.added:
+            left[reviewer_id] = left.get(reviewer_id, 0) + 1
+    return dict(sorted(left.items()))
 
 
 async def assess_posts(db: Executor, campaign: Campaign, now: datetime) -> list[Post]:

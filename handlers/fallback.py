@@ -34,6 +34,7 @@ PRIVATE_ONLY = (
     "progress",
     "highlights",
     "guide",
+    "recuse",
 )
 
 

@@ -45,7 +45,8 @@ async def remind_due(core: Core) -> list[tuple[reminders.Wave, int]]:
 
 def reminder_buttons(bot_username: str | None = None) -> dict[str, tuple[str, str]]:
     """The button each reminder carries to its item, by whom it is for (reporting opens with
-    /report, the final items with /final, by a link to the bot's /start)."""
+    /report, the final items with /final, the scores with /review, by a link to the bot's
+    /start)."""
     buttons = {
         "lead": ("continue_application", apply.BUTTONS.data("resume")),
         "secretary": ("applications_waiting", nominations.BUTTONS.data("start")),
@@ -54,4 +55,5 @@ def reminder_buttons(bot_username: str | None = None) -> dict[str, tuple[str, st
     if bot_username:
         buttons["report"] = ("report_open", f"https://t.me/{bot_username}?start=report")
         buttons["final"] = ("final_open", f"https://t.me/{bot_username}?start=final")
+        buttons["review"] = ("review_open", f"https://t.me/{bot_username}?start=review")
     return buttons

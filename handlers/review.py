@@ -41,7 +41,7 @@ from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, StageGuard, Step
 from bot.scores import max_total, weighted_total
 from handlers import evidence as evidence_buttons
-from handlers import flow_input, guards, recuse, ui
+from handlers import flow_input, guards, recuse, review_progress, ui
 from handlers.callbacks import Buttons
 from storage import flows, orgs, reviews
 from storage.db import Transaction
@@ -59,7 +59,6 @@ BUTTONS = Buttons(
     comment=("c", (int,)),  # type a comment for this review
     submit=("y", (int,)),  # submit the card's values (or the change to them)
     undo=("u", (int,)),  # back to the values submitted
-    progress=("p", ()),  # an admin's view of the reviews (the notice that all are in)
 )
 COMMENT_LIMIT = 1_000  # characters of a comment
 ALL_IN = Cause("reviews_in")  # fixed: the admins hear it once, whatever changes later
@@ -96,8 +95,8 @@ async def review_command(update: Update, ctx: Ctx) -> None:
 
 
 async def _admin_view(update: Update, ctx: Ctx) -> None:
-    """Where the admins will see the reviews' progress (handlers/review_progress.py)."""
-    await ui.reply(update, ctx, "review/admin")
+    """The reviews' progress, per candidate and per reviewer (handlers/review_progress.py)."""
+    await review_progress.show(update, ctx)
 
 
 async def _reviewer_view(update: Update, ctx: Ctx) -> None:
@@ -361,7 +360,7 @@ async def _tell_if_all_in(ctx: Ctx, tx: Transaction) -> None:
         await admin_ids(tx, ctx.core.settings.admins),
         "review/all_in",
         str(ALL_IN),
-        button=("review_progress", BUTTONS.data("progress")),
+        button=review_progress.button(),
         candidates=len(progress),
         reviews=submitted,
     )
@@ -377,15 +376,6 @@ async def _undo(update: Update, ctx: Ctx, review: Review) -> None:
         undone = await reviews.revert(tx, review.id)
     await (ui.toast(query, ctx, "review/undone") if undone else query.answer())
     await _show(update, ctx, review.id)
-
-
-@BUTTONS.on("progress")
-async def _progress(update: Update, ctx: Ctx) -> None:
-    if not ctx.actor.is_admin:
-        await ui.not_allowed(update.callback_query, ctx)
-        return
-    await update.callback_query.answer()
-    await _admin_view(update, ctx)
 
 
 # --- the comment: a typed step ---------------------------------------------------------------

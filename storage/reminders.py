@@ -280,3 +280,18 @@ async def candidate_reports(db: Executor) -> list[CandidateReports]:
         " GROUP BY p.id ORDER BY u.code, p.code"
     )
     return [CandidateReports(r["name"], r["unit_name"], r["reports"]) for r in rows]
+
+
+# --- assessment: the reviewers ---------------------------------------------------------------
+
+
+async def reviewers_owing(db: Executor) -> dict[int, int]:
+    """Each reviewer with reviews not yet submitted (recused ones owe nothing): how many.
+    Someone no longer a reviewer owes nothing, whatever was left."""
+    rows = await db.fetch_all(
+        "SELECT reviewer_id, COUNT(*) AS left FROM reviews"
+        " WHERE state IN ('assigned', 'draft')"
+        " AND reviewer_id IN (SELECT user_id FROM roles WHERE role = 'reviewer')"
+        " GROUP BY reviewer_id ORDER BY reviewer_id"
+    )
+    return {row["reviewer_id"]: row["left"] for row in rows}

@@ -103,6 +103,7 @@ def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
         "coach",
         "final",
         "review",
+        "recuse",
     }
     msgs = Messages(CAMPAIGN.timezone)
     templates = msgs.template_keys("en")
@@ -122,6 +123,7 @@ def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
     # Typed comments and reasons expire; an application's sections wait for ever.
     assert flows["return_comment"].steps["comment"].expires == PROMPT_EXPIRY
     assert flows["decline_reason"].steps["reason"].expires == PROMPT_EXPIRY
+    assert flows["recuse"].steps["reason"].expires == PROMPT_EXPIRY
     assert flows["coach"].steps["comment"].expires == PROMPT_EXPIRY
     assert all(flows["apply"].step(CAMPAIGN, name).expires is None for name in names)
 

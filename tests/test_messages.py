@@ -739,7 +739,6 @@ SAMPLES: dict[str, dict] = {
     "evidence/not_reviewer": {},
     "evidence/photo": {"activity": CAMPAIGN.activities[0], "day": WHEN.date()},
     "evidence/sent": {},
-    "review/admin": {},
     "review/after": {"stage": ASSESS},
     "review/all_in": {"reviews": 5, "candidates": 2},
     "review/before": {"stage": ASSESS},
@@ -804,6 +803,52 @@ SAMPLES: dict[str, dict] = {
         "stage": ASSESS,
         "opening": False,
         "owed": [{"project": CANDIDATE, "missing": list(CAMPAIGN.finals)}],
+    },
+    "remind/reviewer": {"stage": ASSESS, "opening": False, "left": 2},
+    "recuse/already": {"project": CANDIDATE},
+    "recuse/as_text": {},
+    "recuse/ask": {"project": CANDIDATE},
+    "recuse/cancelled": {"project": CANDIDATE},
+    "recuse/closed": {"stage": ASSESS},
+    "recuse/confirm": {"project": CANDIDATE, "preset": "", "reason": HOSTILE},
+    "recuse/done": {"project": CANDIDATE, "preset": "", "reason": HOSTILE},
+    "recuse/not_assigned": {"code": HOSTILE},
+    "recuse/not_reviewer": {},
+    "recuse/nothing_pending": {},
+    "recuse/reason": {"preset": "", "reason": HOSTILE},
+    "recuse/told_admins": {
+        "project": CANDIDATE,
+        "reviewer": HOSTILE,
+        "preset": "",
+        "reason": HOSTILE,
+        "left": 4,
+        "per_candidate": 5,
+    },
+    "recuse/too_long": {"length": 600, "limit": 500},
+    "recuse/type": {"project": CANDIDATE, "minutes": 30},
+    "recuse/unknown": {"code": HOSTILE},
+    "recuse/usage": {},
+    "review_progress/screen": {
+        "stage": ASSESS,
+        "now": WHEN,
+        "candidates": [
+            {
+                "kind": "candidate",
+                "project": CANDIDATE,
+                "assigned": 4,
+                "submitted": 2,
+                "recused": 1,
+                "vote": {"open": True, "recommend": 3, "undecided": 1, "not_yet": 0},
+            }
+        ],
+        "reviewers": [
+            {"kind": "reviewer", "name": HOSTILE, "assigned": 3, "submitted": 1, "recused": 1}
+        ],
+        "submitted": 2,
+        "assigned": 4,
+        "recused": 1,
+        "page": 1,
+        "pages": 2,
     },
 }
 
@@ -1133,6 +1178,32 @@ VARIANTS: dict[str, list[dict]] = {
     "vote/open_already": [{"here": False}],
     "remind/final_chat": [{"opening": False}],
     "remind/final_lead": [{"opening": True}],
+    "remind/reviewer": [{"opening": True, "left": 1}],
+    "recuse/cancelled": [{"project": None}],
+    "recuse/confirm": [{"preset": "unit", "reason": ""}],
+    "recuse/done": [{"preset": "conflict", "reason": ""}],
+    "recuse/reason": [{"preset": "unit", "reason": ""}, {"preset": "conflict", "reason": ""}],
+    "recuse/told_admins": [{"per_candidate": 0, "left": 1, "preset": "unit", "reason": "x"}],
+    "review_progress/screen": [
+        {
+            "candidates": [
+                {
+                    "kind": "candidate",
+                    "project": CANDIDATE,
+                    "assigned": 1,
+                    "submitted": 0,
+                    "recused": 0,
+                    "vote": {"open": False, "recommend": 0, "undecided": 0, "not_yet": 2},
+                }
+            ],
+            "reviewers": [
+                {"kind": "reviewer", "name": HOSTILE, "assigned": 1, "submitted": 0, "recused": 0}
+            ],
+            "recused": 0,
+            "pages": 1,
+        },
+        {"candidates": [], "reviewers": [], "assigned": 0, "recused": 0, "pages": 1},
+    ],
     "whoami/role_line": [{"grant": GRANTS[0]}, {"grant": GRANTS[1]}],
     "whoami/role_phrase": [
         {"grant": GRANTS[0]},

@@ -311,13 +311,13 @@ async def test_the_admins_are_told_once_when_all_reviews_are_in(world: World):
     told = [m for m in world.admin.replies() if notice in m.text]
     assert len(told) == 1 and told[0].button_data("📊 Review progress")
     await world.admin.tap("📊 Review progress", message=told[0])
-    assert world.admin.last_reply.text.startswith("📊 The reviews' progress")
+    assert world.admin.last_reply.text.startswith("📊 Reviews in Assessment and acceptance")
 
 
 async def test_review_for_admins_strangers_and_before_the_stage_opens(world: World):
     (rita,), ids = await _reviewing(world, [("U1", 1)], "Rita")
     await world.admin.send("/review")
-    assert world.admin.last_reply.text.startswith("📊 The reviews' progress")
+    assert world.admin.last_reply.text.startswith("📊 Reviews in Assessment and acceptance")
     stranger = world.sb.user("Stu", language_code="en")
     await stranger.send("/review")
     assert stranger.last_reply.text == (
