@@ -118,6 +118,8 @@ async def test_reviewers_with_reviews_left_are_reminded_how_many_and_no_one_else
     assert "You have 2 candidates left to score and submit." in letter.text
     [[(label, link)]] = letter.buttons
     assert label == "📝 Score your candidates" and link.endswith("?start=review")
+    await rita.send("/start review")  # what the link sends: the queue and the first card
+    assert rita.last_reply.text.startswith("📝 0 of 2 candidates scored · this is 1 of 2")
     assert len(ron.replies()) == heard["Ron"] and len(vic.replies()) == heard["Vic"]
     campaign, admins = world.runner.core.campaign, frozenset({world.admin.id})
     owing = await reminders.owing(world.db, campaign, "assess", admins=admins)
