@@ -139,8 +139,9 @@ ZH = Cast(
         "summary_file": "创建工作总结.pdf",
         "results": "成果报告：支部获评省级文明工地；隐患整改平均用时由3天缩短到1天。",
         "reviewers_group": "评审专家群",
-        "scores": "8 7 9 8 7 8 经验做法可复制，建议推广。",
+        "scores": "8 7 9 8 7 8 经验做法值得推广。",
         "scoring": "三位评审专家用按钮为各自的创建项目打分",
+        "after_recusal": "{name}接着为另一个创建项目打分、提交",
     },
     chapters={
         "import": "活动管理员导入单位和项目",
@@ -240,8 +241,9 @@ HANT = Cast(
         "summary_file": "創建工作總結.pdf",
         "results": "成果報告：支部獲評省級文明工地；隱患整改平均用時由3天縮短到1天。",
         "reviewers_group": "評審專家群",
-        "scores": "8 7 9 8 7 8 經驗做法可複製，建議推廣。",
+        "scores": "8 7 9 8 7 8 經驗做法值得推廣。",
         "scoring": "三位評審專家用按鈕為各自的創建項目打分",
+        "after_recusal": "{name}接著為另一個創建項目打分、提交",
     },
     chapters={
         "import": "活動管理員導入單位和項目",
@@ -316,6 +318,7 @@ EN = Cast(
         "reviewers_group": "Reviewers",
         "scores": "8 7 9 8 7 8 Replicable; worth spreading across the group.",
         "scoring": "three reviewers score their candidates by buttons",
+        "after_recusal": "{name} then scores the other candidate and submits",
     },
     chapters={
         "import": "The campaign admin imports the units and projects",
@@ -346,18 +349,19 @@ EN = Cast(
 CASTS = {cast.locale: cast for cast in (ZH, HANT, EN)}
 
 
-def _campaign_in(locale: str, scratch: Path) -> Path | None:
-    """The built-in campaign, speaking the run's language in the group chats."""
-    if locale == CAMPAIGN.default_locale:
-        return None
+def _campaign_in(locale: str, scratch: Path) -> Path:
+    """The built-in campaign, speaking the run's language in the group chats, with the quick
+    group vote of the assessment on (it is off by default)."""
     text = DEFAULT_CAMPAIGN_PATH.read_text(encoding="utf-8")
+    for old, new in (
+        (f'default_locale = "{CAMPAIGN.default_locale}"', f'default_locale = "{locale}"'),
+        ("\nvote = false ", "\nvote = true  "),
+    ):
+        if old not in text:
+            raise RuntimeError(f"the built-in campaign has no {old.strip()!r}")
+        text = text.replace(old, new)
     path = scratch / "campaign.toml"
-    path.write_text(
-        text.replace(
-            f'default_locale = "{CAMPAIGN.default_locale}"', f'default_locale = "{locale}"'
-        ),
-        encoding="utf-8",
-    )
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -697,11 +701,13 @@ def score_button(card: BotMessage, number: int, value: int) -> str:
     return row[column][1]
 
 
-async def score(reviewer: SandboxUser, card: BotMessage, values: tuple[int, ...]) -> None:
+async def score(
+    locale: str, reviewer: SandboxUser, card: BotMessage, values: tuple[int, ...]
+) -> None:
     """Every criterion's value tapped on the card, then ✅ Submit."""
     for number, value in enumerate(values, start=1):
         await reviewer.tap_data(card, score_button(card, number, value))
-    await reviewer.tap(label(CAMPAIGN.default_locale, "review_submit"), message=card)
+    await reviewer.tap(label(locale, "review_submit"), message=card)
 
 
 async def play_stage_three(
@@ -745,19 +751,20 @@ async def play_stage_three(
             await wu.tap_data(card, score_button(card, number, value))
         await wu.tap(label(locale, "review_submit"), message=card)
         await wu.tap(label(locale, "review_next"), message=card)
-        await score(wu, card, (7, 7, 8, 6, 7, 7))
+        await score(locale, wu, card, (7, 7, 8, 6, 7, 7))
         await zheng.send("/review")
-        await score(zheng, zheng.last_reply, (9, 8, 9, 9, 8, 9))
+        await score(locale, zheng, zheng.last_reply, (9, 8, 9, 9, 8, 9))
         await zheng.tap(label(locale, "review_next"), message=zheng.last_reply)
-        await score(zheng, zheng.last_reply, (6, 7, 6, 7, 6, 6))
+        await score(locale, zheng, zheng.last_reply, (6, 7, 6, 7, 6, 6))
 
     chapter("recuse")
     await qian.send("/review")  # the first card: a unit this reviewer once worked in
     await qian.tap(label(locale, "recuse"), message=qian.last_reply)
     await qian.tap(label(locale, "recuse_unit"))
     await qian.tap(label(locale, "recuse_yes"))
-    await qian.send("/review")
-    await score(qian, qian.last_reply, (7, 6, 7, 7, 6, 7))
+    with chapter.summarised(says["after_recusal"].format(name=qian.first_name)):
+        await qian.send("/review")
+        await score(locale, qian, qian.last_reply, (7, 6, 7, 7, 6, 7))
 
     chapter("typed")
     await team.secretary.send(f"/score {rbr['code']} {says['scores']}")

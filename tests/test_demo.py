@@ -14,6 +14,7 @@ from typing import IO
 import pytest
 
 from bot.demo import CASTS
+from bot.demo import label as _label
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Chinese the English bot teaches on purpose, as things to type: amounts and the import's headers.
@@ -111,6 +112,23 @@ def test_the_demo_runs_on_a_fresh_machine_in_its_language(language):
     for person in ("lead", "secretary", "admin"):
         assert f"{people[person]} → bot: /progress" in stage_two
     assert "!!" not in stage_two
+    # Stage 3: the final items, the assignment, scores by buttons and by /score, a recusal,
+    # a change, the quick vote, the admins' progress.
+    stage_three = out.split(f"== {cast.chapter('final')} ==")[1]
+    for heading in ("reviewers", "assign", "score", "recuse", "typed", "change", "vote"):
+        assert f"== {cast.chapter(heading)} ==" in stage_three
+    assert cast.says["summary_file"] in stage_three and cast.says["results"] in stage_three
+    admin, wu, qian = people["admin"], people["reviewer1"], people["reviewer3"]
+    assert f"{people['secretary']} → bot: /score {cast.project(1, 1)['code']}" in stage_three
+    assert f"bot → {admin}: 🙅 {qian}" in stage_three  # the admins hear of the recusal
+    changed = stage_three.split(f"== {cast.chapter('change')} ==")[1].split("== ")[0]
+    assert f"{wu} taps [ {_label(language, 'review_submit_change')} ]" in changed
+    vote = stage_three.split(f"== {cast.chapter('vote')} ==")[1].split("== ")[0]
+    assert f"{people['reviewer2']} taps [ {_label(language, 'vote_recommend')} ]" in vote
+    closed = vote.rsplit("bot ✎", 1)[1]  # the card's last edit: closed, counts, no names
+    assert "🔒" in closed and "👍" in closed and wu not in closed
+    progress = stage_three.split(f"== {cast.chapter('reviewed')} ==")[1]
+    assert f"{admin} → bot: /review" in progress and "📊" in progress
 
 
 def test_the_chinese_demo_names_its_organisation_in_chinese():
