@@ -16,43 +16,28 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from bench.reviews_storage import CANDIDATES, CRITERIA, NOW, REVIEWERS, timed
+from bench.reviews_storage import NOW, REVIEWERS, seed_candidates, seed_reviews, timed
 from bot import reminders
 from bot.campaign_load import load_campaign
 from handlers import review_progress
-from storage import orgs, people, reviews, votes
+from storage import reviews, votes
 from storage.db import Database
-from storage.orgs import OrgRow
 
 
 async def _filled(db: Database) -> None:
+    projects = await seed_candidates(db)
     async with db.transaction(NOW) as tx:
-        rows = [
-            OrgRow(i + 2, f"U{i % 15:02d}", f"Unit {i % 15}", f"P{i:03d}", f"Project {i}")
-            for i in range(CANDIDATES)
-        ]
-        await orgs.import_rows(tx, rows, None)
-        for user in range(1, REVIEWERS + 1):
-            await people.expect(tx, user)
-            await tx.execute(
-                "INSERT INTO roles (user_id, role, granted_at) VALUES (?, 'reviewer', ?)",
-                (user, tx.stamp),
-            )
+        await tx.execute_many(
+            "INSERT INTO roles (user_id, role, granted_at) VALUES (?, 'reviewer', ?)",
+            [(user, tx.stamp) for user in range(1, REVIEWERS + 1)],
+        )
         await tx.execute(
             "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
             " SELECT id, 'accepted', 1, ?, ? FROM projects",
             (tx.stamp, tx.stamp),
         )
-    projects = [r["id"] for r in await db.fetch_all("SELECT id FROM projects")]
+    ids = await seed_reviews(db, projects)
     async with db.transaction(NOW) as tx:
-        await reviews.assign(
-            tx, {(u, p) for u in range(1, REVIEWERS + 1) for p in projects}, by=None
-        )
-    ids = [r["id"] for r in await db.fetch_all("SELECT id FROM reviews ORDER BY id")]
-    async with db.transaction(NOW) as tx:
-        for review_id in ids[::2]:
-            scores = dict.fromkeys(CRITERIA, 7)
-            await reviews.submit(tx, review_id, CRITERIA, by=1, scores=scores)
         for review_id in ids[1::97]:
             await reviews.recuse(tx, review_id, "bench", by=1)
         for project in projects:

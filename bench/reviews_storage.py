@@ -42,28 +42,38 @@ async def timed(name: str, run: Callable[[int], Awaitable[object]]) -> None:
     )
 
 
+async def seed_candidates(db: Database) -> list[int]:
+    """75 projects in 15 units and 20 people (user ids 1–20): the projects' ids."""
+    async with db.transaction(NOW) as tx:
+        rows = [
+            OrgRow(i + 2, f"U{i % 15:02d}", f"Unit {i % 15}", f"P{i:03d}", f"Project {i}")
+            for i in range(CANDIDATES)
+        ]
+        await orgs.import_rows(tx, rows, None)
+        for user in range(1, REVIEWERS + 1):
+            await people.expect(tx, user)
+    return [r["id"] for r in await db.fetch_all("SELECT id FROM projects")]
+
+
+async def seed_reviews(db: Database, projects: list[int]) -> list[int]:
+    """Everyone reviewing every project, every other review submitted: the reviews' ids."""
+    async with db.transaction(NOW) as tx:
+        await reviews.assign(
+            tx, {(u, p) for u in range(1, REVIEWERS + 1) for p in projects}, by=None
+        )
+    ids = [r["id"] for r in await db.fetch_all("SELECT id FROM reviews ORDER BY id")]
+    async with db.transaction(NOW) as tx:
+        for review_id in ids[::2]:
+            scores = dict.fromkeys(CRITERIA, 7)
+            await reviews.submit(tx, review_id, CRITERIA, by=1, scores=scores)
+    return ids
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         db = await Database.open(Path(scratch) / "bench.db")
         try:
-            async with db.transaction(NOW) as tx:
-                rows = [
-                    OrgRow(i + 2, f"U{i % 15:02d}", f"Unit {i % 15}", f"P{i:03d}", f"Project {i}")
-                    for i in range(CANDIDATES)
-                ]
-                await orgs.import_rows(tx, rows, None)
-                for user in range(1, REVIEWERS + 1):
-                    await people.expect(tx, user)
-            projects = [r["id"] for r in await db.fetch_all("SELECT id FROM projects")]
-            async with db.transaction(NOW) as tx:
-                await reviews.assign(
-                    tx, {(u, p) for u in range(1, REVIEWERS + 1) for p in projects}, by=None
-                )
-            ids = [r["id"] for r in await db.fetch_all("SELECT id FROM reviews ORDER BY id")]
-            async with db.transaction(NOW) as tx:
-                for review_id in ids[::2]:
-                    scores = dict.fromkeys(CRITERIA, 7)
-                    await reviews.submit(tx, review_id, CRITERIA, by=1, scores=scores)
+            ids = await seed_reviews(db, await seed_candidates(db))
 
             async def tap(i: int) -> None:
                 async with db.transaction(NOW + timedelta(seconds=i)) as tx:

@@ -15,10 +15,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from bench.reviews_storage import CANDIDATES, NOW, REVIEWERS, timed
-from storage import orgs, outbox, people, votes
+from bench.reviews_storage import CANDIDATES, NOW, REVIEWERS, seed_candidates, timed
+from storage import outbox, votes
 from storage.db import Database
-from storage.orgs import OrgRow
 from storage.outbox import BULK, FOLLOWS, Cause, Outgoing
 
 GROUP = -100_123
@@ -28,15 +27,7 @@ CARD = "🗳 <b>快速投票</b>：<b>Project 1</b>（P001）· Unit 1\n\n" + "�
 
 async def _seed(db: Database) -> tuple[list[int], int]:
     """The candidates, a closed vote on each, an open one on the first, a busy outbox."""
-    async with db.transaction(NOW) as tx:
-        rows = [
-            OrgRow(i + 2, f"U{i % 15:02d}", f"Unit {i % 15}", f"P{i:03d}", f"Project {i}")
-            for i in range(CANDIDATES)
-        ]
-        await orgs.import_rows(tx, rows, None)
-        for user in range(1, REVIEWERS + 1):
-            await people.expect(tx, user)
-    projects = [r["id"] for r in await db.fetch_all("SELECT id FROM projects")]
+    projects = await seed_candidates(db)
     async with db.transaction(NOW) as tx:
         for project in projects:
             vote = await votes.open_vote(tx, project, GROUP, by=1)

@@ -790,6 +790,9 @@ SAMPLES: dict[str, dict] = {
         "items": [{"item": FINAL, "stored": FILE_FINAL}, {"item": FINAL, "stored": None}],
     },
     "final/stored": {"stored": TEXT_FINAL},
+    "final/items": {
+        "items": [{"item": FINAL, "stored": FILE_FINAL}, {"item": FINAL, "stored": None}]
+    },
     "final/too_big": {"file_name": HOSTILE, "limit": 20},
     "final/too_long": {"limit": 30000},
     "final/wrong_input": {"item": FINAL},
