@@ -201,9 +201,9 @@ def _score_rows(
         for part in (scale[:_FIRST_ROW], scale[_FIRST_ROW:]) if len(scale) > 8 else (scale,):
             row = []
             for index, value in enumerate(part):
-                key = "review_value_chosen" if value == chosen else "review_value"
-                if index == 0:
-                    key = key.replace("value", "first")  # the row says its criterion
+                # The row's first button says its criterion; the chosen value is marked.
+                key = "review_first" if index == 0 else "review_value"
+                key += "_chosen" if value == chosen else ""
                 text = label(ctx.locale, key, number=number, value=value)
                 row.append((text, BUTTONS.data("score", review.id, criterion.key, value)))
             rows.append(row)
