@@ -1,21 +1,43 @@
 """Stage 3's results: each candidate's raw and calibrated scores, ranks and flags, from the
-reviews that count (submitted, not recused). Pure functions over plain values, and `load`,
-which reads what they need from the database.
+reviews that count (submitted, not recused). `compute` is a pure function over plain values;
+`load` reads what it needs from the database and calls it.
 
-A placeholder until the numbers are built (issue 19): raw means only, calibrated = raw, no
-flags. The shapes below are what /ranking, the charts and the selection read.
+The calibrated score fits an additive reviewer-bias model, total = quality + bias, by
+alternating means with shrinkage k: a candidate's quality is the mean of its totals less
+their reviewers' biases; a reviewer's bias is what their totals exceed those qualities by,
+summed and divided by (their reviews + k), so a reviewer with few reviews moves little. It is
+the ridge solution of that model (penalty k·Σ bias²), whose biases sum to 0 by themselves:
+re-centring them each round only keeps the rounds on that footing.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import NamedTuple
 
-from bot.campaign import Campaign
-from bot.scores import weighted_total
+from bot.campaign import Assessment, Campaign, Criterion
+from bot.scores import max_total, weighted_total
 from storage import finals, orgs, reviews
 from storage.db import Executor
+
+FLAGS: tuple[str, ...] = ("spread_total", "spread_criterion", "few_reviews", "rank_moved")
+TOLERANCE = 1e-9  # the calibration stops when no quality or bias moves more than this
+MAX_ROUNDS = 1000
+RANK_MOVED = 3  # |calibrated rank − raw rank| flagged from here
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a flag is raised, as numbers the view words: the value against its limit (for
+    spread_criterion, the largest spread and the criteria at or over the limit)."""
+
+    value: float
+    limit: float
+    criteria: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,7 @@ class Row:
     calibrated_rank: int | None
     flags: tuple[str, ...] = ()  # spread_total, spread_criterion, few_reviews, rank_moved
     means: Mapping[str, float] = field(default_factory=dict)  # per criterion, over reviewers
+    flag_reasons: Mapping[str, Reason] = field(default_factory=dict)  # by flag, as in flags
 
 
 @dataclass(frozen=True)
@@ -50,15 +73,141 @@ class Ranking:
         return next((r for r in self.rows if r.project_id == project_id), None)
 
 
-def _competition(scores: dict[int, float | None]) -> dict[int, int | None]:
-    """Ranks 1, 2, 2, 4: equal when rounded to 2 decimals; None for no score."""
-    ordered = sorted((s, p) for p, s in scores.items() if s is not None)
-    ordered.reverse()
-    ranks: dict[int, int | None] = dict.fromkeys(scores)
-    for place, (score, project) in enumerate(ordered, start=1):
-        ahead = [q for s, q in ordered[: place - 1] if round(s, 2) == round(score, 2)]
-        ranks[project] = ranks[ahead[0]] if ahead else place
-    return ranks
+class Candidate(NamedTuple):
+    """What the ranking shows of a candidate besides its scores."""
+
+    project_id: int
+    code: str
+    project: str
+    unit_id: int
+    unit_code: str
+    unit: str
+    assigned: int = 0  # reviews not recused
+
+
+class Scored(NamedTuple):
+    """A review that counts: its submitted value per criterion key."""
+
+    reviewer_id: int
+    project_id: int
+    scores: Mapping[str, int]
+
+
+def competition_ranks(scores: Mapping[int, float | None]) -> dict[int, int | None]:
+    """Ranks 1, 2, 2, 4 by score, the highest first: scores equal when rounded to 2 decimals
+    share a rank; None for no score."""
+    rounded = sorted((round(s, 2) for s in scores.values() if s is not None), reverse=True)
+    first: dict[float, int] = {}
+    for place, score in enumerate(rounded, start=1):
+        first.setdefault(score, place)
+    return {p: None if s is None else first[round(s, 2)] for p, s in scores.items()}
+
+
+def calibrate(
+    totals: Iterable[tuple[int, int, float]], shrinkage: float
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Alternating means over (reviewer, project, total): (quality by project, bias by
+    reviewer). Sums are exact (fsum), so the result is the same to the last bit however the
+    reviews are listed or the reviewers numbered: ties stay ties."""
+    triples = sorted(totals)
+    by_project: dict[int, list[tuple[int, float]]] = {}
+    by_reviewer: dict[int, list[tuple[int, float]]] = {}
+    for reviewer, project, total in triples:
+        by_project.setdefault(project, []).append((reviewer, total))
+        by_reviewer.setdefault(reviewer, []).append((project, total))
+    bias = dict.fromkeys(sorted(by_reviewer), 0.0)
+    quality: dict[int, float] = {}
+    for _ in range(MAX_ROUNDS):
+        moved = 0.0 if quality else float("inf")
+        for project in sorted(by_project):
+            marks = by_project[project]
+            q = math.fsum(t - bias[r] for r, t in marks) / len(marks)
+            moved = max(moved, abs(q - quality.get(project, q)))
+            quality[project] = q
+        fitted = {
+            r: math.fsum(t - quality[p] for p, t in marks) / (len(marks) + shrinkage)
+            for r, marks in by_reviewer.items()
+        }
+        centre = math.fsum(fitted.values()) / len(fitted) if fitted else 0.0
+        for reviewer, value in fitted.items():
+            moved = max(moved, abs(value - centre - bias[reviewer]))
+            bias[reviewer] = value - centre
+        if moved <= TOLERANCE:
+            break
+    return quality, bias
+
+
+def _flags(
+    row: Row, per_criterion: dict[str, list[int]], rules: Assessment, top: float
+) -> dict[str, Reason]:
+    found: dict[str, Reason] = {}
+    if row.spread is not None and row.spread > rules.spread_total * top:
+        found["spread_total"] = Reason(row.spread, rules.spread_total * top)
+    spreads = {key: max(v) - min(v) for key, v in per_criterion.items() if v}
+    wide = tuple(key for key, s in spreads.items() if s >= rules.spread_criterion)
+    if wide:
+        found["spread_criterion"] = Reason(max(spreads.values()), rules.spread_criterion, wide)
+    if row.reviews < rules.min_reviews:
+        found["few_reviews"] = Reason(row.reviews, rules.min_reviews)
+    if row.raw_rank is not None and row.calibrated_rank is not None:
+        moved = abs(row.calibrated_rank - row.raw_rank)
+        if moved >= RANK_MOVED:
+            found["rank_moved"] = Reason(moved, RANK_MOVED)
+    return found
+
+
+def compute(
+    criteria: Sequence[Criterion],
+    rules: Assessment,
+    candidates: Iterable[Candidate],
+    counted: Iterable[Scored | tuple[int, int, Mapping[str, int]]],
+) -> Ranking:
+    """The ranking of `candidates` from the reviews that count; a review of a project that
+    is not a candidate is left out."""
+    listed = {c.project_id: c for c in candidates}
+    totals: dict[int, list[float]] = {p: [] for p in listed}
+    values: dict[int, dict[str, list[int]]] = {p: {c.key: [] for c in criteria} for p in listed}
+    triples = []
+    for reviewer, project, scores in sorted(counted, key=lambda s: (s[0], s[1])):
+        if project not in listed:
+            continue
+        total = weighted_total(criteria, scores)
+        totals[project].append(total)
+        triples.append((reviewer, project, total))
+        for key, value in scores.items():
+            values[project][key].append(value)
+    quality, biases = calibrate(triples, rules.shrinkage)
+    raw = {p: (statistics.fmean(t) if t else None) for p, t in totals.items()}
+    calibrated = {p: quality.get(p) for p in listed}
+    raw_ranks, calibrated_ranks = competition_ranks(raw), competition_ranks(calibrated)
+    ranks = raw_ranks if rules.rank_by == "raw" else calibrated_ranks
+    top = max_total(criteria)
+    rows = []
+    for p, c in listed.items():
+        t = totals[p]
+        row = Row(
+            project_id=p,
+            code=c.code,
+            project=c.project,
+            unit_id=c.unit_id,
+            unit_code=c.unit_code,
+            unit=c.unit,
+            reviews=len(t),
+            assigned=c.assigned,
+            raw=raw[p],
+            median=statistics.median(t) if t else None,
+            spread=(max(t) - min(t)) if t else None,
+            calibrated=calibrated[p],
+            rank=ranks[p],
+            raw_rank=raw_ranks[p],
+            calibrated_rank=calibrated_ranks[p],
+            means=MappingProxyType({k: statistics.fmean(v) for k, v in values[p].items() if v}),
+        )
+        reasons = _flags(row, values[p], rules, top)
+        flags = tuple(f for f in FLAGS if f in reasons)
+        rows.append(replace(row, flags=flags, flag_reasons=MappingProxyType(reasons)))
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
+    return Ranking(tuple(rows), MappingProxyType(biases))
 
 
 async def load(db: Executor, campaign: Campaign) -> Ranking:
@@ -67,35 +216,18 @@ async def load(db: Executor, campaign: Campaign) -> Ranking:
     ids = [c.project_id for c in listed]
     projects = {p.id: p for p in await orgs.projects_by_ids(db, ids)}
     units = {u.id: u for u in await orgs.units_by_ids(db, [p.unit_id for p in projects.values()])}
-    totals: dict[int, list[float]] = {i: [] for i in ids}
-    for review, scores in await reviews.submitted_reviews(db):
-        if review.project_id in totals:
-            totals[review.project_id].append(weighted_total(campaign.criteria, scores))
-    progress = {p.project_id: p for p in await reviews.progress_by_candidate(db)}
-    raw = {i: (statistics.fmean(t) if t else None) for i, t in totals.items()}
-    ranks = _competition(raw)
-    rows = []
+    assigned = {p.project_id: p.assigned for p in await reviews.progress_by_candidate(db)}
+    candidates = []
     for i in ids:
-        project, t = projects[i], totals[i]
+        project = projects[i]
         unit = units[project.unit_id]
-        rows.append(
-            Row(
-                project_id=i,
-                code=project.code,
-                project=project.name,
-                unit_id=unit.id,
-                unit_code=unit.code,
-                unit=unit.name,
-                reviews=len(t),
-                assigned=progress[i].assigned if i in progress else 0,
-                raw=raw[i],
-                median=statistics.median(t) if t else None,
-                spread=(max(t) - min(t)) if t else None,
-                calibrated=raw[i],
-                rank=ranks[i],
-                raw_rank=ranks[i],
-                calibrated_rank=ranks[i],
+        candidates.append(
+            Candidate(
+                i, project.code, project.name, unit.id, unit.code, unit.name, assigned.get(i, 0)
             )
         )
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
-    return Ranking(tuple(rows))
+    counted = [
+        Scored(review.reviewer_id, review.project_id, scores)
+        for review, scores in await reviews.submitted_reviews(db)
+    ]
+    return compute(campaign.criteria, campaign.assessment, candidates, counted)
