@@ -1,5 +1,6 @@
 """`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
-updates list | updates retry ID… | media [--retry] | template FILE.docx | assignments [--csv]`."""
+updates list | updates retry ID… | media [--retry] | template FILE.docx | assignments [--csv] |
+ranking [--csv]`."""
 
 from __future__ import annotations
 
@@ -90,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     assignments.add_argument(
         "--csv", action="store_true", help="comma-separated, with a header row"
     )
+    ranking = commands.add_parser(
+        "ranking", help="stage 3's ranking: calibrated and raw scores, ranks and flags"
+    )
+    ranking.add_argument("--csv", action="store_true", help="comma-separated, with a header row")
     return parser
 
 
@@ -129,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_admins(settings, args.action, getattr(args, "user_ids", [])))
         if args.command == "assignments":
             return asyncio.run(_assignments(settings, as_csv=args.csv))
+        if args.command == "ranking":
+            return asyncio.run(_ranking(settings, as_csv=args.csv))
         return _run(settings)
     except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
@@ -273,6 +280,26 @@ async def _assignments(settings: Settings, *, as_csv: bool) -> int:
             print("\t".join(str(v) for v in line))
     if not rows:
         print("no reviewer is assigned a candidate yet", file=sys.stderr)
+    return 0
+
+
+async def _ranking(settings: Settings, *, as_csv: bool) -> int:
+    from bot import ranking
+    from storage.db import Database
+
+    campaign = load_campaign(settings.campaign_path)
+    db = await Database.open(settings.db_path)
+    try:
+        result = await ranking.load(db, campaign)
+    finally:
+        await db.close()
+    if as_csv:
+        print(ranking.csv_text(result), end="")
+    else:
+        for line in ranking.table_lines(result):
+            print("\t".join(line))
+    if not result.rows:
+        print("no candidate yet", file=sys.stderr)
     return 0
 
 

@@ -12,6 +12,8 @@ re-centring them each round only keeps the rounds on that footing.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -231,3 +233,71 @@ async def load(db: Executor, campaign: Campaign) -> Ranking:
         for review, scores in await reviews.submitted_reviews(db)
     ]
     return compute(campaign.criteria, campaign.assessment, candidates, counted)
+
+
+# --- the record: `pacesetter ranking [--csv]` -----------------------------------------------------
+
+CSV_COLUMNS = (
+    "rank",
+    "raw_rank",
+    "code",
+    "project",
+    "unit",
+    "calibrated",
+    "raw",
+    "median",
+    "spread",
+    "reviews",
+    "flags",
+)
+
+
+def _number(value: float | int | None, places: int) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def csv_text(result: Ranking) -> str:
+    """The ranking as CSV, best first: scores with 4 decimals, `unit` the unit's code,
+    `reviews` the counted ones, flags joined by ';'."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in result.rows:
+        writer.writerow(
+            (
+                _number(r.rank, 0),
+                _number(r.raw_rank, 0),
+                r.code,
+                r.project,
+                r.unit_code,
+                *(_number(v, 4) for v in (r.calibrated, r.raw, r.median, r.spread)),
+                r.reviews,
+                ";".join(r.flags),
+            )
+        )
+    return out.getvalue()
+
+
+def _reason(flag: str, reason: Reason) -> str:
+    over = ">" if flag == "spread_total" else "<" if flag == "few_reviews" else ">="
+    which = f"{', '.join(reason.criteria)}: " if reason.criteria else ""
+    return f"{flag} ({which}{reason.value:g} {over} {reason.limit:g})"
+
+
+def table_lines(result: Ranking) -> list[tuple[str, ...]]:
+    """The same, as a table's cells: 2 decimals, counted/assigned reviews, each flag with
+    its reason, '-' for none."""
+    lines = [CSV_COLUMNS]
+    for r in result.rows:
+        cells = (
+            _number(r.rank, 0),
+            _number(r.raw_rank, 0),
+            r.code,
+            r.project,
+            r.unit_code,
+            *(_number(v, 2) for v in (r.calibrated, r.raw, r.median, r.spread)),
+            f"{r.reviews}/{r.assigned}",
+            "; ".join(_reason(f, r.flag_reasons[f]) for f in r.flags),
+        )
+        lines.append(tuple(c or "-" for c in cells))
+    return lines

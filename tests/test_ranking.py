@@ -1,8 +1,12 @@
 """bot/ranking.py: raw and calibrated scores, competition ranks and flags; their properties
-(hypothesis), the harsh reviewer the calibration is for, and `load` on a real SQLite file."""
+(hypothesis), the harsh reviewer the calibration is for, `load` on a real SQLite file and
+`pacesetter ranking [--csv]`."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import random
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot import ranking
+from bot import cli, ranking
 from bot.campaign import DEFAULT_ASSESSMENT, Criterion
 from bot.ranking import Candidate, Reason, Scored, compute
 from storage import orgs, people, reviews
@@ -23,6 +27,7 @@ CRITERIA = tuple(Criterion(k, {"en": k}, {"en": k}, 1.0, 10) for k in KEYS)
 RULES = DEFAULT_ASSESSMENT
 NOW = datetime(2027, 10, 10, 2, 0, tzinfo=UTC)
 HARSH = 9
+HEADER = "rank,raw_rank,code,project,unit,calibrated,raw,median,spread,reviews,flags"
 
 
 def candidate(i: int) -> Candidate:
@@ -128,7 +133,8 @@ def test_each_flag_with_its_reason():
         Scored(2, 3, marks(6, 6, 6, 6, 6, 6)),
         Scored(3, 3, marks(5, 7, 7, 7, 7, 7)),
     ]
-    rows = {r.code: r for r in compute(CRITERIA, RULES, map(candidate, (1, 2, 3)), counted).rows}
+    result = compute(CRITERIA, RULES, map(candidate, (1, 2, 3)), counted)
+    rows = {r.code: r for r in result.rows}
     assert rows["P01"].flags == ("spread_total", "spread_criterion")
     assert rows["P01"].flag_reasons == {
         "spread_total": Reason(18.0, 12.0),
@@ -138,6 +144,13 @@ def test_each_flag_with_its_reason():
     assert rows["P02"].flag_reasons["few_reviews"] == Reason(2, 3)
     assert rows["P03"].flags == ()
     assert rows["P03"].spread == 12.0 and rows["P03"].median == 40.0
+    # The record: names joined by ';' in the CSV, each with its reason in the table.
+    assert next(csv.reader(io.StringIO(ranking.csv_text(result).splitlines()[1])))[-1] == (
+        "spread_total;spread_criterion"
+    )
+    assert ranking.table_lines(result)[1][-1] == (
+        "spread_total (18 > 12); spread_criterion (ideology, mechanism: 6 >= 4)"
+    )
 
 
 def test_rank_moved_when_calibration_moves_a_candidate_three_places_or_more():
@@ -427,6 +440,49 @@ async def test_load_counts_only_submitted_reviews_of_candidates(db):
     assert (rows["P1"].unit_code, rows["P1"].unit, rows["P1"].project) == ("U1", "一支部", "项目一")
     assert rows["P2"].flags == ("few_reviews",)
     assert "P5" not in rows and set(result.biases) == {1, 2, 3}
+
+
+async def test_pacesetter_ranking_prints_the_table_and_the_csv(db, tmp_path, monkeypatch, capsys):
+    await reviewed(
+        db,
+        {
+            (1, "P1"): 9, (2, "P1"): 8, (3, "P1"): 7,
+            (1, "P2"): 6, (2, "P2"): 6,
+            (1, "P3"): 8, (2, "P3"): 8, (3, "P3"): 8,
+        },
+    )  # fmt: skip
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "ranking.db"))
+    assert await asyncio.to_thread(cli.main, ["ranking", "--csv"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(HEADER + "\n")
+    assert list(csv.reader(io.StringIO(printed)))[1:] == [
+        ["1", "1", "P1", "项目一", "U1", "48.0000", "48.0000", "48.0000", "12.0000", "3", ""],
+        ["1", "1", "P3", "项目三", "U2", "48.0000", "48.0000", "48.0000", "0.0000", "3", ""],
+        ["3", "3", "P2", "项目二", "U1", "35.2500", "36.0000", "36.0000", "0.0000", "2",
+         "few_reviews"],
+        ["", "", "P4", "项目四", "U2", "", "", "", "", "0", "few_reviews"],
+    ]  # fmt: skip
+    assert await asyncio.to_thread(cli.main, ["ranking"]) == 0
+    table = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert table == [
+        HEADER.split(","),
+        ["1", "1", "P1", "项目一", "U1", "48.00", "48.00", "48.00", "12.00", "3/3", "-"],
+        ["1", "1", "P3", "项目三", "U2", "48.00", "48.00", "48.00", "0.00", "3/3", "-"],
+        ["3", "3", "P2", "项目二", "U1", "35.25", "36.00", "36.00", "0.00", "2/2",
+         "few_reviews (2 < 3)"],
+        ["-", "-", "P4", "项目四", "U2", "-", "-", "-", "-", "0/0", "few_reviews (0 < 3)"],
+    ]  # fmt: skip
+
+
+async def test_pacesetter_ranking_says_when_there_is_no_candidate(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "empty.db"))
+    assert await asyncio.to_thread(cli.main, ["ranking", "--csv"]) == 0
+    printed = capsys.readouterr()
+    assert (
+        printed.out
+        == "rank,raw_rank,code,project,unit,calibrated,raw,median,spread,reviews,flags\n"
+    )
+    assert "no candidate yet" in printed.err
 
 
 def test_the_calibration_stops_at_its_fixed_point_with_biases_averaging_zero():
