@@ -228,10 +228,7 @@ async def load(db: Executor, campaign: Campaign) -> Ranking:
                 i, project.code, project.name, unit.id, unit.code, unit.name, assigned.get(i, 0)
             )
         )
-    counted = [
-        Scored(review.reviewer_id, review.project_id, scores)
-        for review, scores in await reviews.submitted_reviews(db)
-    ]
+    counted = [Scored(c.reviewer_id, c.project_id, c.scores) for c in await reviews.counted(db)]
     return compute(campaign.criteria, campaign.assessment, candidates, counted)
 
 

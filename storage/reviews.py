@@ -4,6 +4,7 @@ audit log (action "review.change", old and new values); `history` reads them bac
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,15 @@ class QueueItem:
     unit_id: int
     state: str
     scored: int  # criteria set on the card
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A review that counts, as the ranking reads it: who, which candidate, the values."""
+
+    reviewer_id: int
+    project_id: int
+    scores: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -208,6 +218,17 @@ async def submitted_reviews(db: Executor) -> list[tuple[Review, dict[str, int]]]
         _, scores = out.setdefault(row["id"], (_review(row), {}))
         scores[row["criterion"]] = row["submitted"]
     return list(out.values())
+
+
+async def counted(db: Executor) -> list[Counted]:
+    """The same reviews as `submitted_reviews`, with only what the ranking needs: one row
+    per review, its values gathered by SQLite."""
+    rows = await db.fetch_all(
+        "SELECT r.reviewer_id, r.project_id, json_group_object(s.criterion, s.submitted)"
+        " FROM reviews r JOIN review_scores s ON s.review_id = r.id"
+        " WHERE r.state = 'submitted' AND s.submitted IS NOT NULL GROUP BY r.id ORDER BY r.id"
+    )
+    return [Counted(r, p, MappingProxyType(json.loads(values))) for r, p, values in rows]
 
 
 async def progress_by_candidate(db: Executor) -> list[CandidateProgress]:

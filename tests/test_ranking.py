@@ -440,6 +440,9 @@ async def test_load_counts_only_submitted_reviews_of_candidates(db):
     assert (rows["P1"].unit_code, rows["P1"].unit, rows["P1"].project) == ("U1", "一支部", "项目一")
     assert rows["P2"].flags == ("few_reviews",)
     assert "P5" not in rows and set(result.biases) == {1, 2, 3}
+    assert sorted(
+        (c.reviewer_id, c.project_id, dict(c.scores)) for c in await reviews.counted(db)
+    ) == sorted((r.reviewer_id, r.project_id, s) for r, s in await reviews.submitted_reviews(db))
 
 
 async def test_pacesetter_ranking_prints_the_table_and_the_csv(db, tmp_path, monkeypatch, capsys):
