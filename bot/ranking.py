@@ -74,6 +74,16 @@ class Ranking:
     def row(self, project_id: int) -> Row | None:
         return next((r for r in self.rows if r.project_id == project_id), None)
 
+    def by(self, rank: str) -> tuple[Row, ...]:
+        """The rows best first by "calibrated" or "raw" rank (a view's sort button), ties in
+        code order, those without a rank last."""
+        field = "raw_rank" if rank == "raw" else "calibrated_rank"
+        return tuple(sorted(self.rows, key=lambda r: _place(getattr(r, field), r.code)))
+
+
+def _place(rank: int | None, code: str) -> tuple[bool, int, str]:
+    return (rank is None, rank or 0, code)
+
 
 class Candidate(NamedTuple):
     """What the ranking shows of a candidate besides its scores."""
@@ -208,7 +218,7 @@ def compute(
         reasons = _flags(row, values[p], rules, top)
         flags = tuple(f for f in FLAGS if f in reasons)
         rows.append(replace(row, flags=flags, flag_reasons=MappingProxyType(reasons)))
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.code))
+    rows.sort(key=lambda r: _place(r.rank, r.code))
     return Ranking(tuple(rows), MappingProxyType(biases))
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bot import cli, ranking
 from bot.campaign import DEFAULT_ASSESSMENT, Criterion
+from bot.campaign_load import load_campaign
 from bot.ranking import Candidate, Reason, Scored, compute
 from storage import orgs, people, reviews
 from storage.db import Database
@@ -91,6 +92,10 @@ def test_ranked_by_raw_when_the_campaign_says_so():
     assert [r.code for r in result.rows] == ["P03", "P01", "P04", "P02", "P05", "P06"]
     assert [r.rank for r in result.rows] == [1, 2, 3, 4, 5, 6]
     assert [r.calibrated_rank for r in result.rows] == [3, 1, 4, 2, 5, 6]
+    calibrated = compute(CRITERIA, RULES, map(candidate, SIX), harsh_case())
+    # Either ranking's rows sorted by the other rank: a view's sort button.
+    assert [r.code for r in calibrated.by("raw")] == [r.code for r in result.rows]
+    assert [r.code for r in result.by("calibrated")] == [r.code for r in calibrated.rows]
 
 
 def test_ties_at_two_decimals_share_a_rank_competition_style_and_no_score_comes_last():
@@ -417,8 +422,6 @@ async def reviewed(db: Database, scores: dict[tuple[int, str], int | None]) -> d
 
 
 async def test_load_counts_only_submitted_reviews_of_candidates(db):
-    from bot.campaign_load import load_campaign
-
     found = await reviewed(
         db,
         {
