@@ -153,8 +153,11 @@ def _flags(
     row: Row, per_criterion: dict[str, list[int]], rules: Assessment, top: float
 ) -> dict[str, Reason]:
     found: dict[str, Reason] = {}
-    if row.spread is not None and row.spread > rules.spread_total * top:
-        found["spread_total"] = Reason(row.spread, rules.spread_total * top)
+    # Compared at 9 decimals: 0.29 × 100 is 28.999999999999996, and totals of fractional
+    # weights carry such tails too.
+    limit = round(rules.spread_total * top, 9)
+    if row.spread is not None and round(row.spread, 9) > limit:
+        found["spread_total"] = Reason(row.spread, limit)
     spreads = {key: max(v) - min(v) for key, v in per_criterion.items() if v}
     wide = tuple(key for key, s in spreads.items() if s >= rules.spread_criterion)
     if wide:

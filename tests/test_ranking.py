@@ -158,6 +158,18 @@ def test_each_flag_with_its_reason():
     )
 
 
+def test_a_spread_equal_to_the_limit_is_not_above_it_whatever_the_float_product():
+    """0.29 × 100 is 28.999999999999996 in floating point: a spread of 29 is not above 29%."""
+    one = (Criterion("overall", {"en": "overall"}, {"en": "overall"}, 1.0, 100),)
+    rules = replace(RULES, spread_total=0.29)
+    counted = [Scored(1, 1, {"overall": 90}), Scored(2, 1, {"overall": 61})]
+    [row] = compute(one, rules, [candidate(1)], counted).rows
+    assert row.spread == 29.0 and "spread_total" not in row.flags
+    counted.append(Scored(3, 1, {"overall": 60}))
+    [row] = compute(one, rules, [candidate(1)], counted).rows
+    assert row.flag_reasons["spread_total"] == Reason(30.0, 29.0)
+
+
 def test_rank_moved_when_calibration_moves_a_candidate_three_places_or_more():
     fair = {p: marks(*[10 - p] * 6) for p in range(1, 7)}  # P01 best … P06 worst
     counted = [Scored(r, p, s) for r in range(1, 7) for p, s in fair.items()]
