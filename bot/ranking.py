@@ -77,8 +77,8 @@ class Ranking:
     def by(self, rank: str) -> tuple[Row, ...]:
         """The rows best first by "calibrated" or "raw" rank (a view's sort button), ties in
         code order, those without a rank last."""
-        field = "raw_rank" if rank == "raw" else "calibrated_rank"
-        return tuple(sorted(self.rows, key=lambda r: _place(getattr(r, field), r.code)))
+        column = "raw_rank" if rank == "raw" else "calibrated_rank"
+        return tuple(sorted(self.rows, key=lambda r: _place(getattr(r, column), r.code)))
 
 
 def _place(rank: int | None, code: str) -> tuple[bool, int, str]:
