@@ -145,7 +145,7 @@ class Assessment:
     # fraction of the maximum total, or one criterion's scores spread more than this many points.
     spread_total: float = 0.2
     spread_criterion: float = 4.0
-    # Fewer submitted reviews than this and a candidate is flagged, not ranked with the others.
+    # Fewer counted reviews than this and a candidate is flagged (few_reviews); it is still ranked.
     min_reviews: int = 3
     rank_by: str = "calibrated"
 

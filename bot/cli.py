@@ -257,6 +257,13 @@ async def _admins(settings: Settings, action: str, user_ids: list[int]) -> int:
     return 0
 
 
+def _excel_mark() -> None:
+    """A CSV going to a file starts with the byte-order mark that Excel and WPS need to read
+    it as UTF-8 (without it, Chinese names come out garbled); a terminal gets none."""
+    if not sys.stdout.isatty():
+        sys.stdout.write("\ufeff")
+
+
 async def _assignments(settings: Settings, *, as_csv: bool) -> int:
     import csv
 
@@ -272,6 +279,7 @@ async def _assignments(settings: Settings, *, as_csv: bool) -> int:
         (r.reviewer_id, r.reviewer_name or "(not seen yet)", r.project_code, r.state) for r in rows
     ]
     if as_csv:
+        _excel_mark()
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(("reviewer_id", "reviewer", "project", "state"))
         out.writerows(lines)
@@ -294,6 +302,7 @@ async def _ranking(settings: Settings, *, as_csv: bool) -> int:
     finally:
         await db.close()
     if as_csv:
+        _excel_mark()
         print(ranking.csv_text(result), end="")
     else:
         for line in ranking.table_lines(result):

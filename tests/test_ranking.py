@@ -472,8 +472,8 @@ async def test_pacesetter_ranking_prints_the_table_and_the_csv(db, tmp_path, mon
     monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "ranking.db"))
     assert await asyncio.to_thread(cli.main, ["ranking", "--csv"]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith(HEADER + "\n")
-    assert list(csv.reader(io.StringIO(printed)))[1:] == [
+    assert printed.startswith("\ufeff" + HEADER + "\n")  # the mark Excel and WPS read UTF-8 by
+    assert list(csv.reader(io.StringIO(printed.removeprefix("\ufeff"))))[1:] == [
         ["1", "1", "P1", "项目一", "U1", "48.0000", "48.0000", "48.0000", "12.0000", "3", ""],
         ["1", "1", "P3", "项目三", "U2", "48.0000", "48.0000", "48.0000", "0.0000", "3", ""],
         ["3", "3", "P2", "项目二", "U1", "35.2500", "36.0000", "36.0000", "0.0000", "2",
@@ -498,7 +498,7 @@ async def test_pacesetter_ranking_says_when_there_is_no_candidate(tmp_path, monk
     printed = capsys.readouterr()
     assert (
         printed.out
-        == "rank,raw_rank,code,project,unit,calibrated,raw,median,spread,reviews,flags\n"
+        == "\ufeffrank,raw_rank,code,project,unit,calibrated,raw,median,spread,reviews,flags\n"
     )
     assert "no candidate yet" in printed.err
 

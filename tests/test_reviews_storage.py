@@ -305,7 +305,9 @@ async def test_pacesetter_assignments_prints_the_record_and_csv(db, tmp_path, mo
         "77\t(not seen yet)\tP1\tassigned",
     ]
     assert await asyncio.to_thread(cli.main, ["assignments", "--csv"]) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    printed = capsys.readouterr().out
+    assert printed.startswith("\ufeff")  # the mark Excel and WPS read UTF-8 by
+    rows = list(csv.reader(io.StringIO(printed.removeprefix("\ufeff"))))
     assert rows[0] == ["reviewer_id", "reviewer", "project", "state"]
     assert rows[1:] == [
         [str(ALICE), "Alice", "P1", "assigned"],
@@ -319,5 +321,5 @@ async def test_pacesetter_assignments_says_when_nobody_is_assigned(tmp_path, mon
     monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "empty.db"))
     assert await asyncio.to_thread(cli.main, ["assignments", "--csv"]) == 0
     printed = capsys.readouterr()
-    assert printed.out == "reviewer_id,reviewer,project,state\n"
+    assert printed.out == "\ufeffreviewer_id,reviewer,project,state\n"
     assert "no reviewer is assigned a candidate yet" in printed.err
