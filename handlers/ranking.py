@@ -63,7 +63,7 @@ def may_rank(actor: Actor) -> bool:
 @guards.person(may_rank, "select/not_admin")
 async def ranking_command(update: Update, ctx: Ctx) -> None:
     sort = ctx.campaign.assessment.rank_by if ctx.campaign.assessment.rank_by in SORTS else SORTS[0]
-    markup, context = _table(ctx, await _load(ctx), sort, 0)
+    markup, context = table_screen(ctx, await _load(ctx), sort, 0)
     await ui.reply(update, ctx, "ranking/table", markup, **context)
 
 
@@ -110,7 +110,7 @@ def _limits(ctx: Ctx) -> dict[str, float]:
     }
 
 
-def _table(
+def table_screen(
     ctx: Ctx, found: Ranking, sort: str, page: int
 ) -> tuple[InlineKeyboardMarkup | None, dict[str, Any]]:
     rows = _sorted(found.rows, sort)
@@ -197,7 +197,7 @@ def _valid(criteria: Sequence[Criterion], values: dict[str, int]) -> dict[str, i
     return {k: v for k, v in values.items() if k in scales and 0 <= v <= scales[k]}
 
 
-async def _detail(
+async def detail_screen(
     ctx: Ctx, found: Ranking, row: Row, sort: str, page: int
 ) -> tuple[InlineKeyboardMarkup | None, dict[str, Any]]:
     criteria = ctx.campaign.criteria
@@ -261,7 +261,7 @@ async def _page(update: Update, ctx: Ctx, sort: str, page: int) -> None:
     if sort not in SORTS:  # forged, or from another version of the screen
         await ui.stale(update.callback_query, ctx)
         return
-    markup, context = _table(ctx, await _load(ctx), sort, page)
+    markup, context = table_screen(ctx, await _load(ctx), sort, page)
     await ui.show(update.callback_query, ctx, "ranking/table", markup, **context)
 
 
@@ -272,5 +272,5 @@ async def _open(update: Update, ctx: Ctx, shown: tuple[Ranking, Row], sort: str,
     if sort not in SORTS:
         await ui.stale(update.callback_query, ctx)
         return
-    markup, context = await _detail(ctx, *shown, sort, page)
+    markup, context = await detail_screen(ctx, *shown, sort, page)
     await ui.show(update.callback_query, ctx, "ranking/detail", markup, **context)
