@@ -39,6 +39,7 @@ PER_PAGE = 10  # candidates on a page
 # Characters a name (on the table) or a comment (on the detail) keeps, tried in turn until
 # the screen fits one message: long Chinese names and twenty comments must not split it.
 NAME_CLIPS = (60, 30, 16)
+BUTTON_NAME = 32  # characters of a name on a candidate's button (Telegram elides the rest)
 COMMENT_CLIPS = (1_000, 300, 120, 40)
 SORTS = ("calibrated", "raw")
 BUTTONS = Buttons(
@@ -157,7 +158,7 @@ def table_markup(
             ctx.locale,
             "ranking_candidate",
             number=line["place"][sort],
-            name=_clipped(row.project, NAME_CLIPS[-1] * 2),
+            name=_clipped(row.project, BUTTON_NAME),
             code=row.code,
         )
         rows.append([(text, BUTTONS.data("detail", row.project_id, sort, page))])

@@ -13,7 +13,7 @@ from bot.ranking import Ranking
 from handlers import ranking as view
 from storage import reviews, votes
 from tests.conftest import World
-from tests.test_recuse import ASSESSING, YES, reviewing
+from tests.test_recuse import AFTER, ASSESSING, YES, reviewing
 
 STALE = "This button is out of date. Send /ranking for a current one."
 REFUSED = "Only campaign admins can do that."
@@ -114,6 +114,10 @@ async def test_the_table_ranks_with_ties_scores_and_counts_in_english_and_chines
         "   校准分42.00（=2）· 原始分42.00（=2）· 中位数42.00 · 评审3/3\n"
     ) in text
     assert _labels(li.last_reply)[-1] == ["✓ 按校准分", "按原始分", "🔄 刷新"]
+    # Once the stage has closed, the results are final.
+    world.clock.now = AFTER
+    await world.admin.tap("🔄 Refresh", message=table)
+    assert "\nFinal results: the stage has closed with 10 of 12 reviews submitted.\n" in table.text
 
 
 async def test_sorting_follows_the_chosen_rank_and_flags_say_why(
