@@ -56,6 +56,7 @@ from handlers import (
     nominations,
     orgs_import,
     progress,
+    ranking,
     recuse,
     remind,
     reminders,
@@ -114,6 +115,7 @@ FLOWS = (
     evidence,  # stage 3: what a scoring card glimpses, sent in full
     recuse,  # stage 3: a reviewer withdraws from a candidate
     review_progress,  # stage 3: the admins' view of the reviews, per candidate and reviewer
+    ranking,  # stage 3: /ranking, the admins' table of results and a candidate's detail
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

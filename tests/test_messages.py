@@ -26,6 +26,7 @@ from bot.campaign_load import load_campaign
 from bot.evidence import Evidence, Reports
 from bot.evidence import Section as EvidenceSection
 from bot.orgs import Problem, Sheet
+from bot.ranking import Row as RankingRow
 from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
 from handlers.review import Typed
@@ -41,7 +42,7 @@ from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat,
 from storage.reports import ActivityReport, Media, Progress
 from storage.reviews import Review
 from storage.roles import RoleGrant
-from storage.votes import Vote
+from storage.votes import Result, Vote
 
 CAMPAIGN = load_campaign()
 HOSTILE = '<b>Tom & "Jerry"</b> <script>x</script> 🙂'
@@ -152,6 +153,17 @@ EVIDENCE = Evidence(
     final_items=CAMPAIGN.finals,
     application=True,
 )
+
+RANKED = RankingRow(
+    2, "P1", HOSTILE, 1, "U1", HOSTILE, 3, 5, 45.125, 44.0, 12.5, 46.0, 1, 2, 1,
+    ("few_reviews", "spread_total", "spread_criterion", "rank_moved", "other"),
+    {"ideology": 7.5},
+)  # fmt: skip
+UNRANKED = RankingRow(3, "P2", HOSTILE, 1, "U1", HOSTILE, 0, 4, *[None] * 7)
+RANKED_LINE = {"row": RANKED, "place": {"calibrated": "=1", "raw": "2"}}
+RANKING_LIMITS = {"min_reviews": 3, "spread_total": 12.0, "spread_criterion": 4.0}
+CLOSED_VOTE = Result(dataclasses.replace(OPEN_VOTE, closed_by=1, closed_at=WHEN), VOTE_COUNTS)
+
 
 SAMPLES: dict[str, dict] = {
     "apply/at_preview": {},
@@ -827,6 +839,30 @@ SAMPLES: dict[str, dict] = {
         "left": 4,
         "per_candidate": 5,
     },
+    "ranking/table": {
+        "stage": ASSESS,
+        "phase": "open",
+        "now": WHEN,
+        "sort": "calibrated",
+        "lines": [RANKED_LINE, {"row": UNRANKED, "place": {"calibrated": "–", "raw": "–"}}],
+        "submitted": 3,
+        "assigned": 9,
+        "limits": RANKING_LIMITS,
+        "page": 1,
+        "pages": 2,
+        "clip": 30,
+    },
+    "ranking/flag": {"flag": "few_reviews", "line": RANKED_LINE, "limits": RANKING_LIMITS},
+    "ranking/detail": {
+        "line": RANKED_LINE,
+        "limits": RANKING_LIMITS,
+        "means": [(CAMPAIGN.criteria[0], 7.5)],
+        "reviewers": [{"number": 1, "total": 45.0, "comment": HOSTILE}],
+        "most": 60.0,
+        "recused": 1,
+        "vote": CLOSED_VOTE,
+        "comment_clip": 1000,
+    },
     "recuse/too_long": {"length": 600, "limit": 500},
     "recuse/type": {"project": CANDIDATE, "minutes": 30},
     "recuse/unknown": {"code": HOSTILE},
@@ -1182,6 +1218,25 @@ VARIANTS: dict[str, list[dict]] = {
     "remind/final_chat": [{"opening": False}],
     "remind/final_lead": [{"opening": True}],
     "remind/reviewer": [{"opening": True, "left": 1}],
+    "ranking/table": [
+        {"phase": "before", "sort": "raw", "lines": [], "pages": 1},
+        {"phase": "closed", "assigned": 1, "submitted": 1},
+    ],
+    "ranking/flag": [
+        {"flag": "spread_total"},
+        {"flag": "spread_criterion"},
+        {"flag": "rank_moved"},
+        {"flag": "other"},
+    ],
+    "ranking/detail": [
+        {
+            "line": {"row": UNRANKED, "place": {"calibrated": "–", "raw": "–"}},
+            "means": [],
+            "reviewers": [{"number": 1, "total": 0.0, "comment": None}],
+            "vote": None,
+        },
+        {"reviewers": []},
+    ],
     "recuse/cancelled": [{"project": None}],
     "recuse/confirm": [{"preset": "unit", "reason": ""}],
     "recuse/done": [{"preset": "conflict", "reason": ""}],
