@@ -14,7 +14,6 @@ admin's, in a private chat), and no reviewer is named, only numbered by review i
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -214,8 +213,7 @@ async def detail_screen(
         }
         for number, (review, given) in enumerate(zip(counted, values, strict=True), start=1)
     ]
-    # bot/ranking.py's means when it has them; until then the same means, over these reviews.
-    means = row.means or _means(criteria, values)
+    means = row.means
     context = {
         "line": {"row": row, "place": _places(found.rows)[row.project_id]},
         "limits": _limits(ctx),
@@ -228,11 +226,6 @@ async def detail_screen(
     context = _fitting(ctx, "ranking/detail", context, "comment_clip", COMMENT_CLIPS)
     # The charts' row goes here (charts.rows_for_candidate(ctx, row.project_id)) when merged.
     return detail_markup(ctx, sort, page, extra_rows=[]), context
-
-
-def _means(criteria: Sequence[Criterion], values: list[dict[str, int]]) -> dict[str, float]:
-    found = {c.key: [v[c.key] for v in values if c.key in v] for c in criteria}
-    return {key: statistics.fmean(given) for key, given in found.items() if given}
 
 
 def detail_markup(
