@@ -148,6 +148,8 @@ class Assessment:
     # Fewer submitted reviews than this and a candidate is flagged, not ranked with the others.
     min_reviews: int = 3
     rank_by: str = "calibrated"
+    # How many pacesetters the campaign means to select: /select suggests the top this many.
+    pacesetters: int | None = None
 
 
 DEFAULT_ASSESSMENT = Assessment()
