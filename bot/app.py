@@ -55,6 +55,7 @@ from handlers import (
     leave,
     nominations,
     orgs_import,
+    pacesetters,
     progress,
     recuse,
     remind,
@@ -114,6 +115,7 @@ FLOWS = (
     evidence,  # stage 3: what a scoring card glimpses, sent in full
     recuse,  # stage 3: a reviewer withdraws from a candidate
     review_progress,  # stage 3: the admins' view of the reviews, per candidate and reviewer
+    pacesetters,  # stage 3: /select, the pacesetters chosen from the ranking, everyone told
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

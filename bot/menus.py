@@ -33,6 +33,7 @@ ADMIN = (
     "highlights",
     "assign",
     "review",
+    "select",
 )
 SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
 LEAD = ("apply", "report", "final", "progress", "highlights", "invite", "leave")

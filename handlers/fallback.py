@@ -35,6 +35,7 @@ PRIVATE_ONLY = (
     "highlights",
     "guide",
     "recuse",
+    "select",
 )
 
 
