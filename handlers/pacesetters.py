@@ -40,6 +40,9 @@ STAGE = "assess"
 NEXT_STAGE = "consolidate"  # what the selected go on to: its title and the deliverables
 TOPS = (3, 5, 10)  # "Top N" buttons besides the campaign's own number, where there are more
 PER_PAGE = 8  # candidates on a page, each a line and a button
+# Pacesetters (and flagged ones) named in full on the confirmation, the rest by code: an edit
+# holds one message (4,096 characters).
+NAMED = 20
 BUTTONS = Buttons(
     "ps",
     command="select",
@@ -246,6 +249,7 @@ async def _review(
         "pacesetters/confirm",
         markup,
         {
+            "named": NAMED,
             "changed": changed,
             "ins": ins,
             "outs": [row for row in board.rows if row.project_id not in chosen],
@@ -275,8 +279,8 @@ async def _confirm(update: Update, ctx: Ctx, shown: int) -> None:
             await announce(ctx, tx, made, chosen)
             outcome = "recorded"
     if outcome == "recorded":
-        named = [row for row in board.rows if row.project_id in chosen]
-        await ui.show(query, ctx, "pacesetters/done", ins=named)
+        selected = [row for row in board.rows if row.project_id in chosen]
+        await ui.show(query, ctx, "pacesetters/done", ins=selected, named=NAMED)
         return
     key, markup, context = await _review(ctx, board, chosen, changed=True)
     if markup is None:

@@ -872,15 +872,16 @@ SAMPLES: dict[str, dict] = {
         "pages": 2,
     },
     "pacesetters/confirm": {
+        "named": 1,
         "changed": True,
         "ins": [RANKED],
         "outs": [UNRANKED],
-        "flagged": [RANKED],
+        "flagged": [RANKED, RANKED],
         "first": True,
         "newly_in": [],
         "newly_out": [],
     },
-    "pacesetters/done": {"ins": [RANKED, UNRANKED]},
+    "pacesetters/done": {"ins": [RANKED, UNRANKED], "named": 1},
     "pacesetters/cancelled": {},
     "pacesetters/closed": {"stage": ASSESS},
     "pacesetters/no_candidates": {},
@@ -918,6 +919,7 @@ VARIANTS: dict[str, list[dict]] = {
     "pacesetters/screen": [{"last": None, "recorded": None, "pages": 1}],
     "pacesetters/confirm": [
         {"changed": False, "outs": [], "flagged": [], "first": False, "newly_in": [RANKED]},
+        {"ins": [RANKED, UNRANKED], "named": 20},
         {"first": False, "newly_out": [UNRANKED]},
     ],
     "pacesetters/told": [

@@ -318,3 +318,32 @@ async def test_the_closing_summary_reaches_the_admins_once_after_the_deadline(
     assert [m for m in world.admin.replies() if "closed on 15 Nov" in m.text] == summaries
     for person in people.values():
         assert all("Flagged" not in m.text for m in world.sb.messages(person.id))
+
+
+async def test_many_candidates_are_paged_and_a_long_selection_is_named_in_part(world: World):
+    await world.import_orgs([("U1", 24)])
+    await world.accept()
+    world.clock.now = ASSESSING
+    await world.admin.send("/select")
+    screen = world.admin.last_reply
+    replies = len(world.admin.replies())
+    assert "Page 1 of 3." in screen.text and "(P-U1-08)" in screen.text
+    assert "(P-U1-09)" not in screen.text
+    await world.admin.tap("Next ▶", message=screen)
+    assert "Page 2 of 3." in screen.text and "▫ No rank yet: Project U1-09 (P-U1-09)" in screen.text
+    await world.admin.tap("▫ – · P-U1-10", message=screen)
+    assert "Page 2 of 3." in screen.text and "✅ No rank yet: Project U1-10" in screen.text
+    assert "Your proposal: 1 of 24 candidates." in screen.text
+    assert len(world.admin.replies()) == replies  # the screen edited in place, nothing new
+    codes = " ".join(f"P-U1-{n:02d}" for n in range(1, 23))
+    await world.admin.send(f"/select {codes}")
+    confirm = world.admin.last_reply
+    assert confirm.text.startswith("🏅 Record 22 pacesetters?")
+    assert "• No rank yet: Project U1-20 (P-U1-20), Unit U1\n… and also: P-U1-21, P-U1-22" in (
+        confirm.text
+    )
+    assert "Out: P-U1-23, P-U1-24" in confirm.text
+    await world.admin.tap(CONFIRM, message=confirm)
+    assert confirm.text.startswith("✅ Recorded: 22 pacesetters.")
+    assert "… and also: P-U1-21, P-U1-22" in confirm.text
+    assert len(await pacesetters.current(world.db)) == 22
