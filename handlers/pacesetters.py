@@ -14,7 +14,7 @@ the notices under the round's own cause: a redelivered tap or a restart finds th
 recorded already and writes nothing twice. Each candidate's leads, unit secretaries and bound
 groups hear its outcome (a person once, however many roles tie them to it); after a change,
 only those whose outcome changed hear, and the notice says it replaces the earlier one. They
-never hear a score or a rank. Until 考核验收 closes; after, refused naming the date.
+never hear a score or a rank. Until the assessment closes; after, refused naming the date.
 """
 
 from __future__ import annotations
