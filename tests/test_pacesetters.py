@@ -116,6 +116,8 @@ async def test_top_n_and_a_toggle_then_confirm_tell_everyone_once_in_their_langu
         "▫ 5 · P-U2-02",
     ]
     assert [label for label, _ in screen.buttons[5]] == ["⭐ Top 2", "Top 3"]
+    answer = await world.tap_answer(world.admin, REVIEW, message=screen)
+    assert answer == "Choose at least one pacesetter first."
     await world.admin.tap("⭐ Top 2", message=screen)
     assert "Your proposal: 2 of 5 candidates." in screen.text
     await world.admin.tap("Top 3", message=screen)
@@ -199,6 +201,14 @@ async def test_select_by_codes_shows_the_flagged_among_those_in(world: World, mo
     assert "⚠ Flagged among those in:\n• P-U1-02\n" in text
     assert "   ⚠ The reviewers' totals are far apart.\n" in text
     assert "   ⚠ Fewer reviews than the campaign asks for." in text
+    await world.admin.tap("◀ Back", message=confirm)  # the list, the proposal kept
+    assert "Your proposal: 2 of 5 candidates." in confirm.text
+    await world.admin.tap(REVIEW, message=confirm)
+    await world.admin.tap("✖ Cancel", message=confirm)
+    assert confirm.text == "Nothing was recorded; nobody was told anything."
+    assert await pacesetters.current(world.db) == set()
+    await world.admin.send("/select P-U1-01 p-u1-02")
+    confirm = world.admin.last_reply
     await world.admin.tap(CONFIRM, message=confirm)
     await world.sb.settle()
     assert confirm.text.startswith("✅ Recorded: 2 pacesetters.")
