@@ -272,8 +272,11 @@ async def test_refused_after_the_assessment_closes_naming_the_date(world: World)
 
 
 async def test_only_admins_select_and_forged_or_stale_buttons_change_nothing(world: World):
-    people, *_ = await _assessed(world)
+    people, project_chat, *_ = await _assessed(world)
     sam = people["sam"]
+    await world.admin.send("/select", chat=project_chat)  # never in a group: the private chat
+    [answer] = [m for m in world.sb.messages(project_chat.id) if "/select" in m.text]
+    assert answer.buttons == [[("💬 Open the private chat", "https://t.me/pacesetter_bot")]]
     await sam.send("/select")
     assert sam.last_reply.text == "Only campaign admins can do that."
     await world.admin.send("/select")
