@@ -28,6 +28,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot import notices, ranking
 from bot.applications import stage_phase
+from bot.campaign import Campaign
 from bot.core import Ctx
 from bot.ranking import Row
 from handlers import guards, ui
@@ -276,7 +277,7 @@ async def _confirm(update: Update, ctx: Ctx, shown: int) -> None:
             outcome = "recorded"  # a double tap, a redelivered one, or another admin's same
         elif chosen and fingerprint(chosen, last) == shown:
             made = await pacesetters.select(tx, chosen, by=ctx.actor.user_id)
-            await announce(ctx, tx, made, chosen)
+            await announce(tx, ctx.core.writer, made, chosen)
             outcome = "recorded"
     if outcome == "recorded":
         selected = [row for row in board.rows if row.project_id in chosen]
@@ -296,7 +297,9 @@ async def _cancel(update: Update, ctx: Ctx) -> None:
     await ui.show(update.callback_query, ctx, "pacesetters/cancelled")
 
 
-async def announce(ctx: Ctx, tx: Transaction, made: pacesetters.Round, chosen: set[int]) -> None:
+async def announce(
+    tx: Transaction, writer: notices.Writer, made: pacesetters.Round, chosen: set[int]
+) -> None:
     """Tell each candidate whose outcome is new its outcome: its leads and unit secretaries
     privately, each in their language and once, and its unit's and its own bound groups. The
     round's cause: written once, whatever is delivered again."""
@@ -314,26 +317,26 @@ async def announce(ctx: Ctx, tx: Transaction, made: pacesetters.Round, chosen: s
     letters = _grouped(audience.people, outcomes, listed, before)
     await notices.to_each(
         tx,
-        ctx.core.writer,
+        writer,
         [(user_id, "pacesetters/told", told, None) for user_id, told in letters.items()],
         cause,
-        **_shared(ctx),
+        **_shared(writer.campaign),
     )
     posts = _grouped(audience.chats, outcomes, listed, before, chats=True)
     await notices.to_each_chat(
         tx,
-        ctx.core.writer,
+        writer,
         [(chat, thread, "pacesetters/told", told, None) for (chat, thread), told in posts.items()],
         cause,
-        **_shared(ctx),
+        **_shared(writer.campaign),
     )
     await pacesetters.mark_told(tx, made.id, outcomes)
 
 
-def _shared(ctx: Ctx) -> dict[str, Any]:
+def _shared(campaign: Campaign) -> dict[str, Any]:
     return {
-        "next_stage": ctx.campaign.stage(NEXT_STAGE),
-        "deliverables": ctx.campaign.deliverables,
+        "next_stage": campaign.stage(NEXT_STAGE),
+        "deliverables": campaign.deliverables,
     }
 
 
