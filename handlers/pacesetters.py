@@ -180,10 +180,16 @@ async def _refused(update: Update, ctx: Ctx) -> bool:
     return False
 
 
-@BUTTONS.on("page", "back", tap=True)
-async def _page(update: Update, ctx: Ctx, tap: Any) -> None:
+@BUTTONS.on("page")
+async def _page(update: Update, ctx: Ctx, page: int) -> None:
     if not await _refused(update, ctx):
-        await _show_screen(update, ctx, None, tap.args[0] if tap.args else 0)
+        await _show_screen(update, ctx, None, page)
+
+
+@BUTTONS.on("back")
+async def _back(update: Update, ctx: Ctx) -> None:
+    if not await _refused(update, ctx):
+        await _show_screen(update, ctx, None, 0)
 
 
 @BUTTONS.on("toggle")
