@@ -55,6 +55,7 @@ from handlers import (
     leave,
     nominations,
     orgs_import,
+    pacesetters,
     progress,
     ranking,
     recuse,
@@ -116,6 +117,7 @@ FLOWS = (
     recuse,  # stage 3: a reviewer withdraws from a candidate
     review_progress,  # stage 3: the admins' view of the reviews, per candidate and reviewer
     ranking,  # stage 3: /ranking, the admins' table of results and a candidate's detail
+    pacesetters,  # stage 3: /select, the pacesetters chosen from the ranking, everyone told
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -148,6 +148,8 @@ class Assessment:
     # Fewer counted reviews than this and a candidate is flagged (few_reviews); it is still ranked.
     min_reviews: int = 3
     rank_by: str = "calibrated"
+    # How many pacesetters the campaign means to select: /select suggests the top this many.
+    pacesetters: int | None = None
 
 
 DEFAULT_ASSESSMENT = Assessment()

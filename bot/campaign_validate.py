@@ -277,6 +277,7 @@ class _Parser:
                 "spread_criterion": (self.number, d.spread_criterion),
                 "min_reviews": (self.integer, d.min_reviews),
                 "rank_by": (self.choice(RANKINGS), d.rank_by),
+                "pacesetters": (self.integer, d.pacesetters),
             },
         )
         if got is None:
@@ -293,6 +294,10 @@ class _Parser:
             ),
             "spread_criterion": (lambda x: x > 0, "must be more than 0 (points on the scale)"),
             "min_reviews": (lambda n: n >= 1, "must be at least 1"),
+            "pacesetters": (
+                lambda n: n is None or n >= 1,
+                "must be at least 1 (leave it out to suggest no number)",
+            ),
         }
         for key, (ok, message) in checks.items():
             if got[key] is not _INVALID and not ok(got[key]):

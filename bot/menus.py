@@ -34,6 +34,7 @@ ADMIN = (
     "assign",
     "review",
     "ranking",
+    "select",
 )
 SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
 LEAD = ("apply", "report", "final", "progress", "highlights", "invite", "leave")

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot import notices, reviewing
+from bot import notices, ranking, reviewing
 from bot.access import admin_ids
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
-from storage import applications, finals, outbox, people, reminders
+from storage import applications, finals, outbox, people, reminders, reviews
 from storage.db import Database, Executor, Transaction
 from storage.outbox import Cause
 
@@ -386,9 +386,42 @@ async def assess_posts(db: Executor, campaign: Campaign, now: datetime) -> list[
     ]
 
 
+async def assess_closed(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 3 closed: the admins hear how many reviews were submitted of those assigned, who
+    did not submit how many (by name), and the flagged candidates with their flags, with the
+    button to /ranking. Never a score."""
+    campaign = reminding.campaign
+    progress = await reviews.progress_by_candidate(db)
+    assigned = sum(p.assigned for p in progress)
+    if campaign.assessment.reviewers_per_candidate == 0:  # everyone's, made when first read
+        assigned += len((await reviewing.plan(db, campaign)).result.added)
+    owed = await _reviews_owed(db, campaign)
+    found = await people.get_many(db, sorted(owed))
+    missing = sorted(
+        ((found[user_id].display_name if user_id in found else str(user_id)), count)
+        for user_id, count in owed.items()
+    )
+    summary = {
+        "done": sum(p.submitted for p in progress),
+        "assigned": assigned,
+        "missing": missing,
+        "flagged": [row for row in (await ranking.load(db, campaign)).rows if row.flags],
+    }
+    button = reminding.buttons.get("ranking")
+    admins = await admin_ids(db, reminding.admins)
+    return [
+        Letter(admin, "pacesetters/closed_summary", summary, button, "admin")
+        for admin in sorted(admins)
+    ]
+
+
 # Stage 4 adds its own here; a stage with no debts owes nothing, so nobody is reminded.
 DEBTS: dict[str, Debts] = {"apply": apply_debts, "assess": assess_debts}
-CLOSINGS: dict[str, Debts] = {"apply": apply_closed, "cultivate": cultivate_closed}
+CLOSINGS: dict[str, Debts] = {
+    "apply": apply_closed,
+    "cultivate": cultivate_closed,
+    "assess": assess_closed,
+}
 POSTS: dict[str, Posts] = {"apply": apply_posts, "assess": assess_posts}
 # Who hears a stage open, where it is not those who owe (the default): what to do, once.
 OPENINGS: dict[str, tuple[Debts, Posts]] = {

@@ -36,6 +36,7 @@ PRIVATE_ONLY = (
     "guide",
     "recuse",
     "ranking",
+    "select",
 )
 
 

@@ -56,4 +56,5 @@ def reminder_buttons(bot_username: str | None = None) -> dict[str, tuple[str, st
         buttons["report"] = ("report_open", f"https://t.me/{bot_username}?start=report")
         buttons["final"] = ("final_open", f"https://t.me/{bot_username}?start=final")
         buttons["review"] = ("review_open", f"https://t.me/{bot_username}?start=review")
+        buttons["ranking"] = ("ranking_open", f"https://t.me/{bot_username}?start=ranking")
     return buttons

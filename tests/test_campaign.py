@@ -131,6 +131,7 @@ def test_default_assessment(default: Campaign) -> None:
     assert (a.show_others_after_own, a.vote) == (False, False)
     assert (a.spread_total, a.spread_criterion, a.min_reviews) == (0.2, 4.0, 3)
     assert a.rank_by == "calibrated"
+    assert a.pacesetters is None  # /select suggests no number
 
 
 def test_every_text_has_all_locales(default: Campaign) -> None:
@@ -404,8 +405,10 @@ def test_assessment_table_sets_each_key(tmp_path: Path) -> None:
         "spread_criterion = 2.5",
         "min_reviews = 1",
         'rank_by = "raw"',
+        "pacesetters = 8",
     )
     a = load_campaign(write(tmp_path, edit(VALID))).assessment
+    assert a.pacesetters == 8
     assert (a.reviewers_per_candidate, a.conflict, a.shrinkage) == (0, "none", 0.5)
     assert (a.show_others_after_own, a.vote) == (True, True)
     assert (a.spread_total, a.spread_criterion, a.min_reviews, a.rank_by) == (0.15, 2.5, 1, "raw")
@@ -603,6 +606,8 @@ BROKEN: list[tuple[str, Callable[[str], str], str]] = [
     ),
     ("min reviews zero", assessment("min_reviews = 0"), "assessment.min_reviews"),
     ("rank by unknown", assessment('rank_by = "median"'), "assessment.rank_by"),
+    ("no pacesetters", assessment("pacesetters = 0"), "assessment.pacesetters"),
+    ("pacesetters not whole", assessment("pacesetters = 2.5"), "assessment.pacesetters"),
 ]
 
 

@@ -26,7 +26,7 @@ from bot.campaign_load import load_campaign
 from bot.evidence import Evidence, Reports
 from bot.evidence import Section as EvidenceSection
 from bot.orgs import Problem, Sheet
-from bot.ranking import Row as RankingRow
+from bot.ranking import Row
 from bot.reminders import ByHand, Reach
 from bot.sandbox.html import parse_html, utf16_len
 from handlers.review import Typed
@@ -37,6 +37,7 @@ from storage.coaching import Comment
 from storage.finals import Candidate, Content, Final
 from storage.orgs import ImportCounts, OrgRow, Project, Unit
 from storage.outbox import Report
+from storage.pacesetters import Round
 from storage.people import Person
 from storage.reminders import CandidateReports, LeadDebt, ProjectChat, UnitChat, UnitDelivery
 from storage.reports import ActivityReport, Media, Progress
@@ -126,6 +127,9 @@ CARD = {
 TEXT_FINAL = Final(1, 2, FINAL.key, Content("text", text=f"{HOSTILE}\nmore"), 1, WHEN)
 OPEN_VOTE = Vote(1, 2, -100, 0, None, 1, WHEN, None, None)
 VOTE_COUNTS = {"recommend": 12, "undecided": 0, "not_yet": 3}
+FLAGS = ("spread_total", "spread_criterion", "few_reviews", "rank_moved")
+RANKED = Row(2, "P1", HOSTILE, 1, "U1", HOSTILE, 3, 4, 80.0, 80.0, 5.0, 81.0, 2, 2, 2, FLAGS)
+UNRANKED = Row(3, "P2", HOSTILE, 1, "U1", HOSTILE, 0, 4, None, None, None, None, None, None, None)
 FILE_FINAL = Final(
     2,
     2,
@@ -154,12 +158,12 @@ EVIDENCE = Evidence(
     application=True,
 )
 
-RANKED = RankingRow(
+RANKED = Row(
     2, "P1", HOSTILE, 1, "U1", HOSTILE, 3, 5, 45.125, 44.0, 12.5, 46.0, 1, 2, 1,
     ("few_reviews", "spread_total", "spread_criterion", "rank_moved", "other"),
     {"ideology": 7.5},
 )  # fmt: skip
-UNRANKED = RankingRow(3, "P2", HOSTILE, 1, "U1", HOSTILE, 0, 4, *[None] * 7)
+UNRANKED = Row(3, "P2", HOSTILE, 1, "U1", HOSTILE, 0, 4, *[None] * 7)
 RANKED_LINE = {"row": RANKED, "place": {"calibrated": "=1", "raw": "2"}}
 RANKING_LIMITS = {"min_reviews": 3, "spread_total": 12.0, "spread_criterion": 4.0}
 CLOSED_VOTE = Result(dataclasses.replace(OPEN_VOTE, closed_by=1, closed_at=WHEN), VOTE_COUNTS)
@@ -889,6 +893,50 @@ SAMPLES: dict[str, dict] = {
         "page": 1,
         "pages": 2,
     },
+    # stage 3's selection of the pacesetters (handlers/pacesetters.py)
+    "pacesetters/line": {"row": RANKED},
+    "pacesetters/flags": {"flags": list(FLAGS)},
+    "pacesetters/screen": {
+        "stage": ASSESS,
+        "last": Round(1, 1, WHEN),
+        "recorded": 2,
+        "chosen": 1,
+        "candidates": 12,
+        "rows": [{"row": RANKED, "in": True}, {"row": UNRANKED, "in": False}],
+        "page": 1,
+        "pages": 2,
+    },
+    "pacesetters/confirm": {
+        "named": 1,
+        "changed": True,
+        "ins": [RANKED],
+        "outs": [UNRANKED],
+        "flagged": [RANKED, RANKED],
+        "first": True,
+        "newly_in": [],
+        "newly_out": [],
+    },
+    "pacesetters/done": {"ins": [RANKED, UNRANKED], "named": 1},
+    "pacesetters/cancelled": {},
+    "pacesetters/closed": {"stage": ASSESS},
+    "pacesetters/no_candidates": {},
+    "pacesetters/unknown": {"codes": [HOSTILE, "P9"]},
+    "pacesetters/none_chosen": {},
+    "pacesetters/unchanged": {},
+    "pacesetters/told": {
+        "correction": False,
+        "selected": [CANDIDATE],
+        "not_selected": [CANDIDATE],
+        "next_stage": CAMPAIGN.stage("consolidate"),
+        "deliverables": CAMPAIGN.deliverables,
+    },
+    "pacesetters/closed_summary": {
+        "stage": ASSESS,
+        "done": 30,
+        "assigned": 40,
+        "missing": [(HOSTILE, 3), ("Rita", 1)],
+        "flagged": [RANKED],
+    },
 }
 
 # More values for templates with branches, so that every branch renders in every locale.
@@ -903,6 +951,17 @@ GRANTS = [
     RoleGrant(1, "admin", None, None, None, None),
 ]
 VARIANTS: dict[str, list[dict]] = {
+    "pacesetters/screen": [{"last": None, "recorded": None, "pages": 1}],
+    "pacesetters/confirm": [
+        {"changed": False, "outs": [], "flagged": [], "first": False, "newly_in": [RANKED]},
+        {"ins": [RANKED, UNRANKED], "named": 20},
+        {"first": False, "newly_out": [UNRANKED]},
+    ],
+    "pacesetters/told": [
+        {"correction": True, "not_selected": []},
+        {"correction": True, "selected": []},
+    ],
+    "pacesetters/closed_summary": [{"missing": [], "flagged": []}],
     "review/card": [
         {"said": None, "position": None, "phase": "before", "others": []},
         {"said": "same", "phase": "closed"},
@@ -1343,6 +1402,8 @@ LABEL_ARGS = {
     "days": 7,
     "stages": "x",
     "item": "x",
+    "rank": 12,
+    "n": 10,
 }
 
 
