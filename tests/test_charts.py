@@ -1,0 +1,101 @@
+"""Stage 3's charts: drawn in Simplified and Traditional Chinese with every glyph in the font
+(a missing one fails the test), PNG images of the promised size."""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import warnings
+from collections.abc import Callable
+
+import pytest
+from PIL import Image
+
+from bot import charts
+from bot.campaign_load import load_campaign
+from bot.ranking import Ranking, Row
+from messages.render import Messages
+
+CAMPAIGN = load_campaign()
+MSGS = Messages(CAMPAIGN.timezone)
+# Names an admin may import, with the characters whose two forms differ (党/黨, 标/標, 验/驗,
+# 巩/鞏), full-width punctuation, Latin and digits; long enough to be wrapped and clipped.
+NAMES = {
+    "zh-Hans": [
+        "港珠澳大桥沉管隧道项目党支部标杆创建（考核验收、巩固成果）示范工程第一标段",
+        "深中通道项目党支部",
+        "Line 3 第2标段项目党支部",
+    ],
+    "zh-Hant": [
+        "港珠澳大橋沉管隧道項目黨支部標桿創建（考核驗收、鞏固成果）示範工程第一標段",
+        "深中通道項目黨支部",
+        "Line 3 第2標段項目黨支部",
+    ],
+}
+UNITS = {"zh-Hans": "第一工程局党委", "zh-Hant": "第一工程局黨委"}
+
+
+def _field(locale: str, count: int) -> charts.Field:
+    """`count` scored candidates, each with its per-criterion means, and the field's average."""
+    rows, means = [], {}
+    for i in range(1, count + 1):
+        calibrated = 60 - 1.5 * i
+        name, unit = NAMES[locale][i % 3], UNITS[locale]
+        scores = (calibrated + 1, calibrated, 6.0, calibrated, i, i, i)
+        rows.append(Row(i, f"P-{i:02d}", name, 1, "U1", unit, 4, 5, *scores))
+        means[i] = {c.key: (i + n) % 10 + 0.5 for n, c in enumerate(CAMPAIGN.criteria)}
+    average = {c.key: 6.25 for c in CAMPAIGN.criteria}
+    return charts.Field(Ranking(tuple(rows)), means, average)
+
+
+def _complaints(draw: Callable[[], bytes], caplog: pytest.LogCaptureFixture):
+    """The image, and what matplotlib warned or logged while drawing it (where a missing
+    glyph is reported: "Glyph … missing from font(s) …")."""
+    caplog.clear()
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        image = draw()
+    return image, [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
+
+
+def _size(png: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG"
+        image.verify()
+        return image.size
+
+
+@pytest.mark.parametrize("locale", ["zh-Hans", "zh-Hant"])
+def test_both_charts_draw_in_chinese_with_every_glyph_in_the_font(locale, caplog):
+    field = _field(locale, charts.PER_IMAGE + 1)
+    pages = charts.ranking_charts(field, MSGS, locale, CAMPAIGN)
+    assert len(pages) == 2  # 26 candidates: 25 bars, then 1
+    radar = charts.radar(field, field.ranking.rows[0], MSGS, locale, CAMPAIGN)
+    sizes = []
+    for draw in (*pages, radar):
+        image, complaints = _complaints(draw, caplog)
+        assert complaints == []
+        sizes.append(_size(image))
+    (width, tall), (_, short), radar_size = sizes
+    assert width == charts.WIDTH and radar_size == (charts.WIDTH, charts.WIDTH)
+    assert short < tall < 2560  # Telegram shows a photo at most 2,560 px on its long side
+    # The words are the reader's: the title names the stage as the campaign file does.
+    assert pages[0].args[0].startswith(CAMPAIGN.stage("assess").title.get(locale))
+    assert ("黨" if locale == "zh-Hant" else "党") in radar.args[0]
+
+
+def test_a_glyph_missing_from_the_font_is_caught(caplog):
+    """The check above can fail: a character no font has is reported."""
+    field = _field("zh-Hans", 3)
+    draw = charts.radar(field, field.ranking.rows[0], MSGS, "zh-Hans", CAMPAIGN)
+    unknown = functools.partial(draw.func, "\U000f0000", *draw.args[1:], **draw.keywords)
+    _, complaints = _complaints(unknown, caplog)
+    assert any("missing from font" in c for c in complaints), complaints
+
+
+def test_long_names_are_wrapped_on_two_lines_and_clipped():
+    wrapped = charts._wrap(NAMES["zh-Hans"][0])
+    first, second = wrapped.split("\n")
+    assert NAMES["zh-Hans"][0].startswith(first + second[:-1]) and second.endswith("…")
+    assert charts._wrap("深中通道项目党支部") == "深中通道项目党支部"
