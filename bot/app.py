@@ -35,6 +35,7 @@ from handlers import (
     assign,
     broadcast,
     callbacks,
+    charts,
     coaching,
     deadlines,
     edits,
@@ -114,6 +115,7 @@ FLOWS = (
     evidence,  # stage 3: what a scoring card glimpses, sent in full
     recuse,  # stage 3: a reviewer withdraws from a candidate
     review_progress,  # stage 3: the admins' view of the reviews, per candidate and reviewer
+    charts,  # stage 3: 📊 the ranking's bar chart and 🕸 a candidate's radar, for the admins
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -1,5 +1,6 @@
 """Stage 3's charts: drawn in Simplified and Traditional Chinese with every glyph in the font
-(a missing one fails the test), PNG images of the promised size."""
+(a missing one fails the test), PNG images of the promised size; 📊 and 🕸 send them as photos
+to an admin in a private chat and to no one else."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from PIL import Image
 from bot import charts
 from bot.campaign_load import load_campaign
 from bot.ranking import Ranking, Row
+from handlers.charts import BUTTONS, rows_for_candidate, rows_for_table
 from messages.render import Messages
+from storage import reviews
+from tests.conftest import World
+from tests.test_recuse import ASSESSING, assign, reviewing
 
 CAMPAIGN = load_campaign()
 MSGS = Messages(CAMPAIGN.timezone)
@@ -34,6 +39,15 @@ NAMES = {
     ],
 }
 UNITS = {"zh-Hans": "第一工程局党委", "zh-Hant": "第一工程局黨委"}
+STALE = "This button is out of date. Send /ranking for a current one."
+NOT_ALLOWED = "You are not allowed to do that."
+
+
+class _Ctx:
+    """What the button rows read of a handler's context."""
+
+    def __init__(self, locale: str) -> None:
+        self.msgs, self.locale = MSGS, locale
 
 
 def _field(locale: str, count: int) -> charts.Field:
@@ -99,3 +113,72 @@ def test_long_names_are_wrapped_on_two_lines_and_clipped():
     first, second = wrapped.split("\n")
     assert NAMES["zh-Hans"][0].startswith(first + second[:-1]) and second.endswith("…")
     assert charts._wrap("深中通道项目党支部") == "深中通道项目党支部"
+
+
+async def _scored(world: World) -> dict[str, int]:
+    """Three candidates; three reviewers submit their reviews of the first two only."""
+    people, ids = await reviewing(world, [("U1", 3)], ["Rita", "Ron", "Vic"], 3)
+    found = await assign(world, *[(p, i) for p in people for i in ids.values()])
+    world.clock.now = ASSESSING
+    criteria = [c.key for c in CAMPAIGN.criteria]
+    async with world.db.transaction(world.clock.now) as tx:
+        for n, person in enumerate(people):
+            for code in ("P-U1-01", "P-U1-02"):
+                review_id = found[person.id, ids[code]]
+                for m, key in enumerate(criteria):
+                    await reviews.set_score(tx, review_id, key, (n + m) % 4 + 5)
+                await reviews.submit(tx, review_id, criteria, by=person.id, comment=None)
+    return ids
+
+
+def _photo(world: World, message) -> tuple[int, int]:
+    assert message.kind == "photo"
+    return _size(world.sb.files.get(message.file_id).data)
+
+
+async def test_an_admin_gets_the_fields_chart_and_a_candidates_radar_as_photos(world: World):
+    ids = await _scored(world)
+    admin = world.admin
+    [[(label, data)]] = rows_for_table(_Ctx("en"))
+    assert (label, data) == ("📊 Chart of the scores", BUTTONS.data("table"))
+    assert await world.answer_to(admin, admin.last_reply, data) == "📊 Drawing the chart…"
+    photo = admin.last_reply
+    assert _photo(world, photo)[0] == charts.WIDTH
+    assert photo.text.startswith(
+        "📊 Assessment and acceptance: the calibrated scores of 2 candidates, as of 20 Oct"
+    )
+    # A Traditional Chinese admin's radar, in their words.
+    lin = await world.join("Lin", "admin", language_code="zh-hant")
+    [[(label, data)]] = rows_for_candidate(_Ctx("zh-Hant"), ids["P-U1-01"])
+    assert label == "🕸 雷達圖"
+    assert await world.answer_to(lin, lin.last_reply, data) == "📊 正在繪製圖表…"
+    assert _photo(world, lin.last_reply) == (charts.WIDTH, charts.WIDTH)
+    assert "各項指標在3份計入評審中的平均分" in lin.last_reply.text
+    # A candidate no review counts for has nothing to draw, and says so.
+    before = len(admin.replies())
+    answer = await world.answer_to(admin, photo, BUTTONS.data("radar", ids["P-U1-03"]))
+    assert answer == "No review of Project U1-03 counts yet: there is nothing to draw."
+    assert len(admin.replies()) == before
+
+
+async def test_only_admins_in_a_private_chat_get_charts_and_forged_buttons_are_stale(
+    world: World,
+):
+    ids = await _scored(world)
+    rita = await world.join("Rita2", "reviewer")
+    sam = await world.join("Sam", "secretary", "U1")
+    for person in (rita, sam):
+        before = len(person.replies())
+        for data in (BUTTONS.data("table"), BUTTONS.data("radar", ids["P-U1-01"])):
+            assert await world.answer_to(person, person.last_reply, data) == NOT_ALLOWED
+        assert len(person.replies()) == before  # no score reaches them
+    admin = world.admin
+    before = len(admin.replies())
+    for forged in (BUTTONS.data("radar", 10**9), "ch:r:x", "ch:t:1", "ch:z"):
+        assert await world.answer_to(admin, admin.last_reply, forged) == STALE, forged
+    group = world.sb.group("Admins", creator=admin)
+    await world.sb.add_bot(group, by=admin)
+    await admin.send("/help", chat=group)
+    in_group = world.sb.messages(group)[-1]
+    assert await world.answer_to(admin, in_group, BUTTONS.data("table")) == STALE
+    assert len(admin.replies()) == before and world.sb.messages(group)[-1] is in_group
