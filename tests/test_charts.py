@@ -1,9 +1,10 @@
 """Stage 3's charts: drawn in Simplified and Traditional Chinese with every glyph in the font
 (a missing one fails the test), PNG images of the promised size; 📊 and 🕸 send them as photos
-to an admin in a private chat and to no one else."""
+to an admin in a private chat and to no one else; `pacesetter charts OUT_DIR` writes them."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import logging
@@ -13,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from PIL import Image
 
-from bot import charts
+from bot import charts, cli
 from bot.campaign_load import load_campaign
 from bot.ranking import Ranking, Row
 from handlers.charts import BUTTONS, rows_for_candidate, rows_for_table
@@ -182,3 +183,17 @@ async def test_only_admins_in_a_private_chat_get_charts_and_forged_buttons_are_s
     in_group = world.sb.messages(group)[-1]
     assert await world.answer_to(admin, in_group, BUTTONS.data("table")) == STALE
     assert len(admin.replies()) == before and world.sb.messages(group)[-1] is in_group
+
+
+async def test_pacesetter_charts_writes_the_ranking_and_each_scored_candidates_radar(
+    world: World, tmp_path, monkeypatch, capsys
+):
+    await _scored(world)
+    monkeypatch.setenv("PACESETTER_DB", str(world.settings.db_path))
+    out = tmp_path / "charts"
+    assert await asyncio.to_thread(cli.main, ["charts", str(out), "--lang", "zh-Hant"]) == 0
+    written = ["ranking.png", "radar-P-U1-01.png", "radar-P-U1-02.png"]
+    assert capsys.readouterr().out.splitlines() == [str(out / name) for name in written]
+    assert sorted(p.name for p in out.iterdir()) == sorted(written)
+    assert _size((out / "radar-P-U1-01.png").read_bytes()) == (charts.WIDTH, charts.WIDTH)
+    assert _size((out / "ranking.png").read_bytes())[0] == charts.WIDTH
