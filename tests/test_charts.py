@@ -8,6 +8,9 @@ import asyncio
 import functools
 import io
 import logging
+import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 
@@ -107,6 +110,26 @@ def test_a_glyph_missing_from_the_font_is_caught(caplog):
     unknown = functools.partial(draw.func, "\U000f0000", *draw.args[1:], **draw.keywords)
     _, complaints = _complaints(unknown, caplog)
     assert any("missing from font" in c for c in complaints), complaints
+
+
+def test_an_unwritable_config_folder_is_replaced_by_a_private_one(tmp_path):
+    """A service whose home can't be written: matplotlib's font list goes to a folder of ours
+    in the temp dir (kept between starts), not to a new temporary one each time, with a warning.
+    """
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "MPLCONFIGDIR": str(blocked / "matplotlib"), "TMPDIR": str(temp)}
+    script = "from bot import charts; charts.radar_chart('党', ['一', '二', '三'], [1] * 3,"
+    script += " [1] * 3, 2, value_label='甲', average_label='乙')"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    [ours] = temp.iterdir()
+    assert ours.name.startswith("pacesetter-matplotlib-")
+    assert [p.name for p in ours.glob("fontlist-*.json")]
 
 
 def test_long_names_are_wrapped_on_two_lines_and_clipped():
