@@ -205,7 +205,11 @@ def radar_chart(
 @contextlib.contextmanager
 def _drawing(locale: str) -> Iterator[None]:
     """The lock, and the reader's face (then the fallback) as the font while drawing."""
-    fonts = {"font.family": [family(locale), FALLBACK], "axes.unicode_minus": False}
+    fonts = {
+        "font.family": [family(locale), FALLBACK],
+        "axes.unicode_minus": False,
+        "text.parse_math": False,  # names as typed: "$…$" in one is not matplotlib's math
+    }
     with _DRAWING, matplotlib.rc_context(fonts):
         yield
 
