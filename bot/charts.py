@@ -289,10 +289,11 @@ async def load(db: Executor, campaign: Campaign) -> Field:
 
 
 def ranking_charts(
-    field: Field, msgs: Messages, locale: str, campaign: Campaign, *, per_image: int = PER_IMAGE
+    field: Field, msgs: Messages, locale: str, campaign: Campaign, *, per_image: int = 0
 ) -> list[Chart]:
-    """The bar chart of every scored candidate, `per_image` bars an image (none: no score)."""
-    rows = field.scored()
+    """The bar chart of every scored candidate, `per_image` bars an image (PER_IMAGE unless
+    given); none when no candidate has a score."""
+    rows, per_image = field.scored(), per_image or PER_IMAGE
     label = functools.partial(msgs.label, locale)
     title = label("chart_ranking_title", stage=campaign.stage("assess").title.get(locale))
     charts: list[Chart] = []

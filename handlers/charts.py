@@ -71,13 +71,13 @@ async def _table(update: Update, ctx: Ctx) -> None:
         count=len(field.scored()),
     )[0]
     chat_id = update.effective_chat.id
-    if len(images) == 1:
-        await ctx.bot.send_photo(chat_id, images[0], caption=caption)
-        return
     for start in range(0, len(images), ALBUM):
-        album = [InputMediaPhoto(image) for image in images[start : start + ALBUM]]
-        if start == 0:
-            album[0] = InputMediaPhoto(images[0], caption=caption)
+        part, words = images[start : start + ALBUM], caption if start == 0 else None
+        if len(part) == 1:  # an album holds 2 to 10
+            await ctx.bot.send_photo(chat_id, part[0], caption=words)
+            continue
+        album = [InputMediaPhoto(part[0], caption=words)]
+        album += [InputMediaPhoto(image) for image in part[1:]]
         await ctx.bot.send_media_group(chat_id, album)
 
 

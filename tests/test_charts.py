@@ -17,6 +17,7 @@ from collections.abc import Callable
 import pytest
 from PIL import Image
 
+import handlers.charts
 from bot import charts, cli
 from bot.campaign_load import load_campaign
 from bot.ranking import Ranking, Row
@@ -140,14 +141,14 @@ def test_long_names_are_wrapped_on_two_lines_and_clipped():
 
 
 async def _scored(world: World) -> dict[str, int]:
-    """Three candidates; three reviewers submit their reviews of the first two only."""
-    people, ids = await reviewing(world, [("U1", 3)], ["Rita", "Ron", "Vic"], 3)
+    """Four candidates; three reviewers submit their reviews of the first three only."""
+    people, ids = await reviewing(world, [("U1", 4)], ["Rita", "Ron", "Vic"], 3)
     found = await assign(world, *[(p, i) for p in people for i in ids.values()])
     world.clock.now = ASSESSING
     criteria = [c.key for c in CAMPAIGN.criteria]
     async with world.db.transaction(world.clock.now) as tx:
         for n, person in enumerate(people):
-            for code in ("P-U1-01", "P-U1-02"):
+            for code in ("P-U1-01", "P-U1-02", "P-U1-03"):
                 review_id = found[person.id, ids[code]]
                 for m, key in enumerate(criteria):
                     await reviews.set_score(tx, review_id, key, (n + m) % 4 + 5)
@@ -169,7 +170,7 @@ async def test_an_admin_gets_the_fields_chart_and_a_candidates_radar_as_photos(w
     photo = admin.last_reply
     assert _photo(world, photo)[0] == charts.WIDTH
     assert photo.text.startswith(
-        "📊 Assessment and acceptance: the calibrated scores of 2 candidates, as of 20 Oct"
+        "📊 Assessment and acceptance: the calibrated scores of 3 candidates, as of 20 Oct"
     )
     # A Traditional Chinese admin's radar, in their words.
     lin = await world.join("Lin", "admin", language_code="zh-hant")
@@ -180,9 +181,24 @@ async def test_an_admin_gets_the_fields_chart_and_a_candidates_radar_as_photos(w
     assert "各項指標在3份計入評審中的平均分" in lin.last_reply.text
     # A candidate no review counts for has nothing to draw, and says so.
     before = len(admin.replies())
-    answer = await world.answer_to(admin, photo, BUTTONS.data("radar", ids["P-U1-03"]))
-    assert answer == "No review of Project U1-03 counts yet: there is nothing to draw."
+    answer = await world.answer_to(admin, photo, BUTTONS.data("radar", ids["P-U1-04"]))
+    assert answer == "No review of Project U1-04 counts yet: there is nothing to draw."
     assert len(admin.replies()) == before
+
+
+async def test_a_larger_field_comes_as_albums_the_caption_on_the_first(world: World, monkeypatch):
+    await _scored(world)
+    monkeypatch.setattr(charts, "PER_IMAGE", 1)  # 3 candidates: 3 images
+    monkeypatch.setattr(handlers.charts, "ALBUM", 2)  # an album of 2, then one photo
+    admin = world.admin
+    before = len(admin.replies())
+    assert await world.answer_to(admin, admin.last_reply, BUTTONS.data("table"))
+    first, second, third = admin.replies()[before:]
+    assert [m.kind for m in (first, second, third)] == ["photo"] * 3
+    assert first.media_group_id and first.media_group_id == second.media_group_id
+    assert third.media_group_id is None
+    assert first.text.startswith("📊 Assessment and acceptance: the calibrated scores of 3")
+    assert second.text == third.text == ""
 
 
 async def test_only_admins_in_a_private_chat_get_charts_and_forged_buttons_are_stale(
@@ -215,7 +231,7 @@ async def test_pacesetter_charts_writes_the_ranking_and_each_scored_candidates_r
     monkeypatch.setenv("PACESETTER_DB", str(world.settings.db_path))
     out = tmp_path / "charts"
     assert await asyncio.to_thread(cli.main, ["charts", str(out), "--lang", "zh-Hant"]) == 0
-    written = ["ranking.png", "radar-P-U1-01.png", "radar-P-U1-02.png"]
+    written = ["ranking.png", *[f"radar-P-U1-0{n}.png" for n in (1, 2, 3)]]
     assert capsys.readouterr().out.splitlines() == [str(out / name) for name in written]
     assert sorted(p.name for p in out.iterdir()) == sorted(written)
     assert _size((out / "radar-P-U1-01.png").read_bytes()) == (charts.WIDTH, charts.WIDTH)
