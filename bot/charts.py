@@ -221,23 +221,38 @@ def _png(figure: Figure) -> bytes:
 
 
 def _wrap(text: str, width: int = 13, lines: int = 2) -> str:
-    """At most `lines` lines of `width` Chinese characters (a Latin letter counts half),
-    the last one clipped with … when the text is longer."""
-    rows, row, used = [], "", 0.0
+    """At most `lines` lines of `width` Chinese characters (a Latin letter counts about half),
+    broken between Chinese characters or Latin words (inside a word only when it is longer
+    than a line); the last line clipped with … when the text is longer."""
+    pieces = []  # each Chinese character, each Latin word and each space, with its width
     for char in " ".join(text.split()):
-        size = 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.55
-        if used + size > width and row:
+        wide = unicodedata.east_asian_width(char) in "WF"
+        if not wide and char != " " and pieces and pieces[-1][2]:
+            word, size, _ = pieces.pop()
+            pieces.append((word + char, size + 0.55, True))
+        else:
+            pieces.append((char, 1.0 if wide else 0.55, not wide and char != " "))
+    rows, row, used = [], "", 0.0
+    for piece, size, _ in _split_long(pieces, width):
+        if used + size > width and row.strip():
+            if len(rows) == lines - 1:  # the last line: … where the rest would go
+                room = used - (0.55 if row.endswith(" ") else 0) + 1 <= width
+                rows.append((row.rstrip() if room else row.rstrip()[:-1]) + "…")
+                return "\n".join(rows)
             rows.append(row.rstrip())
             row, used = "", 0.0
-            if len(rows) == lines:
-                rows[-1] = rows[-1][:-1] + "…"
-                break
-        if row or char != " ":
-            row += char
-            used += size
-    else:
-        rows.append(row)
-    return "\n".join(rows)
+        if row or piece != " ":
+            row, used = row + piece, used + size
+    return "\n".join([*rows, row])
+
+
+def _split_long(pieces: list[tuple[str, float, bool]], width: int):
+    """A Latin word longer than a line, as its letters."""
+    for piece in pieces:
+        if piece[1] > width:
+            yield from ((char, 0.55, True) for char in piece[0])
+        else:
+            yield piece
 
 
 # --- what the charts show ---------------------------------------------------------------------

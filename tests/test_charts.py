@@ -138,6 +138,11 @@ def test_long_names_are_wrapped_on_two_lines_and_clipped():
     first, second = wrapped.split("\n")
     assert NAMES["zh-Hans"][0].startswith(first + second[:-1]) and second.endswith("…")
     assert charts._wrap("深中通道项目党支部") == "深中通道项目党支部"
+    # English breaks between words (a criterion's title on the radar).
+    assert charts._wrap("Ideological leadership", 8) == "Ideological\nleadership"
+    assert charts._wrap("Line 3 第2标段项目党支部 of the bridge", 10) == (
+        "Line 3 第2标段项目\n党支部 of the…"
+    )
 
 
 async def _scored(world: World) -> dict[str, int]:
