@@ -117,11 +117,13 @@ def bar_chart(
         axes.barh([p - 0.17 for p in places], shown, height=0.36, color=CALIBRATED_COLOUR)
         axes.barh([p + 0.21 for p in places], beside, height=0.24, color=RAW_COLOUR)
         for place, value, other in zip(places, shown, beside, strict=True):
-            axes.text(value, place - 0.17, f" {value:.2f}", va="center", fontsize=13)
-            axes.text(other, place + 0.21, f" {other:.2f}", va="center", fontsize=10, color="#555")
+            # Each value after its bar's end, or after 0 for a bar that runs left.
+            axes.text(max(value, 0), place - 0.17, f" {value:.2f}", va="center", fontsize=13)
+            at = max(other, 0)
+            axes.text(at, place + 0.21, f" {other:.2f}", va="center", fontsize=10, color="#555")
         axes.set_yticks(list(places), [_wrap(labels[i]) for i in order], fontsize=13)
         axes.set_ylim(count - 0.5, -0.6)  # best first, at the top
-        axes.set_xlim(0, maximum * 1.1)  # room for the last value's text
+        axes.set_xlim(*span([*shown, *beside], maximum))
         axes.set_xlabel(axis_label, fontsize=13)
         axes.xaxis.set_ticks_position("both")
         axes.tick_params(axis="x", labelsize=12, labeltop=True)
@@ -138,6 +140,14 @@ def bar_chart(
         )
         figure.suptitle(_wrap(title, 36), fontsize=18)
         return _png(figure)
+
+
+def span(values: Sequence[float], maximum: float) -> tuple[float, float]:
+    """A bar chart's axis: 0..maximum, wider where a calibrated score falls outside (a
+    harsh reviewer's bias added back can lift a top candidate above the highest total),
+    with room for the value written after the longest bar."""
+    low, high = min(0.0, *values), max(maximum, *values)
+    return low - (0.1 * (high - low) if low < 0 else 0.0), high + 0.1 * (high - low)
 
 
 def radar_chart(

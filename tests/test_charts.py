@@ -133,6 +133,12 @@ def test_an_unwritable_config_folder_is_replaced_by_a_private_one(tmp_path):
     assert [p.name for p in ours.glob("fontlist-*.json")]
 
 
+def test_a_score_outside_0_to_the_highest_total_stays_on_the_axis():
+    assert charts.span([50.0, 40.0], 60) == (0.0, 66.0)
+    low, high = charts.span([63.0, 58.0, -2.0], 60)  # calibration can leave the range
+    assert low < -2.0 and high > 63.0
+
+
 def test_long_names_are_wrapped_on_two_lines_and_clipped():
     wrapped = charts._wrap(NAMES["zh-Hans"][0])
     first, second = wrapped.split("\n")
