@@ -177,7 +177,10 @@ async def test_an_admin_gets_the_fields_chart_and_a_candidates_radar_as_photos(w
     admin = world.admin
     [[(label, data)]] = rows_for_table(_Ctx("en"))
     assert (label, data) == ("📊 Chart of the scores", BUTTONS.data("table"))
+    start = len(world.sb.requests)
     assert await world.answer_to(admin, admin.last_reply, data) == "📊 Drawing the chart…"
+    called = [method for method, _ in world.sb.requests[start:]]
+    assert called.index("answerCallbackQuery") < called.index("sendPhoto")  # answered first
     photo = admin.last_reply
     assert _photo(world, photo)[0] == charts.WIDTH
     assert photo.text.startswith(
