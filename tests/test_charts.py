@@ -250,3 +250,11 @@ async def test_pacesetter_charts_writes_the_ranking_and_each_scored_candidates_r
     assert sorted(p.name for p in out.iterdir()) == sorted(written)
     assert _size((out / "radar-P-U1-01.png").read_bytes()) == (charts.WIDTH, charts.WIDTH)
     assert _size((out / "ranking.png").read_bytes())[0] == charts.WIDTH
+
+
+async def test_pacesetter_charts_says_when_there_is_nothing_to_draw(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "empty.db"))
+    assert await asyncio.to_thread(cli.main, ["charts", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "" and "there is nothing to draw" in printed.err
+    assert not (tmp_path / "out").exists()
