@@ -1,6 +1,6 @@
 """`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
 updates list | updates retry ID… | media [--retry] | template FILE.docx | assignments [--csv] |
-ranking [--csv]`."""
+ranking [--csv] | charts OUT_DIR`."""
 
 from __future__ import annotations
 
@@ -95,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
         "ranking", help="stage 3's ranking: calibrated and raw scores, ranks and flags"
     )
     ranking.add_argument("--csv", action="store_true", help="comma-separated, with a header row")
+    charts = commands.add_parser(
+        "charts",
+        help="draw stage 3's charts into OUT_DIR: ranking.png, and radar-CODE.png for each"
+        " candidate with counted reviews",
+    )
+    charts.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    charts.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
     return parser
 
 
@@ -136,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_assignments(settings, as_csv=args.csv))
         if args.command == "ranking":
             return asyncio.run(_ranking(settings, as_csv=args.csv))
+        if args.command == "charts":
+            return asyncio.run(_charts(settings, args.out_dir, args.lang))
         return _run(settings)
     except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
@@ -309,6 +318,42 @@ async def _ranking(settings: Settings, *, as_csv: bool) -> int:
             print("\t".join(line))
     if not result.rows:
         print("no candidate yet", file=sys.stderr)
+    return 0
+
+
+async def _charts(settings: Settings, out_dir: Path, locale: str) -> int:
+    import re
+
+    from bot import charts
+    from messages.render import Messages
+    from storage.db import Database
+
+    campaign = load_campaign(settings.campaign_path)
+    msgs = Messages(campaign.timezone)
+    db = await Database.open(settings.db_path)
+    try:
+        field = await charts.load(db, campaign)
+    finally:
+        await db.close()
+    scored = field.scored()
+    if not scored:
+        print("no review counts yet: there is nothing to draw", file=sys.stderr)
+        return 0
+    # The whole field in one image: a file is not shrunk as a photo in the chat is.
+    [ranking] = charts.ranking_charts(field, msgs, locale, campaign, per_image=len(scored))
+    drawings = [("ranking.png", ranking)]
+    for row in scored:
+        radar = charts.radar(field, row, msgs, locale, campaign)
+        if radar is not None:
+            drawings.append((f"radar-{re.sub(r'[^A-Za-z0-9_.-]', '_', row.code)}.png", radar))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, draw in drawings:
+            (out_dir / name).write_bytes(await asyncio.to_thread(draw))
+            print(out_dir / name)
+    except OSError as error:
+        print(f"pacesetter: cannot write to {out_dir}: {error.strerror}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -29,7 +29,7 @@ from bot.campaign import Criterion
 from bot.core import Ctx
 from bot.ranking import Ranking, Row
 from bot.scores import max_total, weighted_total
-from handlers import guards, ui
+from handlers import charts, guards, ui
 from handlers.callbacks import Buttons
 from storage import reviews, votes
 
@@ -134,8 +134,7 @@ def table_screen(
         "pages": pages,
     }
     context = _fitting(ctx, "ranking/table", context, "clip", NAME_CLIPS)
-    # The charts' row goes here (charts.rows_for_table(ctx)) when they are merged.
-    markup = table_markup(ctx, lines, sort, page, pages, extra_rows=[])
+    markup = table_markup(ctx, lines, sort, page, pages, extra_rows=charts.rows_for_table(ctx))
     return markup, context
 
 
@@ -224,8 +223,8 @@ async def detail_screen(
         "vote": (await votes.results(ctx.db, [row.project_id])).get(row.project_id),
     }
     context = _fitting(ctx, "ranking/detail", context, "comment_clip", COMMENT_CLIPS)
-    # The charts' row goes here (charts.rows_for_candidate(ctx, row.project_id)) when merged.
-    return detail_markup(ctx, sort, page, extra_rows=[]), context
+    extra = charts.rows_for_candidate(ctx, row.project_id)
+    return detail_markup(ctx, sort, page, extra_rows=extra), context
 
 
 def detail_markup(

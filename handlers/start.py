@@ -10,7 +10,18 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import invites, notices
 from bot.access import admin_ids, load_actor
 from bot.core import Ctx
-from handlers import apply, final, form_template, guards, nominations, report, review, roster, ui
+from handlers import (
+    apply,
+    final,
+    form_template,
+    guards,
+    nominations,
+    ranking,
+    report,
+    review,
+    roster,
+    ui,
+)
 from storage import flows, invitations, orgs, roles
 from storage.db import Executor, Transaction
 from storage.invitations import Invitation
@@ -205,4 +216,5 @@ _OPENED_BY_LINK = {
     "report": report.report_command,  # the cultivation opening's button
     "final": final.final_command,  # the assessment reminders' group button
     "review": review.review_command,  # the reviewers' reminders
+    "ranking": ranking.ranking_command,  # the assessment's closing summary
 }

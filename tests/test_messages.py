@@ -106,6 +106,7 @@ EMPTY_REPORT = dataclasses.replace(
 ASSESS = CAMPAIGN.stage("assess")
 FINAL = CAMPAIGN.finals[0]
 CANDIDATE = Candidate(2, "P1", HOSTILE, HOSTILE, frozenset({FINAL.key}))
+RANKED = Row(2, "P1", HOSTILE, 1, "U1", HOSTILE, 4, 5, 50.5, 51.0, 9.0, 50.2, 1, 1, 1)
 REVIEW = Review(1, 1, 2, "submitted", None, WHEN, HOSTILE, HOSTILE, WHEN, WHEN, None, None)
 DRAFT_REVIEW = dataclasses.replace(REVIEW, state="draft", draft_comment=None, submitted_at=None)
 CARD = {
@@ -584,6 +585,11 @@ SAMPLES: dict[str, dict] = {
     "whoami/role_phrase": {"grant": GRANT},
     "language/choose": {},
     "language/set": {},
+    "charts/drawing": {},
+    "charts/nothing": {},
+    "charts/no_reviews": {"project": HOSTILE},
+    "charts/ranking": {"stage": ASSESS, "now": WHEN, "count": 12},
+    "charts/radar": {"row": RANKED},
     "cancel/cancelled": {},
     "cancel/nothing": {},
     "invite/redeemed": {"name": HOSTILE, "grant": GRANT},
@@ -1142,6 +1148,8 @@ VARIANTS: dict[str, list[dict]] = {
     "highlights/units": [{"count": 0}],
     "highlights/done_marked": [{"chats": 0}],
     "highlights/told_marked": [{"chats": 0}],
+    "charts/ranking": [{"count": 1}],
+    "charts/radar": [{"row": dataclasses.replace(RANKED, reviews=1)}],
     "coach/ask": [{"report": None, "activity": None}],
     "coach/sent": [{"unreachable": 0}],
     "coach/told": [{"report": None, "activity": None}],
@@ -1404,6 +1412,11 @@ LABEL_ARGS = {
     "item": "x",
     "rank": 12,
     "n": 10,
+    "stage": "s",
+    "title": "t",
+    "first": 1,
+    "last": 25,
+    "max": 60,
 }
 
 

@@ -325,6 +325,8 @@ async def test_the_closing_summary_reaches_the_admins_once_after_the_deadline(
     assert "   ⚠ The reviewers' scores on a criterion are far apart." in summary.text
     [[(label, link)]] = summary.buttons
     assert label == "📊 Open the ranking" and link.endswith("?start=ranking")
+    await world.admin.send("/start ranking")  # what the link sends: the table
+    assert "Final results" in world.admin.last_reply.text
     await world.remind()
     world.advance(hours=1)
     await world.remind()
@@ -344,7 +346,7 @@ async def test_many_candidates_are_paged_and_a_long_selection_is_named_in_part(w
     assert "(P-U1-09)" not in screen.text
     await world.admin.tap("Next ▶", message=screen)
     assert "Page 2 of 3." in screen.text and "▫ No rank yet: Project U1-09 (P-U1-09)" in screen.text
-    await world.admin.tap("▫ – · P-U1-10", message=screen)
+    await world.admin.tap("▫ – · P-U1-10 ⚠", message=screen)  # no review yet: few_reviews
     assert "Page 2 of 3." in screen.text and "✅ No rank yet: Project U1-10" in screen.text
     assert "Your proposal: 1 of 24 candidates." in screen.text
     assert len(world.admin.replies()) == replies  # the screen edited in place, nothing new

@@ -91,6 +91,7 @@ async def test_the_table_ranks_with_ties_scores_and_counts_in_english_and_chines
         ["🔎 =2 · Project U2-01 (P-U2-01)"],
         ["🔎 – · Project U2-02 (P-U2-02)"],
         ["✓ Calibrated", "Raw", "🔄 Refresh"],
+        ["📊 Chart of the scores"],
     ]
     # 🔄 computes again, in the same message.
     await _score(rita, "P-U2-02", 5)
@@ -113,7 +114,7 @@ async def test_the_table_ranks_with_ties_scores_and_counts_in_english_and_chines
         "\n\n=2. Project U1-02（P-U1-02），Unit U1\n"
         "   校准分42.00（=2）· 原始分42.00（=2）· 中位数42.00 · 评审3/3\n"
     ) in text
-    assert _labels(li.last_reply)[-1] == ["✓ 按校准分", "按原始分", "🔄 刷新"]
+    assert _labels(li.last_reply)[-2] == ["✓ 按校准分", "按原始分", "🔄 刷新"]
     # Once the stage has closed, the results are final.
     world.clock.now = AFTER
     await world.admin.tap("🔄 Refresh", message=table)
@@ -162,7 +163,10 @@ async def test_sorting_follows_the_chosen_rank_and_flags_say_why(
         text
     )
     assert _labels(table)[0] == ["🔎 1 · Project U1-01 (P-U1-01)"]
-    assert _labels(table)[-1] == ["Calibrated", "✓ Raw", "🔄 Refresh"]
+    assert _labels(table)[-2:] == [
+        ["Calibrated", "✓ Raw", "🔄 Refresh"],
+        ["📊 Chart of the scores"],
+    ]
     # The detail carries the flags too, and ◀ returns to the sort it came from.
     await world.admin.tap("🔎 =2 · Project U2-01 (P-U2-01)", message=table)
     assert "⚠ Calibration moves it: calibrated rank 1, raw rank =2." in table.text
@@ -203,7 +207,7 @@ async def test_twelve_candidates_page_in_one_message_that_fits_with_long_chinese
     assert "…（P-01）" in table.text  # the long names clipped
     assert table.text.count("⚠") == 40
     labels = _labels(table)
-    assert len(labels) == 10 + 2 and labels[10] == ["下一页 ▶"]
+    assert len(labels) == 10 + 3 and labels[10] == ["下一页 ▶"]  # and sort, chart
     assert labels[0][0].startswith("🔎 – · 01中国建筑") and labels[0][0].endswith("（P-01）")
     await li.tap("下一页 ▶", message=table)
     assert table is li.last_reply and "第2/2页。" in table.text
@@ -262,7 +266,7 @@ async def test_a_candidates_detail_anonymises_reviewers_and_shows_the_vote(world
     assert text.endswith("\n\n🗳 Quick vote, closed 20 Oct 10:00: 👍 1 · 🤔 0 · 👎 1")
     for name in ("Rita", "Ron", "Vic"):
         assert name not in text.replace(first, "").replace(second, "")
-    assert _labels(table) == [["◀ Back to the ranking"]]
+    assert _labels(table) == [["◀ Back to the ranking"], ["🕸 Radar chart"]]
     await world.admin.tap("◀ Back to the ranking", message=table)
     assert table.text.startswith("📈 Ranking in") and table is world.admin.last_reply
     # No vote closed on the other, nor any review counted.
