@@ -13,12 +13,12 @@ with no download; `pacesetter charts OUT_DIR` writes the same images as files fo
 from __future__ import annotations
 
 import asyncio
+import importlib
 
 from telegram import InputMediaPhoto, Update
 from telegram.constants import ChatType
 from telegram.ext import Application
 
-from bot import charts
 from bot.core import Ctx
 from handlers import guards, ui
 from handlers.callbacks import Buttons
@@ -47,6 +47,12 @@ def rows_for_candidate(ctx: Ctx, project_id: int) -> list[list[ui.Button]]:
     return [[(ctx.msgs.label(ctx.locale, "chart_radar"), BUTTONS.data("radar", project_id))]]
 
 
+async def _charts():
+    """bot/charts.py, which loads matplotlib (most of a second): imported in a worker thread
+    when a chart is first asked for, not by every start of the bot."""
+    return await asyncio.to_thread(importlib.import_module, "bot.charts")
+
+
 async def _candidate(ctx: Ctx, project_id: int) -> finals.Candidate | None:
     found = await finals.candidates(ctx.db, [project_id])
     return found[0] if found else None
@@ -56,6 +62,7 @@ async def _candidate(ctx: Ctx, project_id: int) -> finals.Candidate | None:
 @guards.in_chats(ChatType.PRIVATE)
 async def _table(update: Update, ctx: Ctx) -> None:
     query = update.callback_query
+    charts = await _charts()
     field = await charts.load(ctx.db, ctx.campaign)
     drawings = charts.ranking_charts(field, ctx.msgs, ctx.locale, ctx.campaign)
     if not drawings:
@@ -86,6 +93,7 @@ async def _table(update: Update, ctx: Ctx) -> None:
 @guards.on_object(_candidate)
 async def _radar(update: Update, ctx: Ctx, candidate: finals.Candidate) -> None:
     query = update.callback_query
+    charts = await _charts()
     field = await charts.load(ctx.db, ctx.campaign)
     row = field.ranking.row(candidate.project_id)
     drawing = row and charts.radar(field, row, ctx.msgs, ctx.locale, ctx.campaign)

@@ -258,3 +258,11 @@ async def test_pacesetter_charts_says_when_there_is_nothing_to_draw(tmp_path, mo
     printed = capsys.readouterr()
     assert printed.out == "" and "there is nothing to draw" in printed.err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_bot_starts_without_loading_matplotlib():
+    """Most of a second at every start: matplotlib loads when a chart is first asked for."""
+    script = "import sys, bot.app; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
