@@ -39,10 +39,12 @@ def _writable_config_dir() -> None:
 _writable_config_dir()
 
 # Imported after MPLCONFIGDIR is settled: matplotlib reads it once, at import.
+import asyncio  # noqa: E402
 import contextlib  # noqa: E402
 import functools  # noqa: E402
 import io  # noqa: E402
 import math  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import threading  # noqa: E402
 import unicodedata  # noqa: E402
@@ -366,3 +368,27 @@ def radar(
         average_label=label("chart_average"),
         locale=locale,
     )
+
+
+async def write_files(
+    db: Executor, campaign: Campaign, msgs: Messages, locale: str, out_dir: Path
+) -> list[Path]:
+    """`ranking.png` (the whole field in one image: a file is not shrunk as a photo in the
+    chat is) and `radar-CODE.png` for each candidate with counted reviews, in `out_dir`; the
+    files written, none when no review counts yet."""
+    field = await load(db, campaign)
+    scored = field.scored()
+    if not scored:
+        return []
+    [whole] = ranking_charts(field, msgs, locale, campaign, per_image=len(scored))
+    drawings = [("ranking.png", whole)]
+    for row in scored:
+        drawing = radar(field, row, msgs, locale, campaign)
+        if drawing is not None:
+            drawings.append((f"radar-{re.sub(r'[^A-Za-z0-9_.-]', '_', row.code)}.png", drawing))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in drawings:
+        (out_dir / name).write_bytes(await asyncio.to_thread(draw))
+        written.append(out_dir / name)
+    return written

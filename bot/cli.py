@@ -322,38 +322,25 @@ async def _ranking(settings: Settings, *, as_csv: bool) -> int:
 
 
 async def _charts(settings: Settings, out_dir: Path, locale: str) -> int:
-    import re
-
     from bot import charts
     from messages.render import Messages
     from storage.db import Database
 
     campaign = load_campaign(settings.campaign_path)
-    msgs = Messages(campaign.timezone)
     db = await Database.open(settings.db_path)
     try:
-        field = await charts.load(db, campaign)
-    finally:
-        await db.close()
-    scored = field.scored()
-    if not scored:
-        print("no review counts yet: there is nothing to draw", file=sys.stderr)
-        return 0
-    # The whole field in one image: a file is not shrunk as a photo in the chat is.
-    [ranking] = charts.ranking_charts(field, msgs, locale, campaign, per_image=len(scored))
-    drawings = [("ranking.png", ranking)]
-    for row in scored:
-        radar = charts.radar(field, row, msgs, locale, campaign)
-        if radar is not None:
-            drawings.append((f"radar-{re.sub(r'[^A-Za-z0-9_.-]', '_', row.code)}.png", radar))
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, draw in drawings:
-            (out_dir / name).write_bytes(await asyncio.to_thread(draw))
-            print(out_dir / name)
+        written = await charts.write_files(
+            db, campaign, Messages(campaign.timezone), locale, out_dir
+        )
     except OSError as error:
         print(f"pacesetter: cannot write to {out_dir}: {error.strerror}", file=sys.stderr)
         return 1
+    finally:
+        await db.close()
+    for path in written:
+        print(path)
+    if not written:
+        print("no review counts yet: there is nothing to draw", file=sys.stderr)
     return 0
 
 

@@ -11,7 +11,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -167,6 +167,8 @@ ZH = Cast(
         "change": "截止前修改已提交的评分（留有记录）",
         "vote": "评审专家群里的快速投票：只显示票数，不显示姓名",
         "reviewed": "活动管理员查看评审进展",
+        "ranking": "活动管理员查看排名：原始分与校准分并列，评审意见分歧被标记；两种图表保存为文件",
+        "select": "优中选优：活动管理员确定标杆，相关人员和群各收到一次通知（不含分数）",
     },
 )
 
@@ -269,6 +271,8 @@ HANT = Cast(
         "change": "截止前修改已提交的評分（留有記錄）",
         "vote": "評審專家群裡的快速投票：只顯示票數，不顯示姓名",
         "reviewed": "活動管理員查看評審進展",
+        "ranking": "活動管理員查看排名：原始分與校準分並列，評審意見分歧被標記；兩種圖表保存為文件",
+        "select": "優中選優：活動管理員確定標桿，相關人員和群各收到一次通知（不含分數）",
     },
 )
 
@@ -344,6 +348,8 @@ EN = Cast(
         "change": "A submitted score is changed before the deadline (and recorded)",
         "vote": "The quick vote in the reviewers' chat: counts, never names",
         "reviewed": "The campaign admin follows the reviews' progress",
+        "ranking": "The ranking: raw and calibrated side by side, a flag; the charts saved",
+        "select": "The best among the best: the pacesetters selected, everyone concerned told once",
     },
 )
 CASTS = {cast.locale: cast for cast in (ZH, HANT, EN)}
@@ -394,6 +400,7 @@ class Chapters:
         self.cast = cast
         self.marks: list[tuple[int, str]] = []
         self.summaries: list[tuple[int, int, str]] = []  # (start, end, summary)
+        self.notes: list[tuple[int, tuple[str, ...]]] = []  # what was done outside the chat
 
     def __call__(self, key: str) -> None:
         self.marks.append((len(self.sb.transcript()), self.cast.chapter(key)))
@@ -404,10 +411,15 @@ class Chapters:
         yield
         self.summaries.append((start, len(self.sb.transcript()), summary))
 
+    def note(self, *lines: str) -> None:
+        """Lines in the transcript for something done outside the chat (files written)."""
+        self.notes.append((len(self.sb.transcript()), lines))
+
     def lines(self) -> list[str]:
         lines = self.sb.transcript()
         edits = [(i, i, ["", f"== {title} =="]) for i, title in self.marks]
         edits += [(start, end, [f"   … {summary}"]) for start, end, summary in self.summaries]
+        edits += [(at, at, [f"   📁 {line}" for line in lines]) for at, lines in self.notes]
         for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
             lines[start:end] = replacement
         return lines
@@ -453,7 +465,12 @@ class Team:
 
 
 async def play(
-    sb: Sandbox, cast: Cast, admin: SandboxUser, chapter: Chapters, clock: Clock
+    sb: Sandbox,
+    cast: Cast,
+    admin: SandboxUser,
+    chapter: Chapters,
+    clock: Clock,
+    save_charts: Callable[[], Awaitable[list[Path]]],
 ) -> None:
     locale, names = cast.locale, cast.people
     chapter("import")
@@ -493,7 +510,7 @@ async def play(
     await play_stage_one(sb, cast, admin, secretary, lead, chapter)
     team = Team(admin, secretary, lead, member)
     await play_stage_two(sb, cast, team, group, chapter, clock)
-    await play_stage_three(sb, cast, team, chapter, clock)
+    await play_stage_three(sb, cast, team, chapter, clock, save_charts)
 
 
 async def write_application(cast: Cast, lead: SandboxUser, budget: str) -> None:
@@ -711,7 +728,12 @@ async def score(
 
 
 async def play_stage_three(
-    sb: Sandbox, cast: Cast, team: Team, chapter: Chapters, clock: Clock
+    sb: Sandbox,
+    cast: Cast,
+    team: Team,
+    chapter: Chapters,
+    clock: Clock,
+    save_charts: Callable[[], Awaitable[list[Path]]],
 ) -> None:
     """The final items handed in; reviewers invited and assigned, a conflict avoided; scores
     by buttons and by /score, a recusal, a changed score; the quick vote; the progress."""
@@ -801,6 +823,34 @@ async def play_stage_three(
     chapter("reviewed")
     await admin.send("/review")
 
+    chapter("ranking")
+    await admin.send("/ranking")  # one candidate flagged: two reviews count, fewer than three
+    await admin.tap(label(locale, "chart_table"))
+    chapter.note(*map(str, await save_charts()))
+
+    chapter("select")
+    await admin.send(f"/select {fhb['code']}")
+    await admin.tap(label(locale, "pacesetter_confirm"))
+
+
+def _chart_saver(settings: Settings, locale: str) -> Callable[[], Awaitable[list[Path]]]:
+    """The ranking's two charts, written where the demo's reader can open them after it ends
+    (the demo's own database goes with its scratch folder)."""
+
+    async def save() -> list[Path]:
+        from bot import charts  # matplotlib: loaded by the demo's last chapters only
+        from storage.db import Database
+
+        campaign = load_campaign(settings.campaign_path)
+        out = Path(tempfile.gettempdir()) / f"pacesetter-demo-charts-{locale}"
+        db = await Database.open(settings.db_path)
+        try:
+            return await charts.write_files(db, campaign, Messages(campaign.timezone), locale, out)
+        finally:
+            await db.close()
+
+    return save
+
 
 async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = "zh-Hans") -> int:
     cast = CASTS[language]
@@ -832,7 +882,7 @@ async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = 
             clock.woken = runner.sender.wake
             sb.bot_busy = runner.busy  # each step waits for the bot's answers and notices
             try:
-                await play(sb, cast, admin, chapter, clock)
+                await play(sb, cast, admin, chapter, clock, _chart_saver(settings, cast.locale))
             finally:
                 await runner.stop()
             for line in chapter.lines():

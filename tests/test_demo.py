@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import IO
 
 import pytest
@@ -127,8 +128,21 @@ def test_the_demo_runs_on_a_fresh_machine_in_its_language(language):
     assert f"{people['reviewer2']} taps [ {_label(language, 'vote_recommend')} ]" in vote
     closed = vote.rsplit("bot ✎", 1)[1]  # the card's last edit: closed, counts, no names
     assert "🔒" in closed and "👍" in closed and wu not in closed
-    progress = stage_three.split(f"== {cast.chapter('reviewed')} ==")[1]
+    progress = stage_three.split(f"== {cast.chapter('reviewed')} ==")[1].split("== ")[0]
     assert f"{admin} → bot: /review" in progress and "📊" in progress
+    # The ranking with a flagged candidate (two reviews count), the charts saved to files it
+    # names; the pacesetters selected, each lead told once, never a score.
+    ranked = stage_three.split(f"== {cast.chapter('ranking')} ==")[1].split("== ")[0]
+    assert f"{admin} → bot: /ranking" in ranked and "⚠" in ranked and "[photo]" in ranked
+    saved = [line.split("📁 ", 1)[1] for line in ranked.splitlines() if "📁 " in line]
+    assert [Path(p).name for p in saved][:1] == ["ranking.png"] and len(saved) == 3
+    assert all(Path(p).stat().st_size > 10_000 for p in saved)
+    chosen = stage_three.split(f"== {cast.chapter('select')} ==")[1]
+    assert f"{admin} → bot: /select {cast.project(0, 1)['code']}" in chosen
+    for lead in ("lead", "lead4"):
+        told = [m for m in bot_lines(chosen) if m.startswith(f"bot → {people[lead]}:")]
+        assert len(told) == 1
+    assert not re.search(r"\d+\.\d\d", "\n".join(bot_lines(chosen.split(f"{admin} taps")[-1])))
 
 
 def test_the_chinese_demo_names_its_organisation_in_chinese():
