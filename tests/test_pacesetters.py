@@ -255,8 +255,13 @@ async def test_a_change_tells_only_those_whose_outcome_changed_that_it_replaces_
 
 
 async def test_refused_after_the_assessment_closes_naming_the_date(world: World):
-    people, project_chat, *_ = await _assessed(world)
+    people, project_chat, _, ids = await _assessed(world)
     await world.admin.send("/select P-U1-01")
+    await world.admin.tap(CONFIRM, message=world.admin.last_reply)  # a selection stands
+    await world.sb.settle()
+    told = {chat.id: len(_told(world, chat)) for chat in (people["lena"], project_chat)}
+    assert all(told.values())
+    await world.admin.send("/select P-U1-02")  # a change, still to confirm at the close
     confirm = world.admin.last_reply
     world.clock.now = AFTER
     answer = await world.tap_answer(world.admin, CONFIRM, message=confirm)
@@ -266,9 +271,10 @@ async def test_refused_after_the_assessment_closes_naming_the_date(world: World)
     )
     await world.admin.send("/select")
     assert world.admin.last_reply.text.startswith("🔒 Assessment and acceptance closed on 15 Nov")
-    assert await pacesetters.current(world.db) == set()
+    assert await pacesetters.current(world.db) == {ids["P-U1-01"]}  # as it stood
     await world.sb.settle()
-    assert _told(world, people["lena"]) == [] and _told(world, project_chat) == []
+    now = {chat.id: len(_told(world, chat)) for chat in (people["lena"], project_chat)}
+    assert now == told  # no correction went out
 
 
 async def test_only_admins_select_and_forged_or_stale_buttons_change_nothing(world: World):
