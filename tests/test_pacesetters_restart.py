@@ -4,15 +4,10 @@ nothing more, and every notice of the selection is delivered exactly once."""
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import UTC, datetime
-
 import pytest
 
-from bot.sandbox import Sandbox
-from tests.conftest import TOKEN, org_csv
-from tests.test_restart import BotProcess, replied, until
-from tests.test_review_restart import _killed_between_write_and_edit
+from tests.test_restart import until
+from tests.test_review_restart import _killed_between_write_and_edit, bot_assessing, joined
 
 CONFIRM = "✅ Confirm the pacesetters"
 
@@ -20,45 +15,14 @@ CONFIRM = "✅ Confirm the pacesetters"
 @pytest.fixture
 async def assessing(tmp_path):
     """The bot in its own process inside the assessment, U1's two projects candidates."""
-    async with Sandbox(token=TOKEN) as sb:
-        sb.settle_timeout = 20  # a cold Python start is part of each step here
-        admin = sb.user("Ada", language_code="en")
-        bot = BotProcess(sb, tmp_path, admin, assessing=True)
-        await bot.start()
-        try:
-            await admin.send("/import")
-            await admin.send_document(org_csv([("U1", 2)]), filename="o.csv", mime_type="text/csv")
-            await until(replied(admin, "Imported"))
-            stamp = datetime.now(UTC).isoformat()
-            with sqlite3.connect(bot.db_path) as db:  # the organiser's decision, as made
-                db.execute(
-                    "INSERT INTO applications"
-                    " (project_id, status, created_by, created_at, updated_at)"
-                    " SELECT id, 'accepted', ?, ?, ? FROM projects",
-                    (admin.id, stamp, stamp),
-                )
-            yield sb, bot, admin
-        finally:
-            if bot.process.returncode is None:
-                await bot.kill()
-        assert sb.problems == []
-
-
-async def _joined(sb, admin, name: str, role: str, code: str, language_code: str = "en"):
-    before = len(admin.replies())
-    await admin.send(f"/invite {role} {code}")
-    await until(lambda: len(admin.replies()) > before and "start=" in admin.last_reply.text)
-    link = admin.last_reply.text.split("start=")[1].split()[0]
-    person = sb.user(name, language_code=language_code)
-    await person.send(f"/start {link}")
-    await until(lambda: person.replies() != [])
-    return person
+    async with bot_assessing(tmp_path, 2) as running:
+        yield running
 
 
 async def test_killed_between_the_confirm_and_its_edit_recorded_and_told_once(assessing):
     sb, bot, admin = assessing
-    lena = await _joined(sb, admin, "Lena", "lead", "P-U1-01", "zh-hans")
-    sam = await _joined(sb, admin, "Sam", "secretary", "U1")
+    lena = await joined(sb, admin, "Lena", "lead", "P-U1-01", "zh-hans")
+    sam = await joined(sb, admin, "Sam", "secretary", "U1")
     group = sb.group("P-U1-01 branch", creator=admin)
     await sb.add_bot(group, by=admin)
     await admin.send("/bind P-U1-01", chat=group)

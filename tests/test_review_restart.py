@@ -4,7 +4,9 @@ nothing more, and the card shows what is stored."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,8 +19,9 @@ from tests.test_restart import BotProcess, replied, until
 CARD = "SELECT criterion, draft, submitted FROM review_scores ORDER BY criterion"
 
 
-@pytest.fixture
-async def assessing(tmp_path):
+@contextlib.asynccontextmanager
+async def bot_assessing(tmp_path, projects: int) -> AsyncIterator[tuple]:
+    """The bot in its own process inside the assessment, unit U1's `projects` candidates."""
     async with Sandbox(token=TOKEN) as sb:
         sb.settle_timeout = 20  # a cold Python start is part of each step here
         admin = sb.user("Ada", language_code="en")
@@ -26,13 +29,41 @@ async def assessing(tmp_path):
         await bot.start()
         try:
             await admin.send("/import")
-            await admin.send_document(org_csv([("U1", 1)]), filename="o.csv", mime_type="text/csv")
+            await admin.send_document(
+                org_csv([("U1", projects)]), filename="o.csv", mime_type="text/csv"
+            )
             await until(replied(admin, "Imported"))
+            stamp = datetime.now(UTC).isoformat()
+            with sqlite3.connect(bot.db_path) as db:  # the organiser's decision, as made
+                db.execute(
+                    "INSERT INTO applications"
+                    " (project_id, status, created_by, created_at, updated_at)"
+                    " SELECT id, 'accepted', ?, ?, ? FROM projects",
+                    (admin.id, stamp, stamp),
+                )
             yield sb, bot, admin
         finally:
             if bot.process.returncode is None:
                 await bot.kill()
         assert sb.problems == []
+
+
+async def joined(sb, admin, name: str, role: str, code: str = "", language_code: str = "en"):
+    """Someone who opened the admin's invitation for `role` (scoped to `code`)."""
+    before = len(admin.replies())
+    await admin.send(f"/invite {role} {code}".strip())
+    await until(lambda: len(admin.replies()) > before and "start=" in admin.last_reply.text)
+    link = admin.last_reply.text.split("start=")[1].split()[0]
+    person = sb.user(name, language_code=language_code)
+    await person.send(f"/start {link}")
+    await until(lambda: person.replies() != [])
+    return person
+
+
+@pytest.fixture
+async def assessing(tmp_path):
+    async with bot_assessing(tmp_path, 1) as running:
+        yield running
 
 
 async def _killed_between_write_and_edit(sb, bot, user, card, data: str) -> None:
@@ -47,19 +78,7 @@ async def _killed_between_write_and_edit(sb, bot, user, card, data: str) -> None
 
 async def test_killed_between_a_tap_and_its_card_edit_the_card_shows_it_once(assessing):
     sb, bot, admin = assessing
-    stamp = datetime.now(UTC).isoformat()
-    with sqlite3.connect(bot.db_path) as db:  # the organiser's decision, as made
-        db.execute(
-            "INSERT INTO applications (project_id, status, created_by, created_at, updated_at)"
-            " SELECT id, 'accepted', ?, ?, ? FROM projects",
-            (admin.id, stamp, stamp),
-        )
-    await admin.send("/invite reviewer")
-    await until(replied(admin, "start="))
-    link = admin.last_reply.text.split("start=")[1].split()[0]
-    rita = sb.user("Rita")
-    await rita.send(f"/start {link}")
-    await until(replied(rita, "reviewer"))
+    rita = await joined(sb, admin, "Rita", "reviewer")
     await admin.send("/assign")
     await until(lambda: admin.last_reply.button_data("✅ Confirm") is not None)
     await admin.tap("✅ Confirm", message=admin.last_reply)
