@@ -52,6 +52,7 @@ class Book:
     ranking: Ranking
     selection: frozenset[int]
     formats: dict[str, Any]
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, key: str, **context: Any) -> str:
         return self.words.label(self.options.locale, key, **context)
@@ -92,8 +93,19 @@ class Book:
         else:
             raise TypeError(f"no cell for {type(value).__name__}")
 
-    def titled(self, localized: Any) -> str | None:
-        return localized.title.get(self.options.locale) if localized is not None else None
+    def activity(self, key: str | None) -> str | None:
+        return self._titles("activities", key)
+
+    def criterion(self, key: str | None) -> str | None:
+        return self._titles("criteria", key)
+
+    def _titles(self, kind: str, key: str | None) -> str | None:
+        """A campaign key's title in the locale (the key itself if the campaign lost it),
+        looked up once per kind, not once per row."""
+        if kind not in self.titles:
+            items = getattr(self.campaign, kind)
+            self.titles[kind] = {i.key: i.title.get(self.options.locale) for i in items}
+        return self.titles[kind].get(key, key) if key is not None else None
 
 
 def _units(book: Book) -> tuple[Worksheet, int]:
@@ -161,15 +173,14 @@ def _reports(book: Book) -> tuple[Worksheet, int]:
         ("xl_saved_at", 17),
     ]
     sheet = book.sheet("xl_sheet_reports", columns)
-    campaign = book.campaign
     rows = (
         (
             r.unit,
             r.code,
             r.project,
-            book.titled(campaign.activity(r.activity)) or r.activity,
+            book.activity(r.activity),
             r.day,
-            book.titled(campaign.criterion(r.criterion)) or r.criterion,
+            book.criterion(r.criterion),
             r.description,
             r.photos,
             r.author,
@@ -196,7 +207,7 @@ def _highlights(book: Book) -> tuple[Worksheet, int]:
             h.unit,
             h.code,
             h.project,
-            book.titled(book.campaign.activity(h.activity)) or h.activity,
+            book.activity(h.activity),
             h.day,
             h.description,
             h.marked_at,
@@ -226,7 +237,7 @@ def _scores(book: Book) -> tuple[Worksheet, int]:
             s.code,
             s.project,
             s.unit,
-            book.titled(book.campaign.criterion(s.criterion)) or s.criterion,
+            book.criterion(s.criterion),
             s.score,
             s.submitted_at,
         )
