@@ -4,6 +4,7 @@ and date filters, reviewers anonymised, and formula-like texts kept as text."""
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,13 +13,16 @@ import pytest
 
 from bot import cli, export, ranking
 from bot.campaign_load import load_campaign
+from handlers.export import BUTTONS
 from messages.render import Messages
 from storage.db import Database
 from storage.export import Scope
+from tests.conftest import World
 
 NOW = datetime(2027, 9, 1, 16, 30, tzinfo=UTC)  # 2027-09-02 00:30 in Shanghai
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 CRITERIA = ("ideology", "mechanism", "standards", "cohesion", "integration", "renewal")
+CAMPAIGN_TZ = load_campaign().timezone
 SHEETS = ["单位及名额", "申报书", "活动报告", "亮点", "评审专家评分", "排名", "入选标杆"]
 
 
@@ -199,3 +203,76 @@ async def test_pacesetter_export_prints_the_sheets_and_their_rows(
         [name, n] for name, n in zip(SHEETS, ["1", "1", "1", "0", "6", "1", "0"], strict=True)
     ]
     assert openpyxl.load_workbook(out).sheetnames == SHEETS
+
+
+STALE = "This button is out of date. Send /export for a current one."
+
+
+async def _two_units(world: World) -> None:
+    """U1 with two candidates, U2 with one; a report of each unit's first, one formula-like."""
+    await world.import_orgs([("U1", 2), ("U2", 1)])
+    await world.accept()
+    stamp = world.clock.now.isoformat()
+    async with world.db.transaction(world.clock.now) as tx:
+        await tx.execute(
+            "INSERT INTO activity_reports (project_id, author_id, state, activity, held_on,"
+            " description, created_at, updated_at, saved_at)"
+            " SELECT id, ?, 'saved', 'theme_day', '2027-05-01', ?, ?, ?, ? FROM projects"
+            " WHERE code IN ('P-U1-01', 'P-U2-01')",
+            (world.admin.id, FORMULA, stamp, stamp, stamp),
+        )
+
+
+def _workbook(world: World, message) -> openpyxl.Workbook:
+    assert message.kind == "document"
+    return openpyxl.load_workbook(io.BytesIO(world.sb.files.get(message.file_id).data))
+
+
+async def test_an_admin_exports_everything_or_one_unit_as_a_document(world: World):
+    await _two_units(world)
+    admin = world.admin
+    await admin.send("/export")
+    screen = admin.last_reply
+    assert screen.text.startswith("📤 Export to Excel\nReports and highlights of every day.")
+    start, before = len(world.sb.requests), len(admin.replies())
+    await admin.tap("✅ Export everything", screen)
+    building, document = admin.replies()[before:]
+    called = [method for method, _ in world.sb.requests[start:]]
+    assert called.index("sendMessage") < called.index("editMessageText")  # sheet by sheet
+    assert called.index("sendDocument") < len(called) - 1 - called[::-1].index("editMessageText")
+    day = world.clock.now.astimezone(CAMPAIGN_TZ).date().isoformat()
+    name = f"Grassroots Party-Building Pacesetter Campaign_export_{day}.xlsx"
+    assert world.sb.files.get(document.file_id).file_name == name
+    book = _workbook(world, document)
+    assert book.sheetnames[2] == "Activity reports"
+    assert [(r[1], r[6]) for r in rows(book["Activity reports"])] == [
+        ("P-U1-01", FORMULA), ("P-U2-01", FORMULA)
+    ]  # fmt: skip
+    assert book["Activity reports"]["G"][1].data_type == "s"
+    assert building.text.startswith("📤 The workbook is ready:")  # the progress, edited
+    assert "• Activity reports: 2 rows" in building.text
+    # One unit: a tap on its name.
+    await admin.send("/export 2027-01-01 2027-12-31")
+    assert "\nReports and highlights from 1 Jan 2027 to 31 Dec 2027.\n" in admin.last_reply.text
+    before = len(admin.replies())
+    await admin.tap("Unit U2 (U2)", admin.last_reply)
+    document = next(m for m in admin.replies()[before:] if m.kind == "document")
+    assert [r[1] for r in rows(_workbook(world, document)["Activity reports"])] == ["P-U2-01"]
+
+
+async def test_only_admins_export_and_forged_buttons_are_stale(world: World):
+    await _two_units(world)
+    sam = await world.join("Sam", "secretary", "U1")
+    await sam.send("/export")
+    assert sam.last_reply.text == "Only the campaign admins export the campaign's record."
+    before = len(sam.replies())
+    answer = await world.answer_to(sam, sam.last_reply, BUTTONS.data("everything", 0, 0))
+    assert answer == "You are not allowed to do that."
+    assert len(sam.replies()) == before  # no workbook reaches them
+    admin = world.admin
+    await admin.send("/export 2027-06-30 2027-03-01")  # the wrong way round
+    assert admin.last_reply.text.startswith("Type the first and the last day")
+    before = len(admin.replies())
+    for forged in (BUTTONS.data("unit", 10**9, 0, 0), "xp:a:20271399:0", "xp:a:x:0", "xp:z"):
+        assert await world.answer_to(admin, admin.last_reply, forged) == STALE, forged
+    assert len(admin.replies()) == before
