@@ -380,7 +380,7 @@ async def _charts(settings: Settings, out_dir: Path, locale: str) -> int:
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot import export, ranking
     from messages.render import Messages
-    from storage import pacesetters
+    from storage import orgs, pacesetters
     from storage.db import Database
     from storage.export import Scope
 
@@ -389,8 +389,13 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         result = await ranking.load(db, campaign)
         chosen = await pacesetters.current(db)
+        known = {u.code for u in await orgs.units(db)}
     finally:
         await db.close()
+    unknown = [code for code in args.unit if code not in known]
+    if unknown:
+        print(f"pacesetter: no unit with the code {', '.join(unknown)}", file=sys.stderr)
+        return 2
     options = export.Options(
         locale=args.lang,
         names=args.names,

@@ -13,6 +13,7 @@ someone typed, never a formula Excel would run."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,7 +46,7 @@ class Book:
     """What a sheet builder needs: the open workbook, the read connection and the words."""
 
     workbook: xlsxwriter.Workbook
-    conn: Any  # sqlite3.Connection
+    conn: sqlite3.Connection
     campaign: Campaign
     words: Messages
     options: Options
@@ -318,7 +319,7 @@ def write(
     progress: Callable[[str], None] | None = None,
 ) -> list[tuple[str, int]]:
     """Write the workbook to `path`; returns each sheet's name and its number of rows. Blocks:
-    run it in a worker thread. `progress` hears each sheet's name as it begins."""
+    run it in a worker thread. `progress` hears each sheet's name once it is written."""
     conn = reads.connect(db_path)
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:

@@ -6,7 +6,7 @@ read in chunks (`fetchmany`), so 100,000 of them never sit in memory at once."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -249,13 +249,3 @@ def reviewer_ids(conn: sqlite3.Connection) -> list[int]:
         "SELECT DISTINCT reviewer_id FROM reviews WHERE state = 'submitted' ORDER BY reviewer_id"
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def unit_codes(conn: sqlite3.Connection, codes: Sequence[str]) -> set[str]:
-    """Those of these unit codes that exist."""
-    if not codes:
-        return set()
-    rows = conn.execute(
-        f"SELECT code FROM units WHERE code IN ({', '.join('?' * len(codes))})", list(codes)
-    ).fetchall()
-    return {r[0] for r in rows}

@@ -203,6 +203,10 @@ async def test_pacesetter_export_prints_the_sheets_and_their_rows(
         [name, n] for name, n in zip(SHEETS, ["1", "1", "1", "0", "6", "1", "0"], strict=True)
     ]
     assert openpyxl.load_workbook(out).sheetnames == SHEETS
+    args = ["export", "--unit", "U2", "--unit", "U9", str(tmp_path / "none.xlsx")]
+    assert await asyncio.to_thread(cli.main, args) == 2
+    assert capsys.readouterr().err == "pacesetter: no unit with the code U9\n"
+    assert not (tmp_path / "none.xlsx").exists()
 
 
 STALE = "This button is out of date. Send /export for a current one."
