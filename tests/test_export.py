@@ -257,6 +257,14 @@ async def test_an_admin_exports_everything_or_one_unit_as_a_document(world: Worl
     assert "• Activity reports: 2 rows" in building.text
     # One unit: a tap on its name.
     await admin.send("/export 2027-01-01 2027-12-31")
+    await admin.tap("📅 This stage's days", admin.last_reply)  # the screen, edited in place
+    stage = load_campaign().current_stage(world.clock.now)
+    first, last = (m.astimezone(CAMPAIGN_TZ) for m in (stage.opens, stage.deadline))
+    assert f"from {first.day} {first:%b} " in admin.last_reply.text
+    assert f" to {last.day} {last:%b}" in admin.last_reply.text
+    await admin.tap("📅 Every day", admin.last_reply)
+    assert "Reports and highlights of every day." in admin.last_reply.text
+    await admin.send("/export 2027-01-01 2027-12-31")
     assert "\nReports and highlights from 1 Jan 2027 to 31 Dec 2027.\n" in admin.last_reply.text
     before = len(admin.replies())
     await admin.tap("Unit U2 (U2)", admin.last_reply)
