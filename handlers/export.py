@@ -205,7 +205,7 @@ async def _edit_progress(ctx: Ctx, message: Any, finished: asyncio.Queue) -> Non
 
 
 def _filename(ctx: Ctx) -> str:
-    """基层党建标杆创建活动_导出_2027-11-20.xlsx: the campaign and today's local day."""
+    """The campaign's name, "export" and today's local day, in the reader's words."""
     today = ctx.msgs.local(ctx.now).date().isoformat()
     name = ctx.campaign.name.get(ctx.locale)
     words = ctx.msgs.label(ctx.locale, "export_file", campaign=name, day=today)
