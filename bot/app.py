@@ -41,6 +41,7 @@ from handlers import (
     edits,
     errors,
     evidence,
+    export,
     extend,
     fallback,
     final,
@@ -120,6 +121,7 @@ FLOWS = (
     ranking,  # stage 3: /ranking, the admins' table of results and a candidate's detail
     pacesetters,  # stage 3: /select, the pacesetters chosen from the ranking, everyone told
     charts,  # stage 3: 📊 the ranking's bar chart and 🕸 a candidate's radar, for the admins
+    export,  # /export: the campaign's record as an Excel workbook, for the admins
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -1,6 +1,6 @@
 """`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
 updates list | updates retry ID… | media [--retry] | template FILE.docx | assignments [--csv] |
-ranking [--csv] | charts OUT_DIR`."""
+ranking [--csv] | charts OUT_DIR | export FILE.xlsx | backup FILE`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 import signal
 import sqlite3
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from telegram.error import Conflict, InvalidToken, NetworkError
@@ -102,7 +102,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     charts.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     charts.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    export = commands.add_parser(
+        "export", help="the campaign's record as one Excel workbook (.xlsx), a sheet per table"
+    )
+    export.add_argument("file", type=Path, metavar="FILE.xlsx")
+    export.add_argument(
+        "--names", action="store_true", help="name the reviewers (else Reviewer 1…n)"
+    )
+    export.add_argument(
+        "--unit", action="append", default=[], metavar="CODE", help="only this unit (repeatable)"
+    )
+    export.add_argument(
+        "--from", dest="first", type=_day, metavar="DATE", help="reports from this day"
+    )
+    export.add_argument("--to", dest="last", type=_day, metavar="DATE", help="to this day")
+    export.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    backup = commands.add_parser(
+        "backup",
+        help="copy the live database to FILE (mode 0600) while the bot runs; it holds live"
+        " invitation codes",
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
 def _user_id(text: str) -> int:
@@ -145,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_ranking(settings, as_csv=args.csv))
         if args.command == "charts":
             return asyncio.run(_charts(settings, args.out_dir, args.lang))
+        if args.command == "export":
+            return asyncio.run(_export(settings, args))
+        if args.command == "backup":
+            return _backup(settings, args.file, force=args.force)
         return _run(settings)
     except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
@@ -341,6 +374,70 @@ async def _charts(settings: Settings, out_dir: Path, locale: str) -> int:
         print(path)
     if not written:
         print("no review counts yet: there is nothing to draw", file=sys.stderr)
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import export, ranking
+    from messages.render import Messages
+    from storage import orgs, pacesetters
+    from storage.db import Database
+    from storage.export import Scope
+
+    campaign = load_campaign(settings.campaign_path)
+    db = await Database.open(settings.db_path)
+    try:
+        result = await ranking.load(db, campaign)
+        chosen = await pacesetters.current(db)
+        known = {u.code for u in await orgs.units(db)}
+    finally:
+        await db.close()
+    unknown = [code for code in args.unit if code not in known]
+    if unknown:
+        print(f"pacesetter: no unit with the code {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    options = export.Options(
+        locale=args.lang,
+        names=args.names,
+        scope=Scope(units=tuple(args.unit), first=args.first, last=args.last),
+    )
+    try:
+        written = await asyncio.to_thread(
+            export.write,
+            args.file,
+            settings.db_path,
+            campaign,
+            Messages(campaign.timezone),
+            options,
+            result,
+            chosen,
+        )
+    except OSError as error:
+        print(f"pacesetter: cannot write {args.file}: {error.strerror}", file=sys.stderr)
+        return 1
+    for name, count in written:
+        print(f"{name}\t{count}")
+    return 0
+
+
+def _backup(settings: Settings, path: Path, *, force: bool) -> int:
+    import time
+
+    from bot.backup import backup
+
+    if not settings.db_path.exists():
+        print(f"pacesetter: no database at {settings.db_path} (PACESETTER_DB)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        size = backup(settings.db_path, path, force=force)
+    except FileExistsError:
+        print(f"pacesetter: {path} exists: pass --force to overwrite it", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"pacesetter: cannot write {path}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"{path}: {_bytes(size)} in {time.perf_counter() - started:.1f} s")
     return 0
 
 

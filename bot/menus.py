@@ -35,6 +35,7 @@ ADMIN = (
     "review",
     "ranking",
     "select",
+    "export",
 )
 SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
 LEAD = ("apply", "report", "final", "progress", "highlights", "invite", "leave")

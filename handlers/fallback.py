@@ -37,6 +37,7 @@ PRIVATE_ONLY = (
     "recuse",
     "ranking",
     "select",
+    "export",
 )
 
 

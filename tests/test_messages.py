@@ -586,6 +586,12 @@ SAMPLES: dict[str, dict] = {
     "language/choose": {},
     "language/set": {},
     "charts/drawing": {},
+    "export/screen": {"first": WHEN.date(), "last": WHEN.date(), "page": 2, "pages": 3},
+    "export/building": {"done": [HOSTILE, "活动报告"]},
+    "export/done": {"sheets": [(HOSTILE, 100_000), ("亮点", 1)]},
+    "export/bad_dates": {},
+    "export/not_admin": {},
+    "export/failed": {},
     "charts/nothing": {},
     "charts/no_reviews": {"project": HOSTILE},
     "charts/ranking": {"stage": ASSESS, "now": WHEN, "count": 12},
@@ -957,6 +963,12 @@ GRANTS = [
     RoleGrant(1, "admin", None, None, None, None),
 ]
 VARIANTS: dict[str, list[dict]] = {
+    "export/screen": [
+        {"first": None, "last": None, "pages": 1},
+        {"first": WHEN.date(), "last": None},
+        {"first": None, "last": WHEN.date()},
+    ],
+    "export/building": [{"done": []}],
     "pacesetters/screen": [{"last": None, "recorded": None, "pages": 1}],
     "pacesetters/confirm": [
         {"changed": False, "outs": [], "flagged": [], "first": False, "newly_in": [RANKED]},
@@ -1417,6 +1429,8 @@ LABEL_ARGS = {
     "first": 1,
     "last": 25,
     "max": 60,
+    "campaign": "c",
+    "day": "2027-11-20",
 }
 
 
