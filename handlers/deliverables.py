@@ -30,6 +30,7 @@ from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, StageGuard, Step
 from bot.media import DOWNLOAD_LIMIT
 from bot.notices import cause, to_people
+from bot.reminders import done_deliverable
 from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons
 from handlers.final import DOCUMENT_SUFFIXES, DOCUMENT_TYPES
@@ -119,7 +120,7 @@ async def _checklists(ctx: Ctx, found: list[Pacesetter]) -> list[dict[str, Any]]
                 "item": item,
                 "stored": mine.get(item.key),
                 "booklet": booklet,
-                "done": _done_item(item, mine, booklet.state),
+                "done": done_deliverable(item, mine, booklet),
             }
             for item in ctx.campaign.deliverables
         ]
@@ -127,10 +128,6 @@ async def _checklists(ctx: Ctx, found: list[Pacesetter]) -> list[dict[str, Any]]
             {"project": pacesetter, "items": items, "complete": all(i["done"] for i in items)}
         )
     return listed
-
-
-def _done_item(item: Deliverable, stored: dict, booklet_state: str) -> bool:
-    return booklet_state == APPROVED if item.kind == "booklet" else item.key in stored
 
 
 async def _screen(ctx: Ctx, pacesetter: Pacesetter) -> tuple[InlineKeyboardMarkup, dict]:
@@ -468,7 +465,7 @@ async def _tell_if_complete(tx: Transaction, ctx: Ctx, pacesetter: Pacesetter) -
         pacesetter.project_id, {}
     )
     booklet = (await deliverables.booklets(tx, [pacesetter.project_id]))[pacesetter.project_id]
-    if not all(_done_item(i, stored, booklet.state) for i in ctx.campaign.deliverables):
+    if not all(done_deliverable(i, stored, booklet) for i in ctx.campaign.deliverables):
         return
     if not await deliverables.mark_complete(tx, pacesetter.project_id):
         return

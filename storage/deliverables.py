@@ -248,3 +248,25 @@ async def secretaries(db: Executor, unit_id: int) -> set[int]:
         "SELECT DISTINCT user_id FROM roles WHERE role = 'secretary' AND unit_id = ?", (unit_id,)
     )
     return {row["user_id"] for row in rows}
+
+
+async def pacesetter_leads(db: Executor) -> dict[int, set[int]]:
+    """Each pacesetter's leads, by project."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT r.project_id, r.user_id FROM roles r"
+        " JOIN pacesetters s ON s.project_id = r.project_id WHERE r.role = 'lead'"
+    )
+    found: dict[int, set[int]] = {}
+    for row in rows:
+        found.setdefault(row["project_id"], set()).add(row["user_id"])
+    return found
+
+
+async def pacesetter_chats(db: Executor) -> list[tuple[int, int, int]]:
+    """The bound chats (chat, topic, project) the bot is in, of a pacesetter project."""
+    rows = await db.fetch_all(
+        "SELECT b.chat_id, b.thread_id, b.project_id FROM chat_bindings b"
+        " JOIN chats c ON c.chat_id = b.chat_id AND c.bot_status IN ('member', 'administrator')"
+        " JOIN pacesetters s ON s.project_id = b.project_id ORDER BY b.chat_id, b.thread_id"
+    )
+    return [(r["chat_id"], r["thread_id"], r["project_id"]) for r in rows]

@@ -239,3 +239,53 @@ async def test_before_and_after_the_stage_nothing_is_taken(world: World):
         closed
     )
     assert not await _stored(world, project_id)
+
+
+async def test_reminders_reach_only_leads_with_something_missing_and_the_closing_once(
+    world: World,
+):
+    lena, _, leo, _, project_id = await _consolidating(world)
+    await world.accept("P-U1-02", by=leo)
+    done_id = await world.db.fetch_value("SELECT id FROM projects WHERE code = 'P-U1-02'")
+    async with world.db.transaction(world.clock.now) as tx:  # Leo's pacesetter: complete
+        await pacesetters.select(tx, [project_id, done_id], by=world.admin.id)
+        for key, content in (
+            ("experience", deliverables.Content("text", text="Our experience")),
+            ("video", deliverables.Content("link", text="https://www.douyin.com/video/1")),
+        ):
+            await deliverables.submit(tx, done_id, key, content, by=leo.id)
+        draft = await deliverables.add_draft(tx, done_id, "/nowhere/chapter.docx")
+        await deliverables.judge(tx, draft, "approved", by=leo.id)
+    async with world.db.transaction(world.clock.now) as tx:  # Lena's: the write-up only
+        await deliverables.submit(
+            tx, project_id, "experience", deliverables.Content("text", text="x"), by=lena.id
+        )
+    await world.remind()  # the consolidation's opening wave: those who owe
+    [reminder] = [m for m in lena.replies() if "still owes" in m.text]
+    assert "Project U1-01 still owes: Pacesetter micro-video, Compiled results booklet" in (
+        reminder.text
+    )
+    [[(label, link)]] = reminder.buttons
+    assert label == "📋 The deliverables" and link.endswith("?start=deliverables")
+    assert not [m for m in leo.replies() if "still owes" in m.text]
+    chat_id = await world.db.fetch_value(
+        "SELECT chat_id FROM chat_bindings WHERE project_id = ?", (project_id,)
+    )
+    group = [m for m in world.sb.messages(chat_id) if "/deliverables" in m.text]
+    [post] = group  # in the campaign's language
+    assert "Project U1-01尚未提交：标杆创建微视频、创建成果集。" in post.text
+    assert post.buttons[0][0][1].endswith("?start=deliverables")
+    # After the deadline the admins hear who is complete and who is not, once.
+    world.clock.now = AFTER
+    await world.remind()
+    await world.remind()
+    world.advance(hours=1)
+    await world.remind()
+    [summary] = [m for m in world.admin.replies() if "closed on 31 Dec" in m.text]
+    assert "Pacesetters with every deliverable: 1 of 2." in summary.text
+    assert "Complete:\n• Project U1-02 (Unit U1)" in summary.text
+    assert (
+        "Incomplete:\n• Project U1-01 (Unit U1) still owes: Pacesetter micro-video, Compiled"
+        " results booklet"
+    ) in summary.text
+    assert not [m for m in lena.replies() if "closed on 31 Dec" in m.text]
