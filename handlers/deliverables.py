@@ -186,6 +186,7 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
 
 
 @BUTTONS.on("page")
+@guards.in_chats(ChatType.PRIVATE)
 async def _page(update: Update, ctx: Ctx, page: int) -> None:
     if not _oversees(ctx.actor):
         await ui.not_allowed(update.callback_query, ctx)

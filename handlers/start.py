@@ -47,6 +47,7 @@ def stage_context(ctx: Ctx) -> dict:
         "apply_open": ctx.campaign.is_open("apply", now),
         "cultivating": ctx.campaign.is_open("cultivate", now),
         "assessing": ctx.campaign.is_open("assess", now),
+        "consolidating": ctx.campaign.is_open("consolidate", now),
     }
 
 

@@ -224,7 +224,14 @@ async def test_before_and_after_the_stage_nothing_is_taken(world: World):
     assert lena.last_reply.text == (
         "The deliverables are handed in during Consolidation, which opens on 16 Nov 09:00."
     )
+    await lena.send("/help")
+    assert "/deliverables" not in lena.last_reply.text
     world.clock.now = CONSOLIDATING
+    await lena.send("/help")
+    assert (
+        "/deliverables — a pacesetter's write-up and micro-video, and its chapter of the results"
+        " booklet (deadline 31 Dec 18:00)"
+    ) in lena.last_reply.text
     await lena.send("/start deliverables")  # the reminders' link opens the checklist
     screen = lena.last_reply
     await lena.tap(SEND_WRITEUP, message=screen)
@@ -289,3 +296,29 @@ async def test_reminders_reach_only_leads_with_something_missing_and_the_closing
         " results booklet"
     ) in summary.text
     assert not [m for m in lena.replies() if "closed on 31 Dec" in m.text]
+
+
+async def test_an_admin_pages_through_many_pacesetters_a_secretary_sees_their_unit(
+    world: World,
+):
+    await world.import_orgs([("U1", 12), ("U2", 2)])
+    await world.accept()
+    sam = await world.join("Sam", "secretary", "U2")
+    ids = [r["id"] for r in await world.db.fetch_all("SELECT id FROM projects ORDER BY code")]
+    async with world.db.transaction(world.clock.now) as tx:
+        await pacesetters.select(tx, ids, by=world.admin.id)
+    world.clock.now = CONSOLIDATING
+    await world.admin.send("/deliverables")
+    overview = world.admin.last_reply
+    assert "Project U1-01 (Unit U1): incomplete" in overview.text
+    assert "Project U1-11" not in overview.text and "Page 1 of 2." in overview.text
+    await world.admin.tap("Next ▶", message=overview)
+    assert overview.edited and "Project U2-02 (Unit U2): incomplete" in overview.text
+    assert "Project U1-01" not in overview.text and "Page 2 of 2." in overview.text
+    await sam.send("/deliverables")
+    assert "Project U2-01" in sam.last_reply.text and "Project U1-" not in sam.last_reply.text
+    # A member's forged page tap shows nothing.
+    mei = await world.join("Mei", "member", "P-U1-01")
+    welcome = mei.last_reply
+    answer = await world.answer_to(mei, welcome, BUTTONS.data("page", 0))
+    assert answer == "You are not allowed to do that." and not welcome.edited

@@ -605,6 +605,7 @@ SAMPLES: dict[str, dict] = {
         "apply_open": True,
         "cultivating": False,
         "assessing": True,
+        "consolidating": True,
         "template": True,
     },
     "help/template": {"form": HOSTILE},
