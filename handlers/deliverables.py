@@ -16,6 +16,7 @@ pacesetter's unit secretaries and the admins are told once, in the transaction t
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urlsplit
@@ -374,7 +375,8 @@ async def _chapter(update: Update, ctx: Ctx, pacesetter: Pacesetter) -> None:
         await ui.alert(query, ctx, "deliverables/not_ready")
         return
     await query.answer()
-    await ctx.bot.send_document(update.effective_chat.id, draft.read_bytes(), filename=draft.name)
+    data = await asyncio.to_thread(draft.read_bytes)  # a chapter with photos: megabytes
+    await ctx.bot.send_document(update.effective_chat.id, data, filename=draft.name)
 
 
 async def _draft_now(ctx: Ctx, pacesetter: Pacesetter, draft_id: int) -> bool:

@@ -207,18 +207,23 @@ class Pacesetter:
 
 
 async def pacesetters(
-    db: Executor, project_ids: Iterable[int] | None = None, *, unit_ids: Iterable[int] = ()
+    db: Executor,
+    project_ids: Iterable[int] | None = None,
+    *,
+    unit_ids: Iterable[int] | None = None,
 ) -> list[Pacesetter]:
-    """The pacesetters (or those of `project_ids`, or of `unit_ids`), ordered by unit."""
-    where, params = "", []
-    if project_ids is not None:
-        ids = sorted(set(project_ids))
-        where, params = f" AND p.id IN ({_marks(ids)})", ids
-    units = sorted(set(unit_ids))
-    if units:
-        where, params = where + f" AND p.unit_id IN ({_marks(units)})", params + units
-    if project_ids is not None and not params:
-        return []
+    """The pacesetters (those of `project_ids`, of `unit_ids`: None is no limit, an empty
+    collection none), ordered by unit."""
+    where: str = ""
+    params: list[int] = []
+    for column, limit in (("p.id", project_ids), ("p.unit_id", unit_ids)):
+        if limit is None:
+            continue
+        ids = sorted(set(limit))
+        if not ids:
+            return []
+        where += f" AND {column} IN ({_marks(ids)})"
+        params += ids
     rows = await db.fetch_all(
         "SELECT p.id, p.code, p.name, u.id AS unit_id, u.name AS unit_name FROM pacesetters s"
         " JOIN projects p ON p.id = s.project_id JOIN units u ON u.id = p.unit_id"

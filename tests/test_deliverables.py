@@ -182,6 +182,20 @@ async def test_the_booklet_approved_or_corrected_and_completion_told_once(world:
         complete = [m for m in world.sb.messages(person.id) if "all its deliverables" in m.text]
         assert len(complete) == 1, person
     assert not [m for m in lena.replies() if "all its deliverables" in m.text]
+    # A new draft, as a file the builder wrote: 📄 sends it; approving it tells nobody again.
+    chapter = world.tmp_path / "P-U1-01.docx"
+    chapter.write_bytes(b"PK\x03\x04 a chapter")
+    async with world.db.transaction(world.clock.now) as tx:
+        await deliverables.add_draft(tx, project_id, str(chapter))
+    await lena.send("/deliverables")
+    screen = lena.last_reply
+    assert "the draft of the chapter waits for approval" in screen.text
+    await lena.tap("📄 Open my chapter", message=screen)
+    sent = lena.last_reply
+    assert sent.kind == "document" and world.sb.files.get(sent.file_id).data == chapter.read_bytes()
+    await lena.tap("👍 Approve the chapter", message=screen)
+    await world.sb.settle()
+    assert len([m for m in world.sb.messages(sam.id) if "all its deliverables" in m.text]) == 1
 
 
 async def test_others_see_what_they_may_and_forged_buttons_change_nothing(world: World):
