@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage import media
 from storage.db import Executor, Transaction, from_db_time
 
 
@@ -121,6 +122,7 @@ async def submit(
             now,
         ),
     )
+    await media.hold_deliverable(tx, row["id"])  # a local copy, for the results booklet
     return _delivered(row)
 
 

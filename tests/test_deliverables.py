@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.deliverables import BUTTONS
-from storage import deliverables, pacesetters
+from storage import deliverables, media, pacesetters
 from tests.conftest import World
 from tests.test_report import _candidate
 
@@ -63,6 +63,12 @@ async def test_the_write_up_as_a_document_then_replaced_by_typed_text(world: Wor
         "✅ Stored: Replicable typical experience."
     )
     assert "✓ Replicable typical experience: 《经验.docx》, 3 KB" in preview.text
+    await world.sb.settle()  # the document is copied beside the database, for the booklet
+    [copy] = await world.db.fetch_all("SELECT file_unique_id, state, path FROM media_files")
+    assert copy["state"] == "stored" and copy["path"].endswith(".docx")
+    assert (world.tmp_path / "media" / copy["path"]).read_bytes() == PDF
+    async with world.db.transaction(world.clock.now) as tx:  # a report letting the same file go
+        assert await media.release(tx, [copy["file_unique_id"]]) == 0
     # Replaced by typed text in two messages, a restart between them: nothing is lost.
     await lena.tap("🔁 Replace: Replicable typical experience", message=preview)
     assert "replaces what is stored, after you confirm: 《经验.docx》" in preview.text
@@ -122,6 +128,9 @@ async def test_the_video_within_the_limits_over_20_mb_and_a_link_instead(world: 
     assert "a video 《创建.mp4》, 30.0 MB (over 20 MB: a Telegram file only" in warned.text
     stored = (await _stored(world, project_id))["video"].content
     assert (stored.kind, stored.file_id, stored.size) == ("video", "big-video", 30 * 2**20)
+    await world.sb.settle()  # not even asked for: too big to copy, a Telegram file only
+    state = "SELECT state FROM media_files WHERE file_unique_id = 'big-unique'"
+    assert await world.db.fetch_value(state) == "too_big"
     # A link instead, named by its platform.
     await lena.tap("🔁 Replace: Pacesetter micro-video", message=warned)
     await lena.send("https://www.bilibili.com/video/BV1xx411c7mD")
