@@ -663,7 +663,7 @@ _COMMENT = Step(
 
 async def _wrong_context(update: Update, ctx: Ctx) -> dict[str, Any]:
     item = _item_of(ctx, ctx.flow.data.get("item", "")) if ctx.flow else None
-    return {"item": item, "limit": COMMENT_LIMIT}
+    return {"item": item}
 
 
 _FLOW = Flow(

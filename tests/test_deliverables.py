@@ -160,6 +160,8 @@ async def test_the_booklet_approved_or_corrected_and_completion_told_once(world:
     screen = lena.last_reply
     assert "the draft of the chapter waits for approval" in screen.text
     await lena.tap("✏ Corrections", message=screen)
+    await lena.send("x" * 3001)
+    assert lena.last_reply.text == "Please keep the corrections under 3000 characters."
     await lena.send("Page 3: the date of the visit is 12 May.")
     assert lena.replies()[-2].text == "📨 Your corrections were sent to the admins."
     await world.sb.settle()
