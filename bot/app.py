@@ -38,6 +38,7 @@ from handlers import (
     charts,
     coaching,
     deadlines,
+    deliverables,
     edits,
     errors,
     evidence,
@@ -120,6 +121,7 @@ FLOWS = (
     review_progress,  # stage 3: the admins' view of the reviews, per candidate and reviewer
     ranking,  # stage 3: /ranking, the admins' table of results and a candidate's detail
     pacesetters,  # stage 3: /select, the pacesetters chosen from the ranking, everyone told
+    deliverables,  # stage 4: /deliverables, a pacesetter's write-up, video and booklet approval
     charts,  # stage 3: 📊 the ranking's bar chart and 🕸 a candidate's radar, for the admins
     export,  # /export: the campaign's record as an Excel workbook, for the admins
     fallback,  # last: whatever nobody took gets a helpful answer

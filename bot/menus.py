@@ -36,9 +36,10 @@ ADMIN = (
     "ranking",
     "select",
     "export",
+    "deliverables",
 )
-SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "leave")
-LEAD = ("apply", "report", "final", "progress", "highlights", "invite", "leave")
+SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "deliverables", "leave")
+LEAD = ("apply", "report", "final", "deliverables", "progress", "highlights", "invite", "leave")
 MEMBER = ("report", "progress", "highlights", "leave")
 # /score is a typed shortcut with arguments: the card in /review is the way in, not the menu.
 REVIEWER = ("review", "recuse")

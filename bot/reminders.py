@@ -31,7 +31,7 @@ from bot import notices, ranking, reviewing
 from bot.access import admin_ids
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
-from storage import applications, finals, outbox, people, reminders, reviews
+from storage import applications, deliverables, finals, outbox, people, reminders, reviews
 from storage.db import Database, Executor, Transaction
 from storage.outbox import Cause
 
@@ -415,14 +415,104 @@ async def assess_closed(db: Executor, reminding: Reminding) -> list[Letter]:
     ]
 
 
-# Stage 4 adds its own here; a stage with no debts owes nothing, so nobody is reminded.
-DEBTS: dict[str, Debts] = {"apply": apply_debts, "assess": assess_debts}
+def done_deliverable(item: Any, stored: dict[str, Any], booklet: Any) -> bool:
+    """A deliverable handed in: the write-up or video stored; the booklet, its chapter's latest
+    draft approved by the lead."""
+    if item.kind == "booklet":
+        return booklet.state == deliverables.APPROVED
+    return item.key in stored
+
+
+async def deliverables_owed(
+    db: Executor, campaign: Campaign
+) -> list[tuple[deliverables.Pacesetter, list]]:
+    """Every pacesetter with the deliverables it still owes (the complete ones too, with none),
+    ordered by unit: three reads, however many."""
+    found = await deliverables.pacesetters(db)
+    ids = [p.project_id for p in found]
+    stored = await deliverables.current(db, ids)
+    booklets = await deliverables.booklets(db, ids)
+    return [
+        (
+            pacesetter,
+            [
+                item
+                for item in campaign.deliverables
+                if not done_deliverable(
+                    item, stored.get(pacesetter.project_id, {}), booklets[pacesetter.project_id]
+                )
+            ],
+        )
+        for pacesetter in found
+    ]
+
+
+async def consolidate_debts(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 4: the leads of pacesetters with a deliverable missing, each told what of which
+    project, with the button to /deliverables; never the leads of complete ones."""
+    owed = [entry for entry in await deliverables_owed(db, reminding.campaign) if entry[1]]
+    leads = await deliverables.pacesetter_leads(db)
+    by_lead: dict[int, list[dict[str, Any]]] = {}
+    for pacesetter, missing in owed:
+        for user_id in sorted(leads.get(pacesetter.project_id, ())):
+            by_lead.setdefault(user_id, []).append({"project": pacesetter, "missing": missing})
+    button = reminding.buttons.get("deliverables")
+    return [
+        Letter(user_id, "remind/deliverables_lead", {"owed": owed_by}, button, "lead")
+        for user_id, owed_by in by_lead.items()
+    ]
+
+
+async def consolidate_posts(db: Executor, campaign: Campaign, now: datetime) -> list[Post]:
+    """Stage 4: each bound chat of a pacesetter with a deliverable missing hears what."""
+    missing = {p.project_id: (p, items) for p, items in await deliverables_owed(db, campaign)}
+    return [
+        Post(
+            chat_id,
+            thread_id,
+            "remind/deliverables_chat",
+            {"project": missing[project_id][0], "missing": missing[project_id][1]},
+            "deliverables",
+        )
+        for chat_id, thread_id, project_id in await deliverables.pacesetter_chats(db)
+        if project_id in missing and missing[project_id][1]
+    ]
+
+
+async def consolidate_closed(db: Executor, reminding: Reminding) -> list[Letter]:
+    """Stage 4 closed: the admins hear which pacesetters handed in every deliverable and what
+    the others still owe. `files` is where the results booklet's files will be named."""
+    owed = await deliverables_owed(db, reminding.campaign)
+    summary = {
+        "complete": [pacesetter for pacesetter, missing in owed if not missing],
+        "incomplete": [{"project": p, "missing": missing} for p, missing in owed if missing],
+        "files": [],
+    }
+    button = reminding.buttons.get("deliverables")
+    admins = await admin_ids(db, reminding.admins)
+    return [
+        Letter(admin, "deliverables/closed_summary", summary, button, "admin")
+        for admin in sorted(admins)
+    ]
+
+
+# A stage with no debts owes nothing, so nobody is reminded.
+DEBTS: dict[str, Debts] = {
+    "apply": apply_debts,
+    "assess": assess_debts,
+    "consolidate": consolidate_debts,
+}
 CLOSINGS: dict[str, Debts] = {
     "apply": apply_closed,
     "cultivate": cultivate_closed,
     "assess": assess_closed,
+    "consolidate": consolidate_closed,
 }
-POSTS: dict[str, Posts] = {"apply": apply_posts, "assess": assess_posts}
+POSTS: dict[str, Posts] = {
+    "apply": apply_posts,
+    "assess": assess_posts,
+    "consolidate": consolidate_posts,
+}
 # Who hears a stage open, where it is not those who owe (the default): what to do, once.
 OPENINGS: dict[str, tuple[Debts, Posts]] = {
     "cultivate": (cultivate_opening, cultivate_opening_posts)

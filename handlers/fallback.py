@@ -38,6 +38,7 @@ PRIVATE_ONLY = (
     "ranking",
     "select",
     "export",
+    "deliverables",
 )
 
 
@@ -125,6 +126,8 @@ def _open_commands(ctx: Ctx, apply_open: bool, cultivating: bool, candidate: boo
         shut.add("report")
     if not candidate or not ctx.campaign.is_open("assess", ctx.now):
         shut.add("final")
+    if not ctx.campaign.is_open("consolidate", ctx.now):
+        shut.add("deliverables")
     return [c for c in _commands(ctx) if c not in shut]
 
 

@@ -57,4 +57,8 @@ def reminder_buttons(bot_username: str | None = None) -> dict[str, tuple[str, st
         buttons["final"] = ("final_open", f"https://t.me/{bot_username}?start=final")
         buttons["review"] = ("review_open", f"https://t.me/{bot_username}?start=review")
         buttons["ranking"] = ("ranking_open", f"https://t.me/{bot_username}?start=ranking")
+        buttons["deliverables"] = (
+            "deliverables_open",
+            f"https://t.me/{bot_username}?start=deliverables",
+        )
     return buttons

@@ -12,6 +12,7 @@ from bot.access import admin_ids, load_actor
 from bot.core import Ctx
 from handlers import (
     apply,
+    deliverables,
     final,
     form_template,
     guards,
@@ -46,6 +47,7 @@ def stage_context(ctx: Ctx) -> dict:
         "apply_open": ctx.campaign.is_open("apply", now),
         "cultivating": ctx.campaign.is_open("cultivate", now),
         "assessing": ctx.campaign.is_open("assess", now),
+        "consolidating": ctx.campaign.is_open("consolidate", now),
     }
 
 
@@ -217,4 +219,5 @@ _OPENED_BY_LINK = {
     "final": final.final_command,  # the assessment reminders' group button
     "review": review.review_command,  # the reviewers' reminders
     "ranking": ranking.ranking_command,  # the assessment's closing summary
+    "deliverables": deliverables.deliverables_command,  # the consolidation reminders
 }

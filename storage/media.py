@@ -162,6 +162,31 @@ async def hold_final(tx: Transaction, final_id: int) -> None:
         tx.wrote_media = True
 
 
+# A pacesetter's deliverable (any version) holds its file: the results booklet is made of copies.
+_DELIVERABLE_HOLDS = (
+    "EXISTS (SELECT 1 FROM deliverables d WHERE d.file_unique_id = media_files.file_unique_id)"
+)
+
+
+async def hold_deliverable(tx: Transaction, deliverable_id: int) -> None:
+    """A deliverable's file (a write-up, a video) is to be copied, as a final item's is: over
+    the download limit it is recorded too big, and stays a Telegram file. A link: nothing."""
+    added = await tx.execute(
+        "INSERT OR IGNORE INTO media_files (file_unique_id, file_id, kind, file_name, size,"
+        " next_try, added_at) SELECT file_unique_id, file_id, kind, file_name, size, ?, ?"
+        " FROM deliverables WHERE id = ? AND file_unique_id IS NOT NULL",
+        (tx.stamp, tx.stamp, deliverable_id),
+    )
+    again = await tx.execute(
+        "UPDATE media_files SET state = 'waiting', path = NULL, attempts = 0, next_try = ?,"
+        " error = NULL WHERE state = 'dropped' AND file_unique_id IN"
+        " (SELECT file_unique_id FROM deliverables WHERE id = ?)",
+        (tx.stamp, deliverable_id),
+    )
+    if added or again:
+        tx.wrote_media = True
+
+
 async def release(tx: Transaction, file_unique_ids: Sequence[str]) -> int:
     """Of these files, those no saved report (nor final item) holds any more are dropped
     (their copies go); one still held stays. How many were dropped."""
@@ -172,7 +197,9 @@ async def release(tx: Transaction, file_unique_ids: Sequence[str]) -> int:
         f" IN ({','.join('?' * len(file_unique_ids))}) AND NOT "
         + _SAVED_HOLDS
         + " AND NOT "
-        + _FINAL_HOLDS,
+        + _FINAL_HOLDS
+        + " AND NOT "
+        + _DELIVERABLE_HOLDS,
         list(file_unique_ids),
     )
     if changed:

@@ -104,6 +104,7 @@ def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
         "final",
         "review",
         "recuse",
+        "deliverables",
     }
     msgs = Messages(CAMPAIGN.timezone)
     templates = msgs.template_keys("en")
@@ -125,6 +126,7 @@ def test_every_flow_declares_steps_whose_answers_exist_in_every_locale():
     assert flows["decline_reason"].steps["reason"].expires == PROMPT_EXPIRY
     assert flows["recuse"].steps["reason"].expires == PROMPT_EXPIRY
     assert flows["coach"].steps["comment"].expires == PROMPT_EXPIRY
+    assert flows["deliverables"].steps["comment"].expires == PROMPT_EXPIRY
     assert all(flows["apply"].step(CAMPAIGN, name).expires is None for name in names)
 
 

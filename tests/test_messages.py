@@ -34,6 +34,8 @@ from messages.render import LOCALES, ROOT, SOURCE_LOCALE, Messages, catalog_path
 from messages.split import SECTION_BREAK, split_html, visible_length
 from storage.applications import Answer, Application, Part, UnitTally
 from storage.coaching import Comment
+from storage.deliverables import Booklet, Delivered, Pacesetter
+from storage.deliverables import Content as DeliveredContent
 from storage.finals import Candidate, Content, Final
 from storage.orgs import ImportCounts, OrgRow, Project, Unit
 from storage.outbox import Report
@@ -131,6 +133,33 @@ VOTE_COUNTS = {"recommend": 12, "undecided": 0, "not_yet": 3}
 FLAGS = ("spread_total", "spread_criterion", "few_reviews", "rank_moved")
 RANKED = Row(2, "P1", HOSTILE, 1, "U1", HOSTILE, 3, 4, 80.0, 80.0, 5.0, 81.0, 2, 2, 2, FLAGS)
 UNRANKED = Row(3, "P2", HOSTILE, 1, "U1", HOSTILE, 0, 4, None, None, None, None, None, None, None)
+CONSOLIDATE = CAMPAIGN.stage("consolidate")
+WRITEUP, VIDEO, BOOKLET = CAMPAIGN.deliverables
+PACESETTER = Pacesetter(2, "P1", HOSTILE, 1, HOSTILE)
+TYPED_WRITEUP = Delivered(1, 2, WRITEUP.key, DeliveredContent("text", text=HOSTILE), 1, WHEN)
+BIG_VIDEO = Delivered(
+    2, 2, VIDEO.key, DeliveredContent("video", None, "v", "u", HOSTILE, 30 * 2**20), 1, WHEN
+)
+VIDEO_LINK = Delivered(
+    3, 2, VIDEO.key, DeliveredContent("link", text="https://www.bilibili.com/video/BV1"), 1, WHEN
+)
+
+
+def _platform(url: str) -> str | None:
+    return "bilibili" if "bilibili" in url else None
+
+
+DELIVERED_ITEMS = [
+    {"item": WRITEUP, "stored": TYPED_WRITEUP, "booklet": None, "done": True},
+    {"item": VIDEO, "stored": BIG_VIDEO, "booklet": None, "done": True},
+    {
+        "item": BOOKLET,
+        "stored": None,
+        "booklet": Booklet(2, "draft", 1, None, WHEN, 2),
+        "done": False,
+    },
+]
+CHECKLIST = {"project": PACESETTER, "items": DELIVERED_ITEMS, "complete": False}
 FILE_FINAL = Final(
     2,
     2,
@@ -576,6 +605,7 @@ SAMPLES: dict[str, dict] = {
         "apply_open": True,
         "cultivating": False,
         "assessing": True,
+        "consolidating": True,
         "template": True,
     },
     "help/template": {"form": HOSTILE},
@@ -740,6 +770,66 @@ SAMPLES: dict[str, dict] = {
         "conflicts": 2,
     },
     "assign/up_to_date": {},
+    "deliverables/after": {"stage": CONSOLIDATE},
+    "deliverables/approved": {},
+    "deliverables/ask": {
+        "project": PACESETTER,
+        "item": VIDEO,
+        "stored": VIDEO_LINK,
+        "typed": 0,
+        "download": 20,
+        "upload": 50,
+        "platform_of": _platform,
+    },
+    "deliverables/bad_type": {"file_name": HOSTILE},
+    "deliverables/before": {"stage": CONSOLIDATE},
+    "deliverables/complete": {"project": PACESETTER},
+    "deliverables/confirm_first": {},
+    "deliverables/corrections": {"project": PACESETTER, "lead": HOSTILE, "comment": HOSTILE},
+    "deliverables/draft_gone": {},
+    "deliverables/fix_ask": {"project": PACESETTER},
+    "deliverables/fix_sent": {},
+    "deliverables/fix_too_long": {"limit": 3000},
+    "deliverables/fix_wrong_input": {},
+    "deliverables/items": {"items": DELIVERED_ITEMS, "platform_of": _platform, "download": 20},
+    "deliverables/not_a_document": {},
+    "deliverables/not_a_link": {},
+    "deliverables/not_a_video": {},
+    "deliverables/not_lead": {},
+    "deliverables/not_pacesetter": {},
+    "deliverables/not_ready": {},
+    "deliverables/nothing_pending": {},
+    "deliverables/nothing_typed": {},
+    "deliverables/overview": {
+        "checklists": [CHECKLIST],
+        "total": 11,
+        "page": 1,
+        "pages": 2,
+        "stage": CONSOLIDATE,
+        "platform_of": _platform,
+        "download": 20,
+    },
+    "deliverables/platform": {"site": "bilibili"},
+    "deliverables/preview": {
+        "project": PACESETTER,
+        "item": VIDEO,
+        "content": BIG_VIDEO.content,
+        "shown": "",
+        "replaces": VIDEO_LINK,
+        "download": 20,
+        "platform_of": _platform,
+    },
+    "deliverables/saved": {"item": HOSTILE},
+    "deliverables/screen": {
+        **CHECKLIST,
+        "stage": CONSOLIDATE,
+        "platform_of": _platform,
+        "download": 20,
+    },
+    "deliverables/stored": {"stored": BIG_VIDEO, "platform_of": _platform, "download": 20},
+    "deliverables/too_big": {"file_name": HOSTILE},
+    "deliverables/too_long": {"limit": 30000},
+    "deliverables/wrong_input": {"item": VIDEO},
     "final/after": {"stage": ASSESS},
     "final/ask": {"project": CANDIDATE, "item": FINAL, "stored": TEXT_FINAL, "typed": 0},
     "final/bad_type": {"file_name": HOSTILE},
@@ -836,6 +926,22 @@ SAMPLES: dict[str, dict] = {
         "owed": [{"project": CANDIDATE, "missing": list(CAMPAIGN.finals)}],
     },
     "remind/reviewer": {"stage": ASSESS, "opening": False, "left": 2},
+    "remind/deliverables_chat": {
+        "stage": CONSOLIDATE,
+        "opening": True,
+        "project": PACESETTER,
+        "missing": [BOOKLET],
+    },
+    "remind/deliverables_lead": {
+        "stage": CONSOLIDATE,
+        "opening": False,
+        "owed": [{"project": PACESETTER, "missing": list(CAMPAIGN.deliverables)}],
+    },
+    "deliverables/closed_summary": {
+        "complete": [PACESETTER],
+        "incomplete": [{"project": PACESETTER, "missing": [VIDEO, BOOKLET]}],
+        "files": [HOSTILE],
+    },
     "recuse/already": {"project": CANDIDATE},
     "recuse/as_text": {},
     "recuse/ask": {"project": CANDIDATE},
@@ -1271,6 +1377,39 @@ VARIANTS: dict[str, list[dict]] = {
         {"roles": [], "stage": None, "next_stage": CAMPAIGN.stages[1]},
         {"stage": None, "next_stage": None},
     ],
+    "deliverables/ask": [{"typed": 120}, {"item": WRITEUP, "stored": TYPED_WRITEUP}],
+    "deliverables/items": [
+        {"items": [{**DELIVERED_ITEMS[2], "booklet": Booklet(2, "none")}]},
+        {"items": [{**DELIVERED_ITEMS[2], "booklet": Booklet(2, "approved", 1)}]},
+    ],
+    "deliverables/overview": [
+        {"checklists": [], "total": 0, "pages": 1},
+        {"checklists": [{**CHECKLIST, "complete": True}]},
+    ],
+    "deliverables/platform": [
+        {"site": "tencent"},
+        {"site": "channels"},
+        {"site": "douyin"},
+        {"site": "youku"},
+    ],
+    "deliverables/preview": [
+        {"content": TYPED_WRITEUP.content, "item": WRITEUP, "shown": HOSTILE, "replaces": None},
+        {"content": VIDEO_LINK.content},
+        {"content": DeliveredContent("link", text="https://example.org/v")},
+        {"content": DeliveredContent("document", None, "d", "u", HOSTILE, 3000)},
+    ],
+    "deliverables/screen": [{"complete": True}],
+    "deliverables/stored": [
+        {"stored": TYPED_WRITEUP},
+        {"stored": VIDEO_LINK},
+        {"stored": Delivered(4, 2, "x", DeliveredContent("link", text="https://a.org/v"), 1, WHEN)},
+        {
+            "stored": Delivered(
+                4, 2, "x", DeliveredContent("document", None, "d", "u", "a.pdf", 9), 1, WHEN
+            )
+        },
+    ],
+    "deliverables/wrong_input": [{"item": WRITEUP}, {"item": None}],
     "final/ask": [{"typed": 120}, {"stored": None}],
     "final/preview": [
         {"content": TEXT_FINAL.content, "shown": HOSTILE, "replaces": None},
@@ -1294,6 +1433,12 @@ VARIANTS: dict[str, list[dict]] = {
     "group/bound_campaign": [{"thread_id": 4}],
     "vote/card": [{"vote": dataclasses.replace(OPEN_VOTE, closed_by=1, closed_at=WHEN)}],
     "vote/open_already": [{"here": False}],
+    "remind/deliverables_chat": [{"opening": False}],
+    "remind/deliverables_lead": [{"opening": True}],
+    "deliverables/closed_summary": [
+        {"complete": [], "files": []},
+        {"incomplete": [], "files": []},
+    ],
     "remind/final_chat": [{"opening": False}],
     "remind/final_lead": [{"opening": True}],
     "remind/reviewer": [{"opening": True, "left": 1}],
