@@ -161,6 +161,8 @@ class Consolidation:
 
     # The six-criteria radar and the scores appear in the booklet only when the admins publish them.
     publish_scores: bool = False
+    # Who compiles the booklet, on its cover (the organiser's Party committee, say).
+    organisation: str | None = None
 
 
 DEFAULT_CONSOLIDATION = Consolidation()

@@ -441,7 +441,11 @@ class _Parser:
 
     def consolidation(self, value: Any, path: str) -> Any:
         d = DEFAULT_CONSOLIDATION
-        got = self.table(value, path, {"publish_scores": (self.boolean, d.publish_scores)})
+        fields = {
+            "publish_scores": (self.boolean, d.publish_scores),
+            "organisation": (self.string, d.organisation),
+        }
+        got = self.table(value, path, fields)
         if got is None or _any_invalid(got.values()):
             return _INVALID
         return Consolidation(**got)

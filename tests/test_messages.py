@@ -1417,6 +1417,16 @@ LABEL_ARGS = {
     "first": 1,
     "last": 25,
     "max": 60,
+    # the results booklet's
+    "criterion": "c",
+    "mean": "7.50",
+    "scale": 10,
+    "score": "80.00",
+    "amount": "5,000",
+    "day": "d",
+    "project": "p",
+    "year": 2027,
+    "month": 1,
 }
 
 
