@@ -102,6 +102,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     charts.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     charts.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    booklet = commands.add_parser(
+        "booklet",
+        help="write stage 4's results booklet into OUT_DIR: a Word file and an HTML page (with"
+        " its images folder), a chapter per pacesetter",
+    )
+    booklet.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    booklet.add_argument(
+        "--project", metavar="CODE", help="only this pacesetter's chapter (a lead's own)"
+    )
+    booklet.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
     return parser
 
 
@@ -145,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_ranking(settings, as_csv=args.csv))
         if args.command == "charts":
             return asyncio.run(_charts(settings, args.out_dir, args.lang))
+        if args.command == "booklet":
+            return asyncio.run(_booklet(settings, args.out_dir, args.project, args.lang))
         return _run(settings)
     except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
@@ -341,6 +353,48 @@ async def _charts(settings: Settings, out_dir: Path, locale: str) -> int:
         print(path)
     if not written:
         print("no review counts yet: there is nothing to draw", file=sys.stderr)
+    return 0
+
+
+async def _booklet(settings: Settings, out_dir: Path, code: str | None, locale: str) -> int:
+    from datetime import UTC, datetime
+
+    from bot import booklet, media
+    from messages.render import Messages
+    from storage import orgs, pacesetters
+    from storage.db import Database
+
+    campaign = load_campaign(settings.campaign_path)
+    db = await Database.open(settings.db_path)
+    try:
+        chosen = await pacesetters.current(db)
+        project_ids = None
+        if code is not None:
+            project = await orgs.project_by_code(db, code)
+            if project is None or project.id not in chosen:
+                print(f"pacesetter: {code} is not a pacesetter", file=sys.stderr)
+                return 1
+            project_ids = [project.id]
+        elif not chosen:
+            print("no pacesetter is selected yet: there is no booklet to write", file=sys.stderr)
+            return 1
+        files = await booklet.build(
+            db,
+            campaign,
+            out_dir,
+            msgs=Messages(campaign.timezone),
+            media_root=media.folder_of(settings.db_path),
+            today=datetime.now(UTC),
+            locale=locale,
+            project_ids=project_ids,
+        )
+    except OSError as error:
+        print(f"pacesetter: cannot write to {out_dir}: {error.strerror}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    print(files.docx)
+    print(files.html)
     return 0
 
 

@@ -4,6 +4,7 @@ read into one model and written as a Word file and an HTML page; opened again an
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 from dataclasses import replace
@@ -15,7 +16,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from bot import booklet
+from bot import booklet, cli
 from bot.campaign_load import load_campaign
 from messages.render import Messages
 from storage import applications, finals, highlights, pacesetters, reports, reviews
@@ -294,3 +295,21 @@ async def test_a_leads_chapter_alone_and_the_deliverables_through_the_seam(recor
     assert "三个坚持。" in texts and "https://v.example.com/x" in texts
     assert "支部书记（申报联系人）已确认本章。" in texts
     assert len(document.inline_shapes) == 1
+
+
+async def test_pacesetter_booklet_writes_both_files_and_a_leads_chapter(
+    record, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "booklet.db"))  # media/ beside it
+    out = tmp_path / "cli"
+    argv = ["booklet", str(out), "--project", "P-U1-02"]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    names = ["创建成果集.docx", "创建成果集.html"]
+    assert capsys.readouterr().out.splitlines() == [str(out / name) for name in names]
+    document = docx.Document(str(out / names[0]))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["城市隧道项目（P-U1-02）"]
+    assert len(list((out / "images").iterdir())) == 2
+    argv = ["booklet", str(out), "--project", "P-U1-01", "--lang", "zh-Hant"]
+    assert await asyncio.to_thread(cli.main, argv) == 1  # selected it was not
+    assert "P-U1-01 is not a pacesetter" in capsys.readouterr().err
