@@ -264,6 +264,10 @@ async def test_scores_and_radar_only_when_the_campaign_publishes_them(record, tm
     paragraphs = _paragraphs(document)
     assert [text for style, text in paragraphs if style == "Heading 2"].count("评分") == 2
     assert len(document.inline_shapes) == 5 + 2  # the two radars
+    ids = [s._inline.docPr.id for s in document.inline_shapes]
+    assert len(set(ids)) == len(ids)  # Word wants each drawing's id once
+    for shape in document.inline_shapes:  # each drawing's picture is in the file
+        assert shape._inline.graphic.graphicData.pic.blipFill.blip.embed in document.part.rels
     texts = [text for _, text in paragraphs]
     at = texts.index("评分")  # P-U1-02's: 9 on every criterion from every reviewer
     assert texts[at + 3 : at + 5] == [
