@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from docx.image.exceptions import UnrecognizedImageError
-from docx.oxml.ns import nsdecls
 from docx.shared import Mm
 from docxtpl import DocxTemplate
 
@@ -25,9 +24,10 @@ _RADAR_MM = 120
 
 # A picture as python-docx writes one inline (CT_Inline.new), filled in by string: a
 # campaign's pictures, tens of thousands, cost a parse and a serialisation each otherwise.
+# Its namespaces are the template's root's (messages/booklet/make_template.py declares them).
 _INLINE = (
     "</w:t></w:r><w:r><w:drawing>"
-    f'<wp:inline distT="0" distB="0" distL="0" distR="0" {nsdecls("wp", "a", "pic", "r")}>'
+    '<wp:inline distT="0" distB="0" distL="0" distR="0">'
     '<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="{id}" name="Picture {id}"/>'
     '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
     '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
