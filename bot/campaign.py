@@ -156,6 +156,19 @@ DEFAULT_ASSESSMENT = Assessment()
 
 
 @dataclass(frozen=True)
+class Consolidation:
+    """Stage 4 (consolidation): what the results booklet shows."""
+
+    # The six-criteria radar and the scores appear in the booklet only when the admins publish them.
+    publish_scores: bool = False
+    # Who compiles the booklet, on its cover (the organiser's Party committee, say).
+    organisation: str | None = None
+
+
+DEFAULT_CONSOLIDATION = Consolidation()
+
+
+@dataclass(frozen=True)
 class Campaign:
     timezone: ZoneInfo
     default_locale: str
@@ -169,6 +182,7 @@ class Campaign:
     finals: tuple[FinalItem, ...] = ()
     quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
     assessment: Assessment = DEFAULT_ASSESSMENT
+    consolidation: Consolidation = DEFAULT_CONSOLIDATION
     # Where people read the one-page guide (docs/guide.zh-Hans.md, published): /help links it.
     guide_url: str | None = None
     source: str = field(default=BUILT_IN, compare=False)

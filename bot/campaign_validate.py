@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.campaign import (
     CONFLICT_RULES,
     DEFAULT_ASSESSMENT,
+    DEFAULT_CONSOLIDATION,
     DEFAULT_QUIET_HOURS,
     DEFAULT_SECTION_CHARS,
     DELIVERABLE_KINDS,
@@ -30,6 +31,7 @@ from bot.campaign import (
     Activity,
     Assessment,
     Campaign,
+    Consolidation,
     Criterion,
     Deliverable,
     FinalItem,
@@ -437,6 +439,17 @@ class _Parser:
         fields = {"key": (self.key, ...), "title": (self.localized, ...)}
         return self.sequence(value, path, fields, Activity, at_least_one=False)
 
+    def consolidation(self, value: Any, path: str) -> Any:
+        d = DEFAULT_CONSOLIDATION
+        fields = {
+            "publish_scores": (self.boolean, d.publish_scores),
+            "organisation": (self.string, d.organisation),
+        }
+        got = self.table(value, path, fields)
+        if got is None or _any_invalid(got.values()):
+            return _INVALID
+        return Consolidation(**got)
+
     def deliverable(self, value: Any, path: str) -> Any:
         fields = {
             "key": (self.key, ...),
@@ -476,6 +489,7 @@ class _Parser:
             "deliverable": (self.deliverable, ()),
             "final": (self.final, ()),
             "assessment": (self.assessment, DEFAULT_ASSESSMENT),
+            "consolidation": (self.consolidation, DEFAULT_CONSOLIDATION),
             "guide_url": (self.url, None),
         }
         got = self.table(data, "", fields)
@@ -503,6 +517,7 @@ class _Parser:
             finals=got["final"],
             quiet_hours=got["quiet_hours"],
             assessment=assessment,
+            consolidation=got["consolidation"],
             guide_url=got["guide_url"],
             source=source,
         )

@@ -1,6 +1,6 @@
 """`pacesetter run | demo | orgs import FILE | admins add|remove|list | campaign check |
 updates list | updates retry ID… | media [--retry] | template FILE.docx | assignments [--csv] |
-ranking [--csv] | charts OUT_DIR | export FILE.xlsx | backup FILE`."""
+ranking [--csv] | charts OUT_DIR | export FILE.xlsx | backup FILE | booklet OUT_DIR`."""
 
 from __future__ import annotations
 
@@ -124,6 +124,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("file", type=Path, metavar="FILE")
     backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    booklet = commands.add_parser(
+        "booklet",
+        help="write stage 4's results booklet into OUT_DIR: a Word file and an HTML page (with"
+        " its images folder), a chapter per pacesetter",
+    )
+    booklet.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    booklet.add_argument(
+        "--project", metavar="CODE", help="only this pacesetter's chapter (a lead's own)"
+    )
+    booklet.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
     return parser
 
 
@@ -178,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_export(settings, args))
         if args.command == "backup":
             return _backup(settings, args.file, force=args.force)
+        if args.command == "booklet":
+            return asyncio.run(_booklet(settings, args.out_dir, args.project, args.lang))
         return _run(settings)
     except SettingsError as error:
         print(f"pacesetter: {error}", file=sys.stderr)
@@ -417,6 +429,48 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     for name, count in written:
         print(f"{name}\t{count}")
+    return 0
+
+
+async def _booklet(settings: Settings, out_dir: Path, code: str | None, locale: str) -> int:
+    from datetime import UTC, datetime
+
+    from bot import booklet, media
+    from messages.render import Messages
+    from storage import orgs, pacesetters
+    from storage.db import Database
+
+    campaign = load_campaign(settings.campaign_path)
+    db = await Database.open(settings.db_path)
+    try:
+        chosen = await pacesetters.current(db)
+        project_ids = None
+        if code is not None:
+            project = await orgs.project_by_code(db, code)
+            if project is None or project.id not in chosen:
+                print(f"pacesetter: {code} is not a pacesetter", file=sys.stderr)
+                return 1
+            project_ids = [project.id]
+        elif not chosen:
+            print("no pacesetter is selected yet: there is no booklet to write", file=sys.stderr)
+            return 1
+        files = await booklet.build(
+            db,
+            campaign,
+            out_dir,
+            msgs=Messages(campaign.timezone),
+            media_root=media.folder_of(settings.db_path),
+            today=datetime.now(UTC),
+            locale=locale,
+            project_ids=project_ids,
+        )
+    except OSError as error:
+        print(f"pacesetter: cannot write to {out_dir}: {error.strerror}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    print(files.docx)
+    print(files.html)
     return 0
 
 

@@ -432,6 +432,18 @@ def test_assessment_messages_say_what_is_allowed(tmp_path: Path) -> None:
     ]
 
 
+def test_consolidation_publishes_no_scores_unless_asked(tmp_path: Path) -> None:
+    assert load_campaign().consolidation.publish_scores is False
+    assert load_campaign(write(tmp_path, VALID)).consolidation.publish_scores is False
+    text = VALID + '\n[consolidation]\npublish_scores = true\norganisation = "集团公司党委"\n'
+    consolidation = load_campaign(write(tmp_path, text)).consolidation
+    assert (consolidation.publish_scores, consolidation.organisation) == (True, "集团公司党委")
+    text = VALID + '\n[consolidation]\npublish_scores = "yes"\n'
+    assert [key for key, _ in check_campaign(write(tmp_path, text))] == [
+        "consolidation.publish_scores"
+    ]
+
+
 BROKEN: list[tuple[str, Callable[[str], str], str]] = [
     ("unknown top-level key", lambda t: 'colour = "red"\n' + t, "colour"),
     ("typo in a stage", nth(1, "deadline = ", "deadlin = "), "stage[1].deadlin"),

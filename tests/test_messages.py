@@ -1576,6 +1576,15 @@ LABEL_ARGS = {
     "max": 60,
     "campaign": "c",
     "day": "2027-11-20",
+    # the results booklet's
+    "criterion": "c",
+    "mean": "7.50",
+    "scale": 10,
+    "score": "80.00",
+    "amount": "5,000",
+    "project": "p",
+    "year": 2027,
+    "month": 1,
 }
 
 

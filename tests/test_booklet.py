@@ -1,0 +1,319 @@
+"""The results booklet (创建成果集) built from the record: a small campaign's two pacesetters
+with reports, photos (one without a local copy), highlights, final items and an application,
+read into one model and written as a Word file and an HTML page; opened again and checked."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import zlib
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from bot import booklet, cli
+from bot.campaign_load import load_campaign
+from messages.render import Messages
+from storage import applications, finals, highlights, pacesetters, reports, reviews
+from storage import media as media_store
+from storage.db import Database
+
+NOW = datetime(2027, 11, 20, 2, 0, tzinfo=UTC)
+HOSTILE = '<b>"台账" & 整改</b>'
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain PNG of one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = (b"\x00" + bytes(rgb) * width) * height
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def _report(tx, project_id: int, day: date, text: str, photos: list[str]) -> int:
+    draft = await reports.start_draft(tx, 1, project_id, media_done=True)
+    await reports.update(
+        tx,
+        draft.id,
+        activity="branch_meeting",
+        held_on=day,
+        participants=18,
+        description=text,
+        criterion="ideology",
+    )
+    await reports.add_media(
+        tx,
+        draft.id,
+        [
+            reports.Media("photo", f"fid-{name}", name, f"{name}.jpg", 100, "", 10 + i)
+            for i, name in enumerate(photos)
+        ],
+    )
+    await reports.save(tx, draft.id, by=1)
+    return draft.id
+
+
+@pytest.fixture
+async def record(tmp_path: Path):
+    """Units U1 and U2 (U2 written first), three projects; P-U2-01 and P-U1-02 selected.
+    P-U1-02: two reports (three photos, two with local copies), one a highlight; an
+    application with text and a budget; a typed work summary and a results report as a file.
+    P-U2-01: one report with one stored photo. Three reviewers scored both."""
+    db = await Database.open(tmp_path / "booklet.db")
+    media_root = tmp_path / "media"
+    stamp = NOW.isoformat()
+    async with db.transaction(NOW) as tx:
+        await tx.execute_many(
+            "INSERT INTO people (user_id, first_name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            [(n, f"P{n}", stamp, stamp) for n in (1, 2, 3, 4)],
+        )
+        await tx.execute_many(
+            "INSERT INTO units (id, code, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [(2, "U2", "二公司", stamp, stamp), (1, "U1", "一公司", stamp, stamp)],
+        )
+        await tx.execute_many(
+            "INSERT INTO projects (id, unit_id, code, name, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (10, 2, "P-U2-01", "跨江大桥项目", stamp, stamp),
+                (20, 1, "P-U1-02", "城市隧道项目", stamp, stamp),
+                (30, 1, "P-U1-01", "未入选项目", stamp, stamp),
+            ],
+        )
+        for project_id in (10, 20, 30):
+            await tx.execute(
+                "INSERT INTO applications (project_id, status, created_by, created_at,"
+                " updated_at) VALUES (?, 'accepted', 1, ?, ?)",
+                (project_id, stamp, stamp),
+            )
+        application = await applications.of_project(tx, 20)
+        await tx.execute(
+            "INSERT INTO answers (application_id, section, state, amount, updated_at)"
+            " VALUES (?, 'experience', 'done', NULL, ?), (?, 'budget', 'done', '50000', ?)",
+            (application.id, stamp, application.id, stamp),
+        )
+        await tx.execute(
+            "INSERT INTO answer_parts (application_id, section, author_id, message_id, kind,"
+            " text, created_at) VALUES (?, 'experience', 1, 1, 'text', ?, ?)",
+            (application.id, f"支部建在项目上。\n{HOSTILE}", stamp),
+        )
+        first = await _report(tx, 20, date(2027, 5, 4), "学习党的二十大精神。", ["a1", "a2"])
+        await _report(tx, 20, date(2027, 3, 1), "支部党员大会。", ["gone"])
+        await _report(tx, 10, date(2027, 4, 1), "桥上党旗红。", ["b1"])
+        await _report(tx, 30, date(2027, 4, 2), "不在成果集里。", [])
+        await highlights.mark(tx, first, by=1)
+        for name, colour, size in (("a1", (200, 0, 0), (80, 40)), ("a2", (0, 150, 0), (30, 90))):
+            _stored(media_root, name, png(*size, colour))
+            await media_store.stored(tx, name, f"ph/{name}.png", 10)
+        _stored(media_root, "b1", png(40, 40, (0, 0, 200)))
+        await media_store.stored(tx, "b1", "ph/b1.png", 10)
+        await finals.submit(
+            tx, 20, "summary", finals.Content("text", text="一年来的创建工作。"), by=1
+        )
+        results = finals.Content("document", None, "fd", "fu", "成果报告.pdf", 9, "application/pdf")
+        await finals.submit(tx, 20, "results", results, by=1)
+        await pacesetters.select(tx, [10, 20], by=1)
+    await _scored(db)
+    yield db, media_root
+    await db.close()
+
+
+def _stored(media_root: Path, name: str, data: bytes) -> None:
+    (media_root / "ph").mkdir(parents=True, exist_ok=True)
+    (media_root / "ph" / f"{name}.png").write_bytes(data)
+
+
+async def _scored(db: Database) -> None:
+    criteria = [c.key for c in load_campaign().criteria]
+    async with db.transaction(NOW) as tx:
+        await reviews.assign(tx, [(r, p) for r in (2, 3, 4) for p in (10, 20, 30)], by=None)
+    for reviewer in (2, 3, 4):
+        for project_id, value in ((10, 7), (20, 9), (30, 5)):
+            review = await reviews.of(db, reviewer, project_id)
+            async with db.transaction(NOW) as tx:
+                scores = dict.fromkeys(criteria, value)
+                await reviews.submit(tx, review.id, criteria, by=reviewer, scores=scores)
+
+
+async def _build(record, tmp_path: Path, *, publish: bool = False, **more):
+    db, media_root = record
+    campaign = load_campaign()
+    consolidation = replace(campaign.consolidation, publish_scores=publish)
+    campaign = replace(campaign, consolidation=consolidation)
+    steps = []
+    files = await booklet.build(
+        db,
+        campaign,
+        tmp_path / "out",
+        msgs=Messages(campaign.timezone),
+        media_root=media_root,
+        today=NOW,
+        locale="zh-Hans",
+        progress=lambda step, done, total: steps.append((step, done, total)),
+        **more,
+    )
+    assert steps == [("read", 1, 3), ("docx", 2, 3), ("html", 3, 3)]
+    return files
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.chapters: list[str] = []
+        self.images: list[str] = []
+        self.links: list[str] = []
+        self.text: list[str] = []
+        self._in_h1 = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and attrs.get("class") == "chapter":
+            self.chapters.append(attrs["id"])
+        if tag == "img":
+            self.images.append(attrs["src"])
+        if tag == "a":
+            self.links.append(attrs["href"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _paragraphs(document) -> list[tuple[str, str]]:
+    return [(p.style.name, p.text) for p in document.paragraphs]
+
+
+async def test_word_file_has_chapters_in_unit_order_photos_fonts_and_contents(record, tmp_path):
+    files = await _build(record, tmp_path)
+    assert files.docx.name == "创建成果集.docx"
+    document = docx.Document(str(files.docx))
+    paragraphs = _paragraphs(document)
+    assert [text for style, text in paragraphs if style == "Heading 1"] == [
+        "城市隧道项目（P-U1-02）",
+        "跨江大桥项目（P-U2-01）",
+    ]
+    parts = [text for style, text in paragraphs if style == "Heading 2"]
+    assert parts[:4] == ["申报书", "活动报告", "亮点", "创建工作总结和成果报告"]
+    assert "评分" not in parts
+    texts = [text for _, text in paragraphs]
+    assert "单位：一公司（U1）" in texts
+    assert "基层党建标杆创建活动创建成果集" in texts
+    assert "支部建在项目上。" in texts and HOSTILE in texts  # escaped, then read back whole
+    assert "50,000元" in texts
+    assert "一年来的创建工作。" in texts and "以文件提交：《成果报告.pdf》" in texts
+    assert "照片未保存到本地：gone.jpg" in texts
+    assert "不在成果集里。" not in texts
+    # The timeline by day: the March meeting first; the May one is also the highlight.
+    entries = [text for style, text in paragraphs if style == "Entry"]
+    assert entries[0].startswith("2027年3月1日、支部党员大会")
+    assert entries[1].startswith("2027年5月4日") and entries[2] == entries[1]
+    # Photos: a1, a2 on the timeline and again among the highlights, b1: five pictures.
+    assert len(document.inline_shapes) == 5
+    width = max(shape.width for shape in document.inline_shapes)
+    assert width == docx.shared.Mm(156)  # the page's text width
+    assert all(shape.width <= width for shape in document.inline_shapes)
+    assert next(text for style, text in paragraphs if style == "Caption").startswith("2027年5月4日")
+    # East Asian fonts in the styles; a TOC field Word updates on open.
+    for name, face in (("Normal", "仿宋"), ("Heading 1", "黑体"), ("Title", "宋体")):
+        fonts = document.styles[name].element.rPr.find(qn("w:rFonts"))
+        assert fonts.get(qn("w:eastAsia")) == face
+    body = document.element.body.xml
+    assert 'TOC \\o "1-2"' in body
+    update = document.settings.element.find(qn("w:updateFields"))
+    assert update is not None and update.get(qn("w:val")) == "true"
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+
+
+async def test_html_page_has_chapters_resolvable_images_and_the_missing_photo_named(
+    record, tmp_path
+):
+    files = await _build(record, tmp_path)
+    page_text = files.html.read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(page_text)
+    assert page.chapters == ["p-P-U1-02", "p-P-U2-01"]
+    assert page.links == ["#p-P-U1-02", "#p-P-U2-01"]
+    assert len(page.images) == 5
+    for src in page.images:
+        assert src.startswith("data:") or (files.html.parent / src).is_file(), src
+    assert len(set(page.images)) == 3  # each photo once in images/, shown where it belongs
+    text = "".join(page.text)
+    assert "照片未保存到本地：gone.jpg" in text
+    assert HOSTILE in text and HOSTILE not in page_text  # escaped in the page
+    assert "page-break-before: always" in page_text and '"Noto Serif CJK SC"' in page_text
+    assert "评分" not in text and "radar" not in page_text.split("</style>")[1]
+
+
+async def test_scores_and_radar_only_when_the_campaign_publishes_them(record, tmp_path):
+    files = await _build(record, tmp_path, publish=True)
+    document = docx.Document(str(files.docx))
+    paragraphs = _paragraphs(document)
+    assert [text for style, text in paragraphs if style == "Heading 2"].count("评分") == 2
+    assert len(document.inline_shapes) == 5 + 2  # the two radars
+    ids = [s._inline.docPr.id for s in document.inline_shapes]
+    assert len(set(ids)) == len(ids)  # Word wants each drawing's id once
+    for shape in document.inline_shapes:  # each drawing's picture is in the file
+        assert shape._inline.graphic.graphicData.pic.blipFill.blip.embed in document.part.rels
+    texts = [text for _, text in paragraphs]
+    at = texts.index("评分")  # P-U1-02's: 9 on every criterion from every reviewer
+    assert texts[at + 3 : at + 5] == [
+        "思想引领有力：9.00（满分10）",
+        "工作机制有力：9.00（满分10）",
+    ]
+    assert texts[at + 9].startswith("加权总分：")
+    page = _Page()
+    page.feed(files.html.read_text(encoding="utf-8"))
+    radars = [src for src in page.images if "radar" in src]
+    assert len(radars) == 2 and all((files.html.parent / s).is_file() for s in radars)
+
+
+async def test_a_leads_chapter_alone_and_the_deliverables_through_the_seam(record, tmp_path):
+    async def handed_out(db, project_ids):
+        assert list(project_ids) == [10]
+        video = booklet.Part("标杆创建微视频", note="https://v.example.com/x")
+        return {
+            10: booklet.Deliverables((booklet.Part("可复制的典型经验", "三个坚持。"), video), True)
+        }
+
+    files = await _build(record, tmp_path, project_ids=[10, 30], deliverables=handed_out)
+    document = docx.Document(str(files.docx))
+    paragraphs = _paragraphs(document)
+    assert [text for style, text in paragraphs if style == "Heading 1"] == [
+        "跨江大桥项目（P-U2-01）"
+    ]
+    texts = [text for _, text in paragraphs]
+    assert "三个坚持。" in texts and "https://v.example.com/x" in texts
+    assert "支部书记（申报联系人）已确认本章。" in texts
+    assert len(document.inline_shapes) == 1
+
+
+async def test_pacesetter_booklet_writes_both_files_and_a_leads_chapter(
+    record, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "booklet.db"))  # media/ beside it
+    out = tmp_path / "cli"
+    argv = ["booklet", str(out), "--project", "P-U1-02"]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    names = ["创建成果集.docx", "创建成果集.html"]
+    assert capsys.readouterr().out.splitlines() == [str(out / name) for name in names]
+    document = docx.Document(str(out / names[0]))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["城市隧道项目（P-U1-02）"]
+    assert len(list((out / "images").iterdir())) == 2
+    argv = ["booklet", str(out), "--project", "P-U1-01", "--lang", "zh-Hant"]
+    assert await asyncio.to_thread(cli.main, argv) == 1  # selected it was not
+    assert "P-U1-01 is not a pacesetter" in capsys.readouterr().err
