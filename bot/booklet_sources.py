@@ -1,0 +1,48 @@
+"""The booklet's deliverables loader: what each pacesetter handed in on /deliverables (the
+write-up's text, the video's link or file name) and whether its lead approved the chapter,
+read from storage.deliverables for many pacesetters at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bot.booklet import Deliverables, DeliverablesLoader, Part
+from bot.campaign import Campaign
+from messages.render import Messages
+from storage import deliverables as store
+from storage.db import Executor
+
+
+def deliverables_loader(campaign: Campaign, msgs: Messages, locale: str) -> DeliverablesLoader:
+    """The loader booklet.load takes, for this campaign's deliverables in this language."""
+
+    def label(key: str, /, **values: object) -> str:
+        return msgs.label(locale, f"booklet_{key}", **values)
+
+    async def load(db: Executor, project_ids: Sequence[int]) -> dict[int, Deliverables]:
+        handed_in = await store.current(db, project_ids)
+        booklets = await store.booklets(db, project_ids)
+        found = {}
+        for project_id in project_ids:
+            items = handed_in.get(project_id, {})
+            parts = tuple(
+                _part(item.title.get(locale), items[item.key].content, label)
+                for item in campaign.deliverables
+                if item.kind != "booklet" and item.key in items
+            )
+            booklet = booklets.get(project_id)
+            approved = booklet is not None and booklet.state == store.APPROVED
+            if parts or approved:
+                found[project_id] = Deliverables(parts, approved)
+        return found
+
+    return load
+
+
+def _part(title: str, content: store.Content, label: Callable[..., str]) -> Part:
+    if content.kind == "text":
+        return Part(title, content.text or "")
+    if content.kind == "link":
+        return Part(title, note=content.text or "")  # the video's address, as it was sent
+    name = content.file_name or content.file_unique_id or ""
+    return Part(title, note=label("handed_in_file", name=name))
