@@ -1,17 +1,23 @@
 """The booklet wired to the record: each pacesetter's deliverables (the write-up's typed text,
 the video's link, the lead's approval) read from storage.deliverables into its chapter, in the
-Word file and the HTML page that `pacesetter booklet` writes."""
+Word file and the HTML page that `pacesetter booklet` writes; /booklet, an admin's build in the
+chat, each lead's chapter a draft on /deliverables. Through the sandbox."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import zipfile
 from pathlib import Path
 
 import docx
 
 from bot import cli
+from handlers.booklet import BUTTONS
 from storage import deliverables
+from tests.conftest import World
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
+from tests.test_deliverables import _consolidating
 
 
 async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approval(
@@ -44,3 +50,50 @@ async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approva
     page = (out / "创建成果集.html").read_text(encoding="utf-8")
     assert "三个坚持：支部建在项目上。" in page and "https://v.qq.com/x/page/b1.html" in page
     assert "支部书记（申报联系人）已确认本章。" in page and "别的项目的经验。" not in page
+
+
+async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(world: World):
+    lena, mei, _, _, project_id = await _consolidating(world)
+    admin = world.admin
+    await mei.send("/booklet")
+    refused = mei.last_reply
+    assert refused.text == "Only the campaign admins build the results booklet."
+    await admin.send("/booklet")
+    screen = admin.last_reply
+    assert "Build the results booklet for 1 pacesetter?" in screen.text
+    # A forged tap by a member, and a tap naming another count, build nothing.
+    forged = await world.answer_to(mei, refused, BUTTONS.data("build", 1))
+    assert forged and not (await deliverables.booklets(world.db, [project_id]))[project_id].path
+    stale = await world.answer_to(admin, screen, BUTTONS.data("build", 2))
+    assert stale and not (await deliverables.booklets(world.db, [project_id]))[project_id].path
+    start, before = len(world.sb.requests), len(admin.replies())
+    await admin.tap("✅ Build it", screen)
+    called = [method for method, _ in world.sb.requests[start:]]
+    edits = called.count("editMessageText")
+    assert 2 <= edits <= 4  # building, a step or two, the outcome: never one per picture
+    assert called.index("editMessageText") < called.index("sendDocument")
+    sent = [m for m in admin.replies()[before:] if m.kind == "document"]
+    names = [world.sb.files.get(m.file_id).file_name for m in sent]
+    assert names == ["Results booklet.docx", "Results booklet.zip"]
+    archive = zipfile.ZipFile(io.BytesIO(world.sb.files.get(sent[1].file_id).data))
+    assert "Results booklet.html" in archive.namelist()
+    words = docx.Document(io.BytesIO(world.sb.files.get(sent[0].file_id).data))
+    assert "Project U1-01 (P-U1-01)" in [p.text for p in words.paragraphs]
+    assert screen.text.startswith("📖 The results booklet is ready")  # the progress, edited
+    assert "1 chapter was sent to its lead to approve." in screen.text
+    # The lead is told once, with the way to the checklist; 📄 sends the chapter, 👍 approves.
+    await world.sb.settle()
+    told = [m for m in world.sb.messages(lena.id) if "chapter of Project U1-01 is ready" in m.text]
+    assert len(told) == 1
+    await lena.tap("📋 The deliverables", told[0])
+    checklist = told[0]
+    assert "the draft of the chapter waits for approval" in checklist.text
+    await lena.tap("📄 Open my chapter", message=checklist)
+    chapter = lena.last_reply
+    assert chapter.kind == "document"
+    data = world.sb.files.get(chapter.file_id).data
+    headings = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    assert "Project U1-01（P-U1-01）" in headings  # in the campaign's language, zh-Hans
+    await lena.tap("👍 Approve the chapter", message=checklist)
+    booklet = (await deliverables.booklets(world.db, [project_id]))[project_id]
+    assert booklet.state == deliverables.APPROVED
