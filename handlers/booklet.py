@@ -23,7 +23,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import booklet
-from bot.booklet_sources import deliverables_loader
+from bot.booklet_sources import CAMPAIGN_DIR, chapter_dir, deliverables_loader
 from bot.core import Ctx
 from bot.media import folder_of
 from bot.notices import to_people
@@ -110,8 +110,8 @@ async def _make(update: Update, ctx: Ctx, progress, found: list[deliverables.Pac
         await ui.replace(progress, ctx, "booklet_chat/building", done=done, steps=steps)
 
     try:
-        files = await _one(ctx, out / "all", ctx.locale, None, media_root, step)
-        bundle = out / "all" / f"{files.html.stem}.zip"
+        files = await _one(ctx, out / CAMPAIGN_DIR, ctx.locale, None, media_root, step)
+        bundle = out / CAMPAIGN_DIR / f"{files.html.stem}.zip"
         await _zip(files, bundle)
     except (OSError, sqlite3.Error):
         log.exception("the booklet could not be written")
@@ -155,7 +155,7 @@ async def _chapters(
     locale = ctx.campaign.default_locale
     written = 0
     for pacesetter in found:
-        folder = out / "chapters" / _safe(pacesetter.code)
+        folder = chapter_dir(out, pacesetter.code)
         try:
             files = await _one(ctx, folder, locale, [pacesetter.project_id], media_root)
         except (OSError, sqlite3.Error):
@@ -177,10 +177,6 @@ async def _chapters(
             )
         written += 1
     return written
-
-
-def _safe(code: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in code)
 
 
 async def _size(path: Path) -> int:

@@ -17,7 +17,7 @@ from handlers.booklet import BUTTONS
 from storage import deliverables
 from tests.conftest import World
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
-from tests.test_deliverables import _consolidating
+from tests.test_deliverables import AFTER, _consolidating
 
 
 async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approval(
@@ -97,3 +97,11 @@ async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(w
     await lena.tap("👍 Approve the chapter", message=checklist)
     booklet = (await deliverables.booklets(world.db, [project_id]))[project_id]
     assert booklet.state == deliverables.APPROVED
+    # The consolidation's closing report names the campaign-wide booklet's files.
+    world.clock.now = AFTER
+    for _ in range(3):
+        await world.remind()
+    [summary] = [m for m in admin.replies() if "closed on 31 Dec" in m.text]
+    assert "The results booklet:" in summary.text
+    assert "/booklet/all/Results booklet.docx》" in summary.text
+    assert "/booklet/all/Results booklet.html》" in summary.text
