@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 
 from bot import cli
+from handlers import booklet as booklet_chat
 from handlers.booklet import BUTTONS
 from storage import deliverables
 from tests.conftest import World
@@ -105,3 +106,25 @@ async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(w
     assert "The results booklet:" in summary.text
     assert "/booklet/all/Results booklet.docx》" in summary.text
     assert "/booklet/all/Results booklet.html》" in summary.text
+
+
+async def test_one_build_at_a_time_and_files_over_the_send_limit_named_on_the_server(
+    world: World, monkeypatch
+):
+    await _consolidating(world)
+    admin = world.admin
+    await admin.send("/booklet")
+    screen = admin.last_reply
+    monkeypatch.setattr(booklet_chat, "_building", {"booklet"})  # a build under way
+    await admin.send("/booklet")
+    busy = "The results booklet is being built already: wait for it to finish, then try again."
+    assert admin.last_reply.text == busy
+    assert await world.tap_answer(admin, "✅ Build it", message=screen) == busy
+    monkeypatch.setattr(booklet_chat, "_building", set())
+    monkeypatch.setattr(booklet_chat, "SEND_LIMIT", 100)  # bytes: every file is over it
+    before = len(admin.replies())
+    await admin.tap("✅ Build it", screen)
+    assert not [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert screen.text.count("Too big for Telegram (over 50 MB): it is on the server at") == 2
+    assert "/booklet/all/Results booklet.docx" in screen.text
+    assert "/booklet/all/Results booklet.zip" in screen.text
