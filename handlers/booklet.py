@@ -16,9 +16,10 @@ import asyncio
 import logging
 import sqlite3
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
@@ -98,7 +99,9 @@ async def _build(update: Update, ctx: Ctx, count: int) -> None:
         _building.discard("booklet")
 
 
-async def _make(update: Update, ctx: Ctx, progress, found: list[deliverables.Pacesetter]) -> None:
+async def _make(
+    update: Update, ctx: Ctx, progress: Message, found: list[deliverables.Pacesetter]
+) -> None:
     media_root = folder_of(ctx.core.settings.db_path)
     out = media_root / "booklet"
     shown: set[str] = set()
@@ -119,8 +122,7 @@ async def _make(update: Update, ctx: Ctx, progress, found: list[deliverables.Pac
         return
     too_big = []
     for path in (files.docx, bundle):
-        size = await _size(path)
-        if size > SEND_LIMIT:
+        if path.stat().st_size > SEND_LIMIT:  # one system call: no thread needed
             too_big.append(str(path))
             continue
         data = await asyncio.to_thread(path.read_bytes)  # tens of megabytes: off the loop
@@ -131,7 +133,14 @@ async def _make(update: Update, ctx: Ctx, progress, found: list[deliverables.Pac
     )
 
 
-async def _one(ctx: Ctx, out_dir: Path, locale: str, project_ids, media_root: Path, step=None):
+async def _one(
+    ctx: Ctx,
+    out_dir: Path,
+    locale: str,
+    project_ids: Sequence[int] | None,
+    media_root: Path,
+    step: booklet.Progress | None = None,
+) -> booklet.BookletFiles:
     return await booklet.build(
         ctx.db,
         ctx.campaign,
@@ -177,10 +186,6 @@ async def _chapters(
             )
         written += 1
     return written
-
-
-async def _size(path: Path) -> int:
-    return path.stat().st_size  # one system call: no thread needed
 
 
 async def _zip(files: booklet.BookletFiles, bundle: Path) -> None:
