@@ -33,6 +33,7 @@ from handlers import (
     apply,
     apply_docx,
     assign,
+    booklet,
     broadcast,
     callbacks,
     charts,
@@ -124,6 +125,7 @@ FLOWS = (
     deliverables,  # stage 4: /deliverables, a pacesetter's write-up, video and booklet approval
     charts,  # stage 3: 📊 the ranking's bar chart and 🕸 a candidate's radar, for the admins
     export,  # /export: the campaign's record as an Excel workbook, for the admins
+    booklet,  # stage 4: /booklet, the admins build the results booklet; leads get chapters
     fallback,  # last: whatever nobody took gets a helpful answer
     errors,
 )

@@ -436,6 +436,7 @@ async def _booklet(settings: Settings, out_dir: Path, code: str | None, locale: 
     from datetime import UTC, datetime
 
     from bot import booklet, media
+    from bot.booklet_sources import deliverables_loader
     from messages.render import Messages
     from storage import orgs, pacesetters
     from storage.db import Database
@@ -454,15 +455,17 @@ async def _booklet(settings: Settings, out_dir: Path, code: str | None, locale: 
         elif not chosen:
             print("no pacesetter is selected yet: there is no booklet to write", file=sys.stderr)
             return 1
+        msgs = Messages(campaign.timezone)
         files = await booklet.build(
             db,
             campaign,
             out_dir,
-            msgs=Messages(campaign.timezone),
+            msgs=msgs,
             media_root=media.folder_of(settings.db_path),
             today=datetime.now(UTC),
             locale=locale,
             project_ids=project_ids,
+            deliverables=deliverables_loader(campaign, msgs, locale),
         )
     except OSError as error:
         print(f"pacesetter: cannot write to {out_dir}: {error.strerror}", file=sys.stderr)

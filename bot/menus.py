@@ -37,6 +37,7 @@ ADMIN = (
     "select",
     "export",
     "deliverables",
+    "booklet",
 )
 SECRETARY = ("invite", "people", "nominations", "progress", "highlights", "deliverables", "leave")
 LEAD = ("apply", "report", "final", "deliverables", "progress", "highlights", "invite", "leave")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot import notices, ranking, reviewing
+from bot import booklet_sources, notices, ranking, reviewing
 from bot.access import admin_ids
 from bot.campaign import Campaign, QuietHours, Stage
 from bot.rules import in_quiet_hours, shift_out_of_quiet_hours, unit_quota
@@ -481,12 +481,13 @@ async def consolidate_posts(db: Executor, campaign: Campaign, now: datetime) -> 
 
 async def consolidate_closed(db: Executor, reminding: Reminding) -> list[Letter]:
     """Stage 4 closed: the admins hear which pacesetters handed in every deliverable and what
-    the others still owe. `files` is where the results booklet's files will be named."""
+    the others still owe, and the files of the results booklet's latest build, if built."""
     owed = await deliverables_owed(db, reminding.campaign)
+    files = await booklet_sources.latest_build(db, [p.project_id for p, _ in owed])
     summary = {
         "complete": [pacesetter for pacesetter, missing in owed if not missing],
         "incomplete": [{"project": p, "missing": missing} for p, missing in owed if missing],
-        "files": [],
+        "files": [str(path) for path in files],
     }
     button = reminding.buttons.get("deliverables")
     admins = await admin_ids(db, reminding.admins)

@@ -39,6 +39,7 @@ PRIVATE_ONLY = (
     "select",
     "export",
     "deliverables",
+    "booklet",
 )
 
 

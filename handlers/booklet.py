@@ -1,0 +1,201 @@
+"""/booklet: the admins build the results booklet in a private chat, and each pacesetter's
+lead gets their own chapter to approve on /deliverables.
+
+    /booklet ─▶ "build it for N pacesetters?" ✅ / ✖
+    ✅ ─▶ a progress message, edited once per step ─▶ the .docx and the HTML (a .zip of the
+          page and its images/) as documents ─▶ each pacesetter's chapter, built into the media
+          folder and recorded as a draft; its leads told (outbox, same transaction)
+
+The count travels in the ✅ button: a tap after the selection changed is out of date. Building
+runs off the event loop (bot/booklet.py renders in worker threads; the zip is written in one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CommandHandler, filters
+
+from bot import booklet
+from bot.booklet_sources import CAMPAIGN_DIR, chapter_dir, deliverables_loader
+from bot.core import Ctx
+from bot.media import folder_of
+from bot.notices import to_people
+from handlers import deliverables as deliverables_flow
+from handlers import guards, ui
+from handlers.callbacks import Buttons
+from storage import deliverables
+from storage.outbox import Cause
+
+log = logging.getLogger(__name__)
+
+BUTTONS = Buttons(
+    "bk",
+    command="booklet",
+    build=("b", (int,)),  # build it: the number of pacesetters the admin was shown
+    cancel=("n", ()),
+)
+SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document
+# One build at a time, in this process: two would write the same files and drafts, and
+# double the work of a small server. A restart forgets it, which is what a crash needs.
+_building: set[str] = set()
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("booklet", booklet_command, filters.ChatType.PRIVATE))
+    app.add_handler(guards.tapped(BUTTONS, guards.admin))
+
+
+@guards.person(guards.admin, "booklet_chat/not_admin")
+async def booklet_command(update: Update, ctx: Ctx) -> None:
+    if _building:
+        await ui.reply(update, ctx, "booklet_chat/busy")
+        return
+    count = len(await deliverables.pacesetters(ctx.db))
+    if not count:
+        await ui.reply(update, ctx, "booklet_chat/none")
+        return
+    label = ctx.msgs.label
+    markup = ui.keyboard(
+        [
+            [
+                (label(ctx.locale, "booklet_chat_build"), BUTTONS.data("build", count)),
+                (label(ctx.locale, "booklet_chat_cancel"), BUTTONS.data("cancel")),
+            ]
+        ]
+    )
+    await ui.reply(update, ctx, "booklet_chat/confirm", markup, count=count)
+
+
+@BUTTONS.on("cancel")
+async def _cancel(update: Update, ctx: Ctx) -> None:
+    await ui.show(update.callback_query, ctx, "booklet_chat/cancelled")
+
+
+@BUTTONS.on("build")
+@guards.in_chats(ChatType.PRIVATE)
+async def _build(update: Update, ctx: Ctx, count: int) -> None:
+    query = update.callback_query
+    if _building:
+        await ui.alert(query, ctx, "booklet_chat/busy")
+        return
+    found = await deliverables.pacesetters(ctx.db)
+    if not found or len(found) != count:
+        await ui.stale(query, ctx)
+        return
+    _building.add("booklet")
+    try:
+        await query.answer()
+        await ui.edit(query, ctx, "booklet_chat/building", done=0, steps=3)
+        await _make(update, ctx, query.message, found)
+    finally:
+        _building.discard("booklet")
+
+
+async def _make(
+    update: Update, ctx: Ctx, progress: Message, found: list[deliverables.Pacesetter]
+) -> None:
+    media_root = folder_of(ctx.core.settings.db_path)
+    out = media_root / "booklet"
+    shown: set[str] = set()
+
+    async def step(name: str, done: int, steps: int) -> None:
+        if name in shown or done >= steps:  # one edit a step; the last is the outcome
+            return
+        shown.add(name)
+        await ui.replace(progress, ctx, "booklet_chat/building", done=done, steps=steps)
+
+    try:
+        files = await _one(ctx, out / CAMPAIGN_DIR, ctx.locale, None, media_root, step)
+        bundle = out / CAMPAIGN_DIR / f"{files.html.stem}.zip"
+        await _zip(files, bundle)
+    except (OSError, sqlite3.Error):
+        log.exception("the booklet could not be written")
+        await ui.replace(progress, ctx, "booklet_chat/failed")
+        return
+    too_big = []
+    for path in (files.docx, bundle):
+        if path.stat().st_size > SEND_LIMIT:  # one system call: no thread needed
+            too_big.append(str(path))
+            continue
+        data = await asyncio.to_thread(path.read_bytes)  # tens of megabytes: off the loop
+        await ctx.bot.send_document(update.effective_chat.id, data, filename=path.name)
+    told = await _chapters(ctx, out, media_root, found)
+    await ui.replace(
+        progress, ctx, "booklet_chat/done", count=len(found), too_big=too_big, told=told
+    )
+
+
+async def _one(
+    ctx: Ctx,
+    out_dir: Path,
+    locale: str,
+    project_ids: Sequence[int] | None,
+    media_root: Path,
+    step: booklet.Progress | None = None,
+) -> booklet.BookletFiles:
+    return await booklet.build(
+        ctx.db,
+        ctx.campaign,
+        out_dir,
+        msgs=ctx.msgs,
+        media_root=media_root,
+        today=ctx.now,
+        locale=locale,
+        project_ids=project_ids,
+        deliverables=deliverables_loader(ctx.campaign, ctx.msgs, locale),
+        progress=step,
+    )
+
+
+async def _chapters(
+    ctx: Ctx, out: Path, media_root: Path, found: list[deliverables.Pacesetter]
+) -> int:
+    """Each pacesetter's chapter, a draft for its leads, who are told in the same
+    transaction; returns how many chapters were written."""
+    leads = await deliverables.pacesetter_leads(ctx.db)
+    locale = ctx.campaign.default_locale
+    written = 0
+    for pacesetter in found:
+        folder = chapter_dir(out, pacesetter.code)
+        try:
+            files = await _one(ctx, folder, locale, [pacesetter.project_id], media_root)
+        except (OSError, sqlite3.Error):
+            log.exception("the chapter of %s could not be written", pacesetter.code)
+            continue
+        async with ctx.write() as tx:
+            draft = await deliverables.add_draft(tx, pacesetter.project_id, str(files.docx))
+            await to_people(
+                tx,
+                ctx.core.writer,
+                leads.get(pacesetter.project_id, set()),
+                "booklet_chat/chapter_ready",
+                str(Cause("booklet_draft", draft)),  # once per draft
+                button=(
+                    "deliverables_open",
+                    deliverables_flow.BUTTONS.data("cancel", pacesetter.project_id),
+                ),
+                project=pacesetter,
+            )
+        written += 1
+    return written
+
+
+async def _zip(files: booklet.BookletFiles, bundle: Path) -> None:
+    def write() -> None:
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(files.html, files.html.name)
+            if files.images.is_dir():
+                for picture in sorted(files.images.rglob("*")):
+                    if picture.is_file():
+                        name = picture.relative_to(files.html.parent).as_posix()
+                        archive.write(picture, name)
+
+    await asyncio.to_thread(write)

@@ -1,0 +1,130 @@
+"""The booklet wired to the record: each pacesetter's deliverables (the write-up's typed text,
+the video's link, the lead's approval) read from storage.deliverables into its chapter, in the
+Word file and the HTML page that `pacesetter booklet` writes; /booklet, an admin's build in the
+chat, each lead's chapter a draft on /deliverables. Through the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+
+from bot import cli
+from handlers import booklet as booklet_chat
+from handlers.booklet import BUTTONS
+from storage import deliverables
+from tests.conftest import World
+from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
+from tests.test_deliverables import AFTER, _consolidating
+
+
+async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approval(
+    record,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch,
+    capsys,
+):
+    db, _ = record
+    async with db.transaction(NOW) as tx:
+        text = deliverables.Content("text", text="三个坚持：支部建在项目上。")
+        await deliverables.submit(tx, 10, "experience", text, by=1)
+        link = deliverables.Content("link", text="https://v.qq.com/x/page/b1.html")
+        await deliverables.submit(tx, 10, "video", link, by=1)
+        draft = await deliverables.add_draft(tx, 10, str(tmp_path / "draft.docx"))
+        await deliverables.judge(tx, draft, "approved", by=1)
+        # Another pacesetter's write-up stays out of this one's chapter.
+        other = deliverables.Content("text", text="别的项目的经验。")
+        await deliverables.submit(tx, 20, "experience", other, by=1)
+    monkeypatch.setenv("PACESETTER_DB", str(tmp_path / "booklet.db"))
+    out = tmp_path / "cli"
+    assert await asyncio.to_thread(cli.main, ["booklet", str(out), "--project", "P-U2-01"]) == 0
+    capsys.readouterr()
+    texts = [p.text for p in docx.Document(str(out / "创建成果集.docx")).paragraphs]
+    at = texts.index("可复制的典型经验")
+    assert texts[at + 1] == "三个坚持：支部建在项目上。"
+    assert "标杆创建微视频" in texts and "https://v.qq.com/x/page/b1.html" in texts
+    assert "支部书记（申报联系人）已确认本章。" in texts
+    assert "别的项目的经验。" not in texts
+    page = (out / "创建成果集.html").read_text(encoding="utf-8")
+    assert "三个坚持：支部建在项目上。" in page and "https://v.qq.com/x/page/b1.html" in page
+    assert "支部书记（申报联系人）已确认本章。" in page and "别的项目的经验。" not in page
+
+
+async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(world: World):
+    lena, mei, _, _, project_id = await _consolidating(world)
+    admin = world.admin
+    await mei.send("/booklet")
+    refused = mei.last_reply
+    assert refused.text == "Only the campaign admins build the results booklet."
+    await admin.send("/booklet")
+    screen = admin.last_reply
+    assert "Build the results booklet for 1 pacesetter?" in screen.text
+    # A forged tap by a member, and a tap naming another count, build nothing.
+    forged = await world.answer_to(mei, refused, BUTTONS.data("build", 1))
+    assert forged and not (await deliverables.booklets(world.db, [project_id]))[project_id].path
+    stale = await world.answer_to(admin, screen, BUTTONS.data("build", 2))
+    assert stale and not (await deliverables.booklets(world.db, [project_id]))[project_id].path
+    start, before = len(world.sb.requests), len(admin.replies())
+    await admin.tap("✅ Build it", screen)
+    called = [method for method, _ in world.sb.requests[start:]]
+    edits = called.count("editMessageText")
+    assert 2 <= edits <= 4  # building, a step or two, the outcome: never one per picture
+    assert called.index("editMessageText") < called.index("sendDocument")
+    sent = [m for m in admin.replies()[before:] if m.kind == "document"]
+    names = [world.sb.files.get(m.file_id).file_name for m in sent]
+    assert names == ["Results booklet.docx", "Results booklet.zip"]
+    archive = zipfile.ZipFile(io.BytesIO(world.sb.files.get(sent[1].file_id).data))
+    assert "Results booklet.html" in archive.namelist()
+    words = docx.Document(io.BytesIO(world.sb.files.get(sent[0].file_id).data))
+    assert "Project U1-01 (P-U1-01)" in [p.text for p in words.paragraphs]
+    assert screen.text.startswith("📖 The results booklet is ready")  # the progress, edited
+    assert "1 chapter was sent to its lead to approve." in screen.text
+    # The lead is told once, with the way to the checklist; 📄 sends the chapter, 👍 approves.
+    await world.sb.settle()
+    told = [m for m in world.sb.messages(lena.id) if "chapter of Project U1-01 is ready" in m.text]
+    assert len(told) == 1
+    await lena.tap("📋 The deliverables", told[0])
+    checklist = told[0]
+    assert "the draft of the chapter waits for approval" in checklist.text
+    await lena.tap("📄 Open my chapter", message=checklist)
+    chapter = lena.last_reply
+    assert chapter.kind == "document"
+    data = world.sb.files.get(chapter.file_id).data
+    headings = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    assert "Project U1-01（P-U1-01）" in headings  # in the campaign's language, zh-Hans
+    await lena.tap("👍 Approve the chapter", message=checklist)
+    booklet = (await deliverables.booklets(world.db, [project_id]))[project_id]
+    assert booklet.state == deliverables.APPROVED
+    # The consolidation's closing report names the campaign-wide booklet's files.
+    world.clock.now = AFTER
+    for _ in range(3):
+        await world.remind()
+    [summary] = [m for m in admin.replies() if "closed on 31 Dec" in m.text]
+    assert "The results booklet:" in summary.text
+    assert "/booklet/all/Results booklet.docx》" in summary.text
+    assert "/booklet/all/Results booklet.html》" in summary.text
+
+
+async def test_one_build_at_a_time_and_files_over_the_send_limit_named_on_the_server(
+    world: World, monkeypatch
+):
+    await _consolidating(world)
+    admin = world.admin
+    await admin.send("/booklet")
+    screen = admin.last_reply
+    monkeypatch.setattr(booklet_chat, "_building", {"booklet"})  # a build under way
+    await admin.send("/booklet")
+    busy = "The results booklet is being built already: wait for it to finish, then try again."
+    assert admin.last_reply.text == busy
+    assert await world.tap_answer(admin, "✅ Build it", message=screen) == busy
+    monkeypatch.setattr(booklet_chat, "_building", set())
+    monkeypatch.setattr(booklet_chat, "SEND_LIMIT", 100)  # bytes: every file is over it
+    before = len(admin.replies())
+    await admin.tap("✅ Build it", screen)
+    assert not [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert screen.text.count("Too big for Telegram (over 50 MB): it is on the server at") == 2
+    assert "/booklet/all/Results booklet.docx" in screen.text
+    assert "/booklet/all/Results booklet.zip" in screen.text
