@@ -144,19 +144,25 @@ _FINAL_HOLDS = (
 
 
 async def hold_final(tx: Transaction, final_id: int) -> None:
-    """A final item's file is to be copied, as a saved report's is: queued if new, queued
-    again if it was dropped. Typed text: nothing."""
+    """A final item's file is to be copied, as a saved report's is. Typed text: nothing."""
+    await _hold(tx, "final_items", final_id)
+
+
+async def _hold(tx: Transaction, table: str, row_id: int) -> None:
+    """The file of this row of `table` (final_items, deliverables: our names, never a
+    user's) is to be copied: queued if new, queued again if it was dropped; over the
+    download limit the downloader records it too big. A row with no file: nothing."""
     added = await tx.execute(
         "INSERT OR IGNORE INTO media_files (file_unique_id, file_id, kind, file_name, size,"
         " next_try, added_at) SELECT file_unique_id, file_id, kind, file_name, size, ?, ?"
-        " FROM final_items WHERE id = ? AND file_unique_id IS NOT NULL",
-        (tx.stamp, tx.stamp, final_id),
+        f" FROM {table} WHERE id = ? AND file_unique_id IS NOT NULL",
+        (tx.stamp, tx.stamp, row_id),
     )
     again = await tx.execute(
         "UPDATE media_files SET state = 'waiting', path = NULL, attempts = 0, next_try = ?,"
         " error = NULL WHERE state = 'dropped' AND file_unique_id IN"
-        " (SELECT file_unique_id FROM final_items WHERE id = ?)",
-        (tx.stamp, final_id),
+        f" (SELECT file_unique_id FROM {table} WHERE id = ?)",
+        (tx.stamp, row_id),
     )
     if added or again:
         tx.wrote_media = True
@@ -169,22 +175,9 @@ _DELIVERABLE_HOLDS = (
 
 
 async def hold_deliverable(tx: Transaction, deliverable_id: int) -> None:
-    """A deliverable's file (a write-up, a video) is to be copied, as a final item's is: over
-    the download limit it is recorded too big, and stays a Telegram file. A link: nothing."""
-    added = await tx.execute(
-        "INSERT OR IGNORE INTO media_files (file_unique_id, file_id, kind, file_name, size,"
-        " next_try, added_at) SELECT file_unique_id, file_id, kind, file_name, size, ?, ?"
-        " FROM deliverables WHERE id = ? AND file_unique_id IS NOT NULL",
-        (tx.stamp, tx.stamp, deliverable_id),
-    )
-    again = await tx.execute(
-        "UPDATE media_files SET state = 'waiting', path = NULL, attempts = 0, next_try = ?,"
-        " error = NULL WHERE state = 'dropped' AND file_unique_id IN"
-        " (SELECT file_unique_id FROM deliverables WHERE id = ?)",
-        (tx.stamp, deliverable_id),
-    )
-    if added or again:
-        tx.wrote_media = True
+    """A deliverable's file (a write-up, a video) is to be copied, as a final item's is; over
+    the download limit it stays a Telegram file. A link: nothing."""
+    await _hold(tx, "deliverables", deliverable_id)
 
 
 async def release(tx: Transaction, file_unique_ids: Sequence[str]) -> int:
