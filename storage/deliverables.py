@@ -11,19 +11,7 @@ from datetime import datetime
 
 from storage import media
 from storage.db import Executor, Transaction, from_db_time
-
-
-@dataclass(frozen=True)
-class Content:
-    """What a deliverable holds: typed text, a link, or a file Telegram keeps."""
-
-    kind: str  # text, document, video, link
-    text: str | None = None  # the typed text, or the link's URL
-    file_id: str | None = None
-    file_unique_id: str | None = None
-    file_name: str | None = None
-    size: int | None = None
-    mime_type: str | None = None
+from storage.finals import Content, content_of
 
 
 @dataclass(frozen=True)
@@ -38,20 +26,11 @@ class Delivered:
 
 
 def _delivered(row) -> Delivered:
-    content = Content(
-        row["kind"],
-        row["text"],
-        row["file_id"],
-        row["file_unique_id"],
-        row["file_name"],
-        row["size"],
-        row["mime_type"],
-    )
     return Delivered(
         row["id"],
         row["project_id"],
         row["item"],
-        content,
+        content_of(row),
         row["submitted_by"],
         from_db_time(row["submitted_at"]),
         from_db_time(row["replaced_at"]),

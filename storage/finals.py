@@ -13,10 +13,11 @@ from storage.db import Executor, Transaction, from_db_time
 
 @dataclass(frozen=True)
 class Content:
-    """What a final item holds: typed text, or a file Telegram keeps (its ids and name)."""
+    """What a final item or a deliverable holds: typed text (or a link), or a file Telegram
+    keeps (its ids and name)."""
 
-    kind: str  # text, document, photo
-    text: str | None = None
+    kind: str  # text, document, photo; a deliverable: text, document, video, link
+    text: str | None = None  # the typed text, or the link's URL
     file_id: str | None = None
     file_unique_id: str | None = None
     file_name: str | None = None
@@ -35,8 +36,9 @@ class Final:
     replaced_at: datetime | None = None
 
 
-def _final(row) -> Final:
-    content = Content(
+def content_of(row) -> Content:
+    """A row's content (final_items and deliverables share these columns)."""
+    return Content(
         row["kind"],
         row["text"],
         row["file_id"],
@@ -45,11 +47,14 @@ def _final(row) -> Final:
         row["size"],
         row["mime_type"],
     )
+
+
+def _final(row) -> Final:
     return Final(
         row["id"],
         row["project_id"],
         row["item"],
-        content,
+        content_of(row),
         row["submitted_by"],
         from_db_time(row["submitted_at"]),
         from_db_time(row["replaced_at"]),
