@@ -34,7 +34,7 @@ from bot.notices import cause, to_people
 from bot.reminders import done_deliverable
 from handlers import flow_input, guards, ui
 from handlers.callbacks import Buttons
-from handlers.final import DOCUMENT_SUFFIXES, DOCUMENT_TYPES
+from handlers.final import as_data, is_document
 from storage import deliverables, flows
 from storage.db import Transaction
 from storage.deliverables import APPROVED, Content, Pacesetter
@@ -301,7 +301,7 @@ async def _done(update: Update, ctx: Ctx, pacesetter: Pacesetter, key: str) -> N
     content = Content("text", text=data["text"])
     async with ctx.write() as tx:
         await flows.go(tx, ctx.actor.user_id, "confirm")
-        await flows.note(tx, ctx.actor.user_id, content=_as_data(content))
+        await flows.note(tx, ctx.actor.user_id, content=as_data(content))
     await query.answer()
     await _preview(ctx, update.effective_chat.id, pacesetter, item, content, query=query)
 
@@ -488,10 +488,6 @@ async def _tell_if_complete(tx: Transaction, ctx: Ctx, pacesetter: Pacesetter) -
 # --- what the lead sends ---------------------------------------------------------------------
 
 
-def _as_data(content: Content) -> dict[str, Any]:
-    return {k: v for k, v in vars(content).items() if v is not None}
-
-
 async def _sent(update: Update, ctx: Ctx) -> None:
     """A document, a video, typed text or a link for the deliverable asked for."""
     data = ctx.flow.data
@@ -518,11 +514,11 @@ async def _sent(update: Update, ctx: Ctx) -> None:
     else:
         content, refusal = _document(message)
     if refusal is not None:
-        await ui.reply(update, ctx, refusal, item=item, **(_as_data(content) if content else {}))
+        await ui.reply(update, ctx, refusal, item=item, **(as_data(content) if content else {}))
         return
     async with ctx.write() as tx:
         await flows.go(tx, ctx.actor.user_id, "confirm")
-        await flows.note(tx, ctx.actor.user_id, content=_as_data(content), text=None)
+        await flows.note(tx, ctx.actor.user_id, content=as_data(content), text=None)
     await _preview(ctx, update.effective_chat.id, pacesetter, item, content)
 
 
@@ -580,8 +576,7 @@ def _document(message) -> tuple[Content | None, str | None]:
     if (attached.size or 0) > DOWNLOAD_LIMIT:
         return named, "deliverables/too_big"
     mime = message.document.mime_type
-    suffix = PurePath(attached.file_name or "").suffix.lower()
-    if suffix not in DOCUMENT_SUFFIXES and (suffix or mime not in DOCUMENT_TYPES):
+    if not is_document(attached.file_name, mime):
         return named, "deliverables/bad_type"
     return _file_content(attached, "document", mime), None
 

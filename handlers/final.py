@@ -208,7 +208,7 @@ async def _done(update: Update, ctx: Ctx, candidate: Candidate, item: FinalItem)
     content = Content("text", text=data["text"])
     async with ctx.write() as tx:
         await flows.go(tx, ctx.actor.user_id, "confirm")
-        await flows.note(tx, ctx.actor.user_id, content=_as_data(content))
+        await flows.note(tx, ctx.actor.user_id, content=as_data(content))
     await query.answer()
     await _preview(ctx, update.effective_chat.id, candidate, item, content, query=query)
 
@@ -263,7 +263,15 @@ async def _cancel(update: Update, ctx: Ctx, candidate: Candidate) -> None:
 # --- what the lead sends ---------------------------------------------------------------------
 
 
-def _as_data(content: Content) -> dict[str, Any]:
+def is_document(file_name: str | None, mime: str | None) -> bool:
+    """A file taken as a document (PDF, Word, WPS, a picture): by its name's suffix, or by its
+    type when it has no suffix. Deliverables' write-ups follow the same rule."""
+    suffix = PurePath(file_name or "").suffix.lower()
+    return suffix in DOCUMENT_SUFFIXES or (not suffix and mime in DOCUMENT_TYPES)
+
+
+def as_data(content: Content) -> dict[str, Any]:
+    """Content as a flow's data keeps it (what is set)."""
     return {k: v for k, v in vars(content).items() if v is not None}
 
 
@@ -293,7 +301,7 @@ async def _sent(update: Update, ctx: Ctx) -> None:
         return
     async with ctx.write() as tx:
         await flows.go(tx, ctx.actor.user_id, "confirm")
-        await flows.note(tx, ctx.actor.user_id, content=_as_data(content), text=None)
+        await flows.note(tx, ctx.actor.user_id, content=as_data(content), text=None)
     await _preview(ctx, update.effective_chat.id, candidate, item, content)
 
 
@@ -307,10 +315,8 @@ def _file(message) -> tuple[Any, str | None]:
     if (attached.size or 0) > DOWNLOAD_LIMIT:
         return named, "final/too_big"
     mime = message.document.mime_type if message.document else "image/jpeg"
-    if attached.kind == "document":
-        suffix = PurePath(attached.file_name or "").suffix.lower()
-        if suffix not in DOCUMENT_SUFFIXES and (suffix or mime not in DOCUMENT_TYPES):
-            return named, "final/bad_type"
+    if attached.kind == "document" and not is_document(attached.file_name, mime):
+        return named, "final/bad_type"
     content = Content(
         attached.kind,
         file_id=attached.file_id,
