@@ -10,37 +10,21 @@ Run: python -m bench.booklet [REPORTS]
 from __future__ import annotations
 
 import asyncio
-import struct
 import sys
 import tempfile
 import time
-import zlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bench import progress
 from bot import booklet, booklet_docx, booklet_html
 from bot.campaign_load import load_campaign
+from bot.sandbox.files import make_png
 from messages.render import Messages
 from storage import pacesetters
 from storage.db import Database
 
 COLOURS = 50  # distinct pictures: what a Word file stores once per distinct image
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = (b"\x00" + bytes(rgb) * width) * height
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 async def seed(db: Database, media_root: Path) -> int:
@@ -50,7 +34,7 @@ async def seed(db: Database, media_root: Path) -> int:
     now = datetime(2027, 11, 1, tzinfo=UTC)
     stamp = now.isoformat()
     ids = [row[0] for row in await db.fetch_all("SELECT id FROM activity_reports ORDER BY id")]
-    pictures = [png(64, 48, (n * 5 % 256, 90, 255 - n * 5 % 256)) for n in range(COLOURS)]
+    pictures = [make_png(64, 48, rgb=(n * 5 % 256, 90, 255 - n * 5 % 256)) for n in range(COLOURS)]
     (media_root / "ph").mkdir(parents=True)
     stored = 0
     rows = []

@@ -5,8 +5,6 @@ read into one model and written as a Word file and an HTML page; opened again an
 from __future__ import annotations
 
 import asyncio
-import struct
-import zlib
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -18,6 +16,7 @@ from docx.oxml.ns import qn
 
 from bot import booklet, cli
 from bot.campaign_load import load_campaign
+from bot.sandbox.files import make_png
 from messages.render import Messages
 from storage import applications, finals, highlights, pacesetters, reports, reviews
 from storage import media as media_store
@@ -25,23 +24,6 @@ from storage.db import Database
 
 NOW = datetime(2027, 11, 20, 2, 0, tzinfo=UTC)
 HOSTILE = '<b>"台账" & 整改</b>'
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A plain PNG of one colour."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = (b"\x00" + bytes(rgb) * width) * height
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 async def _report(tx, project_id: int, day: date, text: str, photos: list[str]) -> int:
@@ -117,9 +99,9 @@ async def record(tmp_path: Path):
         await _report(tx, 30, date(2027, 4, 2), "不在成果集里。", [])
         await highlights.mark(tx, first, by=1)
         for name, colour, size in (("a1", (200, 0, 0), (80, 40)), ("a2", (0, 150, 0), (30, 90))):
-            _stored(media_root, name, png(*size, colour))
+            _stored(media_root, name, make_png(*size, rgb=colour))
             await media_store.stored(tx, name, f"ph/{name}.png", 10)
-        _stored(media_root, "b1", png(40, 40, (0, 0, 200)))
+        _stored(media_root, "b1", make_png(40, 40, rgb=(0, 0, 200)))
         await media_store.stored(tx, "b1", "ph/b1.png", 10)
         await finals.submit(
             tx, 20, "summary", finals.Content("text", text="一年来的创建工作。"), by=1

@@ -12,15 +12,19 @@ _PREFIX = {"photo": "AgAC", "document": "BQAC", "video": "BAAC", "sticker": "CAA
 _FOLDER = {"photo": "photos", "document": "documents", "video": "videos", "sticker": "stickers"}
 
 
-def make_png(width: int = 8, height: int = 8, shade: int = 180) -> bytes:
-    """A valid grey PNG of the given size, made with zlib alone (no Pillow)."""
+def make_png(
+    width: int = 8, height: int = 8, shade: int = 180, rgb: tuple[int, int, int] | None = None
+) -> bytes:
+    """A valid PNG of the given size, grey (or of one colour, `rgb`), made with zlib alone (no
+    Pillow)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    row = b"\x00" + bytes([shade]) * width
+    colour_type = 0 if rgb is None else 2  # 8-bit greyscale, or 8-bit RGB
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    row = b"\x00" + (bytes([shade]) if rgb is None else bytes(rgb)) * width
     pixels = zlib.compress(row * height, 9)
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
