@@ -9,32 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import media
+from storage import versions
 from storage.db import Executor, Transaction, from_db_time
-from storage.finals import Content, content_of
 
-
-@dataclass(frozen=True)
-class Delivered:
-    id: int
-    project_id: int
-    item: str
-    content: Content
-    submitted_by: int
-    submitted_at: datetime
-    replaced_at: datetime | None = None
-
-
-def _delivered(row) -> Delivered:
-    return Delivered(
-        row["id"],
-        row["project_id"],
-        row["item"],
-        content_of(row),
-        row["submitted_by"],
-        from_db_time(row["submitted_at"]),
-        from_db_time(row["replaced_at"]),
-    )
+Content = versions.Content
+Delivered = versions.Version  # a deliverable, as handed in
+TABLE = "deliverables"
 
 
 def _marks(ids: list[int]) -> str:
@@ -43,66 +23,20 @@ def _marks(ids: list[int]) -> str:
 
 async def current(db: Executor, project_ids: Iterable[int]) -> dict[int, dict[str, Delivered]]:
     """Each project's current deliverables, by item key (a project with none is absent)."""
-    ids = sorted(set(project_ids))
-    if not ids:
-        return {}
-    rows = await db.fetch_all(
-        "SELECT * FROM deliverables WHERE replaced_at IS NULL"
-        f" AND project_id IN ({_marks(ids)}) ORDER BY project_id, item",
-        ids,
-    )
-    found: dict[int, dict[str, Delivered]] = {}
-    for row in rows:
-        found.setdefault(row["project_id"], {})[row["item"]] = _delivered(row)
-    return found
+    return await versions.current(db, TABLE, project_ids)
 
 
 async def history(db: Executor, project_id: int, item: str) -> list[Delivered]:
     """Every version of a deliverable, the first first."""
-    rows = await db.fetch_all(
-        "SELECT * FROM deliverables WHERE project_id = ? AND item = ? ORDER BY id",
-        (project_id, item),
-    )
-    return [_delivered(row) for row in rows]
+    return await versions.history(db, TABLE, project_id, item)
 
 
 async def submit(
     tx: Transaction, project_id: int, item: str, content: Content, *, by: int
 ) -> Delivered | None:
-    """The item's new current version, the old one kept and marked replaced; None if the
-    current version is this very one already (a second tap, a redelivery)."""
-    now = tx.stamp
-    old = await tx.fetch_one(
-        "SELECT * FROM deliverables WHERE project_id = ? AND item = ? AND replaced_at IS NULL",
-        (project_id, item),
-    )
-    if old is not None and _delivered(old).content == content:
-        return None
-    await tx.execute(
-        "UPDATE deliverables SET replaced_at = ? WHERE project_id = ? AND item = ?"
-        " AND replaced_at IS NULL",
-        (now, project_id, item),
-    )
-    row = await tx.fetch_one(
-        "INSERT INTO deliverables (project_id, item, kind, text, file_id, file_unique_id,"
-        " file_name, size, mime_type, submitted_by, submitted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        (
-            project_id,
-            item,
-            content.kind,
-            content.text,
-            content.file_id,
-            content.file_unique_id,
-            content.file_name,
-            content.size,
-            content.mime_type,
-            by,
-            now,
-        ),
-    )
-    await media.hold_deliverable(tx, row["id"])  # a local copy, for the results booklet
-    return _delivered(row)
+    """The item's new current version (None: it is that already); its file copied, for the
+    results booklet."""
+    return await versions.submit(tx, TABLE, project_id, item, content, by=by)
 
 
 # --- the booklet: a chapter's drafts and the lead's word on the latest ----------------------

@@ -143,12 +143,7 @@ _FINAL_HOLDS = (
 )
 
 
-async def hold_final(tx: Transaction, final_id: int) -> None:
-    """A final item's file is to be copied, as a saved report's is. Typed text: nothing."""
-    await _hold(tx, "final_items", final_id)
-
-
-async def _hold(tx: Transaction, table: str, row_id: int) -> None:
+async def hold_item(tx: Transaction, table: str, row_id: int) -> None:
     """The file of this row of `table` (final_items, deliverables: our names, never a
     user's) is to be copied: queued if new, queued again if it was dropped; over the
     download limit the downloader records it too big. A row with no file: nothing."""
@@ -172,12 +167,6 @@ async def _hold(tx: Transaction, table: str, row_id: int) -> None:
 _DELIVERABLE_HOLDS = (
     "EXISTS (SELECT 1 FROM deliverables d WHERE d.file_unique_id = media_files.file_unique_id)"
 )
-
-
-async def hold_deliverable(tx: Transaction, deliverable_id: int) -> None:
-    """A deliverable's file (a write-up, a video) is to be copied, as a final item's is; over
-    the download limit it stays a Telegram file. A link: nothing."""
-    await _hold(tx, "deliverables", deliverable_id)
 
 
 async def release(tx: Transaction, file_unique_ids: Sequence[str]) -> int:
