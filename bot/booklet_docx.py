@@ -1,17 +1,27 @@
 """The results booklet as a Word file: docxtpl fills messages/booklet/booklet.docx (its styles
-carry the fonts, headings and contents field) with the model, flattened into blocks."""
+carry the fonts, headings and contents field) with the model, flattened into blocks.
+
+docxtpl renders the template's body; the package is written here, not by python-docx. A
+campaign's booklet holds some 100,000 photos: python-docx finds an image's part and
+relationship by scanning all of them, and docxtpl moves the rendered body into the document
+node by node (both quadratic in the photos). Here each photo is one relationship and one
+stored zip entry, and the rendered body is spliced into the template's document.xml as text."""
 
 from __future__ import annotations
 
-import io
+import re
+import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from docx.image.exceptions import UnrecognizedImageError
+from docx.image.image import Image
 from docx.shared import Mm
 from docxtpl import DocxTemplate
+from jinja2 import Environment
 
 from bot.booklet import Booklet, Chapter, Entry, Part, Picture
 
@@ -20,7 +30,13 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "messages" / "booklet" / "bo
 TEXT_WIDTH_MM = 210 - 28 - 26
 TEXT_HEIGHT_MM = 297 - 37 - 35 - 20  # the margins, and room for the caption
 _RADAR_MM = 120
-
+_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+_DOCUMENT = "word/document.xml"
+_RELATIONSHIPS = "word/_rels/document.xml.rels"
+_CONTENT_TYPES = "[Content_Types].xml"
+# What XML 1.0 can't hold (a Word file with one doesn't open); and the breaks a line can't.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 
 # A picture as python-docx writes one inline (CT_Inline.new), filled in by string: a
 # campaign's pictures, tens of thousands, cost a parse and a serialisation each otherwise.
@@ -40,73 +56,160 @@ _INLINE = (
 )
 
 
-class _Photos:
-    """The document's photos: each file's image part added once, its drawing written per use."""
+@dataclass(frozen=True)
+class _Image:
+    """A picture's part of the package."""
 
-    def __init__(self, document: DocxTemplate) -> None:
-        self.document = document
-        self.parts: dict[Path, tuple[str, int, int, str] | None] = {}
-        self.count = 0
+    name: str  # under word/
+    rid: str  # the document's relationship to it
+    content_type: str
+    cx: int
+    cy: int
+    source: Path | None  # the photo's file; None: a radar, in memory
+
+
+class _Media:
+    """The document's pictures: each file (or radar) a part once, its drawing per use."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, _Image | None] = {}
+        self.charts: list[tuple[_Image, bytes]] = []
+        self.added = 0  # the parts, named and related by number
+        self.drawn = 0  # the drawings: Word wants each docPr id once
 
     def drawing(self, path: Path) -> _Drawing | None:
         """The photo's drawing at the page's width (a tall one, the page's height); None for
         a file Word can't show."""
-        if path not in self.parts:
-            self.parts[path] = self._add(path)
-        found = self.parts[path]
-        if found is None:
-            return None
-        self.count += 1
-        return _Drawing(*found, number=self.count)
+        if path not in self.files:
+            self.files[path] = self._add(path)
+        found = self.files[path]
+        return None if found is None else self._drawing(found, path.name)
 
     def radar(self, png: bytes, name: str) -> _Drawing:
-        rid, image = self.document.docx.part.get_or_add_image(io.BytesIO(png))
-        cx, cy = image.scaled_dimensions(Mm(_RADAR_MM), None)
-        self.count += 1  # one numbering for every drawing: Word wants each id once
-        return _Drawing(rid, cx, cy, name, number=self.count)
+        image = Image.from_blob(png)
+        part = self._part(image, *image.scaled_dimensions(Mm(_RADAR_MM), None))
+        self.charts.append((part, png))
+        return self._drawing(part, name)
 
-    def _add(self, path: Path) -> tuple[str, int, int, str] | None:
+    def parts(self) -> list[_Image]:
+        kept = [image for image in self.files.values() if image is not None]
+        return kept + [image for image, _ in self.charts]
+
+    def _add(self, path: Path) -> _Image | None:
         try:
-            rid, image = self.document.docx.part.get_or_add_image(str(path))
+            image = Image.from_file(str(path))  # reads the header: PNG, JPEG, GIF, BMP, TIFF
         except (OSError, UnrecognizedImageError):
             return None
-        width, height = Mm(TEXT_WIDTH_MM), Mm(TEXT_HEIGHT_MM)
         if image.px_height * TEXT_WIDTH_MM > image.px_width * TEXT_HEIGHT_MM:
-            cx, cy = image.scaled_dimensions(None, height)
+            cx, cy = image.scaled_dimensions(None, Mm(TEXT_HEIGHT_MM))
         else:
-            cx, cy = image.scaled_dimensions(width, None)
-        return rid, cx, cy, path.name
+            cx, cy = image.scaled_dimensions(Mm(TEXT_WIDTH_MM), None)
+        return self._part(image, cx, cy, path)
+
+    def _part(self, image: Image, cx: int, cy: int, source: Path | None = None) -> _Image:
+        self.added += 1
+        name = f"media/p{self.added}.{image.ext}"
+        return _Image(name, f"rIdP{self.added}", image.content_type, cx, cy, source)
+
+    def _drawing(self, image: _Image, name: str) -> _Drawing:
+        self.drawn += 1
+        return _Drawing(image, name, number=self.drawn)
 
 
 class _Drawing:
-    def __init__(self, rid: str, cx: int, cy: int, name: str, *, number: int) -> None:
-        self.xml = _INLINE.format(rid=rid, cx=cx, cy=cy, id=number, name=escape(name))
+    def __init__(self, image: _Image, name: str, *, number: int) -> None:
+        self.xml = _INLINE.format(
+            rid=image.rid, cx=image.cx, cy=image.cy, id=number, name=escape(name)
+        )
 
     def __html__(self) -> str:  # docxtpl's autoescape keeps it as it is, as an InlineImage
         return self.xml
 
 
+class _Template(DocxTemplate):
+    def resolve_listing(self, xml: str) -> str:
+        # docxtpl turns \t \n \a \f into runs and breaks: every text here is one clean line.
+        return xml
+
+
 def write(booklet: Booklet, path: Path) -> None:
     """Render the booklet into `path` (seconds for a campaign's worth: off the event loop)."""
-    document = DocxTemplate(TEMPLATE)
+    document = _Template(TEMPLATE)
     document.init_docx()
-    photos = _Photos(document)
+    media = _Media()
     context = {
-        "title": booklet.title,
-        "organisation": booklet.organisation,
-        "made_on": booklet.made_on,
-        "words": booklet.words,
+        "title": _line(booklet.title),
+        "organisation": _line(booklet.organisation),
+        "made_on": _line(booklet.made_on),
+        "words": {key: _line(value) for key, value in booklet.words.items()},
         "chapters": [
-            {"heading": c.heading, "unit": c.unit, "blocks": list(_blocks(photos, booklet, c))}
+            {
+                "heading": _line(c.heading),
+                "unit": _line(c.unit),
+                "blocks": list(_blocks(media, booklet, c)),
+            }
             for c in booklet.chapters
         ],
     }
-    document.render(context, autoescape=True)
-    document.save(path)
+    body = document.build_xml(context, Environment(autoescape=True))
+    _package(body, media.parts(), media.charts, path)
+
+
+def _package(
+    body: str, parts: list[_Image], charts: list[tuple[_Image, bytes]], path: Path
+) -> None:
+    """The template's package with the rendered body and the pictures: the XML deflated, the
+    pictures (compressed already) stored."""
+    with (
+        zipfile.ZipFile(TEMPLATE) as template,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for entry in template.infolist():
+            data = template.read(entry)
+            if entry.filename == _DOCUMENT:
+                data = _spliced(data.decode("utf-8"), body).encode("utf-8")
+            elif entry.filename == _RELATIONSHIPS:
+                data = _related(data.decode("utf-8"), parts).encode("utf-8")
+            elif entry.filename == _CONTENT_TYPES:
+                data = _typed(data.decode("utf-8"), parts).encode("utf-8")
+            out.writestr(entry.filename, data)
+        for image in parts:
+            if image.source is not None:
+                out.write(image.source, f"word/{image.name}", zipfile.ZIP_STORED)
+        for image, png in charts:
+            out.writestr(f"word/{image.name}", png, zipfile.ZIP_STORED)
+
+
+def _spliced(document: str, body: str) -> str:
+    start = document.index("<w:body")
+    end = document.rindex("</w:body>") + len("</w:body>")
+    return document[:start] + body + document[end:]
+
+
+def _related(relationships: str, parts: list[_Image]) -> str:
+    added = "".join(
+        f'<Relationship Id="{p.rid}" Type="{_IMAGE}" Target="{p.name}"/>' for p in parts
+    )
+    return relationships.replace("</Relationships>", added + "</Relationships>")
+
+
+def _typed(types: str, parts: list[_Image]) -> str:
+    kinds = {p.name.rsplit(".", 1)[-1]: p.content_type for p in parts}
+    added = "".join(
+        f'<Default Extension="{suffix}" ContentType="{kind}"/>'
+        for suffix, kind in sorted(kinds.items())
+        if f'Extension="{suffix}"' not in types
+    )
+    return types.replace("<Default ", added + "<Default ", 1)
+
+
+def _line(text: str) -> str:
+    """The text as one line Word can hold."""
+    return _UNWRITABLE.sub("", _BREAKS.sub(" ", text))
 
 
 def _block(kind: str, text: str = "", picture: Any = None) -> dict[str, Any]:
-    return {"kind": kind, "text": text, "picture": picture}
+    return {"kind": kind, "text": _line(text), "picture": picture}
 
 
 def _paragraphs(text: str) -> Iterator[dict[str, Any]]:
@@ -128,7 +231,7 @@ def _parts(heading: str, parts: tuple[Part, ...], nothing: str) -> Iterator[dict
 
 
 def _entries(
-    photos: _Photos, heading: str, entries: tuple[Entry, ...], nothing: str
+    media: _Media, heading: str, entries: tuple[Entry, ...], nothing: str
 ) -> Iterator[dict[str, Any]]:
     yield _block("part", heading)
     if not entries:
@@ -137,11 +240,11 @@ def _entries(
         yield _block("entry", entry.heading)
         yield from _paragraphs(entry.text)
         for picture in entry.pictures:
-            yield from _picture(photos, picture)
+            yield from _picture(media, picture)
 
 
-def _picture(photos: _Photos, picture: Picture) -> Iterator[dict[str, Any]]:
-    drawing = photos.drawing(picture.path) if picture.path is not None else None
+def _picture(media: _Media, picture: Picture) -> Iterator[dict[str, Any]]:
+    drawing = media.drawing(picture.path) if picture.path is not None else None
     if drawing is None:  # no local copy, or not a picture: named
         yield _block("missing", picture.missing)
         return
@@ -149,16 +252,16 @@ def _picture(photos: _Photos, picture: Picture) -> Iterator[dict[str, Any]]:
     yield _block("caption", picture.caption)
 
 
-def _blocks(photos: _Photos, booklet: Booklet, chapter: Chapter) -> Iterator[dict]:
+def _blocks(media: _Media, booklet: Booklet, chapter: Chapter) -> Iterator[dict]:
     words = booklet.words
     yield from _parts(words["application"], chapter.application, words["nothing"])
-    yield from _entries(photos, words["timeline"], chapter.timeline, words["nothing"])
-    yield from _entries(photos, words["highlights"], chapter.highlights, words["nothing"])
+    yield from _entries(media, words["timeline"], chapter.timeline, words["nothing"])
+    yield from _entries(media, words["highlights"], chapter.highlights, words["nothing"])
     yield from _parts(words["finals"], chapter.finals, words["nothing"])
     if chapter.scores is not None:
         yield _block("part", words["scores"])
         if chapter.scores.radar is not None:
-            drawing = photos.radar(chapter.scores.radar, f"radar-{chapter.anchor}.png")
+            drawing = media.radar(chapter.scores.radar, f"radar-{chapter.anchor}.png")
             yield _block("picture", picture=drawing)
             yield _block("caption", words["radar"])
         for line in chapter.scores.lines:

@@ -24,6 +24,8 @@ from storage.db import Database
 
 NOW = datetime(2027, 11, 20, 2, 0, tzinfo=UTC)
 HOSTILE = '<b>"台账" & 整改</b>'
+# Pasted from Word and a phone: a tab, a soft line break, a bell; XML holds none of them raw.
+PASTED = "进度\t按月\x0b报告\x07。"
 
 
 async def _report(tx, project_id: int, day: date, text: str, photos: list[str]) -> int:
@@ -91,7 +93,7 @@ async def record(tmp_path: Path):
         await tx.execute(
             "INSERT INTO answer_parts (application_id, section, author_id, message_id, kind,"
             " text, created_at) VALUES (?, 'experience', 1, 1, 'text', ?, ?)",
-            (application.id, f"支部建在项目上。\n{HOSTILE}", stamp),
+            (application.id, f"支部建在项目上。\n{HOSTILE}\n{PASTED}", stamp),
         )
         first = await _report(tx, 20, date(2027, 5, 4), "学习党的二十大精神。", ["a1", "a2"])
         await _report(tx, 20, date(2027, 3, 1), "支部党员大会。", ["gone"])
@@ -194,6 +196,7 @@ async def test_word_file_has_chapters_in_unit_order_photos_fonts_and_contents(re
     assert "单位：一公司（U1）" in texts
     assert "基层党建标杆创建活动创建成果集" in texts
     assert "支部建在项目上。" in texts and HOSTILE in texts  # escaped, then read back whole
+    assert "进度 按月" in texts and "报告。" in texts  # the soft break made a line of its own
     assert "50,000元" in texts
     assert "一年来的创建工作。" in texts and "以文件提交：《成果报告.pdf》" in texts
     assert "照片未保存到本地：gone.jpg" in texts
