@@ -15,6 +15,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from bot import booklet, cli
+from bot.booklet_sources import chapter_file, prune
 from bot.campaign_load import load_campaign
 from bot.sandbox.files import make_png
 from messages.render import Messages
@@ -327,3 +328,19 @@ async def test_a_chapter_written_from_one_read_of_every_pacesetter_is_that_chapt
     assert [text for style, text in written if style == "Heading 1"] == ["城市隧道项目（P-U1-02）"]
     assert "活動報告" in [text for style, text in written if style == "Heading 2"]  # zh-Hant
     assert len(docx.Document(str(path)).inline_shapes) == 4
+
+
+def test_a_leads_copy_of_a_chapter_is_in_their_language_else_the_campaigns_else_any(tmp_path):
+    folder = tmp_path / "chapters" / "P-U1-01"
+    for name in ("en/Results booklet.docx", "zh-Hans/创建成果集.docx", "old.html"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"docx")
+    draft = str(folder)
+    assert chapter_file(draft, "en", "zh-Hans") == folder / "en" / "Results booklet.docx"
+    assert chapter_file(draft, "zh-Hant", "zh-Hans") == folder / "zh-Hans" / "创建成果集.docx"
+    prune(folder, ["en"])  # a later build, for English readers only
+    assert sorted(p.name for p in folder.iterdir()) == ["en"]
+    assert chapter_file(draft, "zh-Hant", "zh-Hans") == folder / "en" / "Results booklet.docx"
+    old = folder / "en" / "Results booklet.docx"  # a draft recorded as a file is that file
+    assert chapter_file(str(old), "zh-Hant", "zh-Hans") == old
+    assert chapter_file(str(tmp_path / "gone"), "en", "zh-Hans") is None
