@@ -5,7 +5,9 @@ A chapter per pacesetter, ordered by unit code then project code: the unit and p
 application's sections, a timeline of saved activity reports with their photos' local copies
 (a photo without one is named, never dropped), the highlights, the final items, the radar
 and scores only when the campaign publishes them, and the deliverables through a loader the
-caller passes in (stage 4's /deliverables keeps them)."""
+caller passes in (stage 4's /deliverables keeps them). A lead's chapter is one chapter of a
+model read for every pacesetter (`alone`), written as a Word file only: /booklet reads the
+record once a language, not once a pacesetter."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import asyncio
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -127,11 +129,14 @@ async def load(
     msgs: Messages,
     locale: str,
     *,
-    today: date,
+    today: date | datetime,
     project_ids: Sequence[int] | None = None,
     deliverables: DeliverablesLoader | None = None,
 ) -> Booklet:
-    """The booklet of the pacesetters (with `project_ids`, those of them)."""
+    """The booklet of the pacesetters (with `project_ids`, those of them), in `locale`;
+    `today` a moment is its local day."""
+    if isinstance(today, datetime):
+        today = campaign.local(today).date()
     chosen = await pacesetters.current(db)
     if project_ids is not None:
         chosen &= set(project_ids)
@@ -316,18 +321,6 @@ async def build(
 ) -> BookletFiles:
     """Read the model, then write NAME.docx and NAME.html (with images/) in
     `out_dir`, the rendering off the event loop; `progress` hears each step."""
-    from bot import booklet_docx, booklet_html  # docxtpl, lxml: loaded when a booklet is made
-
-    if isinstance(today, datetime):
-        today = campaign.local(today).date()
-    steps = 3
-
-    async def tell(step: str, done: int) -> None:
-        if progress is not None:
-            result = progress(step, done, steps)
-            if inspect.isawaitable(result):
-                await result
-
     model = await load(
         db,
         campaign,
@@ -338,13 +331,47 @@ async def build(
         project_ids=project_ids,
         deliverables=deliverables,
     )
-    await tell("read", 1)
+    await _tell(progress, "read", 1)
+    return await write(model, out_dir, msgs=msgs, progress=progress)
+
+
+async def write(
+    model: Booklet, out_dir: Path, *, msgs: Messages, progress: Progress | None = None
+) -> BookletFiles:
+    """A model read already, as NAME.docx and NAME.html (with images/) in `out_dir`, each
+    rendered in a worker thread; `progress` hears the last two of build's three steps."""
+    from bot import booklet_docx, booklet_html  # docxtpl, lxml: loaded when a booklet is made
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = file_stem(msgs, locale)
+    stem = file_stem(msgs, model.locale)
     docx_path = out_dir / f"{stem}.docx"
     await asyncio.to_thread(booklet_docx.write, model, docx_path)
-    await tell("docx", 2)
+    await _tell(progress, "docx", 2)
     html_path = out_dir / f"{stem}.html"
     images = await asyncio.to_thread(booklet_html.write, model, html_path)
-    await tell("html", 3)
+    await _tell(progress, "html", 3)
     return BookletFiles(docx_path, html_path, images)
+
+
+def alone(model: Booklet, chapter: Chapter) -> Booklet:
+    """The booklet of one of its chapters (the cover and contents over it), as a lead reads it."""
+    return replace(model, chapters=(chapter,))
+
+
+async def write_chapter(model: Booklet, chapter: Chapter, path: Path) -> None:
+    """One chapter of a model read already, as a Word file at `path`, in a worker thread: a
+    lead approves the .docx, so no HTML page is written for it."""
+    from bot import booklet_docx
+
+    def write() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        booklet_docx.write(alone(model, chapter), path)
+
+    await asyncio.to_thread(write)
+
+
+async def _tell(progress: Progress | None, step: str, done: int, steps: int = 3) -> None:
+    if progress is not None:
+        result = progress(step, done, steps)
+        if inspect.isawaitable(result):
+            await result

@@ -1,10 +1,12 @@
 """The booklet's deliverables loader: what each pacesetter handed in on /deliverables (the
 write-up's text, the video's link or file name) and whether its lead approved the chapter,
 read from storage.deliverables for many pacesetters at once; and where /booklet keeps what it
-builds, so the consolidation's closing report can name the latest build."""
+builds, so the consolidation's closing report can name the latest build and a lead's 📄 find
+their chapter."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -14,13 +16,44 @@ from messages.render import Messages
 from storage import deliverables as store
 from storage.db import Executor
 
-# Under the media folder's booklet/: the campaign-wide build, and a folder per chapter.
+# Under the media folder's booklet/: the campaign-wide build, and a folder per chapter, which
+# holds the chapter once per language its leads read (LOCALE/NAME.docx, NAME in that language).
+# The folder is the chapter's draft: one draft per build, whatever the languages, so a lead's
+# approval is of the chapter, and 📄 sends each lead their language's copy.
 CAMPAIGN_DIR, CHAPTERS_DIR = "all", "chapters"
 
 
 def chapter_dir(out: Path, code: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in code)
     return out / CHAPTERS_DIR / safe
+
+
+def chapter_file(draft: str, locale: str, default: str) -> Path | None:
+    """The Word file of a chapter's draft for a reader of `locale`: theirs, else the campaign's
+    language, else any built; a draft recorded as a file is that file. None: none on disk."""
+    path = Path(draft)
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        return None
+    for folder in (path / locale, path / default, *sorted(path.iterdir())):
+        found = sorted(folder.glob("*.docx")) if folder.is_dir() else []
+        if found:
+            return found[0]
+    return None
+
+
+def prune(folder: Path, keep: Iterable[str]) -> None:
+    """Remove from a chapter's folder what this build did not write (a language no lead reads
+    now, an older build's files), so 📄 never sends an out-of-date copy."""
+    kept = set(keep)
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        if entry.name in kept:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 async def latest_build(db: Executor, project_ids: Iterable[int]) -> list[Path]:
@@ -30,9 +63,13 @@ async def latest_build(db: Executor, project_ids: Iterable[int]) -> list[Path]:
     if not drafts:
         return []
     newest = Path(max(drafts, key=lambda b: (b.built_at, b.draft_id)).path)
-    folder = newest.parent.parent.parent / CAMPAIGN_DIR
-    if newest.parent.parent.name != CHAPTERS_DIR:
+    # The chapter's folder (chapters/CODE), or a file in it as drafts were once recorded.
+    chapters = next(
+        (p for p in (newest.parent, newest.parent.parent) if p.name == CHAPTERS_DIR), None
+    )
+    if chapters is None:
         return []  # a draft written some other way: no campaign-wide build beside it
+    folder = chapters.parent / CAMPAIGN_DIR
     found = []
     for suffix in ("docx", "html"):  # named in the builder's language: the newest of each
         files = [path for path in folder.glob(f"*.{suffix}") if path.is_file()]

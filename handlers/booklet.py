@@ -3,11 +3,15 @@ lead gets their own chapter to approve on /deliverables.
 
     /booklet ─▶ "build it for N pacesetters?" ✅ / ✖
     ✅ ─▶ a progress message, edited once per step ─▶ the .docx and the HTML (a .zip of the
-          page and its images/) as documents ─▶ each pacesetter's chapter, built into the media
-          folder and recorded as a draft; its leads told (outbox, same transaction)
+          page and its images/) as documents, in the admin's language ─▶ each pacesetter's
+          chapter, a Word file in each language its leads read, built into the media folder
+          and recorded as one draft (the chapter's folder); its leads told (outbox, same
+          transaction), each in their language
 
-The count travels in the ✅ button: a tap after the selection changed is out of date. Building
-runs off the event loop (bot/booklet.py renders in worker threads; the zip is written in one).
+The count travels in the ✅ button: a tap after the selection changed is out of date. The
+record is read once a language (the admin's read serves the chapters in the admin's language
+too), not once a pacesetter; each chapter is written from its language's read. Building runs
+off the event loop (bot/booklet.py renders in worker threads; the zip is written in one).
 """
 
 from __future__ import annotations
@@ -24,14 +28,14 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
 from bot import booklet
-from bot.booklet_sources import CAMPAIGN_DIR, chapter_dir, deliverables_loader
+from bot.booklet_sources import CAMPAIGN_DIR, chapter_dir, deliverables_loader, prune
 from bot.core import Ctx
 from bot.media import folder_of
 from bot.notices import to_people
 from handlers import deliverables as deliverables_flow
 from handlers import guards, ui
 from handlers.callbacks import Buttons
-from storage import deliverables
+from storage import deliverables, people
 from storage.outbox import Cause
 
 log = logging.getLogger(__name__)
@@ -113,7 +117,9 @@ async def _make(
         await ui.replace(progress, ctx, "booklet_chat/building", done=done, steps=steps)
 
     try:
-        files = await _one(ctx, out / CAMPAIGN_DIR, ctx.locale, None, media_root, step)
+        model = await _load(ctx, ctx.locale, None, media_root)
+        await step("read", 1, 3)
+        files = await booklet.write(model, out / CAMPAIGN_DIR, msgs=ctx.msgs, progress=step)
         bundle = out / CAMPAIGN_DIR / f"{files.html.stem}.zip"
         await _zip(files, bundle)
     except (OSError, sqlite3.Error):
@@ -127,51 +133,66 @@ async def _make(
             continue
         data = await asyncio.to_thread(path.read_bytes)  # tens of megabytes: off the loop
         await ctx.bot.send_document(update.effective_chat.id, data, filename=path.name)
-    told = await _chapters(ctx, out, media_root, found)
+    told = await _chapters(ctx, out, media_root, found, model)
     await ui.replace(
         progress, ctx, "booklet_chat/done", count=len(found), too_big=too_big, told=told
     )
 
 
-async def _one(
-    ctx: Ctx,
-    out_dir: Path,
-    locale: str,
-    project_ids: Sequence[int] | None,
-    media_root: Path,
-    step: booklet.Progress | None = None,
-) -> booklet.BookletFiles:
-    return await booklet.build(
+async def _load(
+    ctx: Ctx, locale: str, project_ids: Sequence[int] | None, media_root: Path
+) -> booklet.Booklet:
+    return await booklet.load(
         ctx.db,
         ctx.campaign,
-        out_dir,
-        msgs=ctx.msgs,
-        media_root=media_root,
+        media_root,
+        ctx.msgs,
+        locale,
         today=ctx.now,
-        locale=locale,
         project_ids=project_ids,
         deliverables=deliverables_loader(ctx.campaign, ctx.msgs, locale),
-        progress=step,
     )
 
 
-async def _chapters(
-    ctx: Ctx, out: Path, media_root: Path, found: list[deliverables.Pacesetter]
-) -> int:
-    """Each pacesetter's chapter, a draft for its leads, who are told in the same
-    transaction; returns how many chapters were written."""
-    leads = await deliverables.pacesetter_leads(ctx.db)
-    locale = ctx.campaign.default_locale
-    written = 0
+async def _languages(
+    ctx: Ctx, found: list[deliverables.Pacesetter], leads: dict[int, set[int]]
+) -> dict[str, set[int]]:
+    """The pacesetters whose leads read each language (as their notices are written), in the
+    campaign's for one with none: one read of the leads, however many pacesetters."""
+    readers = await people.get_many(ctx.db, sorted(set().union(*leads.values())))
+    by_locale: dict[str, set[int]] = {}
     for pacesetter in found:
+        theirs = leads.get(pacesetter.project_id, set())
+        chosen = {ctx.core.writer.locale_of(readers[u]) for u in theirs if u in readers}
+        for locale in chosen or {ctx.campaign.default_locale}:
+            by_locale.setdefault(locale, set()).add(pacesetter.project_id)
+    return by_locale
+
+
+async def _chapters(
+    ctx: Ctx,
+    out: Path,
+    media_root: Path,
+    found: list[deliverables.Pacesetter],
+    model: booklet.Booklet,
+) -> int:
+    """Each pacesetter's chapter in each language its leads read, recorded as one draft for
+    its leads, who are told in the same transaction; returns how many chapters were recorded."""
+    leads = await deliverables.pacesetter_leads(ctx.db)
+    written = await _write_chapters(
+        ctx, out, media_root, await _languages(ctx, found, leads), model
+    )
+    recorded = 0
+    for pacesetter in found:
+        if pacesetter.project_id not in written:
+            continue
         folder = chapter_dir(out, pacesetter.code)
         try:
-            files = await _one(ctx, folder, locale, [pacesetter.project_id], media_root)
-        except (OSError, sqlite3.Error):
-            log.exception("the chapter of %s could not be written", pacesetter.code)
-            continue
+            await asyncio.to_thread(prune, folder, written[pacesetter.project_id])
+        except OSError:
+            log.exception("the chapter of %s could not be tidied", pacesetter.code)
         async with ctx.write() as tx:
-            draft = await deliverables.add_draft(tx, pacesetter.project_id, str(files.docx))
+            draft = await deliverables.add_draft(tx, pacesetter.project_id, str(folder))
             await to_people(
                 tx,
                 ctx.core.writer,
@@ -184,7 +205,39 @@ async def _chapters(
                 ),
                 project=pacesetter,
             )
-        written += 1
+        recorded += 1
+    return recorded
+
+
+async def _write_chapters(
+    ctx: Ctx,
+    out: Path,
+    media_root: Path,
+    by_locale: dict[str, set[int]],
+    model: booklet.Booklet,
+) -> dict[int, set[str]]:
+    """Each chapter's Word file (LOCALE/NAME.docx in its folder) from one read of the record a
+    language, the admin's reused for theirs; the languages written, by project."""
+    written: dict[int, set[str]] = {}
+    for locale, project_ids in sorted(by_locale.items()):
+        try:
+            read = model
+            if locale != model.locale:
+                read = await _load(ctx, locale, sorted(project_ids), media_root)
+        except sqlite3.Error:
+            log.exception("the chapters in %s could not be read", locale)
+            continue
+        stem = booklet.file_stem(ctx.msgs, locale)
+        for chapter in read.chapters:
+            if chapter.project_id not in project_ids:
+                continue  # the admin's read holds every pacesetter; this language, some
+            path = chapter_dir(out, chapter.code) / locale / f"{stem}.docx"
+            try:
+                await booklet.write_chapter(read, chapter, path)
+            except OSError:
+                log.exception("the chapter of %s could not be written", chapter.code)
+                continue
+            written.setdefault(chapter.project_id, set()).add(locale)
     return written
 
 

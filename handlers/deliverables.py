@@ -26,6 +26,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.access import admin_ids
+from bot.booklet_sources import chapter_file
 from bot.campaign import Deliverable
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, StageGuard, Step
@@ -357,12 +358,12 @@ async def _cancel(update: Update, ctx: Ctx, pacesetter: Pacesetter) -> None:
 
 
 async def _chapter_draft(ctx: Ctx, project_id: int) -> Path | None:
-    """The pacesetter's chapter as a .docx to send, None if not built yet. The booklet's
-    builder plugs in here (it records each draft with storage.deliverables.add_draft)."""
+    """The pacesetter's chapter as a .docx to send, in the lead's language where it was
+    built so, None if not built yet (handlers/booklet.py records each draft)."""
     booklet = (await deliverables.booklets(ctx.db, [project_id]))[project_id]
-    if booklet.path is None or not Path(booklet.path).is_file():
+    if booklet.path is None:
         return None
-    return Path(booklet.path)
+    return chapter_file(booklet.path, ctx.locale, ctx.campaign.default_locale)
 
 
 @BUTTONS.on("chapter")

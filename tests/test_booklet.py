@@ -15,6 +15,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from bot import booklet, cli
+from bot.booklet_sources import chapter_file, prune
 from bot.campaign_load import load_campaign
 from bot.sandbox.files import make_png
 from messages.render import Messages
@@ -302,3 +303,47 @@ async def test_pacesetter_booklet_writes_both_files_and_a_leads_chapter(
     argv = ["booklet", str(out), "--project", "P-U1-01", "--lang", "zh-Hant"]
     assert await asyncio.to_thread(cli.main, argv) == 1  # selected it was not
     assert "P-U1-01 is not a pacesetter" in capsys.readouterr().err
+
+
+async def test_a_chapter_written_from_one_read_of_every_pacesetter_is_that_chapter_alone(
+    record, tmp_path
+):
+    db, media_root = record
+    campaign = load_campaign()
+    msgs = Messages(campaign.timezone)
+    model = await booklet.load(db, campaign, media_root, msgs, "zh-Hant", today=NOW)
+    [chapter] = [c for c in model.chapters if c.code == "P-U1-02"]
+    path = tmp_path / "chapter" / "zh-Hant" / "創建成果集.docx"
+    await booklet.write_chapter(model, chapter, path)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # the Word file only
+    alone = await booklet.build(
+        db,
+        campaign,
+        tmp_path / "alone",
+        msgs=msgs,
+        media_root=media_root,
+        today=NOW,
+        locale="zh-Hant",
+        project_ids=[chapter.project_id],
+    )
+    written = _paragraphs(docx.Document(str(path)))
+    assert written == _paragraphs(docx.Document(str(alone.docx)))  # as a read of it alone
+    assert [text for style, text in written if style == "Heading 1"] == ["城市隧道项目（P-U1-02）"]
+    assert "活動報告" in [text for style, text in written if style == "Heading 2"]  # zh-Hant
+    assert len(docx.Document(str(path)).inline_shapes) == 4
+
+
+def test_a_leads_copy_of_a_chapter_is_in_their_language_else_the_campaigns_else_any(tmp_path):
+    folder = tmp_path / "chapters" / "P-U1-01"
+    for name in ("en/Results booklet.docx", "zh-Hans/创建成果集.docx", "old.html"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"docx")
+    draft = str(folder)
+    assert chapter_file(draft, "en", "zh-Hans") == folder / "en" / "Results booklet.docx"
+    assert chapter_file(draft, "zh-Hant", "zh-Hans") == folder / "zh-Hans" / "创建成果集.docx"
+    prune(folder, ["en"])  # a later build, for English readers only
+    assert sorted(p.name for p in folder.iterdir()) == ["en"]
+    assert chapter_file(draft, "zh-Hant", "zh-Hans") == folder / "en" / "Results booklet.docx"
+    old = folder / "en" / "Results booklet.docx"  # a draft recorded as a file is that file
+    assert chapter_file(str(old), "zh-Hant", "zh-Hans") == old
+    assert chapter_file(str(tmp_path / "gone"), "en", "zh-Hans") is None

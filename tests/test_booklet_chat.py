@@ -12,10 +12,13 @@ from pathlib import Path
 
 import docx
 
-from bot import cli
+from bot import booklet, cli
+from bot.booklet_sources import CHAPTERS_DIR
+from bot.media import folder_of
 from handlers import booklet as booklet_chat
+from handlers import deliverables as deliverables_flow
 from handlers.booklet import BUTTONS
-from storage import deliverables
+from storage import deliverables, pacesetters, people
 from tests.conftest import World
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
 from tests.test_deliverables import AFTER, _consolidating
@@ -94,7 +97,7 @@ async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(w
     assert chapter.kind == "document"
     data = world.sb.files.get(chapter.file_id).data
     headings = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
-    assert "Project U1-01（P-U1-01）" in headings  # in the campaign's language, zh-Hans
+    assert "Project U1-01 (P-U1-01)" in headings  # in Lena's language, not the campaign's
     await lena.tap("👍 Approve the chapter", message=checklist)
     booklet = (await deliverables.booklets(world.db, [project_id]))[project_id]
     assert booklet.state == deliverables.APPROVED
@@ -128,3 +131,78 @@ async def test_one_build_at_a_time_and_files_over_the_send_limit_named_on_the_se
     assert screen.text.count("Too big for Telegram (over 50 MB): it is on the server at") == 2
     assert "/booklet/all/Results booklet.docx" in screen.text
     assert "/booklet/all/Results booklet.zip" in screen.text
+
+
+async def test_each_lead_reads_their_chapter_in_their_language_from_one_read_a_language(
+    world: World, monkeypatch
+):
+    lena, _, leo, _, project_id = await _consolidating(world)
+    wen = await world.join("Wen", "lead", "P-U1-01", language_code="zh-hant")
+    qiang = await world.join("Qiang", "lead", "P-U1-02", language_code="zh-hans")
+    other_id = await world.db.fetch_value("SELECT id FROM projects WHERE code = 'P-U1-02'")
+    admin = world.admin
+    async with world.db.transaction(world.clock.now) as tx:
+        await pacesetters.select(tx, [project_id, other_id], by=admin.id)
+        await people.set_locale(tx, admin.id, "zh-Hans")
+    reads = []
+    load = booklet.load
+
+    async def counted(*args, **kwargs):
+        reads.append((args[4], kwargs["project_ids"]))
+        return await load(*args, **kwargs)
+
+    monkeypatch.setattr(booklet, "load", counted)
+    await admin.send("/booklet")
+    before = len(admin.replies())
+    await world.answer_to(admin, admin.last_reply, BUTTONS.data("build", 2))
+    # The admin's booklet in the admin's language, read once for every pacesetter, Qiang's
+    # chapter taken from it; one more read per other language: English for Lena's and Leo's.
+    sent = [m for m in admin.replies()[before:] if m.kind == "document"]
+    names = [world.sb.files.get(m.file_id).file_name for m in sent]
+    assert names == ["创建成果集.docx", "创建成果集.zip"]
+    words = [
+        p.text
+        for p in docx.Document(io.BytesIO(world.sb.files.get(sent[0].file_id).data)).paragraphs
+    ]
+    assert "目录" in words and "Contents" not in words
+    assert sorted(locale for locale, _ in reads) == ["en", "zh-Hans", "zh-Hant"]
+    read = dict(reads)
+    assert read["zh-Hans"] is None  # every pacesetter: the campaign-wide booklet
+    assert sorted(read["en"]) == sorted([project_id, other_id]) and read["zh-Hant"] == [project_id]
+    chapters = folder_of(world.settings.db_path) / "booklet" / CHAPTERS_DIR
+    built = sorted(p.relative_to(chapters).as_posix() for p in chapters.rglob("*") if p.is_file())
+    assert built == [
+        "P-U1-01/en/Results booklet.docx",
+        "P-U1-01/zh-Hant/創建成果集.docx",
+        "P-U1-02/en/Results booklet.docx",
+        "P-U1-02/zh-Hans/创建成果集.docx",
+    ]  # no HTML page for a chapter: a lead approves the Word file
+
+    def notices(lead, text: str) -> list:
+        return [m for m in world.sb.messages(lead.id) if text in m.text]
+
+    async def opened(lead, notice) -> list[str]:
+        await world.answer_to(lead, notice, deliverables_flow.BUTTONS.data("chapter", project_id))
+        chapter = lead.last_reply
+        assert chapter.kind == "document"
+        data = world.sb.files.get(chapter.file_id).data
+        return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+
+    await world.sb.settle()
+    [to_lena] = notices(lena, "chapter of Project U1-01 is ready")  # each lead told once
+    [to_wen] = notices(wen, "創建成果集中Project U1-01的篇章已生成")
+    assert len(notices(leo, "chapter of Project U1-02 is ready")) == 1
+    assert len(notices(qiang, "创建成果集中Project U1-02的篇章已生成")) == 1
+    assert "Contents" in await opened(lena, to_lena)
+    assert "目錄" in await opened(wen, to_wen)
+    first = (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id
+    # Wen reads English now: a rebuild is a new draft, told once more, with no Traditional copy.
+    async with world.db.transaction(world.clock.now) as tx:
+        await people.set_locale(tx, wen.id, "en")
+    await admin.send("/booklet")
+    await world.answer_to(admin, admin.last_reply, BUTTONS.data("build", 2))
+    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id > first
+    assert sorted(p.name for p in (chapters / "P-U1-01").iterdir()) == ["en"]
+    await world.sb.settle()
+    assert len(notices(lena, "chapter of Project U1-01 is ready")) == 2
+    assert "Contents" in await opened(wen, to_wen)
