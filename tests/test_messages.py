@@ -1596,6 +1596,11 @@ LABEL_ARGS = {
     "project": "p",
     "year": 2027,
     "month": 1,
+    # the export's deliverables sheet
+    "start": "s",
+    "chars": 300,
+    "size": 12.5,
+    "comment": "c",
 }
 
 
