@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from handlers.export import BUTTONS
 from messages.render import Messages
 from storage.db import Database
 from storage.export import Scope
-from tests.conftest import World
+from tests.conftest import World, until
 
 NOW = datetime(2027, 9, 1, 16, 30, tzinfo=UTC)  # 2027-09-02 00:30 in Shanghai
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -372,3 +373,44 @@ async def test_only_admins_export_and_forged_buttons_are_stale(world: World):
     for forged in (BUTTONS.data("unit", 10**9, 0, 0), "xp:a:20271399:0", "xp:a:x:0", "xp:z"):
         assert await world.answer_to(admin, admin.last_reply, forged) == STALE, forged
     assert len(admin.replies()) == before
+
+
+BUSY = "A workbook is being built already: wait for it to finish, then try again."
+
+
+async def test_a_tap_while_a_workbook_is_built_is_told_to_wait_and_builds_nothing(
+    world: World, monkeypatch
+):
+    await _two_units(world)
+    admin = world.admin
+    await admin.send("/export")
+    screen = admin.last_reply
+    release, write = threading.Event(), export.write
+
+    def held(*args):
+        release.wait(20)  # until both taps are answered (bounded, should that never happen)
+        return write(*args)
+
+    monkeypatch.setattr(export, "write", held)
+    before = len(admin.replies())
+    try:
+        taps = await asyncio.gather(
+            admin.tap("✅ Export everything", screen, wait=False),
+            admin.tap("✅ Export everything", screen, wait=False),
+        )
+
+        def answered() -> bool:
+            return all(world.sb.callback_answer(tap["id"]) is not None for tap in taps)
+
+        await until(answered, what="both taps answered while one builds")
+    finally:
+        release.set()
+    await world.sb.settle()
+    answers = [(world.sb.callback_answer(tap["id"]) or {}).get("text") for tap in taps]
+    assert sorted(answers, key=str) == sorted([None, BUSY], key=str)
+    documents = [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert len(documents) == 1
+    assert await world.tap_answer(admin, "Unit U2 (U2)", screen) is None  # done: builds again
+    documents = [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert len(documents) == 2
+    assert [r[1] for r in rows(_workbook(world, documents[1])["Activity reports"])] == ["P-U2-01"]

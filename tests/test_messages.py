@@ -622,6 +622,7 @@ SAMPLES: dict[str, dict] = {
     "export/bad_dates": {},
     "export/not_admin": {},
     "export/failed": {},
+    "export/busy": {},
     "booklet_chat/not_admin": {},
     "booklet_chat/none": {},
     "booklet_chat/busy": {},
