@@ -1,5 +1,8 @@
 """Benchmark: the Excel export of 100,000 activity reports (bench/progress.py's seed, each
-description made 200 characters long), its time and peak memory.
+description made 200 characters long), its time and peak memory. Every one of the 75 candidates
+is a pacesetter too (the most there can be), with a write-up typed to the 30,000 characters
+/deliverables takes, a video link and a booklet chapter's draft, so the deliverables sheet has
+its largest texts to read.
 
 The export runs in a child process that does nothing else, so its peak RSS
 (`ru_maxrss`) is the export's, not the seed's. Goal (issue 20): seconds, and tens of MB.
@@ -19,19 +22,49 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.progress import REPORTS, seed
-from storage.db import Database
+from storage.db import Database, Transaction
 
 DESCRIPTION = "学习贯彻党的二十大精神，开展主题党日活动，" * 10  # 200 characters
+WRITE_UP = (DESCRIPTION * 150)[:30_000]  # handlers/deliverables.py's TEXT_LIMIT
 
 
 async def prepare(path: Path) -> None:
     db = await Database.open(path)
     try:
         await seed(db)
-        async with db.transaction(datetime(2027, 9, 2, tzinfo=UTC)) as tx:
+        now = datetime(2027, 9, 2, tzinfo=UTC)
+        async with db.transaction(now) as tx:
             await tx.execute("UPDATE activity_reports SET description = ?", (DESCRIPTION,))
+            await deliverables(tx)
     finally:
         await db.close()
+
+
+async def deliverables(tx: Transaction) -> None:
+    """Every candidate a pacesetter, with a typed write-up, a video link and a chapter draft
+    (every other one approved by its lead)."""
+    stamp = tx.stamp
+    await tx.execute(
+        "INSERT INTO pacesetter_rounds (id, made_by, made_at) VALUES (1, 1, ?)", (stamp,)
+    )
+    await tx.execute("INSERT INTO pacesetters (project_id, round_id) SELECT id, 1 FROM projects")
+    await tx.execute(
+        "INSERT INTO deliverables (project_id, item, kind, text, submitted_by, submitted_at)"
+        " SELECT id, 'experience', 'text', ?, 1, ? FROM projects"
+        " UNION ALL SELECT id, 'video', 'link', 'https://v.qq.com/x/page/' || id || '.html',"
+        " 1, ? FROM projects",
+        (WRITE_UP, stamp, stamp),
+    )
+    await tx.execute(
+        "INSERT INTO booklet_drafts (project_id, path, built_at)"
+        " SELECT id, 'booklet/' || code || '.docx', ? FROM projects",
+        (stamp,),
+    )
+    await tx.execute(
+        "INSERT INTO booklet_verdicts (draft_id, verdict, made_by, made_at)"
+        " SELECT id, 'approved', 1, ? FROM booklet_drafts WHERE id % 2 = 0",
+        (stamp,),
+    )
 
 
 async def child(db_path: Path, out: Path) -> None:

@@ -215,7 +215,8 @@ class BotRunner:
         sending = self.sender is not None and self.sender.busy()
         copying = self.downloader is not None and self.downloader.busy()
         waiting = bool(self.app and (self.app.bot_data.albums_open or self.app.bot_data.checking))
-        return in_hand or sending or copying or waiting
+        exporting = bool(self.app and self.app.bot_data.exporting)  # and an export's document
+        return in_hand or sending or copying or waiting or exporting
 
     async def start(self) -> None:
         campaign = load_campaign(self.settings.campaign_path)

@@ -50,6 +50,8 @@ class Core:
         self.albums_open: set[str] = set()
         # Checks of an import's group chats still asking Telegram (handlers/orgs_import.py).
         self.checking: set[asyncio.Task] = set()
+        # The export being built (handlers/export.py): one at a time.
+        self.exporting: set[asyncio.Task] = set()
 
     def now(self) -> datetime:
         return self.clock()

@@ -1,5 +1,6 @@
 """The campaign's record as one Excel workbook (/export, `pacesetter export`): units and quotas,
-applications, activity reports, highlights, scores per reviewer, the ranking and the selection.
+applications, activity reports, highlights, scores per reviewer, the ranking, the selection and
+the pacesetters' deliverables.
 
 XlsxWriter in constant-memory mode writes each row to disk as it comes, so the 100,000 reports
 stream from the database to the file (bench/export.py measures it). Writing blocks: callers run
@@ -25,10 +26,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from bot.campaign import Campaign
 from bot.ranking import Ranking
+from bot.reminders import done_deliverable
 from bot.rules import unit_quota
 from messages.render import Messages
 from storage import export as reads
-from storage.export import Scope
+from storage.deliverables import APPROVED, NOT_BUILT
+from storage.export import BookletRow, DeliverableRow, PacesetterRow, Scope
 
 DAY_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -60,10 +63,14 @@ class Book:
 
     def sheet(self, title: str, columns: Sequence[tuple[str, float]]) -> Worksheet:
         """A sheet with its header row frozen: columns are (label key, width)."""
+        return self.headed(title, [(self.label(key), width) for key, width in columns])
+
+    def headed(self, title: str, columns: Sequence[tuple[str, float]]) -> Worksheet:
+        """The same with the headers' texts, for columns the campaign names."""
         sheet = self.workbook.add_worksheet(self.label(title))
-        for index, (key, width) in enumerate(columns):
+        for index, (text, width) in enumerate(columns):
             sheet.set_column(index, index, width)
-            sheet.write_string(0, index, self.label(key), self.formats["header"])
+            sheet.write_string(0, index, text, self.formats["header"])
         sheet.freeze_panes(1, 0)
         return sheet
 
@@ -295,8 +302,79 @@ def _selection(book: Book) -> tuple[Worksheet, int]:
     return sheet, book.rows(sheet, len(columns), rows)
 
 
-# The sheets in order. Stage 4's deliverables sheet joins this list: a builder takes the Book,
-# adds one sheet with `book.sheet`, fills it with `book.rows`, and returns the sheet and its rows.
+_NO_DRAFT = BookletRow(NOT_BUILT)
+
+
+def _deliverables(book: Book) -> tuple[Worksheet, int]:
+    """A row per pacesetter: what is stored of each of the campaign's deliverables and when,
+    and whether the checklist is complete as /deliverables counts it. The unit filter applies;
+    the days don't (they choose reports)."""
+    items = book.campaign.deliverables
+    columns = [
+        (book.label("xl_unit"), 20),
+        (book.label("xl_project_code"), 12),
+        (book.label("xl_project"), 26),
+    ]
+    for item in items:
+        title = item.title.get(book.options.locale)
+        at = "xl_approved_at" if item.kind == "booklet" else "xl_handed_in_at"
+        columns += [(title, 40), (book.label(at, item=title), 17)]
+    columns.append((book.label("xl_complete"), 10))
+    sheet = book.headed("xl_sheet_deliverables", columns)
+    scope = book.options.scope
+    stored = reads.deliverables(book.conn, scope)
+    booklets = reads.booklets(book.conn, scope)
+    rows = (
+        _deliverables_row(
+            book, p, stored.get(p.project_id, {}), booklets.get(p.project_id, _NO_DRAFT)
+        )
+        for p in reads.pacesetters(book.conn, scope)
+    )
+    return sheet, book.rows(sheet, len(columns), rows)
+
+
+def _deliverables_row(
+    book: Book, pacesetter: PacesetterRow, stored: dict[str, DeliverableRow], booklet: BookletRow
+) -> list[Any]:
+    row: list[Any] = [pacesetter.unit, pacesetter.code, pacesetter.project]
+    items = book.campaign.deliverables
+    for item in items:
+        if item.kind == "booklet":
+            row += [_booklet(book, booklet), booklet.approved_at]
+        else:
+            found = stored.get(item.key)
+            row += [_stored(book, found), found.submitted_at if found else None]
+    row.append(all(done_deliverable(item, stored, booklet) for item in items))
+    return row
+
+
+def _stored(book: Book, found: DeliverableRow | None) -> str | None:
+    """Typed text's start (and its length, if there is more), a link, or a file's name."""
+    if found is None:
+        return None
+    if found.kind == "text":
+        if (found.chars or 0) > len(found.text or ""):
+            return book.label("xl_text_more", start=found.text, chars=found.chars)
+        return found.text
+    if found.kind == "link":
+        return found.text
+    if found.file_name:
+        return found.file_name
+    return book.label("xl_unnamed_file", size=round((found.size or 0) / 2**20, 1))
+
+
+def _booklet(book: Book, booklet: BookletRow) -> str:
+    if booklet.state == APPROVED:
+        return book.label("xl_booklet_approved")
+    if booklet.state == NOT_BUILT:
+        return book.label("xl_booklet_none")
+    if booklet.comment is not None:
+        return book.label("xl_booklet_corrections", comment=booklet.comment)
+    return book.label("xl_booklet_waiting")
+
+
+# The sheets in order: a builder takes the Book, adds one sheet with `book.sheet` (or
+# `book.headed`), fills it with `book.rows`, and returns the sheet and its rows.
 SHEETS: list[Callable[[Book], tuple[Worksheet, int]]] = [
     _units,
     _applications,
@@ -305,6 +383,7 @@ SHEETS: list[Callable[[Book], tuple[Worksheet, int]]] = [
     _scores,
     _ranking,
     _selection,
+    _deliverables,
 ]
 
 

@@ -7,7 +7,9 @@ chat. Reviewers are always anonymised here (`pacesetter export --names` names th
 The days travel in the buttons' data (YYYYMMDD, 0 for an open end), so the screen needs no
 stored state and a restart loses nothing. The workbook is written off the event loop
 (bot/export.py, in a worker thread with its own read-only connection) into a temporary folder,
-sent as the answer to the admin who asked, and deleted.
+sent as the answer to the admin who asked, and deleted. One is built at a time: a tap while
+one is under way gets an alert. A crash mid-build loses that export (the tap was handled);
+the admin taps again.
 """
 
 from __future__ import annotations
@@ -159,12 +161,29 @@ async def _export(update: Update, ctx: Ctx, units: tuple[str, ...], first: int, 
     if days is None:
         await ui.stale(query, ctx)
         return
+    # One export at a time, whoever taps: a second would double a small server's work for the
+    # same file. The build runs beside the chat's lane (polling handles a chat's updates in
+    # order), so a second tap is answered while the first builds, not queued behind it. State
+    # in this process is enough: only one bot runs on a database (bot/instance.py), and a
+    # restart ends the build along with its mark.
+    exporting = ctx.core.exporting
+    if exporting:
+        await ui.alert(query, ctx, "export/busy")
+        return
+    build = _build(update, ctx, Scope(units, *days))
+    task = ctx.application.create_task(build, update=update, name="export")
+    exporting.add(task)  # no await since the check: no other tap gets in between
+    task.add_done_callback(exporting.discard)
+
+
+async def _build(update: Update, ctx: Ctx, scope: Scope) -> None:
+    query = update.callback_query
     await query.answer()
     chat_id = update.effective_chat.id
     progress = await ui.reply(update, ctx, "export/building", done=[])
     result = await ranking.load(ctx.db, ctx.campaign)
     chosen = await pacesetters.current(ctx.db)
-    options = export.Options(locale=ctx.locale, scope=Scope(units, *days))
+    options = export.Options(locale=ctx.locale, scope=scope)
     # The worker thread reports each sheet it finishes; this task edits the message with it.
     loop, finished = asyncio.get_running_loop(), asyncio.Queue()
     editing = asyncio.create_task(_edit_progress(ctx, progress, finished))

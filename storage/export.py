@@ -1,7 +1,8 @@
 """The reads behind the Excel export (bot/export.py), on a synchronous read-only sqlite3
 connection of its own: the workbook is written in a worker thread, and the bot's aiosqlite
-connections belong to their own threads. Each sheet is one set-based query; the reports are
-read in chunks (`fetchmany`), so 100,000 of them never sit in memory at once."""
+connections belong to their own threads. Each sheet is one set-based query (the deliverables'
+three: who, what they handed in, their booklet chapters); the reports are read in chunks
+(`fetchmany`), so 100,000 of them never sit in memory at once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from storage.db import from_db_time
+from storage.deliverables import APPROVED, DRAFT
 
 CHUNK = 2_000  # rows fetched at a time: small enough to stay flat, large enough to be quick
 
@@ -249,3 +251,101 @@ def reviewer_ids(conn: sqlite3.Connection) -> list[int]:
         "SELECT DISTINCT reviewer_id FROM reviews WHERE state = 'submitted' ORDER BY reviewer_id"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+# --- stage 4: each pacesetter's deliverables, as /deliverables keeps them --------------------
+
+PREVIEW = 100  # characters of typed text read for its cell; its length is read whole
+
+
+@dataclass(frozen=True)
+class PacesetterRow:
+    project_id: int
+    unit: str
+    code: str
+    project: str
+
+
+@dataclass(frozen=True)
+class DeliverableRow:
+    """An item's current version: the start of typed text (and its whole length), a link, or
+    a file's name and size."""
+
+    kind: str  # text, document, video, link
+    text: str | None
+    chars: int | None
+    file_name: str | None
+    size: int | None
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class BookletRow:
+    """A chapter's latest draft: its state as storage/deliverables.py names them, when the lead
+    approved it, and their latest corrections to it."""
+
+    state: str
+    approved_at: datetime | None = None
+    comment: str | None = None
+
+
+def pacesetters(conn: sqlite3.Connection, scope: Scope) -> list[PacesetterRow]:
+    """The pacesetters of the scope's units, by unit and project."""
+    where, params = _units(scope)
+    rows = conn.execute(
+        "SELECT p.id, u.name AS unit, p.code, p.name AS project FROM pacesetters s"
+        " JOIN projects p ON p.id = s.project_id JOIN units u ON u.id = p.unit_id"
+        f" WHERE {where} ORDER BY u.code, p.code",
+        params,
+    ).fetchall()
+    return [PacesetterRow(r["id"], r["unit"], r["code"], r["project"]) for r in rows]
+
+
+def deliverables(conn: sqlite3.Connection, scope: Scope) -> dict[int, dict[str, DeliverableRow]]:
+    """The current deliverables of the scope's pacesetters, by project and item key."""
+    where, params = _units(scope)
+    rows = conn.execute(
+        "SELECT d.project_id, d.item, d.kind,"
+        " CASE d.kind WHEN 'text' THEN substr(d.text, 1, ?) ELSE d.text END AS text,"
+        " length(d.text) AS chars, d.file_name, d.size, d.submitted_at"
+        " FROM deliverables d JOIN pacesetters s ON s.project_id = d.project_id"
+        " JOIN projects p ON p.id = d.project_id JOIN units u ON u.id = p.unit_id"
+        f" WHERE d.replaced_at IS NULL AND {where}",
+        [PREVIEW, *params],
+    ).fetchall()
+    found: dict[int, dict[str, DeliverableRow]] = {}
+    for r in rows:
+        found.setdefault(r["project_id"], {})[r["item"]] = DeliverableRow(
+            r["kind"],
+            r["text"],
+            r["chars"],
+            r["file_name"],
+            r["size"],
+            from_db_time(r["submitted_at"]),
+        )
+    return found
+
+
+def booklets(conn: sqlite3.Connection, scope: Scope) -> dict[int, BookletRow]:
+    """The latest chapter draft of each of the scope's pacesetters that has one."""
+    where, params = _units(scope)
+    rows = conn.execute(
+        "SELECT d.project_id,"
+        " (SELECT min(v.made_at) FROM booklet_verdicts v WHERE v.draft_id = d.id"
+        "  AND v.verdict = 'approved') AS approved_at,"
+        " (SELECT v.comment FROM booklet_verdicts v WHERE v.draft_id = d.id"
+        "  AND v.verdict = 'corrections' ORDER BY v.id DESC LIMIT 1) AS comment"
+        " FROM booklet_drafts d JOIN pacesetters s ON s.project_id = d.project_id"
+        " JOIN projects p ON p.id = d.project_id JOIN units u ON u.id = p.unit_id"
+        " WHERE d.id IN (SELECT max(id) FROM booklet_drafts GROUP BY project_id)"
+        f" AND {where}",
+        params,
+    ).fetchall()
+    return {
+        r["project_id"]: BookletRow(
+            APPROVED if r["approved_at"] else DRAFT,
+            from_db_time(r["approved_at"]),
+            r["comment"],
+        )
+        for r in rows
+    }

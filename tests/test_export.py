@@ -1,11 +1,13 @@
 """The Excel export (bot/export.py, `pacesetter export`): sheets, rows, local dates, the unit
-and date filters, reviewers anonymised, and formula-like texts kept as text."""
+and date filters, reviewers anonymised, the pacesetters' deliverables, and formula-like texts
+kept as text."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from datetime import UTC, date, datetime
+import threading
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -17,19 +19,25 @@ from handlers.export import BUTTONS
 from messages.render import Messages
 from storage.db import Database
 from storage.export import Scope
-from tests.conftest import World
+from tests.conftest import World, until
 
 NOW = datetime(2027, 9, 1, 16, 30, tzinfo=UTC)  # 2027-09-02 00:30 in Shanghai
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 CRITERIA = ("ideology", "mechanism", "standards", "cohesion", "integration", "renewal")
 CAMPAIGN_TZ = load_campaign().timezone
-SHEETS = ["单位及名额", "申报书", "活动报告", "亮点", "评审专家评分", "排名", "入选标杆"]
+SHEETS = [
+    "单位及名额", "申报书", "活动报告", "亮点", "评审专家评分", "排名", "入选标杆", "标杆成果材料"
+]  # fmt: skip
+WRITE_UP = FORMULA + "学习贯彻党的二十大精神" * 10  # typed: longer than its cell's start
+FIX = "-请删去第2页"  # the lead's latest corrections to P1's chapter
 
 
 @pytest.fixture
 async def db(tmp_path):
     """Two units; U1 has P1 (accepted, 3 reports, one highlighted) and P2 (declined); U2 has
-    P3 (accepted, 1 report). Reviewers 11 and 12 score P1 and P3; P1 is selected."""
+    P3 (accepted, 1 report). Reviewers 11 and 12 score P1 and P3; P1 and P3 are selected.
+    P1 handed in a typed write-up (replacing another) and a video link, and sent corrections
+    to its chapter's draft; P3 a document and a video without a name, and has no draft."""
     db = await Database.open(tmp_path / "export.db")
     stamp = NOW.isoformat()
     async with db.transaction(NOW) as tx:
@@ -88,7 +96,26 @@ async def db(tmp_path):
         await tx.execute(
             "INSERT INTO pacesetter_rounds (id, made_by, made_at) VALUES (1, 11, ?)", (stamp,)
         )
-        await tx.execute("INSERT INTO pacesetters (project_id, round_id) VALUES (1, 1)")
+        await tx.execute("INSERT INTO pacesetters (project_id, round_id) VALUES (1, 1), (3, 1)")
+        await tx.execute_many(
+            "INSERT INTO deliverables (project_id, item, kind, text, file_id, file_name, size,"
+            " submitted_by, submitted_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            [(1, "experience", "text", "旧版本", None, None, None, stamp, stamp),
+             (1, "experience", "text", WRITE_UP, None, None, None, stamp, None),
+             (1, "video", "link", "https://v.qq.com/x/page/p1.html", None, None, None, stamp,
+              None),
+             (3, "experience", "document", None, "d", "典型经验.docx", 30_000, stamp, None),
+             (3, "video", "video", None, "v", None, 12 * 2**20, stamp, None)],
+        )  # fmt: skip
+        await tx.execute(
+            "INSERT INTO booklet_drafts (id, project_id, path, built_at) VALUES (1, 1, 'p1', ?)",
+            (stamp,),
+        )
+        await tx.execute_many(
+            "INSERT INTO booklet_verdicts (draft_id, verdict, comment, made_by, made_at)"
+            " VALUES (1, 'corrections', ?, 1, ?)",
+            [("照片太少", stamp), (FIX, stamp)],
+        )
     try:
         yield db
     finally:
@@ -106,7 +133,7 @@ async def written(db: Database, path: Path, **options) -> tuple[list, openpyxl.W
         Messages(campaign.timezone),
         export.Options(**options),
         result,
-        {1},
+        {1, 3},
     )
     return counts, openpyxl.load_workbook(path)
 
@@ -118,7 +145,7 @@ def rows(sheet) -> list[tuple]:
 async def test_every_sheet_with_its_headers_and_rows(db, tmp_path):
     counts, book = await written(db, tmp_path / "all.xlsx")
     assert book.sheetnames == SHEETS
-    assert counts == list(zip(SHEETS, [2, 3, 4, 1, 18, 2, 1], strict=True))
+    assert counts == list(zip(SHEETS, [2, 3, 4, 1, 18, 2, 2, 2], strict=True))
     units = book["单位及名额"]
     assert [c.value for c in units[1]] == [
         "单位代码",
@@ -140,7 +167,61 @@ async def test_every_sheet_with_its_headers_and_rows(db, tmp_path):
     ]
     assert [r[7] for r in rows(reports)] == [0, 2, 0, 0]  # photos only, not the video
     assert rows(book["申报书"])[1][4:7] == ("不予确定", "是", "否")
-    assert rows(book["入选标杆"]) == [("P1", "项目一", "一公司", 1)]
+    assert rows(book["入选标杆"]) == [
+        ("P1", "项目一", "一公司", 1),
+        ("P3", "项目三", "+二公司", 1),  # the same scores: a tie
+    ]
+
+
+async def test_the_deliverables_sheet_has_a_row_per_pacesetter_with_its_checklist(db, tmp_path):
+    _, book = await written(db, tmp_path / "deliverables.xlsx")
+    sheet = book["标杆成果材料"]
+    assert [c.value for c in sheet[1]] == [
+        "单位", "项目代码", "项目名称",
+        "可复制的典型经验", "可复制的典型经验提交时间",
+        "标杆创建微视频", "标杆创建微视频提交时间",
+        "创建成果集", "创建成果集审定时间",
+        "已齐全",
+    ]  # fmt: skip
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J3"
+    assert sheet.column_dimensions["D"].width > 30  # what was handed in is wide
+    handed_in = datetime(2027, 9, 2, 0, 30)  # local time
+    assert rows(sheet) == [
+        ("一公司", "P1", "项目一",
+         f"{WRITE_UP[:100]}…（共{len(WRITE_UP)}字）", handed_in,  # the current version only
+         "https://v.qq.com/x/page/p1.html", handed_in,
+         f"已提修改意见：{FIX}", None,  # the latest corrections
+         "否"),
+        ("+二公司", "P3", "项目三",
+         "典型经验.docx", handed_in,
+         "未命名的文件，12.0 MB", handed_in,
+         "尚未生成篇章稿", None,
+         "否"),
+    ]  # fmt: skip
+    # A new draft of P1's chapter waits for the lead; P3's lead approves its first draft.
+    approved = NOW + timedelta(days=1)
+    async with db.transaction(approved) as tx:
+        await tx.execute(
+            "INSERT INTO booklet_drafts (id, project_id, path, built_at)"
+            " VALUES (2, 1, 'p1b', ?), (3, 3, 'p3', ?)",
+            (approved.isoformat(), approved.isoformat()),
+        )
+        await tx.execute(
+            "INSERT INTO booklet_verdicts (draft_id, verdict, made_by, made_at)"
+            " VALUES (3, 'approved', 1, ?)",
+            (approved.isoformat(),),
+        )
+    _, book = await written(db, tmp_path / "approved.xlsx", locale="en")
+    sheet = book["Deliverables"]
+    assert [c.value for c in sheet[1]][7:] == [
+        "Compiled results booklet",
+        "Compiled results booklet: approved at",
+        "Complete",
+    ]
+    assert [r[7:] for r in rows(sheet)] == [
+        ("Awaiting approval", None, "No"),
+        ("Approved", datetime(2027, 9, 3, 0, 30), "Yes"),  # the write-up and video are in
+    ]
 
 
 async def test_formula_like_texts_stay_text(db, tmp_path):
@@ -150,6 +231,7 @@ async def test_formula_like_texts_stay_text(db, tmp_path):
         book["活动报告"]["I"][1],  # the author's name
         book["单位及名额"]["B"][2],  # "+二公司"
         book["申报书"]["D"][2],  # "@项目二"
+        book["标杆成果材料"]["D"][1],  # the lead's typed write-up
     ]
     assert [c.value for c in cells] == [
         "-5 分？不，是学习",
@@ -158,6 +240,7 @@ async def test_formula_like_texts_stay_text(db, tmp_path):
         FORMULA,
         "+二公司",
         "@项目二",
+        f"{WRITE_UP[:100]}…（共{len(WRITE_UP)}字）",
     ]
     assert {c.data_type for c in cells} == {"s"}
 
@@ -175,12 +258,14 @@ async def test_filters_by_unit_and_by_day(db, tmp_path):
     counts, book = await written(db, tmp_path / "u1.xlsx", scope=scope)
     assert dict(counts) == {
         "单位及名额": 1, "申报书": 2, "活动报告": 1, "亮点": 1, "评审专家评分": 12, "排名": 1,
-        "入选标杆": 1,
+        "入选标杆": 1, "标杆成果材料": 1,
     }  # fmt: skip
     assert [r[4] for r in rows(book["活动报告"])] == [datetime(2027, 6, 15)]
+    assert [r[1] for r in rows(book["标杆成果材料"])] == ["P1"]  # whatever the days
     _, book = await written(db, tmp_path / "u2.xlsx", scope=Scope(units=("U2",)))
     assert [r[1] for r in rows(book["活动报告"])] == ["P3"]
-    assert rows(book["入选标杆"]) == []
+    assert [r[0] for r in rows(book["入选标杆"])] == ["P3"]
+    assert [r[1:4] for r in rows(book["标杆成果材料"])] == [("P3", "项目三", "典型经验.docx")]
 
 
 async def test_reviewers_are_anonymised_unless_names_are_asked_for(db, tmp_path):
@@ -200,7 +285,7 @@ async def test_pacesetter_export_prints_the_sheets_and_their_rows(
     assert await asyncio.to_thread(cli.main, args) == 0
     printed = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert printed == [
-        [name, n] for name, n in zip(SHEETS, ["1", "1", "1", "0", "6", "1", "0"], strict=True)
+        [name, n] for name, n in zip(SHEETS, ["1", "1", "1", "0", "6", "1", "1", "1"], strict=True)
     ]
     assert openpyxl.load_workbook(out).sheetnames == SHEETS
     args = ["export", "--unit", "U2", "--unit", "U9", str(tmp_path / "none.xlsx")]
@@ -288,3 +373,52 @@ async def test_only_admins_export_and_forged_buttons_are_stale(world: World):
     for forged in (BUTTONS.data("unit", 10**9, 0, 0), "xp:a:20271399:0", "xp:a:x:0", "xp:z"):
         assert await world.answer_to(admin, admin.last_reply, forged) == STALE, forged
     assert len(admin.replies()) == before
+
+
+BUSY = "A workbook is being built already: wait for it to finish, then try again."
+
+
+async def test_a_tap_while_a_workbook_is_built_is_told_to_wait_and_builds_nothing(
+    world: World, monkeypatch
+):
+    fang = world.sb.user("Fang")  # a second admin
+    world.extra_admins.add(fang.id)
+    await world.restart()
+    await _two_units(world)
+    admin = world.admin
+    await fang.send("/export")
+    await admin.send("/export")
+    screen = admin.last_reply
+    release, write = threading.Event(), export.write
+
+    def held(*args):
+        release.wait(20)  # until both taps are answered (bounded, should that never happen)
+        return write(*args)
+
+    monkeypatch.setattr(export, "write", held)
+    before = len(admin.replies())
+    try:
+        taps = await asyncio.gather(
+            admin.tap("✅ Export everything", screen, wait=False),
+            admin.tap("✅ Export everything", screen, wait=False),
+        )
+        await until(lambda: world.sb.callback_answer(taps[0]["id"]) is not None)
+        taps.append(await fang.tap("✅ Export everything", fang.last_reply, wait=False))
+
+        def answered() -> bool:
+            return all(world.sb.callback_answer(tap["id"]) is not None for tap in taps)
+
+        await until(answered, what="both taps answered while one builds")
+    finally:
+        release.set()
+    await world.sb.settle()
+    answers = [(world.sb.callback_answer(tap["id"]) or {}).get("text") for tap in taps]
+    assert sorted(answers[:2], key=str) == sorted([None, BUSY], key=str)
+    assert answers[2] == BUSY  # another admin's tap waits too
+    documents = [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert len(documents) == 1
+    assert not [m for m in fang.replies() if m.kind == "document"]
+    assert await world.tap_answer(admin, "Unit U2 (U2)", screen) is None  # done: builds again
+    documents = [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert len(documents) == 2
+    assert [r[1] for r in rows(_workbook(world, documents[1])["Activity reports"])] == ["P-U2-01"]

@@ -622,6 +622,7 @@ SAMPLES: dict[str, dict] = {
     "export/bad_dates": {},
     "export/not_admin": {},
     "export/failed": {},
+    "export/busy": {},
     "booklet_chat/not_admin": {},
     "booklet_chat/none": {},
     "booklet_chat/busy": {},
@@ -1596,6 +1597,11 @@ LABEL_ARGS = {
     "project": "p",
     "year": 2027,
     "month": 1,
+    # the export's deliverables sheet
+    "start": "s",
+    "chars": 300,
+    "size": 12.5,
+    "comment": "c",
 }
 
 
