@@ -935,7 +935,7 @@ async def play_stage_four(
     await build_booklet(sb, locale, admin)
 
     chapter("corrections")
-    await open_chapter(sb, locale, other)
+    await open_chapter(locale, other)
     await other.tap(label(locale, "deliverables_fix"))
     await other.send(says["corrections"])
 
@@ -944,7 +944,7 @@ async def play_stage_four(
     await build_booklet(sb, locale, admin)
     chapter.note(*map(str, await save_sent(sb, admin, since, outside.folder)))
     for person in (lead, other):
-        await open_chapter(sb, locale, person)
+        await open_chapter(locale, person)
         await person.tap(label(locale, "deliverables_approve"))
 
     chapter("export")
@@ -962,7 +962,7 @@ async def play_stage_four(
 
 
 def _listing(folder: Path) -> list[str]:
-    """The output folder's top level: files by path, folders with a slash and their size."""
+    """The output folder's top level: each file's path, each folder's with how many it holds."""
     lines = []
     for entry in sorted(folder.iterdir()):
         if entry.is_dir():
@@ -989,12 +989,15 @@ async def build_booklet(sb: Sandbox, locale: str, admin: SandboxUser) -> None:
     await sb.settle()
 
 
-async def open_chapter(sb: Sandbox, locale: str, lead: SandboxUser) -> None:
-    """The lead taps 📋 under the latest "your chapter is ready", then 📄 on the checklist."""
+async def open_chapter(locale: str, lead: SandboxUser) -> None:
+    """The lead taps 📋 under the latest "your chapter is ready" (it turns into the checklist),
+    then 📄 on it: the draft comes as a .docx."""
     opened = label(locale, "deliverables_open")
-    notice = next(m for m in reversed(lead.replies()) if m.button_data(opened) is not None)
-    await lead.tap(opened, message=notice)
-    await lead.tap(label(locale, "deliverables_chapter"), message=notice)
+    notices = [m for m in lead.replies() if m.button_data(opened) is not None]
+    if not notices:
+        raise RuntimeError(f"no chapter is ready for {lead.first_name}")
+    await lead.tap(opened, message=notices[-1])
+    await lead.tap(label(locale, "deliverables_chapter"), message=notices[-1])
 
 
 async def save_sent(sb: Sandbox, user: SandboxUser, since: int, folder: Path) -> list[Path]:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO
@@ -19,7 +20,7 @@ import openpyxl
 import pytest
 
 from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, load_campaign
-from bot.demo import CASTS
+from bot.demo import CASTS, default_folder
 from bot.demo import label as _label
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -318,3 +319,12 @@ class _Page(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text += data
+
+
+def test_without_out_the_outputs_go_to_a_new_folder_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    day = date(2026, 12, 6)
+    first = default_folder("zh-Hant", day)
+    assert first == tmp_path / "pacesetter-demo-zh-Hant-2026-12-06" and not first.exists()
+    first.mkdir()  # a run earlier that day: never written into again
+    assert default_folder("zh-Hant", day) == tmp_path / "pacesetter-demo-zh-Hant-2026-12-06-2"
