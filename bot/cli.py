@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         default="zh-Hans",
         help="the language everyone in the demo reads, and its organisation's names",
     )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        help="the folder for the booklet, the export and the charts "
+        "(default: ./pacesetter-demo-LANG-DATE, a new one)",
+    )
     orgs = commands.add_parser("orgs", help="units and projects").add_subparsers(
         dest="action", required=True
     )
@@ -168,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo
 
-            return asyncio.run(run_demo(db_path=args.db, language=args.lang))
+            return asyncio.run(run_demo(db_path=args.db, language=args.lang, folder=args.out))
         settings = load_settings(config=args.config)
         if args.command == "orgs":
             return asyncio.run(_orgs_import(settings, args.file))

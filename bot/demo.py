@@ -6,15 +6,17 @@ loopback, the bot talks to it over HTTP exactly as it would to Telegram.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +28,7 @@ from bot.campaign import Section
 from bot.campaign_load import DEFAULT_CAMPAIGN_PATH, load_campaign
 from bot.pacing import Pace
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser
-from bot.sandbox.files import make_png
+from bot.sandbox.files import fake_video, make_png
 from bot.sandbox.world import BotMessage
 from bot.settings import Secret, Settings
 from messages.render import Messages
@@ -142,6 +144,14 @@ ZH = Cast(
         "scores": "8 7 9 8 7 8 经验做法值得推广。",
         "scoring": "三位评审专家用按钮为各自的创建项目打分",
         "after_recusal": "{name}接着为另一个创建项目打分、提交",
+        "writeup": "路桥支部的典型经验：把党小组建在班组上，技术攻关由党员牵头，每月复盘一次。",
+        "writeup_file": "典型经验.docx",
+        "writeup_title": "“三个坚持”：把支部建在项目上",
+        "writeup_body": "坚持党建与施工同谋划；坚持党员先锋岗上一线；坚持每季度复盘、推广。",
+        "video_link": "https://v.qq.com/x/page/s0853demo.html",
+        "corrections": "篇章稿中的党员人数应为28名，请更正。",
+        "video_file": "标杆创建微视频.mp4",
+        "closings": "机器人按日程向活动管理员和单位党组织书记发出前三个阶段的截止报告",
     },
     chapters={
         "import": "活动管理员导入单位和项目",
@@ -169,6 +179,13 @@ ZH = Cast(
         "reviewed": "活动管理员查看评审进展",
         "ranking": "活动管理员查看排名：原始分与校准分并列，评审意见分歧被标记；两种图表保存为文件",
         "select": "优中选优：活动管理员确定标杆，相关人员和群各收到一次通知（不含分数）",
+        "consolidate": "第四阶段（{consolidate}）：标杆的支部书记提交典型经验和标杆创建微视频",
+        "booklet": "活动管理员生成创建成果集，各标杆的篇章稿发给支部书记",
+        "corrections": "{rbr}的支部书记打开篇章稿，提出修改意见，活动管理员收到",
+        "rebuild": "重新生成创建成果集；两位支部书记审定篇章稿，标杆成果材料齐全",
+        "export": "活动管理员用 /export 导出全部单位的 Excel 文件",
+        "closing": "{consolidate}截止：活动管理员收到最终报告",
+        "outputs": "创建成果集、Excel 文件和评分图表保存在一个文件夹",
     },
 )
 
@@ -246,6 +263,14 @@ HANT = Cast(
         "scores": "8 7 9 8 7 8 經驗做法值得推廣。",
         "scoring": "三位評審專家用按鈕為各自的創建項目打分",
         "after_recusal": "{name}接著為另一個創建項目打分、提交",
+        "writeup": "路橋支部的典型經驗：把黨小組建在班組上，技術攻關由黨員牽頭，每月覆盤一次。",
+        "writeup_file": "典型經驗.docx",
+        "writeup_title": "「三個堅持」：把支部建在項目上",
+        "writeup_body": "堅持黨建與施工同謀劃；堅持黨員先鋒崗上一線；堅持每季度覆盤、推廣。",
+        "video_link": "https://v.qq.com/x/page/s0853demo.html",
+        "corrections": "篇章稿中的黨員人數應為28名，請更正。",
+        "video_file": "標桿創建微視頻.mp4",
+        "closings": "機器人按日程向活動管理員和單位黨組織書記發出前三個階段的截止報告",
     },
     chapters={
         "import": "活動管理員導入單位和項目",
@@ -273,6 +298,13 @@ HANT = Cast(
         "reviewed": "活動管理員查看評審進展",
         "ranking": "活動管理員查看排名：原始分與校準分並列，評審意見分歧被標記；兩種圖表保存為文件",
         "select": "優中選優：活動管理員確定標桿，相關人員和群各收到一次通知（不含分數）",
+        "consolidate": "第四階段（{consolidate}）：標桿的支部書記提交典型經驗和標桿創建微視頻",
+        "booklet": "活動管理員生成創建成果集，各標桿的篇章稿發給支部書記",
+        "corrections": "{rbr}的支部書記打開篇章稿，提出修改意見，活動管理員收到",
+        "rebuild": "重新生成創建成果集；兩位支部書記審定篇章稿，標桿成果材料齊全",
+        "export": "活動管理員用 /export 導出全部單位的 Excel 文件",
+        "closing": "{consolidate}截止：活動管理員收到最終報告",
+        "outputs": "創建成果集、Excel 文件和評分圖表保存在一個文件夾",
     },
 )
 
@@ -323,6 +355,14 @@ EN = Cast(
         "scores": "8 7 9 8 7 8 Replicable; worth spreading across the group.",
         "scoring": "three reviewers score their candidates by buttons",
         "after_recusal": "{name} then scores the other candidate and submits",
+        "writeup": "Our experience: a Party group in every crew; members lead the technical work.",
+        "writeup_file": "typical-experience.docx",
+        "writeup_title": "Three commitments: the branch on the project",
+        "writeup_body": "Party work planned with the works; vanguard posts; quarterly reviews.",
+        "video_link": "https://v.qq.com/x/page/s0853demo.html",
+        "corrections": "The chapter says 32 members; it should say 28, please.",
+        "video_file": "micro-video.mp4",
+        "closings": "the first three stages' closing reports, sent on the bot's schedule",
     },
     chapters={
         "import": "The campaign admin imports the units and projects",
@@ -350,6 +390,13 @@ EN = Cast(
         "reviewed": "The campaign admin follows the reviews' progress",
         "ranking": "The ranking: raw and calibrated side by side, a flag; the charts saved",
         "select": "The best among the best: the pacesetters selected, everyone concerned told once",
+        "consolidate": "Stage 4, {consolidate}: the pacesetters' leads hand in the deliverables",
+        "booklet": "The campaign admin builds the results booklet; each lead gets a draft",
+        "corrections": "{rbr}'s lead opens the chapter's draft and sends the admins corrections",
+        "rebuild": "The booklet built again; both leads approve their chapters: all handed in",
+        "export": "The campaign admin exports every unit to Excel with /export",
+        "closing": "{consolidate} closes: the admins get the final report",
+        "outputs": "The results booklet, the Excel export and the charts, in one folder",
     },
 )
 CASTS = {cast.locale: cast for cast in (ZH, HANT, EN)}
@@ -398,29 +445,30 @@ class Chapters:
     def __init__(self, sb: Sandbox, cast: Cast) -> None:
         self.sb = sb
         self.cast = cast
-        self.marks: list[tuple[int, str]] = []
-        self.summaries: list[tuple[int, int, str]] = []  # (start, end, summary)
-        self.notes: list[tuple[int, tuple[str, ...]]] = []  # what was done outside the chat
+        # (start, end, what replaces those transcript lines), in the order they were made.
+        self.edits: list[tuple[int, int, list[str]]] = []
 
     def __call__(self, key: str) -> None:
-        self.marks.append((len(self.sb.transcript()), self.cast.chapter(key)))
+        at = len(self.sb.transcript())
+        self.edits.append((at, at, ["", f"== {self.cast.chapter(key)} =="]))
 
     @contextmanager
     def summarised(self, summary: str) -> Iterator[None]:
         start = len(self.sb.transcript())
         yield
-        self.summaries.append((start, len(self.sb.transcript()), summary))
+        self.edits.append((start, len(self.sb.transcript()), [f"   … {summary}"]))
 
     def note(self, *lines: str) -> None:
         """Lines in the transcript for something done outside the chat (files written)."""
-        self.notes.append((len(self.sb.transcript()), lines))
+        at = len(self.sb.transcript())
+        self.edits.append((at, at, [f"   📁 {line}" for line in lines]))
 
     def lines(self) -> list[str]:
         lines = self.sb.transcript()
-        edits = [(i, i, ["", f"== {title} =="]) for i, title in self.marks]
-        edits += [(start, end, [f"   … {summary}"]) for start, end, summary in self.summaries]
-        edits += [(at, at, [f"   📁 {line}" for line in lines]) for at, lines in self.notes]
-        for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        # Applied from the end: of two at one place, the later made goes in first, so it
+        # comes out second (a chapter's last note before the next chapter's heading).
+        ordered = sorted(enumerate(self.edits), key=lambda e: (e[1][0], e[1][1], e[0]))
+        for _, (start, end, replacement) in reversed(ordered):
             lines[start:end] = replacement
         return lines
 
@@ -437,9 +485,21 @@ class Clock:
 
     def assessment_day(self, day: int) -> None:
         """10:00 on day `day` of the assessment, in the campaign's time zone."""
+        self._ten_on("assess", day)
+
+    def consolidation_day(self, day: int) -> None:
+        """10:00 on day `day` of the consolidation, in the campaign's time zone."""
+        self._ten_on("consolidate", day)
+
+    def _ten_on(self, stage: str, day: int) -> None:
         tz = CAMPAIGN.timezone
-        opened = CAMPAIGN.stage("assess").opens.astimezone(tz).date() + timedelta(days=day)
+        opened = CAMPAIGN.stage(stage).opens.astimezone(tz).date() + timedelta(days=day)
         self.now = datetime.combine(opened, dt_time(10), tz)
+
+    def past_deadline(self, stage: str) -> None:
+        """A minute after the stage's deadline: its closing is due."""
+        self.now = CAMPAIGN.stage(stage).deadline + timedelta(minutes=1)
+        self.woken()
 
     def later(self, **delta: float) -> None:
         """A few seconds on: what the bot holds back until then (a vote card's next edit)
@@ -462,6 +522,7 @@ class Team:
     secretary: SandboxUser
     lead: SandboxUser
     member: SandboxUser
+    other_lead: SandboxUser  # the second unit's candidate's, a pacesetter too
 
 
 async def play(
@@ -470,7 +531,7 @@ async def play(
     admin: SandboxUser,
     chapter: Chapters,
     clock: Clock,
-    save_charts: Callable[[], Awaitable[list[Path]]],
+    outside: Outside,
 ) -> None:
     locale, names = cast.locale, cast.people
     chapter("import")
@@ -507,10 +568,11 @@ async def play(
     await member.send("/help")
     await lead.send("/whoami")
     await member.send(cast.says["question"])
-    await play_stage_one(sb, cast, admin, secretary, lead, chapter)
-    team = Team(admin, secretary, lead, member)
+    other_lead = await play_stage_one(sb, cast, admin, secretary, lead, chapter)
+    team = Team(admin, secretary, lead, member, other_lead)
     await play_stage_two(sb, cast, team, group, chapter, clock)
-    await play_stage_three(sb, cast, team, chapter, clock, save_charts)
+    await play_stage_three(sb, cast, team, chapter, clock, outside.save_charts)
+    await play_stage_four(sb, cast, team, chapter, clock, outside)
 
 
 async def write_application(cast: Cast, lead: SandboxUser, budget: str) -> None:
@@ -579,7 +641,8 @@ async def play_stage_one(
     secretary: SandboxUser,
     lead: SandboxUser,
     chapter: Chapters,
-) -> None:
+) -> SandboxUser:
+    """Applications written, nominated, returned and accepted; the other candidate's lead."""
     locale, says = cast.locale, cast.says
     fhb, rbr = cast.units[0][0], cast.units[1][0]
     chapter("apply")
@@ -642,6 +705,7 @@ async def play_stage_one(
         await admin.tap(label(locale, "accept"))
         await admin.tap(label(locale, "accept_yes"))
     await admin.send("/applications")
+    return rbr_lead
 
 
 def activity(locale: str, key: str) -> str:
@@ -829,20 +893,155 @@ async def play_stage_three(
     chapter.note(*map(str, await save_charts()))
 
     chapter("select")
-    await admin.send(f"/select {fhb['code']}")
+    await admin.send(f"/select {fhb['code']} {rbr['code']}")
     await admin.tap(label(locale, "pacesetter_confirm"))
 
 
-def _chart_saver(settings: Settings, locale: str) -> Callable[[], Awaitable[list[Path]]]:
-    """The ranking's two charts, written where the demo's reader can open them after it ends
-    (the demo's own database goes with its scratch folder)."""
+async def play_stage_four(
+    sb: Sandbox, cast: Cast, team: Team, chapter: Chapters, clock: Clock, outside: Outside
+) -> None:
+    """The deliverables handed in (a Word file and a link; typed text and a video file); the
+    results booklet built, a chapter corrected, built again and approved; the export; the
+    closing report. The files the bot sends the admin land in the output folder."""
+    locale, says = cast.locale, cast.says
+    admin, lead, other = team.admin, team.lead, team.other_lead
+    writeup, video = (
+        label(locale, "deliverables_send", item=d.title.get(locale))
+        for d in CAMPAIGN.deliverables[:2]
+    )
+    chapter("consolidate")
+    clock.past_deadline("assess")
+    with chapter.summarised(says["closings"]):
+        await outside.remind()
+    clock.consolidation_day(3)
+    await outside.remind()  # the stage is open: each lead hears what is owed
+    await lead.send("/deliverables")
+    await lead.tap(writeup)
+    await lead.send_document(_writeup_docx(cast), says["writeup_file"], WORD_TYPE)
+    await lead.tap(label(locale, "final_confirm"))
+    await lead.tap(video)
+    await lead.send(says["video_link"])
+    await lead.tap(label(locale, "final_confirm"))
+    await other.send("/deliverables")
+    await other.tap(writeup)
+    await other.send(says["writeup"])
+    await other.tap(label(locale, "done"))
+    await other.tap(label(locale, "final_confirm"))
+    await other.tap(video)
+    await other.send_document(fake_video(600_000), says["video_file"], "video/mp4")
+    await other.tap(label(locale, "final_confirm"))
+
+    chapter("booklet")
+    await build_booklet(sb, locale, admin)
+
+    chapter("corrections")
+    await open_chapter(locale, other)
+    await other.tap(label(locale, "deliverables_fix"))
+    await other.send(says["corrections"])
+
+    chapter("rebuild")
+    since = len(admin.replies())
+    await build_booklet(sb, locale, admin)
+    chapter.note(*map(str, await save_sent(sb, admin, since, outside.folder)))
+    for person in (lead, other):
+        await open_chapter(locale, person)
+        await person.tap(label(locale, "deliverables_approve"))
+
+    chapter("export")
+    since = len(admin.replies())
+    await admin.send("/export")
+    await admin.tap(label(locale, "export_everything"))
+    chapter.note(*map(str, await save_sent(sb, admin, since, outside.folder)))
+
+    chapter("closing")
+    clock.past_deadline("consolidate")
+    await outside.remind()
+
+    chapter("outputs")
+    chapter.note(*_listing(outside.folder))
+
+
+def _listing(folder: Path) -> list[str]:
+    """The output folder's top level: each file's path, each folder's with how many it holds."""
+    lines = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            lines.append(f"{entry}/ ({sum(1 for _ in entry.iterdir())})")
+        else:
+            lines.append(str(entry))
+    return lines
+
+
+def _writeup_docx(cast: Cast) -> bytes:
+    """The write-up as a lead writes it in Word: a heading and a paragraph."""
+    document = docx.Document()
+    document.add_heading(cast.says["writeup_title"], level=1)
+    document.add_paragraph(cast.says["writeup_body"])
+    written = io.BytesIO()
+    document.save(written)
+    return written.getvalue()
+
+
+async def build_booklet(sb: Sandbox, locale: str, admin: SandboxUser) -> None:
+    """/booklet, ✅: the files to the admin; each chapter's draft announced to its lead."""
+    await admin.send("/booklet")
+    await admin.tap(label(locale, "booklet_chat_build"))
+    await sb.settle()
+
+
+async def open_chapter(locale: str, lead: SandboxUser) -> None:
+    """The lead taps 📋 under the latest "your chapter is ready" (it turns into the checklist),
+    then 📄 on it: the draft comes as a .docx."""
+    opened = label(locale, "deliverables_open")
+    notices = [m for m in lead.replies() if m.button_data(opened) is not None]
+    if not notices:
+        raise RuntimeError(f"no chapter is ready for {lead.first_name}")
+    await lead.tap(opened, message=notices[-1])
+    await lead.tap(label(locale, "deliverables_chapter"), message=notices[-1])
+
+
+async def save_sent(sb: Sandbox, user: SandboxUser, since: int, folder: Path) -> list[Path]:
+    """The documents the bot sent `user` after their `since`th reply, written to `folder` as
+    named; a .zip (the booklet's web page and its pictures) unpacked there. What was written:
+    each file, or an archive's page."""
+    sent = [sb.files.get(m.file_id) for m in user.replies()[since:] if m.kind == "document"]
+
+    def write() -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for stored in sent:
+            if stored.file_name.endswith(".zip"):
+                with zipfile.ZipFile(io.BytesIO(stored.data)) as archive:
+                    archive.extractall(folder)
+                    pages = [n for n in archive.namelist() if n.endswith(".html")]
+                written += [folder / page for page in pages]
+            else:
+                (folder / stored.file_name).write_bytes(stored.data)
+                written.append(folder / stored.file_name)
+        return written
+
+    return await asyncio.to_thread(write)
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What the demo does beside the chat: the bot's reminder schedule looked at now (as its
+    job does every 30 s), the charts drawn, and the folder the outputs are saved in."""
+
+    folder: Path
+    save_charts: Callable[[], Awaitable[list[Path]]]
+    remind: Callable[[], Awaitable[object]]
+
+
+def _chart_saver(settings: Settings, locale: str, out: Path) -> Callable[[], Awaitable[list[Path]]]:
+    """The ranking's two charts, written in the output folder, where the demo's reader can
+    open them after it ends (the demo's own database goes with its scratch folder)."""
 
     async def save() -> list[Path]:
         from bot import charts  # matplotlib: loaded by the demo's last chapters only
         from storage.db import Database
 
         campaign = load_campaign(settings.campaign_path)
-        out = Path(tempfile.gettempdir()) / f"pacesetter-demo-charts-{locale}"
         db = await Database.open(settings.db_path)
         try:
             return await charts.write_files(db, campaign, Messages(campaign.timezone), locale, out)
@@ -852,9 +1051,40 @@ def _chart_saver(settings: Settings, locale: str) -> Callable[[], Awaitable[list
     return save
 
 
-async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = "zh-Hans") -> int:
+def _reminder(runner: BotRunner, sb: Sandbox) -> Callable[[], Awaitable[object]]:
+    """The bot's reminder schedule looked at now, what it wrote sent: the demo moves the clock,
+    so it looks when it chooses (the tests' world.remind does the same)."""
+    from handlers.reminders import remind_due  # the job the running bot would call
+
+    async def remind() -> object:
+        written = await remind_due(runner.core)
+        await sb.settle()
+        return written
+
+    return remind
+
+
+def default_folder(language: str, today: date) -> Path:
+    """Where the outputs go unless the demo is told: a new folder in the working directory,
+    named for the language and the day (a second run that day gets -2, -3, …)."""
+    name = f"pacesetter-demo-{language}-{today.isoformat()}"
+    found = Path.cwd() / name
+    number = 1
+    while found.exists():
+        number += 1
+        found = Path.cwd() / f"{name}-{number}"
+    return found
+
+
+async def run_demo(
+    db_path: Path | None = None,
+    out=sys.stdout,
+    language: str = "zh-Hans",
+    folder: Path | None = None,
+) -> int:
     cast = CASTS[language]
     started = time.monotonic()
+    folder = (folder or default_folder(language, date.today())).resolve()
     with tempfile.TemporaryDirectory(prefix="pacesetter-demo-") as scratch:
         async with Sandbox(token=DEMO_TOKEN) as sb:
             sb.limits.chat_per_second = 1000.0  # the script types faster than any person
@@ -881,8 +1111,13 @@ async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = 
             await runner.start()
             clock.woken = runner.sender.wake
             sb.bot_busy = runner.busy  # each step waits for the bot's answers and notices
+            outside = Outside(
+                folder,
+                _chart_saver(settings, cast.locale, folder / "charts"),
+                _reminder(runner, sb),
+            )
             try:
-                await play(sb, cast, admin, chapter, clock, _chart_saver(settings, cast.locale))
+                await play(sb, cast, admin, chapter, clock, outside)
             finally:
                 await runner.stop()
             for line in chapter.lines():
@@ -891,4 +1126,5 @@ async def run_demo(db_path: Path | None = None, out=sys.stdout, language: str = 
             for item in trouble:
                 print(f"!! {item}", file=out)
     print(f"\n-- demo finished in {time.monotonic() - started:.1f} s", file=out)
+    print(f"-- the booklet, the export and the charts are in {folder}", file=out)
     return 1 if trouble else 0
