@@ -184,6 +184,7 @@ _SPACED = (re.compile(rf"(?<={_IDEOGRAPH}) +{_VALUE}"), re.compile(rf"{_VALUE} +
 
 def _spaced(text: str) -> list[str]:
     text = re.sub(r"</?[bi]>", "", text)  # bold or italic still touches its neighbours
+    text = re.sub(r"[A-Za-z]+-\d+", "A", text)  # UTF-16 is a name, spaced like one
     return [
         match.group(0)
         for pattern in _SPACED
@@ -205,6 +206,28 @@ def test_no_space_between_chinese_and_a_number_or_a_name(locale):
 def test_the_spacing_rule_sees_numbers_and_placeholders():
     assert _spaced("共 %(n)s 个，最多 32 字") == [" %(n)s", " 3", "%(n)s ", "2 "]
     assert _spaced("发送 /apply、Word 文件、%(limit)s MB、照片 %(caption)s") == []
+
+
+# Names of programs and formats stand apart from the Chinese around them, like commands.
+_LATIN = r"(?:Excel|Word|WPS|Telegram|CSV|PDF|HTML|GBK|UTF-8|UTF-16|/[a-z_]+)"
+_TOUCHING = re.compile(
+    rf"(?<={_IDEOGRAPH}){_LATIN}(?![A-Za-z0-9-])|(?<![A-Za-z0-9/-]){_LATIN}(?={_IDEOGRAPH})"
+)
+
+
+@pytest.mark.parametrize("locale", CHINESE)
+def test_a_program_or_a_command_stands_apart_from_chinese(locale):
+    touching = [
+        (where, _TOUCHING.findall(text))
+        for where, text in _msgstrs(locale) + _guides(locale)
+        if _TOUCHING.search(text)
+    ]
+    assert touching == []
+
+
+def test_the_apart_rule_sees_programs_and_commands():
+    assert _TOUCHING.findall("导出为Excel文件，发送/cancel可停止") == ["Excel", "/cancel"]
+    assert _TOUCHING.findall("导出为 Excel 文件，发送 /cancel 可停止，用UTF-8") == ["UTF-8"]
 
 
 _FILE = re.compile(r"(.?)%\((?:file|filename)\)s(.?)")
