@@ -218,6 +218,11 @@ class BotRunner:
         exporting = bool(self.app and self.app.bot_data.exporting)  # and an export's document
         return in_hand or sending or copying or waiting or exporting
 
+    async def remind_due(self) -> list:
+        """Look at the reminder schedule now, as its job would: for the demo and the tests,
+        which move the clock themselves; what was written, and to how many people."""
+        return await reminders.remind_due(self.core)
+
     async def start(self) -> None:
         campaign = load_campaign(self.settings.campaign_path)
         self.lock.acquire()  # before anything is read or reset: a second bot stops here

@@ -1054,10 +1054,9 @@ def _chart_saver(settings: Settings, locale: str, out: Path) -> Callable[[], Awa
 def _reminder(runner: BotRunner, sb: Sandbox) -> Callable[[], Awaitable[object]]:
     """The bot's reminder schedule looked at now, what it wrote sent: the demo moves the clock,
     so it looks when it chooses (the tests' world.remind does the same)."""
-    from handlers.reminders import remind_due  # the job the running bot would call
 
     async def remind() -> object:
-        written = await remind_due(runner.core)
+        written = await runner.remind_due()
         await sb.settle()
         return written
 

@@ -49,6 +49,24 @@ def test_no_chinese_text_in_handlers_or_core():
     assert sorted(set(offenders) - INPUT_VOCABULARY) == []
 
 
+# Dependencies point one way: handlers -> bot, storage, messages; bot/app.py assembles.
+_IMPORTS = re.compile(r"^\s*(?:from|import) (\w+)", re.MULTILINE)
+MAY_NOT_IMPORT = {"storage": {"bot", "handlers"}, "bot": {"handlers"}, "messages": {"handlers"}}
+ASSEMBLY = {"bot/app.py"}
+
+
+def test_dependencies_point_one_way():
+    backwards = [
+        (str(path.relative_to(ROOT)), package)
+        for folder, forbidden in MAY_NOT_IMPORT.items()
+        for path in (ROOT / folder).rglob("*.py")
+        if path.relative_to(ROOT).as_posix() not in ASSEMBLY
+        for package in _IMPORTS.findall(path.read_text(encoding="utf-8"))
+        if package in forbidden
+    ]
+    assert backwards == []
+
+
 def test_every_message_file_is_packaged():
     """A non-editable install must carry every template and labels file."""
     import glob
