@@ -9,7 +9,9 @@ stage is open, privately; secretaries and admins see their pacesetters' checklis
 
 Where the lead is between a tap and ✅ Confirm lives in the flow's data (`storage.flows`), so a
 restart loses nothing; the confirmation checks that data in the transaction that writes the
-item and ends the flow, so a second tap writes nothing. "Complete" means every deliverable of
+item and ends the flow, so a second tap writes nothing; it, like an approval already made,
+still turns its message into the checklist as stored (the tap may be redelivered after a
+restart that came between the write and the edit). "Complete" means every deliverable of
 the campaign: each document and video stored, and the latest booklet draft approved; the
 pacesetter's unit secretaries and the admins are told once, in the transaction that makes it so.
 """
@@ -21,7 +23,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
@@ -334,10 +336,18 @@ async def _confirm(update: Update, ctx: Ctx, pacesetter: Pacesetter, key: str) -
             await _tell_if_complete(tx, ctx, pacesetter)
     if not ready:
         await ui.alert(query, ctx, "deliverables/nothing_pending")
+        await _redraw(query, ctx, pacesetter)
         return
     ctx.flow = None
-    markup, context = await _screen(ctx, pacesetter)
     await ui.toast(query, ctx, "deliverables/saved", item=item.title.get(ctx.locale))
+    await _redraw(query, ctx, pacesetter)
+
+
+async def _redraw(query: CallbackQuery, ctx: Ctx, pacesetter: Pacesetter) -> None:
+    """The message tapped becomes the checklist as stored. Also after a tap that changes
+    nothing: an old preview or draft button, or the tap delivered again after a restart whose
+    first handling stored it but never got to edit the screen."""
+    markup, context = await _screen(ctx, pacesetter)
     await ui.edit(query, ctx, "deliverables/screen", markup, **context)
 
 
@@ -392,14 +402,14 @@ async def _approve(update: Update, ctx: Ctx, pacesetter: Pacesetter, draft_id: i
     query = update.callback_query
     if not await _draft_now(ctx, pacesetter, draft_id):
         await ui.alert(query, ctx, "deliverables/draft_gone")
+        await _redraw(query, ctx, pacesetter)
         return
     async with ctx.write() as tx:
         judged = await deliverables.judge(tx, draft_id, "approved", by=ctx.actor.user_id)
         if judged:
             await _tell_if_complete(tx, ctx, pacesetter)
-    markup, context = await _screen(ctx, pacesetter)
     await ui.toast(query, ctx, "deliverables/approved")
-    await ui.edit(query, ctx, "deliverables/screen", markup, **context)
+    await _redraw(query, ctx, pacesetter)
 
 
 @BUTTONS.on("fix")
@@ -410,6 +420,7 @@ async def _fix(update: Update, ctx: Ctx, pacesetter: Pacesetter, draft_id: int) 
     query = update.callback_query
     if not await _draft_now(ctx, pacesetter, draft_id):
         await ui.alert(query, ctx, "deliverables/draft_gone")
+        await _redraw(query, ctx, pacesetter)
         return
     async with ctx.write() as tx:
         await flows.begin(
