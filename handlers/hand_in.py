@@ -78,6 +78,13 @@ def as_data(content: Content) -> dict[str, Any]:
     return {k: v for k, v in vars(content).items() if v is not None}
 
 
+def _previewed_here(data: dict[str, Any], query: CallbackQuery) -> bool:
+    """The flow's typed text waits for ✅ in the preview this message became (or was to)."""
+    shown_in = data.get("preview")
+    typed = data.get("content", {}).get("kind") == "text"
+    return typed and query.message is not None and shown_in in (None, query.message.message_id)
+
+
 @dataclass(frozen=True, kw_only=True)
 class HandIn:
     """What one flow's handing in is made of; made once, it registers the handlers of its
@@ -186,6 +193,12 @@ class HandIn:
         """The typed text is complete: its preview."""
         query = update.callback_query
         data = self._mine(ctx, project, item)
+        if data is not None and ctx.flow.step == "confirm" and _previewed_here(data, query):
+            # Delivered again (a restart came before the preview was shown): show it now.
+            await query.answer()
+            content = Content(**data["content"])
+            await self._preview(ctx, update.effective_chat.id, project, item, content, query=query)
+            return
         if data is None or ctx.flow.step != "send":
             await ui.alert(query, ctx, f"{self.area}/nothing_pending")
             return
