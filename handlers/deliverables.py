@@ -7,21 +7,26 @@ stage is open, privately; secretaries and admins see their pacesetters' checklis
         ├▶ 📎 the video ─▶ a video (or a video file), or a link ──┴▶ the preview ─▶ ✅ Confirm
         └▶ the booklet: 📄 open my chapter, 👍 approve it, ✏ corrections ─▶ typed ─▶ the admins
 
-Where the lead is between a tap and ✅ Confirm lives in the flow's data (`storage.flows`), so a
-restart loses nothing; the confirmation checks that data in the transaction that writes the
-item and ends the flow, so a second tap writes nothing. "Complete" means every deliverable of
-the campaign: each document and video stored, and the latest booklet draft approved; the
-pacesetter's unit secretaries and the admins are told once, in the transaction that makes it so.
+The steps from 📎 to ✅ Confirm are /final's too: handlers/hand_in.py, where the flow's data
+lives between them (a restart loses nothing) and a second ✅ writes nothing; this module says
+what a pacesetter, its deliverables, its checklist and a video or a link are. A tap on the
+booklet's buttons whose draft no longer waits, like a ✅ with nothing to store, still turns
+its message into the checklist as stored (the tap may be delivered again after a restart that
+came between the write and the edit). "Complete" means every deliverable of the campaign:
+each document and video stored, and the latest booklet draft approved; the pacesetter's unit
+secretaries and the admins are told once, in the transaction that makes it so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
@@ -33,9 +38,9 @@ from bot.flow import PROMPT_EXPIRY, Accepts, Flow, StageGuard, Step
 from bot.media import DOWNLOAD_LIMIT
 from bot.notices import cause, to_people
 from bot.reminders import done_deliverable
-from handlers import flow_input, guards, ui
+from handlers import flow_input, guards, hand_in, ui
 from handlers.callbacks import Buttons
-from handlers.final import as_data, is_document
+from handlers.hand_in import as_data, is_document, may_hand_in
 from storage import deliverables, flows
 from storage.db import Transaction
 from storage.deliverables import APPROVED, Content, Pacesetter
@@ -207,10 +212,6 @@ async def _pacesetter(ctx: Ctx, project_id: int) -> Pacesetter | None:
     return found[0] if found else None
 
 
-def may_hand_in(actor, pacesetter: Pacesetter) -> bool:
-    return pacesetter.project_id in actor.projects("lead")
-
-
 # The pacesetter a button names, if the tapper leads it while the stage is open; else why not.
 _LEADS_OPEN = guards.on_object(
     _pacesetter,
@@ -221,137 +222,10 @@ _LEADS_OPEN = guards.on_object(
 )
 
 
-def _mine(ctx: Ctx, pacesetter: Pacesetter, key: str | None = None) -> dict | None:
-    """The flow's data, if the person is handing in `key` of `pacesetter` (any: None)."""
-    position = ctx.flow
-    if position is None or position.flow != FLOW:
-        return None
-    data = position.data
-    if data.get("project") != pacesetter.project_id:
-        return None
-    if key is not None and data.get("item") != key:
-        return None
-    return data
-
-
 def _item_of(ctx: Ctx, key: str) -> Deliverable | None:
     """A deliverable the lead sends (not the booklet, which is built) by its key."""
     found = next((d for d in ctx.campaign.deliverables if d.key == key), None)
     return found if found is not None and found.kind != "booklet" else None
-
-
-@BUTTONS.on("item")
-@_IN_PRIVATE
-@_LEADS_OPEN
-async def _item(update: Update, ctx: Ctx, pacesetter: Pacesetter, key: str) -> None:
-    item = _item_of(ctx, key)
-    if item is None:
-        await ui.stale(update.callback_query, ctx)
-        return
-    async with ctx.write() as tx:
-        await flows.begin(
-            tx, ctx.actor.user_id, FLOW, "send", project=pacesetter.project_id, item=item.key
-        )
-    stored = (await deliverables.current(ctx.db, [pacesetter.project_id])).get(
-        pacesetter.project_id, {}
-    )
-    await ui.show(
-        update.callback_query,
-        ctx,
-        "deliverables/ask",
-        _asking_buttons(ctx, pacesetter, item),
-        **_asking(pacesetter, item, stored.get(item.key), 0),
-    )
-
-
-def _asking(pacesetter: Pacesetter, item: Deliverable, stored, typed: int) -> dict[str, Any]:
-    return {
-        "project": pacesetter,
-        "item": item,
-        "stored": stored,
-        "typed": typed,
-        "download": DOWNLOAD_LIMIT // 2**20,
-        "upload": UPLOAD_LIMIT // 2**20,
-        "platform_of": platform,
-    }
-
-
-def _asking_buttons(ctx: Ctx, pacesetter: Pacesetter, item: Deliverable) -> InlineKeyboardMarkup:
-    label, rows = ctx.msgs.label, []
-    if item.kind == "document":
-        rows.append(
-            [(label(ctx.locale, "done"), BUTTONS.data("done", pacesetter.project_id, item.key))]
-        )
-    rows.append([(label(ctx.locale, "cancel"), BUTTONS.data("cancel", pacesetter.project_id))])
-    return ui.keyboard(rows)
-
-
-@BUTTONS.on("done")
-@_IN_PRIVATE
-@_LEADS_OPEN
-async def _done(update: Update, ctx: Ctx, pacesetter: Pacesetter, key: str) -> None:
-    """The typed write-up is complete: its preview."""
-    query, item = update.callback_query, _item_of(ctx, key)
-    data = _mine(ctx, pacesetter, key)
-    if item is None or data is None or ctx.flow.step != "send":
-        await ui.alert(query, ctx, "deliverables/nothing_pending")
-        return
-    if not data.get("text"):
-        await ui.alert(query, ctx, "deliverables/nothing_typed")
-        return
-    content = Content("text", text=data["text"])
-    async with ctx.write() as tx:
-        await flows.go(tx, ctx.actor.user_id, "confirm")
-        await flows.note(tx, ctx.actor.user_id, content=as_data(content))
-    await query.answer()
-    await _preview(ctx, update.effective_chat.id, pacesetter, item, content, query=query)
-
-
-@BUTTONS.on("confirm")
-@_IN_PRIVATE
-@_LEADS_OPEN
-async def _confirm(update: Update, ctx: Ctx, pacesetter: Pacesetter, key: str) -> None:
-    """Store what the preview showed: checked against the flow in the transaction that ends
-    it, so a double tap or an old preview stores nothing."""
-    query, item = update.callback_query, _item_of(ctx, key)
-    async with ctx.write() as tx:
-        position = await flows.current(tx, ctx.actor.user_id)
-        data = position.data if position is not None and position.flow == FLOW else {}
-        ready = (
-            item is not None
-            and position is not None
-            and position.step == "confirm"
-            and data.get("project") == pacesetter.project_id
-            and data.get("item") == key
-            and "content" in data
-            and query.message is not None
-            and data.get("preview") == query.message.message_id
-        )
-        if ready:
-            await flows.end(tx, ctx.actor.user_id)
-            await deliverables.submit(
-                tx, pacesetter.project_id, key, Content(**data["content"]), by=ctx.actor.user_id
-            )
-            await _tell_if_complete(tx, ctx, pacesetter)
-    if not ready:
-        await ui.alert(query, ctx, "deliverables/nothing_pending")
-        return
-    ctx.flow = None
-    markup, context = await _screen(ctx, pacesetter)
-    await ui.toast(query, ctx, "deliverables/saved", item=item.title.get(ctx.locale))
-    await ui.edit(query, ctx, "deliverables/screen", markup, **context)
-
-
-@BUTTONS.on("cancel")
-@_IN_PRIVATE
-@_LEADS_OPEN
-async def _cancel(update: Update, ctx: Ctx, pacesetter: Pacesetter) -> None:
-    if _mine(ctx, pacesetter) is not None:
-        async with ctx.write() as tx:
-            await flows.end(tx, ctx.actor.user_id)
-        ctx.flow = None
-    markup, context = await _screen(ctx, pacesetter)
-    await ui.show(update.callback_query, ctx, "deliverables/screen", markup, **context)
 
 
 # --- the booklet: the chapter's draft, approved or corrected ---------------------------------
@@ -386,32 +260,42 @@ async def _draft_now(ctx: Ctx, pacesetter: Pacesetter, draft_id: int) -> bool:
     return booklet.draft_id == draft_id and booklet.state != APPROVED
 
 
+def _draft_waiting(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """The draft a button names, if it still waits for the lead's word; else the checklist as
+    stored (the word given already, maybe before a restart, or a newer draft built)."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, ctx: Ctx, pacesetter: Pacesetter, draft_id: int) -> None:
+        if not await _draft_now(ctx, pacesetter, draft_id):
+            await ui.alert(update.callback_query, ctx, "deliverables/draft_gone")
+            await HAND_IN.redraw(update.callback_query, ctx, pacesetter)
+            return
+        await handler(update, ctx, pacesetter, draft_id)
+
+    return guarded
+
+
 @BUTTONS.on("approve")
 @_IN_PRIVATE
 @_LEADS_OPEN
+@_draft_waiting
 async def _approve(update: Update, ctx: Ctx, pacesetter: Pacesetter, draft_id: int) -> None:
     query = update.callback_query
-    if not await _draft_now(ctx, pacesetter, draft_id):
-        await ui.alert(query, ctx, "deliverables/draft_gone")
-        return
     async with ctx.write() as tx:
         judged = await deliverables.judge(tx, draft_id, "approved", by=ctx.actor.user_id)
         if judged:
             await _tell_if_complete(tx, ctx, pacesetter)
-    markup, context = await _screen(ctx, pacesetter)
     await ui.toast(query, ctx, "deliverables/approved")
-    await ui.edit(query, ctx, "deliverables/screen", markup, **context)
+    await HAND_IN.redraw(query, ctx, pacesetter)
 
 
 @BUTTONS.on("fix")
 @_IN_PRIVATE
 @_LEADS_OPEN
+@_draft_waiting
 async def _fix(update: Update, ctx: Ctx, pacesetter: Pacesetter, draft_id: int) -> None:
     """Ask for the corrections, typed next; they go to the admins."""
     query = update.callback_query
-    if not await _draft_now(ctx, pacesetter, draft_id):
-        await ui.alert(query, ctx, "deliverables/draft_gone")
-        return
     async with ctx.write() as tx:
         await flows.begin(
             tx,
@@ -489,38 +373,13 @@ async def _tell_if_complete(tx: Transaction, ctx: Ctx, pacesetter: Pacesetter) -
 # --- what the lead sends ---------------------------------------------------------------------
 
 
-async def _sent(update: Update, ctx: Ctx) -> None:
-    """A document, a video, typed text or a link for the deliverable asked for."""
-    data = ctx.flow.data
-    pacesetter = await _pacesetter(ctx, data.get("project", 0))
-    item = _item_of(ctx, data.get("item", ""))
-    if pacesetter is None or item is None or not may_hand_in(ctx.actor, pacesetter):
-        async with ctx.write() as tx:
-            await flows.end(tx, ctx.actor.user_id)
-        await ui.reply(update, ctx, "common/stale", command="deliverables")
-        return
-    if ctx.flow.step != "send":  # one preview at a time: its ✅ stores what it shows
-        await ui.reply(update, ctx, "deliverables/confirm_first")
-        return
-    message = update.effective_message
-    if message.text and item.kind == "document":
-        await _typed(update, ctx, pacesetter, item, data.get("text", ""))
-        return
-    if message.text:
-        content, refusal = _link(message.text.strip()), "deliverables/not_a_link"
-        if content is not None:
-            refusal = None
-    elif item.kind == "video":
-        content, refusal = _video(message)
-    else:
-        content, refusal = _document(message)
-    if refusal is not None:
-        await ui.reply(update, ctx, refusal, item=item, **(as_data(content) if content else {}))
-        return
-    async with ctx.write() as tx:
-        await flows.go(tx, ctx.actor.user_id, "confirm")
-        await flows.note(tx, ctx.actor.user_id, content=as_data(content), text=None)
-    await _preview(ctx, update.effective_chat.id, pacesetter, item, content)
+def _take(message: Message, item: Deliverable) -> hand_in.Taken:
+    """A link (typed), a video or a document for the deliverable, or the refusal."""
+    if message.text:  # typed text for the write-up is its text (hand_in.py), here a link
+        content = _link(message.text.strip())
+        return content, None if content else "deliverables/not_a_link", {"item": item}
+    content, refusal = _video(message) if item.kind == "video" else _document(message)
+    return content, refusal, {"item": item, **(as_data(content) if content else {})}
 
 
 def _link(text: str) -> Content | None:
@@ -582,71 +441,6 @@ def _document(message) -> tuple[Content | None, str | None]:
     return _file_content(attached, "document", mime), None
 
 
-async def _typed(
-    update: Update, ctx: Ctx, pacesetter: Pacesetter, item: Deliverable, written: str
-) -> None:
-    """Typed text adds to what was typed for the write-up (a blank line between messages)."""
-    typed = update.effective_message.text
-    text = f"{written}\n\n{typed}" if written else typed
-    if len(text) > TEXT_LIMIT:
-        await ui.reply(update, ctx, "deliverables/too_long", limit=TEXT_LIMIT)
-        return
-    async with ctx.write() as tx:
-        await flows.note(tx, ctx.actor.user_id, text=text)
-    await ui.reply(
-        update,
-        ctx,
-        "deliverables/ask",
-        _asking_buttons(ctx, pacesetter, item),
-        **_asking(pacesetter, item, None, len(text)),
-    )
-
-
-async def _preview(
-    ctx: Ctx,
-    chat_id: int,
-    pacesetter: Pacesetter,
-    item: Deliverable,
-    content: Content,
-    *,
-    query=None,
-) -> None:
-    """What will be stored, and what it replaces; ✅ Confirm or ✖ Cancel."""
-    stored = (await deliverables.current(ctx.db, [pacesetter.project_id])).get(
-        pacesetter.project_id, {}
-    )
-    label, project_id = ctx.msgs.label, pacesetter.project_id
-    markup = ui.keyboard(
-        [
-            [(label(ctx.locale, "final_confirm"), BUTTONS.data("confirm", project_id, item.key))],
-            [(label(ctx.locale, "cancel"), BUTTONS.data("cancel", project_id))],
-        ]
-    )
-    context = {
-        "project": pacesetter,
-        "item": item,
-        "content": content,
-        "shown": (content.text or "")[:PREVIEW_CHARS],
-        "replaces": stored.get(item.key),
-        "download": DOWNLOAD_LIMIT // 2**20,
-        "platform_of": platform,
-    }
-    if query is not None:
-        await ui.edit(query, ctx, "deliverables/preview", markup, **context)
-        shown_in = query.message.message_id
-    else:
-        text = ui.render(ctx, "deliverables/preview", **context)[0]
-        shown_in = (await ctx.bot.send_message(chat_id, text, reply_markup=markup)).message_id
-    # Only this preview's ✅ stores it: an older one left on the screen showed something else.
-    async with ctx.write() as tx:
-        await flows.note(tx, ctx.actor.user_id, preview=shown_in)
-
-
-_STEP = Step(
-    Accepts.TEXT | Accepts.DOCUMENT | Accepts.PHOTO | Accepts.VIDEO,
-    "deliverables/wrong_input",
-    _sent,
-)
 _COMMENT = Step(
     Accepts.TEXT,
     "deliverables/fix_wrong_input",
@@ -657,15 +451,38 @@ _COMMENT = Step(
 )
 
 
-async def _wrong_context(update: Update, ctx: Ctx) -> dict[str, Any]:
-    item = _item_of(ctx, ctx.flow.data.get("item", "")) if ctx.flow else None
-    return {"item": item}
+def _said() -> dict[str, Any]:
+    """What the ask and preview screens name: the limits, and a link's platform."""
+    return {
+        "download": DOWNLOAD_LIMIT // 2**20,
+        "upload": UPLOAD_LIMIT // 2**20,
+        "platform_of": platform,
+    }
 
 
+HAND_IN = hand_in.HandIn(
+    flow=FLOW,
+    area="deliverables",
+    buttons=BUTTONS,
+    stage=GUARD,
+    load=_pacesetter,
+    gone="deliverables/not_pacesetter",
+    refusal="deliverables/not_lead",
+    item_of=_item_of,
+    takes_text=lambda item: item.kind == "document",
+    take=_take,
+    current=deliverables.current,
+    submit=deliverables.submit,
+    screen=_screen,
+    stored=_tell_if_complete,
+    said=_said,
+    text_limit=TEXT_LIMIT,
+    preview_chars=PREVIEW_CHARS,
+)
 _FLOW = Flow(
     FLOW,
-    {"send": _STEP, "confirm": _STEP, "comment": _COMMENT},
+    {"send": HAND_IN.step, "confirm": HAND_IN.step, "comment": _COMMENT},
     allowed=_is_lead,
     stage=GUARD,
-    context=_wrong_context,
+    context=HAND_IN.wrong_context,
 )

@@ -145,6 +145,23 @@ async def test_wrong_types_and_big_files_are_refused_wps_is_taken_one_preview_co
     assert (await _stored(world, project_id))["summary"].content.file_name == "新.pdf"
 
 
+async def test_an_out_of_date_preview_stores_nothing_and_becomes_the_screen(world: World):
+    lena, _, _, _, project_id = await _assessing(world)
+    await lena.send("/final")
+    await lena.tap(SEND_SUMMARY)
+    await lena.send_document(PDF, filename="总结.pdf", mime_type="application/pdf")
+    preview = lena.last_reply
+    await lena.send("/final")  # starts again: the preview above is out of date
+    assert await world.tap_answer(lena, "✅ Confirm", message=preview) == (
+        "Nothing is waiting to be stored. Send /final to see your items."
+    )
+    # Its ✅ is gone: the message shows the items as stored (as after a restart that came
+    # between a ✅'s write and its edit, when the tap is delivered again).
+    assert preview.edited and "○ Work summary: not handed in yet" in preview.text
+    assert preview.button_data("✅ Confirm") is None and preview.button_data(SEND_SUMMARY)
+    assert not await _stored(world, project_id)
+
+
 async def test_others_are_refused_clearly_and_forged_buttons_change_nothing(world: World):
     lena, mei, leo, group, project_id = await _assessing(world)
     # The menu offers /final to leads, not to members.

@@ -21,17 +21,23 @@ from tests.conftest import TOKEN, org_csv
 
 
 def campaign_open_now(
-    tmp_path: Path, *, cultivating: bool = False, assessing: bool = False
+    tmp_path: Path,
+    *,
+    cultivating: bool = False,
+    assessing: bool = False,
+    consolidating: bool = False,
 ) -> Path:
     """The built-in campaign with its stages moved so that applications are open today (or,
     `cultivating`, closed a while ago, and cultivation open; or `assessing`, the assessment
-    open)."""
+    open; or `consolidating`, the consolidation open)."""
     now = datetime.now(UTC).replace(microsecond=0)
     days = [(-1, 30), (31, 200), (201, 240), (241, 300)]  # opens, deadline per stage
     if cultivating:
         days = [(-60, -31), (-30, 200), (201, 240), (241, 300)]
     if assessing:
         days = [(-90, -61), (-60, -31), (-30, 200), (201, 300)]
+    if consolidating:
+        days = [(-120, -91), (-90, -61), (-60, -31), (-30, 200)]
     moments = iter((now + timedelta(days=d)).isoformat() for pair in days for d in pair)
     text = DEFAULT_CAMPAIGN_PATH.read_text(encoding="utf-8")
     text = re.sub(
@@ -65,6 +71,7 @@ class BotProcess:
         *,
         cultivating: bool = False,
         assessing: bool = False,
+        consolidating: bool = False,
     ) -> None:
         self.env = {
             **os.environ,
@@ -74,7 +81,12 @@ class BotProcess:
             "PACESETTER_ADMINS": str(admin.id),
             "PACESETTER_LOG_LEVEL": "DEBUG",
             "PACESETTER_CAMPAIGN": str(
-                campaign_open_now(tmp_path, cultivating=cultivating, assessing=assessing)
+                campaign_open_now(
+                    tmp_path,
+                    cultivating=cultivating,
+                    assessing=assessing,
+                    consolidating=consolidating,
+                )
             ),
         }
         self.db_path = tmp_path / "bot.db"

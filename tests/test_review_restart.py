@@ -22,10 +22,18 @@ CARD = "SELECT criterion, draft, submitted FROM review_scores ORDER BY criterion
 @contextlib.asynccontextmanager
 async def bot_assessing(tmp_path, projects: int) -> AsyncIterator[tuple]:
     """The bot in its own process inside the assessment, unit U1's `projects` candidates."""
+    async with bot_in_stage(tmp_path, projects, assessing=True) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def bot_in_stage(tmp_path, projects: int, **stage: bool) -> AsyncIterator[tuple]:
+    """The bot in its own process inside a later stage (`stage`: BotProcess's flag for it),
+    unit U1's `projects` projects accepted as candidates."""
     async with Sandbox(token=TOKEN) as sb:
         sb.settle_timeout = 20  # a cold Python start is part of each step here
         admin = sb.user("Ada", language_code="en")
-        bot = BotProcess(sb, tmp_path, admin, assessing=True)
+        bot = BotProcess(sb, tmp_path, admin, **stage)
         await bot.start()
         try:
             await admin.send("/import")
