@@ -109,5 +109,7 @@ def _part(title: str, content: store.Content, label: Callable[..., str]) -> Part
         return Part(title, content.text or "")
     if content.kind == "link":
         return Part(title, note=content.text or "")  # the video's address, as it was sent
-    name = content.file_name or content.file_unique_id or ""
-    return Part(title, note=label("handed_in_file", name=name))
+    if not content.file_name:  # a video from a phone's camera has none: its size, not its id
+        size = f"{(content.size or 0) / 2**20:.1f}"
+        return Part(title, note=label("handed_in_unnamed", size=size))
+    return Part(title, note=label("handed_in_file", name=content.file_name))

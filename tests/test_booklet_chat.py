@@ -13,11 +13,13 @@ from pathlib import Path
 import docx
 
 from bot import booklet, cli
-from bot.booklet_sources import CHAPTERS_DIR
+from bot.booklet_sources import CHAPTERS_DIR, deliverables_loader
+from bot.campaign_load import load_campaign
 from bot.media import folder_of
 from handlers import booklet as booklet_chat
 from handlers import deliverables as deliverables_flow
 from handlers.booklet import BUTTONS
+from messages.render import Messages
 from storage import deliverables, pacesetters, people
 from tests.conftest import World
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
@@ -54,6 +56,14 @@ async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approva
     page = (out / "创建成果集.html").read_text(encoding="utf-8")
     assert "三个坚持：支部建在项目上。" in page and "https://v.qq.com/x/page/b1.html" in page
     assert "支部书记（申报联系人）已确认本章。" in page and "别的项目的经验。" not in page
+    # A video from a phone's camera comes without a name: the chapter gives its size, no id.
+    async with db.transaction(NOW) as tx:
+        video = deliverables.Content("video", file_id="v", file_unique_id="AgAD-v", size=3 * 2**20)
+        await deliverables.submit(tx, 20, "video", video, by=1)
+    campaign = load_campaign()
+    load = deliverables_loader(campaign, Messages(campaign.timezone), "zh-Hans")
+    notes = [part.note for part in (await load(db, [20]))[20].parts]
+    assert "以文件提交（3.0 MB，发送时未附文件名）" in notes
 
 
 async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(world: World):

@@ -106,9 +106,11 @@ async def test_the_video_within_the_limits_over_20_mb_and_a_link_instead(world: 
     await lena.send_video()
     preview = lena.last_reply
     assert "The video above:" in preview.text and "over 20 MB" not in preview.text
+    assert "《" not in preview.text  # a phone's camera names no video: its size alone
     await lena.tap("✅ Confirm", message=preview)
     stored = (await _stored(world, project_id))["video"].content
     assert stored.kind == "video" and stored.file_id and stored.size
+    assert f"a video, {stored.size / 2**20:.1f} MB" in preview.text and "《" not in preview.text
     # Over 20 MB: kept by its file id, and the lead told what that means for the booklet.
     await lena.tap("🔁 Replace: Pacesetter micro-video", message=preview)
     big = {
