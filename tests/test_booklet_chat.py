@@ -216,3 +216,10 @@ async def test_each_lead_reads_their_chapter_in_their_language_from_one_read_a_l
     await world.sb.settle()
     assert len(notices(lena, "chapter of Project U1-01 is ready")) == 2
     assert "Contents" in await opened(wen, to_wen)
+
+
+def test_the_progress_names_the_step_under_way_never_step_nought():
+    msgs = Messages("Asia/Shanghai")
+    shown = [msgs.text("en", "booklet_chat/building", done=done, steps=3) for done in (0, 2, 3)]
+    assert [text.rsplit(" ", 3)[-3] for text in shown] == ["1", "3", "3"]
+    assert msgs.text("zh-Hans", "booklet_chat/building", done=0, steps=3).startswith("📖")
