@@ -423,33 +423,48 @@ def done_deliverable(item: Any, stored: dict[str, Any], booklet: Any) -> bool:
     return item.key in stored
 
 
+def lead_owes(item: Any, stored: dict[str, Any], booklet: Any) -> bool:
+    """What a pacesetter's lead still has to do: hand in the write-up or the video; give their
+    word on the booklet's chapter once a draft waits for it. Before a chapter is built, or while
+    their corrections wait for the next build, the booklet is the admins' to move, not theirs."""
+    if item.kind == "booklet":
+        return booklet.state == deliverables.DRAFT and not booklet.corrections
+    return item.key not in stored
+
+
+async def deliverables_missing(
+    db: Executor, campaign: Campaign
+) -> list[tuple[deliverables.Pacesetter, list]]:
+    """Every pacesetter with the deliverables not done yet (the complete ones too, with none),
+    ordered by unit: three reads, however many."""
+    return await _deliverables(db, campaign, lambda *found: not done_deliverable(*found))
+
+
 async def deliverables_owed(
     db: Executor, campaign: Campaign
 ) -> list[tuple[deliverables.Pacesetter, list]]:
-    """Every pacesetter with the deliverables it still owes (the complete ones too, with none),
-    ordered by unit: three reads, however many."""
+    """Every pacesetter with what its lead still has to do (`lead_owes`; none for some)."""
+    return await _deliverables(db, campaign, lead_owes)
+
+
+async def _deliverables(
+    db: Executor, campaign: Campaign, pick: Callable[[Any, dict[str, Any], Any], bool]
+) -> list[tuple[deliverables.Pacesetter, list]]:
     found = await deliverables.pacesetters(db)
     ids = [p.project_id for p in found]
     stored = await deliverables.current(db, ids)
     booklets = await deliverables.booklets(db, ids)
-    return [
-        (
-            pacesetter,
-            [
-                item
-                for item in campaign.deliverables
-                if not done_deliverable(
-                    item, stored.get(pacesetter.project_id, {}), booklets[pacesetter.project_id]
-                )
-            ],
-        )
-        for pacesetter in found
-    ]
+    picked = []
+    for pacesetter in found:
+        mine, booklet = stored.get(pacesetter.project_id, {}), booklets[pacesetter.project_id]
+        picked.append((pacesetter, [i for i in campaign.deliverables if pick(i, mine, booklet)]))
+    return picked
 
 
 async def consolidate_debts(db: Executor, reminding: Reminding) -> list[Letter]:
-    """Stage 4: the leads of pacesetters with a deliverable missing, each told what of which
-    project, with the button to /deliverables; never the leads of complete ones."""
+    """Stage 4: the leads with something to do (`lead_owes`), each told what of which project,
+    with the button to /deliverables; never the leads of complete ones, nor a lead whose
+    chapter the admins have yet to build."""
     owed = [entry for entry in await deliverables_owed(db, reminding.campaign) if entry[1]]
     leads = await deliverables.pacesetter_leads(db)
     by_lead: dict[int, list[dict[str, Any]]] = {}
@@ -464,7 +479,7 @@ async def consolidate_debts(db: Executor, reminding: Reminding) -> list[Letter]:
 
 
 async def consolidate_posts(db: Executor, campaign: Campaign, now: datetime) -> list[Post]:
-    """Stage 4: each bound chat of a pacesetter with a deliverable missing hears what."""
+    """Stage 4: each bound chat of a pacesetter whose lead has something to do hears what."""
     missing = {p.project_id: (p, items) for p, items in await deliverables_owed(db, campaign)}
     return [
         Post(
@@ -482,7 +497,7 @@ async def consolidate_posts(db: Executor, campaign: Campaign, now: datetime) -> 
 async def consolidate_closed(db: Executor, reminding: Reminding) -> list[Letter]:
     """Stage 4 closed: the admins hear which pacesetters handed in every deliverable and what
     the others still owe, and the files of the results booklet's latest build, if built."""
-    owed = await deliverables_owed(db, reminding.campaign)
+    owed = await deliverables_missing(db, reminding.campaign)
     files = await booklet_sources.latest_build(db, [p.project_id for p, _ in owed])
     summary = {
         "complete": [pacesetter for pacesetter, missing in owed if not missing],

@@ -296,9 +296,9 @@ async def test_reminders_reach_only_leads_with_something_missing_and_the_closing
         )
     await world.remind()  # the consolidation's opening wave: those who owe
     [reminder] = [m for m in lena.replies() if "still owes" in m.text]
-    assert "Project U1-01 still owes: Pacesetter micro-video, Compiled results booklet" in (
-        reminder.text
-    )
+    # No chapter built yet: the booklet is the admins' to move, not Lena's.
+    assert "Project U1-01 still owes: Pacesetter micro-video\n" in reminder.text
+    assert "results booklet" not in reminder.text.split("\n\n")[0]
     [[(label, link)]] = reminder.buttons
     assert label == "📋 The deliverables" and link.endswith("?start=deliverables")
     assert not [m for m in leo.replies() if "still owes" in m.text]
@@ -307,8 +307,33 @@ async def test_reminders_reach_only_leads_with_something_missing_and_the_closing
     )
     group = [m for m in world.sb.messages(chat_id) if "/deliverables" in m.text]
     [post] = group  # in the campaign's language
-    assert "Project U1-01尚未提交：标杆创建微视频、创建成果集。" in post.text
+    assert "Project U1-01尚未提交：标杆创建微视频。" in post.text and "篇章" not in post.text
     assert post.buttons[0][0][1].endswith("?start=deliverables")
+    # Her video in, nothing is hers to do until a chapter is built; then its approval is.
+    async with world.db.transaction(world.clock.now) as tx:
+        link = deliverables.Content("link", text="https://v.qq.com/x/page/a.html")
+        await deliverables.submit(tx, project_id, "video", link, by=lena.id)
+    world.advance(hours=24)  # /remind holds back within 12 hours of the last wave
+    await world.admin.send("/remind")
+    assert "People who still owe something: 0. Group chats: 0." in world.admin.last_reply.text
+    async with world.db.transaction(world.clock.now) as tx:
+        draft = await deliverables.add_draft(tx, project_id, "/nowhere/chapter.docx")
+    await world.admin.send("/remind")  # nothing went out: nothing held back
+    assert "People who still owe something: 1. Group chats: 1." in world.admin.last_reply.text
+    await world.admin.tap("📣 Send now", message=world.admin.last_reply)
+    await world.sb.settle()
+    assert lena.last_reply.text.endswith(
+        "• Project U1-01: its chapter of the Compiled results booklet waits for your approval\n\n"
+        "Hand in the write-up and the video, and approve your chapter of the results booklet,"
+        " with /deliverables."
+    )
+    async with world.db.transaction(world.clock.now) as tx:  # her corrections: the admins' turn
+        await deliverables.judge(tx, draft, "corrections", by=lena.id, comment="Page 2: a date")
+    world.advance(hours=24)
+    await world.admin.send("/remind")
+    assert "People who still owe something: 0. Group chats: 0." in world.admin.last_reply.text
+    # The final report still counts the unapproved chapter among what is missing.
+    await world.admin.tap("✖ Cancel", message=world.admin.last_reply)
     # After the deadline the admins hear who is complete and who is not, once.
     world.clock.now = AFTER
     await world.remind()
@@ -319,8 +344,7 @@ async def test_reminders_reach_only_leads_with_something_missing_and_the_closing
     assert "Pacesetters with every deliverable: 1 of 2." in summary.text
     assert "Complete:\n• Project U1-02 (Unit U1)" in summary.text
     assert (
-        "Incomplete:\n• Project U1-01 (Unit U1) still owes: Pacesetter micro-video, Compiled"
-        " results booklet"
+        "Incomplete:\n• Project U1-01 (Unit U1) still owes: Compiled results booklet"
     ) in summary.text
     assert not [m for m in lena.replies() if "closed on 31 Dec" in m.text]
 
