@@ -148,9 +148,11 @@ async def _screen(ctx: Ctx, pacesetter: Pacesetter) -> tuple[InlineKeyboardMarku
             rows.append([(text, BUTTONS.data("item", project_id, item.key))])
             continue
         booklet = entry["booklet"]
+        if booklet.draft_id is None:  # nothing to open or approve until the admins build it
+            continue
         chapter = label(ctx.locale, "deliverables_chapter")
         rows.append([(chapter, BUTTONS.data("chapter", project_id))])
-        if booklet.draft_id is not None and booklet.state != APPROVED:
+        if booklet.state != APPROVED:
             rows.append(
                 [
                     (
@@ -337,6 +339,7 @@ async def _commented(update: Update, ctx: Ctx) -> None:
             admins,
             "deliverables/corrections",
             cause(tx, Cause("booklet_fix", pacesetter.project_id)),
+            button=("deliverables_open", BUTTONS.data("page", 0)),
             project=pacesetter,
             lead=ctx.actor.person.display_name,
             comment=text,

@@ -107,6 +107,7 @@ async def test_the_video_within_the_limits_over_20_mb_and_a_link_instead(world: 
     preview = lena.last_reply
     assert "The video above:" in preview.text and "over 20 MB" not in preview.text
     assert "《" not in preview.text  # a phone's camera names no video: its size alone
+    assert preview.text.endswith(" MB.\n\nTap ✅ Confirm to store it.")
     await lena.tap("✅ Confirm", message=preview)
     stored = (await _stored(world, project_id))["video"].content
     assert stored.kind == "video" and stored.file_id and stored.size
@@ -152,11 +153,13 @@ async def test_the_booklet_approved_or_corrected_and_completion_told_once(world:
     lena, _, _, sam, project_id = await _consolidating(world)
     await lena.send("/deliverables")
     screen = lena.last_reply
-    assert await world.tap_answer(lena, "📄 Open my chapter", message=screen) == (
+    # Nothing to open or approve yet; an old screen's 📄 says why.
+    assert screen.button_data("📄 Open my chapter") is None
+    assert screen.button_data("👍 Approve the chapter") is None
+    assert await world.answer_to(lena, screen, BUTTONS.data("chapter", project_id)) == (
         "The draft of your chapter is not ready yet: it opens here once the results booklet"
         " is built."
     )
-    assert screen.button_data("👍 Approve the chapter") is None  # nothing to approve yet
     draft = await _draft(world, project_id)
     await lena.send("/deliverables")
     screen = lena.last_reply
@@ -171,6 +174,7 @@ async def test_the_booklet_approved_or_corrected_and_completion_told_once(world:
     assert len(told) == 1
     assert "Page 3: the date of the visit is 12 May." in told[0].text
     assert "Project U1-01" in told[0].text and "Lena" in told[0].text
+    assert told[0].buttons[0][0][0] == "📋 The deliverables"  # the way to the checklists
     # The write-up and the video, then the approval: the checklist is complete.
     screen = lena.last_reply
     assert "(corrections sent: 1)" in screen.text
