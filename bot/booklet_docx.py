@@ -97,7 +97,7 @@ class _Media:
 
     def _add(self, path: Path) -> _Image | None:
         try:
-            image = Image.from_file(str(path))  # reads the header: PNG, JPEG, GIF, BMP, TIFF
+            image = Image.from_file(str(path))  # its kind and size: PNG, JPEG, GIF, BMP, TIFF
         except (OSError, UnrecognizedImageError):
             return None
         if image.px_height * TEXT_WIDTH_MM > image.px_width * TEXT_HEIGHT_MM:
