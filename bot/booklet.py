@@ -38,7 +38,11 @@ WORDS = (
     "deliverables",
     "nothing",
     "approved",
+    "photos_left_out",
 )
+# The most a bot may send as a document: a lead's chapter over it is written again without
+# its photos, so the lead can still read what they approve.
+CHAPTER_LIMIT = 50 * 2**20
 
 
 @dataclass(frozen=True)
@@ -222,9 +226,13 @@ def _entry(
             path=media_root / photo.path if photo.path else None,
             name=photo.file_name or photo.file_unique_id,
             caption=photo.caption or heading,
-            missing=label("photo_missing", name=photo.file_name or photo.file_unique_id),
+            # A photo sent as a photo has no file name; Telegram's id for it tells a reader
+            # nothing, its place in the report does.
+            missing=label("photo_missing", name=photo.file_name)
+            if photo.file_name
+            else label("photo_missing_nth", n=n),
         )
-        for photo in photos
+        for n, photo in enumerate(photos, start=1)
     )
     return Entry(heading, report.description, report.highlighted, pictures)
 
@@ -358,16 +366,37 @@ def alone(model: Booklet, chapter: Chapter) -> Booklet:
     return replace(model, chapters=(chapter,))
 
 
-async def write_chapter(model: Booklet, chapter: Chapter, path: Path) -> None:
+async def write_chapter(
+    model: Booklet, chapter: Chapter, path: Path, *, limit: int = CHAPTER_LIMIT
+) -> None:
     """One chapter of a model read already, as a Word file at `path`, in a worker thread: a
-    lead approves the .docx, so no HTML page is written for it."""
+    lead approves the .docx, so no HTML page is written for it. Over `limit` bytes it is
+    written again with each report's photos left out and said so, to be sendable."""
     from bot import booklet_docx
 
     def write() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         booklet_docx.write(alone(model, chapter), path)
+        if path.stat().st_size > limit:
+            booklet_docx.write(alone(model, without_photos(chapter, model.words)), path)
 
     await asyncio.to_thread(write)
+
+
+def without_photos(chapter: Chapter, words: Mapping[str, str]) -> Chapter:
+    """The chapter with each entry's photos replaced by one line saying they were left out."""
+
+    def thinned(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        return tuple(
+            replace(e, pictures=(Picture(None, "", "", words["photos_left_out"]),))
+            if e.pictures
+            else e
+            for e in entries
+        )
+
+    return replace(
+        chapter, timeline=thinned(chapter.timeline), highlights=thinned(chapter.highlights)
+    )
 
 
 async def _tell(progress: Progress | None, step: str, done: int, steps: int = 3) -> None:

@@ -9,6 +9,7 @@ stored zip entry, and the rendered body is spliced into the template's document.
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -152,7 +153,14 @@ def write(booklet: Booklet, path: Path) -> None:
         ],
     }
     body = document.build_xml(context, Environment(autoescape=True))
-    _package(body, media.parts(), media.charts, path)
+    # Written beside it, then put in its place: a lead's 📄 during a rebuild sends the old
+    # file or the new one, never half of one.
+    partial = path.with_name(path.name + ".part")
+    try:
+        _package(body, media.parts(), media.charts, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _package(

@@ -65,7 +65,9 @@ def write(booklet: Booklet, path: Path) -> Path:
             radars=radars,
         )
     )
-    path.write_text(page, encoding="utf-8")
+    partial = path.with_name(path.name + ".part")  # in place at once: never half a page
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, path)
     return folder
 
 

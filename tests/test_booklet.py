@@ -29,6 +29,11 @@ HOSTILE = '<b>"台账" & 整改</b>'
 PASTED = "进度\t按月\x0b报告\x07。"
 
 
+def _file_name(name: str) -> str | None:
+    # "~…": sent as a photo, which Telegram gives no file name
+    return None if name.startswith("~") else f"{name}.jpg"
+
+
 async def _report(tx, project_id: int, day: date, text: str, photos: list[str]) -> int:
     draft = await reports.start_draft(tx, 1, project_id, media_done=True)
     await reports.update(
@@ -44,7 +49,7 @@ async def _report(tx, project_id: int, day: date, text: str, photos: list[str]) 
         tx,
         draft.id,
         [
-            reports.Media("photo", f"fid-{name}", name, f"{name}.jpg", 100, "", 10 + i)
+            reports.Media("photo", f"fid-{name}", name, _file_name(name), 100, "", 10 + i)
             for i, name in enumerate(photos)
         ],
     )
@@ -55,8 +60,9 @@ async def _report(tx, project_id: int, day: date, text: str, photos: list[str]) 
 @pytest.fixture
 async def record(tmp_path: Path):
     """Units U1 and U2 (U2 written first), three projects; P-U2-01 and P-U1-02 selected.
-    P-U1-02: two reports (three photos, two with local copies), one a highlight; an
-    application with text and a budget; a typed work summary and a results report as a file.
+    P-U1-02: two reports (four photos, two with local copies; one sent as a photo, nameless),
+    one a highlight; an application with text and a budget; a typed work summary and a
+    results report as a file.
     P-U2-01: one report with one stored photo. Three reviewers scored both."""
     db = await Database.open(tmp_path / "booklet.db")
     media_root = tmp_path / "media"
@@ -97,7 +103,7 @@ async def record(tmp_path: Path):
             (application.id, f"支部建在项目上。\n{HOSTILE}\n{PASTED}", stamp),
         )
         first = await _report(tx, 20, date(2027, 5, 4), "学习党的二十大精神。", ["a1", "a2"])
-        await _report(tx, 20, date(2027, 3, 1), "支部党员大会。", ["gone"])
+        await _report(tx, 20, date(2027, 3, 1), "支部党员大会。", ["gone", "~lost"])
         await _report(tx, 10, date(2027, 4, 1), "桥上党旗红。", ["b1"])
         await _report(tx, 30, date(2027, 4, 2), "不在成果集里。", [])
         await highlights.mark(tx, first, by=1)
@@ -200,7 +206,9 @@ async def test_word_file_has_chapters_in_unit_order_photos_fonts_and_contents(re
     assert "进度 按月" in texts and "报告。" in texts  # the soft break made a line of its own
     assert "50,000元" in texts
     assert "一年来的创建工作。" in texts and "以文件提交：《成果报告.pdf》" in texts
-    assert "照片未保存到本地：gone.jpg" in texts
+    assert "照片未保存到本地：《gone.jpg》" in texts
+    assert "本报告第2张照片未保存到本地" in texts  # sent as a photo: named by its place
+    assert not [text for text in texts if "~lost" in text]  # never by Telegram's id for it
     assert "不在成果集里。" not in texts
     # The timeline by day: the March meeting first; the May one is also the highlight.
     entries = [text for style, text in paragraphs if style == "Entry"]
@@ -238,7 +246,7 @@ async def test_html_page_has_chapters_resolvable_images_and_the_missing_photo_na
         assert src.startswith("data:") or (files.html.parent / src).is_file(), src
     assert len(set(page.images)) == 3  # each photo once in images/, shown where it belongs
     text = "".join(page.text)
-    assert "照片未保存到本地：gone.jpg" in text
+    assert "照片未保存到本地：《gone.jpg》" in text and "本报告第2张照片未保存到本地" in text
     assert HOSTILE in text and HOSTILE not in page_text  # escaped in the page
     assert "page-break-before: always" in page_text and '"Noto Serif CJK SC"' in page_text
     assert "评分" not in text and "radar" not in page_text.split("</style>")[1]
@@ -331,6 +339,14 @@ async def test_a_chapter_written_from_one_read_of_every_pacesetter_is_that_chapt
     assert [text for style, text in written if style == "Heading 1"] == ["城市隧道项目（P-U1-02）"]
     assert "活動報告" in [text for style, text in written if style == "Heading 2"]  # zh-Hant
     assert len(docx.Document(str(path)).inline_shapes) == 4
+    # Too big to send (the limit made tiny here): the same chapter, its photos left out.
+    await booklet.write_chapter(model, chapter, path, limit=path.stat().st_size - 1)
+    thin = _paragraphs(docx.Document(str(path)))
+    assert len(docx.Document(str(path)).inline_shapes) == 0
+    left_out = [text for _, text in thin if text.startswith("為便於發送，本稿未收入此報告的照片")]
+    assert len(left_out) == 3  # once a report with photos: two on the timeline, one highlight
+    outline = ("Heading 1", "Heading 2", "Heading 3", "Entry")  # the text is all still there
+    assert [p for p in thin if p[0] in outline] == [p for p in written if p[0] in outline]
 
 
 def test_a_leads_copy_of_a_chapter_is_in_their_language_else_the_campaigns_else_any(tmp_path):
@@ -347,3 +363,30 @@ def test_a_leads_copy_of_a_chapter_is_in_their_language_else_the_campaigns_else_
     old = folder / "en" / "Results booklet.docx"  # a draft recorded as a file is that file
     assert chapter_file(str(old), "zh-Hant", "zh-Hans") == old
     assert chapter_file(str(tmp_path / "gone"), "en", "zh-Hans") is None
+
+
+async def test_a_word_file_that_fails_half_way_leaves_the_last_one_whole(
+    record, tmp_path, monkeypatch
+):
+    from bot import booklet_docx
+
+    db, media_root = record
+    campaign = load_campaign()
+    model = await booklet.load(
+        db, campaign, media_root, Messages(campaign.timezone), "zh-Hans", today=NOW
+    )
+    path = tmp_path / "创建成果集.docx"
+    booklet_docx.write(model, path)
+    before = path.read_bytes()
+    package = booklet_docx._package
+
+    def dies_half_way(body, parts, charts, target):
+        package(body, parts, charts, target)
+        target.write_bytes(target.read_bytes()[:1000])  # the disk filled, the process died…
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(booklet_docx, "_package", dies_half_way)
+    with pytest.raises(OSError):
+        booklet_docx.write(model, path)
+    assert path.read_bytes() == before  # a lead's 📄 meanwhile sends the whole last one
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".part") == []
