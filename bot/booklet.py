@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -101,7 +100,7 @@ class Chapter:
 
     @property
     def anchor(self) -> str:
-        return "p-" + re.sub(r"[^A-Za-z0-9_-]", "_", self.code)
+        return f"p-{self.project_id}"  # unique, where codes P.1 and P_1 would read alike
 
 
 @dataclass(frozen=True)

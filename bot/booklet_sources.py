@@ -6,6 +6,7 @@ their chapter."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -25,6 +26,8 @@ CAMPAIGN_DIR, CHAPTERS_DIR = "all", "chapters"
 
 def chapter_dir(out: Path, code: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in code)
+    if safe != code:  # P.1 and P_1 are two projects: their folders must differ too
+        safe += "-" + hashlib.sha256(code.encode()).hexdigest()[:8]
     return out / CHAPTERS_DIR / safe
 
 

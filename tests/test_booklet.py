@@ -15,7 +15,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from bot import booklet, cli
-from bot.booklet_sources import chapter_file, prune
+from bot.booklet_sources import chapter_dir, chapter_file, prune
 from bot.campaign_load import load_campaign
 from bot.sandbox.files import make_png
 from messages.render import Messages
@@ -239,8 +239,8 @@ async def test_html_page_has_chapters_resolvable_images_and_the_missing_photo_na
     page_text = files.html.read_text(encoding="utf-8")
     page = _Page()
     page.feed(page_text)
-    assert page.chapters == ["p-P-U1-02", "p-P-U2-01"]
-    assert page.links == ["#p-P-U1-02", "#p-P-U2-01"]
+    assert page.chapters == ["p-20", "p-10"]  # P-U1-02, P-U2-01: by id, which codes can't clash
+    assert page.links == ["#p-20", "#p-10"]
     assert len(page.images) == 5
     for src in page.images:
         assert src.startswith("data:") or (files.html.parent / src).is_file(), src
@@ -356,6 +356,10 @@ def test_a_leads_copy_of_a_chapter_is_in_their_language_else_the_campaigns_else_
         (folder / name).write_bytes(b"docx")
     draft = str(folder)
     assert chapter_file(draft, "en", "zh-Hans") == folder / "en" / "Results booklet.docx"
+    # Two codes that read alike once made safe for a folder's name keep their own folders.
+    out = tmp_path / "booklet"
+    assert chapter_dir(out, "P-U1-01") == out / "chapters" / "P-U1-01"
+    assert chapter_dir(out, "P.1") != chapter_dir(out, "P_1")
     assert chapter_file(draft, "zh-Hant", "zh-Hans") == folder / "zh-Hans" / "创建成果集.docx"
     prune(folder, ["en"])  # a later build, for English readers only
     assert sorted(p.name for p in folder.iterdir()) == ["en"]
