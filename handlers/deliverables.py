@@ -62,6 +62,7 @@ BUTTONS = Buttons(
     page=("p", (int,)),  # a page of the checklists (admins, secretaries)
 )
 UPLOAD_LIMIT = 50 * 2**20  # bytes: the most Telegram takes from a person's upload to a bot
+SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document (handlers/booklet.py's)
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".wmv", ".flv", ".3gp"})
 # Where Chinese units post their videos, named on the checklist; any other https link is taken.
 PLATFORMS = {
@@ -252,6 +253,16 @@ async def _chapter(update: Update, ctx: Ctx, pacesetter: Pacesetter) -> None:
         await ui.alert(query, ctx, "deliverables/not_ready")
         return
     await query.answer()
+    size = draft.stat().st_size  # one system call: no thread needed
+    if size > SEND_LIMIT:  # Telegram would refuse it: say so, rather than fail the send
+        await ui.reply(
+            update,
+            ctx,
+            "deliverables/chapter_too_big",
+            size=size / 2**20,
+            limit=SEND_LIMIT // 2**20,
+        )
+        return
     data = await asyncio.to_thread(draft.read_bytes)  # a chapter with photos: megabytes
     await ctx.bot.send_document(update.effective_chat.id, data, filename=draft.name)
 

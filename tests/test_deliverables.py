@@ -377,3 +377,22 @@ async def test_an_admin_pages_through_many_pacesetters_a_secretary_sees_their_un
     welcome = mei.last_reply
     answer = await world.answer_to(mei, welcome, BUTTONS.data("page", 0))
     assert answer == "You are not allowed to do that." and not welcome.edited
+
+
+async def test_a_chapter_too_big_to_send_is_named_with_its_size_not_sent(world: World):
+    lena, _, _, _, project_id = await _consolidating(world)
+    chapter = world.tmp_path / "P-U1-01.docx"
+    with chapter.open("wb") as file:
+        file.truncate(51 * 2**20)  # sparse: over Telegram's 50 MB for a bot, no disk used
+    async with world.db.transaction(world.clock.now) as tx:
+        await deliverables.add_draft(tx, project_id, str(chapter))
+    await lena.send("/deliverables")
+    screen = lena.last_reply
+    await lena.tap("📄 Open my chapter", message=screen)
+    assert lena.last_reply.text == (
+        "📄 The draft of your chapter is 51.0 MB, more than Telegram lets a bot send (50 MB), so"
+        " it can't be opened here. The admins have the file and can send it to you another"
+        " way; approve it or send corrections once you have read it."
+    )
+    assert not [m for m in lena.replies() if m.kind == "document"]
+    assert screen.button_data("👍 Approve the chapter")  # still hers to give her word on

@@ -792,6 +792,7 @@ SAMPLES: dict[str, dict] = {
         "platform_of": _platform,
     },
     "deliverables/bad_type": {"file_name": HOSTILE},
+    "deliverables/chapter_too_big": {"size": 51.25, "limit": 50},
     "deliverables/before": {"stage": CONSOLIDATE},
     "deliverables/complete": {"project": PACESETTER},
     "deliverables/confirm_first": {},
