@@ -1,6 +1,7 @@
 """/deliverables: a pacesetter's lead hands in the consolidation's deliverables (the campaign's
 [[deliverable]]: the experience write-up, the micro-video, the results booklet) while the
-stage is open, privately; secretaries and admins see their pacesetters' checklists.
+stage is open, privately, and sees them read-only after its deadline; secretaries and admins
+see their pacesetters' checklists read-only at any time.
 
     /deliverables ─▶ the checklist, ✓/○, what is stored, the deadline (one screen, in place)
         ├▶ 📎 the write-up ─▶ a document, or typed text … ✓ Done ─┐
@@ -31,6 +32,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.access import admin_ids
+from bot.applications import stage_phase
 from bot.booklet_sources import chapter_file
 from bot.campaign import Deliverable
 from bot.core import Ctx
@@ -97,9 +99,13 @@ def _oversees(actor) -> bool:
 
 @guards.person(lambda actor: _is_lead(actor) or _oversees(actor), "deliverables/not_lead")
 async def deliverables_command(update: Update, ctx: Ctx) -> None:
-    if await guards.refuse_if_shut(update, ctx, GUARD):
+    # The stage shuts only the leads' screens: the overview is read-only, and matters most
+    # after the deadline. A lead sees the checklist after it too, read-only (_screen).
+    before = stage_phase(ctx.campaign, STAGE, ctx.now) == "before"
+    if before and not _oversees(ctx.actor):
+        await guards.refuse_if_shut(update, ctx, GUARD)
         return
-    led = await deliverables.pacesetters(ctx.db, ctx.actor.projects("lead"))
+    led = [] if before else await deliverables.pacesetters(ctx.db, ctx.actor.projects("lead"))
     if ctx.flow is not None and ctx.flow.flow == FLOW:
         async with ctx.write() as tx:
             await flows.end(tx, ctx.actor.user_id)
@@ -141,7 +147,8 @@ async def _checklists(ctx: Ctx, found: list[Pacesetter]) -> list[dict[str, Any]]
 async def _screen(ctx: Ctx, pacesetter: Pacesetter) -> tuple[InlineKeyboardMarkup, dict]:
     [checklist] = await _checklists(ctx, [pacesetter])
     label, project_id, rows = ctx.msgs.label, pacesetter.project_id, []
-    for entry in checklist["items"]:
+    closed = GUARD.refusal(ctx.campaign, ctx.now) is not None  # what is stored, no buttons
+    for entry in checklist["items"] if not closed else ():
         item = entry["item"]
         if item.kind != "booklet":
             key = "deliverables_replace" if entry["stored"] else "deliverables_send"
@@ -168,6 +175,7 @@ async def _screen(ctx: Ctx, pacesetter: Pacesetter) -> tuple[InlineKeyboardMarku
             )
     return ui.keyboard(rows), {
         **checklist,
+        "closed": closed,
         "stage": ctx.campaign.stage(STAGE),
         "platform_of": platform,
         "download": DOWNLOAD_LIMIT // 2**20,

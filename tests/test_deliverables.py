@@ -279,6 +279,34 @@ async def test_before_and_after_the_stage_nothing_is_taken(world: World):
     assert not await _stored(world, project_id)
 
 
+async def test_admins_and_secretaries_see_the_overview_any_time_a_lead_hers_read_only_after(
+    world: World,
+):
+    await world.admin.send("/deliverables")  # before the selection: nobody to show, no refusal
+    assert "No pacesetters to show." in world.admin.last_reply.text
+    lena, _, _, sam, project_id = await _consolidating(world)
+    async with world.db.transaction(world.clock.now) as tx:
+        text = deliverables.Content("text", text="Our experience")
+        await deliverables.submit(tx, project_id, "experience", text, by=lena.id)
+    for now in (datetime(2027, 11, 1, 2, 0, tzinfo=UTC), AFTER):  # before the stage, after it
+        world.clock.now = now
+        for overseer in (world.admin, sam):
+            await overseer.send("/deliverables")
+            overview = overseer.last_reply.text
+            assert "Project U1-01 (Unit U1): incomplete" in overview, (now, overseer)
+            assert "✓ Replicable typical experience: typed text, 14 characters" in overview
+    # After the deadline Lena sees what she handed in, with nothing left to tap.
+    await lena.send("/deliverables")
+    screen = lena.last_reply
+    assert "✓ Replicable typical experience: typed text, 14 characters" in screen.text
+    assert "○ Pacesetter micro-video: not handed in yet" in screen.text
+    assert screen.text.endswith(
+        "Consolidation closed on 31 Dec 18:00: the deliverables can no longer be handed in"
+        " or replaced."
+    )
+    assert screen.buttons == []
+
+
 async def test_reminders_reach_only_leads_with_something_missing_and_the_closing_once(
     world: World,
 ):

@@ -833,6 +833,7 @@ SAMPLES: dict[str, dict] = {
     "deliverables/saved": {"item": HOSTILE},
     "deliverables/screen": {
         **CHECKLIST,
+        "closed": False,
         "stage": CONSOLIDATE,
         "platform_of": _platform,
         "download": 20,
@@ -1411,7 +1412,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"content": DeliveredContent("link", text="https://example.org/v")},
         {"content": DeliveredContent("document", None, "d", "u", HOSTILE, 3000)},
     ],
-    "deliverables/screen": [{"complete": True}],
+    "deliverables/screen": [{"complete": True}, {"closed": True}],
     "deliverables/stored": [
         {"stored": TYPED_WRITEUP},
         {"stored": VIDEO_LINK},
