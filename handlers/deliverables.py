@@ -80,6 +80,8 @@ TEXT_LIMIT = 30_000  # characters of typed text in the write-up, all its message
 COMMENT_LIMIT = 3_000  # characters of corrections to a booklet chapter
 PREVIEW_CHARS = 300  # of typed text, in the preview
 PAGE_SIZE = 10  # pacesetters' checklists on one page of the overview
+# Characters of a name on the overview, the longest that lets a page fit one message.
+NAME_CLIPS = (60, 30, 16)
 
 
 def register(app: Application) -> None:
@@ -192,7 +194,7 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
     page = min(max(page, 0), pages - 1)
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     nav = ui.page_buttons(ctx, page + 1, pages, lambda p: BUTTONS.data("page", p))
-    return ui.keyboard([nav]), {
+    context = {
         "checklists": await _checklists(ctx, shown),
         "total": len(found),
         "page": page + 1,
@@ -201,6 +203,21 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
         "platform_of": platform,
         "download": DOWNLOAD_LIMIT // 2**20,
     }
+    return ui.keyboard([nav]), fitting(
+        lambda fitted: ui.render(ctx, "deliverables/overview", **fitted), context
+    )
+
+
+def fitting(
+    render: Callable[[dict[str, Any]], list[str]], context: dict[str, Any]
+) -> dict[str, Any]:
+    """The overview's context with the longest clip of names whose page fits one message:
+    a page button edits the message in place, and an edit carries one part, not two."""
+    for clip in NAME_CLIPS:
+        fitted = {**context, "clip": clip}
+        if len(render(fitted)) == 1:
+            break
+    return fitted
 
 
 @BUTTONS.on("page")

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.deliverables import BUTTONS
+import pytest
+
+from bot.campaign_load import load_campaign
+from handlers.deliverables import BUTTONS, PAGE_SIZE, fitting, platform
+from messages.render import LOCALES, Messages
 from storage import deliverables, media, pacesetters
+from storage.deliverables import Booklet, Content, Delivered, Pacesetter
 from tests.conftest import World
 from tests.test_report import _candidate
 
@@ -424,3 +429,65 @@ async def test_a_chapter_too_big_to_send_is_named_with_its_size_not_sent(world: 
     )
     assert not [m for m in lena.replies() if m.kind == "document"]
     assert screen.button_data("👍 Approve the chapter")  # still hers to give her word on
+
+
+# The longest of everything a page of the overview shows: names at the import's limit, typed
+# text at its limit, a file's name as long as a phone makes one, a link as long as is taken.
+LONGEST_NAME = "中" * 200
+REALISTIC = ("中建八局第三建设有限公司南京江北新区国际健康城项目党支部", "中建八局第三建设有限公司")
+LINK = "https://www.bilibili.com/video/BV1xx411c7mD?share_source=copy_web&vd_source=" + "a" * 1900
+WRITE_UPS = (
+    Content("text", text="经" * 30_000),
+    Content("document", None, "d", "u", "经" * 250 + ".docx", 20 * 2**20),
+)
+VIDEOS = (
+    Content("link", text=LINK),
+    Content("video", None, "v", "u", "视" * 250 + ".mp4", 2 * 2**30),
+)
+
+
+def _overview_page(names: tuple[str, str], write_up: Content, video: Content) -> dict:
+    campaign = load_campaign()
+    writeup_item, video_item, booklet_item = campaign.deliverables
+    now = datetime(2027, 12, 1, tzinfo=UTC)
+    checklists = []
+    for number in range(PAGE_SIZE):
+        project = Pacesetter(number, f"P-{number}", names[0], 1, names[1])
+        items = [
+            {"item": writeup_item, "stored": Delivered(1, number, "experience", write_up, 1, now)},
+            {"item": video_item, "stored": Delivered(2, number, "video", video, 1, now)},
+            {
+                "item": booklet_item,
+                "stored": None,
+                "booklet": Booklet(number, "draft", 9, None, now, 99),
+            },
+        ]
+        checklists.append({"project": project, "items": items, "complete": False})
+    return {
+        "checklists": checklists,
+        "total": 75,
+        "page": 1,
+        "pages": 8,
+        "stage": campaign.stage("consolidate"),
+        "platform_of": platform,
+        "download": 20,
+    }
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_page_of_the_overview_fits_one_message_with_the_longest_of_everything(locale):
+    """A page button edits the overview in place, which carries one message: a second part
+    was dropped, and the last pacesetters of the page with it."""
+    msgs, campaign = Messages(load_campaign().timezone), load_campaign()
+
+    def render(context: dict) -> list[str]:
+        return msgs.texts(locale, "deliverables/overview", campaign=campaign, **context)
+
+    for write_up in WRITE_UPS:
+        for video in VIDEOS:
+            for names in ((LONGEST_NAME, LONGEST_NAME), REALISTIC):
+                parts = render(fitting(render, _overview_page(names, write_up, video)))
+                assert len(parts) == 1, (write_up.kind, video.kind, len(parts[0]))
+                assert LINK[:30] not in parts[0]  # the platform named, the link on the lead's
+                if names == REALISTIC:  # names of a realistic length are shown whole
+                    assert parts[0].count(REALISTIC[0]) == PAGE_SIZE

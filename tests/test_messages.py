@@ -819,6 +819,13 @@ SAMPLES: dict[str, dict] = {
         "stage": CONSOLIDATE,
         "platform_of": _platform,
         "download": 20,
+        "clip": 60,
+    },
+    "deliverables/overview_items": {
+        "items": DELIVERED_ITEMS,
+        "platform_of": _platform,
+        "download": 20,
+        "clip": 60,
     },
     "deliverables/platform": {"site": "bilibili"},
     "deliverables/preview": {
@@ -1399,6 +1406,47 @@ VARIANTS: dict[str, list[dict]] = {
     "deliverables/overview": [
         {"checklists": [], "total": 0, "pages": 1},
         {"checklists": [{**CHECKLIST, "complete": True}]},
+    ],
+    "deliverables/overview_items": [
+        {"items": [{**DELIVERED_ITEMS[2], "booklet": Booklet(2, "none")}]},
+        {"items": [{**DELIVERED_ITEMS[2], "booklet": Booklet(2, "approved", 1)}]},
+        {
+            "items": [
+                {**DELIVERED_ITEMS[0], "stored": None},
+                {**DELIVERED_ITEMS[1], "stored": VIDEO_LINK},
+            ]
+        },
+        {
+            "items": [
+                {
+                    **DELIVERED_ITEMS[1],
+                    "stored": dataclasses.replace(
+                        VIDEO_LINK, content=DeliveredContent("link", text="https://example.org/v")
+                    ),
+                }
+            ]
+        },
+        {
+            "items": [
+                {
+                    **DELIVERED_ITEMS[1],
+                    "stored": dataclasses.replace(
+                        BIG_VIDEO, content=DeliveredContent("video", None, "v", "u", None, 2**20)
+                    ),
+                }
+            ]
+        },
+        {
+            "items": [
+                {
+                    **DELIVERED_ITEMS[0],
+                    "stored": dataclasses.replace(
+                        TYPED_WRITEUP,
+                        content=DeliveredContent("document", None, "d", "u", HOSTILE, 3000),
+                    ),
+                }
+            ]
+        },
     ],
     "deliverables/platform": [
         {"site": "tencent"},
