@@ -24,6 +24,7 @@ PDF = b"%PDF-1.4\n" + b"x" * 3000
 SEND_WRITEUP = "📎 Send: Replicable typical experience"
 SEND_VIDEO = "📎 Send: Pacesetter micro-video"
 NOT_STORED = "Nothing is waiting to be stored. Send /deliverables to see your checklist."
+CAMPAIGN = load_campaign()
 
 
 async def _consolidating(world: World):
@@ -432,7 +433,7 @@ async def test_a_chapter_too_big_to_send_is_named_with_its_size_not_sent(world: 
 
 
 # The longest of everything a page of the overview shows: names at the import's limit, typed
-# text at its limit, a file's name as long as a phone makes one, a link as long as is taken.
+# text at its limit, file names of 255 characters, a link as long as /deliverables takes.
 LONGEST_NAME = "中" * 200
 REALISTIC = ("中建八局第三建设有限公司南京江北新区国际健康城项目党支部", "中建八局第三建设有限公司")
 LINK = "https://www.bilibili.com/video/BV1xx411c7mD?share_source=copy_web&vd_source=" + "a" * 1900
@@ -447,8 +448,7 @@ VIDEOS = (
 
 
 def _overview_page(names: tuple[str, str], write_up: Content, video: Content) -> dict:
-    campaign = load_campaign()
-    writeup_item, video_item, booklet_item = campaign.deliverables
+    writeup_item, video_item, booklet_item = CAMPAIGN.deliverables
     now = datetime(2027, 12, 1, tzinfo=UTC)
     checklists = []
     for number in range(PAGE_SIZE):
@@ -468,7 +468,7 @@ def _overview_page(names: tuple[str, str], write_up: Content, video: Content) ->
         "total": 75,
         "page": 1,
         "pages": 8,
-        "stage": campaign.stage("consolidate"),
+        "stage": CAMPAIGN.stage("consolidate"),
         "platform_of": platform,
         "download": 20,
     }
@@ -478,16 +478,17 @@ def _overview_page(names: tuple[str, str], write_up: Content, video: Content) ->
 def test_a_page_of_the_overview_fits_one_message_with_the_longest_of_everything(locale):
     """A page button edits the overview in place, which carries one message: a second part
     was dropped, and the last pacesetters of the page with it."""
-    msgs, campaign = Messages(load_campaign().timezone), load_campaign()
+    msgs = Messages(CAMPAIGN.timezone)
 
     def render(context: dict) -> list[str]:
-        return msgs.texts(locale, "deliverables/overview", campaign=campaign, **context)
+        return msgs.texts(locale, "deliverables/overview", campaign=CAMPAIGN, **context)
 
     for write_up in WRITE_UPS:
         for video in VIDEOS:
             for names in ((LONGEST_NAME, LONGEST_NAME), REALISTIC):
                 parts = render(fitting(render, _overview_page(names, write_up, video)))
                 assert len(parts) == 1, (write_up.kind, video.kind, len(parts[0]))
+                assert parts[0].count("○ <b>") == PAGE_SIZE  # each one's chapter line: none lost
                 assert LINK[:30] not in parts[0]  # the platform named, the link on the lead's
                 if names == REALISTIC:  # names of a realistic length are shown whole
                     assert parts[0].count(REALISTIC[0]) == PAGE_SIZE
