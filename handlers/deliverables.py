@@ -1,6 +1,7 @@
 """/deliverables: a pacesetter's lead hands in the consolidation's deliverables (the campaign's
 [[deliverable]]: the experience write-up, the micro-video, the results booklet) while the
-stage is open, privately; secretaries and admins see their pacesetters' checklists.
+stage is open, privately, and sees them read-only after its deadline; secretaries and admins
+see their pacesetters' checklists read-only at any time.
 
     /deliverables ─▶ the checklist, ✓/○, what is stored, the deadline (one screen, in place)
         ├▶ 📎 the write-up ─▶ a document, or typed text … ✓ Done ─┐
@@ -31,6 +32,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.access import admin_ids
+from bot.applications import stage_phase
 from bot.booklet_sources import chapter_file
 from bot.campaign import Deliverable
 from bot.core import Ctx
@@ -62,6 +64,7 @@ BUTTONS = Buttons(
     page=("p", (int,)),  # a page of the checklists (admins, secretaries)
 )
 UPLOAD_LIMIT = 50 * 2**20  # bytes: the most Telegram takes from a person's upload to a bot
+SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document (handlers/booklet.py's)
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".wmv", ".flv", ".3gp"})
 # Where Chinese units post their videos, named on the checklist; any other https link is taken.
 PLATFORMS = {
@@ -77,6 +80,8 @@ TEXT_LIMIT = 30_000  # characters of typed text in the write-up, all its message
 COMMENT_LIMIT = 3_000  # characters of corrections to a booklet chapter
 PREVIEW_CHARS = 300  # of typed text, in the preview
 PAGE_SIZE = 10  # pacesetters' checklists on one page of the overview
+# Characters of a name on the overview, the longest that lets a page fit one message.
+NAME_CLIPS = (60, 30, 16)
 
 
 def register(app: Application) -> None:
@@ -96,9 +101,13 @@ def _oversees(actor) -> bool:
 
 @guards.person(lambda actor: _is_lead(actor) or _oversees(actor), "deliverables/not_lead")
 async def deliverables_command(update: Update, ctx: Ctx) -> None:
-    if await guards.refuse_if_shut(update, ctx, GUARD):
+    # The stage shuts only the leads' screens: the overview is read-only, and matters most
+    # after the deadline. A lead sees the checklist after it too, read-only (_screen).
+    before = stage_phase(ctx.campaign, STAGE, ctx.now) == "before"
+    if before and not _oversees(ctx.actor):
+        await guards.refuse_if_shut(update, ctx, GUARD)
         return
-    led = await deliverables.pacesetters(ctx.db, ctx.actor.projects("lead"))
+    led = [] if before else await deliverables.pacesetters(ctx.db, ctx.actor.projects("lead"))
     if ctx.flow is not None and ctx.flow.flow == FLOW:
         async with ctx.write() as tx:
             await flows.end(tx, ctx.actor.user_id)
@@ -140,7 +149,8 @@ async def _checklists(ctx: Ctx, found: list[Pacesetter]) -> list[dict[str, Any]]
 async def _screen(ctx: Ctx, pacesetter: Pacesetter) -> tuple[InlineKeyboardMarkup, dict]:
     [checklist] = await _checklists(ctx, [pacesetter])
     label, project_id, rows = ctx.msgs.label, pacesetter.project_id, []
-    for entry in checklist["items"]:
+    closed = GUARD.refusal(ctx.campaign, ctx.now) is not None  # what is stored, no buttons
+    for entry in checklist["items"] if not closed else ():
         item = entry["item"]
         if item.kind != "booklet":
             key = "deliverables_replace" if entry["stored"] else "deliverables_send"
@@ -167,6 +177,7 @@ async def _screen(ctx: Ctx, pacesetter: Pacesetter) -> tuple[InlineKeyboardMarku
             )
     return ui.keyboard(rows), {
         **checklist,
+        "closed": closed,
         "stage": ctx.campaign.stage(STAGE),
         "platform_of": platform,
         "download": DOWNLOAD_LIMIT // 2**20,
@@ -183,7 +194,7 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
     page = min(max(page, 0), pages - 1)
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     nav = ui.page_buttons(ctx, page + 1, pages, lambda p: BUTTONS.data("page", p))
-    return ui.keyboard([nav]), {
+    context = {
         "checklists": await _checklists(ctx, shown),
         "total": len(found),
         "page": page + 1,
@@ -192,6 +203,21 @@ async def _overview(ctx: Ctx, page: int) -> tuple[InlineKeyboardMarkup | None, d
         "platform_of": platform,
         "download": DOWNLOAD_LIMIT // 2**20,
     }
+    return ui.keyboard([nav]), fitting(
+        lambda fitted: ui.render(ctx, "deliverables/overview", **fitted), context
+    )
+
+
+def fitting(
+    render: Callable[[dict[str, Any]], list[str]], context: dict[str, Any]
+) -> dict[str, Any]:
+    """The overview's context with the longest clip of names whose page fits one message:
+    a page button edits the message in place, and an edit carries one part, not two."""
+    for clip in NAME_CLIPS:
+        fitted = {**context, "clip": clip}
+        if len(render(fitted)) == 1:
+            break
+    return fitted
 
 
 @BUTTONS.on("page")
@@ -252,6 +278,16 @@ async def _chapter(update: Update, ctx: Ctx, pacesetter: Pacesetter) -> None:
         await ui.alert(query, ctx, "deliverables/not_ready")
         return
     await query.answer()
+    size = draft.stat().st_size  # one system call: no thread needed
+    if size > SEND_LIMIT:  # Telegram would refuse it: say so, rather than fail the send
+        await ui.reply(
+            update,
+            ctx,
+            "deliverables/chapter_too_big",
+            size=size / 2**20,
+            limit=SEND_LIMIT // 2**20,
+        )
+        return
     data = await asyncio.to_thread(draft.read_bytes)  # a chapter with photos: megabytes
     await ctx.bot.send_document(update.effective_chat.id, data, filename=draft.name)
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.deliverables import BUTTONS
+import pytest
+
+from bot.campaign_load import load_campaign
+from handlers.deliverables import BUTTONS, PAGE_SIZE, fitting, platform
+from messages.render import LOCALES, Messages
 from storage import deliverables, media, pacesetters
+from storage.deliverables import Booklet, Content, Delivered, Pacesetter
 from tests.conftest import World
 from tests.test_report import _candidate
 
@@ -19,6 +24,7 @@ PDF = b"%PDF-1.4\n" + b"x" * 3000
 SEND_WRITEUP = "📎 Send: Replicable typical experience"
 SEND_VIDEO = "📎 Send: Pacesetter micro-video"
 NOT_STORED = "Nothing is waiting to be stored. Send /deliverables to see your checklist."
+CAMPAIGN = load_campaign()
 
 
 async def _consolidating(world: World):
@@ -279,6 +285,34 @@ async def test_before_and_after_the_stage_nothing_is_taken(world: World):
     assert not await _stored(world, project_id)
 
 
+async def test_admins_and_secretaries_see_the_overview_any_time_a_lead_hers_read_only_after(
+    world: World,
+):
+    await world.admin.send("/deliverables")  # before the selection: nobody to show, no refusal
+    assert "No pacesetters to show." in world.admin.last_reply.text
+    lena, _, _, sam, project_id = await _consolidating(world)
+    async with world.db.transaction(world.clock.now) as tx:
+        text = deliverables.Content("text", text="Our experience")
+        await deliverables.submit(tx, project_id, "experience", text, by=lena.id)
+    for now in (datetime(2027, 11, 1, 2, 0, tzinfo=UTC), AFTER):  # before the stage, after it
+        world.clock.now = now
+        for overseer in (world.admin, sam):
+            await overseer.send("/deliverables")
+            overview = overseer.last_reply.text
+            assert "Project U1-01 (Unit U1): incomplete" in overview, (now, overseer)
+            assert "✓ Replicable typical experience: typed text, 14 characters" in overview
+    # After the deadline Lena sees what she handed in, with nothing left to tap.
+    await lena.send("/deliverables")
+    screen = lena.last_reply
+    assert "✓ Replicable typical experience: typed text, 14 characters" in screen.text
+    assert "○ Pacesetter micro-video: not handed in yet" in screen.text
+    assert screen.text.endswith(
+        "Consolidation closed on 31 Dec 18:00: the deliverables can no longer be handed in"
+        " or replaced."
+    )
+    assert screen.buttons == []
+
+
 async def test_reminders_reach_only_leads_with_something_missing_and_the_closing_once(
     world: World,
 ):
@@ -377,3 +411,84 @@ async def test_an_admin_pages_through_many_pacesetters_a_secretary_sees_their_un
     welcome = mei.last_reply
     answer = await world.answer_to(mei, welcome, BUTTONS.data("page", 0))
     assert answer == "You are not allowed to do that." and not welcome.edited
+
+
+async def test_a_chapter_too_big_to_send_is_named_with_its_size_not_sent(world: World):
+    lena, _, _, _, project_id = await _consolidating(world)
+    chapter = world.tmp_path / "P-U1-01.docx"
+    with chapter.open("wb") as file:
+        file.truncate(51 * 2**20)  # sparse: over Telegram's 50 MB for a bot, no disk used
+    async with world.db.transaction(world.clock.now) as tx:
+        await deliverables.add_draft(tx, project_id, str(chapter))
+    await lena.send("/deliverables")
+    screen = lena.last_reply
+    await lena.tap("📄 Open my chapter", message=screen)
+    assert lena.last_reply.text == (
+        "📄 The draft of your chapter is 51.0 MB, more than Telegram lets a bot send (50 MB), so"
+        " it can't be opened here. The admins have the file and can send it to you another"
+        " way; approve it or send corrections once you have read it."
+    )
+    assert not [m for m in lena.replies() if m.kind == "document"]
+    assert screen.button_data("👍 Approve the chapter")  # still hers to give her word on
+
+
+# The longest of everything a page of the overview shows: names at the import's limit, typed
+# text at its limit, file names of 255 characters, a link as long as /deliverables takes.
+LONGEST_NAME = "中" * 200
+REALISTIC = ("中建八局第三建设有限公司南京江北新区国际健康城项目党支部", "中建八局第三建设有限公司")
+LINK = "https://www.bilibili.com/video/BV1xx411c7mD?share_source=copy_web&vd_source=" + "a" * 1900
+WRITE_UPS = (
+    Content("text", text="经" * 30_000),
+    Content("document", None, "d", "u", "经" * 250 + ".docx", 20 * 2**20),
+)
+VIDEOS = (
+    Content("link", text=LINK),
+    Content("video", None, "v", "u", "视" * 250 + ".mp4", 2 * 2**30),
+)
+
+
+def _overview_page(names: tuple[str, str], write_up: Content, video: Content) -> dict:
+    writeup_item, video_item, booklet_item = CAMPAIGN.deliverables
+    now = datetime(2027, 12, 1, tzinfo=UTC)
+    checklists = []
+    for number in range(PAGE_SIZE):
+        project = Pacesetter(number, f"P-{number}", names[0], 1, names[1])
+        items = [
+            {"item": writeup_item, "stored": Delivered(1, number, "experience", write_up, 1, now)},
+            {"item": video_item, "stored": Delivered(2, number, "video", video, 1, now)},
+            {
+                "item": booklet_item,
+                "stored": None,
+                "booklet": Booklet(number, "draft", 9, None, now, 99),
+            },
+        ]
+        checklists.append({"project": project, "items": items, "complete": False})
+    return {
+        "checklists": checklists,
+        "total": 75,
+        "page": 1,
+        "pages": 8,
+        "stage": CAMPAIGN.stage("consolidate"),
+        "platform_of": platform,
+        "download": 20,
+    }
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_page_of_the_overview_fits_one_message_with_the_longest_of_everything(locale):
+    """A page button edits the overview in place, which carries one message: a second part
+    was dropped, and the last pacesetters of the page with it."""
+    msgs = Messages(CAMPAIGN.timezone)
+
+    def render(context: dict) -> list[str]:
+        return msgs.texts(locale, "deliverables/overview", campaign=CAMPAIGN, **context)
+
+    for write_up in WRITE_UPS:
+        for video in VIDEOS:
+            for names in ((LONGEST_NAME, LONGEST_NAME), REALISTIC):
+                parts = render(fitting(render, _overview_page(names, write_up, video)))
+                assert len(parts) == 1, (write_up.kind, video.kind, len(parts[0]))
+                assert parts[0].count("○ <b>") == PAGE_SIZE  # each one's chapter line: none lost
+                assert LINK[:30] not in parts[0]  # the platform named, the link on the lead's
+                if names == REALISTIC:  # names of a realistic length are shown whole
+                    assert parts[0].count(REALISTIC[0]) == PAGE_SIZE

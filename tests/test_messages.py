@@ -792,6 +792,7 @@ SAMPLES: dict[str, dict] = {
         "platform_of": _platform,
     },
     "deliverables/bad_type": {"file_name": HOSTILE},
+    "deliverables/chapter_too_big": {"size": 51.25, "limit": 50},
     "deliverables/before": {"stage": CONSOLIDATE},
     "deliverables/complete": {"project": PACESETTER},
     "deliverables/confirm_first": {},
@@ -818,6 +819,13 @@ SAMPLES: dict[str, dict] = {
         "stage": CONSOLIDATE,
         "platform_of": _platform,
         "download": 20,
+        "clip": 60,
+    },
+    "deliverables/overview_items": {
+        "items": DELIVERED_ITEMS,
+        "platform_of": _platform,
+        "download": 20,
+        "clip": 60,
     },
     "deliverables/platform": {"site": "bilibili"},
     "deliverables/preview": {
@@ -832,6 +840,7 @@ SAMPLES: dict[str, dict] = {
     "deliverables/saved": {"item": HOSTILE},
     "deliverables/screen": {
         **CHECKLIST,
+        "closed": False,
         "stage": CONSOLIDATE,
         "platform_of": _platform,
         "download": 20,
@@ -1398,6 +1407,47 @@ VARIANTS: dict[str, list[dict]] = {
         {"checklists": [], "total": 0, "pages": 1},
         {"checklists": [{**CHECKLIST, "complete": True}]},
     ],
+    "deliverables/overview_items": [
+        {"items": [{**DELIVERED_ITEMS[2], "booklet": Booklet(2, "none")}]},
+        {"items": [{**DELIVERED_ITEMS[2], "booklet": Booklet(2, "approved", 1)}]},
+        {
+            "items": [
+                {**DELIVERED_ITEMS[0], "stored": None},
+                {**DELIVERED_ITEMS[1], "stored": VIDEO_LINK},
+            ]
+        },
+        {
+            "items": [
+                {
+                    **DELIVERED_ITEMS[1],
+                    "stored": dataclasses.replace(
+                        VIDEO_LINK, content=DeliveredContent("link", text="https://example.org/v")
+                    ),
+                }
+            ]
+        },
+        {
+            "items": [
+                {
+                    **DELIVERED_ITEMS[1],
+                    "stored": dataclasses.replace(
+                        BIG_VIDEO, content=DeliveredContent("video", None, "v", "u", None, 2**20)
+                    ),
+                }
+            ]
+        },
+        {
+            "items": [
+                {
+                    **DELIVERED_ITEMS[0],
+                    "stored": dataclasses.replace(
+                        TYPED_WRITEUP,
+                        content=DeliveredContent("document", None, "d", "u", HOSTILE, 3000),
+                    ),
+                }
+            ]
+        },
+    ],
     "deliverables/platform": [
         {"site": "tencent"},
         {"site": "channels"},
@@ -1410,7 +1460,7 @@ VARIANTS: dict[str, list[dict]] = {
         {"content": DeliveredContent("link", text="https://example.org/v")},
         {"content": DeliveredContent("document", None, "d", "u", HOSTILE, 3000)},
     ],
-    "deliverables/screen": [{"complete": True}],
+    "deliverables/screen": [{"complete": True}, {"closed": True}],
     "deliverables/stored": [
         {"stored": TYPED_WRITEUP},
         {"stored": VIDEO_LINK},
