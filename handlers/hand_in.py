@@ -12,7 +12,8 @@ Where the lead is between a tap and ✅ Confirm lives in the flow's data (`stora
 restart loses nothing; the confirmation checks that data in the transaction that writes the
 item and ends the flow, so a second tap writes nothing. A confirmation that finds nothing to
 store still turns its message into the screen as stored: an old preview, or the tap delivered
-again after a restart that came between the write and the edit.
+again after a restart that came between the write and the edit. A typed piece delivered again
+after such a restart adds nothing (the flow keeps the id of the last one added).
 """
 
 from __future__ import annotations
@@ -267,7 +268,7 @@ class HandIn:
             return
         message = update.effective_message
         if message.text and self.takes_text(item):
-            await self._typed(update, ctx, project, item, data.get("text", ""))
+            await self._typed(update, ctx, project, item, data)
             return
         content, refusal, named = self.take(message, item)
         if refusal is not None:
@@ -278,15 +279,18 @@ class HandIn:
             await flows.note(tx, ctx.actor.user_id, content=as_data(content), text=None)
         await self._preview(ctx, update.effective_chat.id, project, item, content)
 
-    async def _typed(self, update: Update, ctx: Ctx, project, item, written: str) -> None:
-        """Typed text adds to what was typed for the item (a blank line between messages)."""
-        typed = update.effective_message.text
-        text = f"{written}\n\n{typed}" if written else typed
-        if len(text) > self.text_limit:
-            await ui.reply(update, ctx, f"{self.area}/too_long", limit=self.text_limit)
-            return
-        async with ctx.write() as tx:
-            await flows.note(tx, ctx.actor.user_id, text=text)
+    async def _typed(self, update: Update, ctx: Ctx, project, item, data: dict) -> None:
+        """Typed text adds to what was typed for the item (a blank line between messages);
+        a piece delivered again (a restart came before its answer) adds nothing, and is
+        answered as before. A chat's messages come in order, so the last piece is the one."""
+        message, text = update.effective_message, data.get("text", "")
+        if data.get("last_typed") != message.message_id:
+            text = f"{text}\n\n{message.text}" if text else message.text
+            if len(text) > self.text_limit:
+                await ui.reply(update, ctx, f"{self.area}/too_long", limit=self.text_limit)
+                return
+            async with ctx.write() as tx:
+                await flows.note(tx, ctx.actor.user_id, text=text, last_typed=message.message_id)
         await ui.reply(
             update,
             ctx,
