@@ -1,7 +1,7 @@
 """A pacesetter's lead on /deliverables, and the process killed (kill -9) after a tap's write
 and before its screen's edit (✓ Done, ✅ Confirm, 👍): the restarted bot handles the tap
 again, which stores nothing more and tells nobody twice, and the screen shows what is
-stored. The same for a typed piece killed before its answer."""
+stored. The same for a message killed before its answer (a typed piece, a file)."""
 
 from __future__ import annotations
 
@@ -115,15 +115,15 @@ async def test_killed_after_done_confirm_and_approve_each_is_stored_and_told_onc
         assert await bot.terminate() == 0
 
 
-async def _history(bot, project_id: int) -> list:
+async def _history(bot, project_id: int, item: str = "experience") -> list:
     db = await Database.open(bot.db_path)
     try:
-        return await deliverables.history(db, project_id, "experience")
+        return await deliverables.history(db, project_id, item)
     finally:
         await db.close()
 
 
-async def test_killed_after_a_typed_piece_it_is_added_once(tmp_path):
+async def test_killed_after_a_typed_piece_and_after_a_file_each_is_taken_once(tmp_path):
     async with bot_in_stage(tmp_path, 1, consolidating=True) as (sb, bot, admin):
         lena = await joined(sb, admin, "Lena", "lead", "P-U1-01")
         ((project_id,),) = bot.query("SELECT id FROM projects WHERE code = 'P-U1-01'")
@@ -152,6 +152,23 @@ async def test_killed_after_a_typed_piece_it_is_added_once(tmp_path):
         history = await _history(bot, project_id)
         assert [(v.content.text, v.replaced_at) for v in history] == [
             ("Part one.\n\nPart two.", None)
+        ]
+
+        # The video killed before its preview: the preview comes after all, and its ✅ stores
+        # the video once, in place of the link.
+        await lena.tap("🔁 Replace: Pacesetter micro-video", message=preview)
+        await until(lambda: "Telegram takes files of up to 50 MB" in preview.text)
+        await _killed_between_write_and_reply(sb, bot, lena, lambda: lena.send_video(wait=False))
+        await sb.settle(timeout=30)
+        shown = lena.last_reply
+        assert "The video above:" in shown.text and shown.button_data("✅ Confirm") is not None
+        await lena.tap("✅ Confirm", message=shown)
+        await until(lambda: shown.button_data("✅ Confirm") is None)
+        await sb.settle(timeout=30)
+        videos = await _history(bot, project_id, "video")
+        assert [(v.content.kind, v.replaced_at is None) for v in videos] == [
+            ("link", False),
+            ("video", True),
         ]
         assert bot.query("SELECT COUNT(*) FROM flows") == [(0,)]
         assert await bot.terminate() == 0
