@@ -12,7 +12,10 @@ Where the lead is between a tap and ✅ Confirm lives in the flow's data (`stora
 restart loses nothing; the confirmation checks that data in the transaction that writes the
 item and ends the flow, so a second tap writes nothing. A confirmation that finds nothing to
 store still turns its message into the screen as stored: an old preview, or the tap delivered
-again after a restart that came between the write and the edit.
+again after a restart that came between the write and the edit. A message delivered again
+after such a restart is taken once too: a typed piece already added (the flow keeps the id of
+the last one) adds nothing, and a file whose preview may not have been shown (the flow keeps
+the id of the message it came from) shows it again.
 """
 
 from __future__ import annotations
@@ -76,6 +79,13 @@ def is_document(file_name: str | None, mime: str | None) -> bool:
 def as_data(content: Content) -> dict[str, Any]:
     """Content as a flow's data keeps it (what is set)."""
     return {k: v for k, v in vars(content).items() if v is not None}
+
+
+def _preview_lost(data: dict[str, Any], message: Message) -> bool:
+    """What was sent waits for ✅ in a preview not shown yet, or this is the message it came
+    from, delivered again (a restart came between the write and the preview)."""
+    shown = data.get("preview") is not None
+    return "content" in data and (not shown or data.get("source") == message.message_id)
 
 
 def _previewed_here(data: dict[str, Any], query: CallbackQuery) -> bool:
@@ -262,12 +272,15 @@ class HandIn:
                 await flows.end(tx, ctx.actor.user_id)
             await ui.reply(update, ctx, "common/stale", command=self.buttons.command)
             return
+        message, chat_id = update.effective_message, update.effective_chat.id
+        if ctx.flow.step != "send" and _preview_lost(data, message):
+            await self._preview(ctx, chat_id, project, item, Content(**data["content"]))
+            return
         if ctx.flow.step != "send":  # one preview at a time: its ✅ stores what it shows
             await ui.reply(update, ctx, f"{self.area}/confirm_first")
             return
-        message = update.effective_message
         if message.text and self.takes_text(item):
-            await self._typed(update, ctx, project, item, data.get("text", ""))
+            await self._typed(update, ctx, project, item, data)
             return
         content, refusal, named = self.take(message, item)
         if refusal is not None:
@@ -275,18 +288,28 @@ class HandIn:
             return
         async with ctx.write() as tx:
             await flows.go(tx, ctx.actor.user_id, "confirm")
-            await flows.note(tx, ctx.actor.user_id, content=as_data(content), text=None)
-        await self._preview(ctx, update.effective_chat.id, project, item, content)
+            # The message it came from: delivered again, it shows the preview again.
+            await flows.note(
+                tx,
+                ctx.actor.user_id,
+                content=as_data(content),
+                source=message.message_id,
+                text=None,
+            )
+        await self._preview(ctx, chat_id, project, item, content)
 
-    async def _typed(self, update: Update, ctx: Ctx, project, item, written: str) -> None:
-        """Typed text adds to what was typed for the item (a blank line between messages)."""
-        typed = update.effective_message.text
-        text = f"{written}\n\n{typed}" if written else typed
-        if len(text) > self.text_limit:
-            await ui.reply(update, ctx, f"{self.area}/too_long", limit=self.text_limit)
-            return
-        async with ctx.write() as tx:
-            await flows.note(tx, ctx.actor.user_id, text=text)
+    async def _typed(self, update: Update, ctx: Ctx, project, item, data: dict) -> None:
+        """Typed text adds to what was typed for the item (a blank line between messages);
+        a piece delivered again (a restart came before its answer) adds nothing, and is
+        answered as before. A chat's messages come in order, so the last piece is the one."""
+        message, text = update.effective_message, data.get("text", "")
+        if data.get("last_typed") != message.message_id:
+            text = f"{text}\n\n{message.text}" if text else message.text
+            if len(text) > self.text_limit:
+                await ui.reply(update, ctx, f"{self.area}/too_long", limit=self.text_limit)
+                return
+            async with ctx.write() as tx:
+                await flows.note(tx, ctx.actor.user_id, text=text, last_typed=message.message_id)
         await ui.reply(
             update,
             ctx,

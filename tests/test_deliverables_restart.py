@@ -1,10 +1,11 @@
 """A pacesetter's lead on /deliverables, and the process killed (kill -9) after a tap's write
 and before its screen's edit (✓ Done, ✅ Confirm, 👍): the restarted bot handles the tap
 again, which stores nothing more and tells nobody twice, and the screen shows what is
-stored."""
+stored. The same for a message killed before its answer (a typed piece, a file)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from handlers.deliverables import BUTTONS
@@ -39,6 +40,23 @@ async def _killed_with_the_notices_unsent(sb, bot, user, message, data: str) -> 
         await _killed_between_write_and_edit(sb, bot, user, message, data)
     finally:
         sb.release("sendMessage")
+
+
+async def _killed_between_write_and_reply(sb, bot, user, sends: Callable[[], Awaitable]) -> None:
+    """`user` sends (not waiting); the bot's answer hangs in the network after the message's
+    write, and the process dies there: the restarted bot handles the message again."""
+    sb.hold("sendMessage")
+    try:
+        await sends()
+        # The answer to `user` (the outbox may send others first): the write is committed.
+        while str((await sb.wait_request("sendMessage", timeout=20))["chat_id"]) != str(user.id):
+            pass
+        await bot.kill()
+    finally:
+        sb.release("sendMessage")
+    await bot.start()
+    unhandled = "SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL"
+    await until(lambda: bot.query(unhandled) == [(0,)], what="the message handled again")
 
 
 def _told(sb, person) -> int:
@@ -97,9 +115,60 @@ async def test_killed_after_done_confirm_and_approve_each_is_stored_and_told_onc
         assert await bot.terminate() == 0
 
 
-async def _history(bot, project_id: int) -> list:
+async def _history(bot, project_id: int, item: str = "experience") -> list:
     db = await Database.open(bot.db_path)
     try:
-        return await deliverables.history(db, project_id, "experience")
+        return await deliverables.history(db, project_id, item)
     finally:
         await db.close()
+
+
+async def test_killed_after_a_typed_piece_and_after_a_file_each_is_taken_once(tmp_path):
+    async with bot_in_stage(tmp_path, 1, consolidating=True) as (sb, bot, admin):
+        lena = await joined(sb, admin, "Lena", "lead", "P-U1-01")
+        ((project_id,),) = bot.query("SELECT id FROM projects WHERE code = 'P-U1-01'")
+        await _select_with_a_draft(bot.db_path, project_id, lena.id, admin.id)
+        await lena.send("/deliverables")
+        await until(replied(lena, "the deliverables for Consolidation"))
+        screen = lena.last_reply
+        await lena.tap("📎 Send: Replicable typical experience", message=screen)
+        await until(lambda: "or type it" in screen.text)
+        await lena.send("Part one.")
+        await until(replied(lena, "9 characters typed"))
+
+        # The second piece killed before its answer: added once, and answered after all.
+        await _killed_between_write_and_reply(
+            sb, bot, lena, lambda: lena.send("Part two.", wait=False)
+        )
+        await until(lambda: lena.last_reply.button_data("✓ Done") is not None)
+        assert "20 characters typed" in lena.last_reply.text
+        typed = "SELECT json_extract(data, '$.text') FROM flows"
+        assert bot.query(typed) == [("Part one.\n\nPart two.",)]
+        preview = lena.last_reply
+        await lena.tap("✓ Done", message=preview)
+        await until(lambda: preview.button_data("✅ Confirm") is not None)
+        await lena.tap("✅ Confirm", message=preview)
+        await until(lambda: "✓ Replicable typical experience: typed text" in preview.text)
+        history = await _history(bot, project_id)
+        assert [(v.content.text, v.replaced_at) for v in history] == [
+            ("Part one.\n\nPart two.", None)
+        ]
+
+        # The video killed before its preview: the preview comes after all, and its ✅ stores
+        # the video once, in place of the link.
+        await lena.tap("🔁 Replace: Pacesetter micro-video", message=preview)
+        await until(lambda: "Telegram takes files of up to 50 MB" in preview.text)
+        await _killed_between_write_and_reply(sb, bot, lena, lambda: lena.send_video(wait=False))
+        await sb.settle(timeout=30)
+        shown = lena.last_reply
+        assert "The video above:" in shown.text and shown.button_data("✅ Confirm") is not None
+        await lena.tap("✅ Confirm", message=shown)
+        await until(lambda: shown.button_data("✅ Confirm") is None)
+        await sb.settle(timeout=30)
+        videos = await _history(bot, project_id, "video")
+        assert [(v.content.kind, v.replaced_at is None) for v in videos] == [
+            ("link", False),
+            ("video", True),
+        ]
+        assert bot.query("SELECT COUNT(*) FROM flows") == [(0,)]
+        assert await bot.terminate() == 0
