@@ -58,6 +58,7 @@ BUTTONS = Buttons(
     done=("d", (int, str)),  # the typed text is complete
     confirm=("y", (int, str)),  # store what the preview shows
     cancel=("n", (int,)),  # back to the project's checklist, nothing stored
+    open=("o", (int,)),  # a notice's way to the project's checklist; a flow stays as it is
     chapter=("c", (int,)),  # the booklet chapter's draft, as a .docx
     approve=("a", (int, int)),  # the project's draft, approved
     fix=("f", (int, int)),  # corrections to the project's draft, typed next

@@ -127,6 +127,8 @@ class HandIn:
         on("done")(_IN_PRIVATE(leads_open(self._with_item(self._done))))
         on("confirm")(_IN_PRIVATE(leads_open(self._with_item(self._confirm))))
         on("cancel")(_IN_PRIVATE(leads_open(self._cancel)))
+        if "open" in self.buttons.actions:  # a notice's way to the screen
+            on("open")(_IN_PRIVATE(leads_open(self._open)))
 
     @property
     def step(self) -> Step:
@@ -257,6 +259,11 @@ class HandIn:
             async with ctx.write() as tx:
                 await flows.end(tx, ctx.actor.user_id)
             ctx.flow = None
+        await update.callback_query.answer()
+        await self.redraw(update.callback_query, ctx, project)
+
+    async def _open(self, update: Update, ctx: Ctx, project) -> None:
+        # Unlike ✖, it leaves a write-up being typed where it is: a notice may come mid-way.
         await update.callback_query.answer()
         await self.redraw(update.callback_query, ctx, project)
 
