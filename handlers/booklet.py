@@ -8,6 +8,9 @@ lead gets their own chapter to approve on /deliverables.
           and recorded as one draft (the chapter's folder); its leads told (outbox, same
           transaction), each in their language
 
+One build at a time, whoever taps: it runs beside the chat's lane (handlers/background.py),
+and a tap while it runs gets an alert.
+
 The count travels in the ✅ button: a tap after the selection changed is out of date. The
 record is read once a language (the admin's read serves the chapters in the admin's language
 too), not once a pacesetter; each chapter is written from its language's read. Building runs
@@ -17,6 +20,7 @@ off the event loop (bot/booklet.py renders in worker threads; the zip is written
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import zipfile
@@ -32,8 +36,8 @@ from bot.booklet_sources import CAMPAIGN_DIR, chapter_dir, deliverables_loader, 
 from bot.core import Ctx
 from bot.media import folder_of
 from bot.notices import to_people
+from handlers import background, guards, ui
 from handlers import deliverables as deliverables_flow
-from handlers import guards, ui
 from handlers.callbacks import Buttons
 from storage import deliverables, people
 from storage.outbox import Cause
@@ -47,9 +51,6 @@ BUTTONS = Buttons(
     cancel=("n", ()),
 )
 SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document
-# One build at a time, in this process: two would write the same files and drafts, and
-# double the work of a small server. A restart forgets it, which is what a crash needs.
-_building: set[str] = set()
 
 
 def register(app: Application) -> None:
@@ -59,7 +60,7 @@ def register(app: Application) -> None:
 
 @guards.person(guards.admin, "booklet_chat/not_admin")
 async def booklet_command(update: Update, ctx: Ctx) -> None:
-    if _building:
+    if ctx.core.building_booklet:
         await ui.reply(update, ctx, "booklet_chat/busy")
         return
     count = len(await deliverables.pacesetters(ctx.db))
@@ -87,20 +88,23 @@ async def _cancel(update: Update, ctx: Ctx) -> None:
 @guards.in_chats(ChatType.PRIVATE)
 async def _build(update: Update, ctx: Ctx, count: int) -> None:
     query = update.callback_query
-    if _building:
-        await ui.alert(query, ctx, "booklet_chat/busy")
-        return
     found = await deliverables.pacesetters(ctx.db)
     if not found or len(found) != count:
         await ui.stale(query, ctx)
         return
-    _building.add("booklet")
-    try:
-        await query.answer()
-        await ui.edit(query, ctx, "booklet_chat/building", done=0, steps=3)
-        await _make(update, ctx, query.message, found)
-    finally:
-        _building.discard("booklet")
+    # One build at a time, whoever taps: two would write the same files and drafts, tell the
+    # leads twice, and double the work of a small server.
+    build = functools.partial(_start, update, ctx, found)
+    await background.alone(
+        update, ctx, ctx.core.building_booklet, "booklet_chat/busy", build, name="booklet"
+    )
+
+
+async def _start(update: Update, ctx: Ctx, found: list[deliverables.Pacesetter]) -> None:
+    query = update.callback_query
+    await query.answer()
+    await ui.edit(query, ctx, "booklet_chat/building", done=0, steps=3)
+    await _make(update, ctx, query.message, found)
 
 
 async def _make(

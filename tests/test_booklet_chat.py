@@ -21,7 +21,7 @@ from handlers import deliverables as deliverables_flow
 from handlers.booklet import BUTTONS
 from messages.render import Messages
 from storage import deliverables, pacesetters, people
-from tests.conftest import World
+from tests.conftest import World, until
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
 from tests.test_deliverables import AFTER, _consolidating
 
@@ -121,19 +121,11 @@ async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(w
     assert "/booklet/all/Results booklet.html》" in summary.text
 
 
-async def test_one_build_at_a_time_and_files_over_the_send_limit_named_on_the_server(
-    world: World, monkeypatch
-):
+async def test_files_over_the_send_limit_are_named_on_the_server(world: World, monkeypatch):
     await _consolidating(world)
     admin = world.admin
     await admin.send("/booklet")
     screen = admin.last_reply
-    monkeypatch.setattr(booklet_chat, "_building", {"booklet"})  # a build under way
-    await admin.send("/booklet")
-    busy = "The results booklet is being built already: wait for it to finish, then try again."
-    assert admin.last_reply.text == busy
-    assert await world.tap_answer(admin, "✅ Build it", message=screen) == busy
-    monkeypatch.setattr(booklet_chat, "_building", set())
     monkeypatch.setattr(booklet_chat, "SEND_LIMIT", 100)  # bytes: every file is over it
     before = len(admin.replies())
     await admin.tap("✅ Build it", screen)
@@ -216,6 +208,57 @@ async def test_each_lead_reads_their_chapter_in_their_language_from_one_read_a_l
     await world.sb.settle()
     assert len(notices(lena, "chapter of Project U1-01 is ready")) == 2
     assert "Contents" in await opened(wen, to_wen)
+
+
+BUSY = "The results booklet is being built already: wait for it to finish, then try again."
+READY = "chapter of Project U1-01 is ready"
+
+
+async def test_two_taps_at_once_build_once_and_a_tap_while_it_builds_is_told_to_wait(
+    world: World, monkeypatch
+):
+    fang = world.sb.user("Fang")  # a second admin, in another chat
+    world.extra_admins.add(fang.id)
+    await world.restart()
+    lena, _, _, _, project_id = await _consolidating(world)
+    admin = world.admin
+    await fang.send("/booklet")
+    await admin.send("/booklet")
+    screen = admin.last_reply
+    release, write = asyncio.Event(), booklet.write
+
+    async def held(*args, **kwargs):
+        await asyncio.wait_for(release.wait(), 20)  # until the taps are answered (bounded)
+        return await write(*args, **kwargs)
+
+    monkeypatch.setattr(booklet, "write", held)
+    before = len(admin.replies())
+    try:
+        taps = await asyncio.gather(
+            admin.tap("✅ Build it", screen, wait=False),
+            admin.tap("✅ Build it", screen, wait=False),
+        )
+        await until(lambda: world.sb.callback_answer(taps[0]["id"]) is not None)
+        taps.append(await fang.tap("✅ Build it", fang.last_reply, wait=False))
+
+        def answered() -> bool:
+            return all(world.sb.callback_answer(tap["id"]) is not None for tap in taps)
+
+        await until(answered, what="the taps answered while one builds")
+        await admin.send("/booklet", wait=False)
+        await until(lambda: admin.last_reply.text == BUSY, what="/booklet told to wait")
+    finally:
+        release.set()
+    await world.sb.settle()
+    answers = [(world.sb.callback_answer(tap["id"]) or {}).get("text") for tap in taps]
+    assert sorted(answers[:2], key=str) == sorted([None, BUSY], key=str)
+    assert answers[2] == BUSY  # another admin's tap waits too
+    documents = [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert len(documents) == 2  # the Word file and the web page, once
+    assert not [m for m in fang.replies() if m.kind == "document"]
+    drafts = "SELECT count(*) FROM booklet_drafts WHERE project_id = ?"
+    assert await world.db.fetch_value(drafts, (project_id,)) == 1
+    assert len([m for m in world.sb.messages(lena.id) if READY in m.text]) == 1
 
 
 def test_the_progress_names_the_step_under_way_never_step_nought():
