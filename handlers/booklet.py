@@ -9,7 +9,9 @@ lead gets their own chapter to approve on /deliverables.
           transaction), each in their language
 
 One build at a time, whoever taps: it runs beside the chat's lane (handlers/background.py),
-and a tap while it runs gets an alert.
+and a tap while it runs gets an alert. A chapter that says what its latest draft says (the
+same fingerprint) keeps that draft and the lead's approval: no new draft, nobody told, unless
+the lead asked for corrections on it and has not approved it since.
 
 The count travels in the ✅ button: a tap after the selection changed is out of date. The
 record is read once a language (the admin's read serves the chapters in the admin's language
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import sqlite3
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from telegram import Message, Update
@@ -40,6 +44,7 @@ from handlers import background, guards, ui
 from handlers import deliverables as deliverables_flow
 from handlers.callbacks import Buttons
 from storage import deliverables, people
+from storage.db import Transaction
 from storage.outbox import Cause
 
 log = logging.getLogger(__name__)
@@ -180,12 +185,14 @@ async def _chapters(
     found: list[deliverables.Pacesetter],
     model: booklet.Booklet,
 ) -> int:
-    """Each pacesetter's chapter in each language its leads read, recorded as one draft for
-    its leads, who are told in the same transaction; returns how many chapters were recorded."""
+    """Each pacesetter's chapter in each language its leads read, recorded as a new draft for
+    its leads, who are told in the same transaction, where it changed; returns how many
+    chapters were recorded."""
     leads = await deliverables.pacesetter_leads(ctx.db)
-    written = await _write_chapters(
-        ctx, out, media_root, await _languages(ctx, found, leads), model
-    )
+    reads = {model.locale: model}
+    by_locale = await _languages(ctx, found, leads)
+    written = await _write_chapters(ctx, out, media_root, by_locale, reads)
+    prints = await _fingerprints(ctx, media_root, sorted(written), reads)
     recorded = 0
     for pacesetter in found:
         if pacesetter.project_id not in written:
@@ -195,22 +202,70 @@ async def _chapters(
             await asyncio.to_thread(prune, folder, written[pacesetter.project_id])
         except OSError:
             log.exception("the chapter of %s could not be tidied", pacesetter.code)
+        print_ = prints.get(pacesetter.project_id)
         async with ctx.write() as tx:
-            draft = await deliverables.add_draft(tx, pacesetter.project_id, str(folder))
-            await to_people(
-                tx,
-                ctx.core.writer,
-                leads.get(pacesetter.project_id, set()),
-                "booklet_chat/chapter_ready",
-                str(Cause("booklet_draft", draft)),  # once per draft
-                button=(
-                    "deliverables_open",
-                    deliverables_flow.BUTTONS.data("cancel", pacesetter.project_id),
-                ),
-                project=pacesetter,
-            )
-        recorded += 1
+            recorded += await _record(tx, ctx, pacesetter, str(folder), print_, leads)
     return recorded
+
+
+async def _record(
+    tx: Transaction,
+    ctx: Ctx,
+    pacesetter: deliverables.Pacesetter,
+    folder: str,
+    print_: str | None,
+    leads: dict[int, set[int]],
+) -> bool:
+    """A new draft of the chapter, its leads told, unless it says what its latest draft says
+    and the lead's word on that stands (approved, or nothing asked): whether one was added."""
+    latest = (await deliverables.booklets(tx, [pacesetter.project_id]))[pacesetter.project_id]
+    unchanged = print_ is not None and latest.fingerprint == print_
+    stands = latest.state == deliverables.APPROVED or not latest.corrections
+    if unchanged and stands:
+        return False  # a corrected draft the admin builds again is sent again: new, and told
+    draft = await deliverables.add_draft(tx, pacesetter.project_id, folder, fingerprint=print_)
+    await to_people(
+        tx,
+        ctx.core.writer,
+        leads.get(pacesetter.project_id, set()),
+        "booklet_chat/chapter_ready",
+        str(Cause("booklet_draft", draft)),  # once per draft
+        button=(
+            "deliverables_open",
+            deliverables_flow.BUTTONS.data("cancel", pacesetter.project_id),
+        ),
+        project=pacesetter,
+    )
+    return True
+
+
+def fingerprint(chapter: booklet.Chapter) -> str:
+    """What a chapter says, as a digest: the lead's approval left out (approving changes no
+    content, though the file shows it), so a rebuild can tell an unchanged chapter."""
+    handed = chapter.deliverables
+    if handed is not None:  # the loader gives none for a chapter with nothing but approval
+        handed = replace(handed, approved=False) if handed.parts else None
+    return hashlib.sha256(repr(replace(chapter, deliverables=handed)).encode()).hexdigest()
+
+
+async def _fingerprints(
+    ctx: Ctx, media_root: Path, project_ids: list[int], reads: dict[str, booklet.Booklet]
+) -> dict[int, str]:
+    """Each chapter's fingerprint, taken in the campaign's language (every language's file is
+    a copy of one chapter): from a read made already where one holds it, else one more read.
+    A chapter that could not be read has none (its build is a new draft, as before)."""
+    locale = ctx.campaign.default_locale
+    read = reads.get(locale)
+    chapters = {c.project_id: c for c in read.chapters} if read is not None else {}
+    missing = [project_id for project_id in project_ids if project_id not in chapters]
+    if missing:
+        try:
+            extra = await _load(ctx, locale, missing, media_root)
+        except sqlite3.Error:
+            log.exception("the chapters in %s could not be read", locale)
+        else:
+            chapters.update((c.project_id, c) for c in extra.chapters)
+    return {p: fingerprint(chapters[p]) for p in project_ids if p in chapters}
 
 
 async def _write_chapters(
@@ -218,16 +273,17 @@ async def _write_chapters(
     out: Path,
     media_root: Path,
     by_locale: dict[str, set[int]],
-    model: booklet.Booklet,
+    reads: dict[str, booklet.Booklet],
 ) -> dict[int, set[str]]:
     """Each chapter's Word file (LOCALE/NAME.docx in its folder) from one read of the record a
-    language, the admin's reused for theirs; the languages written, by project."""
+    language, the admin's (in `reads`) reused for theirs, each new read added to `reads`; the
+    languages written, by project."""
     written: dict[int, set[str]] = {}
     for locale, project_ids in sorted(by_locale.items()):
         try:
-            read = model
-            if locale != model.locale:
-                read = await _load(ctx, locale, sorted(project_ids), media_root)
+            read = reads.get(locale)
+            if read is None:
+                read = reads[locale] = await _load(ctx, locale, sorted(project_ids), media_root)
         except sqlite3.Error:
             log.exception("the chapters in %s could not be read", locale)
             continue

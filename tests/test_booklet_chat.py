@@ -198,15 +198,16 @@ async def test_each_lead_reads_their_chapter_in_their_language_from_one_read_a_l
     assert "Contents" in await opened(lena, to_lena)
     assert "目錄" in await opened(wen, to_wen)
     first = (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id
-    # Wen reads English now: a rebuild is a new draft, told once more, with no Traditional copy.
+    # Wen reads English now: the chapter says the same, so a rebuild keeps its draft and tells
+    # nobody, and the draft's folder holds no Traditional copy any more.
     async with world.db.transaction(world.clock.now) as tx:
         await people.set_locale(tx, wen.id, "en")
     await admin.send("/booklet")
     await world.answer_to(admin, admin.last_reply, BUTTONS.data("build", 2))
-    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id > first
+    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id == first
     assert sorted(p.name for p in (chapters / "P-U1-01").iterdir()) == ["en"]
     await world.sb.settle()
-    assert len(notices(lena, "chapter of Project U1-01 is ready")) == 2
+    assert len(notices(lena, "chapter of Project U1-01 is ready")) == 1
     assert "Contents" in await opened(wen, to_wen)
 
 
@@ -259,6 +260,50 @@ async def test_two_taps_at_once_build_once_and_a_tap_while_it_builds_is_told_to_
     drafts = "SELECT count(*) FROM booklet_drafts WHERE project_id = ?"
     assert await world.db.fetch_value(drafts, (project_id,)) == 1
     assert len([m for m in world.sb.messages(lena.id) if READY in m.text]) == 1
+
+
+async def _built(world: World) -> str:
+    """The admin's build for the one pacesetter, its notices sent; the outcome's text."""
+    await world.admin.send("/booklet")
+    screen = world.admin.last_reply
+    await world.answer_to(world.admin, screen, BUTTONS.data("build", 1))
+    await world.sb.settle()
+    return screen.text
+
+
+async def test_a_rebuild_keeps_an_unchanged_chapter_and_its_approval(world: World):
+    lena, _, _, _, project_id = await _consolidating(world)
+
+    async def chapter() -> deliverables.Booklet:
+        return (await deliverables.booklets(world.db, [project_id]))[project_id]
+
+    def told() -> int:
+        return len([m for m in world.sb.messages(lena.id) if READY in m.text])
+
+    await _built(world)
+    first = await chapter()
+    assert first.fingerprint and told() == 1
+    async with world.db.transaction(world.clock.now) as tx:
+        await deliverables.judge(tx, first.draft_id, "approved", by=lena.id)
+    # Nothing changed: the approved draft stands, and nobody is asked again.
+    assert "0 chapters were sent" in await _built(world)
+    again = await chapter()
+    assert (again.draft_id, again.state, told()) == (first.draft_id, deliverables.APPROVED, 1)
+    # A changed write-up is a new draft, waiting for the lead, who is told.
+    async with world.db.transaction(world.clock.now) as tx:
+        text = deliverables.Content("text", text="三个坚持：支部建在项目上。")
+        await deliverables.submit(tx, project_id, "experience", text, by=lena.id)
+    assert "1 chapter was sent to its lead to approve." in await _built(world)
+    changed = await chapter()
+    assert changed.draft_id > first.draft_id and changed.fingerprint != first.fingerprint
+    assert (changed.state, told()) == (deliverables.DRAFT, 2)
+    # Corrections asked on a draft: the admin's next build sends it again, as a new draft.
+    async with world.db.transaction(world.clock.now) as tx:
+        await deliverables.judge(tx, changed.draft_id, "corrections", by=lena.id, comment="改")
+    await _built(world)
+    resent = await chapter()
+    assert resent.draft_id > changed.draft_id and resent.fingerprint == changed.fingerprint
+    assert (resent.corrections, told()) == (0, 3)
 
 
 def test_the_progress_names_the_step_under_way_never_step_nought():
