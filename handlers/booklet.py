@@ -11,7 +11,9 @@ lead gets their own chapter to approve on /deliverables.
 One build at a time, whoever taps: it runs beside the chat's lane (handlers/background.py),
 and a tap while it runs gets an alert. A chapter that says what its latest draft says (the
 same fingerprint) keeps that draft and the lead's approval: no new draft, nobody told, unless
-the lead asked for corrections on it and has not approved it since.
+the lead asked for corrections on it and has not approved it since. While the consolidation
+is not open the leads could not act on a draft: the campaign-wide files are built and sent,
+but no chapter is written, recorded or told.
 
 The count travels in the ✅ button: a tap after the selection changed is out of date. The
 record is read once a language (the admin's read serves the chapters in the admin's language
@@ -142,9 +144,18 @@ async def _make(
             continue
         data = await asyncio.to_thread(path.read_bytes)  # tens of megabytes: off the loop
         await ctx.bot.send_document(update.effective_chat.id, data, filename=path.name)
-    told = await _chapters(ctx, out, media_root, found, model)
+    # The leads' buttons answer "closed" outside the stage: a draft then would wait for good.
+    shut = deliverables_flow.GUARD.refusal(ctx.campaign, ctx.now) is not None
+    told = 0 if shut else await _chapters(ctx, out, media_root, found, model)
     await ui.replace(
-        progress, ctx, "booklet_chat/done", count=len(found), too_big=too_big, told=told
+        progress,
+        ctx,
+        "booklet_chat/done",
+        count=len(found),
+        too_big=too_big,
+        told=told,
+        shut=shut,
+        stage=ctx.campaign.stage(deliverables_flow.STAGE),
     )
 
 

@@ -306,6 +306,28 @@ async def test_a_rebuild_keeps_an_unchanged_chapter_and_its_approval(world: Worl
     assert (resent.corrections, told()) == (0, 3)
 
 
+async def test_outside_the_consolidation_a_build_records_no_draft_and_tells_nobody(
+    world: World,
+):
+    lena, _, _, _, project_id = await _consolidating(world)
+    await _built(world)
+    draft = (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id
+    world.clock.now = AFTER
+    async with world.db.transaction(world.clock.now) as tx:  # a change the lead can't approve
+        text = deliverables.Content("text", text="三个坚持：支部建在项目上。")
+        await deliverables.submit(tx, project_id, "experience", text, by=lena.id)
+    before = len(world.admin.replies())
+    done = await _built(world)
+    assert "Consolidation</b> is not open" not in done  # the text, not its HTML
+    assert "Consolidation is not open, so the leads could not approve a chapter now" in done
+    sent = [m for m in world.admin.replies()[before:] if m.kind == "document"]
+    assert len(sent) == 2  # the campaign-wide files, still
+    drafts = "SELECT count(*) FROM booklet_drafts WHERE project_id = ?"
+    assert await world.db.fetch_value(drafts, (project_id,)) == 1
+    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id == draft
+    assert len([m for m in world.sb.messages(lena.id) if READY in m.text]) == 1
+
+
 def test_the_progress_names_the_step_under_way_never_step_nought():
     msgs = Messages("Asia/Shanghai")
     shown = [msgs.text("en", "booklet_chat/building", done=done, steps=3) for done in (0, 2, 3)]
