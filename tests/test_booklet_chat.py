@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import docx
@@ -23,7 +24,7 @@ from messages.render import Messages
 from storage import deliverables, pacesetters, people
 from tests.conftest import World, until
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
-from tests.test_deliverables import AFTER, _consolidating
+from tests.test_deliverables import AFTER, CONSOLIDATING, _consolidating
 
 
 async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approval(
@@ -310,8 +311,13 @@ async def test_outside_the_consolidation_a_build_records_no_draft_and_tells_nobo
     world: World,
 ):
     lena, _, _, _, project_id = await _consolidating(world)
+    world.clock.now = CONSOLIDATING - timedelta(days=7)  # before the stage opens (16 Nov)
+    assert "Consolidation is not open" in await _built(world)
+    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id is None
+    world.clock.now = CONSOLIDATING
     await _built(world)
     draft = (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id
+    assert draft is not None
     world.clock.now = AFTER
     async with world.db.transaction(world.clock.now) as tx:  # a change the lead can't approve
         text = deliverables.Content("text", text="三个坚持：支部建在项目上。")
