@@ -5,15 +5,16 @@ lead gets their own chapter to approve on /deliverables.
     ✅ ─▶ a progress message, edited once per step ─▶ the .docx and the HTML (a .zip of the
           page and its images/) as documents, in the admin's language ─▶ each pacesetter's
           chapter, a Word file in each language its leads read, built into the media folder
-          and recorded as one draft (the chapter's folder); its leads told (outbox, same
-          transaction), each in their language
+          and, where it changed, recorded as a new draft (the chapter's folder); its leads
+          told (outbox, same transaction), each in their language
 
 One build at a time, whoever taps: it runs beside the chat's lane (handlers/background.py),
 and a tap while it runs gets an alert. A chapter that says what its latest draft says (the
 same fingerprint) keeps that draft and the lead's approval: no new draft, nobody told, unless
-the lead asked for corrections on it and has not approved it since. While the consolidation
-is not open the leads could not act on a draft: the campaign-wide files are built and sent,
-but no chapter is written, recorded or told.
+the lead asked for corrections on it and has not approved it since. So a crash mid-build,
+which loses the rest of it (the tap was handled), tells nobody twice when the admin taps
+again. While the consolidation is not open the leads could not act on a draft: the
+campaign-wide files are built and sent, but no chapter is written, recorded or told.
 
 The count travels in the ✅ button: a tap after the selection changed is out of date. The
 record is read once a language (the admin's read serves the chapters in the admin's language
