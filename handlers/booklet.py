@@ -147,7 +147,7 @@ async def _make(
         await ctx.bot.send_document(update.effective_chat.id, data, filename=path.name)
     # The leads' buttons answer "closed" outside the stage: a draft then would wait for good.
     shut = deliverables_flow.GUARD.refusal(ctx.campaign, ctx.now) is not None
-    told = 0 if shut else await _chapters(ctx, out, media_root, found, model)
+    told, kept = (0, 0) if shut else await _chapters(ctx, out, media_root, found, model)
     await ui.replace(
         progress,
         ctx,
@@ -155,6 +155,7 @@ async def _make(
         count=len(found),
         too_big=too_big,
         told=told,
+        kept=kept,
         shut=shut,
         stage=ctx.campaign.stage(deliverables_flow.STAGE),
     )
@@ -196,16 +197,16 @@ async def _chapters(
     media_root: Path,
     found: list[deliverables.Pacesetter],
     model: booklet.Booklet,
-) -> int:
+) -> tuple[int, int]:
     """Each pacesetter's chapter in each language its leads read, recorded as a new draft for
-    its leads, who are told in the same transaction, where it changed; returns how many
-    chapters were recorded."""
+    its leads, who are told in the same transaction, where it changed; how many chapters were
+    recorded, and how many kept their draft."""
     leads = await deliverables.pacesetter_leads(ctx.db)
     reads = {model.locale: model}
     by_locale = await _languages(ctx, found, leads)
     written = await _write_chapters(ctx, out, media_root, by_locale, reads)
     prints = await _fingerprints(ctx, media_root, sorted(written), reads)
-    recorded = 0
+    recorded = kept = 0
     for pacesetter in found:
         if pacesetter.project_id not in written:
             continue
@@ -216,8 +217,11 @@ async def _chapters(
             log.exception("the chapter of %s could not be tidied", pacesetter.code)
         print_ = prints.get(pacesetter.project_id)
         async with ctx.write() as tx:
-            recorded += await _record(tx, ctx, pacesetter, str(folder), print_, leads)
-    return recorded
+            if await _record(tx, ctx, pacesetter, str(folder), print_, leads):
+                recorded += 1
+            else:
+                kept += 1
+    return recorded, kept
 
 
 async def _record(

@@ -287,14 +287,16 @@ async def test_a_rebuild_keeps_an_unchanged_chapter_and_its_approval(world: Worl
     async with world.db.transaction(world.clock.now) as tx:
         await deliverables.judge(tx, first.draft_id, "approved", by=lena.id)
     # Nothing changed: the approved draft stands, and nobody is asked again.
-    assert "0 chapters were sent" in await _built(world)
+    done = await _built(world)
+    assert "0 chapters were sent" in done and "1 chapter is unchanged: its draft stays" in done
     again = await chapter()
     assert (again.draft_id, again.state, told()) == (first.draft_id, deliverables.APPROVED, 1)
     # A changed write-up is a new draft, waiting for the lead, who is told.
     async with world.db.transaction(world.clock.now) as tx:
         text = deliverables.Content("text", text="三个坚持：支部建在项目上。")
         await deliverables.submit(tx, project_id, "experience", text, by=lena.id)
-    assert "1 chapter was sent to its lead to approve." in await _built(world)
+    done = await _built(world)
+    assert "1 chapter was sent to its lead to approve." in done and "unchanged" not in done
     changed = await chapter()
     assert changed.draft_id > first.draft_id and changed.fingerprint != first.fingerprint
     assert (changed.state, told()) == (deliverables.DRAFT, 2)

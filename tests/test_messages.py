@@ -634,6 +634,7 @@ SAMPLES: dict[str, dict] = {
         "count": 2,
         "too_big": ["/srv/media/booklet/all/成果集.zip"],
         "told": 2,
+        "kept": 3,
         "shut": False,
         "stage": CONSOLIDATE,
     },
@@ -1092,7 +1093,11 @@ VARIANTS: dict[str, list[dict]] = {
     ],
     "export/building": [{"done": []}],
     "booklet_chat/confirm": [{"count": 1}],
-    "booklet_chat/done": [{"count": 1, "too_big": [], "told": 1}, {"told": 0, "shut": True}],
+    "booklet_chat/done": [
+        {"count": 1, "too_big": [], "told": 1, "kept": 1},
+        {"told": 0, "kept": 0},
+        {"told": 0, "shut": True},
+    ],
     "pacesetters/screen": [{"last": None, "recorded": None, "pages": 1}],
     "pacesetters/confirm": [
         {"changed": False, "outs": [], "flagged": [], "first": False, "newly_in": [RANKED]},
