@@ -215,7 +215,10 @@ class BotRunner:
         sending = self.sender is not None and self.sender.busy()
         copying = self.downloader is not None and self.downloader.busy()
         waiting = bool(self.app and (self.app.bot_data.albums_open or self.app.bot_data.checking))
-        exporting = bool(self.app and self.app.bot_data.exporting)  # and an export's document
+        # And an export's document, or the booklet's files and chapters.
+        exporting = bool(
+            self.app and (self.app.bot_data.exporting or self.app.bot_data.building_booklet)
+        )
         return in_hand or sending or copying or waiting or exporting
 
     async def remind_due(self) -> list:

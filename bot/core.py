@@ -52,6 +52,8 @@ class Core:
         self.checking: set[asyncio.Task] = set()
         # The export being built (handlers/export.py): one at a time.
         self.exporting: set[asyncio.Task] = set()
+        # The results booklet being built (handlers/booklet.py): one at a time.
+        self.building_booklet: set[asyncio.Task] = set()
 
     def now(self) -> datetime:
         return self.clock()

@@ -5,8 +5,16 @@ lead gets their own chapter to approve on /deliverables.
     ✅ ─▶ a progress message, edited once per step ─▶ the .docx and the HTML (a .zip of the
           page and its images/) as documents, in the admin's language ─▶ each pacesetter's
           chapter, a Word file in each language its leads read, built into the media folder
-          and recorded as one draft (the chapter's folder); its leads told (outbox, same
-          transaction), each in their language
+          and, where it changed, recorded as a new draft (the chapter's folder); its leads
+          told (outbox, same transaction), each in their language
+
+One build at a time, whoever taps: it runs beside the chat's lane (handlers/background.py),
+and a tap while it runs gets an alert. A chapter that says what its latest draft says (the
+same fingerprint) keeps that draft and the lead's approval: no new draft, nobody told, unless
+the lead asked for corrections on it and has not approved it since. So a crash mid-build,
+which loses the rest of it (the tap was handled), tells nobody twice when the admin taps
+again. While the consolidation is not open the leads could not act on a draft: the
+campaign-wide files are built and sent, but no chapter is written, recorded or told.
 
 The count travels in the ✅ button: a tap after the selection changed is out of date. The
 record is read once a language (the admin's read serves the chapters in the admin's language
@@ -17,10 +25,13 @@ off the event loop (bot/booklet.py renders in worker threads; the zip is written
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import logging
 import sqlite3
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from telegram import Message, Update
@@ -32,10 +43,11 @@ from bot.booklet_sources import CAMPAIGN_DIR, chapter_dir, deliverables_loader, 
 from bot.core import Ctx
 from bot.media import folder_of
 from bot.notices import to_people
+from handlers import background, guards, ui
 from handlers import deliverables as deliverables_flow
-from handlers import guards, ui
 from handlers.callbacks import Buttons
 from storage import deliverables, people
+from storage.db import Transaction
 from storage.outbox import Cause
 
 log = logging.getLogger(__name__)
@@ -47,9 +59,6 @@ BUTTONS = Buttons(
     cancel=("n", ()),
 )
 SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document
-# One build at a time, in this process: two would write the same files and drafts, and
-# double the work of a small server. A restart forgets it, which is what a crash needs.
-_building: set[str] = set()
 
 
 def register(app: Application) -> None:
@@ -59,7 +68,7 @@ def register(app: Application) -> None:
 
 @guards.person(guards.admin, "booklet_chat/not_admin")
 async def booklet_command(update: Update, ctx: Ctx) -> None:
-    if _building:
+    if ctx.core.building_booklet:
         await ui.reply(update, ctx, "booklet_chat/busy")
         return
     count = len(await deliverables.pacesetters(ctx.db))
@@ -87,20 +96,23 @@ async def _cancel(update: Update, ctx: Ctx) -> None:
 @guards.in_chats(ChatType.PRIVATE)
 async def _build(update: Update, ctx: Ctx, count: int) -> None:
     query = update.callback_query
-    if _building:
-        await ui.alert(query, ctx, "booklet_chat/busy")
-        return
     found = await deliverables.pacesetters(ctx.db)
     if not found or len(found) != count:
         await ui.stale(query, ctx)
         return
-    _building.add("booklet")
-    try:
-        await query.answer()
-        await ui.edit(query, ctx, "booklet_chat/building", done=0, steps=3)
-        await _make(update, ctx, query.message, found)
-    finally:
-        _building.discard("booklet")
+    # One build at a time, whoever taps: two would write the same files and drafts, tell the
+    # leads twice, and double the work of a small server.
+    build = functools.partial(_start, update, ctx, found)
+    await background.alone(
+        update, ctx, ctx.core.building_booklet, "booklet_chat/busy", build, name="booklet"
+    )
+
+
+async def _start(update: Update, ctx: Ctx, found: list[deliverables.Pacesetter]) -> None:
+    query = update.callback_query
+    await query.answer()
+    await ui.edit(query, ctx, "booklet_chat/building", done=0, steps=3)
+    await _make(update, ctx, query.message, found)
 
 
 async def _make(
@@ -133,9 +145,19 @@ async def _make(
             continue
         data = await asyncio.to_thread(path.read_bytes)  # tens of megabytes: off the loop
         await ctx.bot.send_document(update.effective_chat.id, data, filename=path.name)
-    told = await _chapters(ctx, out, media_root, found, model)
+    # The leads' buttons answer "closed" outside the stage: a draft then would wait for good.
+    shut = deliverables_flow.GUARD.refusal(ctx.campaign, ctx.now) is not None
+    told, kept = (0, 0) if shut else await _chapters(ctx, out, media_root, found, model)
     await ui.replace(
-        progress, ctx, "booklet_chat/done", count=len(found), too_big=too_big, told=told
+        progress,
+        ctx,
+        "booklet_chat/done",
+        count=len(found),
+        too_big=too_big,
+        told=told,
+        kept=kept,
+        shut=shut,
+        stage=ctx.campaign.stage(deliverables_flow.STAGE),
     )
 
 
@@ -175,14 +197,16 @@ async def _chapters(
     media_root: Path,
     found: list[deliverables.Pacesetter],
     model: booklet.Booklet,
-) -> int:
-    """Each pacesetter's chapter in each language its leads read, recorded as one draft for
-    its leads, who are told in the same transaction; returns how many chapters were recorded."""
+) -> tuple[int, int]:
+    """Each pacesetter's chapter in each language its leads read, recorded as a new draft for
+    its leads, who are told in the same transaction, where it changed; how many chapters were
+    recorded, and how many kept their draft."""
     leads = await deliverables.pacesetter_leads(ctx.db)
-    written = await _write_chapters(
-        ctx, out, media_root, await _languages(ctx, found, leads), model
-    )
-    recorded = 0
+    reads = {model.locale: model}
+    by_locale = await _languages(ctx, found, leads)
+    written = await _write_chapters(ctx, out, media_root, by_locale, reads)
+    prints = await _fingerprints(ctx, media_root, sorted(written), reads)
+    recorded = kept = 0
     for pacesetter in found:
         if pacesetter.project_id not in written:
             continue
@@ -191,22 +215,76 @@ async def _chapters(
             await asyncio.to_thread(prune, folder, written[pacesetter.project_id])
         except OSError:
             log.exception("the chapter of %s could not be tidied", pacesetter.code)
+        print_ = prints.get(pacesetter.project_id)
         async with ctx.write() as tx:
-            draft = await deliverables.add_draft(tx, pacesetter.project_id, str(folder))
-            await to_people(
-                tx,
-                ctx.core.writer,
-                leads.get(pacesetter.project_id, set()),
-                "booklet_chat/chapter_ready",
-                str(Cause("booklet_draft", draft)),  # once per draft
-                button=(
-                    "deliverables_open",
-                    deliverables_flow.BUTTONS.data("cancel", pacesetter.project_id),
-                ),
-                project=pacesetter,
-            )
-        recorded += 1
-    return recorded
+            if await _record(tx, ctx, pacesetter, str(folder), print_, leads):
+                recorded += 1
+            else:
+                kept += 1
+    return recorded, kept
+
+
+async def _record(
+    tx: Transaction,
+    ctx: Ctx,
+    pacesetter: deliverables.Pacesetter,
+    folder: str,
+    print_: str | None,
+    leads: dict[int, set[int]],
+) -> bool:
+    """A new draft of the chapter, its leads told, unless it says what its latest draft says
+    and the lead's word on that stands (approved, or nothing asked): whether one was added."""
+    latest = (await deliverables.booklets(tx, [pacesetter.project_id]))[pacesetter.project_id]
+    unchanged = print_ is not None and latest.fingerprint == print_
+    stands = latest.state == deliverables.APPROVED or not latest.corrections
+    if unchanged and stands:
+        return False  # a corrected draft the admin builds again is sent again: new, and told
+    draft = await deliverables.add_draft(tx, pacesetter.project_id, folder, fingerprint=print_)
+    await to_people(
+        tx,
+        ctx.core.writer,
+        leads.get(pacesetter.project_id, set()),
+        "booklet_chat/chapter_ready",
+        str(Cause("booklet_draft", draft)),  # once per draft
+        button=(
+            "deliverables_open",
+            deliverables_flow.BUTTONS.data("cancel", pacesetter.project_id),
+        ),
+        project=pacesetter,
+    )
+    return True
+
+
+def fingerprint(chapter: booklet.Chapter) -> str:
+    """What a chapter says, as a digest: the lead's approval left out (approving changes no
+    content, though the file shows it), so a rebuild can tell an unchanged chapter."""
+    handed = chapter.deliverables
+    if handed is not None:  # the loader gives none for a chapter with nothing but approval
+        handed = replace(handed, approved=False) if handed.parts else None
+    return hashlib.sha256(repr(replace(chapter, deliverables=handed)).encode()).hexdigest()
+
+
+async def _fingerprints(
+    ctx: Ctx, media_root: Path, project_ids: list[int], reads: dict[str, booklet.Booklet]
+) -> dict[int, str]:
+    """Each chapter's fingerprint, taken in the campaign's language (every language's file is
+    a copy of one chapter): from a read made already where one holds it, else one more read.
+    A chapter that could not be read has none (its build is a new draft, as before)."""
+    locale = ctx.campaign.default_locale
+    read = reads.get(locale)
+    chapters = {c.project_id: c for c in read.chapters} if read is not None else {}
+    missing = [project_id for project_id in project_ids if project_id not in chapters]
+    if missing:
+        try:
+            extra = await _load(ctx, locale, missing, media_root)
+        except sqlite3.Error:
+            log.exception("the chapters in %s could not be read", locale)
+        else:
+            chapters.update((c.project_id, c) for c in extra.chapters)
+    chosen = [chapters[p] for p in project_ids if p in chapters]
+    # Tens of megabytes of text at a campaign's scale (bench.booklet_fingerprint): off the loop.
+    digests = await asyncio.to_thread(lambda: [fingerprint(c) for c in chosen])
+    return {c.project_id: digest for c, digest in zip(chosen, digests, strict=True)}
 
 
 async def _write_chapters(
@@ -214,16 +292,17 @@ async def _write_chapters(
     out: Path,
     media_root: Path,
     by_locale: dict[str, set[int]],
-    model: booklet.Booklet,
+    reads: dict[str, booklet.Booklet],
 ) -> dict[int, set[str]]:
     """Each chapter's Word file (LOCALE/NAME.docx in its folder) from one read of the record a
-    language, the admin's reused for theirs; the languages written, by project."""
+    language, the admin's (in `reads`) reused for theirs, each new read added to `reads`; the
+    languages written, by project."""
     written: dict[int, set[str]] = {}
     for locale, project_ids in sorted(by_locale.items()):
         try:
-            read = model
-            if locale != model.locale:
-                read = await _load(ctx, locale, sorted(project_ids), media_root)
+            read = reads.get(locale)
+            if read is None:
+                read = reads[locale] = await _load(ctx, locale, sorted(project_ids), media_root)
         except sqlite3.Error:
             log.exception("the chapters in %s could not be read", locale)
             continue

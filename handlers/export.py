@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sqlite3
 import tempfile
@@ -30,7 +31,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from bot import export, ranking
 from bot.core import Ctx
-from handlers import guards, ui
+from handlers import background, guards, ui
 from handlers.callbacks import Buttons
 from storage import orgs, pacesetters
 from storage.export import Scope
@@ -162,18 +163,10 @@ async def _export(update: Update, ctx: Ctx, units: tuple[str, ...], first: int, 
         await ui.stale(query, ctx)
         return
     # One export at a time, whoever taps: a second would double a small server's work for the
-    # same file. The build runs beside the chat's lane (polling handles a chat's updates in
-    # order), so a second tap is answered while the first builds, not queued behind it. State
-    # in this process is enough: only one bot runs on a database (bot/instance.py), and a
-    # restart ends the build along with its mark.
-    exporting = ctx.core.exporting
-    if exporting:
-        await ui.alert(query, ctx, "export/busy")
-        return
-    build = _build(update, ctx, Scope(units, *days))
-    task = ctx.application.create_task(build, update=update, name="export")
-    exporting.add(task)  # no await since the check: no other tap gets in between
-    task.add_done_callback(exporting.discard)
+    # same file. The build runs beside the chat's lane (handlers/background.py).
+    scope = Scope(units, *days)
+    build = functools.partial(_build, update, ctx, scope)
+    await background.alone(update, ctx, ctx.core.exporting, "export/busy", build, name="export")
 
 
 async def _build(update: Update, ctx: Ctx, scope: Scope) -> None:

@@ -52,13 +52,17 @@ class Booklet:
     path: str | None = None
     built_at: datetime | None = None
     corrections: int = 0  # comments sent on this draft
+    fingerprint: str | None = None  # what the draft's chapter says, digested (handlers/booklet.py)
 
 
-async def add_draft(tx: Transaction, project_id: int, path: str) -> int:
+async def add_draft(
+    tx: Transaction, project_id: int, path: str, *, fingerprint: str | None = None
+) -> int:
     """A new chapter draft (the booklet's builder writes it); it waits for the lead's word."""
     return await tx.fetch_value(
-        "INSERT INTO booklet_drafts (project_id, path, built_at) VALUES (?, ?, ?) RETURNING id",
-        (project_id, path, tx.stamp),
+        "INSERT INTO booklet_drafts (project_id, path, built_at, fingerprint) VALUES (?, ?, ?, ?)"
+        " RETURNING id",
+        (project_id, path, tx.stamp, fingerprint),
     )
 
 
@@ -68,7 +72,7 @@ async def booklets(db: Executor, project_ids: Iterable[int]) -> dict[int, Bookle
     if not ids:
         return {}
     rows = await db.fetch_all(
-        "SELECT d.project_id, d.id, d.path, d.built_at,"
+        "SELECT d.project_id, d.id, d.path, d.built_at, d.fingerprint,"
         " EXISTS (SELECT 1 FROM booklet_verdicts v WHERE v.draft_id = d.id"
         "  AND v.verdict = 'approved') AS approved,"
         " (SELECT count(*) FROM booklet_verdicts v WHERE v.draft_id = d.id"
@@ -87,6 +91,7 @@ async def booklets(db: Executor, project_ids: Iterable[int]) -> dict[int, Bookle
             r["path"],
             from_db_time(r["built_at"]),
             r["corrections"],
+            r["fingerprint"],
         )
     return found
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import docx
@@ -21,9 +22,9 @@ from handlers import deliverables as deliverables_flow
 from handlers.booklet import BUTTONS
 from messages.render import Messages
 from storage import deliverables, pacesetters, people
-from tests.conftest import World
+from tests.conftest import World, until
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
-from tests.test_deliverables import AFTER, _consolidating
+from tests.test_deliverables import AFTER, CONSOLIDATING, _consolidating
 
 
 async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approval(
@@ -121,19 +122,11 @@ async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(w
     assert "/booklet/all/Results booklet.html》" in summary.text
 
 
-async def test_one_build_at_a_time_and_files_over_the_send_limit_named_on_the_server(
-    world: World, monkeypatch
-):
+async def test_files_over_the_send_limit_are_named_on_the_server(world: World, monkeypatch):
     await _consolidating(world)
     admin = world.admin
     await admin.send("/booklet")
     screen = admin.last_reply
-    monkeypatch.setattr(booklet_chat, "_building", {"booklet"})  # a build under way
-    await admin.send("/booklet")
-    busy = "The results booklet is being built already: wait for it to finish, then try again."
-    assert admin.last_reply.text == busy
-    assert await world.tap_answer(admin, "✅ Build it", message=screen) == busy
-    monkeypatch.setattr(booklet_chat, "_building", set())
     monkeypatch.setattr(booklet_chat, "SEND_LIMIT", 100)  # bytes: every file is over it
     before = len(admin.replies())
     await admin.tap("✅ Build it", screen)
@@ -206,16 +199,141 @@ async def test_each_lead_reads_their_chapter_in_their_language_from_one_read_a_l
     assert "Contents" in await opened(lena, to_lena)
     assert "目錄" in await opened(wen, to_wen)
     first = (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id
-    # Wen reads English now: a rebuild is a new draft, told once more, with no Traditional copy.
+    # Wen reads English now: the chapter says the same, so a rebuild keeps its draft and tells
+    # nobody, and the draft's folder holds no Traditional copy any more.
     async with world.db.transaction(world.clock.now) as tx:
         await people.set_locale(tx, wen.id, "en")
     await admin.send("/booklet")
     await world.answer_to(admin, admin.last_reply, BUTTONS.data("build", 2))
-    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id > first
+    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id == first
     assert sorted(p.name for p in (chapters / "P-U1-01").iterdir()) == ["en"]
     await world.sb.settle()
-    assert len(notices(lena, "chapter of Project U1-01 is ready")) == 2
+    assert len(notices(lena, "chapter of Project U1-01 is ready")) == 1
     assert "Contents" in await opened(wen, to_wen)
+
+
+BUSY = "The results booklet is being built already: wait for it to finish, then try again."
+READY = "chapter of Project U1-01 is ready"
+
+
+async def test_two_taps_at_once_build_once_and_a_tap_while_it_builds_is_told_to_wait(
+    world: World, monkeypatch
+):
+    fang = world.sb.user("Fang")  # a second admin, in another chat
+    world.extra_admins.add(fang.id)
+    await world.restart()
+    lena, _, _, _, project_id = await _consolidating(world)
+    admin = world.admin
+    await fang.send("/booklet")
+    await admin.send("/booklet")
+    screen = admin.last_reply
+    release, write = asyncio.Event(), booklet.write
+
+    async def held(*args, **kwargs):
+        await asyncio.wait_for(release.wait(), 20)  # until the taps are answered (bounded)
+        return await write(*args, **kwargs)
+
+    monkeypatch.setattr(booklet, "write", held)
+    before = len(admin.replies())
+    try:
+        taps = await asyncio.gather(
+            admin.tap("✅ Build it", screen, wait=False),
+            admin.tap("✅ Build it", screen, wait=False),
+        )
+        await until(lambda: world.sb.callback_answer(taps[0]["id"]) is not None)
+        taps.append(await fang.tap("✅ Build it", fang.last_reply, wait=False))
+
+        def answered() -> bool:
+            return all(world.sb.callback_answer(tap["id"]) is not None for tap in taps)
+
+        await until(answered, what="the taps answered while one builds")
+        await admin.send("/booklet", wait=False)
+        await until(lambda: admin.last_reply.text == BUSY, what="/booklet told to wait")
+    finally:
+        release.set()
+    await world.sb.settle()
+    answers = [(world.sb.callback_answer(tap["id"]) or {}).get("text") for tap in taps]
+    assert sorted(answers[:2], key=str) == sorted([None, BUSY], key=str)
+    assert answers[2] == BUSY  # another admin's tap waits too
+    documents = [m for m in admin.replies()[before:] if m.kind == "document"]
+    assert len(documents) == 2  # the Word file and the web page, once
+    assert not [m for m in fang.replies() if m.kind == "document"]
+    drafts = "SELECT count(*) FROM booklet_drafts WHERE project_id = ?"
+    assert await world.db.fetch_value(drafts, (project_id,)) == 1
+    assert len([m for m in world.sb.messages(lena.id) if READY in m.text]) == 1
+
+
+async def _built(world: World) -> str:
+    """The admin's build for the one pacesetter, its notices sent; the outcome's text."""
+    await world.admin.send("/booklet")
+    screen = world.admin.last_reply
+    await world.answer_to(world.admin, screen, BUTTONS.data("build", 1))
+    await world.sb.settle()
+    return screen.text
+
+
+async def test_a_rebuild_keeps_an_unchanged_chapter_and_its_approval(world: World):
+    lena, _, _, _, project_id = await _consolidating(world)
+
+    async def chapter() -> deliverables.Booklet:
+        return (await deliverables.booklets(world.db, [project_id]))[project_id]
+
+    def told() -> int:
+        return len([m for m in world.sb.messages(lena.id) if READY in m.text])
+
+    await _built(world)
+    first = await chapter()
+    assert first.fingerprint and told() == 1
+    async with world.db.transaction(world.clock.now) as tx:
+        await deliverables.judge(tx, first.draft_id, "approved", by=lena.id)
+    # Nothing changed: the approved draft stands, and nobody is asked again.
+    done = await _built(world)
+    assert "0 chapters were sent" in done and "1 chapter is unchanged: its draft stays" in done
+    again = await chapter()
+    assert (again.draft_id, again.state, told()) == (first.draft_id, deliverables.APPROVED, 1)
+    # A changed write-up is a new draft, waiting for the lead, who is told.
+    async with world.db.transaction(world.clock.now) as tx:
+        text = deliverables.Content("text", text="三个坚持：支部建在项目上。")
+        await deliverables.submit(tx, project_id, "experience", text, by=lena.id)
+    done = await _built(world)
+    assert "1 chapter was sent to its lead to approve." in done and "unchanged" not in done
+    changed = await chapter()
+    assert changed.draft_id > first.draft_id and changed.fingerprint != first.fingerprint
+    assert (changed.state, told()) == (deliverables.DRAFT, 2)
+    # Corrections asked on a draft: the admin's next build sends it again, as a new draft.
+    async with world.db.transaction(world.clock.now) as tx:
+        await deliverables.judge(tx, changed.draft_id, "corrections", by=lena.id, comment="改")
+    await _built(world)
+    resent = await chapter()
+    assert resent.draft_id > changed.draft_id and resent.fingerprint == changed.fingerprint
+    assert (resent.corrections, told()) == (0, 3)
+
+
+async def test_outside_the_consolidation_a_build_records_no_draft_and_tells_nobody(
+    world: World,
+):
+    lena, _, _, _, project_id = await _consolidating(world)
+    world.clock.now = CONSOLIDATING - timedelta(days=7)  # before the stage opens (16 Nov)
+    assert "Consolidation is not open" in await _built(world)
+    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id is None
+    world.clock.now = CONSOLIDATING
+    await _built(world)
+    draft = (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id
+    assert draft is not None
+    world.clock.now = AFTER
+    async with world.db.transaction(world.clock.now) as tx:  # a change the lead can't approve
+        text = deliverables.Content("text", text="三个坚持：支部建在项目上。")
+        await deliverables.submit(tx, project_id, "experience", text, by=lena.id)
+    before = len(world.admin.replies())
+    done = await _built(world)
+    assert "Consolidation</b> is not open" not in done  # the text, not its HTML
+    assert "Consolidation is not open, so the leads could not approve a chapter now" in done
+    sent = [m for m in world.admin.replies()[before:] if m.kind == "document"]
+    assert len(sent) == 2  # the campaign-wide files, still
+    drafts = "SELECT count(*) FROM booklet_drafts WHERE project_id = ?"
+    assert await world.db.fetch_value(drafts, (project_id,)) == 1
+    assert (await deliverables.booklets(world.db, [project_id]))[project_id].draft_id == draft
+    assert len([m for m in world.sb.messages(lena.id) if READY in m.text]) == 1
 
 
 def test_the_progress_names_the_step_under_way_never_step_nought():

@@ -630,7 +630,14 @@ SAMPLES: dict[str, dict] = {
     "booklet_chat/cancelled": {},
     "booklet_chat/building": {"done": 1, "steps": 3},
     "booklet_chat/failed": {},
-    "booklet_chat/done": {"count": 2, "too_big": ["/srv/media/booklet/all/成果集.zip"], "told": 2},
+    "booklet_chat/done": {
+        "count": 2,
+        "too_big": ["/srv/media/booklet/all/成果集.zip"],
+        "told": 2,
+        "kept": 3,
+        "shut": False,
+        "stage": CONSOLIDATE,
+    },
     "booklet_chat/chapter_ready": {"project": PACESETTER},
     "charts/nothing": {},
     "charts/no_reviews": {"project": HOSTILE},
@@ -1095,7 +1102,11 @@ VARIANTS: dict[str, list[dict]] = {
     ],
     "export/building": [{"done": []}],
     "booklet_chat/confirm": [{"count": 1}],
-    "booklet_chat/done": [{"count": 1, "too_big": [], "told": 1}],
+    "booklet_chat/done": [
+        {"count": 1, "too_big": [], "told": 1, "kept": 1},
+        {"told": 0, "kept": 0},
+        {"told": 0, "shut": True},
+    ],
     "pacesetters/screen": [{"last": None, "recorded": None, "pages": 1}],
     "pacesetters/confirm": [
         {"changed": False, "outs": [], "flagged": [], "first": False, "newly_in": [RANKED]},
