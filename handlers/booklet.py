@@ -248,7 +248,7 @@ async def _record(
         str(Cause("booklet_draft", draft)),  # once per draft
         button=(
             "deliverables_open",
-            deliverables_flow.BUTTONS.data("cancel", pacesetter.project_id),
+            deliverables_flow.BUTTONS.data("open", pacesetter.project_id),
         ),
         project=pacesetter,
     )

@@ -24,7 +24,7 @@ from messages.render import Messages
 from storage import deliverables, pacesetters, people
 from tests.conftest import World, until
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
-from tests.test_deliverables import AFTER, CONSOLIDATING, _consolidating
+from tests.test_deliverables import AFTER, CONSOLIDATING, SEND_WRITEUP, _consolidating
 
 
 async def test_a_chapter_holds_the_typed_write_up_the_video_link_and_the_approval(
@@ -100,6 +100,10 @@ async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(w
     await world.sb.settle()
     told = [m for m in world.sb.messages(lena.id) if "chapter of Project U1-01 is ready" in m.text]
     assert len(told) == 1
+    # She is typing her write-up when it comes: 📋 leads to her checklist and leaves it be.
+    await lena.send("/deliverables")
+    await lena.tap(SEND_WRITEUP)
+    await lena.send("Half of it.")
     await lena.tap("📋 The deliverables", told[0])
     checklist = told[0]
     assert "the draft of the chapter waits for approval" in checklist.text
@@ -112,6 +116,9 @@ async def test_an_admin_builds_the_booklet_and_the_lead_approves_their_chapter(w
     await lena.tap("👍 Approve the chapter", message=checklist)
     booklet = (await deliverables.booklets(world.db, [project_id]))[project_id]
     assert booklet.state == deliverables.APPROVED
+    await lena.send("The other half.")
+    await lena.tap("✓ Done")
+    assert "Half of it.\n\nThe other half." in lena.last_reply.text  # the preview: both
     # The consolidation's closing report names the campaign-wide booklet's files.
     world.clock.now = AFTER
     for _ in range(3):
