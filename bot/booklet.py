@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot.campaign import Campaign
+from bot.media import SEND_LIMIT
 from messages.render import Messages
 from storage import booklet as store
 from storage import finals, pacesetters
@@ -39,9 +40,6 @@ WORDS = (
     "approved",
     "photos_left_out",
 )
-# The most a bot may send as a document: a lead's chapter over it is written again without
-# its photos, so the lead can still read what they approve.
-CHAPTER_LIMIT = 50 * 2**20
 
 
 @dataclass(frozen=True)
@@ -366,7 +364,7 @@ def alone(model: Booklet, chapter: Chapter) -> Booklet:
 
 
 async def write_chapter(
-    model: Booklet, chapter: Chapter, path: Path, *, limit: int = CHAPTER_LIMIT
+    model: Booklet, chapter: Chapter, path: Path, *, limit: int = SEND_LIMIT
 ) -> None:
     """One chapter of a model read already, as a Word file at `path`, in a worker thread: a
     lead approves the .docx, so no HTML page is written for it. Over `limit` bytes it is

@@ -34,6 +34,7 @@ from storage.outbox import Cause
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 DOWNLOAD_LIMIT = 20 * 2**20  # bytes: the most a bot may download from Telegram
+SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document
 IDLE_CHECK = 30.0  # seconds: the longest wait between two looks when nothing was written
 _EXTENSIONS = {"photo": ".jpg", "video": ".mp4", "document": ""}
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")

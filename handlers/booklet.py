@@ -41,7 +41,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot import booklet
 from bot.booklet_sources import CAMPAIGN_DIR, chapter_dir, deliverables_loader, prune
 from bot.core import Ctx
-from bot.media import folder_of
+from bot.media import SEND_LIMIT, folder_of
 from bot.notices import to_people
 from handlers import background, guards, ui
 from handlers import deliverables as deliverables_flow
@@ -58,7 +58,6 @@ BUTTONS = Buttons(
     build=("b", (int,)),  # build it: the number of pacesetters the admin was shown
     cancel=("n", ()),
 )
-SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document
 
 
 def register(app: Application) -> None:

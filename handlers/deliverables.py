@@ -37,7 +37,7 @@ from bot.booklet_sources import chapter_file
 from bot.campaign import Deliverable
 from bot.core import Ctx
 from bot.flow import PROMPT_EXPIRY, Accepts, Flow, StageGuard, Step
-from bot.media import DOWNLOAD_LIMIT
+from bot.media import DOWNLOAD_LIMIT, SEND_LIMIT
 from bot.notices import cause, to_people
 from bot.reminders import done_deliverable
 from handlers import flow_input, guards, hand_in, ui
@@ -65,7 +65,6 @@ BUTTONS = Buttons(
     page=("p", (int,)),  # a page of the checklists (admins, secretaries)
 )
 UPLOAD_LIMIT = 50 * 2**20  # bytes: the most Telegram takes from a person's upload to a bot
-SEND_LIMIT = 50 * 2**20  # bytes: the most a bot may send as a document (handlers/booklet.py's)
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".wmv", ".flv", ".3gp"})
 # Where Chinese units post their videos, named on the checklist; any other https link is taken.
 PLATFORMS = {
