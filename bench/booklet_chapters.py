@@ -13,57 +13,39 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
-from datetime import date
-from pathlib import Path
 
 from bench import progress
-from bench.booklet import seed
+from bench.booklet import TODAY, seeded
 from bot import booklet
-from bot.campaign_load import load_campaign
-from messages.render import Messages
-from storage.db import Database
-
-TODAY = date(2027, 12, 1)
 
 
 async def main(reports: int) -> None:
-    progress.REPORTS = reports
-    campaign = load_campaign()
-    msgs = Messages(campaign.timezone)
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        media_root = root / "media"
-        db = await Database.open(root / "bench.db")
-        try:
-            stored = await seed(db, media_root)
-            print(f"seeded 75 pacesetters, {reports:,} reports, {stored:,} stored photos")
-            began = time.perf_counter()
-            model = await booklet.load(db, campaign, media_root, msgs, "zh-Hans", today=TODAY)
-            read = time.perf_counter()
-            for chapter in model.chapters:
-                path = root / "now" / chapter.code / "zh-Hans" / "chapter.docx"
-                await booklet.write_chapter(model, chapter, path)
-            now = time.perf_counter()
-            print(f"  now: 1 read ({read - began:.1f} s) and {len(model.chapters)} Word files,"
-                  f" {now - began:.1f} s in all")  # fmt: skip
-            for chapter in model.chapters:
-                await booklet.build(
-                    db,
-                    campaign,
-                    root / "before" / chapter.code,
-                    msgs=msgs,
-                    media_root=media_root,
-                    today=TODAY,
-                    locale="zh-Hans",
-                    project_ids=[chapter.project_id],
-                )
-            before = time.perf_counter()
-            print(f"  before: {len(model.chapters)} reads, Word files and HTML pages,"
-                  f" {before - now:.1f} s in all")  # fmt: skip
-        finally:
-            await db.close()
+    async with seeded(reports) as record:
+        root, media_root = record.root, record.media_root
+        began = time.perf_counter()
+        model = await record.load()
+        read = time.perf_counter()
+        for chapter in model.chapters:
+            path = root / "now" / chapter.code / "zh-Hans" / "chapter.docx"
+            await booklet.write_chapter(model, chapter, path)
+        now = time.perf_counter()
+        print(f"  now: 1 read ({read - began:.1f} s) and {len(model.chapters)} Word files,"
+              f" {now - began:.1f} s in all")  # fmt: skip
+        for chapter in model.chapters:
+            await booklet.build(
+                record.db,
+                record.campaign,
+                root / "before" / chapter.code,
+                msgs=record.msgs,
+                media_root=media_root,
+                today=TODAY,
+                locale="zh-Hans",
+                project_ids=[chapter.project_id],
+            )
+        before = time.perf_counter()
+        print(f"  before: {len(model.chapters)} reads, Word files and HTML pages,"
+              f" {before - now:.1f} s in all")  # fmt: skip
 
 
 if __name__ == "__main__":

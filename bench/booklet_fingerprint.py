@@ -12,20 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
-from datetime import date
-from pathlib import Path
 
 from bench import progress
-from bench.booklet import seed
+from bench.booklet import seeded
 from bot import booklet
-from bot.campaign_load import load_campaign
 from handlers.booklet import fingerprint
-from messages.render import Messages
-from storage.db import Database
-
-TODAY = date(2027, 12, 1)
 
 
 def _fingerprints(model: booklet.Booklet) -> list[str]:
@@ -33,29 +25,18 @@ def _fingerprints(model: booklet.Booklet) -> list[str]:
 
 
 async def main(reports: int) -> None:
-    progress.REPORTS = reports
-    campaign = load_campaign()
-    msgs = Messages(campaign.timezone)
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        media_root = root / "media"
-        db = await Database.open(root / "bench.db")
-        try:
-            stored = await seed(db, media_root)
-            print(f"seeded 75 pacesetters, {reports:,} reports, {stored:,} stored photos")
-            prints = []
-            for build in (1, 2):
-                model = await booklet.load(db, campaign, media_root, msgs, "zh-Hans", today=TODAY)
-                began = time.perf_counter()
-                found = await asyncio.to_thread(_fingerprints, model)
-                took = time.perf_counter() - began
-                size = sum(len(repr(c)) for c in model.chapters)
-                print(f"  build {build}: {len(found)} fingerprints in {took:.2f} s"
-                      f" ({size / 1e6:.1f} M characters digested)")  # fmt: skip
-                prints.append(found)
-            print(f"  the same both times: {prints[0] == prints[1]}")
-        finally:
-            await db.close()
+    async with seeded(reports) as record:
+        prints = []
+        for build in (1, 2):
+            model = await record.load()
+            began = time.perf_counter()
+            found = await asyncio.to_thread(_fingerprints, model)
+            took = time.perf_counter() - began
+            size = sum(len(repr(c)) for c in model.chapters)
+            print(f"  build {build}: {len(found)} fingerprints in {took:.2f} s"
+                  f" ({size / 1e6:.1f} M characters digested)")  # fmt: skip
+            prints.append(found)
+        print(f"  the same both times: {prints[0] == prints[1]}")
 
 
 if __name__ == "__main__":
