@@ -43,6 +43,25 @@ async def until(predicate, timeout: float = 10, what: str = "the bot") -> None:
         await asyncio.sleep(0.01)
 
 
+async def taps_at_once(sb: Sandbox, user, screen, label: str, other) -> list[str | None]:
+    """Two taps of `label` on `screen` by `user` at once, then one by `other` on their own last
+    screen: what each was answered (None: no alert), once all are. The test holds the work
+    the first starts, so the others come while it is under way."""
+    taps = list(
+        await asyncio.gather(
+            user.tap(label, screen, wait=False), user.tap(label, screen, wait=False)
+        )
+    )
+    await until(lambda: sb.callback_answer(taps[0]["id"]) is not None)
+    taps.append(await other.tap(label, other.last_reply, wait=False))
+
+    def answered() -> bool:
+        return all(sb.callback_answer(tap["id"]) is not None for tap in taps)
+
+    await until(answered, what="the taps answered while one is under way")
+    return [sb.callback_answer(tap["id"]).get("text") for tap in taps]
+
+
 def told(chat, text: str, sb: Sandbox) -> int:
     """How many of the bot's messages in a chat (a user or a group) contain `text`."""
     return sum(text in m.text for m in sb.messages(chat if isinstance(chat, int) else chat.id))

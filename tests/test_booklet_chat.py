@@ -22,7 +22,7 @@ from handlers import deliverables as deliverables_flow
 from handlers.booklet import BUTTONS
 from messages.render import Messages
 from storage import deliverables, pacesetters, people
-from tests.conftest import World, until
+from tests.conftest import World, taps_at_once, until
 from tests.test_booklet import NOW, record  # noqa: F401  (the fixture: a small record)
 from tests.test_deliverables import AFTER, CONSOLIDATING, SEND_WRITEUP, _consolidating
 
@@ -243,23 +243,12 @@ async def test_two_taps_at_once_build_once_and_a_tap_while_it_builds_is_told_to_
     monkeypatch.setattr(booklet, "write", held)
     before = len(admin.replies())
     try:
-        taps = await asyncio.gather(
-            admin.tap("✅ Build it", screen, wait=False),
-            admin.tap("✅ Build it", screen, wait=False),
-        )
-        await until(lambda: world.sb.callback_answer(taps[0]["id"]) is not None)
-        taps.append(await fang.tap("✅ Build it", fang.last_reply, wait=False))
-
-        def answered() -> bool:
-            return all(world.sb.callback_answer(tap["id"]) is not None for tap in taps)
-
-        await until(answered, what="the taps answered while one builds")
+        answers = await taps_at_once(world.sb, admin, screen, "✅ Build it", fang)
         await admin.send("/booklet", wait=False)
         await until(lambda: admin.last_reply.text == BUSY, what="/booklet told to wait")
     finally:
         release.set()
     await world.sb.settle()
-    answers = [(world.sb.callback_answer(tap["id"]) or {}).get("text") for tap in taps]
     assert sorted(answers[:2], key=str) == sorted([None, BUSY], key=str)
     assert answers[2] == BUSY  # another admin's tap waits too
     documents = [m for m in admin.replies()[before:] if m.kind == "document"]

@@ -19,7 +19,7 @@ from handlers.export import BUTTONS
 from messages.render import Messages
 from storage.db import Database
 from storage.export import Scope
-from tests.conftest import World, until
+from tests.conftest import World, taps_at_once
 
 NOW = datetime(2027, 9, 1, 16, 30, tzinfo=UTC)  # 2027-09-02 00:30 in Shanghai
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -398,21 +398,10 @@ async def test_a_tap_while_a_workbook_is_built_is_told_to_wait_and_builds_nothin
     monkeypatch.setattr(export, "write", held)
     before = len(admin.replies())
     try:
-        taps = await asyncio.gather(
-            admin.tap("✅ Export everything", screen, wait=False),
-            admin.tap("✅ Export everything", screen, wait=False),
-        )
-        await until(lambda: world.sb.callback_answer(taps[0]["id"]) is not None)
-        taps.append(await fang.tap("✅ Export everything", fang.last_reply, wait=False))
-
-        def answered() -> bool:
-            return all(world.sb.callback_answer(tap["id"]) is not None for tap in taps)
-
-        await until(answered, what="both taps answered while one builds")
+        answers = await taps_at_once(world.sb, admin, screen, "✅ Export everything", fang)
     finally:
         release.set()
     await world.sb.settle()
-    answers = [(world.sb.callback_answer(tap["id"]) or {}).get("text") for tap in taps]
     assert sorted(answers[:2], key=str) == sorted([None, BUSY], key=str)
     assert answers[2] == BUSY  # another admin's tap waits too
     documents = [m for m in admin.replies()[before:] if m.kind == "document"]
