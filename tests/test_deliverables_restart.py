@@ -31,6 +31,20 @@ async def _select_with_a_draft(db_path, project_id: int, lead_id: int, admin_id:
         await db.close()
 
 
+async def _writing_up(sb, bot, admin) -> tuple:
+    """Lena, lead of P-U1-01 (a pacesetter with its video and a chapter draft), asked for her
+    write-up on /deliverables: she, the project's id and the draft's."""
+    lena = await joined(sb, admin, "Lena", "lead", "P-U1-01")
+    ((project_id,),) = bot.query("SELECT id FROM projects WHERE code = 'P-U1-01'")
+    draft = await _select_with_a_draft(bot.db_path, project_id, lena.id, admin.id)
+    await lena.send("/deliverables")
+    await until(replied(lena, "the deliverables for Consolidation"))
+    screen = lena.last_reply
+    await lena.tap("📎 Send: Replicable typical experience", message=screen)
+    await until(lambda: "or type it" in screen.text)
+    return lena, project_id, draft
+
+
 async def _killed_with_the_notices_unsent(sb, bot, user, message, data: str) -> None:
     """As _killed_between_write_and_edit, the outbox's messages held in the network too: one
     the dead process had sent may come again (Telegram keeps no key to tell it by), but one
@@ -65,15 +79,8 @@ def _told(sb, person) -> int:
 
 async def test_killed_after_done_confirm_and_approve_each_is_stored_and_told_once(tmp_path):
     async with bot_in_stage(tmp_path, 1, consolidating=True) as (sb, bot, admin):
-        lena = await joined(sb, admin, "Lena", "lead", "P-U1-01")
+        lena, project_id, draft = await _writing_up(sb, bot, admin)
         sam = await joined(sb, admin, "Sam", "secretary", "U1")
-        ((project_id,),) = bot.query("SELECT id FROM projects WHERE code = 'P-U1-01'")
-        draft = await _select_with_a_draft(bot.db_path, project_id, lena.id, admin.id)
-        await lena.send("/deliverables")
-        await until(replied(lena, "the deliverables for Consolidation"))
-        screen = lena.last_reply
-        await lena.tap("📎 Send: Replicable typical experience", message=screen)
-        await until(lambda: "or type it" in screen.text)
         await lena.send("Our experience, in full.")
         await until(lambda: lena.last_reply.button_data("✓ Done") is not None)
         preview = lena.last_reply
@@ -125,14 +132,7 @@ async def _history(bot, project_id: int, item: str = "experience") -> list:
 
 async def test_killed_after_a_typed_piece_and_after_a_file_each_is_taken_once(tmp_path):
     async with bot_in_stage(tmp_path, 1, consolidating=True) as (sb, bot, admin):
-        lena = await joined(sb, admin, "Lena", "lead", "P-U1-01")
-        ((project_id,),) = bot.query("SELECT id FROM projects WHERE code = 'P-U1-01'")
-        await _select_with_a_draft(bot.db_path, project_id, lena.id, admin.id)
-        await lena.send("/deliverables")
-        await until(replied(lena, "the deliverables for Consolidation"))
-        screen = lena.last_reply
-        await lena.tap("📎 Send: Replicable typical experience", message=screen)
-        await until(lambda: "or type it" in screen.text)
+        lena, project_id, _ = await _writing_up(sb, bot, admin)
         await lena.send("Part one.")
         await until(replied(lena, "9 characters typed"))
 
