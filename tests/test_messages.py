@@ -946,6 +946,7 @@ SAMPLES: dict[str, dict] = {
         "project": CANDIDATE,
         "missing": [FINAL],
     },
+    "remind/stage": {"stage": STAGE, "opening": False},
     "remind/final_lead": {
         "stage": ASSESS,
         "opening": False,
@@ -1328,6 +1329,7 @@ VARIANTS: dict[str, list[dict]] = {
     "report/wrong_input": [{"step": "participants"}, {"step": "description"}, {"step": "activity"}],
     "report/bad_day": [{"day": WHEN.date(), "reason": "old"}],
     "remind/lead": [{"opening": True}],
+    "remind/stage": [{"opening": True}],
     "remind/admin": [{"opening": True, "waiting": 1}],
     "leave/status": [{"until": None}],
     "remind/confirm": [{"reach": Reach(0, 0, None)}],
