@@ -20,6 +20,7 @@ from bot.campaign_load import check_campaign, load_campaign
 from bot.settings import Settings, SettingsError, load_settings, log_level_number
 
 log = logging.getLogger("pacesetter")
+LANGUAGES = ("zh-Hans", "zh-Hant", "en")  # what --lang takes: the default first
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", type=Path, help="keep the demo's SQLite file here")
     demo.add_argument(
         "--lang",
-        choices=("zh-Hans", "zh-Hant", "en"),
+        choices=LANGUAGES,
         default="zh-Hans",
         help="the language everyone in the demo reads, and its organisation's names",
     )
@@ -78,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         "template", help="write the application form as a Word template to FILE"
     )
     template.add_argument("file", type=Path, metavar="FILE.docx")
-    template.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    template.add_argument("--lang", choices=LANGUAGES, default="zh-Hans")
     template.add_argument(
         "--campaign", type=Path, help="a campaign file (default: the built-in campaign)"
     )
@@ -107,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         " candidate with counted reviews",
     )
     charts.add_argument("out_dir", type=Path, metavar="OUT_DIR")
-    charts.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    charts.add_argument("--lang", choices=LANGUAGES, default="zh-Hans")
     export = commands.add_parser(
         "export", help="the campaign's record as one Excel workbook (.xlsx), a sheet per table"
     )
@@ -122,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from", dest="first", type=_day, metavar="DATE", help="reports from this day"
     )
     export.add_argument("--to", dest="last", type=_day, metavar="DATE", help="to this day")
-    export.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    export.add_argument("--lang", choices=LANGUAGES, default="zh-Hans")
     backup = commands.add_parser(
         "backup",
         help="copy the live database to FILE (mode 0600) while the bot runs; it holds live"
@@ -139,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     booklet.add_argument(
         "--project", metavar="CODE", help="only this pacesetter's chapter (a lead's own)"
     )
-    booklet.add_argument("--lang", choices=("zh-Hans", "zh-Hant", "en"), default="zh-Hans")
+    booklet.add_argument("--lang", choices=LANGUAGES, default="zh-Hans")
     return parser
 
 
